@@ -1,0 +1,60 @@
+# Anju — `make help` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+export ANJU_VAR_DIR ?= $(CURDIR)/var
+
+.DEFAULT_GOAL := help
+
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[1m%-16s\033[0m %s\n", $$1, $$2}'
+
+$(BIN)/anju: pyproject.toml requirements-dev.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	@touch $(BIN)/anju
+
+install: $(BIN)/anju ## Create the virtual environment and install the locked dependencies
+
+run: install ## Migrate, load the demo once, and serve on http://127.0.0.1:$(PORT)
+	@mkdir -p $(ANJU_VAR_DIR)
+	$(BIN)/anju migrate --no-input -v 0
+	$(BIN)/anju demo
+	$(BIN)/anju serve --port $(PORT)
+
+test: install ## Run the whole test suite (DATABASE_URL=postgres://… for PostgreSQL)
+	$(BIN)/pytest
+
+test-browser: install ## Run the browser tests in headless Chromium
+	$(BIN)/pytest -m browser -p no:cacheprovider
+
+lint: install ## ruff check, ruff format --check, mypy
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
+
+format: install ## Format the code with ruff
+	$(BIN)/ruff check --fix src tests benchmarks
+	$(BIN)/ruff format src tests benchmarks
+
+messages: install ## Extract translatable strings into the zh-Hans catalogue
+	cd src/anju && ../../$(BIN)/anju makemessages -l zh_Hans --no-obsolete --add-location file
+	cd src/anju && ../../$(BIN)/anju makemessages -d djangojs -l zh_Hans --no-obsolete --add-location file || true
+
+compilemessages: install ## Compile the translation catalogues
+	$(BIN)/python -m anju.core.i18n compile
+
+schema: install ## Regenerate the committed OpenAPI schema
+	$(BIN)/anju export_openapi > docs/openapi.json
+
+migrations-check: install ## Fail if a model change has no migration
+	$(BIN)/anju makemigrations --check --dry-run
+
+clean: ## Remove the virtual environment (keeps var/)
+	rm -rf $(VENV)
+
+.PHONY: help install run test test-browser lint format messages compilemessages schema migrations-check clean

@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from anju.accounts.roles import Role
+from anju.orgs.models import Department, OrgUnit
+
+
+class LoginForm(forms.Form):
+    username = forms.CharField(
+        label=_("Username or mobile number"),
+        max_length=60,
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
+    )
+    password = forms.CharField(
+        label=_("Password"), max_length=200, strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+
+
+class PasswordChangeForm(forms.Form):
+    old_password = forms.CharField(
+        label=_("Current password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+    new_password = forms.CharField(
+        label=_("New password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("At least 10 characters; not a common password; not only digits."),
+    )
+    new_password_again = forms.CharField(
+        label=_("New password again"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        if data.get("new_password") and data.get("new_password") != data.get("new_password_again"):
+            self.add_error("new_password_again", _("The two new passwords differ."))
+        return data
+
+
+class UserCreateForm(forms.Form):
+    username = forms.CharField(label=_("Username"), max_length=40)
+    display_name = forms.CharField(label=_("Name"), max_length=60)
+    mobile = forms.CharField(label=_("Mobile number"), max_length=20, required=False)
+    password = forms.CharField(
+        label=_("Initial password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    unit = forms.ModelChoiceField(label=_("Org unit"), queryset=OrgUnit.objects.none())
+    department = forms.ModelChoiceField(
+        label=_("Department"),
+        queryset=Department.objects.none(),
+        required=False,
+        help_text=_("Only for a department liaison."),
+    )
+
+    def __init__(self, *args: object, units: object, departments: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["unit"].queryset = units  # type: ignore[attr-defined]
+        self.fields["department"].queryset = departments  # type: ignore[attr-defined]
+
+
+class UserUpdateForm(forms.Form):
+    display_name = forms.CharField(label=_("Name"), max_length=60)
+    mobile = forms.CharField(label=_("Mobile number"), max_length=20, required=False)
+
+
+class GrantForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    unit = forms.ModelChoiceField(label=_("Org unit"), queryset=OrgUnit.objects.none())
+    department = forms.ModelChoiceField(
+        label=_("Department"),
+        queryset=Department.objects.none(),
+        required=False,
+        help_text=_("Only for a department liaison."),
+    )
+
+    def __init__(self, *args: object, units: object, departments: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["unit"].queryset = units  # type: ignore[attr-defined]
+        self.fields["department"].queryset = departments  # type: ignore[attr-defined]
+
+
+class DisableForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=200)
+
+
+class PasswordResetForm(forms.Form):
+    password = forms.CharField(
+        label=_("New password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(label=_("Token name"), max_length=60, help_text=_("What the token is for."))
+    days = forms.IntegerField(label=_("Valid for (days)"), min_value=1, max_value=366, initial=90)

@@ -1,0 +1,19 @@
+"""The roles a user can be granted on an org unit (valid over its subtree)."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    RESIDENT = "resident", _("Resident")
+    VOLUNTEER = "volunteer", _("Volunteer (party member)")
+    GRID_WORKER = "grid_worker", _("Grid worker")
+    COMMUNITY_WORKER = "community_worker", _("Community worker")
+    BRANCH_SECRETARY = "branch_secretary", _("Branch secretary")
+    DEPARTMENT_LIAISON = "department_liaison", _("Department liaison")
+    SUPERVISOR = "supervisor", _("Supervisor")
+    ADMIN = "admin", _("Administrator")
+
+
+STAFF_ROLES = frozenset({Role.GRID_WORKER, Role.COMMUNITY_WORKER, Role.BRANCH_SECRETARY, Role.ADMIN})
+OVERSIGHT_ROLES = frozenset({Role.BRANCH_SECRETARY, Role.SUPERVISOR, Role.ADMIN})

@@ -1,0 +1,381 @@
+"""Every state change of accounts: one transaction, one audit row each."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from anju.accounts.models import ApiToken, LoginThrottle, RoleGrant, User, username_validator
+from anju.accounts.policy import forget_grants
+from anju.accounts.roles import Role
+from anju.audit.actions import Action
+from anju.audit.services import record
+from anju.core import crypto
+from anju.core.masking import is_valid_mainland_mobile, normalise_mobile
+from anju.orgs.models import Department, OrgUnit
+
+MOBILE_PURPOSE = "user.mobile"
+
+
+def mobile_index(mobile: str) -> str:
+    return crypto.blind_index(mobile, purpose=MOBILE_PURPOSE)
+
+
+def clean_mobile(raw: str) -> str:
+    mobile = normalise_mobile(raw or "")
+    if not is_valid_mainland_mobile(mobile):
+        raise ValidationError({"mobile": _("Enter an 11-digit mainland mobile number, such as 13812345678.")})
+    return mobile
+
+
+def _set_mobile(user: User, raw: str) -> None:
+    if not raw:
+        user.mobile_sealed, user.mobile_index = "", None
+        return
+    mobile = clean_mobile(raw)
+    index = mobile_index(mobile)
+    if User.objects.filter(mobile_index=index).exclude(pk=user.pk).exists():
+        raise ValidationError({"mobile": _("Another account already uses this mobile number.")})
+    user.mobile_sealed, user.mobile_index = crypto.encrypt(mobile), index
+
+
+def user_create(
+    *,
+    actor: Any,
+    username: str,
+    display_name: str,
+    password: str,
+    mobile: str = "",
+    request: HttpRequest | None = None,
+    validate_password: bool = True,
+    role: str = "",
+    unit: OrgUnit | None = None,
+    department: Department | None = None,
+) -> User:
+    """Create an account, and with ``role`` and ``unit`` its first role grant."""
+    username = (username or "").strip()
+    display_name = (display_name or "").strip()
+    errors: dict[str, list[str]] = {}
+    try:
+        username_validator(username)
+    except ValidationError as exc:
+        errors["username"] = list(exc.messages)
+    if not display_name:
+        errors["display_name"] = [_("Enter a name.")]
+    if User.objects.filter(username__iexact=username).exists():
+        errors["username"] = [_("This username is taken.")]
+    user = User(username=username, display_name=display_name)
+    try:
+        _set_mobile(user, mobile)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if validate_password:
+        try:
+            password_validation.validate_password(password, user)
+        except ValidationError as exc:
+            errors["password"] = list(exc.messages)
+    if errors:
+        raise ValidationError(errors)
+    user.set_password(password)
+    with transaction.atomic():
+        try:
+            user.save()
+        except IntegrityError as exc:
+            raise ValidationError({"username": [_("This username is taken.")]}) from exc
+        record(Action.ACCOUNT_CREATED, actor=actor, obj=user, request=request, data={"username": username})
+        if role and unit is not None:
+            role_grant(actor=actor, user=user, role=role, unit=unit, department=department, request=request)
+    return user
+
+
+def user_update(
+    *, actor: Any, user: User, display_name: str, mobile: str, request: HttpRequest | None = None
+) -> User:
+    display_name = (display_name or "").strip()
+    if not display_name:
+        raise ValidationError({"display_name": [_("Enter a name.")]})
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        changed = []
+        if user.display_name != display_name:
+            user.display_name = display_name
+            changed.append("display_name")
+        if mobile != user.mobile:
+            _set_mobile(user, mobile)
+            changed.append("mobile")
+        if changed:
+            user.save()
+            record(Action.ACCOUNT_UPDATED, actor=actor, obj=user, request=request, data={"fields": changed})
+    return user
+
+
+def user_set_active(
+    *, actor: Any, user: User, active: bool, reason: str = "", request: HttpRequest | None = None
+) -> User:
+    """Disable or enable an account. A disabled account is signed out
+    everywhere at once: sessions and tokens stop working on the next request."""
+    reason = (reason or "").strip()
+    if not active and not reason:
+        raise ValidationError({"reason": [_("Say why the account is disabled.")]})
+    if not active and actor is not None and getattr(actor, "pk", None) == user.pk:
+        raise ValidationError({"reason": [_("You cannot disable your own account.")]})
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        if user.is_active == active:
+            return user
+        user.is_active = active
+        user.disabled_reason = "" if active else reason[:200]
+        user.save(update_fields=["is_active", "disabled_reason"])
+        if not active:
+            _end_sessions(user)
+        record(
+            Action.ACCOUNT_ENABLED if active else Action.ACCOUNT_DISABLED,
+            actor=actor,
+            obj=user,
+            request=request,
+            data={"reason": reason} if reason else {},
+        )
+    return user
+
+
+def _end_sessions(user: User) -> None:
+    """Delete every stored session of the user (database session backend)."""
+    from django.contrib.sessions.models import Session
+
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+        if session.get_decoded().get("_auth_user_id") == str(user.pk):
+            session.delete()
+
+
+def password_change(
+    *, actor: Any, user: User, old_password: str, new_password: str, request: HttpRequest | None = None
+) -> User:
+    if not user.check_password(old_password):
+        raise ValidationError({"old_password": [_("Your current password is not correct.")]})
+    try:
+        password_validation.validate_password(new_password, user)
+    except ValidationError as exc:
+        raise ValidationError({"new_password": list(exc.messages)}) from exc
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        record(Action.ACCOUNT_PASSWORD_CHANGED, actor=actor, obj=user, request=request)
+    return user
+
+
+def password_reset(*, actor: Any, user: User, new_password: str, request: HttpRequest | None = None) -> User:
+    try:
+        password_validation.validate_password(new_password, user)
+    except ValidationError as exc:
+        raise ValidationError({"password": list(exc.messages)}) from exc
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        _end_sessions(user)
+        record(Action.ACCOUNT_PASSWORD_RESET, actor=actor, obj=user, request=request)
+    return user
+
+
+def role_grant(
+    *,
+    actor: Any,
+    user: User,
+    role: str,
+    unit: OrgUnit,
+    department: Department | None = None,
+    request: HttpRequest | None = None,
+) -> RoleGrant:
+    if role not in Role.values:
+        raise ValidationError({"role": [_("Choose a valid role.")]})
+    if role == Role.DEPARTMENT_LIAISON:
+        if department is None:
+            raise ValidationError({"department": [_("A department liaison needs a department.")]})
+        if not department.unit.path.startswith(unit.path) and not unit.path.startswith(department.unit.path):
+            raise ValidationError({"department": [_("The department does not belong to this org unit.")]})
+    elif department is not None:
+        raise ValidationError({"department": [_("Only a department liaison is tied to a department.")]})
+    with transaction.atomic():
+        grant, created = RoleGrant.objects.get_or_create(
+            user=user, role=role, unit=unit, defaults={"department": department, "granted_by": actor}
+        )
+        if not created:
+            raise ValidationError({"role": [_("The user already has this role on this unit.")]})
+        record(
+            Action.ROLE_GRANTED,
+            actor=actor,
+            obj=user,
+            community=unit.community,
+            request=request,
+            data={"role": role, "unit": unit.pk, "department": department.pk if department else None},
+        )
+    forget_grants(user)
+    return grant
+
+
+def role_revoke(*, actor: Any, grant: RoleGrant, request: HttpRequest | None = None) -> None:
+    with transaction.atomic():
+        record(
+            Action.ROLE_REVOKED,
+            actor=actor,
+            obj=grant.user,
+            community=grant.unit.community,
+            request=request,
+            data={"role": grant.role, "unit": grant.unit_id},
+        )
+        grant.delete()
+    forget_grants(grant.user)
+
+
+# --- sign-in with throttling --------------------------------------------------------------
+
+
+class LoginLocked(Exception):
+    def __init__(self, until: Any) -> None:
+        super().__init__(str(until))
+        self.until = until
+
+
+def _throttle_keys(identifier: str, ip: str | None) -> list[str]:
+    keys = [f"id:{identifier.strip().lower()}"]
+    if ip:
+        keys.append(f"ip:{ip}")
+    return keys
+
+
+def login_check_locked(*, identifier: str, ip: str | None) -> None:
+    now = timezone.now()
+    locked = (
+        LoginThrottle.objects.filter(key__in=_throttle_keys(identifier, ip), locked_until__gt=now)
+        .order_by("-locked_until")
+        .first()
+    )
+    if locked is not None:
+        raise LoginLocked(locked.locked_until)
+
+
+def login_failed(*, identifier: str, request: HttpRequest | None, reason: str) -> None:
+    """Count a failure; lock the identifier (and the address, at a higher
+    threshold) with an exponential back-off."""
+    from anju.audit.services import client_ip
+
+    ip = client_ip(request)
+    now = timezone.now()
+    limit = settings.LOGIN_FAILURE_LIMIT
+    with transaction.atomic():
+        for key in _throttle_keys(identifier, ip):
+            key_limit = limit if key.startswith("id:") else limit * 4
+            row, _created = LoginThrottle.objects.select_for_update().get_or_create(key=key[:200])
+            row.failures += 1
+            row.last_failure_at = now
+            locked = False
+            if row.failures >= key_limit:
+                over = row.failures - key_limit
+                seconds = min(settings.LOGIN_LOCKOUT_BASE * (2**over), settings.LOGIN_LOCKOUT_MAX)
+                row.locked_until = now + timedelta(seconds=seconds)
+                locked = True
+            row.save()
+            if locked and key.startswith("id:"):
+                record(
+                    Action.ACCOUNT_LOCKED,
+                    request=request,
+                    actor_label=identifier[:150],
+                    data={"failures": row.failures, "until": row.locked_until.isoformat()},
+                )
+        record(
+            Action.ACCOUNT_LOGIN_FAILED,
+            request=request,
+            actor_label=identifier[:150],
+            data={"reason": reason},
+        )
+
+
+def login_succeeded(*, user: User, identifier: str, request: HttpRequest | None) -> None:
+    from anju.audit.services import client_ip
+
+    with transaction.atomic():
+        LoginThrottle.objects.filter(key=f"id:{identifier.strip().lower()}").delete()
+        ip = client_ip(request)
+        if ip:
+            LoginThrottle.objects.filter(key=f"ip:{ip}").update(failures=0, locked_until=None)
+        record(Action.ACCOUNT_LOGIN, actor=user, obj=user, request=request)
+
+
+def logout_recorded(*, user: Any, request: HttpRequest | None) -> None:
+    with transaction.atomic():
+        record(Action.ACCOUNT_LOGOUT, actor=user, obj=user, request=request)
+
+
+def login_throttles_purge(*, older_than: timedelta = timedelta(days=1)) -> int:
+    cutoff = timezone.now() - older_than
+    deleted, _rows = LoginThrottle.objects.filter(last_failure_at__lt=cutoff, locked_until__lt=timezone.now()).delete()
+    return deleted
+
+
+# --- API tokens ---------------------------------------------------------------------------
+
+TOKEN_PREFIX = "anju_"
+
+
+def token_hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+def token_create(
+    *, actor: Any, user: User, name: str, days: int | None = 90, request: HttpRequest | None = None
+) -> tuple[ApiToken, str]:
+    """Create a token; the raw value is returned once and never stored."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": [_("Give the token a name.")]})
+    if days is not None and not 1 <= days <= 366:
+        raise ValidationError({"days": [_("A token lives from 1 to 366 days.")]})
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            user=user,
+            name=name[:60],
+            prefix=raw[: len(TOKEN_PREFIX) + 6],
+            key_hash=token_hash(raw),
+            expires_at=timezone.now() + timedelta(days=days) if days else None,
+        )
+        record(Action.TOKEN_CREATED, actor=actor, obj=user, request=request, data={"token_id": token.pk, "name": name})
+    return token, raw
+
+
+def token_revoke(*, actor: Any, token: ApiToken, request: HttpRequest | None = None) -> None:
+    with transaction.atomic():
+        if token.revoked_at is None:
+            token.revoked_at = timezone.now()
+            token.save(update_fields=["revoked_at"])
+            record(Action.TOKEN_REVOKED, actor=actor, obj=token.user, request=request, data={"token_id": token.pk})
+
+
+def token_authenticate(raw: str) -> User | None:
+    if not raw or not raw.startswith(TOKEN_PREFIX):
+        return None
+    token = ApiToken.objects.select_related("user").filter(key_hash=token_hash(raw)).first()
+    if token is None or not token.is_usable or not token.user.is_active:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user
+
+
+def preference_set_language(*, user: User, language: str) -> None:
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": [_("Choose a supported language.")]})
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(preferred_language=language)
+        user.preferred_language = language
+        record(Action.ACCOUNT_UPDATED, actor=user, obj=user, data={"fields": ["preferred_language"]})

@@ -1,0 +1,17 @@
+"""Periodic upkeep of accounts."""
+
+from django.contrib.sessions.models import Session
+from django.utils import timezone
+
+from anju.accounts.services import login_throttles_purge
+from anju.jobs.registry import periodic
+
+
+@periodic("accounts.purge_login_throttles", every_seconds=3600)
+def purge_login_throttles() -> None:
+    login_throttles_purge()
+
+
+@periodic("accounts.clear_expired_sessions", every_seconds=6 * 3600)
+def clear_expired_sessions() -> None:
+    Session.objects.filter(expire_date__lt=timezone.now()).delete()

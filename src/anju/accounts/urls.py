@@ -1,0 +1,19 @@
+from django.urls import path
+
+from anju.accounts import views
+
+app_name = "accounts"
+urlpatterns = [
+    path("login/", views.login_view, name="login"),
+    path("logout/", views.logout_view, name="logout"),
+    path("me/", views.profile, name="profile"),
+    path("me/tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
+    path("users/", views.user_list, name="users"),
+    path("users/new/", views.user_create, name="user_create"),
+    path("users/<int:pk>/", views.user_detail, name="user_detail"),
+    path("users/<int:pk>/edit/", views.user_update, name="user_update"),
+    path("users/<int:pk>/grant/", views.user_grant, name="user_grant"),
+    path("users/<int:pk>/grants/<int:grant_pk>/revoke/", views.user_revoke, name="user_revoke"),
+    path("users/<int:pk>/active/", views.user_set_active, name="user_set_active"),
+    path("users/<int:pk>/password/", views.user_reset_password, name="user_reset_password"),
+]

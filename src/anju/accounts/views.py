@@ -1,0 +1,320 @@
+"""Sign-in, own account, and account administration pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import formats, timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+
+from anju.accounts import forms, policy, services
+from anju.accounts.backends import find_user
+from anju.accounts.models import ApiToken, RoleGrant, User
+from anju.accounts.roles import Role
+from anju.core.forms import apply_service_errors
+from anju.core.pagination import paginate, query_without_page
+from anju.orgs.models import Department, OrgUnit
+
+
+@policy.public
+@sensitive_post_parameters("password")
+@never_cache
+def login_view(request: HttpRequest) -> HttpResponse:
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = ""
+    if request.user.is_authenticated and request.method == "GET":
+        return redirect(next_url or "core:home")
+    form = forms.LoginForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        identifier = form.cleaned_data["username"]
+        ip = request.META.get("REMOTE_ADDR")
+        try:
+            services.login_check_locked(identifier=identifier, ip=ip)
+        except services.LoginLocked as locked:
+            until = formats.time_format(timezone.localtime(locked.until), "H:i")
+            form.add_error(None, _("Too many failed attempts. Try again after %(time)s.") % {"time": until})
+        else:
+            user = authenticate(request, username=identifier, password=form.cleaned_data["password"])
+            if user is None:
+                known = find_user(identifier)
+                disabled = known is not None and not known.is_active and known.check_password(
+                    form.cleaned_data["password"]
+                )
+                services.login_failed(identifier=identifier, request=request, reason="disabled" if disabled else "bad")
+                if disabled:
+                    form.add_error(None, _("This account has been disabled. Ask your community administrator."))
+                else:
+                    form.add_error(None, _("The username, mobile number or password is not correct."))
+            else:
+                login(request, user)  # rotates the session key
+                services.login_succeeded(user=user, identifier=identifier, request=request)
+                return redirect(next_url or "core:home")
+    return render(request, "accounts/login.html", {"form": form, "next": next_url})
+
+
+@policy.public
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        services.logout_recorded(user=request.user, request=request)
+    logout(request)
+    messages.info(request, _("You have signed out."))
+    return redirect("accounts:login")
+
+
+@policy.permission(policy.AUTHENTICATED)
+@sensitive_post_parameters("old_password", "new_password", "new_password_again")
+def profile(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    password_form = forms.PasswordChangeForm(request.POST if request.POST.get("form") == "password" else None)
+    token_form = forms.TokenForm(request.POST if request.POST.get("form") == "token" else None)
+    new_token = ""
+    if request.method == "POST" and request.POST.get("form") == "password" and password_form.is_valid():
+        try:
+            services.password_change(
+                actor=user,
+                user=user,
+                old_password=password_form.cleaned_data["old_password"],
+                new_password=password_form.cleaned_data["new_password"],
+                request=request,
+            )
+        except ValidationError as exc:
+            apply_service_errors(password_form, exc)
+        else:
+            update_session_auth_hash(request, user)
+            messages.success(request, _("Your password has been changed."))
+            return redirect("accounts:profile")
+    if request.method == "POST" and request.POST.get("form") == "token" and token_form.is_valid():
+        try:
+            _token, new_token = services.token_create(
+                actor=user,
+                user=user,
+                name=token_form.cleaned_data["name"],
+                days=token_form.cleaned_data["days"],
+                request=request,
+            )
+            token_form = forms.TokenForm()
+        except ValidationError as exc:
+            apply_service_errors(token_form, exc)
+    context = {
+        "password_form": password_form,
+        "token_form": token_form,
+        "new_token": new_token,
+        "tokens": ApiToken.objects.filter(user=user, revoked_at__isnull=True),
+        "grants": RoleGrant.objects.filter(user=user).select_related("unit", "department"),
+    }
+    return render(request, "accounts/profile.html", context)
+
+
+@policy.permission(policy.AUTHENTICATED)
+@require_POST
+def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    token = policy.get_for(request.user, policy.AUTHENTICATED, ApiToken.objects.filter(user=request.user), pk=pk)
+    services.token_revoke(actor=request.user, token=token, request=request)
+    messages.success(request, _("The token has been revoked."))
+    return redirect("accounts:profile")
+
+
+# --- administration -----------------------------------------------------------------------
+
+
+def users_visible(user: Any) -> QuerySet[User]:
+    """Accounts holding a role within the viewer's reach (everyone, for a superuser)."""
+    if policy.is_superuser(user):
+        return User.objects.all()
+    scope = policy.scope_q(user, "user.view", "grants__unit__path")
+    return User.objects.filter(scope).distinct()
+
+
+def _grantable_units(user: Any) -> QuerySet[OrgUnit]:
+    return policy.visible(OrgUnit.objects.all(), user, "user.manage", "path").order_by("path")
+
+
+def _grantable_departments(user: Any) -> QuerySet[Department]:
+    return policy.visible(Department.objects.select_related("unit"), user, "user.manage", "unit__path")
+
+
+@policy.permission("user.view")
+def user_list(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "").strip()
+    role = request.GET.get("role", "")
+    status = request.GET.get("status", "")
+    qs = users_visible(request.user)
+    if q:
+        qs = qs.filter(Q(username__icontains=q) | Q(display_name__icontains=q))
+    if role in Role.values:
+        qs = qs.filter(grants__role=role).distinct()
+    if status == "active":
+        qs = qs.filter(is_active=True)
+    elif status == "disabled":
+        qs = qs.filter(is_active=False)
+    page = paginate(request, qs.order_by("username").prefetch_related("grants__unit"))
+    context = {
+        "page": page,
+        "q": q,
+        "role": role,
+        "status": status,
+        "roles": Role.choices,
+        "query": query_without_page(request),
+        "may_manage": policy.can(request.user, "user.manage"),
+    }
+    return render(request, "accounts/user_list.html", context)
+
+
+@policy.permission("user.manage")
+@sensitive_post_parameters("password")
+def user_create(request: HttpRequest) -> HttpResponse:
+    units, departments = _grantable_units(request.user), _grantable_departments(request.user)
+    form = forms.UserCreateForm(request.POST or None, units=units, departments=departments)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user = services.user_create(
+                actor=request.user,
+                username=data["username"],
+                display_name=data["display_name"],
+                password=data["password"],
+                mobile=data["mobile"],
+                role=data["role"],
+                unit=data["unit"],
+                department=data["department"],
+                request=request,
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("Account %(name)s created.") % {"name": user.username})
+            return redirect("accounts:user_detail", pk=user.pk)
+    return render(request, "accounts/user_form.html", {"form": form})
+
+
+def _user_for(request: HttpRequest, pk: int, action: str) -> User:
+    """Fetch-and-authorise: a user outside one's reach is a 404."""
+    user = policy.get_for(request.user, policy.AUTHENTICATED, users_visible(request.user), pk=pk)
+    if not policy.can(request.user, action):
+        from django.http import Http404
+
+        raise Http404
+    return user  # type: ignore[no-any-return]
+
+
+@policy.permission("user.view")
+@sensitive_post_parameters("password")
+def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    target = _user_for(request, pk, "user.view")
+    may_manage = policy.can(request.user, "user.manage")
+    units, departments = _grantable_units(request.user), _grantable_departments(request.user)
+    context: dict[str, Any] = {
+        "target": target,
+        "grants": target.grants.select_related("unit", "department"),
+        "may_manage": may_manage,
+        "grant_form": forms.GrantForm(units=units, departments=departments),
+        "disable_form": forms.DisableForm(),
+        "reset_form": forms.PasswordResetForm(),
+        "update_form": forms.UserUpdateForm(initial={"display_name": target.display_name}),
+    }
+    return render(request, "accounts/user_detail.html", context)
+
+
+@policy.permission("user.manage")
+@require_POST
+def user_update(request: HttpRequest, pk: int) -> HttpResponse:
+    target = _user_for(request, pk, "user.manage")
+    form = forms.UserUpdateForm(request.POST)
+    if form.is_valid():
+        try:
+            services.user_update(
+                actor=request.user,
+                user=target,
+                display_name=form.cleaned_data["display_name"],
+                mobile=form.cleaned_data["mobile"],
+                request=request,
+            )
+            messages.success(request, _("The account has been saved."))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+    else:
+        messages.error(request, _("Check the name and mobile number."))
+    return redirect("accounts:user_detail", pk=target.pk)
+
+
+@policy.permission("user.manage")
+@require_POST
+def user_grant(request: HttpRequest, pk: int) -> HttpResponse:
+    target = _user_for(request, pk, "user.manage")
+    form = forms.GrantForm(
+        request.POST, units=_grantable_units(request.user), departments=_grantable_departments(request.user)
+    )
+    if form.is_valid():
+        try:
+            services.role_grant(
+                actor=request.user,
+                user=target,
+                role=form.cleaned_data["role"],
+                unit=form.cleaned_data["unit"],
+                department=form.cleaned_data["department"],
+                request=request,
+            )
+            messages.success(request, _("The role has been granted."))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+    else:
+        messages.error(request, _("Choose a role and an org unit within your reach."))
+    return redirect("accounts:user_detail", pk=target.pk)
+
+
+@policy.permission("user.manage")
+@require_POST
+def user_revoke(request: HttpRequest, pk: int, grant_pk: int) -> HttpResponse:
+    target = _user_for(request, pk, "user.manage")
+    grant = policy.get_for(
+        request.user, "user.manage", RoleGrant.objects.filter(user=target).select_related("unit", "user"), pk=grant_pk
+    )
+    services.role_revoke(actor=request.user, grant=grant, request=request)
+    messages.success(request, _("The role has been revoked."))
+    return redirect("accounts:user_detail", pk=target.pk)
+
+
+@policy.permission("user.manage")
+@require_POST
+def user_set_active(request: HttpRequest, pk: int) -> HttpResponse:
+    target = _user_for(request, pk, "user.manage")
+    active = request.POST.get("active") == "1"
+    try:
+        services.user_set_active(
+            actor=request.user, user=target, active=active, reason=request.POST.get("reason", ""), request=request
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request, _("The account has been enabled.") if active else _("The account has been disabled.")
+        )
+    return redirect("accounts:user_detail", pk=target.pk)
+
+
+@policy.permission("user.manage")
+@require_POST
+@sensitive_post_parameters("password")
+def user_reset_password(request: HttpRequest, pk: int) -> HttpResponse:
+    target = _user_for(request, pk, "user.manage")
+    try:
+        services.password_reset(
+            actor=request.user, user=target, new_password=request.POST.get("password", ""), request=request
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The password has been reset; the user's sessions have ended."))
+    return redirect("accounts:user_detail", pk=target.pk)

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class Config(AppConfig):
+    name = "anju.audit"
+    label = "audit"
+    verbose_name = _("Audit")
+
+    def ready(self) -> None:
+        from anju.audit import policies  # noqa: F401  (declares the actions)

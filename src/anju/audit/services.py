@@ -1,0 +1,99 @@
+"""Writing the audit trail. Services call :func:`record` inside their transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models, transaction
+from django.http import HttpRequest
+
+from anju.audit.actions import Action
+from anju.audit.models import AuditEvent, PiiAccess
+
+SECRET_NAMES = frozenset({"token", "raw_token", "key", "api_key", "otp", "id_number", "mobile", "sealed"})
+SECRET_PARTS = ("password", "secret")
+REDACTED = "[redacted]"
+
+
+def _is_secret(name: str) -> bool:
+    name = name.lower()
+    return name in SECRET_NAMES or any(part in name for part in SECRET_PARTS)
+
+
+def redact(data: Any) -> Any:
+    """Replace values whose key names a secret, at any depth."""
+    if isinstance(data, dict):
+        return {
+            str(k): (REDACTED if _is_secret(str(k)) else redact(v))
+            for k, v in data.items()
+        }
+    if isinstance(data, list | tuple):
+        return [redact(v) for v in data]
+    if isinstance(data, str | int | float | bool) or data is None:
+        return data
+    return str(data)
+
+
+def client_ip(request: HttpRequest | None) -> str | None:
+    if request is None:
+        return None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def _community_of(obj: models.Model | None) -> Any:
+    if obj is None:
+        return None
+    kind = getattr(obj, "kind", None)
+    if kind == "community" and obj._meta.label == "orgs.OrgUnit":
+        return obj
+    return getattr(obj, "community", None)
+
+
+def record(
+    action: Action,
+    *,
+    actor: Any = None,
+    obj: models.Model | None = None,
+    community: Any = None,
+    data: dict[str, Any] | None = None,
+    request: HttpRequest | None = None,
+    actor_label: str = "",
+) -> AuditEvent:
+    """Append one audit row. Must run inside the caller's transaction."""
+    if not isinstance(action, Action):
+        action = Action(action)
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit.record must run inside the service's transaction")
+    real_actor = actor if getattr(actor, "is_authenticated", False) else None
+    return AuditEvent.objects.create(
+        actor=real_actor,
+        actor_label=actor_label or (real_actor.get_username() if real_actor else ""),
+        action=action.value,
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
+        object_label=str(obj)[:200] if obj is not None else "",
+        community=community if community is not None else _community_of(obj),
+        data=redact(data or {}),
+        ip=client_ip(request),
+    )
+
+
+def record_pii_access(
+    *,
+    actor: Any,
+    subject: models.Model,
+    field: str,
+    reason: str,
+    community: Any = None,
+    request: HttpRequest | None = None,
+) -> PiiAccess:
+    return PiiAccess.objects.create(
+        actor=actor,
+        subject_type=subject._meta.label_lower,
+        subject_id=str(subject.pk),
+        subject_label=str(subject)[:200],
+        field=field,
+        reason=reason,
+        community=community if community is not None else getattr(subject, "community", None),
+        ip=client_ip(request),
+    )

@@ -1,0 +1,185 @@
+"""The API's shared parts: authentication, one error body, pagination.
+
+Every error answers ``{"error": {"code": ..., "message": ..., "details": [...]}}``
+with the message in the caller's language.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI, Schema
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.pagination import LimitOffsetPagination
+from ninja.security import APIKeyCookie, HttpBearer
+
+log = logging.getLogger("anju.api")
+
+
+class ErrorDetail(Schema):
+    field: str = ""
+    message: str
+
+
+class ErrorBody(Schema):
+    code: str
+    message: str
+    details: list[ErrorDetail] = []
+
+
+class ErrorOut(Schema):
+    error: ErrorBody
+
+
+class Conflict(Exception):
+    """A request that collides with the current state (answered 409)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class SessionAuth(APIKeyCookie):
+    """The browser session, with Django's CSRF check on unsafe methods."""
+
+    param_name = settings.SESSION_COOKIE_NAME
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        # No session cookie: nothing to protect, answer 401 rather than a CSRF error.
+        if self.param_name not in request.COOKIES:
+            return None
+        return super()._get_key(request)
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.is_active:
+            return user
+        return None
+
+
+class TokenAuth(HttpBearer):
+    """``Authorization: Bearer anju_…`` personal API tokens."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        from anju.accounts.services import token_authenticate
+
+        user = token_authenticate(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+class Pagination(LimitOffsetPagination):
+    items_attribute = "results"
+
+    class Output(Schema):
+        count: int
+        results: list[Any]
+
+
+def error_response(
+    api: NinjaAPI, request: HttpRequest, status: int, code: str, message: str, details: list[dict[str, str]] | None = None
+) -> HttpResponse:
+    body = {"error": {"code": code, "message": message, "details": details or []}}
+    return api.create_response(request, body, status=status)
+
+
+def _location(loc: Any) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "payload")]
+    return ".".join(parts)
+
+
+def install_error_handlers(api: NinjaAPI) -> None:
+    def on_validation(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+        details = [
+            {"field": _location(e.get("loc", ())), "message": _translate_pydantic(e)} for e in exc.errors
+        ]
+        return error_response(api, request, 422, "validation_error", _("Some fields are not valid."), details)
+
+    def on_django_validation(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
+        if hasattr(exc, "error_dict"):
+            details = [
+                {"field": "" if field == "__all__" else field, "message": str(msg)}
+                for field, msgs in exc.message_dict.items()
+                for msg in msgs
+            ]
+        else:
+            details = [{"field": "", "message": str(m)} for m in exc.messages]
+        return error_response(api, request, 422, "validation_error", _("Some fields are not valid."), details)
+
+    def on_auth(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        return error_response(api, request, 401, "unauthorized", _("Sign in or send a valid API token."))
+
+    def on_forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+        if not getattr(request.user, "is_authenticated", False):
+            return on_auth(request, AuthenticationError())
+        return error_response(api, request, 403, "forbidden", _("Your account may not do this."))
+
+    def on_404(request: HttpRequest, exc: Http404) -> HttpResponse:
+        return error_response(api, request, 404, "not_found", _("Not found, or outside what your account may see."))
+
+    def on_conflict(request: HttpRequest, exc: Conflict) -> HttpResponse:
+        return error_response(api, request, 409, "conflict", exc.message)
+
+    def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        status = exc.status_code
+        if status == 400 and "parse request body" in str(exc):
+            return error_response(api, request, 400, "malformed_body", _("The request body is not valid JSON."))
+        if status == 401:
+            return on_auth(request, AuthenticationError())
+        if status == 403:
+            if "CSRF" in str(exc):
+                return error_response(
+                    api, request, 403, "csrf_failed", _("The CSRF token is missing or wrong. Reload and try again.")
+                )
+            return error_response(api, request, 403, "forbidden", _("Your account may not do this."))
+        if status == 429:
+            return error_response(api, request, 429, "throttled", _("Too many requests. Wait a moment and retry."))
+        return error_response(api, request, status, "error", _("The request could not be handled."))
+
+    def on_exception(request: HttpRequest, exc: Exception) -> HttpResponse:
+        log.exception("API error on %s", request.path)
+        return error_response(
+            api, request, 500, "server_error", _("Something went wrong on our side. It has been logged.")
+        )
+
+    api.add_exception_handler(NinjaValidationError, on_validation)
+    api.add_exception_handler(DjangoValidationError, on_django_validation)
+    api.add_exception_handler(AuthenticationError, on_auth)
+    api.add_exception_handler(PermissionDenied, on_forbidden)
+    api.add_exception_handler(Http404, on_404)
+    api.add_exception_handler(Conflict, on_conflict)
+    api.add_exception_handler(HttpError, on_http_error)
+    api.add_exception_handler(Exception, on_exception)
+
+
+def _translate_pydantic(error: dict[str, Any]) -> str:
+    kind = str(error.get("type", ""))
+    messages = {
+        "missing": _("This field is required."),
+        "int_parsing": _("Enter a whole number."),
+        "int_type": _("Enter a whole number."),
+        "string_type": _("Enter text."),
+        "string_too_long": _("The text is too long."),
+        "string_too_short": _("The text is too short."),
+        "greater_than_equal": _("The number is too small."),
+        "less_than_equal": _("The number is too large."),
+        "date_from_datetime_parsing": _("Enter a valid date."),
+        "datetime_parsing": _("Enter a valid date and time."),
+        "datetime_from_date_parsing": _("Enter a valid date and time."),
+        "date_parsing": _("Enter a valid date."),
+        "bool_parsing": _("Enter true or false."),
+        "enum": _("Choose one of the allowed values."),
+        "literal_error": _("Choose one of the allowed values."),
+        "json_invalid": _("The request body is not valid JSON."),
+        "model_attributes_type": _("Send a JSON object."),
+        "dict_type": _("Send a JSON object."),
+    }
+    return str(messages.get(kind, _("This value is not valid.")))

@@ -1,0 +1,44 @@
+"""Masking of personal data for display (DESIGN.md rule 3)."""
+
+from __future__ import annotations
+
+
+def mask_mobile(value: str) -> str:
+    """``13812341234`` → ``138****1234``."""
+    if not value:
+        return ""
+    if len(value) < 7:
+        return "*" * len(value)
+    return f"{value[:3]}{'*' * (len(value) - 7)}{value[-4:]}"
+
+
+def mask_id_number(value: str) -> str:
+    """``421102199001011234`` → ``4211**********1234``."""
+    if not value:
+        return ""
+    if len(value) < 8:
+        return "*" * len(value)
+    return f"{value[:4]}{'*' * (len(value) - 8)}{value[-4:]}"
+
+
+def mask_name(value: str) -> str:
+    """``张三丰`` → ``张*丰``; ``张三`` → ``张*``."""
+    if len(value) <= 1:
+        return value
+    if len(value) == 2:
+        return value[0] + "*"
+    return value[0] + "*" * (len(value) - 2) + value[-1]
+
+
+def normalise_mobile(raw: str) -> str:
+    """Strip spaces, dashes and a +86/0086 prefix; returns digits only."""
+    digits = "".join(ch for ch in raw if ch.isdigit() or ch == "+")
+    if digits.startswith("+86"):
+        digits = digits[3:]
+    elif digits.startswith("0086"):
+        digits = digits[4:]
+    return digits.replace("+", "")
+
+
+def is_valid_mainland_mobile(value: str) -> bool:
+    return len(value) == 11 and value.isdigit() and value[0] == "1" and value[1] in "3456789"

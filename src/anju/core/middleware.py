@@ -1,0 +1,78 @@
+"""Language choice: zh-Hans unless the person chose otherwise.
+
+The browser's Accept-Language is deliberately not consulted: the product's
+users are Chinese, and a phone set to English should not surprise a worker
+who never asked for it. The choice is a cookie (set by the switch) or the
+account's saved preference.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.utils import translation
+
+SUPPORTED = {code for code, _name in settings.LANGUAGES}
+
+
+def language_for(request: HttpRequest) -> str:
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+    if chosen in SUPPORTED:
+        return chosen
+    user = getattr(request, "user", None)
+    preferred = getattr(user, "preferred_language", "") if user is not None and user.is_authenticated else ""
+    if preferred in SUPPORTED:
+        return preferred
+    return settings.LANGUAGE_CODE
+
+
+class LanguageMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        language = language_for(request)
+        translation.activate(language)
+        request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        response.headers.setdefault("Vary", "Cookie")
+        return response
+
+
+class RequestSizeLimitMiddleware:
+    """Refuse an over-large body before anything reads it, with 413 and a
+    message in the person's language (JSON for the API, a page otherwise)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        content_type = request.META.get("CONTENT_TYPE", "")
+        limit = settings.MAX_REQUEST_BYTES
+        if not content_type.startswith("multipart/"):
+            limit = min(limit, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+        if length > limit:
+            return self._too_large(request, limit)
+        return self.get_response(request)
+
+    def _too_large(self, request: HttpRequest, limit: int) -> HttpResponse:
+        from django.http import JsonResponse
+        from django.shortcuts import render
+        from django.utils.translation import gettext as _
+
+        language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        with translation.override(language if language in SUPPORTED else settings.LANGUAGE_CODE):
+            megabytes = max(1, limit // (1024 * 1024))
+            message = _("The request is too large: at most %(mb)s MB may be sent at once.") % {"mb": megabytes}
+            if request.path.startswith("/api/"):
+                return JsonResponse({"error": {"code": "too_large", "message": message, "details": []}}, status=413)
+            return render(
+                request, "error.html", {"status": 413, "title": _("Too large"), "message": message}, status=413
+            )

@@ -1,0 +1,45 @@
+"""The main navigation: each entry names the action that reveals it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from anju.accounts import policy
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str | Promise
+    url_name: str
+    action: str
+    section: str = ""
+
+
+NAV: list[NavItem] = [
+    NavItem(_("Home"), "core:home", policy.AUTHENTICATED),
+    NavItem(_("Station and spaces"), "spaces:stations", "space.view"),
+    NavItem(_("Org tree"), "orgs:tree", "orgunit.view"),
+    NavItem(_("Departments"), "orgs:departments", "department.view"),
+    NavItem(_("Task forces"), "orgs:taskforces", "taskforce.view"),
+    NavItem(_("Accounts"), "accounts:users", "user.view"),
+    NavItem(_("Audit trail"), "audit:events", "audit.view"),
+    NavItem(_("Personal-data access log"), "audit:pii", "pii.log.view"),
+    NavItem(_("Background work"), "jobs:status", "jobs.view"),
+    NavItem(_("My account"), "accounts:profile", policy.AUTHENTICATED),
+]
+
+
+def nav_for(user: Any, current_path: str) -> list[dict[str, Any]]:
+    items = []
+    for item in NAV:
+        if not policy.can(user, item.action):
+            continue
+        url = reverse(item.url_name)
+        current = current_path == url if url == "/" else current_path.startswith(url)
+        items.append({"label": item.label, "url": url, "current": current})
+    return items

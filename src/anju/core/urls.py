@@ -1,0 +1,11 @@
+from django.urls import path
+
+from anju.core import views
+
+app_name = "core"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("language/", views.set_language, name="set_language"),
+    path("text-size/", views.set_elder_mode, name="set_elder_mode"),
+    path("healthz", views.health, name="health"),
+]

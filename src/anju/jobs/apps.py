@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.module_loading import autodiscover_modules
+from django.utils.translation import gettext_lazy as _
+
+
+class Config(AppConfig):
+    name = "anju.jobs"
+    label = "jobs"
+    verbose_name = _("Background work")
+
+    def ready(self) -> None:
+        from anju.jobs import policies  # noqa: F401  (declares the actions)
+
+        autodiscover_modules("tasks")

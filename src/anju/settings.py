@@ -1,0 +1,269 @@
+"""The one settings module.
+
+Every deploy setting comes from the environment. Two modes:
+
+* embedded (default): SQLite in WAL mode under ``ANJU_VAR_DIR`` (``./var``),
+  a generated secret key kept in that directory, DEBUG off unless asked for.
+* production (``ANJU_ENV=production``): ``DATABASE_URL``, ``SECRET_KEY`` and
+  ``ALLOWED_HOSTS`` must be set, or the start fails with a clear message.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+ENV = os.environ.get("ANJU_ENV", "embedded").strip().lower()
+PRODUCTION = ENV == "production"
+TESTING = os.environ.get("ANJU_TESTING") == "1" or "pytest" in sys.modules
+
+if ENV not in {"embedded", "production"}:
+    raise ImproperlyConfigured(f"ANJU_ENV must be 'embedded' or 'production', not {ENV!r}.")
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_list(name: str, default: list[str]) -> list[str]:
+    raw = os.environ.get(name)
+    if not raw:
+        return default
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def _require(name: str) -> str:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        raise ImproperlyConfigured(
+            f"Anju production start refused: environment variable {name} is not set. "
+            "See README.md, section 'Production'."
+        )
+    return value
+
+
+VAR_DIR = Path(os.environ.get("ANJU_VAR_DIR", Path.cwd() / "var")).resolve()
+MEDIA_ROOT = Path(os.environ.get("ANJU_MEDIA_ROOT", VAR_DIR / "media")).resolve()
+# Collected static files exist only in production; the embedded setup serves
+# them straight from the package through WhiteNoise's finders.
+STATIC_ROOT = Path(os.environ.get("ANJU_STATIC_ROOT", VAR_DIR / "static")).resolve() if PRODUCTION else None
+
+
+def _embedded_secret() -> str:
+    """A per-installation secret, created once and kept beside the database."""
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    path = VAR_DIR / "secret_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(50))
+    return path.read_text().strip()
+
+
+if PRODUCTION:
+    SECRET_KEY = _require("SECRET_KEY")
+    if len(SECRET_KEY) < 50:
+        raise ImproperlyConfigured("Anju production start refused: SECRET_KEY must be at least 50 characters.")
+    DATABASES = {"default": dj_database_url.parse(_require("DATABASE_URL"), conn_max_age=60)}
+    ALLOWED_HOSTS = _env_list("ALLOWED_HOSTS", [])
+    if not ALLOWED_HOSTS:
+        _require("ALLOWED_HOSTS")
+    DEBUG = False
+else:
+    SECRET_KEY = os.environ.get("SECRET_KEY") or ("insecure-test-key-" + "x" * 40 if TESTING else _embedded_secret())
+    _db_url = os.environ.get("DATABASE_URL", "")
+    if _db_url:
+        DATABASES = {"default": dj_database_url.parse(_db_url)}
+    else:
+        DATABASES = {
+            "default": {
+                "ENGINE": "django.db.backends.sqlite3",
+                "NAME": VAR_DIR / "anju.sqlite3",
+            }
+        }
+    ALLOWED_HOSTS = _env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
+    DEBUG = _env_bool("DEBUG", False)
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets readers go on while one writer writes; IMMEDIATE makes every
+    # transaction take the write lock at BEGIN, which serialises the
+    # check-then-insert invariants (DESIGN.md rule 4) on SQLite.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("TEST", {})
+    DATABASES["default"]["TEST"]["NAME"] = os.environ.get("ANJU_TEST_DB_NAME", "test_anju")
+
+# Replica for dashboards (city scale); falls back to the primary.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(os.environ["DATABASE_REPLICA_URL"])
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "ninja",
+    "anju.core",
+    "anju.orgs",
+    "anju.accounts",
+    "anju.audit",
+    "anju.jobs",
+    "anju.spaces",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "anju.core.middleware.RequestSizeLimitMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "anju.core.middleware.LanguageMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "anju.urls"
+WSGI_APPLICATION = "anju.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [PACKAGE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "anju.core.context_processors.shell",
+            ],
+        },
+    }
+]
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["anju.accounts.backends.UsernameOrMobileBackend"]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "core:home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+if TESTING and not _env_bool("ANJU_TEST_REAL_HASHER", False):
+    # Cheap hashing keeps the suite fast; test_security checks the real list.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "anju.accounts.validators.CommonChinesePasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Login throttling: after LOGIN_FAILURE_LIMIT failures the key is locked for
+# LOGIN_LOCKOUT_BASE seconds, doubling with each further failure (capped).
+LOGIN_FAILURE_LIMIT = int(os.environ.get("ANJU_LOGIN_FAILURE_LIMIT", "5"))
+LOGIN_LOCKOUT_BASE = int(os.environ.get("ANJU_LOGIN_LOCKOUT_SECONDS", "60"))
+LOGIN_LOCKOUT_MAX = 3600
+
+SESSION_COOKIE_AGE = int(os.environ.get("ANJU_SESSION_SECONDS", str(8 * 3600)))
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = False  # htmx reads it to send X-CSRFToken
+CSRF_FAILURE_VIEW = "anju.core.views.csrf_failure"
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+LANGUAGE_COOKIE_NAME = "anju_language"
+USE_I18N = True
+TIME_ZONE = "Asia/Shanghai"
+USE_TZ = True
+
+STATIC_URL = "/static/"
+MEDIA_URL = "/media/"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_AUTOREFRESH = DEBUG
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Request limits. Any request body over MAX_REQUEST_BYTES is refused with 413;
+# a JSON or form body (no files) over DATA_UPLOAD_MAX_MEMORY_SIZE too.
+MAX_REQUEST_BYTES = int(os.environ.get("ANJU_MAX_REQUEST_BYTES", str(60 * 1024 * 1024)))
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("ANJU_MAX_BODY_BYTES", str(2 * 1024 * 1024)))
+FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
+
+# Personal-data keys (DESIGN.md rule 3): ANJU_DATA_KEYS is a JSON object
+# {"key_id": "base64 32-byte key", ...} with ANJU_DATA_KEY_CURRENT naming the
+# one used for new values; otherwise a key file outside the database.
+DATA_KEY_FILE = Path(os.environ.get("ANJU_DATA_KEY_FILE", VAR_DIR / "keys" / "data-keys.json")).resolve()
+
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "anju@localhost")
+
+if PRODUCTION:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = _env_bool("SECURE_SSL_REDIRECT", True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = _env_bool("SECURE_HSTS_PRELOAD", False)
+    CSRF_TRUSTED_ORIGINS = _env_list("CSRF_TRUSTED_ORIGINS", [])
+    # The data key must come from the environment or a mounted key file.
+    if not os.environ.get("ANJU_DATA_KEYS") and not DATA_KEY_FILE.exists():
+        _require("ANJU_DATA_KEYS")
+
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+NINJA_PAGINATION_PER_PAGE = 50
+NINJA_PAGINATION_MAX_LIMIT = 200
+
+ANJU_SITE_NAME = _("Anju community service")
+# How often the in-process worker of `anju serve` looks for due work.
+WORKER_POLL_SECONDS = float(os.environ.get("ANJU_WORKER_POLL_SECONDS", "5"))
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("ANJU_LOG_LEVEL", "INFO")},
+    "loggers": {"django.request": {"level": "ERROR"}, "django.security": {"level": "WARNING"}},
+}

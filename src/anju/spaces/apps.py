@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class Config(AppConfig):
+    name = "anju.spaces"
+    label = "spaces"
+    verbose_name = _("Station spaces")
+
+    def ready(self) -> None:
+        from anju.spaces import policies  # noqa: F401  (declares the actions)

@@ -1,0 +1,87 @@
+"""Builders for tests and benchmarks. They go through the real services."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+from anju.accounts import services as account_services
+from anju.accounts.models import User
+from anju.orgs import services as org_services
+from anju.orgs.models import Department, OrgUnit, UnitKind
+
+TEST_PASSWORD = "correct-horse-battery-9"  # noqa: S105
+_counter = itertools.count(1)
+
+
+@dataclass
+class Tree:
+    province: OrgUnit
+    city: OrgUnit
+    district: OrgUnit
+    street: OrgUnit
+    community: OrgUnit
+    area: OrgUnit
+    grid: OrgUnit
+    building: OrgUnit
+    other_community: OrgUnit
+    other_grid: OrgUnit
+    department: Department
+    other_department: Department
+
+
+def unit(kind: str, name: str, parent: OrgUnit | None) -> OrgUnit:
+    return org_services.orgunit_create(actor=None, kind=kind, name=name, parent=parent)
+
+
+def build_tree(prefix: str = "") -> Tree:
+    province = unit(UnitKind.PROVINCE, f"{prefix}湖北省", None)
+    city = unit(UnitKind.CITY, "黄冈市", province)
+    district = unit(UnitKind.DISTRICT, "黄州区", city)
+    street = unit(UnitKind.STREET, "东湖街道", district)
+    community = unit(UnitKind.COMMUNITY, "安居社区", street)
+    area = unit(UnitKind.AREA, "原种场片区", community)
+    grid = unit(UnitKind.GRID, "第1网格", area)
+    building = unit(UnitKind.BUILDING, "1栋", grid)
+    other_community = unit(UnitKind.COMMUNITY, "宝塔社区", street)
+    other_grid = unit(UnitKind.GRID, "宝塔第1网格", other_community)
+    other_street = unit(UnitKind.STREET, "赤壁街道", district)
+    department = org_services.department_create(
+        actor=None, name="东湖街道城管中队", kind=Department.Kind.URBAN_MANAGEMENT, unit=street
+    )
+    other_department = org_services.department_create(
+        actor=None, name="赤壁街道城管中队", kind=Department.Kind.URBAN_MANAGEMENT, unit=other_street
+    )
+    return Tree(
+        province, city, district, street, community, area, grid, building, other_community, other_grid,
+        department, other_department,
+    )
+
+
+def make_user(
+    role: str = "",
+    unit: OrgUnit | None = None,
+    *,
+    username: str = "",
+    department: Department | None = None,
+    password: str = TEST_PASSWORD,
+    mobile: str = "",
+    **extra: Any,
+) -> User:
+    n = next(_counter)
+    user = account_services.user_create(
+        actor=None,
+        username=username or f"user{n}",
+        display_name=extra.pop("display_name", f"测试用户{n}"),
+        password=password,
+        mobile=mobile,
+        validate_password=False,
+    )
+    if role and unit is not None:
+        account_services.role_grant(actor=None, user=user, role=role, unit=unit, department=department)
+    for key, value in extra.items():
+        setattr(user, key, value)
+    if extra:
+        user.save()
+    return user
