@@ -88,7 +88,7 @@ else:
         DATABASES = {
             "default": {
                 "ENGINE": "django.db.backends.sqlite3",
-                "NAME": VAR_DIR / "anju.sqlite3",
+                "NAME": str(VAR_DIR / "anju.sqlite3"),
             }
         }
     ALLOWED_HOSTS = _env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])

@@ -54,8 +54,18 @@ def build_tree(prefix: str = "") -> Tree:
         actor=None, name="赤壁街道城管中队", kind=Department.Kind.URBAN_MANAGEMENT, unit=other_street
     )
     return Tree(
-        province, city, district, street, community, area, grid, building, other_community, other_grid,
-        department, other_department,
+        province,
+        city,
+        district,
+        street,
+        community,
+        area,
+        grid,
+        building,
+        other_community,
+        other_grid,
+        department,
+        other_department,
     )
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db import models
 from django.db.models import Q
 from django.http import Http404, HttpRequest
@@ -181,14 +181,12 @@ def visible(queryset: models.QuerySet[Any], user: Any, action: str, path_field: 
     return queryset.filter(scope_q(user, action, path_field))
 
 
-def get_for(
-    user: Any, action: str, queryset: models.QuerySet[Any] | type[models.Model], **lookup: Any
-) -> Any:
+def get_for(user: Any, action: str, queryset: models.QuerySet[Any] | type[models.Model], **lookup: Any) -> Any:
     """Fetch one object and authorise ``action`` on it; 404 when missing *or* forbidden."""
     qs = queryset._default_manager.all() if isinstance(queryset, type) else queryset
     try:
         obj = qs.get(**lookup)
-    except (qs.model.DoesNotExist, ValueError, TypeError) as exc:
+    except (ObjectDoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc
     if not can(user, action, obj):
         raise Http404

@@ -98,9 +98,7 @@ def user_create(
     return user
 
 
-def user_update(
-    *, actor: Any, user: User, display_name: str, mobile: str, request: HttpRequest | None = None
-) -> User:
+def user_update(*, actor: Any, user: User, display_name: str, mobile: str, request: HttpRequest | None = None) -> User:
     display_name = (display_name or "").strip()
     if not display_name:
         raise ValidationError({"display_name": [_("Enter a name.")]})
@@ -289,7 +287,7 @@ def login_failed(*, identifier: str, request: HttpRequest | None, reason: str) -
                     Action.ACCOUNT_LOCKED,
                     request=request,
                     actor_label=identifier[:150],
-                    data={"failures": row.failures, "until": row.locked_until.isoformat()},
+                    data={"failures": row.failures, "until": row.locked_until.isoformat() if row.locked_until else ""},
                 )
         record(
             Action.ACCOUNT_LOGIN_FAILED,
@@ -323,7 +321,7 @@ def login_throttles_purge(*, older_than: timedelta = timedelta(days=1)) -> int:
 
 # --- API tokens ---------------------------------------------------------------------------
 
-TOKEN_PREFIX = "anju_"
+TOKEN_PREFIX = "anju_"  # noqa: S105  a public marker, not a secret
 
 
 def token_hash(raw: str) -> str:

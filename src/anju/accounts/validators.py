@@ -10,11 +10,11 @@ from django.utils.translation import gettext as _
 # Widely reported leaked-password favourites in China (pinyin, dates, keyboard runs).
 COMMON = frozenset(
     """
-    woaini1314 woaini520 5201314 520131400 1314520 woaini123 aini1314 iloveyou1314
-    qq123456 qq5201314 abc123456 a123456789 a12345678 aa123456 zhang123456 wang123456
-    li123456 liu123456 chen123456 zhangwei123 wangwei123 123456abc 123qweasd qweasdzxc
-    1qaz2wsx 1q2w3e4r5t 88888888 666666666 147258369 159357258 321654987 qazwsxedc
-    admin123456 password123 anju123456 anju2026 shequ123456 dangyuan123 huanggang123
+    woaini1314 woaini520 5201314 520131400 1314520 woaini123 aini1314 iloveyou1314 qq123456
+    qq5201314 abc123456 a123456789 a12345678 aa123456 zhang123456 wang123456 li123456 liu123456
+    chen123456 zhangwei123 wangwei123 123456abc 123qweasd qweasdzxc 1qaz2wsx 1q2w3e4r5t 88888888
+    666666666 147258369 159357258 321654987 qazwsxedc admin123456 password123 anju123456 anju2026
+    shequ123456 dangyuan123 huanggang123
     """.split()
 )
 

@@ -48,8 +48,8 @@ def login_view(request: HttpRequest) -> HttpResponse:
             user = authenticate(request, username=identifier, password=form.cleaned_data["password"])
             if user is None:
                 known = find_user(identifier)
-                disabled = known is not None and not known.is_active and known.check_password(
-                    form.cleaned_data["password"]
+                disabled = (
+                    known is not None and not known.is_active and known.check_password(form.cleaned_data["password"])
                 )
                 services.login_failed(identifier=identifier, request=request, reason="disabled" if disabled else "bad")
                 if disabled:
@@ -120,7 +120,8 @@ def profile(request: HttpRequest) -> HttpResponse:
 @policy.permission(policy.AUTHENTICATED)
 @require_POST
 def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    token = policy.get_for(request.user, policy.AUTHENTICATED, ApiToken.objects.filter(user=request.user), pk=pk)
+    own_tokens = ApiToken.objects.filter(user_id=int(request.user.pk or 0))
+    token = policy.get_for(request.user, policy.AUTHENTICATED, own_tokens, pk=pk)
     services.token_revoke(actor=request.user, token=token, request=request)
     messages.success(request, _("The token has been revoked."))
     return redirect("accounts:profile")
@@ -206,7 +207,7 @@ def _user_for(request: HttpRequest, pk: int, action: str) -> User:
         from django.http import Http404
 
         raise Http404
-    return user  # type: ignore[no-any-return]
+    return user
 
 
 @policy.permission("user.view")
@@ -298,9 +299,7 @@ def user_set_active(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(
-            request, _("The account has been enabled.") if active else _("The account has been disabled.")
-        )
+        messages.success(request, _("The account has been enabled.") if active else _("The account has been disabled."))
     return redirect("accounts:user_detail", pk=target.pk)
 
 

@@ -22,7 +22,7 @@ class AppendOnlyQuerySet(models.QuerySet[Any]):
     def update(self, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError("audit rows cannot be updated")
 
-    def delete(self) -> NoReturn:  # type: ignore[override]
+    def delete(self) -> NoReturn:
         raise AppendOnlyError("audit rows cannot be deleted")
 
     def bulk_update(self, *args: Any, **kwargs: Any) -> NoReturn:
@@ -107,3 +107,6 @@ class PiiAccess(AppendOnlyModel):
         verbose_name = _("personal-data access")
         verbose_name_plural = _("personal-data accesses")
         ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.field} of {self.subject_type}:{self.subject_id}"

@@ -23,10 +23,7 @@ def _is_secret(name: str) -> bool:
 def redact(data: Any) -> Any:
     """Replace values whose key names a secret, at any depth."""
     if isinstance(data, dict):
-        return {
-            str(k): (REDACTED if _is_secret(str(k)) else redact(v))
-            for k, v in data.items()
-        }
+        return {str(k): (REDACTED if _is_secret(str(k)) else redact(v)) for k, v in data.items()}
     if isinstance(data, list | tuple):
         return [redact(v) for v in data]
     if isinstance(data, str | int | float | bool) or data is None:

@@ -85,7 +85,12 @@ class Pagination(LimitOffsetPagination):
 
 
 def error_response(
-    api: NinjaAPI, request: HttpRequest, status: int, code: str, message: str, details: list[dict[str, str]] | None = None
+    api: NinjaAPI,
+    request: HttpRequest,
+    status: int,
+    code: str,
+    message: str,
+    details: list[dict[str, str]] | None = None,
 ) -> HttpResponse:
     body = {"error": {"code": code, "message": message, "details": details or []}}
     return api.create_response(request, body, status=status)
@@ -98,9 +103,7 @@ def _location(loc: Any) -> str:
 
 def install_error_handlers(api: NinjaAPI) -> None:
     def on_validation(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
-        details = [
-            {"field": _location(e.get("loc", ())), "message": _translate_pydantic(e)} for e in exc.errors
-        ]
+        details = [{"field": _location(e.get("loc", ())), "message": _translate_pydantic(e)} for e in exc.errors]
         return error_response(api, request, 422, "validation_error", _("Some fields are not valid."), details)
 
     def on_django_validation(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
@@ -150,14 +153,18 @@ def install_error_handlers(api: NinjaAPI) -> None:
             api, request, 500, "server_error", _("Something went wrong on our side. It has been logged.")
         )
 
-    api.add_exception_handler(NinjaValidationError, on_validation)
-    api.add_exception_handler(DjangoValidationError, on_django_validation)
-    api.add_exception_handler(AuthenticationError, on_auth)
-    api.add_exception_handler(PermissionDenied, on_forbidden)
-    api.add_exception_handler(Http404, on_404)
-    api.add_exception_handler(Conflict, on_conflict)
-    api.add_exception_handler(HttpError, on_http_error)
-    api.add_exception_handler(Exception, on_exception)
+    handlers: list[tuple[type[Exception], Any]] = [
+        (NinjaValidationError, on_validation),
+        (DjangoValidationError, on_django_validation),
+        (AuthenticationError, on_auth),
+        (PermissionDenied, on_forbidden),
+        (Http404, on_404),
+        (Conflict, on_conflict),
+        (HttpError, on_http_error),
+        (Exception, on_exception),
+    ]
+    for exc_class, handler in handlers:
+        api.add_exception_handler(exc_class, handler)
 
 
 def _translate_pydantic(error: dict[str, Any]) -> str:

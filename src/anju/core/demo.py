@@ -139,13 +139,13 @@ def load_demo(*, log: Any = print) -> dict[str, Any]:
                 opening_hours="08:30–20:30",
             )
         by_name = {s.name: s for s in station.spaces.all()}
-        for name, kind, capacity, audience, part_of in STATION_SPACES:
-            if name not in by_name:
-                by_name[name] = space_services.space_create(
+        for space_name, space_kind, capacity, audience, part_of in STATION_SPACES:
+            if space_name not in by_name:
+                by_name[space_name] = space_services.space_create(
                     actor=actor,
                     station=station,
-                    name=name,
-                    kind=kind,
+                    name=space_name,
+                    kind=space_kind,
                     capacity=capacity,
                     bookable_by=audience,
                     part_of=by_name.get(part_of) if part_of else None,

@@ -59,7 +59,7 @@ def home_context(user: Any) -> tuple[str, dict[str, Any]]:
         context["unit_cards"] = [_unit_card(u) for u in units]
     if kind == "worker":
         context["taskforces"] = list(org_selectors.taskforces_visible(user)[:6])
-        communities = {u.community for u in _grant_units(user, {r for r in roles}) if u.community}
+        communities = {u.community for u in _grant_units(user, set(roles)) if u.community}
         context["departments"] = (
             list(org_selectors.departments_for_unit(next(iter(communities)))[:12]) if communities else []
         )

@@ -71,7 +71,7 @@ def run_periodic(row: PeriodicTask) -> None:
     status, error = "ok", ""
     try:
         spec.func()
-    except Exception:  # noqa: BLE001  a failing task must not stop the worker
+    except Exception:
         status, error = "failed", traceback.format_exc()[-4000:]
         log.exception("periodic task %s failed", row.name)
     finished = timezone.now()
@@ -107,7 +107,7 @@ def run_job(job: Job) -> None:
         if func is None:
             raise LookupError(f"unknown task {job.name!r}")
         func(**job.payload)
-    except Exception:  # noqa: BLE001
+    except Exception:
         log.exception("job %s failed", job)
         error = traceback.format_exc()[-4000:]
         if job.attempts >= job.max_attempts:
@@ -148,7 +148,7 @@ def run_forever(stop: threading.Event, *, poll_seconds: float = 5.0) -> None:
         try:
             close_old_connections()
             ran = run_once()
-        except Exception:  # noqa: BLE001  keep the loop alive; the next poll retries
+        except Exception:
             log.exception("worker loop error")
             ran = 0
         finally:

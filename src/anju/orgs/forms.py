@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from anju.orgs.models import Department, UnitKind
+from anju.orgs.models import Department, OrgUnit, UnitKind
 
 
 class OrgUnitForm(forms.Form):
@@ -21,7 +21,7 @@ class OrgUnitUpdateForm(forms.Form):
 class DepartmentForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100)
     kind = forms.ChoiceField(label=_("Kind"), choices=Department.Kind.choices)
-    unit = forms.ModelChoiceField(label=_("Belongs to"), queryset=None)  # type: ignore[arg-type]
+    unit = forms.ModelChoiceField(label=_("Belongs to"), queryset=OrgUnit.objects.none())
     phone = forms.CharField(label=_("Duty phone"), max_length=32, required=False)
 
     def __init__(self, *args: object, units: object, **kwargs: object) -> None:
@@ -30,7 +30,7 @@ class DepartmentForm(forms.Form):
 
 
 class TaskForceForm(forms.Form):
-    community = forms.ModelChoiceField(label=_("Community"), queryset=None)  # type: ignore[arg-type]
+    community = forms.ModelChoiceField(label=_("Community"), queryset=OrgUnit.objects.none())
     name = forms.CharField(label=_("Name"), max_length=100)
     purpose = forms.CharField(label=_("Purpose"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 

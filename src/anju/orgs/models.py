@@ -50,7 +50,9 @@ class OrgUnit(models.Model):
 
     kind = models.CharField(_("kind"), max_length=16, choices=UnitKind.choices)
     name = models.CharField(_("name"), max_length=100)
-    code = models.CharField(_("code"), max_length=32, blank=True, help_text=_("Administrative division code, optional."))
+    code = models.CharField(
+        _("code"), max_length=32, blank=True, help_text=_("Administrative division code, optional.")
+    )
     parent = models.ForeignKey(
         "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )

@@ -21,7 +21,9 @@ def tree(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     kind = request.GET.get("kind", "")
     if q or kind in UnitKind.values:
-        page = paginate(request, selectors.orgunit_list(request.user, q=q, kind=kind if kind in UnitKind.values else ""))
+        page = paginate(
+            request, selectors.orgunit_list(request.user, q=q, kind=kind if kind in UnitKind.values else "")
+        )
         return render(
             request,
             "orgs/search.html",
@@ -45,7 +47,8 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "page": paginate(request, children, per_page=50),
         "counts": selectors.subtree_counts(unit),
         "count_rows": [
-            (UnitKind(k).label, n) for k, n in sorted(selectors.subtree_counts(unit).items(), key=lambda kv: KIND_RANK[kv[0]])
+            (UnitKind(k).label, n)
+            for k, n in sorted(selectors.subtree_counts(unit).items(), key=lambda kv: KIND_RANK[kv[0]])
         ],
         "departments": unit.departments.all() if policy.can(request.user, "department.view", unit) else [],
         "may_manage": may_manage and bool(child_kinds),
@@ -195,14 +198,18 @@ def taskforce_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("The member has been added."))
                 return redirect("orgs:taskforce", pk=tf.pk)
     members = tf.members.select_related("user")
-    return render(request, "orgs/taskforce_detail.html", {"tf": tf, "members": members, "form": form, "may_manage": may_manage})
+    return render(
+        request, "orgs/taskforce_detail.html", {"tf": tf, "members": members, "form": form, "may_manage": may_manage}
+    )
 
 
 @policy.permission("taskforce.manage")
 @require_POST
 def taskforce_remove_member(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
     tf = policy.get_for(request.user, "taskforce.manage", TaskForce, pk=pk)
-    member = policy.get_for(request.user, "taskforce.manage", TaskForceMember.objects.filter(task_force=tf), pk=member_pk)
+    member = policy.get_for(
+        request.user, "taskforce.manage", TaskForceMember.objects.filter(task_force=tf), pk=member_pk
+    )
     services.taskforce_remove_member(actor=request.user, member=member, request=request)
     messages.success(request, _("The member has been removed."))
     return redirect("orgs:taskforce", pk=tf.pk)

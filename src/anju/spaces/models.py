@@ -42,7 +42,9 @@ class Space(CommunityScopedModel):
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.ROOM)
     capacity = models.PositiveIntegerField(_("capacity"), default=10)
     description = models.TextField(_("description"), blank=True)
-    bookable_by = models.CharField(_("who may book"), max_length=10, choices=Audience.choices, default=Audience.RESIDENTS)
+    bookable_by = models.CharField(
+        _("who may book"), max_length=10, choices=Audience.choices, default=Audience.RESIDENTS
+    )
     part_of = models.ForeignKey(
         "self",
         verbose_name=_("part of"),

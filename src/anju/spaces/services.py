@@ -45,7 +45,13 @@ def space_create(
         raise ValidationError(errors)
     with transaction.atomic():
         space = Space.objects.create(
-            community=station.community, station=station, name=name, kind=kind, capacity=capacity, part_of=part_of, **fields
+            community=station.community,
+            station=station,
+            name=name,
+            kind=kind,
+            capacity=capacity,
+            part_of=part_of,
+            **fields,
         )
         record(Action.SPACE_CREATED, actor=actor, obj=space, data={"name": name, "kind": kind})
     return space

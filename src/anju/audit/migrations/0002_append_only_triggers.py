@@ -17,7 +17,8 @@ def create_triggers(apps, schema_editor):  # type: ignore[no-untyped-def]
                     RAISE EXCEPTION 'audit rows are append-only (% on %)', TG_OP, TG_TABLE_NAME;
                 END;
                 $$ LANGUAGE plpgsql;
-                """
+                """,
+                params=None,  # no placeholder parsing: the body uses RAISE's own %
             )
             schema_editor.execute(
                 f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
