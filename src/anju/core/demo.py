@@ -37,13 +37,13 @@ class DemoAccount:
 # Fictional names; mobile numbers in the 170 range reserved for virtual operators.
 ACCOUNTS = [
     DemoAccount("admin", "系统管理员", Role.ADMIN, "province"),
-    DemoAccount("supervisor", "区督查员 周明", Role.SUPERVISOR, "district"),
-    DemoAccount("secretary", "党支部书记 陈红梅", Role.BRANCH_SECRETARY, "community"),
-    DemoAccount("worker", "社区工作者 刘芳", Role.COMMUNITY_WORKER, "community", mobile="17000000001"),
-    DemoAccount("gridworker", "网格员 张伟", Role.GRID_WORKER, "grid1"),
-    DemoAccount("liaison", "城管联络员 吴强", Role.DEPARTMENT_LIAISON, "district", department="urban"),
-    DemoAccount("volunteer", "党员志愿者 李建国", Role.VOLUNTEER, "area"),
-    DemoAccount("resident", "居民 王秀英", Role.RESIDENT, "b1", mobile="17000000002"),
+    DemoAccount("supervisor", "周明", Role.SUPERVISOR, "district"),
+    DemoAccount("secretary", "陈红梅", Role.BRANCH_SECRETARY, "community"),
+    DemoAccount("worker", "刘芳", Role.COMMUNITY_WORKER, "community", mobile="17000000001"),
+    DemoAccount("gridworker", "张伟", Role.GRID_WORKER, "grid1"),
+    DemoAccount("liaison", "吴强", Role.DEPARTMENT_LIAISON, "district", department="urban"),
+    DemoAccount("volunteer", "李建国", Role.VOLUNTEER, "area"),
+    DemoAccount("resident", "王秀英", Role.RESIDENT, "b1", mobile="17000000002"),
 ]
 
 DEPARTMENTS = [
