@@ -41,6 +41,14 @@ class EventFilter(forms.Form):
         return data
 
 
+def _plain(value: object) -> str:
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_plain(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_plain(v) for v in value) + "]"
+    return "—" if value is None else str(value)
+
+
 @policy.permission("audit.view")
 def events(request: HttpRequest) -> HttpResponse:
     communities = policy.visible(OrgUnit.objects.communities(), request.user, "audit.view", "path")
@@ -62,6 +70,7 @@ def events(request: HttpRequest) -> HttpResponse:
     labels = dict(Action.choices)
     for event in page.object_list:
         event.action_label = labels.get(event.action, event.action)
+        event.data_text = "; ".join(f"{key}: {_plain(value)}" for key, value in (event.data or {}).items())
     return render(request, "audit/events.html", {"form": form, "page": page, "query": query_without_page(request)})
 
 
