@@ -1,13 +1,47 @@
 from __future__ import annotations
 
-from collections.abc import Callable
+import importlib
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from django.db.backends.base.operations import BaseDatabaseOperations
 from django.test import Client
 
 from anju.accounts.models import User
 from anju.testing import Tree, build_tree, make_user
+
+
+class _RawSQL:
+    """Just enough of a schema editor for the audit trigger migration's functions."""
+
+    def __init__(self, connection: Any) -> None:
+        self.connection = connection
+
+    def execute(self, sql: str, params: Any = None) -> None:
+        with self.connection.cursor() as cursor:
+            cursor.execute(sql, params)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _flush_past_audit_triggers() -> Iterator[None]:
+    """A transactional test (``django_db(transaction=True)``) ends by flushing every table; the
+    append-only audit triggers rightly refuse that (TRUNCATE on PostgreSQL, DELETE on SQLite).
+    Lift them for the test runner's flush only and put them back straight after."""
+    triggers = importlib.import_module("anju.audit.migrations.0002_append_only_triggers")
+    original = BaseDatabaseOperations.execute_sql_flush
+
+    def execute_sql_flush(self: BaseDatabaseOperations, sql_list: Any) -> None:
+        raw = _RawSQL(self.connection)
+        triggers.drop_triggers(None, raw)
+        try:
+            original(self, sql_list)
+        finally:
+            triggers.create_triggers(None, raw)
+
+    BaseDatabaseOperations.execute_sql_flush = execute_sql_flush  # type: ignore[method-assign]
+    yield
+    BaseDatabaseOperations.execute_sql_flush = original  # type: ignore[method-assign]
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from anju.accounts.roles import Role
 from anju.orgs.models import Department, OrgUnit
@@ -44,7 +45,7 @@ class PasswordChangeForm(forms.Form):
 
 class UserCreateForm(forms.Form):
     username = forms.CharField(label=_("Username"), max_length=40)
-    display_name = forms.CharField(label=_("Name"), max_length=60)
+    display_name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=60)
     mobile = forms.CharField(label=_("Mobile number"), max_length=20, required=False)
     password = forms.CharField(
         label=_("Initial password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
@@ -65,7 +66,7 @@ class UserCreateForm(forms.Form):
 
 
 class UserUpdateForm(forms.Form):
-    display_name = forms.CharField(label=_("Name"), max_length=60)
+    display_name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=60)
     mobile = forms.CharField(label=_("Mobile number"), max_length=20, required=False)
 
 

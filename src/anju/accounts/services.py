@@ -243,8 +243,22 @@ class LoginLocked(Exception):
         self.until = until
 
 
+def _identifier_key(identifier: str) -> str:
+    """One throttle key per account however it is spelt (username in any case,
+    mobile number with spaces or +86), so respelling gives no fresh attempts."""
+    from anju.accounts.backends import find_user
+
+    user = find_user(identifier)
+    if user is not None:
+        return f"id:#{user.pk}"
+    mobile = normalise_mobile(identifier or "")
+    if is_valid_mainland_mobile(mobile) and not any(c.isalpha() for c in identifier):
+        return f"id:{mobile}"
+    return f"id:{identifier.strip().lower()}"
+
+
 def _throttle_keys(identifier: str, ip: str | None) -> list[str]:
-    keys = [f"id:{identifier.strip().lower()}"]
+    keys = [_identifier_key(identifier)]
     if ip:
         keys.append(f"ip:{ip}")
     return keys
@@ -301,7 +315,7 @@ def login_succeeded(*, user: User, identifier: str, request: HttpRequest | None)
     from anju.audit.services import client_ip
 
     with transaction.atomic():
-        LoginThrottle.objects.filter(key=f"id:{identifier.strip().lower()}").delete()
+        LoginThrottle.objects.filter(key=_identifier_key(identifier)).delete()
         ip = client_ip(request)
         if ip:
             LoginThrottle.objects.filter(key=f"ip:{ip}").update(failures=0, locked_until=None)

@@ -29,7 +29,7 @@ class AuditEventOut(Schema):
 class AuditFilter(Schema):
     action: str = Field("", max_length=64)
     actor: str = Field("", max_length=150)
-    community_id: int | None = None
+    community_id: int | None = Field(None, ge=1, le=2**63 - 1)  # beyond BIGINT: SQLite raises OverflowError
     since: date | None = None
     until: date | None = None
 

@@ -10,7 +10,7 @@ import logging
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
@@ -147,6 +147,12 @@ def install_error_handlers(api: NinjaAPI) -> None:
             return error_response(api, request, 429, "throttled", _("Too many requests. Wait a moment and retry."))
         return error_response(api, request, status, "error", _("The request could not be handled."))
 
+    def on_too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+        # A multipart body passes the size middleware (files may be large), its fields do not.
+        megabytes = max(1, settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024))
+        message = _("The request is too large: at most %(mb)s MB may be sent at once.") % {"mb": megabytes}
+        return error_response(api, request, 413, "too_large", message)
+
     def on_exception(request: HttpRequest, exc: Exception) -> HttpResponse:
         log.exception("API error on %s", request.path)
         return error_response(
@@ -161,6 +167,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
         (Http404, on_404),
         (Conflict, on_conflict),
         (HttpError, on_http_error),
+        (RequestDataTooBig, on_too_large),
         (Exception, on_exception),
     ]
     for exc_class, handler in handlers:

@@ -76,3 +76,39 @@ class RequestSizeLimitMiddleware:
             return render(
                 request, "error.html", {"status": 413, "title": _("Too large"), "message": message}, status=413
             )
+
+
+class NulCharacterMiddleware:
+    """Refuse a NUL character in the query string or the body with 400 (JSON
+    for the API, a page otherwise): PostgreSQL can neither store nor compare
+    one, so it would otherwise end as a server error."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not _has_nul(request):
+            return self.get_response(request)
+        from django.http import JsonResponse
+        from django.shortcuts import render
+        from django.utils.translation import gettext as _
+
+        message = _("The request contains a character that is not allowed. Remove it and try again.")
+        if request.path.startswith("/api/"):
+            return JsonResponse({"error": {"code": "bad_request", "message": message, "details": []}}, status=400)
+        return render(request, "error.html", {"status": 400, "title": _("Bad request"), "message": message}, status=400)
+
+
+def _has_nul(request: HttpRequest) -> bool:
+    from urllib.parse import unquote_plus
+
+    if "\x00" in unquote_plus(request.META.get("QUERY_STRING", "")):
+        return True
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return False
+    if request.content_type == "multipart/form-data":
+        return any("\x00" in key or any("\x00" in v for v in values) for key, values in request.POST.lists())
+    body = request.body
+    if request.content_type == "application/x-www-form-urlencoded":
+        return b"%00" in body or b"\x00" in body
+    return b"\\u0000" in body  # a JSON string escape; a raw NUL already makes JSON malformed

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
@@ -74,14 +75,24 @@ def health(request: HttpRequest) -> HttpResponse:
         return JsonResponse({"status": "database unavailable"}, status=503)
 
 
+ERROR_CODES = {400: "bad_request", 403: "forbidden", 404: "not_found", 413: "too_large"}
+
+
 def _error(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
     if request.path.startswith("/api/"):
-        return JsonResponse({"error": {"code": str(status), "message": message}}, status=status)
+        # The API's one error body (anju.core.api), also for errors raised outside an operation.
+        body = {"code": ERROR_CODES.get(status, str(status)), "message": message, "details": []}
+        return JsonResponse({"error": body}, status=status)
     context: dict[str, Any] = {"status": status, "title": title, "message": message}
     return render(request, "error.html", context, status=status)
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if isinstance(exception, RequestDataTooBig):
+        # The fields of a multipart form over DATA_UPLOAD_MAX_MEMORY_SIZE (the size middleware lets files by).
+        megabytes = max(1, settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024))
+        message = _("The request is too large: at most %(mb)s MB may be sent at once.") % {"mb": megabytes}
+        return _error(request, 413, _("Too large"), message)
     return _error(
         request,
         400,

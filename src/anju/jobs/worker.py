@@ -102,6 +102,8 @@ def claim_job(now: Any = None) -> Job | None:
 
 
 def run_job(job: Job) -> None:
+    """Run a claimed job; the outcome is written only while this worker still
+    holds the claim (a claim that expired may have been taken over)."""
     func = tasks().get(job.name)
     try:
         if func is None:
@@ -111,16 +113,18 @@ def run_job(job: Job) -> None:
         log.exception("job %s failed", job)
         error = traceback.format_exc()[-4000:]
         if job.attempts >= job.max_attempts:
-            Job.objects.filter(pk=job.pk).update(
+            Job.objects.filter(pk=job.pk, locked_by=job.locked_by).update(
                 status=Job.Status.FAILED, last_error=error, locked_until=None, finished_at=timezone.now()
             )
         else:
             backoff = timedelta(seconds=30 * 2 ** (job.attempts - 1))
-            Job.objects.filter(pk=job.pk).update(
+            Job.objects.filter(pk=job.pk, locked_by=job.locked_by).update(
                 status=Job.Status.QUEUED, last_error=error, locked_until=None, run_at=timezone.now() + backoff
             )
         return
-    Job.objects.filter(pk=job.pk).update(status=Job.Status.DONE, locked_until=None, finished_at=timezone.now())
+    Job.objects.filter(pk=job.pk, locked_by=job.locked_by).update(
+        status=Job.Status.DONE, locked_until=None, finished_at=timezone.now()
+    )
 
 
 def run_once(*, limit: int = 100) -> int:

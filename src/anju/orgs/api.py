@@ -1,7 +1,7 @@
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from anju.accounts import policy
@@ -79,7 +79,7 @@ def create_orgunit(request: HttpRequest, payload: OrgUnitIn) -> Any:
     unit = services.orgunit_create(
         actor=request.user, kind=payload.kind, name=payload.name, code=payload.code, parent=parent, request=request
     )
-    return 201, unit
+    return Status(201, unit)  # a (status, body) tuple is deprecated since django-ninja 1.6
 
 
 @router.get("/departments", response=list[DepartmentOut], summary="Departments within reach")

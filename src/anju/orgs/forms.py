@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from anju.orgs.models import Department, OrgUnit, UnitKind
 
@@ -15,7 +16,7 @@ class OrgUnitForm(forms.Form):
 class OrgUnitUpdateForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100)
     code = forms.CharField(label=_("Code"), max_length=32, required=False)
-    is_active = forms.BooleanField(label=_("Active"), required=False)
+    is_active = forms.BooleanField(label=pgettext_lazy("enabled flag", "Active"), required=False)
 
 
 class DepartmentForm(forms.Form):
@@ -40,7 +41,7 @@ class TaskForceForm(forms.Form):
 
 
 class TaskForceMemberForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=100)
+    name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=100)
     organisation = forms.CharField(
         label=_("Organisation"),
         max_length=100,

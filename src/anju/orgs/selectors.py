@@ -24,7 +24,10 @@ def orgunit_list(
         qs = qs.filter(kind=kind)
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(code__startswith=q))
-    return qs.annotate(child_count=Count("children")).order_by("path")
+    # Count only the children within reach: a unit above the user's own (seen through ``upward``)
+    # must not reveal how many other branches it has.
+    in_reach = policy.scope_q(user, "orgunit.view", "children__path")
+    return qs.annotate(child_count=Count("children", filter=in_reach or None)).order_by("path")
 
 
 def orgunit_top(user: Any) -> list[OrgUnit]:

@@ -47,9 +47,9 @@ def orgunit_create(
         errors["name"] = [_("A top-level unit with this name exists already.")]
     if parent is not None and OrgUnit.objects.filter(parent=parent, name=name).exists():
         errors["name"] = [_("A unit with this name exists under the same parent.")]
-    if parent is not None and kind in UnitKind.values:
+    if kind in UnitKind.values:
         below_community = KIND_RANK[kind] > KIND_RANK[UnitKind.COMMUNITY]
-        if below_community and parent.community_id is None:
+        if below_community and (parent is None or parent.community_id is None):
             errors["parent"] = [_("Areas, grids and buildings must be inside a community.")]
     if errors:
         raise ValidationError(errors)
