@@ -141,3 +141,33 @@ def blind_index(value: str, *, purpose: str) -> str:
     """Keyed hash of an already-normalised value, separated by purpose."""
     mac = hmac.new(keyring().hash_key, f"{purpose}\x00{value}".encode(), hashlib.sha256)
     return mac.hexdigest()
+
+
+def rotate_key_file(path: Path | None = None) -> str:
+    """Add a fresh data key to the key file and make it current; returns its id.
+
+    The old keys stay (values sealed with them keep opening until they are
+    re-sealed) and the hash key is unchanged, so every blind index stays valid.
+    """
+    if os.environ.get("ANJU_DATA_KEYS"):
+        raise ImproperlyConfigured(
+            "The data keys come from ANJU_DATA_KEYS: add a new key there, make it current, "
+            "then run `anju rotate_keys --reseal-only`."
+        )
+    doc = read_key_document()
+    ring = _parse(doc, str(path or key_file_path()))
+    number = 1
+    while f"k{number}" in ring.keys:
+        number += 1
+    new_id = f"k{number}"
+    keys = {kid: _b64(material) for kid, material in ring.keys.items()}
+    keys[new_id] = new_key_material()
+    write_key_file({"current": new_id, "keys": keys, "hash_key": _b64(ring.hash_key)}, path)
+    return new_id
+
+
+def reseal(token: str) -> str | None:
+    """The value sealed again under the current key, or ``None`` when it already is."""
+    if not token or key_id_of(token) == keyring().current:
+        return None
+    return encrypt(decrypt(token))

@@ -1,0 +1,356 @@
+"""JSON API of the registry: the same selectors, services, masking and permissions as the pages."""
+
+from datetime import date
+from typing import Any, Literal
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema, Status
+
+from anju.accounts import policy
+from anju.core.api import ErrorOut
+from anju.orgs.models import OrgUnit, UnitKind
+from anju.people import selectors, services
+from anju.people.models import Household, Relation, Resident, Tag
+
+router = Router(tags=["people"])
+MAX_LIMIT = 200
+
+
+class ResidentOut(Schema):
+    id: int
+    name: str = Field(..., description="Masked (张*三) for roles with no need to know")
+    gender: str
+    birth_date: date | None
+    mobile: str = Field(..., description="Always masked: 138****1234")
+    id_number: str = Field(..., description="Always masked: 4211**********1234")
+    relation: str
+    household_id: int
+    building_id: int
+    address: str
+    tags: list[str]
+    is_party_member: bool
+    party_branch: str
+    is_central_household: bool
+    status: str
+    status_date: date | None
+
+
+class ResidentPage(Schema):
+    count: int
+    results: list[ResidentOut]
+
+
+class ResidentFilterIn(Schema):
+    q: str = Field("", max_length=60, description="Name, pinyin initials, or a full mobile or ID number")
+    building_id: int | None = None
+    household_id: int | None = None
+    tag_id: int | None = None
+    party_member: bool | None = None
+    status: Literal["active", "archived", "all"] = "active"
+    limit: int = Field(50, ge=1, le=MAX_LIMIT)
+    offset: int = Field(0, ge=0)
+
+
+class ResidentIn(Schema):
+    household_id: int
+    name: str = Field(..., max_length=60)
+    id_number: str = Field(..., max_length=40)
+    relation: Relation
+    gender: Literal["", "M", "F"] = ""
+    birth_date: date | None = None
+    mobile: str = Field("", max_length=30)
+    tag_ids: list[int] = []
+    is_party_member: bool = False
+    party_branch: str = Field("", max_length=60)
+
+
+class ResidentPatch(Schema):
+    name: str | None = Field(None, max_length=60)
+    id_number: str | None = Field(None, max_length=40)
+    relation: Relation | None = None
+    gender: Literal["", "M", "F"] | None = None
+    birth_date: date | None = None
+    mobile: str | None = Field(None, max_length=30)
+    tag_ids: list[int] | None = None
+    is_party_member: bool | None = None
+    party_branch: str | None = Field(None, max_length=60)
+    household_id: int | None = None
+
+
+class ArchiveIn(Schema):
+    reason: Literal["moved_out", "deceased"]
+    on_date: date | None = None
+    note: str = Field("", max_length=200)
+
+
+class RevealIn(Schema):
+    field: Literal["mobile", "id_number"]
+    reason: str = Field(..., min_length=2, max_length=300)
+
+
+class RevealOut(Schema):
+    id: int
+    field: str
+    value: str
+
+
+class HouseholdOut(Schema):
+    id: int
+    community_id: int
+    building_id: int = Field(..., alias="unit_id")
+    building: str = Field(..., alias="address.unit.name")
+    entrance: str = Field(..., alias="address.entrance")
+    door: str = Field(..., alias="address.door")
+    number: str
+    is_central: bool
+    status: str
+    member_count: int = 0
+
+
+class HouseholdPage(Schema):
+    count: int
+    results: list[HouseholdOut]
+
+
+class HouseholdFilterIn(Schema):
+    q: str = Field("", max_length=60)
+    building_id: int | None = None
+    status: Literal["active", "archived", "all"] = "active"
+    limit: int = Field(50, ge=1, le=MAX_LIMIT)
+    offset: int = Field(0, ge=0)
+
+
+class HouseholdIn(Schema):
+    building_id: int
+    entrance: str = Field("", max_length=20)
+    door: str = Field(..., min_length=1, max_length=20)
+    number: str = Field("", max_length=30)
+    is_central: bool = False
+
+
+class HouseholdPatch(Schema):
+    number: str | None = Field(None, max_length=30)
+    is_central: bool | None = None
+    building_id: int | None = Field(None, description="With door (and entrance): the household moves")
+    entrance: str | None = Field(None, max_length=20)
+    door: str | None = Field(None, max_length=20)
+
+
+class TagOut(Schema):
+    id: int
+    community_id: int
+    name: str
+
+
+def _resident(request: HttpRequest, action: str, resident_id: int) -> Resident:
+    qs = Resident.objects.select_related("household__address__unit").prefetch_related("tags")
+    found: Resident = policy.get_for(request.user, action, qs, pk=resident_id)
+    return found
+
+
+def _tags(request: HttpRequest, community_id: int, ids: list[int]) -> list[Tag]:
+    tags = list(Tag.objects.filter(community_id=community_id, pk__in=ids))
+    if len(tags) != len(set(ids)):
+        raise ValidationError({"tag_ids": [_("Choose tags of this community.")]})
+    return tags
+
+
+@router.get("/people/residents", response=ResidentPage, summary="Residents within reach (masked)")
+@policy.permission("people.view")
+def list_residents(request: HttpRequest, filters: Query[ResidentFilterIn]) -> Any:
+    flt = selectors.ResidentFilter(
+        q=filters.q,
+        building=filters.building_id,
+        household=filters.household_id,
+        tag=filters.tag_id,
+        party=filters.party_member,
+        status=filters.status,
+    )
+    qs = selectors.resident_search(request.user, flt)
+    viewer = selectors.Viewer(request.user)
+    items = list(qs[filters.offset : filters.offset + filters.limit])
+    return {"count": qs.count(), "results": [viewer.row(r) for r in items]}
+
+
+@router.get(
+    "/people/residents/{resident_id}", response={200: ResidentOut, 404: ErrorOut}, summary="One resident (masked)"
+)
+@policy.permission("people.view")
+def get_resident(request: HttpRequest, resident_id: int) -> Any:
+    return selectors.Viewer(request.user).row(_resident(request, "people.view", resident_id))
+
+
+@router.post(
+    "/people/residents", response={201: ResidentOut, 404: ErrorOut, 422: ErrorOut}, summary="Register a resident"
+)
+@policy.permission("people.manage")
+def create_resident(request: HttpRequest, payload: ResidentIn) -> Any:
+    household = policy.get_for(
+        request.user, "people.manage", Household.objects.select_related("community"), pk=payload.household_id
+    )
+    resident = services.resident_create(
+        actor=request.user,
+        household=household,
+        name=payload.name,
+        id_number=payload.id_number,
+        relation=payload.relation,
+        gender=payload.gender,
+        birth_date=payload.birth_date,
+        mobile=payload.mobile,
+        tags=_tags(request, household.community_id, payload.tag_ids),
+        is_party_member=payload.is_party_member,
+        party_branch=payload.party_branch,
+        request=request,
+    )
+    return Status(201, selectors.Viewer(request.user).row(_resident(request, "people.view", resident.pk)))
+
+
+@router.patch(
+    "/people/residents/{resident_id}",
+    response={200: ResidentOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Change a resident",
+)
+@policy.permission("people.manage")
+def update_resident(request: HttpRequest, resident_id: int, payload: ResidentPatch) -> Any:
+    resident = _resident(request, "people.manage", resident_id)
+    data = payload.dict(exclude_unset=True)
+    tag_ids = data.pop("tag_ids", None)
+    household_id = data.pop("household_id", None)
+    household = None
+    if household_id is not None:
+        household = policy.get_for(request.user, "people.manage", Household, pk=household_id)
+    changes = {k: ("" if v is None and k in ("mobile", "gender", "party_branch") else v) for k, v in data.items()}
+    services.resident_update(
+        actor=request.user,
+        resident=resident,
+        changes=changes,
+        tags=_tags(request, resident.community_id, tag_ids) if tag_ids is not None else None,
+        household=household,
+        request=request,
+    )
+    return selectors.Viewer(request.user).row(_resident(request, "people.view", resident.pk))
+
+
+@router.post(
+    "/people/residents/{resident_id}/archive",
+    response={200: ResidentOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Archive a resident who moved out or died (never deleted)",
+)
+@policy.permission("people.manage")
+def archive_resident(request: HttpRequest, resident_id: int, payload: ArchiveIn) -> Any:
+    resident = _resident(request, "people.manage", resident_id)
+    services.resident_archive(
+        actor=request.user,
+        resident=resident,
+        reason=payload.reason,
+        on_date=payload.on_date,
+        note=payload.note,
+        request=request,
+    )
+    return selectors.Viewer(request.user).row(_resident(request, "people.view", resident.pk))
+
+
+@router.post(
+    "/people/residents/{resident_id}/reveal",
+    response={200: RevealOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Reveal one mobile or ID number, giving a reason (written to the access log)",
+)
+@policy.permission("people.reveal")
+def reveal_resident(request: HttpRequest, resident_id: int, payload: RevealIn) -> Any:
+    resident = _resident(request, "people.reveal", resident_id)
+    if not resident.is_active:
+        raise ValidationError(_("The numbers of an archived resident are not revealed."))
+    value = services.resident_reveal(
+        actor=request.user, resident=resident, field=payload.field, reason=payload.reason, request=request
+    )
+    return {"id": resident.pk, "field": payload.field, "value": value}
+
+
+@router.get("/people/households", response=HouseholdPage, summary="Households within reach")
+@policy.permission("people.view")
+def list_households(request: HttpRequest, filters: Query[HouseholdFilterIn]) -> Any:
+    qs = selectors.household_list(request.user, q=filters.q, building=filters.building_id, status=filters.status)
+    items = list(qs[filters.offset : filters.offset + filters.limit])
+    return {"count": qs.count(), "results": items}
+
+
+@router.get("/people/households/{household_id}", response={200: HouseholdOut, 404: ErrorOut}, summary="One household")
+@policy.permission("people.view")
+def get_household(request: HttpRequest, household_id: int) -> Any:
+    return policy.get_for(
+        request.user, "people.view", selectors.household_list(request.user, status="all"), pk=household_id
+    )
+
+
+def _building(request: HttpRequest, building_id: int) -> OrgUnit:
+    unit: OrgUnit = policy.get_for(
+        request.user, "people.manage", OrgUnit.objects.filter(kind=UnitKind.BUILDING), pk=building_id
+    )
+    return unit
+
+
+@router.post(
+    "/people/households", response={201: HouseholdOut, 404: ErrorOut, 422: ErrorOut}, summary="Register a household"
+)
+@policy.permission("people.manage")
+def create_household(request: HttpRequest, payload: HouseholdIn) -> Any:
+    household = services.household_create(
+        actor=request.user,
+        unit=_building(request, payload.building_id),
+        entrance=payload.entrance,
+        door=payload.door,
+        number=payload.number,
+        is_central=payload.is_central,
+        request=request,
+    )
+    return Status(201, selectors.household_list(request.user, status="all").get(pk=household.pk))
+
+
+@router.patch(
+    "/people/households/{household_id}",
+    response={200: HouseholdOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Change a household, or move it to another door",
+)
+@policy.permission("people.manage")
+def update_household(request: HttpRequest, household_id: int, payload: HouseholdPatch) -> Any:
+    household = policy.get_for(
+        request.user, "people.manage", Household.objects.select_related("address__unit"), pk=household_id
+    )
+    if payload.number is not None or payload.is_central is not None:
+        services.household_update(
+            actor=request.user,
+            household=household,
+            number=household.number if payload.number is None else payload.number,
+            is_central=household.is_central if payload.is_central is None else payload.is_central,
+            request=request,
+        )
+    if payload.building_id is not None or payload.door is not None:
+        services.household_move(
+            actor=request.user,
+            household=household,
+            unit=_building(request, payload.building_id or household.unit_id),
+            entrance=household.address.entrance if payload.entrance is None else payload.entrance,
+            door=payload.door or household.address.door,
+            request=request,
+        )
+    return selectors.household_list(request.user, status="all").get(pk=household.pk)
+
+
+@router.post(
+    "/people/households/{household_id}/archive",
+    response={200: HouseholdOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Archive a household without living members",
+)
+@policy.permission("people.manage")
+def archive_household(request: HttpRequest, household_id: int) -> Any:
+    household = policy.get_for(request.user, "people.manage", Household, pk=household_id)
+    services.household_archive(actor=request.user, household=household, request=request)
+    return selectors.household_list(request.user, status="all").get(pk=household.pk)
+
+
+@router.get("/people/tags", response=list[TagOut], summary="The tags of the communities within reach")
+@policy.permission("people.view")
+def list_tags(request: HttpRequest) -> Any:
+    return list(selectors.tags_for(request.user))

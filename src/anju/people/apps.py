@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PeopleConfig(AppConfig):
+    name = "anju.people"
+    label = "people"
+    verbose_name = _("Resident registry")
+
+    def ready(self) -> None:
+        import anju.people.policies
+        import anju.people.tasks  # noqa: F401

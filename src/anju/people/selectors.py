@@ -1,0 +1,247 @@
+"""Reads shared by the pages, the API and the export: scoped, searchable, masked."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from anju.accounts import policy
+from anju.core.masking import mask_id_number, mask_mobile, mask_name
+from anju.orgs.models import OrgUnit, UnitKind
+from anju.people import services, validation
+from anju.people.models import Household, ImportBatch, Resident, ResidentEvent, Tag
+from anju.people.validation import Invalid
+
+SCOPE = "unit__path"
+
+
+def residents_visible(user: Any, action: str = "people.view") -> QuerySet[Resident]:
+    return policy.visible(Resident.objects.all(), user, action, SCOPE)
+
+
+def households_visible(user: Any, action: str = "people.view") -> QuerySet[Household]:
+    return policy.visible(Household.objects.all(), user, action, SCOPE)
+
+
+def buildings_visible(user: Any, action: str = "people.view") -> QuerySet[OrgUnit]:
+    return policy.visible(OrgUnit.objects.filter(kind=UnitKind.BUILDING, is_active=True), user, action, "path")
+
+
+def communities_for(user: Any, action: str) -> QuerySet[OrgUnit]:
+    """Communities where the user may do ``action`` on the community as a whole."""
+    return policy.visible(OrgUnit.objects.communities().filter(is_active=True), user, action, "path")
+
+
+def communities_reached(user: Any, action: str = "people.view") -> QuerySet[OrgUnit]:
+    """Communities the user works in for ``action``: those under a grant, and the community a
+    grant below community level (a grid, a building) lies in."""
+    communities = OrgUnit.objects.communities()
+    if policy.is_superuser(user):
+        return communities
+    rule = policy.rule_for(action)
+    q = Q(pk__in=[])
+    for grant in policy.grants_of(user):
+        if grant.role in rule.roles or grant.role == "admin":
+            step = OrgUnit.PATH_STEP
+            prefixes = [grant.path[: i * step] for i in range(1, len(grant.path) // step + 1)]
+            q |= Q(path__startswith=grant.path) | Q(path__in=prefixes)
+    return communities.filter(q)
+
+
+def tags_for(user: Any, community: OrgUnit | None = None) -> QuerySet[Tag]:
+    qs = Tag.objects.filter(is_active=True, community__in=communities_reached(user))
+    if community is not None:
+        qs = qs.filter(community=community)
+    return qs.select_related("community").order_by("community__path", "sort_order", "name")
+
+
+@dataclass
+class ResidentFilter:
+    q: str = ""
+    building: int | None = None
+    tag: int | None = None
+    party: bool | None = None
+    household: int | None = None
+    status: str = "active"  # "active", "archived" or "all"
+    exact: str = ""  # "mobile:<keyed hash>" or "id_number:<keyed hash>"
+
+
+_PINYIN = re.compile(r"^[a-z]+$")
+
+
+_EXACT = re.compile(r"^(mobile|id_number):[0-9a-f]{64}$")
+
+
+def exact_token(q: str) -> str:
+    """For a full mobile or ID number, the token that searches for it by keyed hash (so that
+    pages and links never carry the number itself); "" otherwise."""
+    text = q.strip()
+    try:
+        number, _born, _gender = validation.clean_id_number(text)
+    except Invalid:
+        pass
+    else:
+        return f"id_number:{services.id_number_index(number)}"
+    if len([ch for ch in text if ch.isdigit()]) >= 11:
+        try:
+            return f"mobile:{services.mobile_index(validation.clean_mobile(text))}"
+        except Invalid:
+            return ""
+    return ""
+
+
+def _exact_q(token: str) -> Q:
+    if not _EXACT.match(token):
+        return Q(pk__in=[])
+    kind, digest = token.split(":", 1)
+    return Q(mobile_index=digest) if kind == "mobile" else Q(id_number_index=digest)
+
+
+def _search_q(q: str) -> Q:
+    """Exact mobile or ID number through the keyed hash; pinyin initials or full pinyin for
+    Latin letters; otherwise a part of the name."""
+    text = q.strip()
+    try:
+        number, _born, _gender = validation.clean_id_number(text)
+    except Invalid:
+        pass
+    else:
+        return Q(id_number_index=services.id_number_index(number))
+    digits = "".join(ch for ch in text if ch.isdigit())
+    if len(digits) >= 11:
+        try:
+            mobile = validation.clean_mobile(text)
+        except Invalid:
+            return Q(pk__in=[])
+        return Q(mobile_index=services.mobile_index(mobile))
+    lowered = text.lower().replace(" ", "")
+    if _PINYIN.match(lowered):
+        return Q(name_initials__startswith=lowered) | Q(name_pinyin__startswith=lowered)
+    try:
+        name = validation.clean_name(text)
+    except Invalid:
+        return Q(name__icontains=text)
+    return Q(name__icontains=name)
+
+
+def resident_search(user: Any, flt: ResidentFilter) -> QuerySet[Resident]:
+    qs = residents_visible(user)
+    if flt.status == "active":
+        qs = qs.filter(status=Resident.Status.ACTIVE)
+    elif flt.status == "archived":
+        qs = qs.exclude(status=Resident.Status.ACTIVE)
+    if flt.q.strip():
+        qs = qs.filter(_search_q(flt.q))
+    if flt.exact:
+        qs = qs.filter(_exact_q(flt.exact))
+    if flt.building:
+        qs = qs.filter(unit_id=flt.building)
+    if flt.household:
+        qs = qs.filter(household_id=flt.household)
+    if flt.tag:
+        qs = qs.filter(tags__id=flt.tag)
+    if flt.party is not None:
+        qs = qs.filter(is_party_member=flt.party)
+    return (
+        qs.select_related("household__address__unit", "unit")
+        .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("sort_order", "name")))
+        .order_by("unit__path", "household__address__entrance", "household__address__door", "household_id", "id")
+        .distinct()
+    )
+
+
+def household_list(
+    user: Any, *, q: str = "", building: int | None = None, status: str = "active"
+) -> QuerySet[Household]:
+    qs = households_visible(user).select_related("address__unit")
+    if status == "active":
+        qs = qs.filter(status=Household.Status.ACTIVE)
+    elif status == "archived":
+        qs = qs.filter(status=Household.Status.ARCHIVED)
+    if building:
+        qs = qs.filter(unit_id=building)
+    if q.strip():
+        qs = qs.filter(Q(address__door__icontains=q.strip()) | Q(number__icontains=q.strip()))
+    return qs.annotate(
+        member_count=Count("members", filter=Q(members__status=Resident.Status.ACTIVE), distinct=True)
+    ).order_by("unit__path", "address__entrance", "address__door", "number", "id")
+
+
+def resident_history(resident: Resident) -> QuerySet[ResidentEvent]:
+    return resident.events.select_related("actor").order_by("-on_date", "-id")
+
+
+def batches_for(user: Any) -> QuerySet[ImportBatch]:
+    return policy.visible(ImportBatch.objects.all(), user, "people.import", "community__path").select_related(
+        "community", "created_by"
+    )
+
+
+# --- masking -------------------------------------------------------------------------------
+
+
+class Viewer:
+    """What one user may see of residents: names in full? may reveal? Decided once per request."""
+
+    def __init__(self, user: Any) -> None:
+        self.user = user
+        self.names = policy.can(user, "people.names")
+        self.reveal = policy.can(user, "people.reveal")
+
+    def sees_names(self, resident: Resident) -> bool:
+        # Action-level first (cheap), then the object's scope.
+        return self.names and policy.can(self.user, "people.names", resident)
+
+    def may_reveal(self, resident: Resident) -> bool:
+        return self.reveal and policy.can(self.user, "people.reveal", resident)
+
+    def name(self, resident: Resident) -> str:
+        return resident.name if self.sees_names(resident) else mask_name(resident.name)
+
+    def row(self, resident: Resident) -> dict[str, Any]:
+        """The masked view of a resident, shared by pages, the API and the export."""
+        mobile = resident.mobile
+        id_number = resident.id_number
+        return {
+            "id": resident.pk,
+            "name": self.name(resident),
+            "gender": resident.gender,
+            "gender_label": resident.get_gender_display() if resident.gender else "",
+            "birth_date": resident.birth_date,
+            "mobile": mask_mobile(mobile),
+            "id_number": mask_id_number(id_number),
+            "has_mobile": bool(mobile),
+            "relation": resident.relation,
+            "relation_label": resident.get_relation_display(),
+            "household_id": resident.household_id,
+            "address": str(resident.household.address),
+            "building_id": resident.unit_id,
+            "tags": [t.name for t in resident.tags.all()],
+            "is_party_member": resident.is_party_member,
+            "party_branch": resident.party_branch,
+            "status": resident.status,
+            "status_label": resident.get_status_display(),
+            "status_date": resident.status_date,
+            "is_central_household": resident.household.is_central,
+            "may_reveal": self.may_reveal(resident) and resident.is_active,
+        }
+
+
+def registry_summary(user: Any) -> dict[str, Any]:
+    """The workers' home card: households, residents and residents per tag, within reach."""
+    residents = residents_visible(user).filter(status=Resident.Status.ACTIVE)
+    tag_counts = (
+        Tag.objects.filter(residents__in=residents, is_active=True)
+        .values("name")
+        .annotate(n=Count("residents", distinct=True))
+        .order_by("-n", "name")
+    )
+    return {
+        "households": households_visible(user).filter(status=Household.Status.ACTIVE).count(),
+        "residents": residents.count(),
+        "party_members": residents.filter(is_party_member=True).count(),
+        "tags": [{"name": row["name"], "count": row["n"]} for row in tag_counts[:12]],
+    }
