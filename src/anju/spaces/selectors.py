@@ -1,11 +1,20 @@
+"""Reads shared by the pages, the API and the feeds."""
+
 from __future__ import annotations
 
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from anju.accounts import policy
-from anju.spaces.models import Station
+from anju.spaces.models import Booking, ClosedPeriod, Notice, Occupancy, OpeningHours, Space, Station
+from anju.spaces.services import DEFAULT_HOURS, _holiday_name
+
+SLOT_MINUTES = 30
 
 
 def stations_visible(user: Any) -> QuerySet[Station]:
@@ -14,3 +23,204 @@ def stations_visible(user: Any) -> QuerySet[Station]:
     return policy.visible(
         Station.objects.select_related("community"), user, "space.view", "community__path"
     ).prefetch_related("spaces__part_of")
+
+
+def spaces_visible(user: Any) -> QuerySet[Space]:
+    return policy.visible(
+        Space.objects.filter(is_active=True).select_related("station", "part_of"), user, "space.view", "community__path"
+    )
+
+
+def bookings_visible(user: Any) -> QuerySet[Booking]:
+    """The user's own bookings, and every booking within reach of staff."""
+    mine = Q(booker=user)
+    staff = policy.scope_q(user, "booking.manage", "community__path")
+    if not policy.can(user, "booking.manage"):
+        return Booking.objects.filter(mine).select_related("space", "space__station", "series", "booker")
+    return Booking.objects.filter(mine | staff).select_related("space", "space__station", "series", "booker")
+
+
+def my_bookings(user: Any, *, upcoming: bool = True) -> QuerySet[Booking]:
+    qs = Booking.objects.filter(booker=user).select_related("space", "space__station", "series")
+    now = timezone.now()
+    if upcoming:
+        return qs.filter(ends_at__gte=now).order_by("starts_at", "id")
+    return qs.filter(ends_at__lt=now).order_by("-starts_at", "-id")
+
+
+def pending_for(user: Any) -> QuerySet[Booking]:
+    return policy.visible(
+        Booking.objects.filter(status=Booking.Status.PENDING, ends_at__gt=timezone.now()).select_related(
+            "space", "booker"
+        ),
+        user,
+        "booking.manage",
+        "community__path",
+    ).order_by("starts_at", "id")
+
+
+def notices_for(user: Any, limit: int = 20) -> list[Notice]:
+    return list(Notice.objects.filter(recipient=user).select_related("booking__space", "series__space")[:limit])
+
+
+# --- availability -------------------------------------------------------------------------
+
+
+@dataclass
+class Busy:
+    starts_at: datetime
+    ends_at: datetime
+    status: str  # confirmed | pending
+    booking_id: int
+    title: str = ""
+    booker_id: int = 0
+    space_id: int = 0
+
+
+@dataclass
+class Availability:
+    space: Space
+    busy: list[Busy] = field(default_factory=list)
+    closed: list[tuple[datetime, datetime, str]] = field(default_factory=list)
+
+
+def _families(spaces: list[Space]) -> dict[int, set[int]]:
+    """For each space, the ids of the space and of every space inside it."""
+    children: dict[int, list[int]] = defaultdict(list)
+    for s in Space.objects.filter(station_id__in={s.station_id for s in spaces}).values("pk", "part_of_id"):
+        if s["part_of_id"]:
+            children[s["part_of_id"]].append(s["pk"])
+    out = {}
+    for space in spaces:
+        seen = {space.pk}
+        todo = [space.pk]
+        while todo:
+            for child in children.get(todo.pop(), []):
+                if child not in seen:
+                    seen.add(child)
+                    todo.append(child)
+        out[space.pk] = seen
+    return out
+
+
+def availability(spaces: list[Space], start: datetime, end: datetime, *, pending: bool = True) -> list[Availability]:
+    """What holds each space between ``start`` and ``end``: confirmed bookings (of the space, of its parts,
+    or of the whole it belongs to), pending ones, and closed periods. Three queries whatever the number of spaces."""
+    families = _families(spaces)
+    all_ids = set().union(*families.values()) if families else set()
+    rows = list(
+        Occupancy.objects.filter(active=True, space_id__in=all_ids, starts_at__lt=end, ends_at__gt=start)
+        .order_by("starts_at")
+        .values_list("space_id", "booking_id", "starts_at", "ends_at", "booking__title", "booking__booker_id")
+    )
+    by_space: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    for row in rows:
+        by_space[row[0]].append(row)
+    pend: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    if pending:
+        for row in Booking.objects.filter(
+            status=Booking.Status.PENDING, space_id__in=all_ids, starts_at__lt=end, ends_at__gt=start
+        ).values_list("pk", "space_id", "starts_at", "ends_at", "title", "booker_id"):
+            pend[row[1]].append(row)
+    closures = list(
+        ClosedPeriod.objects.filter(
+            station_id__in={s.station_id for s in spaces}, starts_at__lt=end, ends_at__gt=start
+        ).values_list("space_id", "starts_at", "ends_at", "reason", "station_id")
+    )
+    out = []
+    for space in spaces:
+        item = Availability(space)
+        seen: set[int] = set()
+        for sid in families[space.pk]:
+            for _sid, booking_id, s, e, title, booker_id in by_space.get(sid, []):
+                if booking_id not in seen:
+                    seen.add(booking_id)
+                    item.busy.append(Busy(s, e, "confirmed", booking_id, title, booker_id, sid))
+            for pk, _sid, s, e, title, booker_id in pend.get(sid, []):
+                item.busy.append(Busy(s, e, "pending", pk, title, booker_id, sid))
+        item.busy.sort(key=lambda b: (b.starts_at, b.status))
+        related = families[space.pk] | {space.part_of_id}
+        item.closed = [
+            (s, e, reason)
+            for sid, s, e, reason, station_id in closures
+            if station_id == space.station_id and (sid is None or sid in related)
+        ]
+        out.append(item)
+    return out
+
+
+# --- calendar grids ------------------------------------------------------------------------
+
+
+@dataclass
+class Cell:
+    start: datetime
+    state: str  # free | confirmed | pending | closed | shut (outside bookable hours) | past
+    label: str = ""
+    booking_id: int | None = None
+    mine: bool = False
+
+
+def _hours_by_space(spaces: list[Space]) -> dict[int, dict[int, list[tuple[time, time]]]]:
+    out: dict[int, dict[int, list[tuple[time, time]]]] = defaultdict(dict)
+    for row in OpeningHours.objects.filter(space__in=spaces):
+        out[row.space_id].setdefault(row.weekday, []).append((row.opens, row.closes))
+    return out
+
+
+def slot_times(day: date, first: int = 7, last: int = 22) -> list[datetime]:
+    zone = timezone.get_current_timezone()
+    begin = datetime.combine(day, time(first), zone)
+    return [begin + timedelta(minutes=SLOT_MINUTES * i) for i in range((last - first) * 60 // SLOT_MINUTES)]
+
+
+def cells_for(
+    item: Availability, day: date, hours: dict[int, list[tuple[time, time]]], user: Any, now: datetime
+) -> list[Cell]:
+    windows = hours.get(day.weekday(), []) if hours else [DEFAULT_HOURS]
+    holiday = _holiday_name(day) if item.space.closed_on_holidays else None
+    cells = []
+    for start in slot_times(day):
+        end = start + timedelta(minutes=SLOT_MINUTES)
+        local = timezone.localtime(start).time()
+        local_end = timezone.localtime(end).time()
+        cell = Cell(start, "free")
+        busy = next((b for b in item.busy if b.starts_at < end and b.ends_at > start and b.status == "confirmed"), None)
+        pend = next((b for b in item.busy if b.starts_at < end and b.ends_at > start and b.status == "pending"), None)
+        closed = next((c for c in item.closed if c[0] < end and c[1] > start), None)
+        if busy is not None:
+            cell.state, cell.booking_id, cell.mine = "confirmed", busy.booking_id, busy.booker_id == user.pk
+        elif closed is not None or holiday:
+            cell.state, cell.label = "closed", closed[2] if closed else str(holiday)
+        elif not any(o <= local and local_end <= c for o, c in windows) and not (
+            local_end == time(0) and any(o <= local for o, _c in windows)
+        ):
+            cell.state = "shut"
+        elif pend is not None:
+            cell.state, cell.booking_id, cell.mine = "pending", pend.booking_id, pend.booker_id == user.pk
+        elif end <= now:
+            cell.state = "past"
+        cells.append(cell)
+    return cells
+
+
+def station_day(station: Station, day: date, user: Any) -> list[tuple[Space, list[Cell]]]:
+    """The station-wide day view: one row per space, one cell per half hour."""
+    spaces = list(station.spaces.filter(is_active=True).select_related("part_of"))
+    zone = timezone.get_current_timezone()
+    start = datetime.combine(day, time(0), zone)
+    items = availability(spaces, start, start + timedelta(days=1))
+    hours = _hours_by_space(spaces)
+    now = timezone.now()
+    return [(item.space, cells_for(item, day, hours.get(item.space.pk, {}), user, now)) for item in items]
+
+
+def space_days(space: Space, days: list[date], user: Any) -> list[tuple[date, list[Cell]]]:
+    """A day or week calendar of one space: one column of half-hour cells per day."""
+    zone = timezone.get_current_timezone()
+    start = datetime.combine(days[0], time(0), zone)
+    end = datetime.combine(days[-1] + timedelta(days=1), time(0), zone)
+    item = availability([space], start, end)[0]
+    hours = _hours_by_space([space]).get(space.pk, {})
+    now = timezone.now()
+    return [(day, cells_for(item, day, hours, user, now)) for day in days]

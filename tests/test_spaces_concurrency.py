@@ -1,0 +1,114 @@
+"""The invariant under load (DESIGN.md rule 4): 50 residents try to book the same slot at the same moment
+through the API, 20 times over. Each time exactly one wins, 49 get 409 with a clear message, none gets a
+500, and the table holds exactly one booking of that slot.
+
+PostgreSQL: the exclusion constraint decides races that pass the Python check at the same time.
+SQLite: the IMMEDIATE write transaction serialises check and insert. pytest-django's SQLite test database
+lives in memory with a shared cache, whose table locks fail at once instead of waiting ("database table is
+locked"), unlike the WAL file Anju runs on; so on SQLite this test copies the test database to a file in
+tmp_path (VACUUM INTO) and runs against that with the production connection options (WAL, IMMEDIATE).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import connection, connections
+from django.test import Client
+from django.utils import translation
+
+from anju.accounts import services as account_services
+from anju.accounts.roles import Role
+from anju.spaces.models import Booking, Occupancy
+from anju.spaces.testing import days_ahead, local, make_station
+from anju.testing import build_tree, make_user
+
+ATTEMPTS = 50
+ROUNDS = 20
+
+
+@contextmanager
+def sqlite_file_database(path: Path) -> Iterator[None]:
+    """Point the default alias at a migrated SQLite file (threads open their own connections to it)."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:  # a copy of the migrated (and, between tests, empty) test database
+        cursor.execute("VACUUM INTO %s", [str(path)])
+    original_settings = connections.settings["default"]
+    original = connections["default"]
+    connections.settings["default"] = {**original_settings, "NAME": str(path)}
+    connections["default"] = connections.create_connection("default")
+    try:
+        yield
+    finally:
+        connections["default"].close()
+        connections["default"] = original
+        connections.settings["default"] = original_settings
+
+
+@pytest.mark.django_db(transaction=True)
+def test_fifty_concurrent_attempts_one_winner_twenty_times(tmp_path: Path) -> None:
+    with sqlite_file_database(tmp_path / "concurrency.sqlite3"), translation.override("en"):
+        tree = build_tree()
+        kitchen = make_station(tree.community).kitchen
+        tokens = []
+        for _ in range(ATTEMPTS):
+            user = make_user(Role.RESIDENT, tree.building)
+            tokens.append(account_services.token_create(actor=user, user=user, name="test", days=1)[1])
+        slots = [(local(days_ahead(1 + n), 10), local(days_ahead(1 + n), 11)) for n in range(ROUNDS)]
+        results: list[list[tuple[int, dict[str, Any]]]] = [[] for _ in range(ROUNDS)]
+        start_line = threading.Barrier(ATTEMPTS)
+        lock = threading.Lock()
+
+        def attempt(token: str) -> None:
+            client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+            client.cookies["anju_language"] = "en"
+            try:
+                for n, (starts, ends) in enumerate(slots):
+                    start_line.wait()  # all 50 fire together, round after round
+                    response = client.post(
+                        "/api/v1/bookings",
+                        {
+                            "space_id": kitchen.pk,
+                            "starts_at": starts.isoformat(),
+                            "ends_at": ends.isoformat(),
+                            "title": "包饺子",
+                        },
+                        content_type="application/json",
+                    )
+                    with lock:
+                        results[n].append((response.status_code, response.json()))
+            finally:
+                connection.close()
+
+        began = time.monotonic()
+        threads = [threading.Thread(target=attempt, args=(t,)) for t in tokens]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        elapsed = time.monotonic() - began
+        print(f"\n{connection.vendor}: {ATTEMPTS * ROUNDS} booking attempts in {elapsed:.1f}s")
+
+        for n, (starts, ends) in enumerate(slots):
+            codes = Counter(code for code, _body in results[n])
+            assert codes == {201: 1, 409: ATTEMPTS - 1}, f"round {n}: {codes}"
+            for code, body in results[n]:
+                if code == 409:
+                    assert body["error"]["code"] == "conflict"
+                    assert "共享厨房 is already booked" in body["error"]["message"]
+            held = Booking.objects.filter(space=kitchen, starts_at__lt=ends, ends_at__gt=starts)
+            assert held.count() == 1
+            assert Occupancy.objects.filter(space=kitchen, starts_at__lt=ends, ends_at__gt=starts).count() == 1
+        assert Booking.objects.count() == ROUNDS
+        assert len({b.booker_id for b in Booking.objects.all()}) >= 1
+        assert all(b.ends_at - b.starts_at == timedelta(hours=1) for b in Booking.objects.all())
