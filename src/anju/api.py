@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI
 
 from anju.core.api import SessionAuth, TokenAuth, install_error_handlers
@@ -10,7 +9,9 @@ from anju.core.api import SessionAuth, TokenAuth, install_error_handlers
 api = NinjaAPI(
     title="Anju API",
     version="1",
-    description=str(_("Anju community service: org tree, accounts, audit, and the domains built on them.")),
+    # The schema is the English developer contract (docs/openapi.json); a translated string here would be
+    # frozen in whatever language was active at import time.
+    description="Anju community service: org tree, accounts, audit, and the domains built on them.",
     urls_namespace="api",
     auth=[TokenAuth(), SessionAuth()],
     openapi_url="/openapi.json",
@@ -21,12 +22,18 @@ install_error_handlers(api)
 
 def _mount() -> None:
     from anju.accounts.api import router as accounts_router
+    from anju.appeals.api import router as appeals_router
     from anju.audit.api import router as audit_router
     from anju.orgs.api import router as orgs_router
+    from anju.people.api import router as people_router
+    from anju.spaces.api import router as spaces_router
 
     api.add_router("/", accounts_router)
+    api.add_router("/", appeals_router)
     api.add_router("/", orgs_router)
+    api.add_router("/", people_router)
     api.add_router("/", audit_router)
+    api.add_router("/", spaces_router)
 
 
 _mount()

@@ -128,6 +128,8 @@ INSTALLED_APPS = [
     "anju.audit",
     "anju.jobs",
     "anju.spaces",
+    "anju.people",
+    "anju.appeals",
 ]
 
 MIDDLEWARE = [
@@ -139,6 +141,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "anju.core.middleware.LanguageMiddleware",
+    "anju.core.middleware.NulCharacterMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

@@ -19,6 +19,9 @@ urlpatterns = [
     path("audit/", include("anju.audit.urls")),
     path("jobs/", include("anju.jobs.urls")),
     path("station/", include("anju.spaces.urls")),
+    path("people/", include("anju.people.urls")),
+    path("appeals/", include("anju.appeals.urls")),
+    path("open311/v2/", include("anju.appeals.open311_urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

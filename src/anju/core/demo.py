@@ -174,6 +174,15 @@ def load_demo(*, log: Any = print) -> dict[str, Any]:
                     department=departments[acc.department] if acc.department else None,
                 )
             logins.append({"username": acc.username, "role": str(Role(acc.role).label), "name": acc.display_name})
+        from anju.spaces.demo import load_demo_spaces
+
+        load_demo_spaces(station=station, actor=actor)
+        from anju.people.demo import load_demo_people
+
+        load_demo_people(community=units["community"], actor=actor)
+        from anju.appeals.demo import load_demo_appeals
+
+        load_demo_appeals(units=units, departments=departments)
         if not created_before:
             record(Action.SYSTEM_DEMO_LOADED, actor_label="anju demo", community=units["community"])
     return {"logins": logins, "password": DEMO_PASSWORD, "created": not created_before}

@@ -58,6 +58,10 @@ def home_context(user: Any) -> tuple[str, dict[str, Any]]:
         units = _grant_units(user, wanted) or list(OrgUnit.objects.filter(parent=None).order_by("path"))
         context["unit_cards"] = [_unit_card(u) for u in units]
     if kind == "worker":
+        from anju.people.selectors import registry_summary
+
+        if policy.can(user, "people.view"):
+            context["registry"] = registry_summary(user)
         context["taskforces"] = list(org_selectors.taskforces_visible(user)[:6])
         communities = {u.community for u in _grant_units(user, set(roles)) if u.community}
         context["departments"] = (
@@ -92,4 +96,7 @@ def home_context(user: Any) -> tuple[str, dict[str, Any]]:
         wanted = {Role.VOLUNTEER} if kind == "volunteer" else {Role.RESIDENT}
         units = _grant_units(user, wanted)
         context["home_units"] = [{"unit": u, "ancestors": list(u.ancestors())} for u in units]
+    from anju.appeals.home import appeal_card
+
+    context["appeal_card"] = appeal_card(user, kind)
     return kind, context

@@ -22,7 +22,13 @@ class NavItem:
 
 NAV: list[NavItem] = [
     NavItem(_("Home"), "core:home", policy.AUTHENTICATED),
+    NavItem(_("Appeals"), "appeals:list", "appeal.view"),
+    NavItem(_("Three rates"), "appeals:rates", "appeal.rates"),
+    NavItem(_("Residents"), "people:residents", "people.view"),
+    NavItem(_("Households"), "people:households", "people.view"),
     NavItem(_("Station and spaces"), "spaces:stations", "space.view"),
+    NavItem(_("My bookings"), "spaces:mine", "booking.view"),
+    NavItem(_("Bookings to approve"), "spaces:approvals", "booking.manage"),
     NavItem(_("Org tree"), "orgs:tree", "orgunit.view"),
     NavItem(_("Departments"), "orgs:departments", "department.view"),
     NavItem(_("Task forces"), "orgs:taskforces", "taskforce.view"),

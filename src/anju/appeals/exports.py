@@ -1,0 +1,69 @@
+"""Excel export of the three rates (openpyxl)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+
+from anju.appeals.selectors import RateRow
+
+
+def rates_xlsx(
+    rows: list[RateRow], total: RateRow, *, group: str, start: dt.date | None, end: dt.date | None
+) -> HttpResponse:
+    wb = Workbook()
+    ws = wb.active
+    if ws is None:  # pragma: no cover  (a new workbook always has a sheet)
+        ws = wb.create_sheet()
+    ws.title = _("Three rates")[:31]
+    period = f"{start or '…'} – {end or '…'}"
+    ws.append([_("Three rates"), period])
+    ws.append(
+        [
+            _("Name"),
+            _("Dispatched"),
+            _("Responded on time"),
+            _("Response rate %"),
+            _("Callbacks completed"),
+            _("Resolved"),
+            _("Resolution rate %"),
+            _("Ratings"),
+            _("Satisfied or basically satisfied"),
+            _("Satisfaction rate %"),
+            _("Reopened"),
+            _("Awaiting callback"),
+            _("Summoned by whistle"),
+            _("Arrived on time"),
+        ]
+    )
+    for r in [*rows, total]:
+        c = r.counts
+        ws.append(
+            [
+                r.label or _("Total"),
+                c.get("dispatched", 0),
+                c.get("responded", 0),
+                r.response_rate,
+                c.get("completed", 0),
+                c.get("resolved", 0),
+                r.resolution_rate,
+                c.get("ratings", 0),
+                c.get("satisfied", 0),
+                r.satisfaction_rate,
+                c.get("reopened", 0),
+                r.pending_callback,
+                c.get("summoned", 0),
+                c.get("arrived_on_time", 0),
+            ]
+        )
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    response = HttpResponse(
+        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="three-rates-{group}.xlsx"'
+    return response

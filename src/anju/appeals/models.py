@@ -1,0 +1,474 @@
+"""Residents' appeals: catalogue, SLA, the appeal and its timeline, whistles,
+escalations, notifications and the daily roll-up the three-rate page reads."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from anju.orgs.models import CommunityScopedModel
+
+if TYPE_CHECKING:
+    from anju.accounts.models import User  # noqa: F401
+
+
+class Urgency(models.TextChoices):
+    GENERAL = "general", _("General")
+    URGENT = "urgent", _("Urgent")
+    EMERGENCY = "emergency", _("Emergency")
+
+
+class Status(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    ACCEPTED = "accepted", _("Accepted")
+    DISPATCHED = "dispatched", _("Dispatched")
+    SIGNED = "signed", _("Signed for")
+    IN_PROGRESS = "in_progress", _("In progress")
+    WAITING = "waiting", _("Waiting")
+    HANDLED = "handled", _("Handled")
+    VERIFIED = "verified", _("Verified, awaiting callback")
+    CLOSED_RESOLVED = "closed_resolved", _("Closed, resolved")
+    CLOSED_UNRESOLVED = "closed_unresolved", _("Closed, unresolved")
+    DUPLICATE = "duplicate", _("Duplicate")
+    REFERRED = "referred", _("Referred back for re-dispatch")
+    REOPENED = "reopened", _("Reopened")
+    REJECTED = "rejected", _("Rejected")
+
+
+CLOSED_STATUSES = frozenset({Status.CLOSED_RESOLVED, Status.CLOSED_UNRESOLVED, Status.DUPLICATE, Status.REJECTED})
+OPEN_STATUSES = frozenset(set(Status.values) - {str(s) for s in CLOSED_STATUSES})
+AWAITING_CALLBACK = frozenset({Status.HANDLED, Status.VERIFIED})
+
+
+class Channel(models.TextChoices):
+    APP = "app", _("Resident on the web")
+    ANONYMOUS = "anonymous", _("Anonymous, with a contact number")
+    VISIT = "visit", _("Met on a visit")
+    PHONE = "phone", _("By phone")
+    BENCH = "bench", _("At a bench meeting")
+    API = "api", _("API")
+    OPEN311 = "open311", _("Open311")
+
+
+ON_BEHALF_CHANNELS = frozenset({Channel.VISIT, Channel.PHONE, Channel.BENCH})
+
+
+class Category(models.Model):
+    """One entry of the dispatch catalogue (派单目录); an Open311 service."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    group = models.CharField(_("group"), max_length=60, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    department_kind = models.CharField(_("usual kind of department"), max_length=16, blank=True)
+    default_urgency = models.CharField(
+        _("default urgency"), max_length=10, choices=Urgency.choices, default=Urgency.GENERAL
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    sort_order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["sort_order", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CategoryRoute(models.Model):
+    """The default department for a category within an org unit's subtree."""
+
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="routes")
+    unit = models.ForeignKey("orgs.OrgUnit", on_delete=models.CASCADE, related_name="+")
+    department = models.ForeignKey("orgs.Department", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        verbose_name = _("routing rule")
+        verbose_name_plural = _("routing rules")
+        constraints = [models.UniqueConstraint(fields=["category", "unit"], name="appeals_route_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.category} @ {self.unit} → {self.department}"
+
+
+class SlaUnit(models.TextChoices):
+    HOURS = "hours", _("hours")
+    WORKDAYS = "workdays", _("working days")
+
+
+class SlaPolicy(models.Model):
+    """Deadlines for one urgency (and optionally one category; a blank category is the default)."""
+
+    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.CASCADE, related_name="sla")
+    urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices)
+    complex = models.BooleanField(_("complex"), default=False)
+    dispatch_value = models.PositiveIntegerField(_("dispatch within"))
+    dispatch_unit = models.CharField(max_length=10, choices=SlaUnit.choices, default=SlaUnit.HOURS)
+    sign_value = models.PositiveIntegerField(_("sign within"))
+    sign_unit = models.CharField(max_length=10, choices=SlaUnit.choices, default=SlaUnit.HOURS)
+    contact_value = models.PositiveIntegerField(_("contact within"))
+    contact_unit = models.CharField(max_length=10, choices=SlaUnit.choices, default=SlaUnit.HOURS)
+    feedback_value = models.PositiveIntegerField(_("feedback within"))
+    feedback_unit = models.CharField(max_length=10, choices=SlaUnit.choices, default=SlaUnit.HOURS)
+
+    class Meta:
+        verbose_name = _("SLA policy")
+        verbose_name_plural = _("SLA policies")
+
+    def __str__(self) -> str:
+        return f"{self.category or '*'} / {self.urgency}{' / complex' if self.complex else ''}"
+
+
+class HolidayDate(models.Model):
+    """An official day entered by an administrator for a year the library does not know yet."""
+
+    class Kind(models.TextChoices):
+        HOLIDAY = "holiday", _("Holiday (no work)")
+        WORKDAY = "workday", _("Make-up working day")
+
+    date = models.DateField(_("date"), unique=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=60, blank=True)
+
+    class Meta:
+        verbose_name = _("official day")
+        verbose_name_plural = _("official days")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.kind}"
+
+
+class HolidayYear(models.Model):
+    """A year whose official schedule an administrator has entered (so it is no longer provisional)."""
+
+    year = models.PositiveSmallIntegerField(unique=True)
+    entered_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+
+class SatisfactionLevel(models.Model):
+    """The configurable rating scale (default 满意 / 基本满意 / 不满意)."""
+
+    code = models.SlugField(max_length=20, unique=True)
+    label = models.CharField(_("label"), max_length=40)
+    counts_as_satisfied = models.BooleanField(_("counts as satisfied"), default=False)
+    sort_order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("satisfaction level")
+        verbose_name_plural = _("satisfaction levels")
+        ordering = ["sort_order"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Appeal(CommunityScopedModel):
+    category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="+")
+    description = models.TextField(_("description"))
+    location = models.ForeignKey("orgs.OrgUnit", verbose_name=_("location"), on_delete=models.PROTECT, related_name="+")
+    grid = models.ForeignKey("orgs.OrgUnit", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    lat = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    lng = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.GENERAL)
+    is_complex = models.BooleanField(_("complex"), default=False)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.RECEIVED)
+
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    requester = models.ForeignKey(
+        "accounts.User", verbose_name=_("requester"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    contact_name_sealed = models.TextField(blank=True, editable=False)
+    contact_mobile_sealed = models.TextField(blank=True, editable=False)
+    contact_mobile_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    filed_by = models.ForeignKey(
+        "accounts.User", verbose_name=_("filed by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    consent = models.BooleanField(_("the resident agreed"), default=False)
+
+    department = models.ForeignKey(
+        "orgs.Department",
+        verbose_name=_("lead department"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    waiting_reason = models.CharField(_("waiting reason"), max_length=200, blank=True)
+    duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    reopen_count = models.PositiveSmallIntegerField(default=0)
+
+    received_at = models.DateTimeField(_("received"))
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    signed_at = models.DateTimeField(null=True, blank=True)
+    contacted_at = models.DateTimeField(null=True, blank=True)
+    handled_at = models.DateTimeField(null=True, blank=True)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    dispatch_due = models.DateTimeField(_("dispatch due"), null=True, blank=True)
+    sign_due = models.DateTimeField(_("signing due"), null=True, blank=True)
+    contact_due = models.DateTimeField(_("contact due"), null=True, blank=True)
+    feedback_due = models.DateTimeField(_("feedback due"), null=True, blank=True)
+    deadlines_provisional = models.BooleanField(default=False)
+    due_at = models.DateTimeField(_("next deadline"), null=True, blank=True)
+    responded_on_time = models.BooleanField(null=True, blank=True)
+
+    escalation_level = models.PositiveSmallIntegerField(default=0)
+    escalation_due_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("appeal")
+        verbose_name_plural = _("appeals")
+        ordering = ["-received_at", "-id"]
+        indexes = [
+            models.Index(fields=["community", "status", "due_at"], name="appeal_queue"),
+            models.Index(fields=["department", "status", "due_at"], name="appeal_dept_queue"),
+            models.Index(fields=["escalation_due_at"], name="appeal_escalation_due"),
+            models.Index(fields=["category", "location", "received_at"], name="appeal_dup"),
+            models.Index(fields=["requester", "status"], name="appeal_requester"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.category_id and self.category.name}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def number(self) -> str:
+        return f"A{self.pk:08d}"
+
+
+class AppealAssist(CommunityScopedModel):
+    """An assisting department (首接负责: the lead leads, these assist)."""
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="assists")
+    department = models.ForeignKey("orgs.Department", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["appeal", "department"], name="appeals_assist_unique")]
+
+
+class AppealFollower(CommunityScopedModel):
+    """ "我也遇到": a resident who has the same problem and is called back too."""
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="followers")
+    user = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["appeal", "user"], name="appeals_follower_unique")]
+
+
+class AppealPhoto(CommunityScopedModel):
+    class Stage(models.TextChoices):
+        INTAKE = "intake", _("Reported")
+        FEEDBACK = "feedback", _("Handling feedback")
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="photos")
+    stage = models.CharField(max_length=10, choices=Stage.choices, default=Stage.INTAKE)
+    image = models.FileField(upload_to="appeals/%Y/%m/")
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    uploaded_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+
+class AppealEvent(CommunityScopedModel):
+    """One step on the appeal's timeline. ``public`` steps are shown to the requester."""
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(max_length=30)
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, blank=True)
+    actor = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor_label = models.CharField(max_length=100, blank=True)
+    department = models.ForeignKey(
+        "orgs.Department", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.TextField(blank=True)
+    public = models.BooleanField(default=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["at", "id"]
+
+
+class Callback(CommunityScopedModel):
+    """A callback answer (回访), counted against the department that handled the appeal."""
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="callbacks")
+    department = models.ForeignKey("orgs.Department", null=True, on_delete=models.PROTECT, related_name="+")
+    respondent = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    is_follower = models.BooleanField(default=False)
+    resolved = models.BooleanField()
+    satisfaction = models.ForeignKey(SatisfactionLevel, on_delete=models.PROTECT, related_name="+")
+    comment = models.TextField(blank=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["at", "id"]
+
+
+class Escalation(CommunityScopedModel):
+    """One rung of the escalation ladder, fired for one appeal. At most one row per level."""
+
+    class Level(models.IntegerChoices):
+        REMINDER = 1, _("Reminder before the deadline")
+        URGE = 2, _("Reminder notice (催办)")
+        NOTICE = 3, _("Notice to the supervising level (通报)")
+        ESCALATE = 4, _("Escalated up the org tree")
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="escalations")
+    level = models.PositiveSmallIntegerField(choices=Level.choices)
+    deadline = models.DateTimeField()
+    fired_at = models.DateTimeField()
+    target_unit = models.ForeignKey("orgs.OrgUnit", null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["appeal_id", "level"]
+        constraints = [models.UniqueConstraint(fields=["appeal", "level"], name="appeals_escalation_once")]
+
+
+class Notification(CommunityScopedModel):
+    """The in-app inbox."""
+
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="+")
+    appeal = models.ForeignKey(Appeal, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=30)
+    title = models.CharField(max_length=200)
+    created_at = models.DateTimeField()
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_inbox")]
+
+
+class Outbox(CommunityScopedModel):
+    """Messages to send outside the app (email), written with the notification."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENT = "sent", _("Sent")
+        SKIPPED = "skipped", _("Skipped")
+        FAILED = "failed", _("Failed")
+
+    notification = models.OneToOneField(Notification, on_delete=models.CASCADE, related_name="outbox")
+    channel = models.CharField(max_length=10, default="email")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["state", "id"], name="outbox_pending")]
+
+
+class Whistle(CommunityScopedModel):
+    """吹哨: the community summons departments to the site."""
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="whistles")
+    blown_by = models.ForeignKey("accounts.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    blown_at = models.DateTimeField()
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-blown_at"]
+
+
+class Summons(CommunityScopedModel):
+    """One department summoned by a whistle: arrival deadline, check-in, evaluation."""
+
+    whistle = models.ForeignKey(Whistle, on_delete=models.CASCADE, related_name="summonses")
+    department = models.ForeignKey("orgs.Department", on_delete=models.PROTECT, related_name="+")
+    arrive_by = models.DateTimeField()
+    arrived_at = models.DateTimeField(null=True, blank=True)
+    arrived_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    rating = models.PositiveSmallIntegerField(null=True, blank=True)
+    rating_comment = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["whistle", "department"], name="appeals_summons_unique")]
+
+    @property
+    def on_time(self) -> bool | None:
+        if self.arrived_at is None:
+            return None
+        return self.arrived_at <= self.arrive_by
+
+
+class IntakeCounter(models.Model):
+    """Anonymous intakes per address and hour (a keyed hash of the address, never the address)."""
+
+    key = models.CharField(max_length=64)
+    window_start = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["key", "window_start"], name="appeals_intake_window")]
+
+    def __str__(self) -> str:
+        return f"{self.window_start:%Y-%m-%d %H}: {self.count}"
+
+
+class DailyRollup(CommunityScopedModel):
+    """Per day, community, grid, department and category: the counts behind the three rates."""
+
+    day = models.DateField()
+    # Plain ids (0 = none) so the key is unique on every backend and carries no join.
+    grid_key = models.PositiveIntegerField(default=0)
+    department_key = models.PositiveIntegerField(default=0)
+    category_key = models.PositiveIntegerField(default=0)
+    received = models.PositiveIntegerField(default=0)
+    dispatched = models.PositiveIntegerField(default=0)
+    responded = models.PositiveIntegerField(default=0)
+    completed = models.PositiveIntegerField(default=0)  # callbacks completed + closed unresolved without one
+    resolved = models.PositiveIntegerField(default=0)
+    ratings = models.PositiveIntegerField(default=0)
+    satisfied = models.PositiveIntegerField(default=0)
+    reopened = models.PositiveIntegerField(default=0)
+    whistles = models.PositiveIntegerField(default=0)
+    summoned = models.PositiveIntegerField(default=0)
+    arrived_on_time = models.PositiveIntegerField(default=0)
+
+    COUNTERS: tuple[str, ...] = (
+        "received",
+        "dispatched",
+        "responded",
+        "completed",
+        "resolved",
+        "ratings",
+        "satisfied",
+        "reopened",
+        "whistles",
+        "summoned",
+        "arrived_on_time",
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "community", "grid_key", "department_key", "category_key"],
+                name="appeals_rollup_key",
+            )
+        ]
+        indexes = [models.Index(fields=["community", "day"], name="rollup_community_day")]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.COUNTERS}

@@ -1,0 +1,104 @@
+"""Who may do what with appeals.
+
+Reach is checked against the appeal's community, ``upward`` so that a grid
+worker or a resident granted below the community reaches it; the object
+checks then narrow it: residents to their own appeals (or ones they follow),
+liaisons to their department's, staff to their community.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from anju.accounts import policy
+from anju.accounts.policy import declare
+from anju.accounts.roles import Role
+
+STAFF = [Role.GRID_WORKER, Role.COMMUNITY_WORKER, Role.BRANCH_SECRETARY]
+OVERSIGHT = [Role.SUPERVISOR, Role.BRANCH_SECRETARY]
+
+
+def _covers(grant_path: str, path: str) -> bool:
+    return path.startswith(grant_path) or grant_path.startswith(path)
+
+
+def is_staff_for(user: Any, appeal: Any) -> bool:
+    if policy.is_superuser(user):
+        return True
+    path = appeal.community.path
+    return any(g.role in {*STAFF, Role.ADMIN} and _covers(g.path, path) for g in policy.grants_of(user))
+
+
+def is_overseer_for(user: Any, appeal: Any) -> bool:
+    path = appeal.community.path
+    return any(g.role in {Role.SUPERVISOR, Role.ADMIN} and path.startswith(g.path) for g in policy.grants_of(user))
+
+
+def liaison_departments(user: Any) -> set[int]:
+    return {g.department_id for g in policy.grants_of(user) if g.role == Role.DEPARTMENT_LIAISON and g.department_id}
+
+
+def is_liaison_for(user: Any, appeal: Any) -> bool:
+    depts = liaison_departments(user)
+    if not depts:
+        return False
+    if appeal.department_id in depts:
+        return True
+    return appeal.assists.filter(department_id__in=depts).exists()
+
+
+def is_party(user: Any, appeal: Any) -> bool:
+    """The requester, whoever filed it, or a follower (我也遇到)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.pk in (appeal.requester_id, appeal.filed_by_id):
+        return True
+    return appeal.followers.filter(user=user).exists()
+
+
+def _view_check(user: Any, appeal: Any) -> bool:
+    return (
+        is_staff_for(user, appeal)
+        or is_overseer_for(user, appeal)
+        or is_liaison_for(user, appeal)
+        or is_party(user, appeal)
+    )
+
+
+def _callback_check(user: Any, appeal: Any) -> bool:
+    return is_staff_for(user, appeal) or is_party(user, appeal)
+
+
+def _staff_check(user: Any, appeal: Any) -> bool:
+    return is_staff_for(user, appeal)
+
+
+def _liaison_check(user: Any, appeal: Any) -> bool:
+    return is_liaison_for(user, appeal)
+
+
+ALL_USERS = [Role.RESIDENT, Role.VOLUNTEER, *STAFF, Role.DEPARTMENT_LIAISON, Role.SUPERVISOR]
+
+declare("appeal.view", ALL_USERS, upward=True, check=_view_check, description="See an appeal")
+declare(
+    "appeal.file",
+    [Role.RESIDENT, Role.VOLUNTEER, *STAFF],
+    upward=True,
+    description="File an appeal (for oneself, or on behalf of a resident)",
+)
+declare(
+    "appeal.triage", STAFF, upward=True, check=_staff_check, description="Accept, dispatch, verify, blow the whistle"
+)
+declare(
+    "appeal.handle", [Role.DEPARTMENT_LIAISON], check=_liaison_check, description="Sign and handle for a department"
+)
+declare(
+    "appeal.callback",
+    [Role.RESIDENT, Role.VOLUNTEER, *STAFF],
+    upward=True,
+    check=_callback_check,
+    description="Answer the callback",
+)
+declare("appeal.rates", [*STAFF, Role.SUPERVISOR, Role.DEPARTMENT_LIAISON], upward=True, description="Three rates")
+declare("appeal.configure", [Role.ADMIN], description="Catalogue, SLA and the holiday schedule")
+declare("appeal.inbox", ALL_USERS, description="Read one's notifications")

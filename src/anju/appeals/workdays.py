@@ -1,0 +1,71 @@
+"""Working days: China's statutory holidays and make-up working days.
+
+``chinesecalendar`` knows the years the State Council has announced; for a
+later year it raises ``NotImplementedError``. Then an administrator's entered
+schedule (:class:`HolidayDate` for a :class:`HolidayYear`) is used, and
+failing that weekends only, with the answer flagged *provisional*.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import chinese_calendar
+from django.utils import timezone
+
+from anju.appeals.models import HolidayDate, HolidayYear, SlaUnit
+
+
+@dataclass
+class Calendar:
+    """One lookup of the entered schedule, reused for many dates."""
+
+    entered: dict[dt.date, str] = field(default_factory=dict)
+    entered_years: set[int] = field(default_factory=set)
+    provisional: bool = False
+
+    @classmethod
+    def load(cls) -> Calendar:
+        return cls(
+            entered=dict(HolidayDate.objects.values_list("date", "kind")),
+            entered_years=set(HolidayYear.objects.values_list("year", flat=True)),
+        )
+
+    def is_workday(self, day: dt.date) -> bool:
+        kind = self.entered.get(day)
+        if kind is not None:
+            return kind == HolidayDate.Kind.WORKDAY
+        if day.year in self.entered_years:
+            return day.weekday() < 5
+        try:
+            return bool(chinese_calendar.is_workday(day))
+        except NotImplementedError:
+            self.provisional = True
+            return day.weekday() < 5
+
+    def add_workdays(self, start: dt.datetime, days: int) -> dt.datetime:
+        """``days`` working days after ``start``, at the same local time of day."""
+        local = timezone.localtime(start)
+        day = local.date()
+        remaining = days
+        while remaining > 0:
+            day += dt.timedelta(days=1)
+            if self.is_workday(day):
+                remaining -= 1
+        return local.replace(year=day.year, month=day.month, day=day.day)
+
+    def add(self, start: dt.datetime, value: int, unit: str) -> dt.datetime:
+        if unit == SlaUnit.WORKDAYS:
+            return self.add_workdays(start, value)
+        return start + dt.timedelta(hours=value)
+
+    def workdays_between(self, start: dt.datetime, end: dt.datetime) -> int:
+        """Working days strictly after ``start``'s date up to ``end``'s date."""
+        a, b = timezone.localtime(start).date(), timezone.localtime(end).date()
+        n = 0
+        while a < b:
+            a += dt.timedelta(days=1)
+            if self.is_workday(a):
+                n += 1
+        return n

@@ -1,0 +1,109 @@
+"""Shared builders of the appeals tests (imported by tests/test_appeals_*.py)."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from anju.accounts.roles import Role
+from anju.appeals import services
+from anju.appeals.models import Appeal, Category, CategoryRoute, Channel, SatisfactionLevel
+from anju.testing import Tree, make_user
+
+
+@dataclass
+class World:
+    tree: Tree
+    category: Category
+    resident: Any
+    other_resident: Any
+    worker: Any
+    gridworker: Any
+    volunteer: Any
+    liaison: Any
+    other_liaison: Any
+    supervisor: Any
+    admin: Any
+
+    def file(self, **kw: Any) -> Appeal:
+        args: dict[str, Any] = {
+            "actor": self.resident,
+            "community": self.tree.community,
+            "category": self.category,
+            "description": "路灯不亮",
+            "location": self.tree.building,
+            "channel": Channel.APP,
+        }
+        args.update(kw)
+        return services.appeal_file(**args)
+
+    def level(self, code: str) -> SatisfactionLevel:
+        return SatisfactionLevel.objects.get(code=code)
+
+    def to_status(self, appeal: Appeal, target: str) -> Appeal:
+        """Drive an appeal through the normal path up to ``target``."""
+        steps = [
+            ("accepted", lambda: services.appeal_accept(actor=self.worker, appeal=appeal)),
+            (
+                "dispatched",
+                lambda: services.appeal_dispatch(actor=self.worker, appeal=appeal, department=self.tree.department),
+            ),
+            ("signed", lambda: services.appeal_sign(actor=self.liaison, appeal=appeal)),
+            ("in_progress", lambda: services.appeal_contact(actor=self.liaison, appeal=appeal, note="电话联系")),
+            ("handled", lambda: services.appeal_feedback(actor=self.liaison, appeal=appeal, note="已修复")),
+            ("verified", lambda: services.appeal_verify(actor=self.worker, appeal=appeal)),
+        ]
+        for _name, step in steps:
+            if appeal.status == target:
+                break
+            step()
+        assert appeal.status == target
+        return appeal
+
+
+def make_world(tree: Tree) -> World:
+    category = Category.objects.get(code="street-lamp")
+    CategoryRoute.objects.create(category=category, unit=tree.community, department=tree.department)
+    return World(
+        tree=tree,
+        category=category,
+        resident=make_user(Role.RESIDENT, tree.building, mobile="17000000011"),
+        other_resident=make_user(Role.RESIDENT, tree.building),
+        worker=make_user(Role.COMMUNITY_WORKER, tree.community),
+        gridworker=make_user(Role.GRID_WORKER, tree.grid),
+        volunteer=make_user(Role.VOLUNTEER, tree.area),
+        liaison=make_user(Role.DEPARTMENT_LIAISON, tree.street, department=tree.department),
+        other_liaison=make_user(Role.DEPARTMENT_LIAISON, tree.street, department=_other_dept(tree)),
+        supervisor=make_user(Role.SUPERVISOR, tree.district),
+        admin=make_user(Role.ADMIN, tree.province),
+    )
+
+
+def _other_dept(tree: Tree) -> Any:
+    from anju.orgs import services as org_services
+    from anju.orgs.models import Department
+
+    return org_services.department_create(
+        actor=None, name="东湖街道供电所", kind=Department.Kind.POWER, unit=tree.street
+    )
+
+
+def jpeg_bytes(size: tuple[int, int] = (40, 30), *, exif_gps: bool = False) -> bytes:
+    img = Image.new("RGB", size, (200, 30, 30))
+    buffer = io.BytesIO()
+    if exif_gps:
+        exif = Image.Exif()
+        exif[0x010F] = "PhoneMaker"  # Make
+        exif[0x8825] = {1: "N", 2: (30.0, 27.0, 0.0)}  # GPS IFD
+        img.save(buffer, format="JPEG", exif=exif)
+    else:
+        img.save(buffer, format="JPEG")
+    return buffer.getvalue()
+
+
+def upload(name: str = "p.jpg", data: bytes | None = None) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, data if data is not None else jpeg_bytes(), content_type="image/jpeg")

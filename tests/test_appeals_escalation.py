@@ -1,0 +1,265 @@
+"""The escalation ladder: each level fires exactly once per appeal, whatever crashes or runs twice;
+SLA deadlines with statutory holidays, the unannounced-year fallback and the admin's schedule."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import connection, connections
+from django.db.utils import load_backend
+from django.utils import timezone, translation
+
+from anju.appeals import clock, services, sla
+from anju.appeals.models import Appeal, Escalation, HolidayDate, Notification, Outbox
+from anju.appeals.workdays import Calendar
+from anju.testing import Tree
+from appeals_world import World, make_world
+
+TZ = timezone.get_current_timezone()
+
+
+@pytest.fixture
+def world(tree: Tree) -> World:
+    return make_world(tree)
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Any:
+    """Assert on the English source strings, whatever catalogue is compiled."""
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _media(settings: Any, tmp_path: Any) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+class Crash(Exception):
+    pass
+
+
+def _file_many(world: World, n: int, at: dt.datetime) -> list[Appeal]:
+    with clock.frozen(at):
+        return [world.file(description=f"问题{i}") for i in range(n)]
+
+
+def _expected_levels(now: dt.datetime, appeal: Appeal) -> int:
+    cal = Calendar.load()
+    deadline = sla.current_deadline(appeal)
+    assert deadline is not None
+    return sum(1 for level in Escalation.Level if sla.level_time(appeal, level, deadline, cal) <= now)
+
+
+def _assert_exactly_once(appeals: list[Appeal], now: dt.datetime) -> None:
+    for appeal in appeals:
+        appeal.refresh_from_db()
+        levels = list(Escalation.objects.filter(appeal=appeal).values_list("level", flat=True).order_by("level"))
+        want = _expected_levels(now, appeal)
+        assert levels == list(range(1, want + 1)), (appeal.pk, levels, want)
+        assert appeal.escalation_level == want
+        # One notification batch per level: never twice.
+        kinds = list(
+            Notification.objects.filter(appeal=appeal, kind__startswith="escalation.").values_list("kind", flat=True)
+        )
+        assert sorted(set(kinds)) == [f"escalation.{lvl}" for lvl in levels]
+    assert Outbox.objects.count() == Notification.objects.count()
+
+
+@pytest.mark.django_db
+def test_ladder_levels_fire_in_order_once(world: World) -> None:
+    start = dt.datetime(2026, 3, 2, 9, 0, tzinfo=TZ)  # a Monday
+    (appeal,) = _file_many(world, 1, start)
+    assert appeal.dispatch_due == start + dt.timedelta(hours=24)
+    # Before the reminder time: nothing.
+    assert sla.sweep_escalations(now=start + dt.timedelta(hours=1)) == 0
+    # Reminder: a quarter of the span before the deadline.
+    assert sla.sweep_escalations(now=start + dt.timedelta(hours=19)) == 1
+    assert sla.sweep_escalations(now=start + dt.timedelta(hours=19)) == 0
+    # 催办 the working day after the deadline (Tue 09:00 + 1 working day = Wed 09:00).
+    assert sla.sweep_escalations(now=dt.datetime(2026, 3, 4, 8, 59, tzinfo=TZ)) == 0
+    assert sla.sweep_escalations(now=dt.datetime(2026, 3, 4, 9, 0, tzinfo=TZ)) == 1
+    # 通报 at five working days over, escalation at ten.
+    assert sla.sweep_escalations(now=dt.datetime(2026, 3, 10, 9, 0, tzinfo=TZ)) == 1
+    assert sla.sweep_escalations(now=dt.datetime(2026, 3, 17, 9, 0, tzinfo=TZ)) == 1
+    assert sla.sweep_escalations(now=dt.datetime(2026, 6, 1, tzinfo=TZ)) == 0
+    assert list(appeal.escalations.values_list("level", flat=True)) == [1, 2, 3, 4]
+    notice = appeal.escalations.get(level=Escalation.Level.NOTICE)
+    assert Notification.objects.filter(user=world.supervisor, kind="escalation.3").exists()
+    assert notice.target_unit is not None
+    appeal.refresh_from_db()
+    assert appeal.escalation_due_at is None
+
+
+@pytest.mark.django_db
+def test_signing_stops_the_dispatch_clock(world: World) -> None:
+    start = dt.datetime(2026, 3, 2, 9, 0, tzinfo=TZ)
+    (appeal,) = _file_many(world, 1, start)
+    with clock.frozen(start + dt.timedelta(hours=1)):
+        services.appeal_dispatch(actor=world.worker, appeal=appeal, department=world.tree.department)
+        services.appeal_sign(actor=world.liaison, appeal=appeal)
+        services.appeal_contact(actor=world.liaison, appeal=appeal, note="电话")
+    appeal.refresh_from_db()
+    assert appeal.due_at == appeal.feedback_due
+    assert sla.sweep_escalations(now=start + dt.timedelta(days=2)) == 0
+
+
+@pytest.mark.django_db
+def test_workdays_follow_statutory_holidays() -> None:
+    cal = Calendar.load()
+    # 2026-09-30 (Wed) + 1 working day skips the National Day holiday.
+    after = cal.add_workdays(dt.datetime(2026, 9, 30, 10, 0, tzinfo=TZ), 1)
+    assert after.date() > dt.date(2026, 10, 7)
+    assert not cal.provisional
+
+
+@pytest.mark.django_db
+def test_unannounced_year_is_provisional_then_recomputed_from_admin_schedule(world: World) -> None:
+    start = dt.datetime(2026, 12, 30, 9, 0, tzinfo=TZ)  # seven working days run into 2027
+    (appeal,) = _file_many(world, 1, start)
+    assert appeal.deadlines_provisional is True
+    weekends_only = appeal.feedback_due
+    assert weekends_only.date() == dt.date(2027, 1, 8)
+    # The State Council publishes 2027: 1–3 January off, Saturday 9 January a make-up working day.
+    days = [(dt.date(2027, 1, d), HolidayDate.Kind.HOLIDAY) for d in (1, 4, 5)]
+    n = services.holidays_set(actor=world.admin, year=2027, days=days)
+    assert n == 1
+    appeal.refresh_from_db()
+    assert appeal.deadlines_provisional is False
+    assert appeal.feedback_due.date() == dt.date(2027, 1, 13)
+    with pytest.raises(services.ValidationError):
+        services.holidays_set(actor=world.admin, year=2027, days=[(dt.date(2028, 1, 1), "holiday")])
+
+
+# --- crashes ------------------------------------------------------------------------------------
+
+
+def _crash_and_rerun(world: World, appeals: list[Appeal], now: dt.datetime, rounds: int, seed: int) -> None:
+    rng = random.Random(seed)
+    crashes = 0
+    for _ in range(rounds):
+        budget = rng.randint(1, 40)
+        calls = {"n": 0}
+
+        def hook(point: str, calls: dict[str, int] = calls, budget: int = budget) -> None:
+            calls["n"] += 1
+            if calls["n"] >= budget:
+                raise Crash(point)
+
+        try:
+            sla.sweep_escalations(now=now, batch=rng.randint(1, 7), hook=hook)
+        except Crash:
+            crashes += 1
+    assert crashes > 0
+    sla.sweep_escalations(now=now)  # a clean run finishes what is left
+    _assert_exactly_once(appeals, now)
+
+
+@pytest.mark.django_db
+def test_sweeper_killed_at_random_points_never_loses_or_duplicates(world: World) -> None:
+    start = dt.datetime(2026, 3, 2, 9, 0, tzinfo=TZ)
+    appeals = _file_many(world, 12, start)
+    # Some appeals are further along, so their due deadline and levels differ.
+    with clock.frozen(start + dt.timedelta(hours=2)):
+        for a in appeals[:4]:
+            services.appeal_dispatch(actor=world.worker, appeal=a, department=world.tree.department)
+    now = dt.datetime(2026, 3, 12, 10, 0, tzinfo=TZ)
+    _crash_and_rerun(world, appeals, now, rounds=60, seed=4)
+    later = dt.datetime(2026, 3, 25, 10, 0, tzinfo=TZ)
+    _crash_and_rerun(world, appeals, later, rounds=30, seed=5)
+    assert Escalation.objects.filter(level=Escalation.Level.ESCALATE).count() == 12
+
+
+# --- two sweepers at once -----------------------------------------------------------------------
+
+
+@contextmanager
+def _own_connection(settings_dict: dict[str, Any] | None) -> Iterator[None]:
+    """This thread's queries on a connection of its own to ``settings_dict`` (or as usual)."""
+    if settings_dict is None:
+        try:
+            yield
+        finally:
+            connection.close()
+        return
+    previous = connections["default"]
+    connections["default"] = load_backend(settings_dict["ENGINE"]).DatabaseWrapper(settings_dict, "default")
+    try:
+        yield
+    finally:
+        connections["default"].close()
+        connections["default"] = previous
+
+
+def _file_copy_of_sqlite(tmp_path: Path) -> dict[str, Any] | None:
+    """SQLite's in-memory shared-cache test database answers "table is locked" at once instead of
+    waiting, so threads cannot share it honestly: the sweepers use a file copy opened with the
+    project's own options (WAL, busy timeout, BEGIN IMMEDIATE), the embedded production setup.
+    PostgreSQL: the test database itself."""
+    if connection.vendor != "sqlite":
+        return None
+    connection.ensure_connection()
+    target = sqlite3.connect(tmp_path / "sweepers.sqlite3")
+    connection.connection.backup(target)
+    target.close()
+    return {**connection.settings_dict, "NAME": str(tmp_path / "sweepers.sqlite3")}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_sweepers_at_once_fire_each_level_once(tree: Tree, tmp_path: Path) -> None:
+    """Two threads, each with its own connection, sweep the same due appeals at the same time.
+
+    PostgreSQL: each claims a batch with SELECT … FOR UPDATE SKIP LOCKED, so they take different
+    appeals. SQLite: each batch is an IMMEDIATE transaction, so batches are serialised. On both,
+    the unique (appeal, level) constraint is the last guard."""
+    world = make_world(tree)
+    start = dt.datetime(2026, 3, 2, 9, 0, tzinfo=TZ)
+    appeals = _file_many(world, 30, start)
+    now = dt.datetime(2026, 3, 20, 10, 0, tzinfo=TZ)
+    db = _file_copy_of_sqlite(tmp_path)
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+    fired: dict[str, int] = {}
+    seen: dict[str, int] = {"a": 0, "b": 0}
+    working = {"a": threading.Event(), "b": threading.Event()}
+
+    def sweeper(label: str) -> None:
+        other = "b" if label == "a" else "a"
+
+        def hook(point: str) -> None:
+            if point == "appeal":
+                seen[label] += 1
+                working[label].set()
+            elif point == "committed":
+                # After its first batch each sweeper lets the other in (on SQLite the IMMEDIATE
+                # transactions would otherwise let one thread take every batch in a row).
+                working[other].wait(timeout=30)
+
+        with _own_connection(db):
+            try:
+                barrier.wait(timeout=30)
+                fired[label] = sla.sweep_escalations(now=now, batch=3, hook=hook)
+            except BaseException as exc:  # noqa: BLE001  reported below
+                errors.append(exc)
+
+    with _own_connection(db) if db else nullcontext():
+        threads = [threading.Thread(target=sweeper, args=(x,)) for x in ("a", "b")]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+        assert not any(t.is_alive() for t in threads)
+        assert errors == []
+        assert fired["a"] + fired["b"] == 30 * 4
+        assert seen["a"] >= 1
+        assert seen["b"] >= 1
+        _assert_exactly_once(appeals, now)
+        assert Escalation.objects.count() == 120
