@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
 import io
 from dataclasses import dataclass
 from typing import Any
 
+from django.apps import apps as django_apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
@@ -66,6 +68,9 @@ class World:
 
 
 def make_world(tree: Tree) -> World:
+    # A transactional test that ran earlier flushes every table, the seeded catalogue included: seed it again
+    # (idempotent) so that these tests do not depend on the order they run in.
+    importlib.import_module("anju.appeals.migrations.0002_seed_catalogue").seed(django_apps, None)
     category = Category.objects.get(code="street-lamp")
     CategoryRoute.objects.create(category=category, unit=tree.community, department=tree.department)
     return World(

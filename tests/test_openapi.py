@@ -24,4 +24,3 @@ def test_schema_is_served(db):
     paths = response.json()["paths"]
     assert "/api/v1/orgunits" in paths
     assert "/api/v1/me" in paths
-

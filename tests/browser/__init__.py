@@ -1,0 +1,1 @@
+"""Browser tests: the shell in headless Chromium (``make test-browser``)."""

@@ -1,0 +1,82 @@
+"""Booking a station space on a phone: a resident books the shared kitchen for next Saturday afternoon, finds
+it in "my bookings", and a second resident sees the slot taken."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import Browser, Page, expect
+
+from anju.accounts.roles import Role
+from anju.core.demo import DEMO_PASSWORD, load_demo
+from anju.orgs.models import OrgUnit
+from anju.spaces.models import Booking, Space
+from anju.testing import TEST_PASSWORD, make_user
+
+pytestmark = pytest.mark.browser
+
+
+def sign_in(page: Page, username: str, password: str) -> None:
+    page.goto("/accounts/login/")
+    page.locator("#id_username").fill(username)
+    page.locator("#id_password").fill(password)
+    page.locator("form.form button[type=submit]").click()
+    expect(page.locator("main h1")).to_be_visible()
+
+
+def test_resident_books_the_kitchen_on_a_phone_and_a_neighbour_sees_it_taken(
+    phone_page: Page, browser: Browser, live_server: Any
+) -> None:
+    load_demo()
+    neighbour = make_user(Role.RESIDENT, OrgUnit.objects.get(name="2栋"), username="neighbour")
+    kitchen = Space.objects.get(name="共享厨房")
+    today = timezone.localdate()
+    saturday = today + timedelta(days=(5 - today.weekday()) % 7 or 7)
+
+    page = phone_page
+    sign_in(page, "resident", DEMO_PASSWORD)
+    page.goto("/station/")
+    page.get_by_role("link", name="共享厨房", exact=True).click()
+    expect(page.locator("main h1")).to_have_text("共享厨房")
+    page.locator("#id_date").fill(saturday.isoformat())
+    page.locator("#id_starts").fill("14:00")
+    page.locator("#id_ends").fill("17:00")
+    page.locator("#id_title").fill("邻里包饺子")
+    page.locator("form[action*='/book/'] button[type=submit]").click()
+
+    booking = Booking.objects.get(space=kitchen)
+    expect(page).to_have_url(f"{live_server.url}/station/bookings/{booking.pk}/")
+    expect(page.locator(".qr svg")).to_be_visible()  # the check-in code
+    page.goto("/station/my/")
+    row = page.locator("#my-upcoming tbody tr", has_text="共享厨房")
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text(saturday.strftime("%Y-%m-%d"))
+    expect(row).to_contain_text("14:00")
+    expect(row).to_contain_text("邻里包饺子")
+    # The page fits the phone: nothing wider than the screen but the scrollable tables.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+    context = browser.new_context(
+        base_url=live_server.url, locale="zh-CN", viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True
+    )
+    other = context.new_page()
+    try:
+        sign_in(other, neighbour.username, TEST_PASSWORD)
+        other.goto(f"/station/spaces/{kitchen.pk}/?date={saturday.isoformat()}")
+        taken = other.locator("#space-calendar td[data-state=taken]")
+        expect(taken).to_have_count(6)  # 14:00–17:00 in half hours
+        expect(other.locator("#space-calendar tr[data-time='14:00'] td[data-state=taken]")).to_have_count(1)
+        expect(other.locator("#space-calendar tr[data-time='17:00'] td[data-state=free]")).to_have_count(1)
+        # Trying the taken afternoon anyway is refused with a message, and nothing is written.
+        other.locator("#id_date").fill(saturday.isoformat())
+        other.locator("#id_starts").fill("15:00")
+        other.locator("#id_ends").fill("16:00")
+        other.locator("#id_title").fill("聚餐")
+        other.locator("form[action*='/book/'] button[type=submit]").click()
+        expect(other.locator(".errorlist.nonfield")).to_contain_text("共享厨房")
+        assert Booking.objects.filter(space=kitchen).count() == 1
+    finally:
+        context.close()
