@@ -22,6 +22,7 @@ install_error_handlers(api)
 
 def _mount() -> None:
     from anju.accounts.api import router as accounts_router
+    from anju.activities.api import router as activities_router
     from anju.appeals.api import router as appeals_router
     from anju.audit.api import router as audit_router
     from anju.orgs.api import router as orgs_router
@@ -34,6 +35,7 @@ def _mount() -> None:
     api.add_router("/", people_router)
     api.add_router("/", audit_router)
     api.add_router("/", spaces_router)
+    api.add_router("/", activities_router)
 
 
 _mount()
