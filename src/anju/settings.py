@@ -130,6 +130,8 @@ INSTALLED_APPS = [
     "anju.spaces",
     "anju.people",
     "anju.appeals",
+    "anju.activities",
+    "anju.bulletin",
 ]
 
 MIDDLEWARE = [

@@ -21,6 +21,8 @@ urlpatterns = [
     path("station/", include("anju.spaces.urls")),
     path("people/", include("anju.people.urls")),
     path("appeals/", include("anju.appeals.urls")),
+    path("activities/", include("anju.activities.urls")),
+    path("notices/", include("anju.bulletin.urls")),
     path("open311/v2/", include("anju.appeals.open311_urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

@@ -99,4 +99,8 @@ def home_context(user: Any) -> tuple[str, dict[str, Any]]:
     from anju.appeals.home import appeal_card
 
     context["appeal_card"] = appeal_card(user, kind)
+    from anju.activities.home import activities_card, notice_card
+
+    context["activities_card"] = activities_card(user, kind)
+    context["notice_card"] = notice_card(user, kind)
     return kind, context

@@ -27,6 +27,8 @@ NAV: list[NavItem] = [
     NavItem(_("Residents"), "people:residents", "people.view"),
     NavItem(_("Households"), "people:households", "people.view"),
     NavItem(_("Station and spaces"), "spaces:stations", "space.view"),
+    NavItem(_("Activities"), "activities:list", "activity.view"),
+    NavItem(_("Notice board"), "bulletin:list", "notice.view"),
     NavItem(_("My bookings"), "spaces:mine", "booking.view"),
     NavItem(_("Bookings to approve"), "spaces:approvals", "booking.manage"),
     NavItem(_("Org tree"), "orgs:tree", "orgunit.view"),

@@ -88,6 +88,20 @@ PERSONAL: tuple[PersonalField, ...] = (
         "appeals.Appeal", "address", Category.ADDRESS, "Where the problem is (may be a home)", "Kept with the appeal"
     ),
     PersonalField(
+        "activities.Registration",
+        "name",
+        Category.IDENTITY,
+        "Who takes part (roster, check-in)",
+        "Kept with the activity",
+    ),
+    PersonalField(
+        "activities.Registration",
+        "guardian",
+        Category.IDENTITY,
+        "Who collected a child (guardian check-out)",
+        "Kept with the activity",
+    ),
+    PersonalField(
         "people.ImportBatch",
         "file_sealed",
         Category.GOVERNMENT_ID,
@@ -108,6 +122,7 @@ NOT_PERSONAL: dict[str, str] = {
     "people.ImportBatch.filename": "The uploaded file's name.",
     "people.ResidentEvent.fields": "Names of changed fields, never their values.",
     "audit.PiiAccess.subject_label": "A masked label.",
+    "activities.Activity.target_tags": "The groups an activity is meant for, not anyone's own tags.",
 }
 
 STRONG = re.compile(

@@ -1,0 +1,59 @@
+"""Scoped reads of activities and registrations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from anju.accounts import policy
+from anju.activities import services
+from anju.activities.models import Activity, Registration, Session
+
+
+def activities_visible(user: Any) -> QuerySet[Activity]:
+    return policy.visible(Activity.objects.all(), user, "activity.view", "community__path").select_related(
+        "space", "organiser"
+    )
+
+
+def upcoming(user: Any, *, suited_only: bool = True) -> list[Activity]:
+    """Open activities with a session still to come; for a resident, only those that suit their household."""
+    now = timezone.now()
+    qs = (
+        activities_visible(user)
+        .filter(status=Activity.Status.OPEN, sessions__ends_at__gt=now)
+        .distinct()
+        .prefetch_related("target_tags", "sessions")
+        .order_by("registration_closes_at", "pk")
+    )
+    activities = list(qs)
+    if suited_only and not policy.can(user, "activity.manage"):
+        members = services.household_members(user)
+        activities = [a for a in activities if not a.target_tags.all() or any(services.suits(a, m) for m in members)]
+    return activities
+
+
+def sessions_of(activity: Activity) -> QuerySet[Session]:
+    return activity.sessions.select_related("activity").order_by("starts_at")
+
+
+def registrations_visible(user: Any) -> QuerySet[Registration]:
+    """One's own registrations (made by or for oneself), and every registration within reach of staff."""
+    mine = Q(user=user) | Q(registered_by=user)
+    qs = Registration.objects.select_related("session", "session__activity", "resident")
+    if not policy.can(user, "activity.manage"):
+        return qs.filter(mine)
+    return qs.filter(mine | policy.scope_q(user, "activity.manage", "community__path"))
+
+
+def my_registrations(user: Any) -> QuerySet[Registration]:
+    """Live registrations of the user or of their household, for sessions still to come."""
+    members = [m.pk for m in services.household_members(user)]
+    return (
+        Registration.objects.filter(Q(user=user) | Q(registered_by=user) | Q(resident_id__in=members))
+        .filter(status__in=Registration.LIVE, session__ends_at__gt=timezone.now())
+        .select_related("session", "session__activity")
+        .order_by("session__starts_at", "pk")
+    )

@@ -1,0 +1,597 @@
+"""State changes of activities and registrations.
+
+Every change of a session's held places runs on the session row locked for update, inside one transaction
+(IMMEDIATE on SQLite, so writers queue; ``SELECT … FOR UPDATE`` on PostgreSQL). The CHECK constraint on
+``Session.taken`` is the last guard: a bug that tried to hold more places than the capacity fails the write.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from anju.accounts import policy
+from anju.activities.models import Activity, Registration, Session
+from anju.audit.actions import Action
+from anju.audit.services import record
+from anju.orgs.models import OrgUnit, UnitKind
+from anju.people.models import Resident, Tag
+from anju.spaces import services as space_services
+from anju.spaces.models import Booking, Space
+from anju.spaces.recurrence import Recurrence
+
+MAX_SESSIONS = 52
+CHECKIN_SALT = "anju.activities.checkin"
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+CODE_LENGTH = 8
+CODE_VALID_AFTER_END = timedelta(hours=12)
+
+
+# --- who is the user in the registry -------------------------------------------------------------------------
+
+
+def resident_for(user: Any) -> Resident | None:
+    """The registry entry of a signed-in resident, matched by the mobile number of the account."""
+    if not getattr(user, "is_authenticated", False) or not user.mobile_sealed:
+        return None
+    from anju.people.services import mobile_index
+
+    return (
+        Resident.objects.filter(
+            mobile_index=mobile_index(user.mobile), status=Resident.Status.ACTIVE, archived_at__isnull=True
+        )
+        .select_related("household")
+        .prefetch_related("tags")
+        .order_by("pk")
+        .first()
+    )
+
+
+def household_members(user: Any) -> list[Resident]:
+    me = resident_for(user)
+    if me is None:
+        return []
+    return list(
+        Resident.objects.filter(household_id=me.household_id, archived_at__isnull=True)
+        .prefetch_related("tags")
+        .order_by("pk")
+    )
+
+
+def suits(activity: Activity, resident: Resident | None) -> bool:
+    """Everyone suits an activity without a target group; otherwise the resident needs one of its tags."""
+    wanted = {t.pk for t in activity.target_tags.all()}
+    if not wanted:
+        return True
+    if resident is None:
+        return False
+    return bool(wanted & {t.pk for t in resident.tags.all()})
+
+
+# --- activities ----------------------------------------------------------------------------------------------
+
+
+def activity_create(
+    *,
+    actor: Any,
+    community: OrgUnit,
+    title: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    capacity: int,
+    registration_opens_at: datetime,
+    registration_closes_at: datetime,
+    description: str = "",
+    category: str = Activity.Category.OTHER,
+    target_tags: list[Tag] | None = None,
+    space: Space | None = None,
+    weeks: int = 1,
+    household_limit: int = 0,
+    guardian_checkout: bool = False,
+    offer_hours: int = 24,
+    request: HttpRequest | None = None,
+) -> Activity:
+    """Create an activity of one session, or of ``weeks`` weekly sessions; when a place is given, its space is
+    booked for every session through the booking service (nothing is created when any date is taken)."""
+    title = (title or "").strip()
+    errors: dict[str, list[str]] = {}
+    if community.kind != UnitKind.COMMUNITY:
+        errors["community"] = [_("An activity belongs to a community.")]
+    if not title:
+        errors["title"] = [_("Enter a title.")]
+    if category not in Activity.Category.values:
+        errors["category"] = [_("Choose a valid category.")]
+    if capacity < 1:
+        errors["capacity"] = [_("An activity has at least one place.")]
+    if ends_at <= starts_at:
+        errors["ends_at"] = [_("The end must be after the start.")]
+    if registration_closes_at <= registration_opens_at:
+        errors["registration_closes_at"] = [_("Registration must close after it opens.")]
+    elif registration_closes_at > starts_at:
+        errors["registration_closes_at"] = [_("Registration must close by the start of the activity.")]
+    if not 1 <= weeks <= MAX_SESSIONS:
+        errors["weeks"] = [_("A series has 1 to %(n)d weekly sessions.") % {"n": MAX_SESSIONS}]
+    if offer_hours < 1:
+        errors["offer_hours"] = [_("Give at least one hour to answer a freed place.")]
+    tags = list(target_tags or [])
+    if any(t.community_id != community.pk for t in tags):
+        errors["target_tags"] = [_("Choose tags of the activity's community.")]
+    if space is not None and space.community_id != community.pk:
+        errors["space"] = [_("Choose a space of the activity's community.")]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        activity = Activity.objects.create(
+            community=community,
+            title=title[:200],
+            description=description,
+            category=category,
+            organiser=actor,
+            space=space,
+            capacity=capacity,
+            registration_opens_at=registration_opens_at,
+            registration_closes_at=registration_closes_at,
+            household_limit=household_limit,
+            guardian_checkout=guardian_checkout,
+            offer_hours=offer_hours,
+        )
+        activity.target_tags.set(tags)
+        if space is not None:
+            result = space_services.booking_create(
+                actor=actor,
+                space=space,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                title=title[:200],
+                recurrence=Recurrence(freq="weekly", count=weeks) if weeks > 1 else None,
+                on_conflict="fail",
+                request=request,
+            )
+            if result.closed:
+                raise ValidationError({"space": [_("The space is closed on some dates of this series.")]})
+            times: list[tuple[datetime, datetime, Booking | None]] = [
+                (b.starts_at, b.ends_at, b) for b in result.bookings
+            ]
+        else:
+            length = ends_at - starts_at
+            times = [
+                (starts_at + timedelta(weeks=n), starts_at + timedelta(weeks=n) + length, None) for n in range(weeks)
+            ]
+        Session.objects.bulk_create(
+            Session(community=community, activity=activity, booking=b, starts_at=s, ends_at=e, capacity=capacity)
+            for s, e, b in times
+        )
+        record(
+            Action.ACTIVITY_CREATED,
+            actor=actor,
+            obj=activity,
+            request=request,
+            data={"title": activity.title, "sessions": len(times), "capacity": capacity},
+        )
+    return activity
+
+
+def session_set_capacity(*, actor: Any, session: Session, capacity: int, request: HttpRequest | None = None) -> Session:
+    with transaction.atomic():
+        locked = Session.objects.select_for_update().get(pk=session.pk)
+        if capacity < locked.taken:
+            raise ValidationError(
+                {"capacity": [_("%(n)d places are already taken; the capacity cannot be lower.") % {"n": locked.taken}]}
+            )
+        Session.objects.filter(pk=locked.pk).update(capacity=capacity)
+        locked.capacity = capacity
+        _offer_next(locked, timezone.now())
+        record(Action.ACTIVITY_CHANGED, actor=actor, obj=locked.activity, request=request, data={"capacity": capacity})
+    locked.refresh_from_db()
+    return locked
+
+
+# --- registrations -------------------------------------------------------------------------------------------
+
+
+def registration_create(
+    *,
+    actor: Any,
+    session: Session,
+    resident: Resident | None = None,
+    reason: str = "",
+    now: datetime | None = None,
+    request: HttpRequest | None = None,
+) -> Registration:
+    """Register the actor (no ``resident``) or a resident: a member of the actor's household, or anyone
+    within reach when the actor may register on behalf. A place is confirmed while one is free; otherwise the
+    registration joins the waiting list."""
+    now = now or timezone.now()
+    activity = session.activity
+    reason = (reason or "").strip()[:200]
+    on_behalf = False
+    me = resident_for(actor)
+    if resident is None:
+        participant = me
+        user = actor
+        name = me.name if me is not None else str(actor)
+    else:
+        own = me is not None and resident.household_id == me.household_id
+        if not own:
+            if not policy.can(actor, "activity.register_for", activity):
+                raise ValidationError({"resident": [_("You can register only yourself and your household.")]})
+            on_behalf = True
+        if resident.community_id != activity.community_id:
+            raise ValidationError({"resident": [_("The resident does not live in this activity's community.")]})
+        participant = resident
+        user = actor if resident == me else None
+        name = resident.name
+    errors: list[str] = []
+    if activity.status != Activity.Status.OPEN:
+        errors.append(_("This activity has been cancelled."))
+    elif session.starts_at <= now:
+        errors.append(_("This session has already started."))
+    elif now < activity.registration_opens_at:
+        errors.append(
+            _("Registration opens at %(when)s.")
+            % {"when": timezone.localtime(activity.registration_opens_at).strftime("%Y-%m-%d %H:%M")}
+        )
+    elif now > activity.registration_closes_at:
+        errors.append(_("Registration has closed."))
+    if not errors and not suits(activity, participant):
+        if not on_behalf:
+            errors.append(_("This activity is for another group of residents."))
+        elif not reason:
+            errors.append(_("The resident is not in the activity's target group: give a reason to register them."))
+    if errors:
+        raise ValidationError({"__all__": errors})
+    household = participant.household if participant is not None else None
+    with transaction.atomic():
+        locked = Session.objects.select_for_update().get(pk=session.pk)
+        live = Registration.objects.filter(session=locked, status__in=Registration.LIVE)
+        same = live.filter(resident=participant) if participant is not None else live.filter(user=user)
+        if same.exists():
+            raise ValidationError({"__all__": [_("%(name)s is already registered for this session.") % {"name": name}]})
+        if (
+            household is not None
+            and activity.household_limit
+            and live.filter(household=household).count() >= activity.household_limit
+        ):
+            raise ValidationError(
+                {
+                    "__all__": [
+                        _("A household can register at most %(n)d people for this session.")
+                        % {"n": activity.household_limit}
+                    ]
+                }
+            )
+        if locked.taken < locked.capacity:
+            Session.objects.filter(pk=locked.pk).update(taken=F("taken") + 1)
+            status = Registration.Status.CONFIRMED
+        else:
+            status = Registration.Status.WAITLISTED
+        registration = Registration.objects.create(
+            community_id=locked.community_id,
+            session=locked,
+            user=user,
+            resident=participant,
+            household=household,
+            name=name[:50],
+            status=status,
+            registered_by=actor,
+            reason=reason if on_behalf else "",
+            short_code=new_short_code(),
+        )
+        record(
+            Action.ACTIVITY_REGISTERED,
+            actor=actor,
+            obj=registration,
+            request=request,
+            data={
+                "session": locked.pk,
+                "status": status,
+                "on_behalf": on_behalf,
+                "reason": reason if on_behalf else "",
+            },
+        )
+    return registration
+
+
+def _offer_next(session: Session, now: datetime) -> int:
+    """Offer freed places of a locked session to the next people on its waiting list."""
+    offered = 0
+    hours = session.activity.offer_hours
+    while session.taken < session.capacity:
+        nxt = (
+            Registration.objects.filter(session=session, status=Registration.Status.WAITLISTED)
+            .order_by("created_at", "pk")
+            .first()
+        )
+        if nxt is None:
+            break
+        until = min(now + timedelta(hours=hours), session.starts_at)
+        Registration.objects.filter(pk=nxt.pk).update(status=Registration.Status.OFFERED, offer_expires_at=until)
+        Session.objects.filter(pk=session.pk).update(taken=F("taken") + 1)
+        session.taken += 1
+        offered += 1
+    return offered
+
+
+def _release(registration: Registration, status_reason: str, now: datetime) -> Registration:
+    """Cancel a registration (inside a transaction); a held place goes to the next on the waiting list."""
+    session = Session.objects.select_for_update().select_related("activity").get(pk=registration.session_id)
+    reg = Registration.objects.get(pk=registration.pk)
+    if reg.status == Registration.Status.CANCELLED:
+        return reg
+    held = reg.status in Registration.HOLDING
+    Registration.objects.filter(pk=reg.pk).update(
+        status=Registration.Status.CANCELLED, cancel_reason=status_reason[:200], offer_expires_at=None
+    )
+    if held:
+        Session.objects.filter(pk=session.pk).update(taken=F("taken") - 1)
+        session.taken -= 1
+        _offer_next(session, now)
+    reg.refresh_from_db()
+    return reg
+
+
+def registration_cancel(
+    *, actor: Any, registration: Registration, reason: str = "", request: HttpRequest | None = None
+) -> Registration:
+    if registration.status == Registration.Status.CANCELLED:
+        raise ValidationError({"__all__": [_("This registration is already cancelled.")]})
+    with transaction.atomic():
+        reg = _release(registration, (reason or "").strip(), timezone.now())
+        record(
+            Action.ACTIVITY_REGISTRATION_CANCELLED, actor=actor, obj=reg, request=request, data={"reason": reason[:200]}
+        )
+    return reg
+
+
+def registration_accept(*, actor: Any, registration: Registration, request: HttpRequest | None = None) -> Registration:
+    """Take up a place offered from the waiting list."""
+    with transaction.atomic():
+        reg = Registration.objects.select_for_update().get(pk=registration.pk)
+        if reg.status != Registration.Status.OFFERED or (
+            reg.offer_expires_at and reg.offer_expires_at <= timezone.now()
+        ):
+            raise ValidationError({"__all__": [_("No place is offered to this registration any more.")]})
+        Registration.objects.filter(pk=reg.pk).update(status=Registration.Status.CONFIRMED, offer_expires_at=None)
+        reg.refresh_from_db()
+        record(Action.ACTIVITY_OFFER_ACCEPTED, actor=actor, obj=reg, request=request)
+    return reg
+
+
+def offers_expire(*, now: datetime | None = None, batch: int = 100) -> int:
+    """Pass unanswered offers on to the next on the waiting list (run by the worker; harmless to repeat)."""
+    now = now or timezone.now()
+    ids = list(
+        Registration.objects.filter(status=Registration.Status.OFFERED, offer_expires_at__lte=now).values_list(
+            "pk", flat=True
+        )[:batch]
+    )
+    done = 0
+    for pk in ids:
+        with transaction.atomic():
+            reg = Registration.objects.get(pk=pk)
+            if reg.status != Registration.Status.OFFERED:
+                continue
+            reg = _release(reg, _("The offered place was not taken up in time."), now)
+            record(Action.ACTIVITY_OFFER_EXPIRED, actor=None, obj=reg, actor_label="worker")
+            done += 1
+    return done
+
+
+def waitlist_position(registration: Registration) -> int | None:
+    if registration.status != Registration.Status.WAITLISTED:
+        return None
+    ahead = Registration.objects.filter(
+        session_id=registration.session_id,
+        status=Registration.Status.WAITLISTED,
+        created_at__lte=registration.created_at,
+    ).exclude(pk=registration.pk)
+    ahead = ahead.exclude(created_at=registration.created_at, pk__gt=registration.pk)
+    return ahead.count() + 1
+
+
+# --- check-in and check-out ----------------------------------------------------------------------------------
+
+
+def new_short_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def checkin_token(registration: Registration) -> str:
+    """The signed code shown as a QR: which registration, for which session."""
+    # A plain (untimed) signature: the same registration always shows the same QR; the code stops working
+    # when its session is over (checked on scanning).
+    return signing.Signer(salt=CHECKIN_SALT).sign_object(
+        {"r": registration.pk, "s": registration.session_id}, compress=True
+    )
+
+
+def _find_by_code(code: str) -> Registration:
+    code = (code or "").strip()
+    reg = None
+    if ":" in code:
+        try:
+            data = signing.Signer(salt=CHECKIN_SALT).unsign_object(code)
+        except signing.BadSignature:
+            data = None
+        if isinstance(data, dict):
+            reg = Registration.objects.filter(pk=data.get("r") or 0, session_id=data.get("s") or 0).first()
+    elif len(code) == CODE_LENGTH:
+        reg = Registration.objects.filter(short_code=code.upper()).first()
+    if reg is None:
+        raise ValidationError({"code": [_("This code is not valid: it is not one of ours or it has been altered.")]})
+    return reg
+
+
+@dataclass
+class CheckIn:
+    registration: Registration
+    already: bool  # it was checked in before this scan
+
+
+def _mark_in(actor: Any, reg: Registration, now: datetime, request: HttpRequest | None, how: str) -> CheckIn:
+    with transaction.atomic():
+        # One conditional UPDATE decides: of two scans at once only one finds the registration not checked in.
+        changed = Registration.objects.filter(pk=reg.pk, checked_in_at__isnull=True).update(
+            checked_in_at=now, checked_in_by=actor
+        )
+        if changed:
+            record(Action.ACTIVITY_CHECKED_IN, actor=actor, obj=reg, request=request, data={"how": how})
+    reg.refresh_from_db()
+    return CheckIn(reg, already=not changed)
+
+
+def checkin_scan(
+    *, actor: Any, session: Session, code: str, now: datetime | None = None, request: HttpRequest | None = None
+) -> CheckIn:
+    """Check in by the QR's signed code or the short code; scanning twice answers "already checked in"."""
+    now = now or timezone.now()
+    reg = _find_by_code(code)
+    if reg.session_id != session.pk:
+        other = Session.objects.select_related("activity").get(pk=reg.session_id)
+        raise ValidationError(
+            {
+                "code": [
+                    _("This code is for another session: %(title)s, %(when)s.")
+                    % {
+                        "title": other.activity.title,
+                        "when": timezone.localtime(other.starts_at).strftime("%Y-%m-%d %H:%M"),
+                    }
+                ]
+            }
+        )
+    if now > session.ends_at + CODE_VALID_AFTER_END:
+        raise ValidationError({"code": [_("This code has expired: the session is over.")]})
+    if reg.status not in (Registration.Status.CONFIRMED, Registration.Status.WALK_IN):
+        raise ValidationError(
+            {
+                "code": [
+                    _("%(name)s has no confirmed place (%(status)s).")
+                    % {"name": reg.name, "status": reg.get_status_display()}
+                ]
+            }
+        )
+    return _mark_in(actor, reg, now, request, "code")
+
+
+def checkin_tick(*, actor: Any, registration: Registration, request: HttpRequest | None = None) -> CheckIn:
+    if registration.status not in (Registration.Status.CONFIRMED, Registration.Status.WALK_IN):
+        raise ValidationError({"__all__": [_("Only a confirmed place can be checked in.")]})
+    return _mark_in(actor, registration, timezone.now(), request, "list")
+
+
+def walk_in_add(*, actor: Any, session: Session, name: str, request: HttpRequest | None = None) -> Registration:
+    """Someone who comes to the door without registering: recorded and checked in (holds no booked place)."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": [_("Enter the walk-in's name.")]})
+    now = timezone.now()
+    with transaction.atomic():
+        reg = Registration.objects.create(
+            community_id=session.community_id,
+            session=session,
+            name=name[:50],
+            status=Registration.Status.WALK_IN,
+            registered_by=actor,
+            short_code=new_short_code(),
+            checked_in_at=now,
+            checked_in_by=actor,
+        )
+        record(Action.ACTIVITY_WALK_IN, actor=actor, obj=reg, request=request)
+    return reg
+
+
+def checkout(
+    *, actor: Any, registration: Registration, guardian: str = "", request: HttpRequest | None = None
+) -> Registration:
+    """Check a participant out; when the activity needs it, record the guardian who collected the child."""
+    guardian = (guardian or "").strip()[:50]
+    activity = registration.session.activity
+    if registration.checked_in_at is None:
+        raise ValidationError({"__all__": [_("%(name)s has not been checked in.") % {"name": registration.name}]})
+    if activity.guardian_checkout and not guardian:
+        raise ValidationError(
+            {"guardian": [_("Name the guardian who collects %(name)s.") % {"name": registration.name}]}
+        )
+    with transaction.atomic():
+        changed = Registration.objects.filter(pk=registration.pk, checked_out_at__isnull=True).update(
+            checked_out_at=timezone.now(), checked_out_by=actor, guardian=guardian
+        )
+        if not changed:
+            raise ValidationError({"__all__": [_("%(name)s is already checked out.") % {"name": registration.name}]})
+        record(Action.ACTIVITY_CHECKED_OUT, actor=actor, obj=registration, request=request, data={"guardian": guardian})
+    registration.refresh_from_db()
+    return registration
+
+
+@dataclass
+class Attendance:
+    session: Session
+    registered: int
+    checked_in: int
+    walk_ins: int
+    checked_out: int
+
+
+def attendance(session: Session) -> Attendance:
+    regs = Registration.objects.filter(session=session)
+    return Attendance(
+        session=session,
+        registered=regs.filter(status=Registration.Status.CONFIRMED).count(),
+        checked_in=regs.filter(checked_in_at__isnull=False).count(),
+        walk_ins=regs.filter(status=Registration.Status.WALK_IN).count(),
+        checked_out=regs.filter(checked_out_at__isnull=False).count(),
+    )
+
+
+def attendance_xlsx(*, actor: Any, activity: Activity, request: HttpRequest | None = None) -> bytes:
+    """Attendance of every session of an activity as an Excel workbook (one row per participant)."""
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None  # noqa: S101
+    sheet.title = "attendance"
+    sheet.append(
+        [
+            str(_("Session")),
+            str(_("Participant")),
+            str(_("Status")),
+            str(_("Checked in")),
+            str(_("Checked out")),
+            str(_("Collected by")),
+        ]
+    )
+    regs = (
+        Registration.objects.filter(session__activity=activity)
+        .exclude(status=Registration.Status.CANCELLED)
+        .select_related("session")
+        .order_by("session__starts_at", "created_at", "pk")
+    )
+    for reg in regs:
+        sheet.append(
+            [
+                timezone.localtime(reg.session.starts_at).strftime("%Y-%m-%d %H:%M"),
+                reg.name,
+                str(reg.get_status_display()),
+                timezone.localtime(reg.checked_in_at).strftime("%H:%M") if reg.checked_in_at else "",
+                timezone.localtime(reg.checked_out_at).strftime("%H:%M") if reg.checked_out_at else "",
+                reg.guardian,
+            ]
+        )
+    out = io.BytesIO()
+    book.save(out)
+    with transaction.atomic():
+        record(Action.ACTIVITY_ATTENDANCE_EXPORTED, actor=actor, obj=activity, request=request)
+    return out.getvalue()

@@ -1,0 +1,122 @@
+"""Builders for the activities tests; they go through the real services."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from django.db import connection, connections
+from django.utils import timezone
+
+from anju.accounts.roles import Role
+from anju.activities import services
+from anju.activities.models import Activity, Session
+from anju.people import fakes
+from anju.people import services as people_services
+from anju.people.models import Household, Resident, Tag
+from anju.spaces.testing import Demo, days_ahead, local, make_station
+from anju.testing import Tree, build_tree, make_user
+
+
+@dataclass
+class World:
+    tree: Tree
+    station: Demo
+    tags: dict[str, Tag]
+    household: Household
+    elder: Resident  # tagged 老人, has an account (``users["resident"]``)
+    spouse: Resident  # same household, 老人
+    young: Resident  # another household, no tag, has an account (``users["young"]``)
+    users: dict[str, Any]
+
+
+def make_world(prefix: str = "") -> World:
+    tree = build_tree(prefix)
+    station = make_station(tree.community)
+    tags = {t.name: t for t in people_services.tags_ensure_default(community=tree.community)}
+    h1 = people_services.household_create(actor=None, unit=tree.building, entrance="1", door="101")
+    h2 = people_services.household_create(actor=None, unit=tree.building, entrance="1", door="102")
+    born = date(1950, 5, 17)
+    elder = people_services.resident_create(
+        actor=None,
+        household=h1,
+        name="张桂兰",
+        relation="head",
+        tags=[tags["老人"]],
+        id_number=fakes.id_number(born, 11, male=False),
+        mobile=fakes.mobile(11),
+    )
+    spouse = people_services.resident_create(
+        actor=None,
+        household=h1,
+        name="李建国",
+        relation="spouse",
+        tags=[tags["老人"]],
+        id_number=fakes.id_number(born, 12, male=True),
+        mobile=fakes.mobile(12),
+    )
+    young = people_services.resident_create(
+        actor=None,
+        household=h2,
+        name="王小明",
+        relation="head",
+        id_number=fakes.id_number(date(1990, 1, 1), 13, male=True),
+        mobile=fakes.mobile(13),
+    )
+    users = {
+        "resident": make_user(Role.RESIDENT, tree.building, mobile=fakes.mobile(11), display_name="张桂兰"),
+        "young": make_user(Role.RESIDENT, tree.building, mobile=fakes.mobile(13), display_name="王小明"),
+        "volunteer": make_user(Role.VOLUNTEER, tree.area),
+        "worker": make_user(Role.COMMUNITY_WORKER, tree.community),
+        "other_worker": make_user(Role.COMMUNITY_WORKER, tree.other_community),
+    }
+    return World(tree, station, tags, h1, elder, spouse, young, users)
+
+
+def make_activity(world: World, *, capacity: int = 10, days: int = 3, **fields: Any) -> Activity:
+    starts = local(days_ahead(days), 9)
+    now = timezone.now()
+    base: dict[str, Any] = {
+        "actor": world.users["worker"],
+        "community": world.tree.community,
+        "title": "老年课堂：智能手机入门",
+        "category": Activity.Category.CLASS,
+        "target_tags": [world.tags["老人"]],
+        "space": world.station.kitchen,
+        "starts_at": starts,
+        "ends_at": starts + timedelta(hours=1),
+        "capacity": capacity,
+        "registration_opens_at": now - timedelta(days=1),
+        "registration_closes_at": starts - timedelta(hours=1),
+    }
+    return services.activity_create(**(base | fields))
+
+
+def first_session(activity: Activity) -> Session:
+    session: Session = activity.sessions.select_related("activity").order_by("starts_at").first()  # type: ignore[assignment]
+    return session
+
+
+@contextmanager
+def sqlite_file_database(path: Path) -> Iterator[None]:
+    """On SQLite, point the default alias at a file copy of the migrated test database so that threads wait
+    for the write lock as in production (the in-memory shared cache fails table locks at once)."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM INTO %s", [str(path)])
+    original_settings = connections.settings["default"]
+    original = connections["default"]
+    connections.settings["default"] = {**original_settings, "NAME": str(path)}
+    connections["default"] = connections.create_connection("default")
+    try:
+        yield
+    finally:
+        connections["default"].close()
+        connections["default"] = original
+        connections.settings["default"] = original_settings

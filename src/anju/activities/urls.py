@@ -1,0 +1,19 @@
+from django.urls import path
+
+from anju.activities import views
+
+app_name = "activities"
+urlpatterns = [
+    path("", views.activity_list, name="list"),
+    path("<int:activity_id>/", views.activity_detail, name="detail"),
+    path("sessions/<int:session_id>/register/", views.session_register, name="register"),
+    path("sessions/<int:session_id>/roster/", views.session_roster, name="roster"),
+    path("registrations/<int:registration_id>/cancel/", views.registration_cancel, name="cancel"),
+    path("registrations/<int:registration_id>/accept/", views.registration_accept, name="accept"),
+    path("registrations/<int:registration_id>/pass/", views.registration_pass, name="pass"),
+    path("registrations/<int:registration_id>/tick/", views.registration_tick, name="tick"),
+    path("registrations/<int:registration_id>/checkout/", views.registration_checkout, name="checkout"),
+    path("sessions/<int:session_id>/door/", views.session_door, name="door"),
+    path("sessions/<int:session_id>/walk-in/", views.session_walk_in, name="walk_in"),
+    path("<int:activity_id>/attendance/", views.activity_attendance, name="attendance"),
+]

@@ -1,0 +1,283 @@
+"""Pages of activities and registrations: parse → fetch and authorise → service → redirect with a message."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import segno
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from anju.accounts import policy
+from anju.activities import selectors, services
+from anju.activities.models import Activity, Registration, Session
+from anju.people.models import Resident
+
+
+def _activity(request: HttpRequest, activity_id: int) -> Activity:
+    activity: Activity = policy.get_for(
+        request.user, "activity.view", selectors.activities_visible(request.user), pk=activity_id
+    )
+    return activity
+
+
+def _errors(request: HttpRequest, exc: ValidationError) -> None:
+    for message in exc.messages:
+        messages.error(request, message)
+
+
+@policy.permission("activity.view")
+def activity_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "activities/list.html",
+        {
+            "activities": selectors.upcoming(request.user),
+            "registrations": list(selectors.my_registrations(request.user)),
+        },
+    )
+
+
+@policy.permission("activity.view")
+def activity_detail(request: HttpRequest, activity_id: int) -> HttpResponse:
+    activity = _activity(request, activity_id)
+    members = services.household_members(request.user)
+    mine = [
+        (reg, services.waitlist_position(reg))
+        for reg in selectors.my_registrations(request.user).filter(session__activity=activity)
+    ]
+    staff = policy.can(request.user, "activity.register_for", activity)
+    return render(
+        request,
+        "activities/detail.html",
+        {
+            "activity": activity,
+            "sessions": list(selectors.sessions_of(activity)),
+            "members": [(m, services.suits(activity, m)) for m in members],
+            "mine": mine,
+            "can_register": policy.can(request.user, "activity.register", activity),
+            "on_behalf": staff,
+            "manage": policy.can(request.user, "activity.manage", activity),
+            "tags": [t.name for t in activity.target_tags.all()],
+        },
+    )
+
+
+@policy.permission("activity.register")
+@require_POST
+def session_register(request: HttpRequest, session_id: int) -> HttpResponse:
+    session: Session = policy.get_for(
+        request.user, "activity.view", Session.objects.select_related("activity"), pk=session_id
+    )
+    resident = None
+    raw = request.POST.get("resident", "").strip()
+    if raw:
+        resident = Resident.objects.filter(pk=raw if raw.isdigit() else 0, community_id=session.community_id).first()
+        if resident is None:
+            messages.error(request, _("No such resident."))
+            return redirect("activities:detail", activity_id=session.activity_id)
+    try:
+        reg = services.registration_create(
+            actor=request.user,
+            session=session,
+            resident=resident,
+            reason=request.POST.get("reason", "")[:200],
+            request=request,
+        )
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        if reg.status == Registration.Status.CONFIRMED:
+            messages.success(request, _("%(name)s is registered.") % {"name": reg.name})
+        else:
+            messages.info(
+                request,
+                _("The session is full: %(name)s is number %(n)d on the waiting list.")
+                % {"name": reg.name, "n": services.waitlist_position(reg) or 0},
+            )
+    return redirect("activities:detail", activity_id=session.activity_id)
+
+
+def _registration(request: HttpRequest, registration_id: int) -> Registration:
+    reg: Registration = policy.get_for(
+        request.user, "registration.view", selectors.registrations_visible(request.user), pk=registration_id
+    )
+    return reg
+
+
+def _run(request: HttpRequest, reg: Registration, call: Any, done: str) -> HttpResponse:
+    try:
+        call()
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, done)
+    return redirect("activities:detail", activity_id=reg.session.activity_id)
+
+
+@policy.permission("registration.view")
+@require_POST
+def registration_cancel(request: HttpRequest, registration_id: int) -> HttpResponse:
+    reg = _registration(request, registration_id)
+    reason = request.POST.get("reason", "")[:200]
+    return _run(
+        request,
+        reg,
+        lambda: services.registration_cancel(actor=request.user, registration=reg, reason=reason, request=request),
+        _("The registration was cancelled."),
+    )
+
+
+@policy.permission("registration.view")
+@require_POST
+def registration_accept(request: HttpRequest, registration_id: int) -> HttpResponse:
+    reg = _registration(request, registration_id)
+    return _run(
+        request,
+        reg,
+        lambda: services.registration_accept(actor=request.user, registration=reg, request=request),
+        _("The place is yours."),
+    )
+
+
+@policy.permission("activity.manage")
+def session_roster(request: HttpRequest, session_id: int) -> HttpResponse:
+    session: Session = policy.get_for(
+        request.user, "activity.manage", Session.objects.select_related("activity"), pk=session_id
+    )
+    regs = list(session.registrations.select_related("registered_by").order_by("status", "created_at", "pk"))
+    return render(request, "activities/roster.html", {"session": session, "registrations": regs})
+
+
+# --- at the door ---------------------------------------------------------------------------------------------
+
+
+def _door_session(request: HttpRequest, session_id: int) -> Session:
+    session: Session = policy.get_for(
+        request.user, "activity.checkin", Session.objects.select_related("activity"), pk=session_id
+    )
+    return session
+
+
+def _door_registration(request: HttpRequest, registration_id: int) -> Registration:
+    reg: Registration = policy.get_for(
+        request.user,
+        "activity.checkin",
+        Registration.objects.select_related("session", "session__activity"),
+        pk=registration_id,
+    )
+    return reg
+
+
+@policy.permission("activity.checkin")
+def session_door(request: HttpRequest, session_id: int) -> HttpResponse:
+    """Check-in page: scan (camera or a scanner that types) or type the short code, tick the list, walk-ins."""
+    session = _door_session(request, session_id)
+    result = None
+    status = 200
+    if request.method == "POST":
+        try:
+            result = services.checkin_scan(
+                actor=request.user, session=session, code=request.POST.get("code", ""), request=request
+            )
+        except ValidationError as exc:
+            _errors(request, exc)
+            status = 422
+        else:
+            if result.already:
+                messages.warning(request, _("%(name)s is already checked in.") % {"name": result.registration.name})
+            else:
+                messages.success(request, _("%(name)s is checked in.") % {"name": result.registration.name})
+    regs = list(
+        session.registrations.exclude(status__in=[Registration.Status.CANCELLED, Registration.Status.WAITLISTED])
+        .select_related("checked_in_by")
+        .order_by("name", "pk")
+    )
+    return render(
+        request,
+        "activities/door.html",
+        {"session": session, "registrations": regs, "attendance": services.attendance(session), "result": result},
+        status=status,
+    )
+
+
+def _back_to_door(reg: Registration) -> HttpResponse:
+    return redirect("activities:door", session_id=reg.session_id)
+
+
+@policy.permission("activity.checkin")
+@require_POST
+def registration_tick(request: HttpRequest, registration_id: int) -> HttpResponse:
+    reg = _door_registration(request, registration_id)
+    try:
+        result = services.checkin_tick(actor=request.user, registration=reg, request=request)
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        if result.already:
+            messages.warning(request, _("%(name)s is already checked in.") % {"name": reg.name})
+        else:
+            messages.success(request, _("%(name)s is checked in.") % {"name": reg.name})
+    return _back_to_door(reg)
+
+
+@policy.permission("activity.checkin")
+@require_POST
+def registration_checkout(request: HttpRequest, registration_id: int) -> HttpResponse:
+    reg = _door_registration(request, registration_id)
+    try:
+        services.checkout(
+            actor=request.user, registration=reg, guardian=request.POST.get("guardian", ""), request=request
+        )
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, _("%(name)s is checked out.") % {"name": reg.name})
+    return _back_to_door(reg)
+
+
+@policy.permission("activity.checkin")
+@require_POST
+def session_walk_in(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = _door_session(request, session_id)
+    try:
+        reg = services.walk_in_add(
+            actor=request.user, session=session, name=request.POST.get("name", ""), request=request
+        )
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, _("Walk-in %(name)s is added and checked in.") % {"name": reg.name})
+    return redirect("activities:door", session_id=session.pk)
+
+
+@policy.permission("activity.checkin")
+def activity_attendance(request: HttpRequest, activity_id: int) -> HttpResponse:
+    activity: Activity = policy.get_for(
+        request.user, "activity.checkin", selectors.activities_visible(request.user), pk=activity_id
+    )
+    if request.GET.get("format") == "xlsx":
+        data = services.attendance_xlsx(actor=request.user, activity=activity, request=request)
+        response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        response["Content-Disposition"] = f'attachment; filename="attendance-{activity.pk}.xlsx"'
+        return response
+    rows = [services.attendance(s) for s in selectors.sessions_of(activity)]
+    return render(request, "activities/attendance.html", {"activity": activity, "rows": rows})
+
+
+@policy.permission("registration.view")
+def registration_pass(request: HttpRequest, registration_id: int) -> HttpResponse:
+    """The check-in pass: a QR of the signed code and the short code (printable for the elderly)."""
+    reg = _registration(request, registration_id)
+    token = services.checkin_token(reg)
+    qr = segno.make(token, error="m").svg_inline(scale=6, title=_("Check-in code"))
+    return render(
+        request,
+        "activities/pass.html",
+        {"registration": reg, "qr": mark_safe(qr), "token": token},  # noqa: S308  segno's own SVG of our token
+    )

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class Config(AppConfig):
+    name = "anju.bulletin"
+    label = "bulletin"
+    verbose_name = _("Notice board")
+
+    def ready(self) -> None:
+        from anju.bulletin import policies  # noqa: F401  (declares the actions)

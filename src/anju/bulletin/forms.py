@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from anju.bulletin.models import Notice
+from anju.orgs.models import OrgUnit, UnitKind
+from anju.people.models import Tag
+
+
+class NoticeForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    category = forms.ChoiceField(label=_("Category"), choices=Notice.Category.choices)
+    body = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 10}), max_length=50_000)
+    pinned = forms.BooleanField(label=_("Pinned"), required=False)
+    publish_at = forms.DateTimeField(
+        label=_("Publish from"), required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    expires_at = forms.DateTimeField(
+        label=_("Expires"), required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    audience = forms.ChoiceField(label=_("Audience"), choices=Notice.Audience.choices)
+    area = forms.ModelChoiceField(label=_("Area"), queryset=OrgUnit.objects.none(), required=False)
+    tag = forms.ModelChoiceField(label=_("Tag"), queryset=Tag.objects.none(), required=False)
+
+    def __init__(self, *args: Any, community: OrgUnit, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        area_field: Any = self.fields["area"]
+        tag_field: Any = self.fields["tag"]
+        area_field.queryset = OrgUnit.objects.filter(
+            path__startswith=community.path, kind__in=[UnitKind.AREA, UnitKind.GRID]
+        ).order_by("path")
+        tag_field.queryset = Tag.objects.filter(community=community, is_active=True).order_by("sort_order", "name")

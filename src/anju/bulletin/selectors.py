@@ -1,0 +1,56 @@
+"""Which notices a user sees: published, not expired, within reach, and addressed to them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from anju.accounts import policy
+from anju.accounts.models import RoleGrant
+from anju.bulletin.models import Notice
+
+
+def _audience_q(user: Any) -> Q:
+    if policy.can(user, "notice.manage"):
+        return Q()
+    q = Q(audience=Notice.Audience.COMMUNITY)
+    paths = list(RoleGrant.objects.filter(user=user).values_list("unit__path", flat=True))
+    for path in paths:
+        ancestors = [path[:i] for i in range(1, len(path) + 1)]
+        q |= Q(audience=Notice.Audience.AREA, area__path__in=ancestors)
+    from anju.activities.services import resident_for
+
+    me = resident_for(user)
+    if me is not None:
+        q |= Q(audience=Notice.Audience.TAG, tag__in=me.tags.all())
+    return q
+
+
+def notices_for(user: Any) -> QuerySet[Notice]:
+    now = timezone.now()
+    return (
+        policy.visible(Notice.objects.all(), user, "notice.view", "community__path")
+        .filter(_audience_q(user), publish_at__lte=now)
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+        .select_related("area", "tag", "author")
+        .order_by("-pinned", "-publish_at", "-pk")
+    )
+
+
+def hot(user: Any, days: int = 30, limit: int = 5) -> list[Notice]:
+    since = timezone.now() - timedelta(days=days)
+    return list(notices_for(user).filter(publish_at__gte=since).order_by("-read_count", "-publish_at")[:limit])
+
+
+def neighbours(user: Any, notice: Notice) -> tuple[Notice | None, Notice | None]:
+    """The previous (older) and next (newer) notice by publish time among those the user sees."""
+    qs = notices_for(user).exclude(pk=notice.pk)
+    older = qs.filter(Q(publish_at__lt=notice.publish_at) | Q(publish_at=notice.publish_at, pk__lt=notice.pk))
+    newer = qs.filter(Q(publish_at__gt=notice.publish_at) | Q(publish_at=notice.publish_at, pk__gt=notice.pk))
+    return (
+        older.order_by("-publish_at", "-pk").first(),
+        newer.order_by("publish_at", "pk").first(),
+    )

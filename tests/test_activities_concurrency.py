@@ -1,0 +1,83 @@
+"""Capacity under load: 100 residents register for 10 places at the same moment through the API; exactly 10
+are confirmed and 90 wait, and the session's counter agrees with the rows.
+
+PostgreSQL: the session row is locked FOR UPDATE, so registrations queue on it. SQLite: the IMMEDIATE write
+transaction serialises them; the in-memory shared-cache test database fails table locks at once instead of
+waiting, so (as tests/test_spaces_concurrency.py does) the test runs on a file copy with the production
+connection options. On both backends the CHECK constraint (taken <= capacity) stands behind the code.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.test import Client
+from django.utils import translation
+
+from anju.accounts import services as account_services
+from anju.accounts.roles import Role
+from anju.activities.models import Activity, Registration, Session
+from anju.activities.testing import first_session, make_activity, make_world, sqlite_file_database
+from anju.testing import make_user
+
+ATTEMPTS = 100
+PLACES = 10
+
+
+@pytest.mark.django_db(transaction=True)
+def test_hundred_concurrent_registrations_for_ten_places(tmp_path: Path) -> None:
+    with sqlite_file_database(tmp_path / "activities.sqlite3"), translation.override("en"):
+        world = make_world()
+        activity = make_activity(world, capacity=PLACES, target_tags=[], category=Activity.Category.SPORTS)
+        session = first_session(activity)
+        tokens = []
+        for _ in range(ATTEMPTS):
+            user = make_user(Role.RESIDENT, world.tree.building)
+            tokens.append(account_services.token_create(actor=user, user=user, name="test", days=1)[1])
+        results: list[tuple[int, dict[str, Any]]] = []
+        start_line = threading.Barrier(ATTEMPTS)
+        lock = threading.Lock()
+
+        def attempt(token: str) -> None:
+            client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+            try:
+                start_line.wait()
+                response = client.post(
+                    f"/api/v1/activity-sessions/{session.pk}/registrations", {}, content_type="application/json"
+                )
+                with lock:
+                    results.append((response.status_code, response.json()))
+            finally:
+                connection.close()
+
+        began = time.monotonic()
+        threads = [threading.Thread(target=attempt, args=(t,)) for t in tokens]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        print(f"\n{connection.vendor}: {ATTEMPTS} registrations in {time.monotonic() - began:.1f}s")
+
+        assert Counter(code for code, _body in results) == {201: ATTEMPTS}
+        assert Counter(body["status"] for _code, body in results) == {"confirmed": PLACES, "waitlisted": 90}
+        rows = Registration.objects.filter(session=session)
+        assert rows.filter(status="confirmed").count() == PLACES
+        assert rows.filter(status="waitlisted").count() == ATTEMPTS - PLACES
+        session.refresh_from_db()
+        assert session.taken == PLACES
+        positions = sorted(body["waitlist_position"] for _code, body in results if body["status"] == "waitlisted")
+        assert positions[0] >= 1
+        assert positions[-1] <= ATTEMPTS - PLACES
+
+        # The database itself refuses a place beyond the capacity, whatever the code does.
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Session.objects.filter(pk=session.pk).update(taken=F("taken") + 1)
+        session.refresh_from_db()
+        assert session.taken == PLACES
