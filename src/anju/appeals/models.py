@@ -290,6 +290,10 @@ class AppealPhoto(CommunityScopedModel):
 class AppealEvent(CommunityScopedModel):
     """One step on the appeal's timeline. ``public`` steps are shown to the requester."""
 
+    @property
+    def to_status_label(self) -> str:
+        return str(Status(self.to_status).label) if self.to_status in Status.values else self.to_status
+
     appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="events")
     action = models.CharField(max_length=30)
     from_status = models.CharField(max_length=20, blank=True)

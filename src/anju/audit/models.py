@@ -85,6 +85,12 @@ class AuditEvent(AppendOnlyModel):
     def __str__(self) -> str:
         return f"{self.action} {self.object_type}:{self.object_id}"
 
+    @property
+    def action_label(self) -> str:
+        from anju.audit.actions import Action
+
+        return str(Action(self.action).label) if self.action in Action.values else self.action
+
 
 class PiiAccess(AppendOnlyModel):
     """One reveal of one personal-data value: who, whose, which field, why."""

@@ -67,9 +67,7 @@ def events(request: HttpRequest) -> HttpResponse:
             until=data["until"],
         )
     page = paginate(request, qs.select_related("community"), per_page=50)
-    labels = dict(Action.choices)
     for event in page.object_list:
-        event.action_label = labels.get(event.action, event.action)
         event.data_text = "; ".join(f"{key}: {_plain(value)}" for key, value in (event.data or {}).items())
     return render(request, "audit/events.html", {"form": form, "page": page, "query": query_without_page(request)})
 
