@@ -10,6 +10,7 @@ from django.utils import timezone
 from anju.accounts import policy
 from anju.activities import services
 from anju.activities.models import Activity, Registration, Session
+from anju.people import selectors as people_selectors
 
 
 def activities_visible(user: Any) -> QuerySet[Activity]:
@@ -30,7 +31,7 @@ def upcoming(user: Any, *, suited_only: bool = True) -> list[Activity]:
     )
     activities = list(qs)
     if suited_only and not policy.can(user, "activity.manage"):
-        members = services.household_members(user)
+        members = people_selectors.household_members_of(user)
         activities = [a for a in activities if not a.target_tags.all() or any(services.suits(a, m) for m in members)]
     return activities
 
@@ -50,7 +51,7 @@ def registrations_visible(user: Any) -> QuerySet[Registration]:
 
 def my_registrations(user: Any) -> QuerySet[Registration]:
     """Live registrations of the user or of their household, for sessions still to come."""
-    members = [m.pk for m in services.household_members(user)]
+    members = [m.pk for m in people_selectors.household_members_of(user)]
     return (
         Registration.objects.filter(Q(user=user) | Q(registered_by=user) | Q(resident_id__in=members))
         .filter(status__in=Registration.LIVE, session__ends_at__gt=timezone.now())

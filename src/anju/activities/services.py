@@ -25,6 +25,7 @@ from anju.activities.models import Activity, Registration, Session
 from anju.audit.actions import Action
 from anju.audit.services import record
 from anju.orgs.models import OrgUnit, UnitKind
+from anju.people import selectors as people_selectors
 from anju.people.models import Resident, Tag
 from anju.spaces import services as space_services
 from anju.spaces.models import Booking, Space
@@ -37,35 +38,7 @@ CODE_LENGTH = 8
 CODE_VALID_AFTER_END = timedelta(hours=12)
 
 
-# --- who is the user in the registry -------------------------------------------------------------------------
-
-
-def resident_for(user: Any) -> Resident | None:
-    """The registry entry of a signed-in resident, matched by the mobile number of the account."""
-    if not getattr(user, "is_authenticated", False) or not user.mobile_sealed:
-        return None
-    from anju.people.services import mobile_index
-
-    return (
-        Resident.objects.filter(
-            mobile_index=mobile_index(user.mobile), status=Resident.Status.ACTIVE, archived_at__isnull=True
-        )
-        .select_related("household")
-        .prefetch_related("tags")
-        .order_by("pk")
-        .first()
-    )
-
-
-def household_members(user: Any) -> list[Resident]:
-    me = resident_for(user)
-    if me is None:
-        return []
-    return list(
-        Resident.objects.filter(household_id=me.household_id, archived_at__isnull=True)
-        .prefetch_related("tags")
-        .order_by("pk")
-    )
+# --- who an activity suits ---------------------------------------------------------------------------------
 
 
 def suits(activity: Activity, resident: Resident | None) -> bool:
@@ -215,7 +188,7 @@ def registration_create(
     activity = session.activity
     reason = (reason or "").strip()[:200]
     on_behalf = False
-    me = resident_for(actor)
+    me = people_selectors.resident_for_user(actor)
     if resident is None:
         participant = me
         user = actor

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from anju.accounts import policy
 from anju.activities import selectors, services
 from anju.activities.models import Activity, Registration, Session
+from anju.people import selectors as people_selectors
 from anju.people.models import Resident
 
 
@@ -46,7 +47,7 @@ def activity_list(request: HttpRequest) -> HttpResponse:
 @policy.permission("activity.view")
 def activity_detail(request: HttpRequest, activity_id: int) -> HttpResponse:
     activity = _activity(request, activity_id)
-    members = services.household_members(request.user)
+    members = people_selectors.household_members_of(request.user)
     mine = [
         (reg, services.waitlist_position(reg))
         for reg in selectors.my_registrations(request.user).filter(session__activity=activity)

@@ -21,7 +21,7 @@ def _audience_q(user: Any) -> Q:
     for path in paths:
         ancestors = [path[:i] for i in range(1, len(path) + 1)]
         q |= Q(audience=Notice.Audience.AREA, area__path__in=ancestors)
-    from anju.activities.services import resident_for
+    from anju.people.selectors import resident_for_user as resident_for
 
     me = resident_for(user)
     if me is not None:

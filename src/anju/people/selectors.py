@@ -18,6 +18,35 @@ from anju.people.validation import Invalid
 SCOPE = "unit__path"
 
 
+def resident_for_user(user: Any) -> Resident | None:
+    """The registry entry of a signed-in resident, matched by the mobile number of the account (blind index).
+
+    Appeals, spaces and activities use it to tie an account to its resident and household."""
+    if not getattr(user, "is_authenticated", False) or not user.mobile_sealed:
+        return None
+    return (
+        Resident.objects.filter(
+            mobile_index=services.mobile_index(user.mobile), status=Resident.Status.ACTIVE, archived_at__isnull=True
+        )
+        .select_related("household")
+        .prefetch_related("tags")
+        .order_by("pk")
+        .first()
+    )
+
+
+def household_members_of(user: Any) -> list[Resident]:
+    """Everyone in the signed-in resident's household (archived members left out); empty when unmatched."""
+    me = resident_for_user(user)
+    if me is None:
+        return []
+    return list(
+        Resident.objects.filter(household_id=me.household_id, archived_at__isnull=True)
+        .prefetch_related("tags")
+        .order_by("pk")
+    )
+
+
 def residents_visible(user: Any, action: str = "people.view") -> QuerySet[Resident]:
     return policy.visible(Resident.objects.all(), user, action, SCOPE)
 
