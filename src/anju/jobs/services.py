@@ -16,7 +16,9 @@ def job_enqueue(
     name: str, payload: dict[str, Any] | None = None, *, run_at: datetime | None = None, dedupe_key: str | None = None
 ) -> Job | None:
     """Insert a job row in the current transaction. With ``dedupe_key`` a
-    second enqueue of the same key is a no-op (returns ``None``)."""
+    second enqueue of the same key is a no-op (returns ``None``) while the first
+    is queued or running; the worker releases the key when the job finishes or
+    fails for good, so the same work can be asked for again later."""
     if name not in tasks():
         raise LookupError(f"unknown task {name!r}")
     if run_at is not None and timezone.is_naive(run_at):

@@ -114,7 +114,11 @@ def run_job(job: Job) -> None:
         error = traceback.format_exc()[-4000:]
         if job.attempts >= job.max_attempts:
             Job.objects.filter(pk=job.pk, locked_by=job.locked_by).update(
-                status=Job.Status.FAILED, last_error=error, locked_until=None, finished_at=timezone.now()
+                status=Job.Status.FAILED,
+                last_error=error,
+                locked_until=None,
+                finished_at=timezone.now(),
+                dedupe_key=None,
             )
         else:
             backoff = timedelta(seconds=30 * 2 ** (job.attempts - 1))
@@ -123,7 +127,7 @@ def run_job(job: Job) -> None:
             )
         return
     Job.objects.filter(pk=job.pk, locked_by=job.locked_by).update(
-        status=Job.Status.DONE, locked_until=None, finished_at=timezone.now()
+        status=Job.Status.DONE, locked_until=None, finished_at=timezone.now(), dedupe_key=None
     )
 
 

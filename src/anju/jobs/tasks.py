@@ -1,0 +1,19 @@
+"""Upkeep of the job table itself."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from anju.jobs.models import Job
+from anju.jobs.registry import periodic
+
+KEEP_DONE = timedelta(days=30)
+KEEP_FAILED = timedelta(days=90)
+
+
+@periodic("jobs.prune", every_seconds=24 * 3600)
+def prune() -> None:
+    """Forget finished work: done jobs after 30 days, failed ones (kept longer, for inspection) after 90."""
+    now = timezone.now()
+    Job.objects.filter(status=Job.Status.DONE, finished_at__lt=now - KEEP_DONE).delete()
+    Job.objects.filter(status=Job.Status.FAILED, finished_at__lt=now - KEEP_FAILED).delete()
