@@ -25,6 +25,7 @@ from psycopg import sql
 from anju.accounts.models import User
 from anju.accounts.roles import Role
 from anju.core import backup, crypto
+from anju.core.backup import archive as backup_archive
 from anju.testing import build_tree, make_user
 
 MOBILE = "13800138000"
@@ -405,7 +406,7 @@ def test_a_failed_backup_leaves_no_half_archive(place: Path, monkeypatch: pytest
     def disk_full(*args: Any) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(backup, "_add_media", disk_full)
+    monkeypatch.setattr(backup_archive, "_add_media", disk_full)
     with pytest.raises(CommandError, match=r"nothing was written: .*No space left"):
         call_command("backup", "-o", str(folder / "a.tar.gz"))
     assert list(folder.iterdir()) == []
