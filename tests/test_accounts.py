@@ -261,7 +261,6 @@ def test_disabling_ends_sessions_and_tokens(tree: Tree, member: User) -> None:
 
     services.user_set_active(actor=admin, user=member, active=False, reason="moved away")
 
-    assert not Session.objects.filter(session_key=key).exists()
     response = client.get("/station/")
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("accounts:login") + "?next=")
@@ -270,6 +269,40 @@ def test_disabling_ends_sessions_and_tokens(tree: Tree, member: User) -> None:
     assert response.json()["error"]["code"] == "unauthorized"
     assert bystander.get("/").status_code == 200  # only the disabled account's sessions end
     assert events("account.disabled", actor=admin) == 1
+    # Re-enabling the account does not bring the old session back: it was ended, not paused.
+    services.user_set_active(actor=admin, user=member, active=True)
+    assert client.get("/station/").status_code == 302
+    assert not Session.objects.filter(session_key=key).exists()  # flushed when it was presented again
+
+
+@pytest.mark.django_db
+def test_ending_sessions_reads_no_one_elses(tree: Tree, member: User) -> None:
+    """Signing one user out everywhere is one UPDATE of their row: it neither scans nor decodes the
+    session table, however many sessions other people have."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    admin = make_user(Role.ADMIN, tree.province)
+    others = [make_user(Role.RESIDENT, tree.building) for _ in range(5)]
+    for other in others:
+        Client().force_login(other)
+    mine = [Client(), Client()]
+    for c in mine:
+        sign_in(c, "zhang.san")
+    sessions_before = Session.objects.count()
+    with CaptureQueriesContext(connection) as ctx:
+        services.user_set_active(actor=admin, user=member, active=False, reason="moved away")
+    assert not [q for q in ctx.captured_queries if "django_session" in q["sql"]]
+    assert Session.objects.count() == sessions_before
+    for c in mine:
+        assert signed_in_as(c) is not None  # still stored …
+        assert c.get("/").status_code == 302  # … but no longer signs anyone in
+    services.user_set_active(actor=admin, user=member, active=True)
+    for c in mine:
+        assert c.get("/").status_code == 302
+    fresh = Client()
+    sign_in(fresh, "zhang.san")
+    assert fresh.get("/").status_code == 200  # a new sign-in works again
 
 
 @pytest.mark.django_db

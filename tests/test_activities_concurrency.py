@@ -24,8 +24,8 @@ from django.utils import translation
 from anju.accounts import services as account_services
 from anju.accounts.roles import Role
 from anju.activities.models import Activity, Registration, Session
-from anju.activities.testing import first_session, make_activity, make_world, sqlite_file_database
-from anju.testing import make_user
+from anju.activities.testing import first_session, make_activity, make_world
+from anju.testing import make_user, sqlite_file_database
 
 ATTEMPTS = 100
 PLACES = 10

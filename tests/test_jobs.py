@@ -3,10 +3,7 @@ rows, concurrent workers, and the ``anju worker --once`` command."""
 
 from __future__ import annotations
 
-import sqlite3
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
 from datetime import timedelta
 from io import StringIO
 from pathlib import Path
@@ -14,14 +11,14 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
-from django.db import connection, connections, transaction
-from django.db.utils import load_backend
+from django.db import transaction
 from django.utils import timezone
 
 from anju.jobs import registry
 from anju.jobs.models import Job, PeriodicTask
 from anju.jobs.services import job_enqueue
 from anju.jobs.worker import CLAIM_SECONDS, claim_job, run_once, sync_periodic_tasks
+from anju.testing import sqlite_file_database, thread_connection
 
 RECORD = "test_jobs.record"
 FAIL = "test_jobs.fail"
@@ -265,50 +262,13 @@ def test_sync_updates_a_changed_interval(calls: Calls) -> None:
 # --- two workers at once ------------------------------------------------------------------------
 
 
-@contextmanager
-def _own_connection(settings_dict: dict[str, Any] | None) -> Iterator[None]:
-    """Run this thread's queries on a connection of its own to ``settings_dict`` (or as usual)."""
-    if settings_dict is None:
-        try:
-            yield
-        finally:
-            connection.close()
-        return
-    previous = connections["default"]
-    connections["default"] = load_backend(settings_dict["ENGINE"]).DatabaseWrapper(settings_dict, "default")
-    try:
-        yield
-    finally:
-        connections["default"].close()
-        connections["default"] = previous
-
-
-@pytest.fixture
-def worker_db(tmp_path: Path) -> dict[str, Any] | None:
-    """Where the concurrent workers meet.
-
-    PostgreSQL: the test database itself (``transaction=True`` commits for real), and the claim
-    is ``SELECT … FOR UPDATE SKIP LOCKED``.
-
-    SQLite: the test database is in memory with a shared cache, where one connection's write
-    makes another connection's read fail at once with "database table is locked" instead of
-    waiting, so threads cannot share it honestly. The workers use a copy of it in a temporary
-    file instead, opened with the project's own SQLite options (WAL, busy timeout, ``BEGIN
-    IMMEDIATE``) — exactly the embedded production setup, where the IMMEDIATE transaction
-    serialises the claims.
-    """
-    if connection.vendor != "sqlite":
-        return None
-    connection.ensure_connection()
-    target = sqlite3.connect(tmp_path / "workers.sqlite3")
-    connection.connection.backup(target)  # schema, triggers and all
-    target.close()
-    return {**connection.settings_dict, "NAME": str(tmp_path / "workers.sqlite3")}
-
-
 @pytest.mark.django_db(transaction=True)
-def test_two_concurrent_workers_run_each_job_exactly_once(calls: Calls, worker_db: dict[str, Any] | None) -> None:
+def test_two_concurrent_workers_run_each_job_exactly_once(calls: Calls, tmp_path: Path) -> None:
     """Two threads, each with its own database connection, drain one queue at the same time.
+
+    PostgreSQL: the test database itself (``transaction=True`` commits for real), and the claim is
+    ``SELECT … FOR UPDATE SKIP LOCKED``. SQLite: a file copy with the production options
+    (:func:`anju.testing.sqlite_file_database`), where the IMMEDIATE transaction serialises the claims.
 
     The first job of each thread waits on a barrier for the other thread, so the test only
     passes if both workers really were claiming and running side by side (not one draining the
@@ -321,14 +281,14 @@ def test_two_concurrent_workers_run_each_job_exactly_once(calls: Calls, worker_d
     start = threading.Barrier(2)
 
     def worker(label: str) -> None:
-        with _own_connection(worker_db):
+        with thread_connection():
             try:
                 start.wait(timeout=60)
                 ran[label] = run_once()
             except BaseException as exc:  # noqa: BLE001  reported by the main thread below
                 errors.append(exc)
 
-    with _own_connection(worker_db) if worker_db else nullcontext():
+    with sqlite_file_database(tmp_path / "workers.sqlite3"):
         for i in range(n):
             _enqueue(RECORD, {"n": i})
         threads = [threading.Thread(target=worker, args=(label,)) for label in ("a", "b")]

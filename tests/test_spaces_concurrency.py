@@ -6,7 +6,8 @@ PostgreSQL: the exclusion constraint decides races that pass the Python check at
 SQLite: the IMMEDIATE write transaction serialises check and insert. pytest-django's SQLite test database
 lives in memory with a shared cache, whose table locks fail at once instead of waiting ("database table is
 locked"), unlike the WAL file Anju runs on; so on SQLite this test copies the test database to a file in
-tmp_path (VACUUM INTO) and runs against that with the production connection options (WAL, IMMEDIATE).
+tmp_path (anju.testing.sqlite_file_database) and runs against that with the production connection options
+(WAL, IMMEDIATE).
 """
 
 from __future__ import annotations
@@ -14,14 +15,12 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.test import Client
 from django.utils import translation
 
@@ -29,30 +28,10 @@ from anju.accounts import services as account_services
 from anju.accounts.roles import Role
 from anju.spaces.models import Booking, Occupancy
 from anju.spaces.testing import days_ahead, local, make_station
-from anju.testing import build_tree, make_user
+from anju.testing import build_tree, make_user, sqlite_file_database
 
 ATTEMPTS = 50
 ROUNDS = 20
-
-
-@contextmanager
-def sqlite_file_database(path: Path) -> Iterator[None]:
-    """Point the default alias at a migrated SQLite file (threads open their own connections to it)."""
-    if connection.vendor != "sqlite":
-        yield
-        return
-    with connection.cursor() as cursor:  # a copy of the migrated (and, between tests, empty) test database
-        cursor.execute("VACUUM INTO %s", [str(path)])
-    original_settings = connections.settings["default"]
-    original = connections["default"]
-    connections.settings["default"] = {**original_settings, "NAME": str(path)}
-    connections["default"] = connections.create_connection("default")
-    try:
-        yield
-    finally:
-        connections["default"].close()
-        connections["default"] = original
-        connections.settings["default"] = original_settings
 
 
 @pytest.mark.django_db(transaction=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Swagger
 
 from anju.core.api import SessionAuth, TokenAuth, install_error_handlers
 
@@ -16,6 +16,9 @@ api = NinjaAPI(
     auth=[TokenAuth(), SessionAuth()],
     openapi_url="/openapi.json",
     docs_url="/docs",
+    # Swagger UI from django-ninja's own static files (no CDN), and no badge calling validator.swagger.io:
+    # the docs page works on an offline network.
+    docs=Swagger(settings={"validatorUrl": None}),
 )
 install_error_handlers(api)
 
@@ -24,18 +27,22 @@ def _mount() -> None:
     from anju.accounts.api import router as accounts_router
     from anju.activities.api import router as activities_router
     from anju.appeals.api import router as appeals_router
+    from anju.appeals.api_config import router as appeals_config_router
     from anju.audit.api import router as audit_router
+    from anju.inbox.api import router as inbox_router
     from anju.orgs.api import router as orgs_router
     from anju.people.api import router as people_router
     from anju.spaces.api import router as spaces_router
 
     api.add_router("/", accounts_router)
     api.add_router("/", appeals_router)
+    api.add_router("/", appeals_config_router)
     api.add_router("/", orgs_router)
     api.add_router("/", people_router)
     api.add_router("/", audit_router)
     api.add_router("/", spaces_router)
     api.add_router("/", activities_router)
+    api.add_router("/", inbox_router)
 
 
 _mount()

@@ -127,6 +127,7 @@ INSTALLED_APPS = [
     "anju.accounts",
     "anju.audit",
     "anju.jobs",
+    "anju.inbox",
     "anju.spaces",
     "anju.people",
     "anju.appeals",

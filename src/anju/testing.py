@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import itertools
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+from django.db import connection, connections
 
 from anju.accounts import services as account_services
 from anju.accounts.models import User
@@ -95,3 +101,57 @@ def make_user(
     if extra:
         user.save()
     return user
+
+
+# --- concurrency tests --------------------------------------------------------------------------
+
+
+@contextmanager
+def sqlite_file_database(path: Path) -> Iterator[bool]:
+    """Run the block's queries, and those of threads started in it, on a file copy of the SQLite test database.
+
+    pytest-django's SQLite test database lives in memory with a shared cache, where one connection's
+    write makes another's read fail at once ("database table is locked") instead of waiting, so threads
+    cannot share it honestly. On SQLite this copies it (schema, triggers, rows) to ``path`` and points the
+    default alias there, opened with the project's own options (WAL, busy timeout, ``BEGIN IMMEDIATE``):
+    the embedded production setup. Each thread then opens its own connection to the file; close it with
+    :func:`thread_connection`. On PostgreSQL nothing changes (use ``transaction=True`` tests) and the
+    block gets ``False``.
+    """
+    if connection.vendor != "sqlite":
+        yield False
+        return
+    connection.ensure_connection()
+    target = sqlite3.connect(path)
+    try:
+        connection.connection.backup(target)
+    finally:
+        target.close()
+    original_settings = connections.settings["default"]
+    original = connections["default"]
+    connections.settings["default"] = {**original_settings, "NAME": str(path)}
+    connections["default"] = connections.create_connection("default")
+    try:
+        yield True
+    finally:
+        connections["default"].close()
+        connections["default"] = original
+        connections.settings["default"] = original_settings
+
+
+@contextmanager
+def thread_connection() -> Iterator[None]:
+    """In a worker thread: the thread's own database connection, closed when the block ends."""
+    try:
+        yield
+    finally:
+        connection.close()
+
+
+def email_everyone(settings: Any, monkeypatch: Any) -> None:
+    """Turn email delivery on and give every account an address (``username@example.org``), so that
+    ``inbox_send`` writes outbox rows. Accounts carry no email field of their own yet."""
+    from anju.inbox import services as inbox_services
+
+    settings.ANJU_EMAIL_ENABLED = True
+    monkeypatch.setattr(inbox_services, "address_of", lambda user: f"{user.username}@example.org")

@@ -9,6 +9,7 @@ from django.contrib.auth.models import PermissionsMixin
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from anju.accounts.roles import Role
@@ -46,6 +47,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
     disabled_reason = models.CharField(_("reason for disabling"), max_length=200, blank=True)
     preferred_language = models.CharField(_("language"), max_length=10, blank=True)
+    # Raised to sign the user out everywhere: every session's auth hash includes it (see
+    # ``_get_session_auth_hash``), so Django's auth middleware drops older sessions on their next request.
+    session_epoch = models.PositiveIntegerField(default=0, editable=False)
 
     objects = UserManager()
 
@@ -59,6 +63,18 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.display_name or self.username
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        """Django's HMAC of the password, with the session epoch mixed in once it was raised (epoch 0 keeps
+        the hash Django computes, so existing sessions survive the upgrade)."""
+        if not self.session_epoch:
+            return super()._get_session_auth_hash(secret=secret)  # type: ignore[misc]
+        return salted_hmac(
+            "anju.accounts.User.session_auth_hash",
+            f"{self.password}\x00{self.session_epoch}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
     @property
     def mobile(self) -> str:

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -147,12 +148,11 @@ def user_set_active(
 
 
 def _end_sessions(user: User) -> None:
-    """Delete every stored session of the user (database session backend)."""
-    from django.contrib.sessions.models import Session
-
-    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
-        if session.get_decoded().get("_auth_user_id") == str(user.pk):
-            session.delete()
+    """Sign the user out everywhere at once, without reading anyone else's session: raising the session
+    epoch changes the user's session auth hash, so Django's auth middleware flushes each of their
+    sessions on its next request (expired ones are purged by ``clearsessions``)."""
+    User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
+    user.refresh_from_db(fields=["session_epoch"])
 
 
 def password_change(

@@ -22,6 +22,7 @@ class NavItem:
 
 NAV: list[NavItem] = [
     NavItem(_("Home"), "core:home", policy.AUTHENTICATED),
+    NavItem(_("Inbox"), "inbox:list", policy.AUTHENTICATED),
     NavItem(_("Appeals"), "appeals:list", "appeal.view"),
     NavItem(_("Three rates"), "appeals:rates", "appeal.rates"),
     NavItem(_("Residents"), "people:residents", "people.view"),
@@ -34,6 +35,7 @@ NAV: list[NavItem] = [
     NavItem(_("Org tree"), "orgs:tree", "orgunit.view"),
     NavItem(_("Departments"), "orgs:departments", "department.view"),
     NavItem(_("Task forces"), "orgs:taskforces", "taskforce.view"),
+    NavItem(_("Appeal settings"), "appeals:config", "appeal.routes"),
     NavItem(_("Accounts"), "accounts:users", "user.view"),
     NavItem(_("Audit trail"), "audit:events", "audit.view"),
     NavItem(_("Personal-data access log"), "audit:pii", "pii.log.view"),

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class Config(AppConfig):
+    name = "anju.inbox"
+    label = "inbox"
+    verbose_name = _("Inbox")
+
+    def ready(self) -> None:
+        from anju.inbox import policies  # noqa: F401  (declares the actions)

@@ -1,0 +1,68 @@
+"""Registered message kinds: each names a lazily translated title template.
+
+An app registers its kinds in its ``notices.py`` (imported from its
+``AppConfig.ready()``)::
+
+    register("activities.offer", _("A place is free for you in {activity}"))
+
+The template uses ``str.format`` fields filled from the message's ``params``
+when the message is shown, in the reader's language. An unknown kind, a
+missing parameter or a broken template never raise: the reader gets a generic
+title instead.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping
+from typing import Any
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext, gettext_lazy
+
+GENERIC = gettext_lazy("You have a new message")
+
+_KINDS: dict[str, str | Promise] = {}
+
+
+def register(kind: str, lazy_title_template: str | Promise) -> None:
+    """Register ``kind``; registering the same kind again with another template is a programming error."""
+    if not kind or len(kind) > 60:
+        raise ValueError(f"message kind {kind!r} must have 1 to 60 characters")
+    known = _KINDS.get(kind)
+    if known is not None and str(known) != str(lazy_title_template):
+        raise ValueError(f"message kind {kind!r} registered twice with different titles")
+    _KINDS[kind] = lazy_title_template
+
+
+def is_registered(kind: str) -> bool:
+    return kind in _KINDS
+
+
+def registered() -> dict[str, str | Promise]:
+    return dict(_KINDS)
+
+
+class _Params(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        raise KeyError(key)
+
+
+def fields_of(template: str) -> set[str]:
+    return {name.split(".")[0].split("[")[0] for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def render(kind: str, params: Mapping[str, Any] | None = None) -> str:
+    """The title of a message of ``kind`` in the active language."""
+    template = _KINDS.get(kind)
+    if template is None:
+        return gettext("You have a new message")
+    text = str(template)  # translated now, in the reader's language
+    values = {k: v for k, v in (params or {}).items() if isinstance(k, str)}
+    try:
+        # Only plain field names: no attribute access or indexing on stored values.
+        if any("." in n or "[" in n for _, n, _, _ in string.Formatter().parse(text) if n):
+            raise ValueError(text)
+        return text.format_map(_Params(values))
+    except (KeyError, ValueError, IndexError, TypeError):
+        return gettext("You have a new message")
