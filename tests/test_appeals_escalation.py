@@ -5,22 +5,18 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import sqlite3
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import connection, connections
-from django.db.utils import load_backend
 from django.utils import timezone, translation
 
 from anju.appeals import clock, services, sla
-from anju.appeals.models import Appeal, Escalation, HolidayDate, Notification, Outbox
+from anju.appeals.models import Appeal, Escalation, HolidayDate
 from anju.appeals.workdays import Calendar
-from anju.testing import Tree
+from anju.inbox.models import Message, Outbox
+from anju.testing import Tree, email_everyone, sqlite_file_database, thread_connection
 from appeals_world import World, make_world
 
 TZ = timezone.get_current_timezone()
@@ -41,6 +37,11 @@ def _english() -> Any:
 @pytest.fixture(autouse=True)
 def _media(settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _email(settings: Any, monkeypatch: Any) -> None:
+    email_everyone(settings, monkeypatch)
 
 
 class Crash(Exception):
@@ -68,10 +69,13 @@ def _assert_exactly_once(appeals: list[Appeal], now: dt.datetime) -> None:
         assert appeal.escalation_level == want
         # One notification batch per level: never twice.
         kinds = list(
-            Notification.objects.filter(appeal=appeal, kind__startswith="escalation.").values_list("kind", flat=True)
+            Message.objects.filter(params__appeal=appeal.pk, kind__startswith="escalation.").values_list(
+                "kind", flat=True
+            )
         )
         assert sorted(set(kinds)) == [f"escalation.{lvl}" for lvl in levels]
-    assert Outbox.objects.count() == Notification.objects.count()
+    # Each message has its email in the outbox, written in the same transaction.
+    assert Outbox.objects.count() == Message.objects.count() > 0
 
 
 @pytest.mark.django_db
@@ -93,7 +97,7 @@ def test_ladder_levels_fire_in_order_once(world: World) -> None:
     assert sla.sweep_escalations(now=dt.datetime(2026, 6, 1, tzinfo=TZ)) == 0
     assert list(appeal.escalations.values_list("level", flat=True)) == [1, 2, 3, 4]
     notice = appeal.escalations.get(level=Escalation.Level.NOTICE)
-    assert Notification.objects.filter(user=world.supervisor, kind="escalation.3").exists()
+    assert Message.objects.filter(recipient=world.supervisor, kind="escalation.3").exists()
     assert notice.target_unit is not None
     appeal.refresh_from_db()
     assert appeal.escalation_due_at is None
@@ -181,50 +185,18 @@ def test_sweeper_killed_at_random_points_never_loses_or_duplicates(world: World)
 # --- two sweepers at once -----------------------------------------------------------------------
 
 
-@contextmanager
-def _own_connection(settings_dict: dict[str, Any] | None) -> Iterator[None]:
-    """This thread's queries on a connection of its own to ``settings_dict`` (or as usual)."""
-    if settings_dict is None:
-        try:
-            yield
-        finally:
-            connection.close()
-        return
-    previous = connections["default"]
-    connections["default"] = load_backend(settings_dict["ENGINE"]).DatabaseWrapper(settings_dict, "default")
-    try:
-        yield
-    finally:
-        connections["default"].close()
-        connections["default"] = previous
-
-
-def _file_copy_of_sqlite(tmp_path: Path) -> dict[str, Any] | None:
-    """SQLite's in-memory shared-cache test database answers "table is locked" at once instead of
-    waiting, so threads cannot share it honestly: the sweepers use a file copy opened with the
-    project's own options (WAL, busy timeout, BEGIN IMMEDIATE), the embedded production setup.
-    PostgreSQL: the test database itself."""
-    if connection.vendor != "sqlite":
-        return None
-    connection.ensure_connection()
-    target = sqlite3.connect(tmp_path / "sweepers.sqlite3")
-    connection.connection.backup(target)
-    target.close()
-    return {**connection.settings_dict, "NAME": str(tmp_path / "sweepers.sqlite3")}
-
-
 @pytest.mark.django_db(transaction=True)
 def test_two_sweepers_at_once_fire_each_level_once(tree: Tree, tmp_path: Path) -> None:
     """Two threads, each with its own connection, sweep the same due appeals at the same time.
 
     PostgreSQL: each claims a batch with SELECT … FOR UPDATE SKIP LOCKED, so they take different
     appeals. SQLite: each batch is an IMMEDIATE transaction, so batches are serialised. On both,
-    the unique (appeal, level) constraint is the last guard."""
+    the unique (appeal, level) constraint is the last guard. On SQLite the sweepers use a file copy of the
+    test database (:func:`anju.testing.sqlite_file_database`)."""
     world = make_world(tree)
     start = dt.datetime(2026, 3, 2, 9, 0, tzinfo=TZ)
     appeals = _file_many(world, 30, start)
     now = dt.datetime(2026, 3, 20, 10, 0, tzinfo=TZ)
-    db = _file_copy_of_sqlite(tmp_path)
     barrier = threading.Barrier(2)
     errors: list[BaseException] = []
     fired: dict[str, int] = {}
@@ -243,14 +215,14 @@ def test_two_sweepers_at_once_fire_each_level_once(tree: Tree, tmp_path: Path) -
                 # transactions would otherwise let one thread take every batch in a row).
                 working[other].wait(timeout=30)
 
-        with _own_connection(db):
+        with thread_connection():
             try:
                 barrier.wait(timeout=30)
                 fired[label] = sla.sweep_escalations(now=now, batch=3, hook=hook)
             except BaseException as exc:  # noqa: BLE001  reported below
                 errors.append(exc)
 
-    with _own_connection(db) if db else nullcontext():
+    with sqlite_file_database(tmp_path / "sweepers.sqlite3"):
         threads = [threading.Thread(target=sweeper, args=(x,)) for x in ("a", "b")]
         for t in threads:
             t.start()

@@ -18,14 +18,13 @@ from anju.appeals.models import (
     Callback,
     Channel,
     DailyRollup,
-    Notification,
-    Outbox,
     Status,
 )
 from anju.appeals.selectors import rates
 from anju.audit.models import AuditEvent
 from anju.core import crypto
-from anju.testing import Tree
+from anju.inbox.models import Message, Outbox
+from anju.testing import Tree, email_everyone
 from appeals_world import World, jpeg_bytes, make_world, upload
 
 pytestmark = pytest.mark.django_db
@@ -94,7 +93,7 @@ def test_unsatisfied_callback_reopens_to_same_department_and_counts_against_it(w
     assert total.counts["ratings"] == 1
     assert total.counts["satisfied"] == 0
     assert total.counts["reopened"] == 1
-    assert Notification.objects.filter(user=world.liaison, kind="appeal.reopened").exists()
+    assert Message.objects.filter(recipient=world.liaison, kind="appeal.reopened").exists()
     # The department signs again and the loop goes on.
     services.appeal_sign(actor=world.liaison, appeal=appeal)
     assert appeal.status == Status.SIGNED
@@ -197,7 +196,7 @@ def test_duplicate_suggestion_and_followers_are_called_back(world: World) -> Non
     services.appeal_follow(actor=world.other_resident, appeal=first)
     assert AppealFollower.objects.filter(appeal=first, user=world.other_resident).exists()
     world.to_status(first, Status.VERIFIED)
-    assert Notification.objects.filter(user=world.other_resident, kind="appeal.callback").exists()
+    assert Message.objects.filter(recipient=world.other_resident, kind="appeal.callback").exists()
     # The follower answers too: counted, but the appeal waits for the requester.
     services.appeal_callback(
         actor=world.other_resident, appeal=first, resolved=True, satisfaction=world.level("satisfied")
@@ -239,7 +238,7 @@ def test_split_dispatch_lead_and_assisting(world: World) -> None:
     other = world.other_liaison.grants.get().department
     services.appeal_dispatch(actor=world.worker, appeal=appeal, department=world.tree.department, assisting=[other])
     assert list(appeal.assists.values_list("department_id", flat=True)) == [other.pk]
-    assert Notification.objects.filter(user=world.other_liaison, kind="appeal.dispatched").exists()
+    assert Message.objects.filter(recipient=world.other_liaison, kind="appeal.dispatched").exists()
     # Assisting liaison sees it; the lead signs.
     from anju.appeals.selectors import appeals_visible, department_queue
 
@@ -279,10 +278,14 @@ def test_waiting_needs_a_reason_and_internal_notes_are_hidden(world: World) -> N
     assert "内部：物业拖延" not in [e.note for e in timeline(appeal, internal=False)]
 
 
-def test_notifications_write_outbox_in_same_transaction(world: World) -> None:
-    world.file()
-    assert Notification.objects.filter(user=world.worker, kind="appeal.filed").count() == 1
-    assert Outbox.objects.count() == Notification.objects.count()
+def test_notifications_write_outbox_in_same_transaction(world: World, settings: Any, monkeypatch: Any) -> None:
+    email_everyone(settings, monkeypatch)
+    appeal = world.file()
+    message = Message.objects.get(recipient=world.worker, kind="appeal.filed")
+    assert message.params["number"] == appeal.number
+    assert message.url == f"/appeals/{appeal.pk}/"
+    assert Outbox.objects.count() == Message.objects.count() > 0
+    assert set(Outbox.objects.values_list("state", flat=True)) == {Outbox.State.PENDING}
 
 
 def test_rollup_matches_live_rows(world: World) -> None:

@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 
 from anju.appeals import services, whistles
 from anju.appeals.models import Appeal, AppealEvent, Channel, Status, Summons
+from anju.inbox.models import Message
 from anju.testing import Tree
 from appeals_world import World, jpeg_bytes, make_world, upload
 
@@ -295,10 +296,15 @@ def test_holiday_page_is_admin_only(world: World) -> None:
 
 
 def test_inbox(world: World) -> None:
-    world.file()
+    appeal = world.file()
     c = _client(world.worker)
-    assert "New appeal" in c.get("/appeals/inbox/").content.decode()
-    assert c.post("/appeals/inbox/").status_code == 302
+    html = c.get("/appeals/inbox/", follow=True).content.decode()  # the shared inbox (anju.inbox)
+    assert f"New appeal {appeal.number}: " in html
+    message = Message.objects.get(recipient=world.worker, kind="appeal.filed")
+    assert f'action="/inbox/{message.pk}/open/"' in html
+    assert c.post(f"/inbox/{message.pk}/open/")["Location"] == f"/appeals/{appeal.pk}/"
+    assert c.post("/inbox/read-all/").status_code == 302
+    assert "No unread messages" in c.get("/inbox/").content.decode()
 
 
 # --- the JSON API ---------------------------------------------------------------------------------

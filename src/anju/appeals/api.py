@@ -6,7 +6,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from anju.accounts import policy
-from anju.appeals import selectors, services
+from anju.appeals import followers, requesters, selectors, services, sitecode
 from anju.appeals.models import Appeal, Category, Channel, Urgency
 from anju.appeals.views import ACTIONS, run_action
 from anju.core.api import ErrorOut, Pagination
@@ -50,6 +50,9 @@ class AppealIn(Schema):
     contact_name: str = Field("", max_length=60)
     contact_mobile: str = Field("", max_length=20)
     consent: bool = False
+    requester_resident_id: int | None = Field(
+        None, description="On someone's behalf: the resident picked from the registry (instead of a contact)"
+    )
 
 
 class StepIn(Schema):
@@ -61,6 +64,7 @@ class StepIn(Schema):
     resolved: bool | None = None
     satisfaction: str = ""
     comment: str = Field("", max_length=1000)
+    follower: int | None = Field(None, description="callback: a worker records this follower's answer (user id)")
 
 
 class AppealFilter(Schema):
@@ -111,8 +115,8 @@ def get_appeal(request: HttpRequest, appeal_id: int) -> Any:
 @router.post("/appeals", response={201: AppealOut, 403: ErrorOut, 422: ErrorOut}, summary="File an appeal")
 @policy.permission("appeal.file")
 def create_appeal(request: HttpRequest, payload: AppealIn) -> Any:
-    location = OrgUnit.objects.filter(pk=payload.location_id).first()
-    community = OrgUnit.objects.filter(pk=location.community_id).first() if location and location.community_id else None
+    location = OrgUnit.objects.select_related("community", "parent").filter(pk=payload.location_id).first()
+    community = location.community if location and location.community_id else None
     if community is None:
         from django.core.exceptions import ValidationError
 
@@ -129,6 +133,7 @@ def create_appeal(request: HttpRequest, payload: AppealIn) -> Any:
         contact_name=payload.contact_name,
         contact_mobile=payload.contact_mobile,
         consent=payload.consent,
+        requester_resident=requesters.resident_pick(request.user, payload.requester_resident_id),
         request=request,
     )
     return Status(201, appeal)
@@ -153,6 +158,93 @@ def take_step(request: HttpRequest, appeal_id: int, payload: StepIn) -> Any:
     data["assisting"] = [str(i) for i in payload.assisting]
     data["original"] = str(payload.original or "")
     data["resolved"] = "yes" if payload.resolved else "no"
+    data["follower"] = str(payload.follower or "")
     run_action(request, request.user, appeal, payload.action, data, None)
     appeal.refresh_from_db()
     return appeal
+
+
+# --- the requester's number, callbacks, check-in by site code -------------------------------------
+
+
+class RevealIn(Schema):
+    reason: str = Field(..., max_length=300, description="Why you need the number (written to the access log)")
+
+
+class RevealOut(Schema):
+    id: int
+    field: str = "contact_mobile"
+    value: str
+
+
+@router.post(
+    "/appeals/{appeal_id}/reveal",
+    response={200: RevealOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Reveal the requester's contact number, giving a reason (written to the access log)",
+)
+@policy.permission("appeal.view")
+def reveal_contact(request: HttpRequest, appeal_id: int, payload: RevealIn) -> Any:
+    qs = Appeal.objects.select_related("community", "requester", "requester_resident")
+    appeal = policy.get_for(request.user, "appeal.reveal", qs, pk=appeal_id)
+    value = requesters.contact_reveal(actor=request.user, appeal=appeal, reason=payload.reason, request=request)
+    return {"id": appeal.pk, "value": value}
+
+
+class CallbackOut(Schema):
+    id: int
+    follower: bool = Field(..., alias="is_follower")
+    respondent_id: int | None
+    recorded_by_id: int | None
+    resolved: bool
+    satisfaction: str = Field(..., alias="satisfaction.code")
+    comment: str
+    at: dt.datetime
+
+
+@router.get(
+    "/appeals/{appeal_id}/callbacks",
+    response={200: list[CallbackOut], 404: ErrorOut},
+    summary="Callback answers of an appeal: the requester's and the followers' (one's own only, for residents)",
+)
+@policy.permission("appeal.view")
+def list_callbacks(request: HttpRequest, appeal_id: int) -> Any:
+    appeal = policy.get_for(request.user, "appeal.view", Appeal.objects.select_related("community"), pk=appeal_id)
+    found = followers.callbacks_for(request.user, appeal)
+    return sorted([*found["requester"], *found["followers"]], key=lambda c: (c.at, c.pk))
+
+
+class SiteCodeIn(Schema):
+    code: str = Field(..., max_length=500, description="The token of the site code's check-in link")
+
+
+class ArrivalOut(Schema):
+    summons_id: int
+    department_id: int
+    arrived_at: dt.datetime | None
+    on_time: bool | None
+    recorded_now: bool
+
+
+@router.post(
+    "/appeals/site-codes/checkin",
+    response={200: list[ArrivalOut], 404: ErrorOut, 409: ErrorOut, 410: ErrorOut},
+    summary="Check in on site with the whistle's site code (idempotent: one arrival per department)",
+)
+@policy.permission("appeal.handle")
+def checkin_by_code(request: HttpRequest, payload: SiteCodeIn) -> Any:
+    try:
+        site = sitecode.checkin_by_code(actor=request.user, token=payload.code, request=request)
+    except sitecode.Refused as exc:
+        code = {404: "not_found", 409: "conflict", 410: "expired"}.get(exc.status, "refused")
+        return Status(exc.status, {"error": {"code": code, "message": exc.message, "details": []}})
+    recorded = {s.pk for s in site.recorded}
+    return [
+        {
+            "summons_id": s.pk,
+            "department_id": s.department_id,
+            "arrived_at": s.arrived_at,
+            "on_time": s.on_time,
+            "recorded_now": s.pk in recorded,
+        }
+        for s in site.mine
+    ]

@@ -8,4 +8,4 @@ class Config(AppConfig):
     verbose_name = _("Appeals")
 
     def ready(self) -> None:
-        from anju.appeals import policies  # noqa: F401  (declares the actions)
+        from anju.appeals import notices, policies  # noqa: F401  (declares the actions and message kinds)

@@ -13,7 +13,13 @@ from anju.appeals.selectors import RateRow
 
 
 def rates_xlsx(
-    rows: list[RateRow], total: RateRow, *, group: str, start: dt.date | None, end: dt.date | None
+    rows: list[RateRow],
+    total: RateRow,
+    *,
+    group: str,
+    start: dt.date | None,
+    end: dt.date | None,
+    months: list[RateRow] | None = None,
 ) -> HttpResponse:
     wb = Workbook()
     ws = wb.active
@@ -60,6 +66,42 @@ def rates_xlsx(
                 c.get("arrived_on_time", 0),
             ]
         )
+    if months:
+        ms = wb.create_sheet(_("Month by month")[:31])
+        ms.append(
+            [
+                _("Month"),
+                _("Dispatched"),
+                _("Responded on time"),
+                _("Response rate %"),
+                _("Callbacks completed"),
+                _("Resolved"),
+                _("Resolution rate %"),
+                _("Ratings"),
+                _("Satisfied or basically satisfied"),
+                _("Satisfaction rate %"),
+                _("Reopened"),
+                _("Awaiting callback"),
+            ]
+        )
+        for m in months:
+            c = m.counts
+            ms.append(
+                [
+                    m.label,
+                    c.get("dispatched", 0),
+                    c.get("responded", 0),
+                    m.response_rate,
+                    c.get("completed", 0),
+                    c.get("resolved", 0),
+                    m.resolution_rate,
+                    c.get("ratings", 0),
+                    c.get("satisfied", 0),
+                    m.satisfaction_rate,
+                    c.get("reopened", 0),
+                    m.pending_callback,
+                ]
+            )
     buffer = io.BytesIO()
     wb.save(buffer)
     response = HttpResponse(

@@ -185,6 +185,14 @@ class Appeal(CommunityScopedModel):
     requester = models.ForeignKey(
         "accounts.User", verbose_name=_("requester"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    requester_resident = models.ForeignKey(
+        "people.Resident",
+        verbose_name=_("requester in the registry"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     contact_name_sealed = models.TextField(blank=True, editable=False)
     contact_mobile_sealed = models.TextField(blank=True, editable=False)
     contact_mobile_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
@@ -348,41 +356,6 @@ class Escalation(CommunityScopedModel):
         constraints = [models.UniqueConstraint(fields=["appeal", "level"], name="appeals_escalation_once")]
 
 
-class Notification(CommunityScopedModel):
-    """The in-app inbox."""
-
-    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="+")
-    appeal = models.ForeignKey(Appeal, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    kind = models.CharField(max_length=30)
-    title = models.CharField(max_length=200)
-    created_at = models.DateTimeField()
-    read_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["user", "read_at"], name="notification_inbox")]
-
-
-class Outbox(CommunityScopedModel):
-    """Messages to send outside the app (email), written with the notification."""
-
-    class State(models.TextChoices):
-        PENDING = "pending", _("Pending")
-        SENT = "sent", _("Sent")
-        SKIPPED = "skipped", _("Skipped")
-        FAILED = "failed", _("Failed")
-
-    notification = models.OneToOneField(Notification, on_delete=models.CASCADE, related_name="outbox")
-    channel = models.CharField(max_length=10, default="email")
-    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    created_at = models.DateTimeField()
-    sent_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        indexes = [models.Index(fields=["state", "id"], name="outbox_pending")]
-
-
 class Whistle(CommunityScopedModel):
     """吹哨: the community summons departments to the site."""
 
@@ -450,6 +423,10 @@ class DailyRollup(CommunityScopedModel):
     whistles = models.PositiveIntegerField(default=0)
     summoned = models.PositiveIntegerField(default=0)
     arrived_on_time = models.PositiveIntegerField(default=0)
+    # Live state kept as a balance: +1 when an appeal starts awaiting callback (handled or verified), -1 when
+    # it leaves; always on the row of the appeal's received day, so a row never goes below zero and the sum
+    # over a period is "appeals received then that still await their callback".
+    awaiting_callback = models.IntegerField(default=0)
 
     COUNTERS: tuple[str, ...] = (
         "received",
@@ -463,6 +440,7 @@ class DailyRollup(CommunityScopedModel):
         "whistles",
         "summoned",
         "arrived_on_time",
+        "awaiting_callback",
     )
 
     class Meta:

@@ -1,36 +1,78 @@
-"""Notifications: an in-app inbox row and an outbox row, in the caller's transaction."""
+"""Notifications of appeals: messages in the shared inbox (and their email outbox rows), written in the
+caller's transaction through :func:`anju.inbox.services.inbox_send`.
+
+Callers pass a ready-made ``title`` for the record; what is stored is the kind and its parameters, so each
+reader sees the title in their own language (kinds in :mod:`anju.appeals.notices`).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
 
 from anju.accounts.models import RoleGrant
 from anju.accounts.roles import Role
-from anju.appeals import clock
-from anju.appeals.models import Appeal, Notification, Outbox
+from anju.appeals.models import Appeal, Escalation, Summons
+from anju.inbox.kinds import is_registered
+from anju.inbox.services import inbox_send
 from anju.orgs.models import OrgUnit
 
 
+def _local(value: dt.datetime) -> str:
+    return timezone.localtime(value, timezone.get_default_timezone()).strftime("%Y-%m-%d %H:%M")
+
+
+def params_for(appeal: Appeal, kind: str) -> dict[str, Any]:
+    """What the title of a message of ``kind`` about ``appeal`` is made of (plain data, no wording)."""
+    params: dict[str, Any] = {"appeal": appeal.pk, "number": appeal.number}
+    if appeal.category_id:
+        params["category"] = appeal.category.name
+    if appeal.department is not None:
+        params["department"] = appeal.department.name
+    if kind == "appeal.whistle":
+        latest = (
+            Summons.objects.filter(whistle__appeal=appeal)
+            .order_by("-whistle__blown_at", "-id")
+            .values_list("arrive_by", "whistle__blown_at")
+            .first()
+        )
+        if latest:
+            params["minutes"] = round((latest[0] - latest[1]).total_seconds() / 60)
+    elif kind.startswith("escalation."):
+        level = kind.partition(".")[2]
+        due = (
+            Escalation.objects.filter(appeal=appeal, level=int(level)).values_list("deadline", flat=True).first()
+            if level.isdigit()
+            else None
+        )
+        if due is not None:
+            params["due"] = _local(due)
+    return params
+
+
 def notify(users: Iterable[Any], *, appeal: Appeal, kind: str, title: str) -> int:
+    """Message ``users`` (users or ids) about ``appeal``; returns how many messages were written."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("notify must run inside the service's transaction")
-    at = clock.now()
-    seen: set[int] = set()
-    made = 0
-    for user in users:
-        uid = user if isinstance(user, int) else user.pk
-        if uid is None or uid in seen:
-            continue
-        seen.add(uid)
-        note = Notification.objects.create(
-            community_id=appeal.community_id, user_id=uid, appeal=appeal, kind=kind, title=title[:200], created_at=at
-        )
-        Outbox.objects.create(community_id=appeal.community_id, notification=note, created_at=at)
-        made += 1
-    return made
+    users = list(users)
+    if not any(u is not None for u in users):
+        return 0
+    params = params_for(appeal, kind)
+    if not is_registered(kind):
+        # A kind nobody registered yet: keep the sender's sentence so the reader still learns something.
+        params["note"] = str(title)[:300]
+    return inbox_send(
+        recipients=users,
+        kind=kind,
+        community=appeal.community_id,
+        params=params,
+        url=reverse("appeals:detail", args=[appeal.pk]),
+    )
 
 
 def liaisons_of(department_ids: Iterable[int | None]) -> list[int]:

@@ -101,4 +101,23 @@ declare(
 )
 declare("appeal.rates", [*STAFF, Role.SUPERVISOR, Role.DEPARTMENT_LIAISON], upward=True, description="Three rates")
 declare("appeal.configure", [Role.ADMIN], description="Catalogue, SLA and the holiday schedule")
+declare(
+    "appeal.routes",
+    [Role.BRANCH_SECRETARY],
+    description="Routing rules (category to default department) of the org units in one's subtree",
+)
 declare("appeal.inbox", ALL_USERS, description="Read one's notifications")
+
+
+def _reveal_check(user: Any, appeal: Any) -> bool:
+    from anju.appeals.requesters import may_reveal_contact
+
+    return may_reveal_contact(user, appeal)
+
+
+declare(
+    "appeal.reveal",
+    [Role.COMMUNITY_WORKER, Role.BRANCH_SECRETARY, Role.DEPARTMENT_LIAISON],
+    check=_reveal_check,
+    description="Reveal the requester's contact number, giving a reason (logged)",
+)

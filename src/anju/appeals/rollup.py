@@ -1,5 +1,9 @@
 """The daily roll-up: services bump counters in their own transaction, the
-three-rate page sums them (never the raw appeal rows)."""
+three-rate page sums them (never the raw appeal rows).
+
+Counters are history (what happened on ``day``), except ``awaiting_callback``: a balance kept on the
+row of the appeal's *received* day, +1 when the appeal starts awaiting its callback and -1 when it
+leaves that state, so summing it gives the appeals still awaiting callback without reading them."""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from anju.appeals.models import Appeal, DailyRollup
+from anju.appeals.models import AWAITING_CALLBACK, Appeal, DailyRollup
 
 
 def bump(
@@ -53,3 +57,12 @@ def bump_appeal(appeal: Appeal, *, day: dt.datetime | dt.date, department_id: in
         category_id=appeal.category_id,
         **counts,
     )
+
+
+def awaiting_moved(appeal: Appeal, before: str) -> None:
+    """Keep the awaiting-callback balance when a transition enters or leaves handled/verified."""
+    was, now = before in AWAITING_CALLBACK, appeal.status in AWAITING_CALLBACK
+    if was != now:
+        bump_appeal(
+            appeal, day=appeal.received_at, department_id=appeal.department_id, awaiting_callback=1 if now else -1
+        )

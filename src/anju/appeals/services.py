@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from anju.accounts import policy
-from anju.appeals import clock, notify, rollup
+from anju.appeals import clock, notify, requesters, rollup
 from anju.appeals.models import (
     ON_BEHALF_CHANNELS,
     OPEN_STATUSES,
@@ -109,6 +109,10 @@ def default_department(category: Category, location: OrgUnit) -> Department | No
 def _grid_of(location: OrgUnit) -> int | None:
     if location.kind == UnitKind.GRID:
         return location.pk
+    if location.parent_id and OrgUnit.parent.is_cached(location):  # loaded with the location: no query
+        parent = location.parent
+        if parent is not None and parent.kind == UnitKind.GRID:
+            return parent.pk
     grid = OrgUnit.objects.filter(path__in=location.ancestor_paths, kind=UnitKind.GRID).first()
     return grid.pk if grid else None
 
@@ -147,11 +151,14 @@ def appeal_file(
     contact_mobile: str = "",
     consent: bool = False,
     requester: Any = None,
+    requester_resident: Any = None,
     photos: Sequence[Any] = (),
     request: HttpRequest | None = None,
 ) -> Appeal:
     """File an appeal: by a resident for themself, by a volunteer or worker on someone's behalf,
-    or anonymously (``actor`` None) with a contact number."""
+    or anonymously (``actor`` None) with a contact number. On someone's behalf, the resident may be
+    picked from the registry (``requester_resident``) instead of entering a contact; a resident filing
+    for themself is linked to their registry entry (see ``appeals.requesters``)."""
     description = (description or "").strip()
     errors: dict[str, list[str]] = {}
     if category is None or not category.is_active:
@@ -171,13 +178,18 @@ def appeal_file(
     mobile = normalise_mobile(contact_mobile or "")
     on_behalf = channel in ON_BEHALF_CHANNELS
     anonymous = actor is None or (channel in (Channel.ANONYMOUS, Channel.OPEN311) and requester is None)
-    if anonymous or (on_behalf and requester is None):
+    if anonymous or (on_behalf and requester is None and requester_resident is None):
         if not (contact_name or "").strip():
             errors["contact_name"] = [_("Enter the name of the person to call back.")]
         if not is_valid_mainland_mobile(mobile):
             errors["contact_mobile"] = [_("Enter an 11-digit mobile number.")]
     elif mobile and not is_valid_mainland_mobile(mobile):
         errors["contact_mobile"] = [_("Enter an 11-digit mobile number.")]
+    errors.update(
+        requesters.check_pick(
+            actor=actor, community=community, channel=channel, resident=requester_resident, mobile=mobile
+        )
+    )
     if on_behalf and not consent:
         errors["consent"] = [_("Confirm that the resident agreed to file this appeal.")]
     if (lat not in (None, "") and not -90 <= float(lat) <= 90) or (
@@ -214,6 +226,9 @@ def appeal_file(
             is_complex=is_complex,
             channel=channel,
             requester=requester,
+            requester_resident=requesters.resident_to_link(
+                requester=requester, community=community, channel=channel, picked=requester_resident
+            ),
             filed_by=actor if getattr(actor, "is_authenticated", False) else None,
             consent=consent or not on_behalf,
             received_at=at,
@@ -250,7 +265,13 @@ def appeal_file(
             community=community,
             request=request,
             actor_label="" if actor else "anonymous",
-            data={"channel": channel, "category": category.code, "photos": len(cleaned), "consent": appeal.consent},
+            data={
+                "channel": channel,
+                "category": category.code,
+                "photos": len(cleaned),
+                "consent": appeal.consent,
+                "registry": appeal.requester_resident_id is not None,
+            },
         )
     return appeal
 
@@ -339,6 +360,7 @@ def _transition(
         if to is not None:
             locked.status = to
         data = (mutate(locked, at) if mutate else None) or {}
+        rollup.awaiting_moved(locked, before)
         if recompute:
             compute_deadlines(locked)
         else:
@@ -353,6 +375,9 @@ def _transition(
             data={"step": name, "from": before, "to": locked.status, **data},
         )
     appeal.__dict__.update({k: v for k, v in locked.__dict__.items() if not k.startswith("_")})
+    # The caller's related objects cached before the step (e.g. ``department`` read as None before the
+    # dispatch) would go stale: take the locked row's cache, so anything else loads afresh.
+    appeal._state.fields_cache = dict(locked._state.fields_cache)
     return appeal
 
 
@@ -706,13 +731,24 @@ def appeal_callback(
     request: HttpRequest | None = None,
 ) -> Appeal:
     """The requester's answer (or a worker's record of it). Not satisfied reopens the appeal to the
-    same department. A follower's answer is recorded and counted but does not move the appeal."""
+    same department. A follower's answer is recorded and counted but does not move the appeal
+    (``appeals.followers``, which also says how followers' answers count in the three rates)."""
+    from anju.appeals import followers
+
     if satisfaction is None:
         raise ValidationError({"satisfaction": [_("Choose how satisfied you are.")]})
     _require(actor, "appeal.callback", appeal)
-    is_follower = actor is not None and AppealFollower.objects.filter(appeal=appeal, user=actor).exists()
-    if is_follower and actor.pk not in (appeal.requester_id, appeal.filed_by_id):
-        return _follower_callback(actor, appeal, resolved, satisfaction, comment, request)
+    if actor is not None and followers.is_follower(appeal, actor):
+        followers.follower_callback(
+            actor=actor,
+            appeal=appeal,
+            follower=actor,
+            resolved=resolved,
+            satisfaction=satisfaction,
+            comment=comment,
+            request=request,
+        )
+        return appeal
     satisfied = satisfaction.counts_as_satisfied
 
     def mutate(a: Appeal, at: dt.datetime) -> dict[str, Any]:
@@ -767,41 +803,6 @@ def appeal_callback(
         mutate=mutate,
         recompute=True,
     )
-
-
-def _follower_callback(
-    actor: Any, appeal: Appeal, resolved: bool, level: SatisfactionLevel, comment: str, request: HttpRequest | None
-) -> Appeal:
-    if appeal.status not in (Status.VERIFIED, Status.CLOSED_RESOLVED, Status.CLOSED_UNRESOLVED):
-        raise InvalidTransition(_("The appeal has not been handled yet; you will be asked when it is."))
-    at = clock.now()
-    with transaction.atomic():
-        if Callback.objects.filter(appeal=appeal, respondent=actor, is_follower=True).exists():
-            raise InvalidTransition(_("You have answered this callback already."))
-        Callback.objects.create(
-            community_id=appeal.community_id,
-            appeal=appeal,
-            department_id=appeal.department_id,
-            respondent=actor,
-            recorded_by=actor,
-            is_follower=True,
-            resolved=resolved,
-            satisfaction=level,
-            comment=(comment or "").strip()[:1000],
-            at=at,
-        )
-        rollup.bump_appeal(
-            appeal,
-            day=at,
-            department_id=appeal.department_id,
-            completed=1,
-            resolved=int(resolved),
-            ratings=1,
-            satisfied=int(level.counts_as_satisfied),
-        )
-        _event(appeal, actor=actor, action="callback", from_status=appeal.status, note=str(level.label))
-        record(Action.APPEAL_CALLBACK, actor=actor, obj=appeal, request=request, data={"follower": True})
-    return appeal
 
 
 def appeal_note(*, actor: Any, appeal: Appeal, note: str, request: HttpRequest | None = None) -> AppealEvent:

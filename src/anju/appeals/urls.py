@@ -1,6 +1,6 @@
 from django.urls import path
 
-from anju.appeals import views
+from anju.appeals import people_views, views, views_config
 
 app_name = "appeals"
 urlpatterns = [
@@ -10,7 +10,21 @@ urlpatterns = [
     path("rates/", views.rates, name="rates"),
     path("inbox/", views.inbox, name="inbox"),
     path("holidays/", views.holidays, name="holidays"),
-    path("checkin/<str:token>/", views.checkin_qr, name="checkin_qr"),
+    path("config/", views_config.index, name="config"),
+    path("config/categories/", views_config.categories, name="config_categories"),
+    path("config/categories/new/", views_config.category_new, name="config_category_new"),
+    path("config/categories/<int:pk>/", views_config.category_edit, name="config_category"),
+    path("config/categories/<int:pk>/active/", views_config.category_active, name="config_category_active"),
+    path("config/categories/<int:pk>/delete/", views_config.category_delete, name="config_category_delete"),
+    path("config/routes/", views_config.routes, name="config_routes"),
+    path("config/routes/<int:pk>/remove/", views_config.route_remove, name="config_route_remove"),
+    path("config/sla/", views_config.sla, name="config_sla"),
+    path("config/sla/<int:pk>/", views_config.sla_edit, name="config_sla_edit"),
+    path("config/sla/<int:pk>/remove/", views_config.sla_remove, name="config_sla_remove"),
+    path("config/satisfaction/", views_config.satisfaction, name="config_satisfaction"),
+    path("config/satisfaction/<int:pk>/", views_config.satisfaction_edit, name="config_satisfaction_edit"),
+    path("checkin/<str:token>/", people_views.checkin_code, name="checkin_qr"),
+    path("residents/", people_views.resident_search, name="resident_search"),
     path("<int:pk>/", views.appeal_detail, name="detail"),
     path("<int:pk>/act/", views.appeal_act, name="act"),
     path("<int:pk>/follow/", views.appeal_follow, name="follow"),
@@ -18,4 +32,11 @@ urlpatterns = [
     path("<int:pk>/photos/<int:photo_pk>/", views.photo, name="photo"),
     path("<int:pk>/summons/<int:summons_pk>/checkin/", views.summons_checkin, name="checkin"),
     path("<int:pk>/summons/<int:summons_pk>/rate/", views.summons_rate, name="rate"),
+    path("<int:pk>/whistles/<int:whistle_pk>/code/", people_views.whistle_code, name="whistle_code"),
+    path(
+        "<int:pk>/whistles/<int:whistle_pk>/code.<str:fmt>",
+        people_views.whistle_code_image,
+        name="whistle_code_image",
+    ),
+    path("<int:pk>/reveal/", people_views.contact_reveal, name="reveal"),
 ]

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -15,22 +16,20 @@ from django.views.decorators.http import require_POST
 
 from anju.accounts import policy
 from anju.accounts.roles import Role
-from anju.appeals import exports, forms, selectors, services, whistles
+from anju.appeals import charts, exports, followers, forms, people_views, requesters, selectors, services, whistles
 from anju.appeals.models import (
     ON_BEHALF_CHANNELS,
     Appeal,
+    AppealFollower,
     AppealPhoto,
     Channel,
     HolidayDate,
-    Notification,
     SatisfactionLevel,
     Status,
     Summons,
 )
 from anju.appeals.policies import STAFF, is_liaison_for, is_party, is_staff_for, liaison_departments
-from anju.core.crypto import decrypt
 from anju.core.forms import apply_service_errors
-from anju.core.masking import mask_mobile, mask_name
 from anju.core.pagination import paginate, query_without_page
 from anju.orgs.models import Department, OrgUnit
 
@@ -40,12 +39,15 @@ _QS = Appeal.objects.select_related("community", "category", "location", "depart
 def _communities_of(user: Any) -> list[OrgUnit]:
     """The communities the user files appeals in (their grants' communities)."""
     ids = [g.unit_id for g in policy.grants_of(user) if g.role in {Role.RESIDENT, Role.VOLUNTEER, *STAFF}]
-    units = OrgUnit.objects.filter(pk__in=ids)
-    found = {u.community_id for u in units if u.community_id}
-    for u in units:
-        if u.community_id is None:
-            found |= set(OrgUnit.objects.communities().filter(path__startswith=u.path).values_list("pk", flat=True))
-    return list(OrgUnit.objects.filter(pk__in=found).order_by("path"))
+    units = list(OrgUnit.objects.filter(pk__in=ids).select_related("community"))
+    found = {u.community_id: u.community for u in units if u.community_id and u.community is not None}
+    above = [u for u in units if u.community_id is None]
+    if above:  # grants above community level: every community below them
+        q = Q(pk__in=[])
+        for u in above:
+            q |= Q(path__startswith=u.path)
+        found.update({c.pk: c for c in OrgUnit.objects.communities().filter(q)})
+    return sorted(found.values(), key=lambda c: c.path)
 
 
 def _remaining(due: dt.datetime | None) -> dict[str, Any] | None:
@@ -123,7 +125,7 @@ def _locations(communities: list[OrgUnit]) -> Any:
     q = Q()
     for c in communities:
         q |= Q(path__startswith=c.path)
-    return OrgUnit.objects.filter(q, is_active=True).order_by("path")
+    return OrgUnit.objects.filter(q, is_active=True).select_related("community", "parent").order_by("path")
 
 
 @policy.permission("appeal.file")
@@ -136,6 +138,12 @@ def appeal_new(request: HttpRequest) -> HttpResponse:
         request.POST or None, request.FILES or None, locations=_locations(communities), on_behalf=on_behalf
     )
     suggestions: list[Appeal] = []
+    picked = None
+    if request.method == "POST" and on_behalf:
+        try:
+            picked = requesters.resident_pick(user, request.POST.get("requester_resident"))
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         location = data["location"]
@@ -146,7 +154,7 @@ def appeal_new(request: HttpRequest) -> HttpResponse:
             bound["file_anyway"] = "1"
             form.data = bound
         else:
-            community = OrgUnit.objects.get(pk=location.community_id) if location.community_id else location
+            community = location.community if location.community_id else location
             channel = data.get("channel") or Channel.APP
             try:
                 appeal = services.appeal_file(
@@ -161,6 +169,7 @@ def appeal_new(request: HttpRequest) -> HttpResponse:
                     contact_name=data.get("contact_name", ""),
                     contact_mobile=data.get("contact_mobile", ""),
                     consent=bool(data.get("consent")),
+                    requester_resident=picked,
                     photos=data["photos"],
                     request=request,
                 )
@@ -173,7 +182,14 @@ def appeal_new(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "appeals/new.html",
-        {"form": form, "suggestions": suggestions, "on_behalf": on_behalf, "behalf_channels": list(ON_BEHALF_CHANNELS)},
+        {
+            "form": form,
+            "suggestions": suggestions,
+            "on_behalf": on_behalf,
+            "behalf_channels": list(ON_BEHALF_CHANNELS),
+            "may_pick": on_behalf and policy.can(user, "people.view"),
+            "picked": requesters.resident_choice(user, picked) if picked else None,
+        },
         status=status,
     )
 
@@ -212,13 +228,8 @@ def appeal_report(request: HttpRequest) -> HttpResponse:
     return render(request, "appeals/report.html", {"form": form}, status=status)
 
 
-def _contact(appeal: Appeal) -> dict[str, str]:
-    name = decrypt(appeal.contact_name_sealed) if appeal.contact_name_sealed else ""
-    mobile = decrypt(appeal.contact_mobile_sealed) if appeal.contact_mobile_sealed else ""
-    if not name and appeal.requester_id:
-        name = str(appeal.requester)
-        mobile = mobile or appeal.requester.mobile  # type: ignore[union-attr]
-    return {"name": mask_name(name), "mobile": mask_mobile(mobile)}
+def _contact(appeal: Appeal) -> dict[str, Any]:
+    return requesters.contact_masked(appeal)
 
 
 def _detail_context(request: HttpRequest, appeal: Appeal) -> dict[str, Any]:
@@ -243,7 +254,9 @@ def _detail_context(request: HttpRequest, appeal: Appeal) -> dict[str, Any]:
         "staff": staff,
         "liaison": liaison,
         "party": party,
-        "may_callback": (staff or party) and appeal.status == Status.VERIFIED,
+        "may_callback": (staff or party)
+        and appeal.status == Status.VERIFIED
+        and not followers.is_follower(appeal, user),
         "deadlines": [
             {"label": label, "due": due, "done": done, "remaining": None if done else _remaining(due)}
             for label, due, done in deadlines
@@ -259,12 +272,12 @@ def _detail_context(request: HttpRequest, appeal: Appeal) -> dict[str, Any]:
             {
                 "s": s,
                 "may_checkin": s.department_id in my_depts and s.arrived_at is None,
-                "token": whistles.checkin_token(s) if staff else "",
             }
             for s in summonses
         ],
         "S": Status,
         "escalations": list(appeal.escalations.all()) if internal else [],
+        **people_views.detail_extra(request, appeal, staff=staff, internal=internal),
     }
 
 
@@ -338,6 +351,17 @@ def run_action(request: HttpRequest, user: Any, appeal: Appeal, action: str, dat
     if action == "callback":
         level = SatisfactionLevel.objects.filter(code=str(data.get("satisfaction", ""))).first()
         resolved = str(data.get("resolved", "")).lower() in ("1", "yes", "true", "on")
+        if str(data.get("follower") or "").isdigit():  # a worker records a follower's answer
+            follower = AppealFollower.objects.filter(appeal=appeal, user_id=int(data["follower"])).first()
+            return followers.follower_callback(
+                actor=user,
+                appeal=appeal,
+                follower=follower.user if follower else None,
+                resolved=resolved,
+                satisfaction=level,
+                comment=str(data.get("comment", "")),
+                request=request,
+            )
         return services.appeal_callback(
             resolved=resolved, satisfaction=level, comment=str(data.get("comment", "")), **kw
         )
@@ -442,18 +466,6 @@ def summons_checkin(request: HttpRequest, pk: int, summons_pk: int) -> HttpRespo
     return _checkin(request, summons)
 
 
-@policy.permission("appeal.handle")
-def checkin_qr(request: HttpRequest, token: str) -> HttpResponse:
-    """The QR code at the site opens this page; the liaison confirms arrival."""
-    summons_pk = whistles.summons_from_token(token)
-    summons = Summons.objects.select_related("whistle__appeal", "department").filter(pk=summons_pk or 0).first()
-    if summons is None or summons.department_id not in liaison_departments(request.user):
-        raise Http404
-    if request.method == "POST":
-        return _checkin(request, summons)
-    return render(request, "appeals/checkin.html", {"summons": summons})
-
-
 @policy.permission("appeal.triage")
 @require_POST
 def summons_rate(request: HttpRequest, pk: int, summons_pk: int) -> HttpResponse:
@@ -489,15 +501,25 @@ def rates(request: HttpRequest) -> HttpResponse:
     if group not in selectors.GROUPS:
         group = "department"
     start, end = _period(request)
-    rows, total = selectors.rates(request.user, group=group, start=start, end=end)
+    report = selectors.rates_report(request.user, group=group, start=start, end=end)
+    rows, total = report.rows, report.total
     if request.GET.get("format") == "xlsx":
-        return exports.rates_xlsx(rows, total, group=group, start=start, end=end)
+        return exports.rates_xlsx(rows, total, group=group, start=start, end=end, months=report.months)
+    group_label = {"department": _("Department"), "category": _("Category"), "community": _("Community")}.get(
+        group, _("Grid")
+    )
     return render(
         request,
         "appeals/rates.html",
         {
             "rows": rows,
             "total": total,
+            "months": report.months,
+            "bars_svg": charts.rate_bars(
+                rows, title=_("Three rates by %(group)s, with counts") % {"group": group_label}
+            ),
+            "trend_svg": charts.rate_trend(report.months, title=_("The three rates month by month")),
+            "legend": charts.legend_items(),
             "group": group,
             "groups": [
                 ("department", _("Department")),
@@ -519,11 +541,8 @@ def rates(request: HttpRequest) -> HttpResponse:
 
 @policy.permission("appeal.inbox")
 def inbox(request: HttpRequest) -> HttpResponse:
-    qs = Notification.objects.filter(user_id=int(request.user.pk or 0)).select_related("appeal")
-    if request.method == "POST":
-        qs.filter(read_at=None).update(read_at=timezone.now())
-        return redirect("appeals:inbox")
-    return render(request, "appeals/inbox.html", {"page": paginate(request, qs), "query": ""})
+    """The appeals inbox became the shared inbox (``anju.inbox``); the old address leads there."""
+    return redirect("inbox:list")
 
 
 @policy.permission("appeal.configure")

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import chinese_calendar
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from anju.appeals.models import HolidayDate, HolidayYear, SlaUnit
 
@@ -24,12 +25,15 @@ class Calendar:
     entered: dict[dt.date, str] = field(default_factory=dict)
     entered_years: set[int] = field(default_factory=set)
     provisional: bool = False
+    entered_names: dict[dt.date, str] = field(default_factory=dict)
 
     @classmethod
     def load(cls) -> Calendar:
+        rows = list(HolidayDate.objects.values_list("date", "kind", "name"))
         return cls(
-            entered=dict(HolidayDate.objects.values_list("date", "kind")),
+            entered={day: kind for day, kind, _name in rows},
             entered_years=set(HolidayYear.objects.values_list("year", flat=True)),
+            entered_names={day: name for day, _kind, name in rows if name},
         )
 
     def is_workday(self, day: dt.date) -> bool:
@@ -43,6 +47,29 @@ class Calendar:
         except NotImplementedError:
             self.provisional = True
             return day.weekday() < 5
+
+    def holiday(self, day: dt.date) -> str | None:
+        """The name of the statutory holiday ``day`` is part of, or None when it is none. The library's names
+        are in the reader's language; a day of the administrator's schedule has its entered name, or "" when
+        entered without one. Weekends and make-up working days are not holidays. Spaces close on these days."""
+        kind = self.entered.get(day)
+        if kind is not None:
+            if kind != HolidayDate.Kind.HOLIDAY:
+                return None
+            return self.entered_names.get(day, "")
+        if day.year in self.entered_years:
+            return None
+        try:
+            on_holiday, name = chinese_calendar.get_holiday_detail(day)
+        except NotImplementedError:  # a year neither the library nor an administrator has entered yet
+            self.provisional = True
+            return None
+        if not on_holiday or name is None:
+            return None
+        holiday = chinese_calendar.Holiday._value2member_map_.get(name)
+        if holiday is not None and (get_language() or "").startswith("zh"):
+            return str(holiday.chinese)
+        return str(name)
 
     def add_workdays(self, start: dt.datetime, days: int) -> dt.datetime:
         """``days`` working days after ``start``, at the same local time of day."""

@@ -88,6 +88,13 @@ PERSONAL: tuple[PersonalField, ...] = (
         "appeals.Appeal", "address", Category.ADDRESS, "Where the problem is (may be a home)", "Kept with the appeal"
     ),
     PersonalField(
+        "appeals.Appeal",
+        "requester_resident",
+        Category.IDENTITY,
+        "Who asked, in the registry: call back and serve the resident",
+        "Kept with the appeal; the registry entry follows its own retention",
+    ),
+    PersonalField(
         "activities.Registration",
         "name",
         Category.IDENTITY,
@@ -99,6 +106,13 @@ PERSONAL: tuple[PersonalField, ...] = (
         "guardian",
         Category.IDENTITY,
         "Who collected a child (guardian check-out)",
+        "Kept with the activity",
+    ),
+    PersonalField(
+        "activities.Helper",
+        "name",
+        Category.IDENTITY,
+        "Which volunteer helped at an activity (hours ledger)",
         "Kept with the activity",
     ),
     PersonalField(

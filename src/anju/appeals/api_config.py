@@ -1,0 +1,240 @@
+"""JSON API of the appeals configuration: the same services as the pages (``appeals/config.py``)."""
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Field, Router, Schema, Status
+from ninja.pagination import paginate
+
+from anju.accounts import policy
+from anju.appeals import config
+from anju.appeals.models import Category, CategoryRoute, SatisfactionLevel, SlaPolicy, SlaUnit, Urgency
+from anju.core.api import ErrorOut, Pagination
+from anju.orgs.models import Department, OrgUnit
+
+router = Router(tags=["appeals configuration"])
+
+
+class CategoryConfigOut(Schema):
+    id: int
+    code: str
+    name: str
+    group: str
+    description: str
+    department_kind: str
+    default_urgency: str
+    is_active: bool
+    sort_order: int
+    in_use: bool = False
+
+
+class CategoryConfigIn(Schema):
+    code: str = Field(..., max_length=40, description="The Open311 service_code: a-z, 0-9 and inner hyphens")
+    name: str = Field(..., max_length=100)
+    group: str = Field("", max_length=60)
+    description: str = Field("", max_length=2000)
+    department_kind: str = Field("", max_length=16)
+    default_urgency: Urgency = Urgency.GENERAL
+    sort_order: int = 0
+
+
+class ActiveIn(Schema):
+    active: bool
+
+
+class RouteOut(Schema):
+    id: int
+    category: str = Field(..., alias="category.code")
+    unit_id: int
+    department_id: int
+
+
+class RouteIn(Schema):
+    unit_id: int
+    category: str = Field(..., max_length=40, description="category code")
+    department_id: int
+
+
+class RouteFilter(Schema):
+    unit_id: int | None = None
+
+
+class SlaOut(Schema):
+    id: int
+    category: str | None
+    urgency: str
+    complex: bool
+    dispatch_value: int
+    dispatch_unit: str
+    sign_value: int
+    sign_unit: str
+    contact_value: int
+    contact_unit: str
+    feedback_value: int
+    feedback_unit: str
+
+    @staticmethod
+    def resolve_category(obj: SlaPolicy) -> str | None:
+        return obj.category.code if obj.category else None
+
+
+class SlaIn(Schema):
+    dispatch_value: int
+    dispatch_unit: SlaUnit = SlaUnit.HOURS
+    sign_value: int
+    sign_unit: SlaUnit = SlaUnit.HOURS
+    contact_value: int
+    contact_unit: SlaUnit = SlaUnit.HOURS
+    feedback_value: int
+    feedback_unit: SlaUnit = SlaUnit.HOURS
+
+
+class LevelOut(Schema):
+    id: int
+    code: str
+    label: str
+    counts_as_satisfied: bool
+    sort_order: int
+
+
+class LevelIn(Schema):
+    label: str = Field(..., max_length=40)
+    counts_as_satisfied: bool
+    sort_order: int = 0
+
+
+def _deadlines(payload: SlaIn) -> dict[str, Any]:
+    return {k: (str(v) if k.endswith("_unit") else v) for k, v in payload.dict().items()}
+
+
+# --- catalogue ----------------------------------------------------------------------------------
+
+
+@router.get("/appeals/config/categories", response=list[CategoryConfigOut], summary="The whole catalogue")
+@paginate(Pagination)
+@policy.permission("appeal.configure")
+def config_list_categories(request: HttpRequest, q: str = "", state: str = "") -> Any:
+    return config.categories(q=q, state=state)
+
+
+@router.post(
+    "/appeals/config/categories",
+    response={201: CategoryConfigOut, 403: ErrorOut, 422: ErrorOut},
+    summary="Add a category to the catalogue",
+)
+@policy.permission("appeal.configure")
+def config_create_category(request: HttpRequest, payload: CategoryConfigIn) -> Any:
+    data = payload.dict()
+    data["default_urgency"] = str(payload.default_urgency)
+    category = config.category_create(actor=request.user, request=request, **data)
+    return Status(201, category)
+
+
+@router.put(
+    "/appeals/config/categories/{category_id}",
+    response={200: CategoryConfigOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Change a category (its code is fixed once an appeal uses it)",
+)
+@policy.permission("appeal.configure")
+def config_update_category(request: HttpRequest, category_id: int, payload: CategoryConfigIn) -> Any:
+    category = get_object_or_404(Category, pk=category_id)
+    data = payload.dict()
+    data["default_urgency"] = str(payload.default_urgency)
+    return config.category_update(actor=request.user, category=category, request=request, **data)
+
+
+@router.post(
+    "/appeals/config/categories/{category_id}/active",
+    response={200: CategoryConfigOut, 404: ErrorOut},
+    summary="Deactivate or reactivate a category",
+)
+@policy.permission("appeal.configure")
+def config_category_active(request: HttpRequest, category_id: int, payload: ActiveIn) -> Any:
+    category = get_object_or_404(Category, pk=category_id)
+    return config.category_set_active(actor=request.user, category=category, active=payload.active, request=request)
+
+
+# --- routing rules ------------------------------------------------------------------------------
+
+
+@router.get(
+    "/appeals/config/routes", response={200: list[RouteOut], 404: ErrorOut}, summary="Routing rules within reach"
+)
+@policy.permission("appeal.routes")
+def config_list_routes(request: HttpRequest, unit_id: int | None = None) -> Any:
+    unit = policy.get_for(request.user, "appeal.routes", OrgUnit, pk=unit_id) if unit_id is not None else None
+    return list(config.routes(request.user, unit=unit)[:1000])
+
+
+@router.put(
+    "/appeals/config/routes",
+    response={200: RouteOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Set the default department of a category within an org unit's subtree",
+)
+@policy.permission("appeal.routes")
+def config_set_route(request: HttpRequest, payload: RouteIn) -> Any:
+    unit = policy.get_for(request.user, "appeal.routes", OrgUnit, pk=payload.unit_id)
+    return config.route_set(
+        actor=request.user,
+        unit=unit,
+        category=Category.objects.filter(code=payload.category).first(),
+        department=Department.objects.select_related("unit").filter(pk=payload.department_id).first(),
+        request=request,
+    )
+
+
+@router.delete(
+    "/appeals/config/routes/{route_id}", response={204: None, 404: ErrorOut}, summary="Remove a routing rule"
+)
+@policy.permission("appeal.routes")
+def config_remove_route(request: HttpRequest, route_id: int) -> Any:
+    route = policy.get_for(
+        request.user, "appeal.routes", CategoryRoute.objects.select_related("unit", "category"), pk=route_id
+    )
+    config.route_remove(actor=request.user, route=route, request=request)
+    return Status(204, None)
+
+
+# --- SLA and satisfaction scale -----------------------------------------------------------------
+
+
+@router.get("/appeals/config/sla", response=list[SlaOut], summary="SLA policies")
+@policy.permission("appeal.configure")
+def config_list_sla(request: HttpRequest) -> Any:
+    return list(config.sla_policies())
+
+
+@router.put(
+    "/appeals/config/sla/{sla_id}",
+    response={200: SlaOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Change an SLA policy's deadlines (applies to deadlines computed from now on)",
+)
+@policy.permission("appeal.configure")
+def config_update_sla(request: HttpRequest, sla_id: int, payload: SlaIn) -> Any:
+    sla = get_object_or_404(SlaPolicy.objects.select_related("category"), pk=sla_id)
+    return config.sla_update(actor=request.user, sla=sla, request=request, **_deadlines(payload))
+
+
+@router.get("/appeals/config/satisfaction", response=list[LevelOut], summary="The satisfaction scale")
+@policy.permission("appeal.configure")
+def config_list_levels(request: HttpRequest) -> Any:
+    return list(SatisfactionLevel.objects.order_by("sort_order", "id"))
+
+
+@router.put(
+    "/appeals/config/satisfaction/{level_id}",
+    response={200: LevelOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Relabel or reclassify a satisfaction level",
+)
+@policy.permission("appeal.configure")
+def config_update_level(request: HttpRequest, level_id: int, payload: LevelIn) -> Any:
+    level = get_object_or_404(SatisfactionLevel, pk=level_id)
+    return config.satisfaction_update(
+        actor=request.user,
+        level=level,
+        label=payload.label,
+        counts_as_satisfied=payload.counts_as_satisfied,
+        sort_order=payload.sort_order,
+        request=request,
+    )

@@ -1,0 +1,197 @@
+"""Followers (我也遇到) are called back too.
+
+A follower answers the callback from the appeal page (resolved or not, and a rating), or a community
+worker records the answer a follower gave on the phone. A follower's answer never moves the appeal (only
+the requester's "not satisfied" reopens it) and never closes it.
+
+**How followers' answers count in the three rates.** DESIGN.md defines the resolution rate over
+*callbacks* ("callbacks answering 'resolved' ÷ callbacks completed") and the satisfaction rate over
+*ratings given* — not over appeals — and the callback (回访) is asking the people affected whether the
+problem was solved. Every answered callback therefore counts, the requester's and each follower's: a
+follower's answer adds one to ``completed`` and ``ratings``, and to ``resolved`` and ``satisfied`` when it
+says so, against the lead department of the appeal, on the day it is given (``appeals.rollup``), exactly as
+the requester's answer does. An appeal that bothered ten households weighs ten times in the resolution and
+satisfaction rates, which is what the residents experienced. The response rate is per dispatched appeal and
+is not touched by callbacks. The appeal page lists the requester's and the followers' answers separately.
+
+A follower answers once per handling round: a new round starts when the department hands the appeal in
+again after it was reopened (``handled_at`` is set anew), so a follower asked again after a reopened appeal
+is handled again answers again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+
+from anju.accounts import policy
+from anju.appeals import clock, notify, rollup
+from anju.appeals.models import Appeal, AppealEvent, AppealFollower, Callback, SatisfactionLevel, Status
+from anju.appeals.policies import is_staff_for
+from anju.appeals.services import InvalidTransition
+from anju.audit.actions import Action
+from anju.audit.services import record
+
+#: States in which a follower's answer is taken: handled and verified (awaiting the callback), or closed
+#: after handling (the requester answered first, or the community closed it unresolved).
+ANSWERABLE = frozenset({Status.VERIFIED, Status.CLOSED_RESOLVED, Status.CLOSED_UNRESOLVED})
+
+
+def round_start(appeal: Appeal) -> dt.datetime | None:
+    """When the current handling round began (the last handling feedback)."""
+    return appeal.handled_at or appeal.verified_at
+
+
+def _answered(appeal: Appeal, user_id: int) -> bool:
+    qs = Callback.objects.filter(appeal=appeal, respondent_id=user_id, is_follower=True)
+    start = round_start(appeal)
+    if start is not None:
+        qs = qs.filter(at__gte=start)
+    return qs.exists()
+
+
+def is_follower(appeal: Appeal, user: Any) -> bool:
+    """A follower who is not also the requester or whoever filed it (those answer the requester's callback)."""
+    uid = getattr(user, "pk", user)
+    if uid is None or uid in (appeal.requester_id, appeal.filed_by_id):
+        return False
+    return AppealFollower.objects.filter(appeal=appeal, user_id=uid).exists()
+
+
+def may_answer(appeal: Appeal, user: Any) -> bool:
+    """May this follower answer now (right state, not answered in this round)?"""
+    return appeal.status in ANSWERABLE and is_follower(appeal, user) and not _answered(appeal, user.pk)
+
+
+def followers_to_call(appeal: Appeal) -> list[Any]:
+    """Followers who have not answered in this round: whom a worker may still record an answer for."""
+    if appeal.status not in ANSWERABLE:
+        return []
+    start = round_start(appeal)
+    done = Callback.objects.filter(appeal=appeal, is_follower=True)
+    if start is not None:
+        done = done.filter(at__gte=start)
+    answered = set(done.values_list("respondent_id", flat=True))
+    skip = {appeal.requester_id, appeal.filed_by_id, *answered}
+    return [
+        f.user
+        for f in AppealFollower.objects.filter(appeal=appeal).select_related("user").order_by("created_at", "id")
+        if f.user_id not in skip
+    ]
+
+
+def callbacks_for(user: Any, appeal: Appeal) -> dict[str, list[Callback]]:
+    """Callbacks answered on this appeal, the requester's and the followers' apart. Staff and the lead's
+    liaisons see all; a requester or follower sees their own answers only."""
+    qs: QuerySet[Callback] = Callback.objects.filter(appeal=appeal).select_related(
+        "satisfaction", "respondent", "recorded_by"
+    )
+    from anju.appeals.policies import is_liaison_for, is_overseer_for
+
+    if not (is_staff_for(user, appeal) or is_overseer_for(user, appeal) or is_liaison_for(user, appeal)):
+        if user.pk in (appeal.requester_id, appeal.filed_by_id):
+            qs = qs.filter(is_follower=False)
+        else:
+            qs = qs.filter(is_follower=True, respondent_id=user.pk)
+    rows = list(qs.order_by("at", "id"))
+    return {
+        "requester": [c for c in rows if not c.is_follower],
+        "followers": [c for c in rows if c.is_follower],
+    }
+
+
+def follower_callback(
+    *,
+    actor: Any,
+    appeal: Appeal,
+    follower: Any,
+    resolved: bool,
+    satisfaction: SatisfactionLevel | None,
+    comment: str = "",
+    request: HttpRequest | None = None,
+) -> Callback:
+    """A follower's answer, given by the follower or recorded by a community worker. Counted in the three
+    rates like the requester's (see the module docstring); never moves the appeal."""
+    if satisfaction is None:
+        raise ValidationError({"satisfaction": [_("Choose how satisfied you are.")]})
+    if follower is None or not is_follower(appeal, follower):
+        raise ValidationError({"follower": [_("Choose a resident who follows this appeal.")]})
+    by_self = getattr(actor, "pk", None) == follower.pk
+    if by_self and not policy.can(actor, "appeal.callback", appeal):
+        raise PermissionDenied
+    if not by_self and not (policy.can(actor, "appeal.triage", appeal) and is_staff_for(actor, appeal)):
+        raise PermissionDenied
+    at = clock.now()
+    with transaction.atomic():
+        locked = Appeal.objects.select_for_update().get(pk=appeal.pk)
+        if locked.status not in ANSWERABLE:
+            raise InvalidTransition(_("The appeal has not been handled yet; you will be asked when it is."))
+        if _answered(locked, follower.pk):
+            raise InvalidTransition(_("This follower has answered the callback already."))
+        callback = Callback.objects.create(
+            community_id=locked.community_id,
+            appeal=locked,
+            department_id=locked.department_id,
+            respondent=follower,
+            recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
+            is_follower=True,
+            resolved=resolved,
+            satisfaction=satisfaction,
+            comment=(comment or "").strip()[:1000],
+            at=at,
+        )
+        rollup.bump_appeal(
+            locked,
+            day=at,
+            department_id=locked.department_id,
+            completed=1,
+            resolved=int(resolved),
+            ratings=1,
+            satisfied=int(satisfaction.counts_as_satisfied),
+        )
+        note = _("A follower answered the callback. Resolved: %(resolved)s. %(level)s.") % {
+            "resolved": _("yes") if resolved else _("no"),
+            "level": satisfaction.label,
+        }
+        if not by_self:
+            note += " " + _("(recorded by a community worker)")
+        AppealEvent.objects.create(
+            community_id=locked.community_id,
+            appeal=locked,
+            action="follower_callback",
+            from_status=locked.status,
+            to_status=locked.status,
+            actor=actor if getattr(actor, "is_authenticated", False) else None,
+            actor_label=str(actor)[:100] if actor else "anju",
+            note=note,
+            public=False,  # one resident's rating is not shown to the others
+            at=at,
+        )
+        if not (resolved and satisfaction.counts_as_satisfied):
+            notify.notify(
+                notify.community_staff(locked),
+                appeal=locked,
+                kind="appeal.follower_unsatisfied",
+                title=_("Appeal %(number)s: a follower says it is not solved or is not satisfied")
+                % {"number": locked.number},
+            )
+        record(
+            Action.APPEAL_CALLBACK,
+            actor=actor,
+            obj=locked,
+            request=request,
+            data={
+                "follower": True,
+                "respondent": follower.pk,
+                "resolved": resolved,
+                "satisfaction": satisfaction.code,
+                "recorded": not by_self,
+            },
+        )
+    return callback

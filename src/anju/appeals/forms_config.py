@@ -1,0 +1,95 @@
+"""Forms of the appeals configuration pages. They parse input; the services in ``config.py`` validate it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from anju.appeals.models import Category, SlaUnit, Urgency
+from anju.orgs.models import Department, OrgUnit
+
+
+class CategoryForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=40,
+        help_text=_("Lower-case letters, digits and hyphens, e.g. street-lamp. It is the Open311 service_code."),
+    )
+    name = forms.CharField(label=_("Name"), max_length=100)
+    group = forms.CharField(label=_("Group"), max_length=60, required=False)
+    description = forms.CharField(
+        label=_("Description"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    department_kind = forms.ChoiceField(
+        label=_("Usual kind of department"),
+        required=False,
+        choices=[("", _("Any")), *Department.Kind.choices],
+    )
+    default_urgency = forms.ChoiceField(label=_("Default urgency"), choices=Urgency.choices, initial=Urgency.GENERAL)
+    sort_order = forms.IntegerField(label=_("Order"), initial=0)
+
+
+class RouteForm(forms.Form):
+    unit = forms.ModelChoiceField(label=_("Org unit"), queryset=OrgUnit.objects.none())
+    category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.filter(is_active=True))
+    department = forms.ModelChoiceField(label=_("Default department"), queryset=Department.objects.none())
+
+    def __init__(self, *args: Any, units: Any, departments: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units  # type: ignore[attr-defined]
+        self.fields["unit"].label_from_instance = lambda u: f"{u.name}（{u.kind_label}）"  # type: ignore[attr-defined]
+        self.fields["department"].queryset = departments  # type: ignore[attr-defined]
+        self.fields["department"].label_from_instance = (  # type: ignore[attr-defined]
+            lambda d: f"{d.name}（{d.unit.name}）"
+        )
+
+
+def _value(label: Any) -> forms.IntegerField:
+    return forms.IntegerField(label=label)
+
+
+def _unit(label: Any) -> forms.ChoiceField:
+    return forms.ChoiceField(label=label, choices=SlaUnit.choices, initial=SlaUnit.HOURS)
+
+
+class SlaForm(forms.Form):
+    dispatch_value = _value(_("Dispatch within"))
+    dispatch_unit = _unit(_("Dispatch: unit"))
+    sign_value = _value(_("Department signs within (after dispatch)"))
+    sign_unit = _unit(_("Signing: unit"))
+    contact_value = _value(_("Requester contacted within (after dispatch)"))
+    contact_unit = _unit(_("Contact: unit"))
+    feedback_value = _value(_("Feedback to the requester within"))
+    feedback_unit = _unit(_("Feedback: unit"))
+
+    def deadlines(self) -> dict[str, Any]:
+        return {k: v for k, v in self.cleaned_data.items() if k.endswith(("_value", "_unit"))}
+
+
+class SlaCreateForm(SlaForm):
+    category = forms.ModelChoiceField(
+        label=_("Category"),
+        queryset=Category.objects.all(),
+        required=False,
+        empty_label=_("All categories (default)"),
+    )
+    urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices)
+    complex = forms.BooleanField(label=_("For appeals marked complex"), required=False)
+
+    field_order = ["category", "urgency", "complex"]
+
+
+class SatisfactionForm(forms.Form):
+    label = forms.CharField(label=_("Label"), max_length=40)
+    counts_as_satisfied = forms.BooleanField(label=_("Counts as satisfied"), required=False)
+    sort_order = forms.IntegerField(label=_("Order"), initial=0)
+
+
+class SatisfactionCreateForm(SatisfactionForm):
+    code = forms.CharField(
+        label=_("Code"), max_length=20, help_text=_("Lower-case letters, digits and hyphens, e.g. very-satisfied.")
+    )
+
+    field_order = ["code", "label", "counts_as_satisfied", "sort_order"]

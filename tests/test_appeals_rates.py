@@ -1,0 +1,454 @@
+"""The three-rate page: its SVG charts, the roll-up it reads against a raw recount of the rows
+(awaiting callback and closed-unresolved included), and the query counts of the page and of intake."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import io
+import json
+import re
+from collections import Counter
+from typing import Any
+
+import pytest
+from django.apps import apps as django_apps
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone, translation
+from openpyxl import load_workbook
+
+from anju.accounts.roles import Role
+from anju.appeals import charts, clock, services
+from anju.appeals.models import AWAITING_CALLBACK, Appeal, AppealEvent, Callback, DailyRollup, Status
+from anju.appeals.selectors import RateRow, rates, rates_report, trend_months
+from anju.audit.actions import Action
+from anju.audit.models import AuditEvent
+from anju.orgs import services as org_services
+from anju.orgs.models import Department
+from anju.testing import Tree, make_user
+from appeals_world import World, make_world
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world(tree: Tree) -> World:
+    return make_world(tree)
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Any:
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _media(settings: Any, tmp_path: Any) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def _client(user: Any) -> Client:
+    c = Client()
+    c.cookies["anju_language"] = "en"
+    c.force_login(user)
+    return c
+
+
+# --- the SVG charts -------------------------------------------------------------------------------
+
+
+def test_bar_width_is_proportional_and_clamped() -> None:
+    assert charts.bar_width(100.0) == charts.BAR_MAX
+    assert charts.bar_width(50.0) == charts.BAR_MAX / 2
+    assert charts.bar_width(25.0, full=200) == 50.0
+    assert charts.bar_width(0.0) == 0.0
+    assert charts.bar_width(None) == 0.0
+    assert charts.bar_width(180.0) == charts.BAR_MAX
+    assert charts.bar_width(-3.0) == 0.0
+
+
+def test_rate_text_zero_denominator_is_a_dash() -> None:
+    assert charts.rate_text(None) == "—"
+    assert charts.rate_text(0.0) == "0.0%"
+    assert charts.rate_text(87.5) == "87.5%"
+
+
+def test_bars_carry_values_and_counts_and_a_dash_for_nothing_counted() -> None:
+    row = RateRow(1, "城管中队", {"dispatched": 4, "responded": 3, "ratings": 2, "satisfied": 0})
+    bars = charts.bars_of(row)
+    assert [b.series for b in bars] == ["response", "resolution", "satisfaction"]
+    assert (bars[0].width, bars[0].text) == (142.5, "75.0% 3/4")
+    assert (bars[1].value, bars[1].width, bars[1].text) == (None, 0.0, "— 0/0")  # no callbacks: not 0 %
+    assert (bars[2].value, bars[2].width, bars[2].text) == (0.0, 0.0, "0.0% 0/2")  # a real zero stays 0 %
+    svg = charts.rate_bars([row], title="Three rates")
+    assert svg.startswith('<svg class="chart"')
+    assert 'role="img"' in svg
+    assert "<title" in svg
+    assert re.findall(r'class="chart-response" x="0.0" y="\d+" width="([\d.]+)"', svg) == ["142.5"]
+    assert re.findall(r'class="chart-resolution" x="0.0" y="\d+" width="([\d.]+)"', svg) == ["0.0"]
+    assert ">75.0% 3/4<" in svg
+    assert ">— 0/0<" in svg
+    assert ">0.0% 0/2<" in svg
+    assert charts.rate_bars([], title="x") == ""
+
+
+def test_chart_text_is_escaped() -> None:
+    row = RateRow(1, "<script>alert(1)</script>", {"dispatched": 1, "responded": 1})
+    svg = charts.rate_bars([row], title='a "title" & more')
+    assert "<script>" not in svg
+    assert "&lt;script&gt;" in svg
+    assert "&quot;title&quot; &amp; more" in svg
+
+
+def test_trend_breaks_the_line_where_a_month_counted_nothing() -> None:
+    def month(m: int, **counts: int) -> RateRow:
+        return RateRow(0, f"2026-{m:02d}", counts, month=dt.date(2026, m, 1))
+
+    months = [
+        month(1, dispatched=2, responded=1),
+        month(2),
+        month(3, dispatched=1, responded=1),
+        month(4, dispatched=1, responded=0),
+    ]
+    svg = charts.rate_trend(months, title="Trend")
+    # January stands alone (February counted nothing), March–April are joined.
+    lines = re.findall(r'class="chart-line chart-line-response" points="([^"]+)"', svg)
+    x3, y3 = charts.trend_point(2, 4, 100.0)
+    x4, y4 = charts.trend_point(3, 4, 0.0)
+    assert lines == [f"{x3},{y3} {x4},{y4}"]
+    assert svg.count('<circle class="chart-response"') == 3
+    assert "2026-01 · Response rate: 50.0% 1/2" in svg
+    assert "chart-resolution" not in svg  # no callback in any month: nothing drawn, nothing invented
+    assert charts.trend_point(0, 4, 100.0)[1] == charts.PLOT_TOP
+    assert charts.trend_point(0, 4, 0.0)[1] == charts.PLOT_BOTTOM
+
+
+def test_trend_writes_each_year_once_without_overlap() -> None:
+    months = [RateRow(0, "", {}, month=m) for m in trend_months(None, dt.date(2026, 11, 1))]
+    svg = charts.rate_trend(months, title="Trend")
+    years = re.findall(r'x="([\d.]+)" y="\d+" text-anchor="(\w+)">(20\d\d)<', svg)
+    assert [(anchor, year) for _x, anchor, year in years] == [("end", "2025"), ("start", "2026")]
+    assert float(years[0][0]) < float(years[1][0])
+    later = [RateRow(0, "", {}, month=m) for m in trend_months(dt.date(2026, 3, 1), dt.date(2027, 6, 1))]
+    years = re.findall(r'text-anchor="(\w+)">(20\d\d)<', charts.rate_trend(later, title="Trend"))
+    assert years == [("middle", "2026"), ("middle", "2027")]
+
+
+def test_trend_months() -> None:
+    months = trend_months(None, None, today=dt.date(2026, 11, 26))
+    assert (len(months), months[0], months[-1]) == (12, dt.date(2025, 12, 1), dt.date(2026, 11, 1))
+    assert trend_months(dt.date(2026, 3, 15), dt.date(2026, 5, 2)) == [
+        dt.date(2026, 3, 1),
+        dt.date(2026, 4, 1),
+        dt.date(2026, 5, 1),
+    ]
+    long = trend_months(dt.date(2020, 1, 1), dt.date(2026, 5, 2))
+    assert (len(long), long[0], long[-1]) == (36, dt.date(2023, 6, 1), dt.date(2026, 5, 1))
+    assert trend_months(dt.date(2026, 6, 1), dt.date(2026, 5, 1)) == []
+
+
+# --- the roll-up against a raw recount ----------------------------------------------------------------
+
+
+def _mixed(world: World) -> dict[str, Appeal]:
+    """A small history with every outcome the rates distinguish."""
+    w = world
+    got: dict[str, Appeal] = {}
+    satisfied, basic, unsatisfied = w.level("satisfied"), w.level("basic"), w.level("unsatisfied")
+    got["resolved"] = a = w.to_status(w.file(), Status.VERIFIED)
+    services.appeal_callback(actor=w.resident, appeal=a, resolved=True, satisfaction=satisfied)
+    got["unresolved_by_callback"] = a = w.to_status(w.file(), Status.VERIFIED)
+    services.appeal_callback(actor=w.resident, appeal=a, resolved=False, satisfaction=basic)
+    got["closed_unresolved"] = a = w.to_status(w.file(), Status.VERIFIED)
+    services.appeal_close_unresolved(actor=w.worker, appeal=a, reason="联系不上")
+    got["closed_from_handled"] = a = w.to_status(w.file(), Status.HANDLED)
+    services.appeal_close_unresolved(actor=w.worker, appeal=a, reason="无法解决")
+    got["reopened_then_handled"] = a = w.to_status(w.file(), Status.VERIFIED)
+    services.appeal_callback(actor=w.resident, appeal=a, resolved=False, satisfaction=unsatisfied)
+    services.appeal_sign(actor=w.liaison, appeal=a)
+    services.appeal_feedback(actor=w.liaison, appeal=a, note="再次修复")
+    got["returned"] = a = w.to_status(w.file(), Status.HANDLED)
+    services.appeal_return(actor=w.worker, appeal=a, reason="还不亮")
+    got["handled"] = w.to_status(w.file(), Status.HANDLED)
+    got["verified"] = a = w.to_status(w.file(), Status.VERIFIED)
+    services.appeal_follow(actor=w.other_resident, appeal=a)
+    services.appeal_callback(actor=w.other_resident, appeal=a, resolved=True, satisfaction=satisfied)
+    other = w.other_liaison.grants.get().department
+    got["other_department"] = a = w.to_status(w.file(), Status.ACCEPTED)
+    services.appeal_dispatch(actor=w.worker, appeal=a, department=other)
+    services.appeal_sign(actor=w.other_liaison, appeal=a)
+    services.appeal_feedback(actor=w.other_liaison, appeal=a, note="已处理")
+    got["received"] = w.file()
+    return got
+
+
+def _raw_by_department() -> dict[int, Counter[str]]:
+    """The counters recounted from the rows themselves (no roll-up)."""
+    out: dict[int, Counter[str]] = {}
+
+    def add(dept: int | None, name: str, n: int = 1) -> None:
+        out.setdefault(dept or 0, Counter())[name] += n
+
+    for data in AuditEvent.objects.filter(action=Action.APPEAL_TRANSITION).values_list("data", flat=True):
+        if data.get("step") == "dispatch":
+            add(data["department"], "dispatched")
+    for cb in Callback.objects.select_related("satisfaction"):
+        add(cb.department_id, "completed")
+        add(cb.department_id, "resolved", int(cb.resolved))
+        add(cb.department_id, "ratings")
+        add(cb.department_id, "satisfied", int(cb.satisfaction.counts_as_satisfied))
+        if not cb.is_follower and not cb.satisfaction.counts_as_satisfied:
+            add(cb.department_id, "reopened")
+    for event in AppealEvent.objects.filter(action="close").select_related("appeal"):
+        add(event.appeal.department_id, "completed")  # closed unresolved: completed, never resolved
+    for appeal in Appeal.objects.filter(status__in=AWAITING_CALLBACK):
+        add(appeal.department_id, "awaiting_callback")
+    return out
+
+
+COMPARED = ("dispatched", "completed", "resolved", "ratings", "satisfied", "reopened", "awaiting_callback")
+
+
+def _assert_rollup_matches_raw(world: World) -> None:
+    raw = _raw_by_department()
+    rows, total = rates(world.supervisor, group="department")
+    by_key = {r.key: r for r in rows}
+    for dept, counts in raw.items():
+        if not dept:
+            continue
+        row = by_key[dept]
+        assert {n: row.counts.get(n, 0) for n in COMPARED} == {n: counts.get(n, 0) for n in COMPARED}, row.label
+        assert row.pending_callback == counts.get("awaiting_callback", 0)
+    for name in COMPARED:
+        assert total.counts.get(name, 0) == sum(c.get(name, 0) for c in raw.values()), name
+    assert total.counts["received"] == Appeal.objects.count()
+    assert total.pending_callback == Appeal.objects.filter(status__in=AWAITING_CALLBACK).count()
+    for group, field in (("community", "community_id"), ("category", "category_id"), ("grid", "grid_id")):
+        live = Counter(Appeal.objects.filter(status__in=AWAITING_CALLBACK).values_list(field, flat=True))
+        got = {r.key: r.pending_callback for r in rates(world.supervisor, group=group)[0] if r.pending_callback}
+        assert got == {k or 0: n for k, n in live.items()}, group
+    # A balance, never below zero on any row.
+    assert not DailyRollup.objects.filter(awaiting_callback__lt=0).exists()
+
+
+def test_rollup_figures_equal_a_raw_recount(world: World) -> None:
+    got = _mixed(world)
+    _assert_rollup_matches_raw(world)
+    _rows, total = rates(world.supervisor)
+    # Three requesters' callbacks + one follower's answer + two closures without one.
+    assert total.counts["completed"] == 6
+    assert total.counts["resolved"] == 2  # the resolved one and the follower's "resolved"; closures never
+    assert total.pending_callback == 4  # handled, verified, handled again after reopening, other department
+    assert got["closed_unresolved"].status == Status.CLOSED_UNRESOLVED
+    assert got["returned"].status == Status.IN_PROGRESS
+
+
+def test_backfill_migration_rebuilds_the_awaiting_balance(world: World) -> None:
+    _mixed(world)
+    DailyRollup.objects.update(awaiting_callback=0)
+    DailyRollup.objects.filter(
+        received=0,
+        dispatched=0,
+        completed=0,
+        ratings=0,
+        reopened=0,
+        summoned=0,
+        whistles=0,
+    ).delete()
+    migration = importlib.import_module("anju.appeals.migrations.0004_rollup_awaiting_callback")
+    migration.backfill(django_apps, None)
+    _assert_rollup_matches_raw(world)
+
+
+def test_awaiting_callback_follows_the_period_by_received_day(world: World) -> None:
+    old_day = timezone.now() - dt.timedelta(days=40)
+    with clock.frozen(old_day):
+        old = world.to_status(world.file(), Status.HANDLED)
+    new = world.to_status(world.file(), Status.HANDLED)
+    today = timezone.localdate()
+    assert rates(world.supervisor)[1].pending_callback == 2
+    assert rates(world.supervisor, start=today - dt.timedelta(days=5))[1].pending_callback == 1
+    assert rates(world.supervisor, end=today - dt.timedelta(days=30))[1].pending_callback == 1
+    # The drill-down link of the page lists exactly those.
+    start = (today - dt.timedelta(days=5)).isoformat()
+    page = _client(world.supervisor).get(f"/appeals/rates/?start={start}").content.decode()
+    assert "data-pending>1<" in page
+    link = re.search(r'href="(/appeals/\?view=all&amp;pending=1&amp;start=[^"]+)"', page)
+    assert link is not None
+    listing = _client(world.supervisor).get(link.group(1).replace("&amp;", "&")).content.decode()
+    assert new.number in listing
+    assert old.number not in listing
+    # Leaving the state takes it off the row of its received day, not today's.
+    services.appeal_verify(actor=world.worker, appeal=old)
+    services.appeal_close_unresolved(actor=world.worker, appeal=old, reason="联系不上")
+    assert rates(world.supervisor)[1].pending_callback == 1
+    assert rates(world.supervisor, end=today - dt.timedelta(days=30))[1].pending_callback == 0
+
+
+def test_monthly_trend_from_the_rollup(world: World) -> None:
+    now = timezone.now()
+    with clock.frozen(now - dt.timedelta(days=62)):
+        a = world.to_status(world.file(), Status.VERIFIED)
+        services.appeal_callback(actor=world.resident, appeal=a, resolved=True, satisfaction=world.level("satisfied"))
+    world.to_status(world.file(), Status.HANDLED)
+    report = rates_report(world.supervisor)
+    old_month = timezone.localtime(now - dt.timedelta(days=62)).date().replace(day=1)
+    # Without a period the trend starts at the first month with anything counted, and ends this month.
+    assert report.months[0].month == old_month
+    assert report.months[-1].month == timezone.localdate().replace(day=1)
+    assert len(report.months) in (3, 4)
+    by_month = {m.month: m for m in report.months}
+    assert by_month[old_month].counts["resolved"] == 1
+    assert by_month[old_month].resolution_rate == 100.0
+    assert report.months[-1].resolution_rate is None  # nothing called back this month: "—", not 0 %
+    assert report.months[-1].pending_callback == 1
+    assert sum(m.counts.get("dispatched", 0) for m in report.months) == report.total.counts["dispatched"] == 2
+    start = timezone.localdate() - dt.timedelta(days=200)
+    assert len(rates_report(world.supervisor, start=start).months) >= 7  # a period asked for is shown whole
+
+
+# --- the page ---------------------------------------------------------------------------------------
+
+
+def test_rates_page_draws_charts_with_counts_and_dashes(world: World) -> None:
+    world.to_status(world.file(), Status.HANDLED)
+    page = _client(world.supervisor).get("/appeals/rates/").content.decode()
+    assert page.count("<svg") >= 2
+    assert 'data-chart="bars"' in page
+    assert 'data-chart="trend"' in page
+    assert "appeals/rates.css" in page
+    assert "Ranking of departments" in page
+    assert ">100.0% 1/1<" in page  # signed and contacted on time, drawn with its counts
+    assert ">— 0/0<" in page  # no callback yet: a dash, not 0 %
+    assert "—%" not in page
+    assert 'data-rate="resolution">—<' in page
+    assert "data-months" in page
+    month = timezone.localdate().replace(day=1)
+    assert f"start={month:%Y-%m-%d}" in page  # the month's drill-down
+    dept = world.tree.department.pk
+    assert f"pending=1&amp;department={dept}" in page  # awaiting callback per department, drillable
+
+
+def test_rates_page_is_empty_without_data(world: World) -> None:
+    page = _client(world.supervisor).get("/appeals/rates/").content.decode()
+    assert "No appeals in this period." in page
+    assert 'data-chart="bars"' not in page
+    assert "0.0%" not in page
+
+
+def test_excel_has_a_month_sheet(world: World) -> None:
+    world.to_status(world.file(), Status.HANDLED)
+    response = _client(world.supervisor).get("/appeals/rates/?format=xlsx")
+    wb = load_workbook(io.BytesIO(response.content))
+    assert len(wb.sheetnames) == 2
+    months = list(wb.worksheets[1].iter_rows(values_only=True))
+    assert months[0][0] == "Month"
+    assert months[-1][0] == f"{timezone.localdate():%Y-%m}"
+    assert months[-1][1] == 1  # dispatched
+    assert months[-1][-1] == 1  # awaiting callback
+
+
+# --- query counts -------------------------------------------------------------------------------------
+
+
+def _page_queries(client: Client, url: str) -> list[str]:
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return [q["sql"] for q in ctx.captured_queries]
+
+
+RATES_PAGE_QUERIES = 6  # session, user, grants, the inbox badge, the one roll-up aggregate, the labels
+
+
+@pytest.mark.parametrize("group", ["department", "category", "community", "grid"])
+def test_rates_page_query_count_is_constant(world: World, group: str, django_assert_num_queries: Any) -> None:
+    c = _client(world.supervisor)
+    world.to_status(world.file(), Status.HANDLED)
+    url = f"/appeals/rates/?group={group}"
+    small = _page_queries(c, url)
+    for i in range(4):
+        dept = org_services.department_create(
+            actor=None, name=f"部门{i}", kind=Department.Kind.URBAN_MANAGEMENT, unit=world.tree.street
+        )
+        for status in (Status.DISPATCHED, Status.HANDLED, Status.VERIFIED):
+            a = world.file()
+            services.appeal_dispatch(actor=world.worker, appeal=a, department=dept)
+            if status != Status.DISPATCHED:
+                liaison = make_user(Role.DEPARTMENT_LIAISON, world.tree.street, department=dept)
+                services.appeal_sign(actor=liaison, appeal=a)
+                services.appeal_feedback(actor=liaison, appeal=a, note="好了")
+                if status == Status.VERIFIED:
+                    services.appeal_verify(actor=world.worker, appeal=a)
+    large = _page_queries(c, url)
+    assert len(large) == len(small) == RATES_PAGE_QUERIES
+    # The page reads the roll-up only, never the appeal rows.
+    assert not [sql for sql in large if '"appeals_appeal"' in sql]
+    with django_assert_num_queries(RATES_PAGE_QUERIES):
+        c.get(url)
+    if group == "department":
+        rows, total = rates(world.supervisor)
+        assert len(rows) == 5
+        assert total.pending_callback == 1 + 8
+
+
+INTAKE_API_QUERIES = 20
+INTAKE_PAGE_QUERIES = 21
+
+
+def test_filing_by_api_query_count(world: World, django_assert_num_queries: Any) -> None:
+    c = _client(world.resident)
+    body = json.dumps({"category": "street-lamp", "description": "路灯不亮", "location_id": world.tree.building.pk})
+    assert c.post("/api/v1/appeals", body, content_type="application/json").status_code == 201
+    with django_assert_num_queries(INTAKE_API_QUERIES):
+        assert c.post("/api/v1/appeals", body, content_type="application/json").status_code == 201
+    # More staff to notify costs no more statements (notifications and outbox rows are written in bulk).
+    for _ in range(3):
+        make_user(Role.COMMUNITY_WORKER, world.tree.community)
+    with django_assert_num_queries(INTAKE_API_QUERIES):
+        response = c.post("/api/v1/appeals", body, content_type="application/json")
+    assert response.status_code == 201
+    appeal = Appeal.objects.get(pk=response.json()["id"])
+    assert (appeal.community_id, appeal.grid_id) == (world.tree.community.pk, world.tree.grid.pk)
+
+
+def test_filing_on_the_page_query_count(world: World, django_assert_num_queries: Any) -> None:
+    c = _client(world.resident)
+    data = {
+        "category": world.category.pk,
+        "description": "路灯不亮",
+        "location": world.tree.building.pk,
+        "urgency": "general",
+        "file_anyway": "1",
+    }
+    assert c.post("/appeals/new/", data).status_code == 302
+    with django_assert_num_queries(INTAKE_PAGE_QUERIES):
+        response = c.post("/appeals/new/", data)
+    assert response.status_code == 302
+    appeal = Appeal.objects.order_by("-pk").first()
+    assert appeal is not None
+    assert appeal.community_id == world.tree.community.pk
+    assert appeal.grid_id == world.tree.grid.pk
+    assert appeal.requester_id == world.resident.pk
+
+
+def test_grid_of_the_place_is_unchanged_by_the_shortcut(world: World) -> None:
+    """The grid comes from the parent loaded with the place when it is one, from the tree otherwise."""
+    from anju.testing import unit
+
+    c = _client(world.resident)
+    area_building = unit("building", "2栋", world.tree.area)  # a building outside any grid
+
+    def filed_at(location_id: int) -> Appeal:
+        body = json.dumps({"category": "street-lamp", "description": "路灯不亮", "location_id": location_id})
+        response = c.post("/api/v1/appeals", body, content_type="application/json")
+        assert response.status_code == 201, response.content
+        return Appeal.objects.get(pk=response.json()["id"])
+
+    assert filed_at(world.tree.building.pk).grid_id == world.tree.grid.pk  # parent is the grid
+    assert filed_at(world.tree.grid.pk).grid_id == world.tree.grid.pk  # the grid itself
+    assert filed_at(world.tree.area.pk).grid_id is None
+    assert filed_at(area_building.pk).grid_id is None
+    deep = world.file(location=world.tree.building)  # the service alone, without the parent loaded
+    assert deep.grid_id == world.tree.grid.pk
