@@ -14,7 +14,10 @@ from django.urls import reverse
 
 from anju.accounts.models import RoleGrant, User
 from anju.accounts.roles import Role
+from anju.activities.demo import ELDERLY_CLASS, FAMILY_DOCTOR, PAST_SAFETY, SUMMER_CARE, WALK_IN_NAME
+from anju.activities.models import Activity, Registration
 from anju.audit.models import AuditEvent
+from anju.bulletin.models import Notice, NoticePhoto
 from anju.core.demo import ACCOUNTS, DEMO_PASSWORD, load_demo
 from anju.core.nav import NAV
 from anju.orgs.models import Department, OrgUnit, TaskForce, UnitKind
@@ -52,7 +55,8 @@ def demo() -> dict[str, Any]:
 
 def test_second_load_creates_nothing(demo: dict[str, Any]) -> None:
     assert demo["created"] is True
-    named = [OrgUnit, Department, User, RoleGrant, Space, Station, TaskForce, AuditEvent]
+    named = [OrgUnit, Department, User, RoleGrant, Space, Station, TaskForce, AuditEvent, Activity, Registration]
+    named += [Notice, NoticePhoto]
     before = _counts()
     for model in named:
         assert before[model._meta.label] > 0, model
@@ -128,6 +132,62 @@ def _check_station_spaces() -> None:
     assert spaces["便民休闲区"].part_of == living_room
     assert {name for name, s in spaces.items() if s.part_of is not None} == {"阅览室", "便民休闲区"}
     assert all(s.community_id == station.community_id for s in spaces.values())
+
+
+def test_demo_activities_and_notices(demo: dict[str, Any]) -> None:
+    from django.utils import timezone
+
+    worker = User.objects.get(username="worker")
+    activities = {a.title: a for a in Activity.objects.filter(community__name="安居社区")}
+    assert {ELDERLY_CLASS, SUMMER_CARE, FAMILY_DOCTOR, PAST_SAFETY} <= set(activities)
+    assert all(a.organiser == worker for a in activities.values())
+    # The elderly class: every Tuesday for eight weeks, for the elderly, some already registered.
+    elderly = activities[ELDERLY_CLASS]
+    sessions = list(elderly.sessions.order_by("starts_at"))
+    assert len(sessions) == 8
+    assert {timezone.localtime(s.starts_at).weekday() for s in sessions} == {1}
+    assert [t.name for t in elderly.target_tags.all()] == ["老人"]
+    assert elderly.space is not None
+    assert elderly.space.name == "党员活动室"  # booked through the booking service
+    assert Registration.objects.filter(session=sessions[0], status=Registration.Status.CONFIRMED).exists()
+    # Summer day-care in July and August, children collected by a guardian.
+    care = activities[SUMMER_CARE]
+    assert care.guardian_checkout
+    assert {timezone.localtime(s.starts_at).month for s in care.sessions.all()} == {7, 8}
+    assert activities[FAMILY_DOCTOR].sessions.get().starts_at > timezone.now()
+    # The past activity: attendance and a published summary with photos, linked to it.
+    past = activities[PAST_SAFETY]
+    session = past.sessions.get()
+    assert session.ends_at < timezone.now()
+    regs = Registration.objects.filter(session=session)
+    assert regs.filter(checked_in_at__isnull=False).exclude(status=Registration.Status.WALK_IN).count() >= 3
+    assert regs.filter(status=Registration.Status.CONFIRMED, checked_in_at__isnull=True).count() == 2
+    assert regs.get(status=Registration.Status.WALK_IN).name == WALK_IN_NAME
+    summary = Notice.objects.get(activity=past)
+    assert summary.category == Notice.Category.ACTIVITY
+    assert summary.cover
+    assert NoticePhoto.objects.filter(notice=summary).count() == 3
+    assert summary.publish_at > session.ends_at
+    # Notices: pinned ones with a cover, for an area and for a tag, an expired one and a scheduled one.
+    notices = Notice.objects.filter(community__name="安居社区")
+    assert notices.filter(pinned=True).exclude(cover="").exists()
+    assert notices.filter(audience=Notice.Audience.AREA).exists()
+    assert notices.filter(audience=Notice.Audience.TAG, tag__name="老人").exists()
+    expired = notices.get(expires_at__lt=timezone.now())
+    scheduled = notices.get(publish_at__gt=timezone.now())
+    assert notices.filter(read_count__gt=0).count() >= 3
+    resident = Client()
+    resident.force_login(User.objects.get(username="resident"))
+    board = resident.get("/notices/").content.decode()
+    assert summary.title in board
+    assert expired.title not in board
+    assert scheduled.title not in board
+    # Done by a staff member, audited as such: no anonymous rows from these loaders.
+    for action in ("activity.created", "activity.registered", "activity.checked_in", "notice.published"):
+        rows = AuditEvent.objects.filter(action=action)
+        assert rows.exists(), action
+        assert not rows.filter(actor__isnull=True).exists(), action
+    assert AuditEvent.objects.get(action="notice.summary_published").actor == worker
 
 
 def test_demo_command_prints_the_logins(db: Any) -> None:

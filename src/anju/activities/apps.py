@@ -8,4 +8,6 @@ class Config(AppConfig):
     verbose_name = _("Activities")
 
     def ready(self) -> None:
-        from anju.activities import policies, tasks  # noqa: F401  (declares the actions and the sweep)
+        from anju.activities import notices, policies, tasks  # noqa: F401  (declares the actions and the sweep)
+
+        notices.register_kinds()

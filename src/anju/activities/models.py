@@ -49,6 +49,10 @@ class Activity(CommunityScopedModel):
     guardian_checkout = models.BooleanField(_("a guardian must check the child out"), default=False)
     offer_hours = models.PositiveIntegerField(_("hours to answer a freed place"), default=24)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    cancel_reason = models.CharField(_("cancellation reason"), max_length=200, blank=True)
+    poster = models.ImageField(_("poster"), upload_to="activities/posters/%Y/%m/", blank=True)
+    poster_width = models.PositiveIntegerField(default=0)
+    poster_height = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -61,7 +65,13 @@ class Activity(CommunityScopedModel):
 
 
 class Session(CommunityScopedModel):
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        CANCELLED = "cancelled", _("Cancelled")
+
     activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="sessions")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    cancel_reason = models.CharField(_("cancellation reason"), max_length=200, blank=True)
     booking = models.ForeignKey("spaces.Booking", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     starts_at = models.DateTimeField(_("starts"))
     ends_at = models.DateTimeField(_("ends"))
@@ -129,3 +139,31 @@ class Registration(CommunityScopedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Helper(CommunityScopedModel):
+    """A volunteer who helped at an activity (one session, or the activity as a whole) and for how long; the
+    duty and hours ledger reads these rows."""
+
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="helpers")
+    session = models.ForeignKey(Session, null=True, blank=True, on_delete=models.CASCADE, related_name="helpers")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    resident = models.ForeignKey("people.Resident", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(_("volunteer"), max_length=50)
+    hours = models.DecimalField(_("hours"), max_digits=5, decimal_places=1)
+    task = models.CharField(_("what they did"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("helper")
+        verbose_name_plural = _("helpers")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(hours__gt=0) & Q(hours__lte=999), name="activities_helper_hours_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.hours}h"

@@ -24,7 +24,7 @@ def upcoming(user: Any, *, suited_only: bool = True) -> list[Activity]:
     now = timezone.now()
     qs = (
         activities_visible(user)
-        .filter(status=Activity.Status.OPEN, sessions__ends_at__gt=now)
+        .filter(status=Activity.Status.OPEN, sessions__ends_at__gt=now, sessions__status=Session.Status.OPEN)
         .distinct()
         .prefetch_related("target_tags", "sessions")
         .order_by("registration_closes_at", "pk")

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -21,21 +22,59 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from anju.accounts import policy
+from anju.activities import notices
 from anju.activities.models import Activity, Registration, Session
 from anju.audit.actions import Action
 from anju.audit.services import record
+from anju.core.images import clean_image
 from anju.orgs.models import OrgUnit, UnitKind
 from anju.people import selectors as people_selectors
 from anju.people.models import Resident, Tag
 from anju.spaces import services as space_services
 from anju.spaces.models import Booking, Space
-from anju.spaces.recurrence import Recurrence
+from anju.spaces.recurrence import Recurrence, expand
 
 MAX_SESSIONS = 52
 CHECKIN_SALT = "anju.activities.checkin"
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 CODE_LENGTH = 8
 CODE_VALID_AFTER_END = timedelta(hours=12)
+POSTER_MAX_SIDE = 1600
+
+
+def poster_max_bytes() -> int:
+    return int(getattr(settings, "ANJU_POSTER_MAX_BYTES", 5 * 1024 * 1024))
+
+
+def clean_poster(poster: Any) -> Any:
+    """A poster through the shared image pipeline (real image, size cap, EXIF stripped); None when absent."""
+    if not poster:
+        return None
+    return clean_image(poster, field="poster", max_bytes=poster_max_bytes(), max_side=POSTER_MAX_SIDE)
+
+
+def _local(value: datetime) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+
+
+def _recipients(reg: Registration, *, besides: Any = None) -> list[int]:
+    """Who hears about a registration: the participant's account and whoever registered them."""
+    skip = getattr(besides, "pk", besides)
+    return [pk for pk in {reg.user_id, reg.registered_by_id} if pk is not None and pk != skip]
+
+
+def _notify(kind: str, reg: Registration, session: Session, *, besides: Any = None, **params: Any) -> None:
+    recipients = _recipients(reg, besides=besides)
+    if not recipients or not notices.inbox_available():
+        return
+    activity = session.activity
+    notices.send(
+        kind=kind,
+        recipients=recipients,
+        community=activity.community_id,
+        activity_id=activity.pk,
+        params={"name": reg.name, "activity": activity.title, "when": _local(session.starts_at), **params},
+    )
 
 
 # --- who an activity suits ---------------------------------------------------------------------------------
@@ -69,15 +108,27 @@ def activity_create(
     target_tags: list[Tag] | None = None,
     space: Space | None = None,
     weeks: int = 1,
+    recurrence: Recurrence | None = None,
     household_limit: int = 0,
     guardian_checkout: bool = False,
     offer_hours: int = 24,
+    poster: Any = None,
     request: HttpRequest | None = None,
 ) -> Activity:
-    """Create an activity of one session, or of ``weeks`` weekly sessions; when a place is given, its space is
-    booked for every session through the booking service (nothing is created when any date is taken)."""
+    """Create an activity of one session, of ``weeks`` weekly sessions, or of the sessions of a
+    ``recurrence`` (spaces' rule: every Tuesday for eight weeks …); when a place is given, its space is booked
+    for every session through the booking service (nothing is created when any date is taken)."""
     title = (title or "").strip()
-    errors: dict[str, list[str]] = {}
+    errors = _naive_errors(
+        starts_at=starts_at,
+        ends_at=ends_at,
+        registration_opens_at=registration_opens_at,
+        registration_closes_at=registration_closes_at,
+    )
+    if errors:
+        raise ValidationError(errors)
+    if recurrence is None and weeks > 1:
+        recurrence = Recurrence(freq="weekly", count=weeks)
     if community.kind != UnitKind.COMMUNITY:
         errors["community"] = [_("An activity belongs to a community.")]
     if not title:
@@ -94,6 +145,8 @@ def activity_create(
         errors["registration_closes_at"] = [_("Registration must close by the start of the activity.")]
     if not 1 <= weeks <= MAX_SESSIONS:
         errors["weeks"] = [_("A series has 1 to %(n)d weekly sessions.") % {"n": MAX_SESSIONS}]
+    if household_limit < 0:
+        errors["household_limit"] = [_("The places per household cannot be negative.")]
     if offer_hours < 1:
         errors["offer_hours"] = [_("Give at least one hour to answer a freed place.")]
     tags = list(target_tags or [])
@@ -101,8 +154,14 @@ def activity_create(
         errors["target_tags"] = [_("Choose tags of the activity's community.")]
     if space is not None and space.community_id != community.pk:
         errors["space"] = [_("Choose a space of the activity's community.")]
+    occurrences: list[tuple[datetime, datetime]] = [(starts_at, ends_at)]
+    if not errors and recurrence is not None:
+        occurrences = expand(recurrence, starts_at, ends_at)  # raises on a malformed rule
+        if len(occurrences) > MAX_SESSIONS:
+            errors["recurrence"] = [_("A series has at most %(n)d sessions.") % {"n": MAX_SESSIONS}]
     if errors:
         raise ValidationError(errors)
+    image = clean_poster(poster)
     with transaction.atomic():
         activity = Activity.objects.create(
             community=community,
@@ -126,7 +185,7 @@ def activity_create(
                 starts_at=starts_at,
                 ends_at=ends_at,
                 title=title[:200],
-                recurrence=Recurrence(freq="weekly", count=weeks) if weeks > 1 else None,
+                recurrence=recurrence,
                 on_conflict="fail",
                 request=request,
             )
@@ -136,14 +195,14 @@ def activity_create(
                 (b.starts_at, b.ends_at, b) for b in result.bookings
             ]
         else:
-            length = ends_at - starts_at
-            times = [
-                (starts_at + timedelta(weeks=n), starts_at + timedelta(weeks=n) + length, None) for n in range(weeks)
-            ]
+            times = [(s, e, None) for s, e in occurrences]
         Session.objects.bulk_create(
             Session(community=community, activity=activity, booking=b, starts_at=s, ends_at=e, capacity=capacity)
             for s, e, b in times
         )
+        if image is not None:  # last, so that a taken space leaves no file behind
+            activity.poster_width, activity.poster_height = image.width, image.height
+            activity.poster.save(image.content.name, image.content, save=True)
         record(
             Action.ACTIVITY_CREATED,
             actor=actor,
@@ -152,6 +211,221 @@ def activity_create(
             data={"title": activity.title, "sessions": len(times), "capacity": capacity},
         )
     return activity
+
+
+def _naive_errors(**values: Any) -> dict[str, list[str]]:
+    """Times must carry their time zone (the API may send naive ones)."""
+    return {
+        name: [_("Give the time with its time zone, e.g. %(example)s.") % {"example": "2026-12-05T14:00+08:00"}]
+        for name, value in values.items()
+        if isinstance(value, datetime) and timezone.is_naive(value)
+    }
+
+
+def _window_errors(opens: datetime, closes: datetime, last_start: datetime | None) -> dict[str, list[str]]:
+    naive = _naive_errors(registration_opens_at=opens, registration_closes_at=closes)
+    if naive:
+        return naive
+    if closes <= opens:
+        return {"registration_closes_at": [_("Registration must close after it opens.")]}
+    if last_start is not None and closes > last_start:
+        return {"registration_closes_at": [_("Registration must close by the start of the last session.")]}
+    return {}
+
+
+EDITABLE = (
+    "title",
+    "description",
+    "category",
+    "capacity",
+    "registration_opens_at",
+    "registration_closes_at",
+    "household_limit",
+    "guardian_checkout",
+    "offer_hours",
+)
+
+
+def activity_update(
+    *,
+    actor: Any,
+    activity: Activity,
+    target_tags: list[Tag] | None = None,
+    poster: Any = None,
+    remove_poster: bool = False,
+    request: HttpRequest | None = None,
+    **changes: Any,
+) -> Activity:
+    """Change an activity's details. A new capacity applies to every session still to come; it may not be
+    lower than the places already held in any of them (nothing changes then). Raising it promotes the next
+    people on the waiting lists. The place and times stay: cancel a session and create a new one instead."""
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    if activity.status != Activity.Status.OPEN:
+        raise ValidationError({"__all__": [_("A cancelled activity cannot be changed.")]})
+    values = {name: changes.get(name, getattr(activity, name)) for name in EDITABLE}
+    values["title"] = (values["title"] or "").strip()[:200]
+    errors: dict[str, list[str]] = {}
+    if not values["title"]:
+        errors["title"] = [_("Enter a title.")]
+    if values["category"] not in Activity.Category.values:
+        errors["category"] = [_("Choose a valid category.")]
+    if values["capacity"] is None or values["capacity"] < 1:
+        errors["capacity"] = [_("An activity has at least one place.")]
+    if values["household_limit"] < 0:
+        errors["household_limit"] = [_("The places per household cannot be negative.")]
+    if values["offer_hours"] < 1:
+        errors["offer_hours"] = [_("Give at least one hour to answer a freed place.")]
+    last = activity.sessions.order_by("-starts_at").values_list("starts_at", flat=True).first()
+    errors |= _window_errors(values["registration_opens_at"], values["registration_closes_at"], last)
+    tags = None if target_tags is None else list(target_tags)
+    if tags is not None and any(t.community_id != activity.community_id for t in tags):
+        errors["target_tags"] = [_("Choose tags of the activity's community.")]
+    if errors:
+        raise ValidationError(errors)
+    image = clean_poster(poster)
+    now = timezone.now()
+    with transaction.atomic():
+        locked = Activity.objects.select_for_update().get(pk=activity.pk)
+        changed = {k: v for k, v in values.items() if getattr(locked, k) != v}
+        capacity = values["capacity"]
+        coming: list[Session] = []
+        if "capacity" in changed:
+            coming = list(
+                Session.objects.select_for_update()
+                .select_related("activity")
+                .filter(activity=locked, status=Session.Status.OPEN, ends_at__gt=now)
+                .order_by("starts_at")
+            )
+            over = [s for s in coming if s.taken > capacity]
+            if over:
+                raise ValidationError(
+                    {
+                        "capacity": [
+                            _(
+                                "%(n)d places are already taken on %(when)s; the capacity cannot be lower. "
+                                "Cancel registrations first."
+                            )
+                            % {"n": max(s.taken for s in over), "when": _local(over[0].starts_at)}
+                        ]
+                    }
+                )
+        for k, v in changed.items():
+            setattr(locked, k, v)
+        if changed:
+            locked.save(update_fields=list(changed))
+        for session in coming:
+            Session.objects.filter(pk=session.pk).update(capacity=capacity)
+            session.capacity = capacity
+            session.activity = locked
+            _promote(session)
+        data: dict[str, Any] = {k: (str(v) if isinstance(v, datetime) else v) for k, v in changed.items()}
+        if tags is not None and {t.pk for t in tags} != {t.pk for t in locked.target_tags.all()}:
+            locked.target_tags.set(tags)
+            data["target_tags"] = sorted(t.name for t in tags)
+        old = locked.poster.name if locked.poster else ""
+        if remove_poster and image is None and old:
+            locked.poster = ""
+            locked.poster_width = locked.poster_height = 0
+            locked.save(update_fields=["poster", "poster_width", "poster_height"])
+            data["poster"] = "removed"
+        if image is not None:
+            locked.poster_width, locked.poster_height = image.width, image.height
+            locked.poster.save(image.content.name, image.content, save=False)
+            locked.save(update_fields=["poster", "poster_width", "poster_height"])
+            data["poster"] = "replaced"
+        if old and "poster" in data:
+            storage = locked.poster.storage
+            transaction.on_commit(lambda: storage.delete(old))
+        if data:
+            record(Action.ACTIVITY_CHANGED, actor=actor, obj=locked, request=request, data=data)
+    return locked
+
+
+def _cancel_session_rows(
+    actor: Any, session: Session, reason: str, now: datetime, request: HttpRequest | None
+) -> list[Registration]:
+    """Cancel a session's live registrations and its booking (inside a transaction); returns the
+    registrations that were live, to be told."""
+    live = list(Registration.objects.filter(session=session, status__in=Registration.LIVE).order_by("pk"))
+    Registration.objects.filter(pk__in=[r.pk for r in live]).update(
+        status=Registration.Status.CANCELLED, cancel_reason=reason[:200], offer_expires_at=None
+    )
+    Session.objects.filter(pk=session.pk).update(status=Session.Status.CANCELLED, cancel_reason=reason[:200], taken=0)
+    if session.booking_id is not None:
+        booking = Booking.objects.get(pk=session.booking_id)
+        if booking.status in space_services.LIVE and booking.ends_at > now:
+            space_services.booking_cancel(actor=actor, booking=booking, reason=reason, request=request)
+    return live
+
+
+def session_cancel(*, actor: Any, session: Session, reason: str, request: HttpRequest | None = None) -> Session:
+    """The organiser cancels one session: its registrations are cancelled (each participant is told), its
+    booked space is released."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": [_("Say why the session is cancelled; the participants are told.")]})
+    now = timezone.now()
+    with transaction.atomic():
+        locked = (
+            Session.objects.select_for_update().select_related("activity", "activity__community").get(pk=session.pk)
+        )
+        if locked.status != Session.Status.OPEN:
+            raise ValidationError({"__all__": [_("This session is already cancelled.")]})
+        if locked.ends_at <= now:
+            raise ValidationError({"__all__": [_("This session is over; it cannot be cancelled.")]})
+        told = _cancel_session_rows(actor, locked, reason, now, request)
+        for reg in told:
+            _notify(notices.SESSION_CANCELLED, reg, locked, besides=actor, reason=reason[:200])
+        record(
+            Action.ACTIVITY_SESSION_CANCELLED,
+            actor=actor,
+            obj=locked.activity,
+            request=request,
+            data={"session": locked.pk, "reason": reason[:200], "registrations": len(told)},
+        )
+    locked.refresh_from_db()
+    return locked
+
+
+def activity_cancel(*, actor: Any, activity: Activity, reason: str, request: HttpRequest | None = None) -> Activity:
+    """The organiser cancels the whole activity: every session still to come is cancelled with its
+    registrations and booking; everyone registered is told once."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": [_("Say why the activity is cancelled; the participants are told.")]})
+    now = timezone.now()
+    with transaction.atomic():
+        locked = Activity.objects.select_for_update().select_related("community").get(pk=activity.pk)
+        if locked.status != Activity.Status.OPEN:
+            raise ValidationError({"__all__": [_("This activity is already cancelled.")]})
+        locked.status = Activity.Status.CANCELLED
+        locked.cancel_reason = reason[:200]
+        locked.save(update_fields=["status", "cancel_reason"])
+        told: list[Registration] = []
+        sessions = list(
+            Session.objects.select_for_update().filter(activity=locked, status=Session.Status.OPEN, ends_at__gt=now)
+        )
+        for session in sessions:
+            told += _cancel_session_rows(actor, session, reason, now, request)
+        if notices.inbox_available():
+            recipients = {pk for reg in told for pk in _recipients(reg, besides=actor)}
+            notices.send(
+                kind=notices.ACTIVITY_CANCELLED,
+                recipients=recipients,
+                community=locked.community_id,
+                activity_id=locked.pk,
+                params={"activity": locked.title, "reason": reason[:200]},
+            )
+        record(
+            Action.ACTIVITY_CANCELLED,
+            actor=actor,
+            obj=locked,
+            request=request,
+            data={"reason": reason[:200], "sessions": len(sessions), "registrations": len(told)},
+        )
+    return locked
 
 
 def session_set_capacity(*, actor: Any, session: Session, capacity: int, request: HttpRequest | None = None) -> Session:
@@ -163,7 +437,7 @@ def session_set_capacity(*, actor: Any, session: Session, capacity: int, request
             )
         Session.objects.filter(pk=locked.pk).update(capacity=capacity)
         locked.capacity = capacity
-        _offer_next(locked, timezone.now())
+        _promote(locked)
         record(Action.ACTIVITY_CHANGED, actor=actor, obj=locked.activity, request=request, data={"capacity": capacity})
     locked.refresh_from_db()
     return locked
@@ -207,6 +481,8 @@ def registration_create(
     errors: list[str] = []
     if activity.status != Activity.Status.OPEN:
         errors.append(_("This activity has been cancelled."))
+    elif session.status != Session.Status.OPEN:
+        errors.append(_("This session has been cancelled."))
     elif session.starts_at <= now:
         errors.append(_("This session has already started."))
     elif now < activity.registration_opens_at:
@@ -292,7 +568,31 @@ def _offer_next(session: Session, now: datetime) -> int:
         Session.objects.filter(pk=session.pk).update(taken=F("taken") + 1)
         session.taken += 1
         offered += 1
+        _notify(notices.OFFER, nxt, session, deadline=_local(until))
     return offered
+
+
+def _promote(session: Session) -> int:
+    """Places the organiser added (a raised capacity) go straight to the next people on the waiting list:
+    confirmed, with a notice (a locked session, inside a transaction)."""
+    if session.status != Session.Status.OPEN or session.starts_at <= timezone.now():
+        return 0
+    free = session.capacity - session.taken
+    if free <= 0:
+        return 0
+    nxt = list(
+        Registration.objects.filter(session=session, status=Registration.Status.WAITLISTED).order_by(
+            "created_at", "pk"
+        )[:free]
+    )
+    if not nxt:
+        return 0
+    Registration.objects.filter(pk__in=[r.pk for r in nxt]).update(status=Registration.Status.CONFIRMED)
+    Session.objects.filter(pk=session.pk).update(taken=F("taken") + len(nxt))
+    session.taken += len(nxt)
+    for reg in nxt:
+        _notify(notices.PROMOTED, reg, session)
+    return len(nxt)
 
 
 def _release(registration: Registration, status_reason: str, now: datetime) -> Registration:
@@ -316,10 +616,19 @@ def _release(registration: Registration, status_reason: str, now: datetime) -> R
 def registration_cancel(
     *, actor: Any, registration: Registration, reason: str = "", request: HttpRequest | None = None
 ) -> Registration:
+    """Cancel a registration: its participant (or whoever registered them) or the organiser; when the
+    organiser cancels, a reason is required and the participant gets a notice."""
+    reason = (reason or "").strip()
     if registration.status == Registration.Status.CANCELLED:
         raise ValidationError({"__all__": [_("This registration is already cancelled.")]})
+    by_organiser = actor.pk not in (registration.user_id, registration.registered_by_id)
+    if by_organiser and not reason:
+        raise ValidationError({"reason": [_("Say why the registration is cancelled; the participant is told.")]})
     with transaction.atomic():
-        reg = _release(registration, (reason or "").strip(), timezone.now())
+        reg = _release(registration, reason, timezone.now())
+        if by_organiser:
+            session = Session.objects.select_related("activity", "activity__community").get(pk=reg.session_id)
+            _notify(notices.REGISTRATION_CANCELLED, reg, session, besides=actor, reason=reason[:200])
         record(
             Action.ACTIVITY_REGISTRATION_CANCELLED, actor=actor, obj=reg, request=request, data={"reason": reason[:200]}
         )
@@ -336,6 +645,8 @@ def registration_accept(*, actor: Any, registration: Registration, request: Http
             raise ValidationError({"__all__": [_("No place is offered to this registration any more.")]})
         Registration.objects.filter(pk=reg.pk).update(status=Registration.Status.CONFIRMED, offer_expires_at=None)
         reg.refresh_from_db()
+        session = Session.objects.select_related("activity", "activity__community").get(pk=reg.session_id)
+        _notify(notices.PROMOTED, reg, session, besides=actor)
         record(Action.ACTIVITY_OFFER_ACCEPTED, actor=actor, obj=reg, request=request)
     return reg
 
@@ -355,6 +666,8 @@ def offers_expire(*, now: datetime | None = None, batch: int = 100) -> int:
             if reg.status != Registration.Status.OFFERED:
                 continue
             reg = _release(reg, _("The offered place was not taken up in time."), now)
+            session = Session.objects.select_related("activity", "activity__community").get(pk=reg.session_id)
+            _notify(notices.OFFER_EXPIRED, reg, session)
             record(Action.ACTIVITY_OFFER_EXPIRED, actor=None, obj=reg, actor_label="worker")
             done += 1
     return done
@@ -467,6 +780,8 @@ def walk_in_add(*, actor: Any, session: Session, name: str, request: HttpRequest
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": [_("Enter the walk-in's name.")]})
+    if session.status != Session.Status.OPEN:
+        raise ValidationError({"name": [_("This session has been cancelled.")]})
     now = timezone.now()
     with transaction.atomic():
         reg = Registration.objects.create(
@@ -524,47 +839,3 @@ def attendance(session: Session) -> Attendance:
         walk_ins=regs.filter(status=Registration.Status.WALK_IN).count(),
         checked_out=regs.filter(checked_out_at__isnull=False).count(),
     )
-
-
-def attendance_xlsx(*, actor: Any, activity: Activity, request: HttpRequest | None = None) -> bytes:
-    """Attendance of every session of an activity as an Excel workbook (one row per participant)."""
-    import io
-
-    from openpyxl import Workbook
-
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None  # noqa: S101
-    sheet.title = "attendance"
-    sheet.append(
-        [
-            str(_("Session")),
-            str(_("Participant")),
-            str(_("Status")),
-            str(_("Checked in")),
-            str(_("Checked out")),
-            str(_("Collected by")),
-        ]
-    )
-    regs = (
-        Registration.objects.filter(session__activity=activity)
-        .exclude(status=Registration.Status.CANCELLED)
-        .select_related("session")
-        .order_by("session__starts_at", "created_at", "pk")
-    )
-    for reg in regs:
-        sheet.append(
-            [
-                timezone.localtime(reg.session.starts_at).strftime("%Y-%m-%d %H:%M"),
-                reg.name,
-                str(reg.get_status_display()),
-                timezone.localtime(reg.checked_in_at).strftime("%H:%M") if reg.checked_in_at else "",
-                timezone.localtime(reg.checked_out_at).strftime("%H:%M") if reg.checked_out_at else "",
-                reg.guardian,
-            ]
-        )
-    out = io.BytesIO()
-    book.save(out)
-    with transaction.atomic():
-        record(Action.ACTIVITY_ATTENDANCE_EXPORTED, actor=actor, obj=activity, request=request)
-    return out.getvalue()

@@ -16,4 +16,11 @@ urlpatterns = [
     path("sessions/<int:session_id>/door/", views.session_door, name="door"),
     path("sessions/<int:session_id>/walk-in/", views.session_walk_in, name="walk_in"),
     path("<int:activity_id>/attendance/", views.activity_attendance, name="attendance"),
+    path("new/", views.activity_new, name="new"),
+    path("<int:activity_id>/edit/", views.activity_edit, name="edit"),
+    path("<int:activity_id>/cancel/", views.activity_cancel, name="cancel_activity"),
+    path("<int:activity_id>/poster/", views.activity_poster, name="poster"),
+    path("<int:activity_id>/helpers/", views.activity_helpers, name="helpers"),
+    path("helpers/<int:helper_id>/remove/", views.helper_remove, name="helper_remove"),
+    path("sessions/<int:session_id>/cancel/", views.session_cancel, name="cancel_session"),
 ]

@@ -7,15 +7,19 @@ from typing import Any
 import segno
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from anju.accounts import policy
-from anju.activities import selectors, services
-from anju.activities.models import Activity, Registration, Session
+from anju.activities import attendance as attendance_report
+from anju.activities import forms, helpers, selectors, services
+from anju.activities.models import Activity, Helper, Registration, Session
+from anju.core.api import Conflict
+from anju.core.forms import apply_service_errors
+from anju.orgs.models import OrgUnit, UnitKind
 from anju.people import selectors as people_selectors
 from anju.people.models import Resident
 
@@ -40,6 +44,7 @@ def activity_list(request: HttpRequest) -> HttpResponse:
         {
             "activities": selectors.upcoming(request.user),
             "registrations": list(selectors.my_registrations(request.user)),
+            "can_create": policy.can(request.user, "activity.manage"),
         },
     )
 
@@ -53,6 +58,7 @@ def activity_detail(request: HttpRequest, activity_id: int) -> HttpResponse:
         for reg in selectors.my_registrations(request.user).filter(session__activity=activity)
     ]
     staff = policy.can(request.user, "activity.register_for", activity)
+    manage = policy.can(request.user, "activity.manage", activity)
     return render(
         request,
         "activities/detail.html",
@@ -63,8 +69,10 @@ def activity_detail(request: HttpRequest, activity_id: int) -> HttpResponse:
             "mine": mine,
             "can_register": policy.can(request.user, "activity.register", activity),
             "on_behalf": staff,
-            "manage": policy.can(request.user, "activity.manage", activity),
+            "manage": manage,
+            "checkin": policy.can(request.user, "activity.checkin", activity),
             "tags": [t.name for t in activity.target_tags.all()],
+            "reason_form": forms.ReasonForm() if manage else None,
         },
     )
 
@@ -263,12 +271,12 @@ def activity_attendance(request: HttpRequest, activity_id: int) -> HttpResponse:
         request.user, "activity.checkin", selectors.activities_visible(request.user), pk=activity_id
     )
     if request.GET.get("format") == "xlsx":
-        data = services.attendance_xlsx(actor=request.user, activity=activity, request=request)
+        data = attendance_report.attendance_xlsx(actor=request.user, activity=activity, request=request)
         response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         response["Content-Disposition"] = f'attachment; filename="attendance-{activity.pk}.xlsx"'
         return response
-    rows = [services.attendance(s) for s in selectors.sessions_of(activity)]
-    return render(request, "activities/attendance.html", {"activity": activity, "rows": rows})
+    report = attendance_report.attendance_report(activity)
+    return render(request, "activities/attendance.html", {"activity": activity, "report": report})
 
 
 @policy.permission("registration.view")
@@ -282,3 +290,187 @@ def registration_pass(request: HttpRequest, registration_id: int) -> HttpRespons
         "activities/pass.html",
         {"registration": reg, "qr": mark_safe(qr), "token": token},  # noqa: S308  segno's own SVG of our token
     )
+
+
+# --- the organiser's pages -----------------------------------------------------------------------------------
+
+
+def _communities(request: HttpRequest) -> Any:
+    return policy.visible(
+        OrgUnit.objects.filter(kind=UnitKind.COMMUNITY, is_active=True), request.user, "activity.manage", "path"
+    ).order_by("path")
+
+
+def _managed(request: HttpRequest, activity_id: int) -> Activity:
+    activity: Activity = policy.get_for(
+        request.user, "activity.manage", selectors.activities_visible(request.user), pk=activity_id
+    )
+    return activity
+
+
+@policy.permission("activity.manage")
+def activity_new(request: HttpRequest) -> HttpResponse:
+    communities = list(_communities(request))
+    if not communities:
+        raise Http404
+    form = forms.ActivityCreateForm(request.POST or None, request.FILES or None, communities=_communities(request))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            activity = services.activity_create(
+                actor=request.user,
+                community=data["community"],
+                title=data["title"],
+                description=data["description"],
+                category=data["category"],
+                target_tags=list(data["target_tags"]),
+                space=data["space"],
+                starts_at=data["starts_at"],
+                ends_at=data["ends_at"],
+                recurrence=form.recurrence(),
+                capacity=data["capacity"],
+                registration_opens_at=data["registration_opens_at"],
+                registration_closes_at=data["registration_closes_at"],
+                household_limit=data["household_limit"],
+                guardian_checkout=data["guardian_checkout"],
+                offer_hours=data["offer_hours"],
+                poster=data["poster"],
+                request=request,
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        except Conflict as exc:
+            form.add_error("space", exc.message)
+        else:
+            messages.success(request, _("The activity %(title)s is created.") % {"title": activity.title})
+            return redirect("activities:detail", activity_id=activity.pk)
+    status = 422 if request.method == "POST" and form.errors else 200
+    return render(request, "activities/form.html", {"form": form, "activity": None}, status=status)
+
+
+@policy.permission("activity.manage")
+def activity_edit(request: HttpRequest, activity_id: int) -> HttpResponse:
+    activity = _managed(request, activity_id)
+    form = forms.ActivityEditForm(request.POST or None, request.FILES or None, activity=activity)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        tags = list(data.pop("target_tags"))
+        poster = data.pop("poster")
+        remove = bool(data.pop("remove_poster", False))
+        try:
+            services.activity_update(
+                actor=request.user,
+                activity=activity,
+                target_tags=tags,
+                poster=poster,
+                remove_poster=remove,
+                request=request,
+                **data,
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("The activity is saved."))
+            return redirect("activities:detail", activity_id=activity.pk)
+    status = 422 if request.method == "POST" and form.errors else 200
+    return render(
+        request,
+        "activities/form.html",
+        {"form": form, "activity": activity, "sessions": list(selectors.sessions_of(activity))},
+        status=status,
+    )
+
+
+@policy.permission("activity.manage")
+@require_POST
+def activity_cancel(request: HttpRequest, activity_id: int) -> HttpResponse:
+    activity = _managed(request, activity_id)
+    try:
+        services.activity_cancel(
+            actor=request.user, activity=activity, reason=request.POST.get("reason", "")[:200], request=request
+        )
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, _("The activity is cancelled; the participants are told."))
+    return redirect("activities:detail", activity_id=activity.pk)
+
+
+@policy.permission("activity.manage")
+@require_POST
+def session_cancel(request: HttpRequest, session_id: int) -> HttpResponse:
+    session: Session = policy.get_for(
+        request.user, "activity.manage", Session.objects.select_related("activity"), pk=session_id
+    )
+    try:
+        services.session_cancel(
+            actor=request.user, session=session, reason=request.POST.get("reason", "")[:200], request=request
+        )
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, _("The session is cancelled; the participants are told."))
+    return redirect("activities:detail", activity_id=session.activity_id)
+
+
+@policy.permission("activity.view")
+def activity_poster(request: HttpRequest, activity_id: int) -> FileResponse:
+    activity = _activity(request, activity_id)
+    if not activity.poster:
+        raise Http404
+    response = FileResponse(activity.poster.open("rb"), content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@policy.permission("activity.manage")
+def activity_helpers(request: HttpRequest, activity_id: int) -> HttpResponse:
+    """Volunteers who helped: record who, at which session, for how many hours (for the hours ledger)."""
+    activity = _managed(request, activity_id)
+    form = forms.HelperForm(
+        request.POST or None, candidates=helpers.helper_candidates(activity), sessions=selectors.sessions_of(activity)
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        resident = None
+        if data.get("resident"):
+            resident = Resident.objects.filter(pk=data["resident"], community_id=activity.community_id).first()
+            if resident is None:
+                form.add_error("resident", _("No such resident."))
+        if not form.errors:
+            try:
+                helper = helpers.helper_record(
+                    actor=request.user,
+                    activity=activity,
+                    session=data["session"],
+                    user=data["user"],
+                    resident=resident,
+                    hours=data["hours"],
+                    task=data["task"],
+                    request=request,
+                )
+            except ValidationError as exc:
+                apply_service_errors(form, exc)
+            else:
+                messages.success(
+                    request, _("%(name)s: %(hours)s hours recorded.") % {"name": helper.name, "hours": helper.hours}
+                )
+                return redirect("activities:helpers", activity_id=activity.pk)
+    status = 422 if request.method == "POST" and form.errors else 200
+    return render(
+        request,
+        "activities/helpers.html",
+        {"activity": activity, "form": form, "helpers": list(helpers.helpers_of(activity))},
+        status=status,
+    )
+
+
+@policy.permission("activity.manage")
+@require_POST
+def helper_remove(request: HttpRequest, helper_id: int) -> HttpResponse:
+    helper: Helper = policy.get_for(
+        request.user, "activity.manage", Helper.objects.select_related("activity"), pk=helper_id
+    )
+    helpers.helper_remove(actor=request.user, helper=helper, request=request)
+    messages.success(request, _("The entry is removed."))
+    return redirect("activities:helpers", activity_id=helper.activity_id)

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from anju.bulletin.models import Notice
+from anju.bulletin.models import Notice, NoticePhoto
 from anju.core.admin import ReadOnlyAdmin
 
 
@@ -8,3 +8,8 @@ from anju.core.admin import ReadOnlyAdmin
 class NoticeAdmin(ReadOnlyAdmin):
     list_display = ["title", "community", "category", "pinned", "publish_at", "read_count"]
     list_filter = ["category", "pinned", "audience"]
+
+
+@admin.register(NoticePhoto)
+class NoticePhotoAdmin(ReadOnlyAdmin):
+    list_display = ["notice", "position", "width", "height", "created_at"]

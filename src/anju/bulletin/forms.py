@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from anju.appeals.forms import MultiFileField, MultiFileInput
 from anju.bulletin.models import Notice
 from anju.orgs.models import OrgUnit, UnitKind
 from anju.people.models import Tag
@@ -24,6 +25,12 @@ class NoticeForm(forms.Form):
     audience = forms.ChoiceField(label=_("Audience"), choices=Notice.Audience.choices)
     area = forms.ModelChoiceField(label=_("Area"), queryset=OrgUnit.objects.none(), required=False)
     tag = forms.ModelChoiceField(label=_("Tag"), queryset=Tag.objects.none(), required=False)
+    cover = forms.FileField(
+        label=_("Cover image"),
+        required=False,
+        widget=forms.FileInput(attrs={"accept": "image/*"}),
+        help_text=_("A photo (JPEG, PNG, WebP or GIF) of at most 10 MB; its location data is removed."),
+    )
 
     def __init__(self, *args: Any, community: OrgUnit, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -33,3 +40,18 @@ class NoticeForm(forms.Form):
             path__startswith=community.path, kind__in=[UnitKind.AREA, UnitKind.GRID]
         ).order_by("path")
         tag_field.queryset = Tag.objects.filter(community=community, is_active=True).order_by("sort_order", "name")
+
+
+class NoticeEditForm(NoticeForm):
+    remove_cover = forms.BooleanField(label=_("Remove the cover image"), required=False)
+
+
+class SummaryForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    body = forms.CharField(label=_("What happened"), widget=forms.Textarea(attrs={"rows": 8}), max_length=50_000)
+    photos = MultiFileField(
+        label=_("Photos (1 to 9)"),
+        required=False,
+        widget=MultiFileInput(attrs={"accept": "image/*"}),
+        help_text=_("Location data is removed from every photo."),
+    )

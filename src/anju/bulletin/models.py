@@ -36,13 +36,30 @@ class Notice(CommunityScopedModel):
         "people.Tag", verbose_name=_("tag"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    cover = models.ImageField(_("cover image"), upload_to="notices/%Y/%m/", blank=True)
+    cover_thumb = models.ImageField(upload_to="notices/%Y/%m/", blank=True)
+    activity = models.ForeignKey(
+        "activities.Activity",
+        verbose_name=_("activity"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Set on the summary published after an activity"),
+    )
     read_count = models.PositiveIntegerField(_("reads"), default=0)
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("notice")
         verbose_name_plural = _("notices")
         ordering = ["-pinned", "-publish_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["activity"], condition=models.Q(activity__isnull=False), name="bulletin_one_summary"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -60,3 +77,23 @@ class NoticeRead(CommunityScopedModel):
 
     def __str__(self) -> str:
         return f"{self.notice_id} {self.user_id}"
+
+
+class NoticePhoto(CommunityScopedModel):
+    """A photo of a notice; an activity's summary carries several."""
+
+    notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(upload_to="notices/%Y/%m/")
+    thumb = models.ImageField(upload_to="notices/%Y/%m/")
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    position = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("notice photo")
+        verbose_name_plural = _("notice photos")
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.notice_id} #{self.position}"

@@ -35,7 +35,7 @@ def notices_for(user: Any) -> QuerySet[Notice]:
         policy.visible(Notice.objects.all(), user, "notice.view", "community__path")
         .filter(_audience_q(user), publish_at__lte=now)
         .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
-        .select_related("area", "tag", "author")
+        .select_related("area", "tag", "author", "activity")
         .order_by("-pinned", "-publish_at", "-pk")
     )
 
@@ -53,4 +53,21 @@ def neighbours(user: Any, notice: Notice) -> tuple[Notice | None, Notice | None]
     return (
         older.order_by("-publish_at", "-pk").first(),
         newer.order_by("publish_at", "pk").first(),
+    )
+
+
+def notices_to_manage(user: Any) -> QuerySet[Notice]:
+    """Every notice of the communities the user manages, whether on the board now or not."""
+    return policy.visible(Notice.objects.all(), user, "notice.manage", "community__path").select_related(
+        "community", "area", "tag"
+    )
+
+
+def off_board(user: Any, limit: int = 20) -> list[Notice]:
+    """For staff: notices not on the board now, scheduled (published later) or expired."""
+    now = timezone.now()
+    return list(
+        notices_to_manage(user)
+        .filter(Q(publish_at__gt=now) | Q(expires_at__lte=now))
+        .order_by("-publish_at", "-pk")[:limit]
     )

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
 
 from anju.accounts import policy
+from anju.activities.models import Activity
 from anju.bulletin import forms, selectors, services
-from anju.bulletin.models import Notice
+from anju.bulletin.models import Notice, NoticePhoto
 from anju.core.forms import apply_service_errors
 from anju.core.pagination import paginate
 from anju.orgs.models import OrgUnit, UnitKind
@@ -18,10 +24,16 @@ from anju.orgs.models import OrgUnit, UnitKind
 @policy.permission("notice.view")
 def notice_list(request: HttpRequest) -> HttpResponse:
     page = paginate(request, selectors.notices_for(request.user))
+    manage = policy.can(request.user, "notice.manage")
     return render(
         request,
         "bulletin/list.html",
-        {"page": page, "hot": selectors.hot(request.user), "manage": policy.can(request.user, "notice.manage")},
+        {
+            "page": page,
+            "hot": selectors.hot(request.user),
+            "manage": manage,
+            "off_board": selectors.off_board(request.user) if manage else [],
+        },
     )
 
 
@@ -40,6 +52,8 @@ def notice_detail(request: HttpRequest, notice_id: int) -> HttpResponse:
             "older": older,
             "newer": newer,
             "hot": selectors.hot(request.user),
+            "photos": list(notice.photos.all()),
+            "manage": policy.can(request.user, "notice.manage", notice),
         },
     )
 
@@ -50,7 +64,7 @@ def notice_new(request: HttpRequest) -> HttpResponse:
     community = communities.order_by("path").first()
     if community is None:
         raise PermissionDenied
-    form = forms.NoticeForm(request.POST or None, community=community)
+    form = forms.NoticeForm(request.POST or None, request.FILES or None, community=community)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -66,6 +80,7 @@ def notice_new(request: HttpRequest) -> HttpResponse:
                 audience=data["audience"],
                 area=data["area"],
                 tag=data["tag"],
+                cover=data["cover"],
                 request=request,
             )
         except ValidationError as exc:
@@ -73,3 +88,133 @@ def notice_new(request: HttpRequest) -> HttpResponse:
         else:
             return redirect("bulletin:detail", notice_id=notice.pk)
     return render(request, "bulletin/new.html", {"form": form, "community": community})
+
+
+def _local_input(value: Any) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%dT%H:%M") if value else ""
+
+
+@policy.permission("notice.manage")
+@require_http_methods(["GET", "POST"])
+def notice_edit(request: HttpRequest, notice_id: int) -> HttpResponse:
+    notice: Notice = policy.get_for(
+        request.user, "notice.manage", selectors.notices_to_manage(request.user), pk=notice_id
+    )
+    initial = {
+        "title": notice.title,
+        "category": notice.category,
+        "body": notice.body,
+        "pinned": notice.pinned,
+        "publish_at": _local_input(notice.publish_at),
+        "expires_at": _local_input(notice.expires_at),
+        "audience": notice.audience,
+        "area": notice.area_id,
+        "tag": notice.tag_id,
+    }
+    form = forms.NoticeEditForm(
+        request.POST or None, request.FILES or None, community=notice.community, initial=initial
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.notice_update(
+                actor=request.user,
+                notice=notice,
+                title=data["title"],
+                body=data["body"],
+                category=data["category"],
+                pinned=data["pinned"],
+                publish_at=data["publish_at"],
+                expires_at=data["expires_at"],
+                audience=data["audience"],
+                area=data["area"],
+                tag=data["tag"],
+                cover=data["cover"],
+                remove_cover=data["remove_cover"],
+                request=request,
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            return redirect("bulletin:detail", notice_id=notice.pk)
+    return render(request, "bulletin/edit.html", {"form": form, "notice": notice})
+
+
+def _image_response(field: Any) -> FileResponse:
+    if not field:
+        raise Http404
+    response = FileResponse(field.open("rb"), content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+def _with_images(user: Any) -> Any:
+    """Readers see the images of the notices on their board; staff also those of scheduled and expired ones
+    (the edit page shows the cover)."""
+    if policy.can(user, "notice.manage"):
+        return selectors.notices_for(user) | selectors.notices_to_manage(user)
+    return selectors.notices_for(user)
+
+
+@policy.permission("notice.view")
+def notice_cover(request: HttpRequest, notice_id: int, size: str = "full") -> FileResponse:
+    notice: Notice = policy.get_for(request.user, "notice.view", _with_images(request.user), pk=notice_id)
+    return _image_response(notice.cover_thumb if size == "thumb" else notice.cover)
+
+
+@policy.permission("notice.view")
+def notice_photo(request: HttpRequest, notice_id: int, photo_id: int, size: str = "full") -> FileResponse:
+    notice: Notice = policy.get_for(request.user, "notice.view", _with_images(request.user), pk=notice_id)
+    photo = NoticePhoto.objects.filter(notice=notice, pk=photo_id).first()
+    if photo is None:
+        raise Http404
+    return _image_response(photo.thumb if size == "thumb" else photo.image)
+
+
+@policy.permission("notice.manage")
+@require_http_methods(["GET", "POST"])
+def activity_summary(request: HttpRequest, activity_id: int) -> HttpResponse:
+    """Publish the summary of a finished activity, with photos, as news on the notice board."""
+    activity: Activity = policy.get_for(
+        request.user,
+        "notice.manage",
+        policy.visible(Activity.objects.all(), request.user, "notice.manage", "community__path"),
+        pk=activity_id,
+    )
+    existing = services.summary_for(activity)
+    if existing is not None:
+        return redirect("bulletin:detail", notice_id=existing.pk)
+    form = forms.SummaryForm(
+        request.POST or None,
+        request.FILES or None,
+        initial={"title": _summary_title(activity)},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            notice = services.activity_summary_publish(
+                actor=request.user,
+                activity=activity,
+                title=data["title"],
+                body=data["body"],
+                photos=data["photos"],
+                request=request,
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            return redirect("bulletin:detail", notice_id=notice.pk)
+    finished = services.activity_finished_at(activity)
+    return render(
+        request,
+        "bulletin/summary.html",
+        {
+            "form": form,
+            "activity": activity,
+            "finished": finished is not None and finished <= timezone.now(),
+        },
+    )
+
+
+def _summary_title(activity: Activity) -> str:
+    return _("%(title)s: how it went") % {"title": activity.title}

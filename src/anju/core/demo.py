@@ -183,6 +183,12 @@ def load_demo(*, log: Any = print) -> dict[str, Any]:
         from anju.appeals.demo import load_demo_appeals
 
         load_demo_appeals(units=units, departments=departments)
+        from anju.activities.demo import load_demo_activities
+        from anju.bulletin.demo import load_demo_notices
+
+        staff = User.objects.get(username="worker")  # activities and notices are a community worker's work
+        demo_activities = load_demo_activities(community=units["community"], station=station, actor=staff, log=log)
+        load_demo_notices(community=units["community"], actor=staff, activities=demo_activities)
         if not created_before:
             record(Action.SYSTEM_DEMO_LOADED, actor_label="anju demo", community=units["community"])
     return {"logins": logins, "password": DEMO_PASSWORD, "created": not created_before}

@@ -1,0 +1,57 @@
+"""The notices activities send through the shared inbox (``anju.inbox``).
+
+Each kind is registered once with a lazy title template; the inbox renders it in the reader's language at
+display time from the ``params`` given when sending. Without the inbox app installed, sending is a no-op so
+the activities keep working."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.apps import apps
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+REGISTRATION_CANCELLED = "activities.registration_cancelled"
+ACTIVITY_CANCELLED = "activities.activity_cancelled"
+SESSION_CANCELLED = "activities.session_cancelled"
+OFFER = "activities.offer"
+OFFER_EXPIRED = "activities.offer_expired"
+PROMOTED = "activities.promoted"
+
+KINDS = {
+    REGISTRATION_CANCELLED: _("The organiser cancelled the registration of {name} for {activity}: {reason}"),
+    ACTIVITY_CANCELLED: _("{activity} is cancelled: {reason}"),
+    SESSION_CANCELLED: _("The session of {activity} on {when} is cancelled: {reason}"),
+    OFFER: _("A place is free for {name} in {activity} on {when}: take it by {deadline}"),
+    OFFER_EXPIRED: _("The place offered to {name} in {activity} was not taken up in time and passed on"),
+    PROMOTED: _("{name} has a confirmed place in {activity} on {when}"),
+}
+
+
+def inbox_available() -> bool:
+    return apps.is_installed("anju.inbox")
+
+
+def register_kinds() -> None:
+    if not inbox_available():
+        return
+    from anju.inbox.kinds import register
+
+    for kind, title in KINDS.items():
+        register(kind, title)
+
+
+def send(
+    *, kind: str, recipients: Iterable[Any], community: Any, params: dict[str, Any], activity_id: int | None = None
+) -> int:
+    """Send one notice to each distinct recipient (users or user ids; empty ones are left out)."""
+    ids = sorted({getattr(r, "pk", r) for r in recipients if r is not None})
+    if not ids or not inbox_available():
+        return 0
+    from anju.inbox.services import inbox_send
+
+    url = reverse("activities:detail", args=[activity_id]) if activity_id else ""
+    sent: int = inbox_send(recipients=ids, kind=kind, community=community, params=params, url=url)
+    return sent

@@ -1,0 +1,230 @@
+"""Attendance per activity, session, household and tag (page, API and Excel), with constant query counts;
+volunteers who helped and their hours (page, API, audit)."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import translation
+from openpyxl import load_workbook
+
+from anju.accounts import services as account_services
+from anju.accounts.roles import Role
+from anju.activities import attendance, helpers, services
+from anju.activities.models import Activity, Helper
+from anju.activities.testing import World, make_activity, make_world
+from anju.audit.models import AuditEvent
+from anju.people import fakes
+from anju.people import services as people_services
+from anju.testing import make_user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Any:
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def world(db: Any) -> World:
+    return make_world()
+
+
+def en(client: Client) -> Client:
+    client.cookies["anju_language"] = "en"
+    return client
+
+
+def _fill(world: World, activity: Activity, extra_households: int = 0) -> None:
+    """Session one: 张桂兰 and 李建国 (one household, 老人) and 王小明 (another, no tag) registered, the two
+    elders checked in, one walk-in. Session two: 王小明 checked in. ``extra_households`` more households of
+    one tagged resident each, registered and checked in on session two."""
+    one, two = list(activity.sessions.order_by("starts_at"))
+    worker, door = world.users["worker"], world.users["volunteer"]
+    a = services.registration_create(actor=worker, session=one, resident=world.elder)
+    b = services.registration_create(actor=worker, session=one, resident=world.spouse)
+    services.registration_create(actor=worker, session=one, resident=world.young)
+    services.checkin_tick(actor=door, registration=a)
+    services.checkin_tick(actor=door, registration=b)
+    services.walk_in_add(actor=door, session=one, name="路人甲")
+    c = services.registration_create(actor=worker, session=two, resident=world.young)
+    services.checkin_tick(actor=door, registration=c)
+    for n in range(extra_households):
+        household = people_services.household_create(
+            actor=None, unit=world.tree.building, entrance="2", door=f"{n + 1}01"
+        )
+        resident = people_services.resident_create(
+            actor=None,
+            household=household,
+            name="居民" + "甲乙丙丁戊己庚辛"[n],
+            relation="head",
+            tags=[world.tags["老人"]],
+            id_number=fakes.id_number(date(1948, 3, n + 1), 40 + n, male=bool(n % 2)),
+        )
+        reg = services.registration_create(actor=worker, session=two, resident=resident)
+        services.checkin_tick(actor=door, registration=reg)
+
+
+def test_report_per_session_household_and_tag(world: World) -> None:
+    activity = make_activity(world, weeks=2, target_tags=[], capacity=10)
+    _fill(world, activity)
+    report = attendance.attendance_report(activity)
+    assert [(r.registered, r.checked_in, r.walk_ins) for r in report.sessions] == [(3, 3, 1), (1, 1, 0)]
+    assert report.sessions[0].rate == "67%"  # two of the three registered came; the walk-in is extra
+    households = {r.label: (r.registered, r.checked_in, r.walk_ins) for r in report.households}
+    assert households[str(world.household)] == (2, 2, 0)
+    assert households[str(world.young.household)] == (2, 1, 0)
+    assert households["Without a household (walk-ins, accounts without a registry entry)"] == (0, 1, 1)
+    tags = {r.label: (r.registered, r.checked_in) for r in report.tags}
+    assert tags == {"老人": (2, 2), "No tag": (2, 2)}  # the walk-in and 王小明 have no tag
+    assert (report.total.registered, report.total.checked_in, report.total.walk_ins) == (4, 4, 1)
+
+
+def test_report_and_page_query_counts_do_not_grow_with_participants(
+    world: World, client_for: Callable[..., Client], django_assert_num_queries: Any
+) -> None:
+    small = make_activity(world, weeks=2, target_tags=[], capacity=50)
+    _fill(world, small)
+    big = make_activity(world, weeks=2, target_tags=[], capacity=50, title="大活动", space=None)
+    _fill(world, big, extra_households=6)
+    with django_assert_num_queries(6):
+        attendance.attendance_report(small)
+    with django_assert_num_queries(6):
+        report = attendance.attendance_report(big)
+    assert len(report.households) == 9
+    worker = en(client_for(world.users["worker"]))
+    counts = []
+    for activity in (small, big):
+        with CaptureQueriesContext(connection) as ctx:
+            page = worker.get(f"/activities/{activity.pk}/attendance/")
+        assert page.status_code == 200
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1]
+    html = page.content.decode()
+    assert 'id="attendance-households"' in html
+    assert 'id="attendance-tags"' in html
+    assert "居民己" not in html  # households are shown by address, not by name
+    assert "2单元 601" in html
+
+
+def test_excel_has_a_sheet_per_view(world: World, client_for: Callable[..., Client]) -> None:
+    activity = make_activity(world, weeks=2, target_tags=[], capacity=10)
+    _fill(world, activity)
+    helpers.helper_record(actor=world.users["worker"], activity=activity, user=world.users["volunteer"], hours="2.5")
+    worker = en(client_for(world.users["worker"]))
+    export = worker.get(f"/activities/{activity.pk}/attendance/?format=xlsx")
+    assert export.status_code == 200
+    book = load_workbook(io.BytesIO(export.content))
+    assert book.sheetnames == ["Participants", "Sessions", "Households", "Tags", "Volunteers"]
+    sessions = list(book["Sessions"].iter_rows(values_only=True))
+    assert sessions[0][:4] == ("Session", "Registered", "Checked in", "Walk-ins")
+    assert [r[1:4] for r in sessions[1:]] == [(3, 3, 1), (1, 1, 0), (4, 4, 1)]
+    assert sessions[-1][0] == "Total"
+    tags = {r[0]: r[1:3] for r in book["Tags"].iter_rows(min_row=2, values_only=True)}
+    assert tags["老人"] == (2, 2)
+    households = [r[0] for r in book["Households"].iter_rows(min_row=2, values_only=True)]
+    assert str(world.household) in households
+    volunteers = list(book["Volunteers"].iter_rows(min_row=2, values_only=True))
+    assert volunteers[0][0] == world.users["volunteer"].display_name
+    assert volunteers[0][2] == 2.5
+    assert AuditEvent.objects.filter(action="activity.attendance_exported").count() == 1
+    api_token = account_services.token_create(actor=None, user=world.users["volunteer"], name="t", days=1)[1]
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {api_token}")
+    data = api.get(f"/api/v1/activities/{activity.pk}/attendance").json()
+    assert [(s["registered"], s["checked_in"]) for s in data["sessions"]] == [(3, 3), (1, 1)]
+    assert data["total"]["walk_ins"] == 1
+    assert Decimal(str(data["helper_hours"])) == Decimal("2.5")
+
+
+def test_helpers_page_records_hours_with_audit_and_refuses_bad_input(
+    world: World, client_for: Callable[..., Client]
+) -> None:
+    activity = make_activity(world, weeks=2, target_tags=[])
+    one = activity.sessions.order_by("starts_at").first()
+    assert one is not None
+    worker = en(client_for(world.users["worker"]))
+    page = worker.get(f"/activities/{activity.pk}/helpers/")
+    assert page.status_code == 200
+    volunteer = world.users["volunteer"]
+    made = worker.post(
+        f"/activities/{activity.pk}/helpers/", {"user": volunteer.pk, "session": one.pk, "hours": "3", "task": "签到"}
+    )
+    assert made.status_code == 302
+    helper = Helper.objects.get()
+    assert (helper.user_id, helper.session_id, helper.hours, helper.recorded_by_id) == (
+        volunteer.pk,
+        one.pk,
+        Decimal("3.0"),
+        world.users["worker"].pk,
+    )
+    assert AuditEvent.objects.filter(action="activity.helper_recorded").count() == 1
+    # A resident from the registry, for the whole activity.
+    assert (
+        worker.post(f"/activities/{activity.pk}/helpers/", {"resident": world.spouse.pk, "hours": "4"}).status_code
+        == 302
+    )
+    assert list(helpers.helpers_for_ledger(community=world.tree.community).values_list("name", flat=True)) == [
+        volunteer.display_name,
+        "李建国",
+    ]
+    outsider = make_user(Role.VOLUNTEER, world.tree.other_community)
+    audits = AuditEvent.objects.count()
+    cases = [
+        ({"user": volunteer.pk, "session": one.pk, "hours": "2"}, "already recorded here"),
+        ({"user": volunteer.pk, "session": one.pk, "hours": "25"}, "At most 24"),
+        ({"user": volunteer.pk, "hours": "0"}, "Enter the hours as a number"),
+        ({"hours": "2"}, "Choose the volunteer"),
+        ({"resident": 999999, "hours": "2"}, "No such resident."),
+    ]
+    for data, message in cases:
+        response = worker.post(f"/activities/{activity.pk}/helpers/", data)
+        assert response.status_code == 422, data
+        assert message in response.content.decode(), (data, message)
+    assert helpers.helper_candidates(activity).filter(pk=outsider.pk).count() == 0
+    assert Helper.objects.count() == 2
+    assert AuditEvent.objects.count() == audits
+    # Removal is audited too; residents and other communities get nothing.
+    assert en(client_for(world.users["resident"])).get(f"/activities/{activity.pk}/helpers/").status_code == 403
+    assert (
+        en(client_for(world.users["other_worker"])).post(f"/activities/helpers/{helper.pk}/remove/").status_code == 404
+    )
+    assert worker.post(f"/activities/helpers/{helper.pk}/remove/").status_code == 302
+    assert Helper.objects.count() == 1
+    assert AuditEvent.objects.filter(action="activity.helper_removed").count() == 1
+
+
+def test_helpers_api(world: World) -> None:
+    activity = make_activity(world, target_tags=[])
+    token = account_services.token_create(actor=None, user=world.users["worker"], name="t", days=1)[1]
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+    api.cookies["anju_language"] = "en"
+    made = api.post(
+        f"/api/v1/activities/{activity.pk}/helpers",
+        {"user_id": world.users["volunteer"].pk, "hours": "1.5", "task": "摄影"},
+        content_type="application/json",
+    )
+    assert made.status_code == 201, made.content
+    assert made.json()["name"] == world.users["volunteer"].display_name
+    assert Decimal(str(made.json()["hours"])) == Decimal("1.5")
+    listed = api.get(f"/api/v1/activities/{activity.pk}/helpers").json()
+    assert [h["id"] for h in listed] == [made.json()["id"]]
+    outsider = make_user(Role.VOLUNTEER, world.tree.other_community)
+    refused = api.post(
+        f"/api/v1/activities/{activity.pk}/helpers",
+        {"user_id": outsider.pk, "hours": "1"},
+        content_type="application/json",
+    )
+    assert refused.status_code == 422
+    assert "no volunteer or staff role" in str(refused.json())
+    assert api.delete(f"/api/v1/activity-helpers/{made.json()['id']}").status_code == 204
+    assert not Helper.objects.exists()
