@@ -257,10 +257,13 @@ def test_opening_a_message_marks_it_read_and_follows_only_local_links(
     tree: Tree, resident: User, neighbour: User, client_for: Any
 ) -> None:
     send(tree, resident, n=1, url="/station/my/")
-    send(tree, resident, n=2, url="https://elsewhere.example/phish")
+    send(tree, resident, n=2, url="/x/")
     send(tree, neighbour, n=3, url="/station/my/")
     local_link = Message.objects.get(params__number=1)
     external = Message.objects.get(params__number=2)
+    # inbox_send refuses such links (tests/test_inbox_hardening.py); a row written another way (an old
+    # migration, a bug) is still not followed.
+    Message.objects.filter(pk=external.pk).update(url="https://elsewhere.example/phish")
     theirs = Message.objects.get(params__number=3)
     client = english(client_for(resident))
     html = client.get(reverse("inbox:list")).content.decode()

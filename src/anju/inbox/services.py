@@ -36,8 +36,8 @@ def email_enabled() -> bool:
 
 
 def address_of(user: Any) -> str:
-    """The user's email address, if the account has one."""
-    return str(getattr(user, "email", "") or "").strip()
+    """Where to email the user's notices: their address, unless they have none or turned email off."""
+    return str(getattr(user, "notice_email", "") or "")
 
 
 def _clean_params(params: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -77,6 +77,9 @@ def inbox_send(
     ``email`` is true, email is configured and the recipient has an address, an outbox row is written in
     the same transaction; the worker delivers it (:mod:`anju.inbox.tasks`).
     """
+    if url and (not url.startswith("/") or url.startswith(("//", "/\\"))):
+        # Links are paths inside Anju (``reverse()``); anything else could be ``javascript:`` or another site.
+        raise ValueError(f"message links must be local paths, not {url!r}")
     if not kinds.is_registered(kind):
         log.warning("inbox: message kind %r is not registered; readers will see a generic title", kind)
     clean = _clean_params(params)

@@ -14,6 +14,7 @@ lost.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -24,6 +25,8 @@ from django.utils import timezone, translation
 from anju.inbox import services
 from anju.inbox.models import Outbox
 from anju.jobs.registry import periodic
+
+log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 6
 MAX_BACKOFF = timedelta(hours=6)
@@ -40,6 +43,8 @@ def _compose(row: Outbox) -> tuple[str, str]:
     with translation.override(language):
         title = message.title
         body = title
+        # A subject is one line: free text in the title (a typed reason, an activity's name) may hold line breaks.
+        title = " ".join(title.split())[:200]
         if message.note:
             body += "\n\n" + message.note
         base = str(getattr(settings, "ANJU_BASE_URL", "") or "").rstrip("/")
@@ -78,10 +83,11 @@ def deliver_outbox(batch: int = 200) -> int:
     """Send due outbox rows; return how many were sent."""
     sent = 0
     for row in _claim(batch, timezone.now()):
-        subject, body = _compose(row)
         try:
+            subject, body = _compose(row)
             send_mail(subject, body, None, [services.address_of(row.message.recipient)])
-        except OSError as exc:  # smtplib's errors are OSErrors
+        except Exception as exc:  # noqa: BLE001  (one bad row must not stop the sweep: retry it, then give up)
+            log.warning("inbox: email for outbox row %s failed: %s", row.pk, exc)
             if row.attempts >= MAX_ATTEMPTS:
                 changes: dict[str, object] = {"state": Outbox.State.FAILED}
             else:
