@@ -150,7 +150,8 @@ def thread_connection() -> Iterator[None]:
 
 def email_everyone(settings: Any, monkeypatch: Any) -> None:
     """Turn email delivery on and give every account an address (``username@example.org``), so that
-    ``inbox_send`` writes outbox rows. Accounts carry no email field of their own yet."""
+    ``inbox_send`` writes outbox rows, without storing an address on each account (see
+    ``accounts.services.user_update`` for the real one)."""
     from anju.inbox import services as inbox_services
 
     settings.ANJU_EMAIL_ENABLED = True

@@ -9,7 +9,7 @@ class UserAdmin(ReadOnlyAdmin):
     list_display = ["username", "display_name", "is_active", "is_staff", "last_login"]
     list_filter = ["is_active", "is_staff"]
     search_fields = ["username", "display_name"]
-    exclude = ["password", "mobile_sealed", "mobile_index"]
+    exclude = ["password", "mobile_sealed", "mobile_index", "email_sealed"]
 
 
 @admin.register(RoleGrant)

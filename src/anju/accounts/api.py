@@ -1,8 +1,12 @@
-from django.http import HttpRequest
-from ninja import Router, Schema
+from typing import Literal
 
-from anju.accounts import policy
+from django.http import HttpRequest
+from ninja import Field, Router, Schema
+
+from anju.accounts import policy, services
+from anju.accounts.models import User
 from anju.accounts.roles import Role
+from anju.core.api import ErrorOut
 
 router = Router(tags=["accounts"])
 
@@ -20,20 +24,32 @@ class MeOut(Schema):
     username: str
     display_name: str
     mobile_masked: str
-    language: str
+    email: str = Field(description="The account's own email address, in full (only its owner reads /me)")
+    notify_by_email: bool = Field(description="Notices also go by email (when an address is set)")
+    preferred_language: str = Field(description="The stored language choice; empty: the default (zh-hans)")
+    language: str = Field(description="The language this request is answered in")
     grants: list[GrantOut]
 
 
-@router.get("/me", response=MeOut, summary="The signed-in account and its roles")
-@policy.permission(policy.AUTHENTICATED)
-def me(request: HttpRequest) -> dict[str, object]:
-    user = request.user
-    grants = user.grants.select_related("unit")  # type: ignore[union-attr]
+class MeIn(Schema):
+    """Only the fields sent change; an empty ``email`` removes the address."""
+
+    display_name: str | None = Field(None, max_length=60)
+    email: str | None = Field(None, max_length=254)
+    preferred_language: Literal["zh-hans", "en"] | None = None
+    notify_by_email: bool | None = None
+
+
+def _me(request: HttpRequest, user: User) -> dict[str, object]:
+    grants = user.grants.select_related("unit")
     return {
         "id": user.pk,
         "username": user.get_username(),
-        "display_name": user.display_name,  # type: ignore[union-attr]
-        "mobile_masked": user.mobile_masked,  # type: ignore[union-attr]
+        "display_name": user.display_name,
+        "mobile_masked": user.mobile_masked,
+        "email": user.email,
+        "notify_by_email": user.notify_by_email,
+        "preferred_language": user.preferred_language,
         "language": getattr(request, "LANGUAGE_CODE", ""),
         "grants": [
             {
@@ -46,3 +62,21 @@ def me(request: HttpRequest) -> dict[str, object]:
             for g in grants
         ],
     }
+
+
+@router.get("/me", response=MeOut, summary="The signed-in account and its roles")
+@policy.permission(policy.AUTHENTICATED)
+def me(request: HttpRequest) -> dict[str, object]:
+    return _me(request, request.user)  # type: ignore[arg-type]
+
+
+@router.patch(
+    "/me",
+    response={200: MeOut, 422: ErrorOut},
+    summary="Change one's own name, email address, language and email notices",
+)
+@policy.permission(policy.AUTHENTICATED)
+def update_me(request: HttpRequest, payload: MeIn) -> dict[str, object]:
+    changes = payload.dict(exclude_unset=True)
+    user = services.user_update(actor=request.user, user=request.user, request=request, **changes)  # type: ignore[arg-type]
+    return _me(request, user)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -66,8 +67,45 @@ class UserCreateForm(forms.Form):
 
 
 class UserUpdateForm(forms.Form):
+    """An administrator edits an account. The current mobile number and email address are shown masked,
+    so an empty field keeps them; a box clears them."""
+
     display_name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=60)
-    mobile = forms.CharField(label=_("Mobile number"), max_length=20, required=False)
+    mobile = forms.CharField(
+        label=_("Mobile number"), max_length=20, required=False, help_text=_("Leave empty to keep the current one.")
+    )
+    clear_mobile = forms.BooleanField(label=_("Remove the mobile number"), required=False)
+    email = forms.CharField(
+        label=_("Email address"),
+        max_length=254,
+        required=False,
+        help_text=_("Leave empty to keep the current one."),
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
+    clear_email = forms.BooleanField(label=_("Remove the email address"), required=False)
+
+
+class ProfileForm(forms.Form):
+    """One's own details on "My account". Validation is the service's (the same messages as the API)."""
+
+    display_name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=60)
+    email = forms.CharField(
+        label=_("Email address"),
+        max_length=254,
+        required=False,
+        help_text=_("Optional. Notices can also reach you by email."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "inputmode": "email"}),
+    )
+    preferred_language = forms.ChoiceField(
+        label=_("Language"),
+        choices=settings.LANGUAGES,
+        help_text=_("Used for the pages and for the notices sent to you."),
+    )
+    notify_by_email = forms.BooleanField(
+        label=_("Also send my notices by email"),
+        required=False,
+        help_text=_("Only when an email address is set. Your inbox always gets every notice."),
+    )
 
 
 class GrantForm(forms.Form):

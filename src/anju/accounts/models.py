@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from anju.accounts.roles import Role
 from anju.core import crypto
-from anju.core.masking import mask_mobile
+from anju.core.masking import mask_email, mask_mobile
 
 username_validator = RegexValidator(
     r"^[A-Za-z0-9_.\-]{3,40}$",
@@ -47,6 +47,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
     disabled_reason = models.CharField(_("reason for disabling"), max_length=200, blank=True)
     preferred_language = models.CharField(_("language"), max_length=10, blank=True)
+    # Optional, for notices by email; sealed like the mobile number. Not unique: a family may share one
+    # address (a grown-up child reading for elderly parents), one person may hold a staff and a resident
+    # account, and no one signs in with it -- and a uniqueness error would tell whoever typed an address
+    # that someone else registered it.
+    email_sealed = models.TextField(blank=True, editable=False)
+    notify_by_email = models.BooleanField(_("also by email"), default=True)
     # Raised to sign the user out everywhere: every session's auth hash includes it (see
     # ``_get_session_auth_hash``), so Django's auth middleware drops older sessions on their next request.
     session_epoch = models.PositiveIntegerField(default=0, editable=False)
@@ -83,6 +89,19 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def mobile_masked(self) -> str:
         return mask_mobile(self.mobile)
+
+    @property
+    def email(self) -> str:
+        return crypto.decrypt(self.email_sealed) if self.email_sealed else ""
+
+    @property
+    def email_masked(self) -> str:
+        return mask_email(self.email)
+
+    @property
+    def notice_email(self) -> str:
+        """Where notices go by email: the address, unless the user turned email off."""
+        return self.email if self.notify_by_email else ""
 
 
 class RoleGrant(models.Model):

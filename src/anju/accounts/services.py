@@ -10,6 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.http import HttpRequest
@@ -22,7 +23,7 @@ from anju.accounts.roles import Role
 from anju.audit.actions import Action
 from anju.audit.services import record
 from anju.core import crypto
-from anju.core.masking import is_valid_mainland_mobile, normalise_mobile
+from anju.core.masking import is_valid_mainland_mobile, mask_email, normalise_mobile
 from anju.orgs.models import Department, OrgUnit
 
 MOBILE_PURPOSE = "user.mobile"
@@ -99,22 +100,90 @@ def user_create(
     return user
 
 
-def user_update(*, actor: Any, user: User, display_name: str, mobile: str, request: HttpRequest | None = None) -> User:
-    display_name = (display_name or "").strip()
-    if not display_name:
-        raise ValidationError({"display_name": [_("Enter a name.")]})
+EMAIL_MAX = 254
+
+
+def clean_email(raw: str) -> str:
+    """A valid address with its domain in lower case (the part before ``@`` is kept as typed: it may be
+    case-sensitive); ``""`` when left empty."""
+    value = (raw or "").strip()
+    if not value:
+        return ""
+    local, _at, domain = value.rpartition("@")
+    value = f"{local}@{domain.lower()}" if local else value
+    try:
+        if len(value) > EMAIL_MAX:
+            raise ValidationError("too long")
+        validate_email(value)
+    except ValidationError as exc:
+        raise ValidationError({"email": [_("Enter a valid email address, such as name@example.com.")]}) from exc
+    return value
+
+
+def user_update(
+    *,
+    actor: Any,
+    user: User,
+    display_name: str | None = None,
+    mobile: str | None = None,
+    email: str | None = None,
+    preferred_language: str | None = None,
+    notify_by_email: bool | None = None,
+    request: HttpRequest | None = None,
+) -> User:
+    """Change an account's own details; ``None`` leaves a field as it is, ``""`` clears mobile or email.
+
+    Used by the owner ("My account", ``PATCH /api/v1/me``) and by administrators. Everything is checked
+    before anything is written; one audit row lists the changed fields (the email masked, never in full).
+    """
+    errors: dict[str, list[str]] = {}
+    if display_name is not None:
+        display_name = display_name.strip()
+        if not display_name:
+            errors["display_name"] = [_("Enter a name.")]
+        elif len(display_name) > 60:
+            errors["display_name"] = [_("Use at most 60 characters.")]
+    if email is not None:
+        try:
+            email = clean_email(email)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    if preferred_language is not None and preferred_language not in {"", *dict(settings.LANGUAGES)}:
+        errors["preferred_language"] = [_("Choose a supported language.")]
+    if mobile:
+        try:
+            clean_mobile(mobile)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
         changed = []
-        if user.display_name != display_name:
+        data: dict[str, Any] = {}
+        if display_name is not None and user.display_name != display_name:
             user.display_name = display_name
             changed.append("display_name")
-        if mobile != user.mobile:
+        if mobile is not None and mobile != user.mobile:
             _set_mobile(user, mobile)
             changed.append("mobile")
+        if email is not None and email != user.email:
+            if not user.email and notify_by_email is None:
+                user.notify_by_email = True  # a newly given address is for notices unless said otherwise
+            user.email_sealed = crypto.encrypt(email) if email else ""
+            changed.append("email")
+            data["email"] = mask_email(email)
+        if preferred_language is not None and user.preferred_language != preferred_language:
+            user.preferred_language = preferred_language
+            changed.append("preferred_language")
+            data["preferred_language"] = preferred_language
+        if notify_by_email is not None and user.notify_by_email != notify_by_email:
+            user.notify_by_email = notify_by_email
+            changed.append("notify_by_email")
+            data["notify_by_email"] = notify_by_email
         if changed:
             user.save()
-            record(Action.ACCOUNT_UPDATED, actor=actor, obj=user, request=request, data={"fields": changed})
+            record(Action.ACCOUNT_UPDATED, actor=actor, obj=user, request=request, data={"fields": changed, **data})
     return user
 
 

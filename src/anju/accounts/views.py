@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -22,6 +24,7 @@ from anju.accounts.backends import find_user
 from anju.accounts.models import ApiToken, RoleGrant, User
 from anju.accounts.roles import Role
 from anju.core.forms import apply_service_errors
+from anju.core.middleware import language_for
 from anju.core.pagination import paginate, query_without_page
 from anju.orgs.models import Department, OrgUnit
 
@@ -95,6 +98,9 @@ def profile(request: HttpRequest) -> HttpResponse:
             update_session_auth_hash(request, user)
             messages.success(request, _("Your password has been changed."))
             return redirect("accounts:profile")
+    details_form = _details_form(request, user)
+    if request.method == "POST" and request.POST.get("form") == "details":
+        return _save_details(request, user, details_form)
     if request.method == "POST" and request.POST.get("form") == "token" and token_form.is_valid():
         try:
             _token, new_token = services.token_create(
@@ -108,6 +114,7 @@ def profile(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             apply_service_errors(token_form, exc)
     context = {
+        "details_form": details_form,
         "password_form": password_form,
         "token_form": token_form,
         "new_token": new_token,
@@ -115,6 +122,78 @@ def profile(request: HttpRequest) -> HttpResponse:
         "grants": RoleGrant.objects.filter(user=user).select_related("unit", "department"),
     }
     return render(request, "accounts/profile.html", context)
+
+
+def _details_form(request: HttpRequest, user: User) -> forms.ProfileForm:
+    if request.method == "POST" and request.POST.get("form") == "details":
+        return forms.ProfileForm(request.POST)
+    return _fresh_details_form(user, language_for(request))
+
+
+def _fresh_details_form(user: User, language: str) -> forms.ProfileForm:
+    return forms.ProfileForm(
+        initial={
+            "display_name": user.display_name,
+            "email": user.email,
+            "preferred_language": user.preferred_language or language,
+            "notify_by_email": user.notify_by_email,
+        }
+    )
+
+
+def _save_details(request: HttpRequest, user: User, form: forms.ProfileForm) -> HttpResponse:
+    """Save one's own details. An htmx post gets the card back (htmx swaps only 2xx answers, so its form
+    errors come with 200), or a full reload when the language changed; a plain post redirects."""
+    htmx = bool(getattr(request, "htmx", False))
+    shown_language = language_for(request)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            user = services.user_update(
+                actor=user,
+                user=user,
+                display_name=data["display_name"],
+                email=data["email"],
+                preferred_language=data["preferred_language"],
+                notify_by_email=data["notify_by_email"],
+                request=request,
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            return _details_saved(request, user, htmx=htmx, language_changed=user.preferred_language != shown_language)
+    if htmx:
+        return render(request, "accounts/_details.html", {"details_form": form})
+    context = {
+        "details_form": form,
+        "password_form": forms.PasswordChangeForm(),
+        "token_form": forms.TokenForm(),
+        "tokens": ApiToken.objects.filter(user=user, revoked_at__isnull=True),
+        "grants": RoleGrant.objects.filter(user=user).select_related("unit", "department"),
+    }
+    return render(request, "accounts/profile.html", context, status=422)
+
+
+def _details_saved(request: HttpRequest, user: User, *, htmx: bool, language_changed: bool) -> HttpResponse:
+    response: HttpResponse
+    if htmx and not language_changed:
+        form = _fresh_details_form(user, user.preferred_language)
+        return render(request, "accounts/_details.html", {"details_form": form, "saved": True})
+    messages.success(request, _("Your details have been saved."))
+    if htmx:
+        response = HttpResponse(headers={"HX-Redirect": reverse("accounts:profile")})
+    else:
+        response = redirect("accounts:profile")
+    if language_changed:
+        # The language switch's cookie outranks the stored preference: keep the two the same.
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            user.preferred_language,
+            max_age=365 * 24 * 3600,
+            samesite="Lax",
+            secure=request.is_secure(),
+        )
+    return response
 
 
 @policy.permission(policy.AUTHENTICATED)
@@ -234,19 +313,21 @@ def user_update(request: HttpRequest, pk: int) -> HttpResponse:
     target = _user_for(request, pk, "user.manage")
     form = forms.UserUpdateForm(request.POST)
     if form.is_valid():
+        data = form.cleaned_data
         try:
             services.user_update(
                 actor=request.user,
                 user=target,
-                display_name=form.cleaned_data["display_name"],
-                mobile=form.cleaned_data["mobile"],
+                display_name=data["display_name"],
+                mobile="" if data["clear_mobile"] else (data["mobile"].strip() or None),
+                email="" if data["clear_email"] else (data["email"].strip() or None),
                 request=request,
             )
             messages.success(request, _("The account has been saved."))
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
     else:
-        messages.error(request, _("Check the name and mobile number."))
+        messages.error(request, _("Check the name, mobile number and email address."))
     return redirect("accounts:user_detail", pk=target.pk)
 
 

@@ -42,3 +42,13 @@ def normalise_mobile(raw: str) -> str:
 
 def is_valid_mainland_mobile(value: str) -> bool:
     return len(value) == 11 and value.isdigit() and value[0] == "1" and value[1] in "3456789"
+
+
+def mask_email(value: str) -> str:
+    """``zhang.san@example.org`` → ``z***@example.org`` (the domain is kept: it says which provider)."""
+    if not value:
+        return ""
+    local, at, domain = value.rpartition("@")
+    if not at:
+        return "*" * len(value)
+    return f"{local[:1]}***@{domain}"

@@ -10,8 +10,8 @@ The detection rule (:func:`looks_personal`):
 
 * a field whose name contains ``mobile``, ``phone``, ``tel``, ``id_number``,
   ``id_card``, ``birth``, ``gender``, ``sex``, ``ethnic``, ``address``, ``door``,
-  ``sealed``, ``blind``, ``pinyin``, ``initials``, ``party``, ``tags`` or
-  ``health`` looks personal wherever it is;
+  ``sealed``, ``blind``, ``pinyin``, ``initials``, ``party``, ``tags``,
+  ``health`` or ``email`` looks personal wherever it is;
 * a field named ``name`` or ``…_name`` looks personal on a *person model*:
   accounts.User, people.Resident, or any model with a foreign key to either
   (the name then belongs to a person, as with a task-force member).
@@ -57,6 +57,7 @@ PERSONAL: tuple[PersonalField, ...] = (
     PersonalField("accounts.User", "display_name", Category.IDENTITY, "Show who did what", _ACCOUNT),
     PersonalField("accounts.User", "mobile_sealed", Category.CONTACT, "Sign-in and notices", _ACCOUNT),
     PersonalField("accounts.User", "mobile_index", Category.LOOKUP, "Exact lookup of the mobile number", _ACCOUNT),
+    PersonalField("accounts.User", "email_sealed", Category.CONTACT, "Notices by email (optional)", _ACCOUNT),
     PersonalField("orgs.TaskForceMember", "name", Category.IDENTITY, "List a task force's members", "While a member"),
     PersonalField("people.Resident", "name", Category.IDENTITY, "Serve and contact the resident", _RESIDENT),
     PersonalField("people.Resident", "name_pinyin", Category.LOOKUP, "Search by pinyin", _RESIDENT),
@@ -131,6 +132,7 @@ NOT_PERSONAL: dict[str, str] = {
     "spaces.Station.phone": "The station's public phone.",
     "people.Household.address": "A link to the address row; the door number is classified there.",
     "accounts.ApiToken.name": "A label the user gives a token.",
+    "accounts.User.notify_by_email": "A yes/no preference, not an address.",
     "orgs.TaskForceMember.role": "A role in the team, not a person.",
     "people.Household.is_central": "A household attribute (central household), not about one person.",
     "people.ImportBatch.filename": "The uploaded file's name.",
@@ -141,7 +143,7 @@ NOT_PERSONAL: dict[str, str] = {
 
 STRONG = re.compile(
     r"mobile|phone|(^|_)tel($|_)|id_number|id_card|idcard|birth|gender|(^|_)sex($|_)|ethnic|address|door|"
-    r"sealed|blind|pinyin|initials|party|tags|health"
+    r"sealed|blind|pinyin|initials|party|tags|health|e_?mail"
 )
 WEAK = re.compile(r"(^|_)name$")
 PERSON_MODELS = frozenset({"accounts.User", "people.Resident"})
