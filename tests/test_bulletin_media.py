@@ -307,6 +307,7 @@ def test_summary_bad_input_changes_nothing(world: World, client_for: Callable[..
     assert response.status_code == 200
     assert "has-error" in response.content.decode()
     # One summary per activity.
+    translation.activate("en")  # the page request above left this thread in the worker's language (zh-Hans)
     services.activity_summary_publish(**kw, photos=[photo()])
     with pytest.raises(ValidationError) as exc:
         services.activity_summary_publish(**kw, photos=[photo()])

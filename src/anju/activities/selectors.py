@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -33,7 +35,32 @@ def upcoming(user: Any, *, suited_only: bool = True) -> list[Activity]:
     if suited_only and not policy.can(user, "activity.manage"):
         members = people_selectors.household_members_of(user)
         activities = [a for a in activities if not a.target_tags.all() or any(services.suits(a, m) for m in members)]
+    for activity in activities:
+        activity.shown = shown_session(activity, now)  # type: ignore[attr-defined]
     return activities
+
+
+@dataclass(frozen=True)
+class ShownSession:
+    """The session a listing shows for an activity."""
+
+    session: Session
+    past: bool  # the activity is over: this is its last session
+    count: int  # sessions not cancelled (more than one: a series)
+
+
+def shown_session(activity: Activity, now: datetime | None = None) -> ShownSession | None:
+    """The next session still to come that is not cancelled; when there is none, the last session, as past.
+    Reads the sessions prefetched with the activity (no query of its own then)."""
+    now = now or timezone.now()
+    sessions = sorted(activity.sessions.all(), key=lambda s: (s.starts_at, s.pk))
+    if not sessions:
+        return None
+    held = [s for s in sessions if s.status == Session.Status.OPEN]
+    ahead = [s for s in held if s.ends_at > now]
+    if ahead:
+        return ShownSession(ahead[0], past=False, count=len(held))
+    return ShownSession((held or sessions)[-1], past=True, count=len(held))
 
 
 def sessions_of(activity: Activity) -> QuerySet[Session]:

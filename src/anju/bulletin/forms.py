@@ -55,3 +55,13 @@ class SummaryForm(forms.Form):
         widget=MultiFileInput(attrs={"accept": "image/*"}),
         help_text=_("Location data is removed from every photo."),
     )
+
+
+class NoticeFilterForm(forms.Form):
+    """The board's filters; the API's ``GET /notices`` takes the same (category, pinned, q)."""
+
+    q = forms.CharField(label=_("Search"), max_length=100, required=False)
+    category = forms.ChoiceField(
+        label=_("Category"), choices=[("", _("All categories")), *Notice.Category.choices], required=False
+    )
+    pinned = forms.BooleanField(label=_("Pinned only"), required=False)

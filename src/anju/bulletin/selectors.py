@@ -71,3 +71,16 @@ def off_board(user: Any, limit: int = 20) -> list[Notice]:
         .filter(Q(publish_at__gt=now) | Q(expires_at__lte=now))
         .order_by("-publish_at", "-pk")[:limit]
     )
+
+
+def filter_notices(
+    qs: QuerySet[Notice], *, category: str = "", pinned: bool | None = None, q: str = ""
+) -> QuerySet[Notice]:
+    """Narrow a board listing by category, pin and a words search in the title and text (page and API)."""
+    if category:
+        qs = qs.filter(category=category)
+    if pinned is not None:
+        qs = qs.filter(pinned=pinned)
+    for word in (q or "").split()[:5]:
+        qs = qs.filter(Q(title__icontains=word) | Q(body__icontains=word))
+    return qs

@@ -83,7 +83,13 @@ def _check(
     area: OrgUnit | None,
     tag: Tag | None,
 ) -> dict[str, list[str]]:
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[str]] = {
+        name: [_("Give the time with its time zone, e.g. %(example)s.") % {"example": "2026-12-05T14:00+08:00"}]
+        for name, value in (("publish_at", publish_at), ("expires_at", expires_at))
+        if value is not None and timezone.is_naive(value)
+    }
+    if errors:  # a naive time cannot be compared with the others
+        return errors
     if community.kind != UnitKind.COMMUNITY:
         errors["community"] = [_("A notice belongs to a community.")]
     if not title:

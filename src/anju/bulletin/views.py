@@ -17,19 +17,29 @@ from anju.activities.models import Activity
 from anju.bulletin import forms, selectors, services
 from anju.bulletin.models import Notice, NoticePhoto
 from anju.core.forms import apply_service_errors
-from anju.core.pagination import paginate
+from anju.core.pagination import paginate, query_without_page
 from anju.orgs.models import OrgUnit, UnitKind
 
 
 @policy.permission("notice.view")
 def notice_list(request: HttpRequest) -> HttpResponse:
-    page = paginate(request, selectors.notices_for(request.user))
+    filters = forms.NoticeFilterForm(request.GET)
+    data = filters.cleaned_data if filters.is_valid() else {}
+    notices = selectors.filter_notices(
+        selectors.notices_for(request.user),
+        category=data.get("category", ""),
+        pinned=True if data.get("pinned") else None,
+        q=data.get("q", ""),
+    )
+    page = paginate(request, notices)
     manage = policy.can(request.user, "notice.manage")
     return render(
         request,
         "bulletin/list.html",
         {
             "page": page,
+            "filters": filters,
+            "query": query_without_page(request),
             "hot": selectors.hot(request.user),
             "manage": manage,
             "off_board": selectors.off_board(request.user) if manage else [],
