@@ -82,8 +82,9 @@ def test_report_per_session_household_and_tag(world: World) -> None:
     assert [(r.registered, r.checked_in, r.walk_ins) for r in report.sessions] == [(3, 3, 1), (1, 1, 0)]
     assert report.sessions[0].rate == "67%"  # two of the three registered came; the walk-in is extra
     households = {r.label: (r.registered, r.checked_in, r.walk_ins) for r in report.households}
-    assert households[str(world.household)] == (2, 2, 0)
-    assert households[str(world.young.household)] == (2, 1, 0)
+    building = world.tree.building.name  # by address; the entrance in the reader's language
+    assert households[f"{building} Entrance 1 101"] == (2, 2, 0)
+    assert households[f"{building} Entrance 1 102"] == (2, 1, 0)
     assert households["Without a household (walk-ins, accounts without a registry entry)"] == (0, 1, 1)
     tags = {r.label: (r.registered, r.checked_in) for r in report.tags}
     assert tags == {"老人": (2, 2), "No tag": (2, 2)}  # the walk-in and 王小明 have no tag
@@ -114,7 +115,7 @@ def test_report_and_page_query_counts_do_not_grow_with_participants(
     assert 'id="attendance-households"' in html
     assert 'id="attendance-tags"' in html
     assert "居民己" not in html  # households are shown by address, not by name
-    assert "2单元 601" in html
+    assert "Entrance 2 601" in html
 
 
 def test_excel_has_a_sheet_per_view(world: World, client_for: Callable[..., Client]) -> None:
@@ -133,7 +134,7 @@ def test_excel_has_a_sheet_per_view(world: World, client_for: Callable[..., Clie
     tags = {r[0]: r[1:3] for r in book["Tags"].iter_rows(min_row=2, values_only=True)}
     assert tags["老人"] == (2, 2)
     households = [r[0] for r in book["Households"].iter_rows(min_row=2, values_only=True)]
-    assert str(world.household) in households
+    assert f"{world.tree.building.name} Entrance 1 101" in households
     volunteers = list(book["Volunteers"].iter_rows(min_row=2, values_only=True))
     assert volunteers[0][0] == world.users["volunteer"].display_name
     assert volunteers[0][2] == 2.5

@@ -119,7 +119,12 @@ class HelperIn(Schema):
     user_id: int | None = Field(None, description="an account with a volunteer or staff role in the community")
     resident_id: int | None = Field(None, description="or a resident of the registry")
     session_id: int | None = Field(None, description="empty: the activity as a whole")
-    hours: Decimal = Field(..., description="e.g. 2 or 1.5")
+    hours: Decimal = Field(
+        ...,
+        gt=0,
+        le=helpers.MAX_ENTRY_HOURS,
+        description="e.g. 2 or 1.5; at most 24 for a session, 24 per session for the activity as a whole",
+    )
     task: str = Field("", max_length=200)
 
 
@@ -150,7 +155,9 @@ class AttendanceSessionOut(AttendanceRowOut):
 
 class AttendanceOut(Schema):
     sessions: list[AttendanceSessionOut]
-    households: list[AttendanceRowOut]
+    households: list[AttendanceRowOut] | None = Field(
+        None, description="by address; null unless the reader may manage the activity (volunteers may not)"
+    )
     tags: list[AttendanceRowOut]
     total: AttendanceRowOut
     helper_hours: Decimal
@@ -380,7 +387,8 @@ def get_attendance(request: HttpRequest, activity_id: int) -> Any:
     activity = policy.get_for(
         request.user, "activity.checkin", selectors.activities_visible(request.user), pk=activity_id
     )
-    report = attendance.attendance_report(activity)
+    staff = attendance.may_see_households(request.user, activity)
+    report = attendance.attendance_report(activity, households=staff)
 
     def row(r: attendance.Row) -> dict[str, Any]:
         return {
@@ -393,7 +401,7 @@ def get_attendance(request: HttpRequest, activity_id: int) -> Any:
 
     return {
         "sessions": [row(r) | {"session_id": r.key.pk} for r in report.sessions],
-        "households": [row(r) for r in report.households],
+        "households": [row(r) for r in report.households] if staff else None,
         "tags": [row(r) for r in report.tags],
         "total": row(report.total),
         "helper_hours": report.helper_hours,

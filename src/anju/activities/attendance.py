@@ -8,15 +8,18 @@ import io
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet, Sum
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from anju.accounts import policy
 from anju.activities.models import Activity, Helper, Registration, Session
 from anju.audit.actions import Action
 from anju.audit.services import record
+from anju.core.excel import safe_row
 
 COUNTED = (Registration.Status.CONFIRMED, Registration.Status.WALK_IN)
 
@@ -48,6 +51,8 @@ class Report:
     tags: list[Row]
     total: Row
     helper_hours: Any = 0
+    # False when the reader may not see where participants live (DESIGN rule 3): ``households`` is empty.
+    with_households: bool = True
 
 
 def _counts() -> dict[str, Any]:
@@ -79,23 +84,15 @@ def _household_label(entry: dict[str, Any]) -> str:
     parts = [entry["household__address__unit__name"] or ""]
     entrance = entry["household__address__entrance"] or ""
     if entrance:
-        parts.append(f"{entrance}单元" if entrance.isdigit() else entrance)
+        parts.append(_("Entrance %(n)s") % {"n": entrance} if entrance.isdigit() else entrance)
     parts.append(entry["household__address__door"] or "")
     label = " ".join(p for p in parts if p)
     number = entry["household__number"]
     return f"{label} ({number})" if number else label
 
 
-def attendance_report(activity: Activity) -> Report:
-    """Attendance per session, per household and per registry tag, and the totals (six queries)."""
-    sessions = list(Session.objects.filter(activity=activity).order_by("starts_at", "pk"))
-    per_session = {e["session_id"]: e for e in _base(activity).values("session_id").annotate(**_counts())}
-    session_rows = []
-    for s in sessions:
-        row = _row(timezone.localtime(s.starts_at).strftime("%Y-%m-%d %H:%M"), per_session.get(s.pk), key=s)
-        row.extra["cancelled"] = s.status == Session.Status.CANCELLED
-        session_rows.append(row)
-    households = []
+def _household_rows(activity: Activity) -> list[Row]:
+    rows = []
     no_household = None
     for e in (
         _base(activity)
@@ -114,9 +111,29 @@ def attendance_report(activity: Activity) -> Report:
         if e["household_id"] is None:
             no_household = _row(_("Without a household (walk-ins, accounts without a registry entry)"), e)
         else:
-            households.append(_row(_household_label(e), e, key=e["household_id"]))
+            rows.append(_row(_household_label(e), e, key=e["household_id"]))
     if no_household is not None:
-        households.append(no_household)
+        rows.append(no_household)
+    return rows
+
+
+def may_see_households(user: Any, activity: Activity) -> bool:
+    """Households are shown by address (building, entrance, door): only to the activity's organisers, not to
+    the volunteers at the door."""
+    return policy.can(user, "activity.manage", activity)
+
+
+def attendance_report(activity: Activity, *, households: bool = True) -> Report:
+    """Attendance per session, per household and per registry tag, and the totals (six queries; five without
+    the households, which are left out for a reader who may not see addresses)."""
+    sessions = list(Session.objects.filter(activity=activity).order_by("starts_at", "pk"))
+    per_session = {e["session_id"]: e for e in _base(activity).values("session_id").annotate(**_counts())}
+    session_rows = []
+    for s in sessions:
+        row = _row(timezone.localtime(s.starts_at).strftime("%Y-%m-%d %H:%M"), per_session.get(s.pk), key=s)
+        row.extra["cancelled"] = s.status == Session.Status.CANCELLED
+        session_rows.append(row)
+    household_rows = _household_rows(activity) if households else []
     tags = []
     untagged = None
     for e in (
@@ -133,14 +150,16 @@ def attendance_report(activity: Activity) -> Report:
         tags.append(untagged)
     total = _row(_("Total"), _base(activity).aggregate(**_counts()))
     hours = Helper.objects.filter(activity=activity).aggregate(h=Sum("hours"))["h"] or 0
-    return Report(activity, session_rows, households, tags, total, hours)
+    return Report(activity, session_rows, household_rows, tags, total, hours, with_households=households)
 
 
 def attendance_xlsx(*, actor: Any, activity: Activity, request: HttpRequest | None = None) -> bytes:
     """The attendance workbook: a sheet per view (sessions, households, tags), the participants, and the
-    volunteers who helped."""
+    volunteers who helped. Only for the activity's organisers (names and addresses)."""
     from openpyxl import Workbook
 
+    if not may_see_households(actor, activity):  # participants' names and households' addresses
+        raise PermissionDenied
     report = attendance_report(activity)
     book = Workbook()
     head = [_("Registered"), _("Checked in"), _("Walk-ins"), _("Checked out"), _("Attendance rate")]
@@ -149,7 +168,7 @@ def attendance_xlsx(*, actor: Any, activity: Activity, request: HttpRequest | No
         sheet = book.create_sheet(title)
         sheet.append([first, *head])
         for r in [*rows, report.total]:
-            sheet.append([r.label, r.registered, r.checked_in, r.walk_ins, r.checked_out, r.rate])
+            sheet.append(safe_row([r.label, r.registered, r.checked_in, r.walk_ins, r.checked_out, r.rate]))
 
     people = book.active  # the first sheet: one row per participant
     assert people is not None  # noqa: S101
@@ -163,14 +182,16 @@ def attendance_xlsx(*, actor: Any, activity: Activity, request: HttpRequest | No
     )
     for reg in regs:
         people.append(
-            [
-                timezone.localtime(reg.session.starts_at).strftime("%Y-%m-%d %H:%M"),
-                reg.name,
-                str(reg.get_status_display()),
-                timezone.localtime(reg.checked_in_at).strftime("%H:%M") if reg.checked_in_at else "",
-                timezone.localtime(reg.checked_out_at).strftime("%H:%M") if reg.checked_out_at else "",
-                reg.guardian,
-            ]
+            safe_row(
+                [
+                    timezone.localtime(reg.session.starts_at).strftime("%Y-%m-%d %H:%M"),
+                    reg.name,
+                    str(reg.get_status_display()),
+                    timezone.localtime(reg.checked_in_at).strftime("%H:%M") if reg.checked_in_at else "",
+                    timezone.localtime(reg.checked_out_at).strftime("%H:%M") if reg.checked_out_at else "",
+                    reg.guardian,
+                ]
+            )
         )
     sheet_of(_("Sessions"), _("Session"), report.sessions)
     sheet_of(_("Households"), _("Household"), report.households)
@@ -179,15 +200,17 @@ def attendance_xlsx(*, actor: Any, activity: Activity, request: HttpRequest | No
     helpers.append([_("Volunteer"), _("Session"), _("Hours"), _("What they did"), _("Recorded by")])
     for h in Helper.objects.filter(activity=activity).select_related("session", "recorded_by").order_by("pk"):
         helpers.append(
-            [
-                h.name,
-                timezone.localtime(h.session.starts_at).strftime("%Y-%m-%d %H:%M")
-                if h.session
-                else _("Whole activity"),
-                float(h.hours),
-                h.task,
-                str(h.recorded_by),
-            ]
+            safe_row(
+                [
+                    h.name,
+                    timezone.localtime(h.session.starts_at).strftime("%Y-%m-%d %H:%M")
+                    if h.session
+                    else _("Whole activity"),
+                    float(h.hours),
+                    h.task,
+                    str(h.recorded_by),
+                ]
+            )
         )
     out = io.BytesIO()
     book.save(out)

@@ -7,7 +7,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -20,6 +20,7 @@ from anju.audit.services import record
 from anju.people.models import Resident
 
 MAX_SESSION_HOURS = Decimal(24)
+MAX_ENTRY_HOURS = Decimal(999)  # what one entry holds (the column's check constraint)
 HELPER_ROLES = [Role.VOLUNTEER, Role.GRID_WORKER, Role.COMMUNITY_WORKER, Role.BRANCH_SECRETARY]
 
 
@@ -33,14 +34,22 @@ def helper_candidates(activity: Activity) -> QuerySet[User]:
     )
 
 
-def _hours(value: Any) -> Decimal:
+def _hours(value: Any, limit: Decimal) -> Decimal:
+    """The hours as a decimal with one place, more than 0 and at most ``limit``; compared before rounding so
+    that a huge or odd value (1e30, NaN) is a clear error, never an arithmetic exception."""
+    message = _("Enter the hours as a number, e.g. 2 or 1.5.")
     try:
         hours = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
-        raise ValidationError({"hours": [_("Enter the hours as a number, e.g. 2 or 1.5.")]}) from None
+        raise ValidationError({"hours": [message]}) from None
     if not hours.is_finite() or hours <= 0:
-        raise ValidationError({"hours": [_("Enter the hours as a number, e.g. 2 or 1.5.")]})
-    return hours.quantize(Decimal("0.1"))
+        raise ValidationError({"hours": [message]})
+    if hours > limit:
+        raise ValidationError({"hours": [_("At most %(n)s hours can be recorded here.") % {"n": limit}]})
+    hours = hours.quantize(Decimal("0.1"))
+    if hours <= 0:  # 0.04 rounds to nothing
+        raise ValidationError({"hours": [message]})
+    return hours
 
 
 def helper_record(
@@ -66,26 +75,56 @@ def helper_record(
     if user is not None and not helper_candidates(activity).filter(pk=user.pk).exists():
         errors["user"] = [_("This account has no volunteer or staff role in the activity's community.")]
     value = Decimal(0)
+    n = 1 if session is not None else max(activity.sessions.count(), 1)
     try:
-        value = _hours(hours)
+        value = _hours(hours, min(MAX_SESSION_HOURS * n, MAX_ENTRY_HOURS))
     except ValidationError as exc:
         errors |= exc.message_dict
-    else:
-        n = 1 if session is not None else max(activity.sessions.count(), 1)
-        limit = MAX_SESSION_HOURS * n
-        if value > limit:
-            errors["hours"] = [_("At most %(n)s hours can be recorded here.") % {"n": limit}]
     if errors:
         raise ValidationError(errors)
     task = (task or "").strip()[:200]
     name = (resident.name if resident is not None else (user.display_name or user.username))[:50]
-    with transaction.atomic():
-        same = Helper.objects.select_for_update().filter(activity=activity, session=session)
-        same = same.filter(user=user) if user is not None else same.filter(resident=resident)
+    same = Helper.objects.filter(activity=activity, session=session)
+    same = same.filter(user=user) if user is not None else same.filter(resident=resident)
+    twice = ValidationError(
+        {"user": [_("%(name)s is already recorded here; remove the entry to change it.") % {"name": name}]}
+    )
+    if same.exists():
+        raise twice
+    try:
+        helper = _helper_insert(
+            actor=actor,
+            activity=activity,
+            session=session,
+            user=user,
+            resident=resident,
+            name=name,
+            hours=value,
+            task=task,
+            request=request,
+        )
+    except IntegrityError:
+        # Recorded at the same moment by someone else: the unique constraints let one entry in.
         if same.exists():
-            raise ValidationError(
-                {"user": [_("%(name)s is already recorded here; remove the entry to change it.") % {"name": name}]}
-            )
+            raise twice from None
+        raise
+    return helper
+
+
+def _helper_insert(
+    *,
+    actor: Any,
+    activity: Activity,
+    session: Session | None,
+    user: Any,
+    resident: Resident | None,
+    name: str,
+    hours: Decimal,
+    task: str,
+    request: HttpRequest | None,
+) -> Helper:
+    value = hours
+    with transaction.atomic():
         helper = Helper.objects.create(
             community_id=activity.community_id,
             activity=activity,

@@ -163,6 +163,23 @@ class Helper(CommunityScopedModel):
         ordering = ["created_at", "pk"]
         constraints = [
             models.CheckConstraint(condition=Q(hours__gt=0) & Q(hours__lte=999), name="activities_helper_hours_range"),
+            # One entry per person and session, and one per person for the activity as a whole. NULLs are
+            # distinct in a unique index (SQLite, PostgreSQL by default), so the whole-activity entries (no
+            # session) get partial indexes of their own; the same on every backend.
+            models.UniqueConstraint(fields=["activity", "session", "user"], name="activities_helper_once_per_user"),
+            models.UniqueConstraint(
+                fields=["activity", "session", "resident"], name="activities_helper_once_per_resident"
+            ),
+            models.UniqueConstraint(
+                fields=["activity", "user"],
+                condition=Q(session__isnull=True),
+                name="activities_helper_once_per_user_whole",
+            ),
+            models.UniqueConstraint(
+                fields=["activity", "resident"],
+                condition=Q(session__isnull=True),
+                name="activities_helper_once_per_resident_whole",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -343,21 +343,22 @@ def activity_update(
     return locked
 
 
-def _cancel_session_rows(
-    actor: Any, session: Session, reason: str, now: datetime, request: HttpRequest | None
-) -> list[Registration]:
-    """Cancel a session's live registrations and its booking (inside a transaction); returns the
-    registrations that were live, to be told."""
+def _cancel_session_rows(session: Session, reason: str) -> list[Registration]:
+    """Cancel a session's live registrations (inside a transaction; its booking is released by the caller,
+    with the others, without an audit row of its own); returns the registrations that were live, to be told."""
     live = list(Registration.objects.filter(session=session, status__in=Registration.LIVE).order_by("pk"))
     Registration.objects.filter(pk__in=[r.pk for r in live]).update(
         status=Registration.Status.CANCELLED, cancel_reason=reason[:200], offer_expires_at=None
     )
     Session.objects.filter(pk=session.pk).update(status=Session.Status.CANCELLED, cancel_reason=reason[:200], taken=0)
-    if session.booking_id is not None:
-        booking = Booking.objects.get(pk=session.booking_id)
-        if booking.status in space_services.LIVE and booking.ends_at > now:
-            space_services.booking_cancel(actor=actor, booking=booking, reason=reason, request=request)
     return live
+
+
+def _release_bookings(actor: Any, sessions: list[Session], reason: str) -> list[int]:
+    """Free the rooms booked for cancelled sessions: one locked update in the spaces app, no audit row there
+    (the activity's audit row lists the bookings)."""
+    ids = [s.booking_id for s in sessions if s.booking_id is not None]
+    return space_services.bookings_release(actor=actor, booking_ids=ids, reason=reason) if ids else []
 
 
 def session_cancel(*, actor: Any, session: Session, reason: str, request: HttpRequest | None = None) -> Session:
@@ -375,7 +376,8 @@ def session_cancel(*, actor: Any, session: Session, reason: str, request: HttpRe
             raise ValidationError({"__all__": [_("This session is already cancelled.")]})
         if locked.ends_at <= now:
             raise ValidationError({"__all__": [_("This session is over; it cannot be cancelled.")]})
-        told = _cancel_session_rows(actor, locked, reason, now, request)
+        told = _cancel_session_rows(locked, reason)
+        released = _release_bookings(actor, [locked], reason)
         for reg in told:
             _notify(notices.SESSION_CANCELLED, reg, locked, besides=actor, reason=reason[:200])
         record(
@@ -383,7 +385,7 @@ def session_cancel(*, actor: Any, session: Session, reason: str, request: HttpRe
             actor=actor,
             obj=locked.activity,
             request=request,
-            data={"session": locked.pk, "reason": reason[:200], "registrations": len(told)},
+            data={"session": locked.pk, "reason": reason[:200], "registrations": len(told), "bookings": released},
         )
     locked.refresh_from_db()
     return locked
@@ -408,7 +410,8 @@ def activity_cancel(*, actor: Any, activity: Activity, reason: str, request: Htt
             Session.objects.select_for_update().filter(activity=locked, status=Session.Status.OPEN, ends_at__gt=now)
         )
         for session in sessions:
-            told += _cancel_session_rows(actor, session, reason, now, request)
+            told += _cancel_session_rows(session, reason)
+        released = _release_bookings(actor, sessions, reason)
         if notices.inbox_available():
             recipients = {pk for reg in told for pk in _recipients(reg, besides=actor)}
             notices.send(
@@ -423,7 +426,12 @@ def activity_cancel(*, actor: Any, activity: Activity, reason: str, request: Htt
             actor=actor,
             obj=locked,
             request=request,
-            data={"reason": reason[:200], "sessions": len(sessions), "registrations": len(told)},
+            data={
+                "reason": reason[:200],
+                "sessions": len(sessions),
+                "registrations": len(told),
+                "bookings": released,
+            },
         )
     return locked
 

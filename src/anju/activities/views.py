@@ -270,12 +270,15 @@ def activity_attendance(request: HttpRequest, activity_id: int) -> HttpResponse:
     activity: Activity = policy.get_for(
         request.user, "activity.checkin", selectors.activities_visible(request.user), pk=activity_id
     )
+    staff = attendance_report.may_see_households(request.user, activity)
     if request.GET.get("format") == "xlsx":
+        if not staff:  # names and addresses: the organisers only
+            raise Http404
         data = attendance_report.attendance_xlsx(actor=request.user, activity=activity, request=request)
         response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         response["Content-Disposition"] = f'attachment; filename="attendance-{activity.pk}.xlsx"'
         return response
-    report = attendance_report.attendance_report(activity)
+    report = attendance_report.attendance_report(activity, households=staff)
     return render(request, "activities/attendance.html", {"activity": activity, "report": report})
 
 

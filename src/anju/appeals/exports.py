@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from anju.appeals.selectors import RateRow
+from anju.core.excel import safe_cell
 
 
 def rates_xlsx(
@@ -50,7 +51,7 @@ def rates_xlsx(
         c = r.counts
         ws.append(
             [
-                r.label or _("Total"),
+                safe_cell(r.label or _("Total")),  # a unit name is written as text, never a formula
                 c.get("dispatched", 0),
                 c.get("responded", 0),
                 r.response_rate,

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from anju.audit.actions import Action
 from anju.audit.services import record
 from anju.core import crypto
+from anju.core.excel import safe_row
 from anju.orgs.models import OrgUnit, UnitKind
 from anju.people import services, validation
 from anju.people.models import DEFAULT_TAGS, Address, Household, Relation, Resident, ResidentEvent, Tag
@@ -664,8 +665,7 @@ def rows_to_xlsx(headers: list[str], rows: Iterator[list[Any]]) -> bytes:
     sheet = book.create_sheet(SHEET_NAME)
     sheet.append(headers)
     for row in rows:
-        # A text beginning with = + - @ would run as a formula in Excel: quote it.
-        sheet.append([f"'{v}" if isinstance(v, str) and v[:1] in "=+-@" else v for v in row])
+        sheet.append(safe_row(row))  # a text that would run as a formula in Excel is quoted
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
