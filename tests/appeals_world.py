@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from anju.accounts.roles import Role
-from anju.appeals import services
+from anju.appeals import dispatch, handling, intake
 from anju.appeals.models import Appeal, Category, CategoryRoute, Channel, SatisfactionLevel
 from anju.testing import Tree, make_user
 
@@ -41,7 +41,7 @@ class World:
             "channel": Channel.APP,
         }
         args.update(kw)
-        return services.appeal_file(**args)
+        return intake.appeal_file(**args)
 
     def level(self, code: str) -> SatisfactionLevel:
         return SatisfactionLevel.objects.get(code=code)
@@ -49,15 +49,15 @@ class World:
     def to_status(self, appeal: Appeal, target: str) -> Appeal:
         """Drive an appeal through the normal path up to ``target``."""
         steps = [
-            ("accepted", lambda: services.appeal_accept(actor=self.worker, appeal=appeal)),
+            ("accepted", lambda: dispatch.appeal_accept(actor=self.worker, appeal=appeal)),
             (
                 "dispatched",
-                lambda: services.appeal_dispatch(actor=self.worker, appeal=appeal, department=self.tree.department),
+                lambda: dispatch.appeal_dispatch(actor=self.worker, appeal=appeal, department=self.tree.department),
             ),
-            ("signed", lambda: services.appeal_sign(actor=self.liaison, appeal=appeal)),
-            ("in_progress", lambda: services.appeal_contact(actor=self.liaison, appeal=appeal, note="电话联系")),
-            ("handled", lambda: services.appeal_feedback(actor=self.liaison, appeal=appeal, note="已修复")),
-            ("verified", lambda: services.appeal_verify(actor=self.worker, appeal=appeal)),
+            ("signed", lambda: handling.appeal_sign(actor=self.liaison, appeal=appeal)),
+            ("in_progress", lambda: handling.appeal_contact(actor=self.liaison, appeal=appeal, note="电话联系")),
+            ("handled", lambda: handling.appeal_feedback(actor=self.liaison, appeal=appeal, note="已修复")),
+            ("verified", lambda: dispatch.appeal_verify(actor=self.worker, appeal=appeal)),
         ]
         for _name, step in steps:
             if appeal.status == target:

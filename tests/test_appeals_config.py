@@ -14,9 +14,10 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from anju.accounts.roles import Role
-from anju.appeals import clock, config, services
+from anju.appeals import clock, config, dispatch, services
 from anju.appeals.models import Appeal, Category, CategoryRoute, SatisfactionLevel, SlaPolicy, SlaUnit, Urgency
 from anju.audit.models import AuditEvent
+from anju.jobs.worker import run_once
 from anju.orgs import services as org_services
 from anju.orgs.models import Department
 from anju.testing import Tree, make_user
@@ -273,7 +274,7 @@ def test_category_list_search_pagination_and_constant_queries(world: World, djan
 
 def test_new_route_is_used_by_the_next_appeal(world: World, power: Any) -> None:
     first = world.file()
-    services.appeal_dispatch(actor=world.worker, appeal=first, department=None)
+    dispatch.appeal_dispatch(actor=world.worker, appeal=first, department=None)
     assert first.department_id == world.tree.department.pk
     c = _client(world.admin)
     url = reverse("appeals:config_routes")
@@ -282,7 +283,7 @@ def test_new_route_is_used_by_the_next_appeal(world: World, power: Any) -> None:
     assert CategoryRoute.objects.get(unit=world.tree.community, category=world.category).department == power
     assert _audits("appeal.route_set") == 1
     nxt = world.file()
-    services.appeal_dispatch(actor=world.worker, appeal=nxt, department=None)
+    dispatch.appeal_dispatch(actor=world.worker, appeal=nxt, department=None)
     assert nxt.department_id == power.pk
     # The page shows it as the effective rule, also for a unit below (inherited).
     page = c.get(url, {"unit": world.tree.grid.pk}).content.decode()
@@ -293,13 +294,13 @@ def test_new_route_is_used_by_the_next_appeal(world: World, power: Any) -> None:
         actor=world.admin, unit=world.tree.building, category=world.category, department=world.tree.department
     )
     third = world.file()
-    services.appeal_dispatch(actor=world.worker, appeal=third, department=None)
+    dispatch.appeal_dispatch(actor=world.worker, appeal=third, department=None)
     assert third.department_id == world.tree.department.pk
     # Removing the community's rule: appeals elsewhere in the community have no default any more.
     route = CategoryRoute.objects.get(unit=world.tree.community, category=world.category)
     assert c.post(reverse("appeals:config_route_remove", kwargs={"pk": route.pk})).status_code == 302
     assert _audits("appeal.route_removed") == 1
-    assert services.default_department(world.category, world.tree.grid) is None
+    assert dispatch.default_department(world.category, world.tree.grid) is None
 
 
 def test_route_to_a_department_outside_the_unit_is_refused(world: World) -> None:
@@ -472,6 +473,9 @@ def test_holiday_entry_from_config_recomputes_an_open_deadline_into_that_year(wo
     days = "2027-01-01 holiday\n2027-01-04 holiday\n2027-01-05 holiday\n2027-01-09 workday"
     response = c.post(reverse("appeals:holidays"), {"year": "2027", "days": days})
     assert response.status_code == 302
+    assert "Queued" in c.get(reverse("appeals:holidays")).content.decode()
+    run_once()
+    assert "Finished" in c.get(reverse("appeals:holidays")).content.decode()
     appeal.refresh_from_db()
     assert appeal.deadlines_provisional is False
     # Seven working days from 30 Dec: 31 Dec, 6, 7, 8, 9 (make-up), 11, 12 January.
@@ -516,7 +520,7 @@ def test_api_routes_sla_and_scale(world: World, secretary: Any, power: Any) -> N
     body = {"unit_id": world.tree.community.pk, "category": world.category.code, "department_id": power.pk}
     response = _json(c, "put", "/appeals/config/routes", body)
     assert response.status_code == 200
-    assert services.default_department(world.category, world.tree.building) == power
+    assert dispatch.default_department(world.category, world.tree.building) == power
     outside = _json(c, "put", "/appeals/config/routes", {**body, "unit_id": world.tree.other_community.pk})
     assert outside.status_code == 404
     wrong = _json(c, "put", "/appeals/config/routes", {**body, "department_id": world.tree.other_department.pk})

@@ -12,10 +12,11 @@ from typing import Any
 import pytest
 from django.utils import timezone, translation
 
-from anju.appeals import clock, services, sla
+from anju.appeals import clock, dispatch, handling, holidays, services, sla
 from anju.appeals.models import Appeal, Escalation, HolidayDate
 from anju.appeals.workdays import Calendar
 from anju.inbox.models import Message, Outbox
+from anju.jobs.worker import run_once
 from anju.testing import Tree, email_everyone, sqlite_file_database, thread_connection
 from appeals_world import World, make_world
 
@@ -108,9 +109,9 @@ def test_signing_stops_the_dispatch_clock(world: World) -> None:
     start = dt.datetime(2026, 3, 2, 9, 0, tzinfo=TZ)
     (appeal,) = _file_many(world, 1, start)
     with clock.frozen(start + dt.timedelta(hours=1)):
-        services.appeal_dispatch(actor=world.worker, appeal=appeal, department=world.tree.department)
-        services.appeal_sign(actor=world.liaison, appeal=appeal)
-        services.appeal_contact(actor=world.liaison, appeal=appeal, note="电话")
+        dispatch.appeal_dispatch(actor=world.worker, appeal=appeal, department=world.tree.department)
+        handling.appeal_sign(actor=world.liaison, appeal=appeal)
+        handling.appeal_contact(actor=world.liaison, appeal=appeal, note="电话")
     appeal.refresh_from_db()
     assert appeal.due_at == appeal.feedback_due
     assert sla.sweep_escalations(now=start + dt.timedelta(days=2)) == 0
@@ -134,13 +135,19 @@ def test_unannounced_year_is_provisional_then_recomputed_from_admin_schedule(wor
     assert weekends_only.date() == dt.date(2027, 1, 8)
     # The State Council publishes 2027: 1–3 January off, Saturday 9 January a make-up working day.
     days = [(dt.date(2027, 1, d), HolidayDate.Kind.HOLIDAY) for d in (1, 4, 5)]
-    n = services.holidays_set(actor=world.admin, year=2027, days=days)
-    assert n == 1
+    entry = holidays.holidays_set(actor=world.admin, year=2027, days=days)
+    assert entry.recompute_pending
+    appeal.refresh_from_db()
+    assert appeal.feedback_due.date() == dt.date(2027, 1, 8)  # not yet: the recompute is a background job
+    run_once()
+    entry.refresh_from_db()
+    assert not entry.recompute_pending
+    assert entry.recomputed_count == 1
     appeal.refresh_from_db()
     assert appeal.deadlines_provisional is False
     assert appeal.feedback_due.date() == dt.date(2027, 1, 13)
     with pytest.raises(services.ValidationError):
-        services.holidays_set(actor=world.admin, year=2027, days=[(dt.date(2028, 1, 1), "holiday")])
+        holidays.holidays_set(actor=world.admin, year=2027, days=[(dt.date(2028, 1, 1), "holiday")])
 
 
 # --- crashes ------------------------------------------------------------------------------------
@@ -174,7 +181,7 @@ def test_sweeper_killed_at_random_points_never_loses_or_duplicates(world: World)
     # Some appeals are further along, so their due deadline and levels differ.
     with clock.frozen(start + dt.timedelta(hours=2)):
         for a in appeals[:4]:
-            services.appeal_dispatch(actor=world.worker, appeal=a, department=world.tree.department)
+            dispatch.appeal_dispatch(actor=world.worker, appeal=a, department=world.tree.department)
     now = dt.datetime(2026, 3, 12, 10, 0, tzinfo=TZ)
     _crash_and_rerun(world, appeals, now, rounds=60, seed=4)
     later = dt.datetime(2026, 3, 25, 10, 0, tzinfo=TZ)

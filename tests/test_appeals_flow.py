@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import translation
 from PIL import Image
 
-from anju.appeals import services, sla
+from anju.appeals import callback, dispatch, handling, intake, services, sla
 from anju.appeals.models import (
     Appeal,
     AppealEvent,
@@ -55,7 +55,7 @@ def test_full_loop_counts_in_three_rates(world: World) -> None:
     assert appeal.due_at == appeal.dispatch_due
     assert appeal.grid_id == world.tree.grid.pk
     world.to_status(appeal, Status.VERIFIED)
-    services.appeal_callback(actor=world.resident, appeal=appeal, resolved=True, satisfaction=world.level("satisfied"))
+    callback.appeal_callback(actor=world.resident, appeal=appeal, resolved=True, satisfaction=world.level("satisfied"))
     appeal.refresh_from_db()
     assert appeal.status == Status.CLOSED_RESOLVED
     assert appeal.due_at is None
@@ -78,7 +78,7 @@ def test_full_loop_counts_in_three_rates(world: World) -> None:
 
 def test_unsatisfied_callback_reopens_to_same_department_and_counts_against_it(world: World) -> None:
     appeal = world.to_status(world.file(), Status.VERIFIED)
-    services.appeal_callback(
+    callback.appeal_callback(
         actor=world.resident, appeal=appeal, resolved=False, satisfaction=world.level("unsatisfied")
     )
     appeal.refresh_from_db()
@@ -95,13 +95,13 @@ def test_unsatisfied_callback_reopens_to_same_department_and_counts_against_it(w
     assert total.counts["reopened"] == 1
     assert Message.objects.filter(recipient=world.liaison, kind="appeal.reopened").exists()
     # The department signs again and the loop goes on.
-    services.appeal_sign(actor=world.liaison, appeal=appeal)
+    handling.appeal_sign(actor=world.liaison, appeal=appeal)
     assert appeal.status == Status.SIGNED
 
 
 def test_closed_unresolved_is_never_resolved(world: World) -> None:
     appeal = world.to_status(world.file(), Status.VERIFIED)
-    services.appeal_close_unresolved(actor=world.worker, appeal=appeal, reason="联系不上")
+    dispatch.appeal_close_unresolved(actor=world.worker, appeal=appeal, reason="联系不上")
     appeal.refresh_from_db()
     assert appeal.status == Status.CLOSED_UNRESOLVED
     _rows, total = rates(world.supervisor)
@@ -112,7 +112,7 @@ def test_closed_unresolved_is_never_resolved(world: World) -> None:
 
 def test_satisfied_but_not_resolved_closes_unresolved(world: World) -> None:
     appeal = world.to_status(world.file(), Status.VERIFIED)
-    services.appeal_callback(actor=world.resident, appeal=appeal, resolved=False, satisfaction=world.level("basic"))
+    callback.appeal_callback(actor=world.resident, appeal=appeal, resolved=False, satisfaction=world.level("basic"))
     assert appeal.status == Status.CLOSED_UNRESOLVED
     _rows, total = rates(world.supervisor)
     assert (total.counts["resolved"], total.counts["completed"]) == (0, 1)
@@ -181,7 +181,7 @@ def test_anonymous_flood_is_rate_limited_per_address(world: World, rf: object) -
             actor=None, channel=Channel.ANONYMOUS, contact_name="王", contact_mobile="17000000055", request=request
         )
     count = Appeal.objects.count()
-    with pytest.raises(services.RateLimited):
+    with pytest.raises(intake.RateLimited):
         world.file(
             actor=None, channel=Channel.ANONYMOUS, contact_name="王", contact_mobile="17000000055", request=request
         )
@@ -192,13 +192,13 @@ def test_anonymous_flood_is_rate_limited_per_address(world: World, rf: object) -
 
 def test_duplicate_suggestion_and_followers_are_called_back(world: World) -> None:
     first = world.file()
-    assert services.similar_open(world.category, world.tree.building) == [first]
-    services.appeal_follow(actor=world.other_resident, appeal=first)
+    assert intake.similar_open(world.category, world.tree.building) == [first]
+    intake.appeal_follow(actor=world.other_resident, appeal=first)
     assert AppealFollower.objects.filter(appeal=first, user=world.other_resident).exists()
     world.to_status(first, Status.VERIFIED)
     assert Message.objects.filter(recipient=world.other_resident, kind="appeal.callback").exists()
     # The follower answers too: counted, but the appeal waits for the requester.
-    services.appeal_callback(
+    callback.appeal_callback(
         actor=world.other_resident, appeal=first, resolved=True, satisfaction=world.level("satisfied")
     )
     first.refresh_from_db()
@@ -209,17 +209,17 @@ def test_duplicate_suggestion_and_followers_are_called_back(world: World) -> Non
 def test_mark_duplicate_makes_requester_a_follower(world: World) -> None:
     first = world.file()
     second = world.file(actor=world.other_resident)
-    services.appeal_mark_duplicate(actor=world.worker, appeal=second, original=first)
+    dispatch.appeal_mark_duplicate(actor=world.worker, appeal=second, original=first)
     assert second.status == Status.DUPLICATE
     assert AppealFollower.objects.filter(appeal=first, user=world.other_resident).exists()
 
 
 def test_out_of_order_is_a_conflict_and_changes_nothing(world: World) -> None:
     appeal = world.to_status(world.file(), Status.VERIFIED)
-    services.appeal_callback(actor=world.resident, appeal=appeal, resolved=True, satisfaction=world.level("satisfied"))
+    callback.appeal_callback(actor=world.resident, appeal=appeal, resolved=True, satisfaction=world.level("satisfied"))
     events = AppealEvent.objects.count()
     with pytest.raises(services.InvalidTransition) as err:
-        services.appeal_sign(actor=world.liaison, appeal=appeal)
+        handling.appeal_sign(actor=world.liaison, appeal=appeal)
     assert "Closed" in err.value.message
     assert AppealEvent.objects.count() == events
     assert Appeal.objects.get(pk=appeal.pk).status == Status.CLOSED_RESOLVED
@@ -228,7 +228,7 @@ def test_out_of_order_is_a_conflict_and_changes_nothing(world: World) -> None:
 def test_callback_on_someone_elses_appeal_is_refused(world: World) -> None:
     appeal = world.to_status(world.file(), Status.VERIFIED)
     with pytest.raises(PermissionDenied):
-        services.appeal_callback(
+        callback.appeal_callback(
             actor=world.other_resident, appeal=appeal, resolved=True, satisfaction=world.level("satisfied")
         )
 
@@ -236,7 +236,7 @@ def test_callback_on_someone_elses_appeal_is_refused(world: World) -> None:
 def test_split_dispatch_lead_and_assisting(world: World) -> None:
     appeal = world.file()
     other = world.other_liaison.grants.get().department
-    services.appeal_dispatch(actor=world.worker, appeal=appeal, department=world.tree.department, assisting=[other])
+    dispatch.appeal_dispatch(actor=world.worker, appeal=appeal, department=world.tree.department, assisting=[other])
     assert list(appeal.assists.values_list("department_id", flat=True)) == [other.pk]
     assert Message.objects.filter(recipient=world.other_liaison, kind="appeal.dispatched").exists()
     # Assisting liaison sees it; the lead signs.
@@ -248,16 +248,16 @@ def test_split_dispatch_lead_and_assisting(world: World) -> None:
 
 def test_default_department_from_catalogue_route(world: World) -> None:
     appeal = world.file()
-    services.appeal_dispatch(actor=world.worker, appeal=appeal, department=None)
+    dispatch.appeal_dispatch(actor=world.worker, appeal=appeal, department=None)
     assert appeal.department_id == world.tree.department.pk
 
 
 def test_refer_back_and_redispatch(world: World) -> None:
     appeal = world.to_status(world.file(), Status.DISPATCHED)
-    services.appeal_refer(actor=world.liaison, appeal=appeal, reason="不归我们管")
+    dispatch.appeal_refer(actor=world.liaison, appeal=appeal, reason="不归我们管")
     assert appeal.status == Status.REFERRED
     other = world.other_liaison.grants.get().department
-    services.appeal_dispatch(actor=world.worker, appeal=appeal, department=other)
+    dispatch.appeal_dispatch(actor=world.worker, appeal=appeal, department=other)
     assert appeal.status == Status.DISPATCHED
     assert appeal.department_id == other.pk
     _rows, total = rates(world.supervisor)
@@ -267,8 +267,8 @@ def test_refer_back_and_redispatch(world: World) -> None:
 def test_waiting_needs_a_reason_and_internal_notes_are_hidden(world: World) -> None:
     appeal = world.to_status(world.file(), Status.SIGNED)
     with pytest.raises(ValidationError):
-        services.appeal_wait(actor=world.liaison, appeal=appeal, reason="")
-    services.appeal_wait(actor=world.liaison, appeal=appeal, reason="等待配件")
+        handling.appeal_wait(actor=world.liaison, appeal=appeal, reason="")
+    handling.appeal_wait(actor=world.liaison, appeal=appeal, reason="等待配件")
     assert appeal.status == Status.WAITING
     assert appeal.waiting_reason == "等待配件"
     services.appeal_note(actor=world.worker, appeal=appeal, note="内部：物业拖延")

@@ -80,9 +80,9 @@ def test_get_requests_fields_status_and_masking(world: World) -> None:
     open_one = world.file(contact_mobile="17000000088")
     world.to_status(open_one, Status.DISPATCHED)
     closed = world.to_status(world.file(), Status.VERIFIED)
-    from anju.appeals import services
+    from anju.appeals import callback
 
-    services.appeal_callback(actor=world.resident, appeal=closed, resolved=True, satisfaction=world.level("satisfied"))
+    callback.appeal_callback(actor=world.resident, appeal=closed, resolved=True, satisfaction=world.level("satisfied"))
     c = Client()
     body = c.get("/open311/v2/requests.json").json()
     assert len(body) == 2

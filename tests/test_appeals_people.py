@@ -17,7 +17,7 @@ from django.utils import translation
 from PIL import Image
 
 from anju.accounts.roles import Role
-from anju.appeals import followers, services, sitecode, whistles
+from anju.appeals import callback, dispatch, followers, handling, intake, sitecode, whistles
 from anju.appeals.models import Appeal, AppealFollower, Callback, Channel, Status, Summons
 from anju.appeals.selectors import rates
 from anju.audit.models import AuditEvent, PiiAccess
@@ -175,9 +175,9 @@ def test_site_code_refuses_other_whistle_forged_expired_and_closed(world: World,
     outsider = make_user(Role.COMMUNITY_WORKER, world.tree.other_community)
     assert _client(outsider).get(f"/appeals/{appeal.pk}/whistles/{whistle.pk}/code.png").status_code == 404
 
-    services.appeal_sign(actor=world.liaison, appeal=appeal)
-    services.appeal_feedback(actor=world.liaison, appeal=appeal, note="已处理")
-    services.appeal_close_unresolved(actor=world.worker, appeal=appeal, reason="无法解决")
+    handling.appeal_sign(actor=world.liaison, appeal=appeal)
+    handling.appeal_feedback(actor=world.liaison, appeal=appeal, note="已处理")
+    dispatch.appeal_close_unresolved(actor=world.worker, appeal=appeal, reason="无法解决")
     closed = liaison.post(f"/appeals/checkin/{token}/")
     assert closed.status_code == 409
     assert Summons.objects.get(whistle=whistle).arrived_at is None
@@ -247,12 +247,12 @@ def test_reveal_is_404_for_those_without_need(world: World) -> None:
 
     # The lead department's liaison: only while the department holds the appeal.
     power = world.other_liaison.grants.get().department
-    services.appeal_dispatch(actor=world.worker, appeal=appeal, department=world.tree.department, assisting=[power])
+    dispatch.appeal_dispatch(actor=world.worker, appeal=appeal, department=world.tree.department, assisting=[power])
     assert _reveal(_client(world.liaison), appeal, "联系诉求人").status_code == 404  # not signed for yet
-    services.appeal_sign(actor=world.liaison, appeal=appeal)
+    handling.appeal_sign(actor=world.liaison, appeal=appeal)
     assert _reveal(_client(world.liaison), appeal, "联系诉求人").status_code == 200
     assert _reveal(_client(world.other_liaison), appeal, "协办").status_code == 404  # assisting
-    services.appeal_feedback(actor=world.liaison, appeal=appeal, note="已修复")
+    handling.appeal_feedback(actor=world.liaison, appeal=appeal, note="已修复")
     assert _reveal(_client(world.liaison), appeal, "联系诉求人").status_code == 404  # handed in
     assert PiiAccess.objects.count() == 2
 
@@ -286,7 +286,7 @@ def test_resident_filing_is_linked_to_their_registry_entry(world: World) -> None
 
     page = _client(world.worker).get(f"/appeals/{appeal.pk}/").content.decode()
     assert f"/people/residents/{me.pk}/" in page
-    services.appeal_dispatch(actor=world.worker, appeal=appeal, department=world.tree.department)
+    dispatch.appeal_dispatch(actor=world.worker, appeal=appeal, department=world.tree.department)
     liaison_page = _client(world.liaison).get(f"/appeals/{appeal.pk}/").content.decode()
     assert f"/people/residents/{me.pk}/" not in liaison_page
     assert "刘明" not in liaison_page
@@ -385,7 +385,7 @@ def test_picked_resident_without_mobile_needs_a_number_and_api_pick(world: World
 
 def _followed(world: World) -> Appeal:
     appeal = world.file()
-    services.appeal_follow(actor=world.other_resident, appeal=appeal)
+    intake.appeal_follow(actor=world.other_resident, appeal=appeal)
     return appeal
 
 
@@ -410,7 +410,7 @@ def test_follower_answers_from_the_appeal_page_and_counts(world: World) -> None:
     assert again.status_code == 409
     assert Callback.objects.filter(is_follower=True).count() == 1
 
-    services.appeal_callback(actor=world.resident, appeal=appeal, resolved=True, satisfaction=world.level("satisfied"))
+    callback.appeal_callback(actor=world.resident, appeal=appeal, resolved=True, satisfaction=world.level("satisfied"))
     assert Appeal.objects.get(pk=appeal.pk).status == Status.CLOSED_RESOLVED
     _rows, total = rates(world.supervisor)
     # Every answered callback counts (DESIGN: over callbacks and ratings): the requester's and the follower's.
@@ -437,7 +437,7 @@ def test_follower_answers_from_the_appeal_page_and_counts(world: World) -> None:
 
 def test_follower_may_answer_after_the_requester_closed_it(world: World) -> None:
     appeal = world.to_status(_followed(world), Status.VERIFIED)
-    services.appeal_callback(actor=world.resident, appeal=appeal, resolved=True, satisfaction=world.level("satisfied"))
+    callback.appeal_callback(actor=world.resident, appeal=appeal, resolved=True, satisfaction=world.level("satisfied"))
     f = _client(world.other_resident)
     assert 'data-step="follower-callback"' in f.get(f"/appeals/{appeal.pk}/").content.decode()
     assert (
@@ -495,20 +495,20 @@ def test_worker_records_a_followers_answer(world: World) -> None:
 
 def test_a_reopened_appeal_asks_followers_again(world: World) -> None:
     appeal = world.to_status(_followed(world), Status.VERIFIED)
-    services.appeal_callback(
+    callback.appeal_callback(
         actor=world.other_resident, appeal=appeal, resolved=False, satisfaction=world.level("unsatisfied")
     )
     assert not followers.may_answer(appeal, world.other_resident)
-    services.appeal_callback(
+    callback.appeal_callback(
         actor=world.resident, appeal=appeal, resolved=False, satisfaction=world.level("unsatisfied")
     )
     assert appeal.status == Status.REOPENED
     assert not followers.may_answer(appeal, world.other_resident)
-    services.appeal_sign(actor=world.liaison, appeal=appeal)
-    services.appeal_feedback(actor=world.liaison, appeal=appeal, note="重新修好")
-    services.appeal_verify(actor=world.worker, appeal=appeal)
+    handling.appeal_sign(actor=world.liaison, appeal=appeal)
+    handling.appeal_feedback(actor=world.liaison, appeal=appeal, note="重新修好")
+    dispatch.appeal_verify(actor=world.worker, appeal=appeal)
     assert followers.may_answer(appeal, world.other_resident)
-    services.appeal_callback(
+    callback.appeal_callback(
         actor=world.other_resident, appeal=appeal, resolved=True, satisfaction=world.level("satisfied")
     )
     assert Callback.objects.filter(appeal=appeal, is_follower=True).count() == 2
@@ -525,8 +525,8 @@ def test_appeal_page_queries_do_not_grow_with_followers(world: World) -> None:
         assert w.get(f"/appeals/{appeal.pk}/").status_code == 200
     for _ in range(4):
         follower = make_user(Role.RESIDENT, world.tree.building)
-        services.appeal_follow(actor=follower, appeal=appeal)
-        services.appeal_callback(actor=follower, appeal=appeal, resolved=True, satisfaction=world.level("satisfied"))
+        intake.appeal_follow(actor=follower, appeal=appeal)
+        callback.appeal_callback(actor=follower, appeal=appeal, resolved=True, satisfaction=world.level("satisfied"))
     with CaptureQueriesContext(connection) as five:
         page = w.get(f"/appeals/{appeal.pk}/").content.decode()
     assert page.count('data-callback="follower"') == 4

@@ -20,7 +20,7 @@ from django.utils import timezone, translation
 from openpyxl import load_workbook
 
 from anju.accounts.roles import Role
-from anju.appeals import charts, clock, services
+from anju.appeals import callback, charts, clock, dispatch, handling, intake
 from anju.appeals.models import AWAITING_CALLBACK, Appeal, AppealEvent, Callback, DailyRollup, Status
 from anju.appeals.selectors import RateRow, rates, rates_report, trend_months
 from anju.audit.actions import Action
@@ -158,28 +158,28 @@ def _mixed(world: World) -> dict[str, Appeal]:
     got: dict[str, Appeal] = {}
     satisfied, basic, unsatisfied = w.level("satisfied"), w.level("basic"), w.level("unsatisfied")
     got["resolved"] = a = w.to_status(w.file(), Status.VERIFIED)
-    services.appeal_callback(actor=w.resident, appeal=a, resolved=True, satisfaction=satisfied)
+    callback.appeal_callback(actor=w.resident, appeal=a, resolved=True, satisfaction=satisfied)
     got["unresolved_by_callback"] = a = w.to_status(w.file(), Status.VERIFIED)
-    services.appeal_callback(actor=w.resident, appeal=a, resolved=False, satisfaction=basic)
+    callback.appeal_callback(actor=w.resident, appeal=a, resolved=False, satisfaction=basic)
     got["closed_unresolved"] = a = w.to_status(w.file(), Status.VERIFIED)
-    services.appeal_close_unresolved(actor=w.worker, appeal=a, reason="联系不上")
+    dispatch.appeal_close_unresolved(actor=w.worker, appeal=a, reason="联系不上")
     got["closed_from_handled"] = a = w.to_status(w.file(), Status.HANDLED)
-    services.appeal_close_unresolved(actor=w.worker, appeal=a, reason="无法解决")
+    dispatch.appeal_close_unresolved(actor=w.worker, appeal=a, reason="无法解决")
     got["reopened_then_handled"] = a = w.to_status(w.file(), Status.VERIFIED)
-    services.appeal_callback(actor=w.resident, appeal=a, resolved=False, satisfaction=unsatisfied)
-    services.appeal_sign(actor=w.liaison, appeal=a)
-    services.appeal_feedback(actor=w.liaison, appeal=a, note="再次修复")
+    callback.appeal_callback(actor=w.resident, appeal=a, resolved=False, satisfaction=unsatisfied)
+    handling.appeal_sign(actor=w.liaison, appeal=a)
+    handling.appeal_feedback(actor=w.liaison, appeal=a, note="再次修复")
     got["returned"] = a = w.to_status(w.file(), Status.HANDLED)
-    services.appeal_return(actor=w.worker, appeal=a, reason="还不亮")
+    dispatch.appeal_return(actor=w.worker, appeal=a, reason="还不亮")
     got["handled"] = w.to_status(w.file(), Status.HANDLED)
     got["verified"] = a = w.to_status(w.file(), Status.VERIFIED)
-    services.appeal_follow(actor=w.other_resident, appeal=a)
-    services.appeal_callback(actor=w.other_resident, appeal=a, resolved=True, satisfaction=satisfied)
+    intake.appeal_follow(actor=w.other_resident, appeal=a)
+    callback.appeal_callback(actor=w.other_resident, appeal=a, resolved=True, satisfaction=satisfied)
     other = w.other_liaison.grants.get().department
     got["other_department"] = a = w.to_status(w.file(), Status.ACCEPTED)
-    services.appeal_dispatch(actor=w.worker, appeal=a, department=other)
-    services.appeal_sign(actor=w.other_liaison, appeal=a)
-    services.appeal_feedback(actor=w.other_liaison, appeal=a, note="已处理")
+    dispatch.appeal_dispatch(actor=w.worker, appeal=a, department=other)
+    handling.appeal_sign(actor=w.other_liaison, appeal=a)
+    handling.appeal_feedback(actor=w.other_liaison, appeal=a, note="已处理")
     got["received"] = w.file()
     return got
 
@@ -281,8 +281,8 @@ def test_awaiting_callback_follows_the_period_by_received_day(world: World) -> N
     assert new.number in listing
     assert old.number not in listing
     # Leaving the state takes it off the row of its received day, not today's.
-    services.appeal_verify(actor=world.worker, appeal=old)
-    services.appeal_close_unresolved(actor=world.worker, appeal=old, reason="联系不上")
+    dispatch.appeal_verify(actor=world.worker, appeal=old)
+    dispatch.appeal_close_unresolved(actor=world.worker, appeal=old, reason="联系不上")
     assert rates(world.supervisor)[1].pending_callback == 1
     assert rates(world.supervisor, end=today - dt.timedelta(days=30))[1].pending_callback == 0
 
@@ -291,7 +291,7 @@ def test_monthly_trend_from_the_rollup(world: World) -> None:
     now = timezone.now()
     with clock.frozen(now - dt.timedelta(days=62)):
         a = world.to_status(world.file(), Status.VERIFIED)
-        services.appeal_callback(actor=world.resident, appeal=a, resolved=True, satisfaction=world.level("satisfied"))
+        callback.appeal_callback(actor=world.resident, appeal=a, resolved=True, satisfaction=world.level("satisfied"))
     world.to_status(world.file(), Status.HANDLED)
     report = rates_report(world.supervisor)
     old_month = timezone.localtime(now - dt.timedelta(days=62)).date().replace(day=1)
@@ -374,13 +374,13 @@ def test_rates_page_query_count_is_constant(world: World, group: str, django_ass
         )
         for status in (Status.DISPATCHED, Status.HANDLED, Status.VERIFIED):
             a = world.file()
-            services.appeal_dispatch(actor=world.worker, appeal=a, department=dept)
+            dispatch.appeal_dispatch(actor=world.worker, appeal=a, department=dept)
             if status != Status.DISPATCHED:
                 liaison = make_user(Role.DEPARTMENT_LIAISON, world.tree.street, department=dept)
-                services.appeal_sign(actor=liaison, appeal=a)
-                services.appeal_feedback(actor=liaison, appeal=a, note="好了")
+                handling.appeal_sign(actor=liaison, appeal=a)
+                handling.appeal_feedback(actor=liaison, appeal=a, note="好了")
                 if status == Status.VERIFIED:
-                    services.appeal_verify(actor=world.worker, appeal=a)
+                    dispatch.appeal_verify(actor=world.worker, appeal=a)
     large = _page_queries(c, url)
     assert len(large) == len(small) == RATES_PAGE_QUERIES
     # The page reads the roll-up only, never the appeal rows.

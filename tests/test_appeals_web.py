@@ -11,7 +11,7 @@ from django.test import Client
 from django.utils import translation
 from openpyxl import load_workbook
 
-from anju.appeals import services, whistles
+from anju.appeals import callback, dispatch, services, whistles
 from anju.appeals.models import Appeal, AppealEvent, Channel, Status, Summons
 from anju.inbox.models import Message
 from anju.testing import Tree
@@ -99,7 +99,7 @@ def test_duplicate_step(world: World) -> None:
 
 def test_signing_a_closed_appeal_is_a_clear_409(world: World) -> None:
     appeal = world.to_status(world.file(), Status.VERIFIED)
-    services.appeal_close_unresolved(actor=world.worker, appeal=appeal, reason="x")
+    dispatch.appeal_close_unresolved(actor=world.worker, appeal=appeal, reason="x")
     response = _client(world.liaison).post(f"/appeals/{appeal.pk}/act/", {"action": "sign"})
     assert response.status_code == 409
     assert "cannot be signed for now" in response.content.decode()
@@ -263,7 +263,7 @@ def test_qr_token_checkin(world: World) -> None:
 def test_rates_page_drilldown_and_excel(world: World) -> None:
     appeal = world.to_status(world.file(), Status.VERIFIED)
     pending = world.to_status(world.file(), Status.HANDLED)
-    services.appeal_callback(actor=world.resident, appeal=appeal, resolved=True, satisfaction=world.level("basic"))
+    callback.appeal_callback(actor=world.resident, appeal=appeal, resolved=True, satisfaction=world.level("basic"))
     c = _client(world.supervisor)
     page = c.get("/appeals/rates/").content.decode()
     assert world.tree.department.name in page

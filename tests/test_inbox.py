@@ -495,8 +495,7 @@ def test_two_workers_at_once_send_each_email_exactly_once(settings: Any, monkeyp
 def test_appeal_messages_have_full_titles_in_each_language(tree: Tree) -> None:
     """Every message the appeals services write carries what its registered title needs (no generic fallback),
     and reads in the reader's language."""
-    from anju.appeals import clock, sla, whistles
-    from anju.appeals import services as appeal_services
+    from anju.appeals import clock, dispatch, sla, whistles
     from appeals_world import make_world
 
     world = make_world(tree)
@@ -507,7 +506,7 @@ def test_appeal_messages_have_full_titles_in_each_language(tree: Tree) -> None:
         whistles.whistle_blow(actor=world.worker, appeal=appeal, departments=[tree.department], minutes=30)
     sla.sweep_escalations(now=dt.datetime(2026, 3, 20, 9, 0, tzinfo=start.tzinfo))
     with clock.frozen(dt.datetime(2026, 3, 20, 10, 0, tzinfo=start.tzinfo)):
-        appeal_services.appeal_dispatch(actor=world.worker, appeal=appeal, department=tree.department)
+        dispatch.appeal_dispatch(actor=world.worker, appeal=appeal, department=tree.department)
     kinds_seen = set(Message.objects.values_list("kind", flat=True))
     assert {"appeal.filed", "appeal.whistle", "appeal.dispatched", "escalation.1", "escalation.4"} <= kinds_seen
     for message in Message.objects.all():

@@ -13,7 +13,7 @@ from django.apps import apps as django_apps
 from playwright.sync_api import Page, expect
 
 from anju.accounts.roles import Role
-from anju.appeals import services
+from anju.appeals import intake
 from anju.appeals.models import Appeal, Category, Channel
 from anju.audit.models import PiiAccess
 from anju.people import fakes
@@ -42,7 +42,7 @@ def test_worker_reveals_the_number_in_place(page: Page, live_server: Any, settin
     tree = build_tree()
     category = _catalogue()
     worker = make_user(Role.COMMUNITY_WORKER, tree.community, username="b-worker")
-    appeal = services.appeal_file(
+    appeal = intake.appeal_file(
         actor=None,
         community=tree.community,
         category=category,
@@ -100,3 +100,45 @@ def test_volunteer_picks_the_resident_on_a_phone(
     appeal = Appeal.objects.get(description="浏览器测试：帮孙奶奶报楼道灯")
     assert appeal.requester_resident_id == grandma.pk
     assert appeal.filed_by_id == volunteer.pk
+
+
+def test_worker_links_an_anonymous_appeal_to_the_registry_on_a_phone(
+    phone_page: Page, live_server: Any, settings: Any, tmp_path: Any
+) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
+    tree = build_tree()
+    category = _catalogue()
+    worker = make_user(Role.COMMUNITY_WORKER, tree.community, username="b-linker")
+    household = people_services.household_create(actor=None, unit=tree.building, door="202")
+    grandma = people_services.resident_create(
+        actor=None,
+        household=household,
+        name="王桂英",
+        relation="head",
+        id_number=fakes.id_number(date(1949, 4, 3), 8, male=False),
+        mobile=fakes.mobile(8),
+        birth_date=date(1949, 4, 3),
+    )
+    appeal = intake.appeal_file(
+        actor=None,
+        community=tree.community,
+        category=category,
+        description="楼下路灯不亮",
+        location=tree.community,
+        channel=Channel.ANONYMOUS,
+        contact_name="王大妈",
+        contact_mobile="17000000055",
+    )
+    page = phone_page
+    sign_in(page, worker.username)
+    page.goto(f"/appeals/{appeal.pk}/")
+    page.locator("[data-requester-link] summary").click()
+    page.locator("#link-resident-q").fill("wgy")
+    choice = page.locator(f"#link-resident-choices input[value='{grandma.pk}']")
+    expect(choice).to_be_visible()
+    choice.check()
+    page.locator("[data-requester-link] form button[type=submit]").first.click()
+    expect(page.locator(f"a[href='/people/residents/{grandma.pk}/']")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360 + 1
+    appeal.refresh_from_db()
+    assert appeal.requester_resident_id == grandma.pk

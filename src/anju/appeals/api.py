@@ -6,7 +6,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from anju.accounts import policy
-from anju.appeals import followers, requesters, selectors, services, sitecode
+from anju.appeals import followers, intake, requesters, selectors, sitecode
 from anju.appeals.models import Appeal, Category, Channel, Urgency
 from anju.appeals.views import ACTIONS, run_action
 from anju.core.api import ErrorOut, Pagination
@@ -121,7 +121,7 @@ def create_appeal(request: HttpRequest, payload: AppealIn) -> Any:
         from django.core.exceptions import ValidationError
 
         raise ValidationError({"location_id": ["Choose a place inside a community."]})
-    appeal = services.appeal_file(
+    appeal = intake.appeal_file(
         actor=request.user,
         community=community,
         category=Category.objects.filter(code=payload.category).first(),
@@ -188,6 +188,34 @@ def reveal_contact(request: HttpRequest, appeal_id: int, payload: RevealIn) -> A
     appeal = policy.get_for(request.user, "appeal.reveal", qs, pk=appeal_id)
     value = requesters.contact_reveal(actor=request.user, appeal=appeal, reason=payload.reason, request=request)
     return {"id": appeal.pk, "value": value}
+
+
+class RequesterLinkIn(Schema):
+    resident_id: int | None = Field(
+        ..., description="The registry resident of the appeal's community to link; null removes the link"
+    )
+
+
+class RequesterLinkOut(Schema):
+    id: int
+    requester_resident_id: int | None
+
+
+@router.put(
+    "/appeals/{appeal_id}/requester-resident",
+    response={200: RequesterLinkOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Link a filed appeal to the requester's registry entry, or unlink it (null)",
+)
+@policy.permission("appeal.link_requester")
+def link_requester(request: HttpRequest, appeal_id: int, payload: RequesterLinkIn) -> Any:
+    qs = Appeal.objects.select_related("community")
+    appeal = policy.get_for(request.user, "appeal.link_requester", qs, pk=appeal_id)
+    if payload.resident_id is None:
+        requesters.requester_unlink(actor=request.user, appeal=appeal, request=request)
+    else:
+        resident = requesters.resident_pick(request.user, payload.resident_id)
+        requesters.requester_link(actor=request.user, appeal=appeal, resident=resident, request=request)
+    return {"id": appeal.pk, "requester_resident_id": appeal.requester_resident_id}
 
 
 class CallbackOut(Schema):

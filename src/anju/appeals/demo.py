@@ -1,16 +1,21 @@
 """Demo appeals: about three months of history in 安居社区, made through the services with the
-clock set back, so the queues, deadlines, escalations and three rates are true to their rows."""
+clock set back, so the queues, deadlines, escalations and three rates are true to their rows. Two
+neighbours (fictional residents without a demo login) follow some shared problems (我也遇到) and answer
+their callbacks, so the appeal page and the three rates show followers too."""
 
 from __future__ import annotations
 
 import datetime as dt
 import random
+import secrets
 from typing import Any
 
 from django.utils import timezone
 
+from anju.accounts import services as account_services
 from anju.accounts.models import User
-from anju.appeals import clock, services, whistles
+from anju.accounts.roles import Role
+from anju.appeals import callback, clock, dispatch, followers, handling, intake, whistles
 from anju.appeals.models import Appeal, Category, CategoryRoute, Channel, SatisfactionLevel, Status
 from anju.appeals.sla import sweep_escalations
 from anju.orgs.models import Department, OrgUnit
@@ -30,6 +35,11 @@ PROBLEMS = {
     "elderly-care": ["独居老人需要上门助餐服务"],
 }
 
+# Problems the neighbours share: a follower (我也遇到) joins some of these.
+SHARED = {"street-lamp", "drain-blocked", "water-outage", "power-outage", "garbage", "noise"}
+# Fictional neighbours; mobile numbers in the 170 range reserved for virtual operators.
+NEIGHBOURS = [("neighbour1", "赵桂兰", "b2", "17000000031"), ("neighbour2", "孙德明", "b3", "17000000032")]
+
 # Weights of the outcomes; the rest stays open at some step.
 OUTCOMES = ["resolved"] * 10 + ["basic"] * 3 + ["unsatisfied"] * 2 + ["unresolved"] + ["open"] * 3
 
@@ -41,6 +51,42 @@ def _route_catalogue(community: OrgUnit, departments: dict[str, Department]) -> 
         dept = by_kind.get(category.department_kind) or fallback
         if dept is not None:
             CategoryRoute.objects.get_or_create(category=category, unit=community, defaults={"department": dept})
+
+
+def _neighbours(units: dict[str, OrgUnit]) -> list[User]:
+    made = []
+    for username, name, building, mobile in NEIGHBOURS:
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = account_services.user_create(
+                actor=None,
+                username=username,
+                display_name=name,
+                password=secrets.token_urlsafe(24),  # no demo login: they only follow and answer
+                mobile=mobile,
+                validate_password=False,
+                role=Role.RESIDENT,
+                unit=units[building],
+            )
+        made.append(user)
+    return made
+
+
+def _followers_answer(appeal: Appeal, following: list[User], worker: User, levels: dict[str, Any], rng: Any) -> None:
+    """The first neighbour answers on the appeal page, the second on the phone to the worker."""
+    for n, neighbour in enumerate(following):
+        if not followers.may_answer(appeal, neighbour):
+            continue
+        resolved = rng.random() < 0.8
+        level = levels["satisfied" if resolved and rng.random() < 0.7 else "basic" if resolved else "unsatisfied"]
+        followers.follower_callback(
+            actor=neighbour if n == 0 else worker,
+            appeal=appeal,
+            follower=neighbour,
+            resolved=resolved,
+            satisfaction=level,
+            comment="" if resolved else "晚上还是不亮",
+        )
 
 
 def load_demo_appeals(*, units: dict[str, OrgUnit], departments: dict[str, Department], n: int = 70) -> int:
@@ -58,6 +104,8 @@ def load_demo_appeals(*, units: dict[str, OrgUnit], departments: dict[str, Depar
     buildings = [units[f"b{i}"] for i in range(1, 13)]
     urban = departments["urban"]
     rng = random.Random(20260101)  # noqa: S311  demo data, not security
+    frng = random.Random(20260102)  # noqa: S311  followers: its own sequence, the history above stays as it was
+    neighbours = _neighbours(units)
     now = timezone.now()
     made = 0
     for _i in range(n):
@@ -75,7 +123,7 @@ def load_demo_appeals(*, units: dict[str, OrgUnit], departments: dict[str, Depar
 
         with at(0):
             on_behalf = rng.random() < 0.3
-            appeal = services.appeal_file(
+            appeal = intake.appeal_file(
                 actor=volunteer if on_behalf else resident,
                 community=community,
                 category=category,
@@ -89,15 +137,21 @@ def load_demo_appeals(*, units: dict[str, OrgUnit], departments: dict[str, Depar
                 requester=resident if on_behalf else None,
             )
         made += 1
+        following: list[User] = []
+        if code in SHARED and frng.random() < 0.35:
+            following = neighbours[: frng.choice((1, 1, 2))]
+            with at(0.5):
+                for neighbour in following:
+                    intake.appeal_follow(actor=neighbour, appeal=appeal)
         if outcome == "open" and rng.random() < 0.4:
             continue
         with at(1):
-            services.appeal_dispatch(actor=worker, appeal=appeal, department=dept)
+            dispatch.appeal_dispatch(actor=worker, appeal=appeal, department=dept)
         signer = liaison if appeal.department_id == urban.pk else None
         if outcome == "open" and rng.random() < 0.5:
             continue
         with at(2):
-            services.appeal_sign(actor=signer, appeal=appeal)
+            handling.appeal_sign(actor=signer, appeal=appeal)
         if rng.random() < 0.1 and signer is None:
             with at(2):
                 whistles.whistle_blow(actor=worker, appeal=appeal, departments=[urban, appeal.department])  # type: ignore[list-item]
@@ -105,25 +159,27 @@ def load_demo_appeals(*, units: dict[str, OrgUnit], departments: dict[str, Depar
                 for s in appeal.whistles.get().summonses.all():
                     whistles.summons_checkin(actor=None, summons=s)
         with at(3):
-            services.appeal_contact(actor=signer, appeal=appeal, note="已电话联系居民")
+            handling.appeal_contact(actor=signer, appeal=appeal, note="已电话联系居民")
         if outcome == "open":
             continue
         with at(8):
-            services.appeal_feedback(actor=signer, appeal=appeal, note="已到现场处理完毕")
+            handling.appeal_feedback(actor=signer, appeal=appeal, note="已到现场处理完毕")
         if rng.random() < 0.1:
             continue  # awaiting verification and callback: shown, not hidden
         with at(10):
-            services.appeal_verify(actor=worker, appeal=appeal)
+            dispatch.appeal_verify(actor=worker, appeal=appeal)
+        with at(12):
+            _followers_answer(appeal, following, worker, levels, frng)
         if rng.random() < 0.1:
             continue  # awaiting callback
         with at(14):
             if outcome == "unresolved":
-                services.appeal_close_unresolved(actor=worker, appeal=appeal, reason="涉及产权纠纷，需走司法程序")
+                dispatch.appeal_close_unresolved(actor=worker, appeal=appeal, reason="涉及产权纠纷，需走司法程序")
                 continue
             level = levels["satisfied" if outcome == "resolved" else outcome]
-            services.appeal_callback(actor=None, appeal=appeal, resolved=outcome != "unsatisfied", satisfaction=level)
+            callback.appeal_callback(actor=None, appeal=appeal, resolved=outcome != "unsatisfied", satisfaction=level)
         if appeal.status == Status.REOPENED:
             with at(18):
-                services.appeal_sign(actor=signer, appeal=appeal)
+                handling.appeal_sign(actor=signer, appeal=appeal)
     sweep_escalations(now=now)
     return made

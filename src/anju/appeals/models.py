@@ -147,9 +147,20 @@ class HolidayYear(models.Model):
 
     year = models.PositiveSmallIntegerField(unique=True)
     entered_at = models.DateTimeField(auto_now_add=True)
+    # Each entry (the first, or a corrected one) is a new revision; open deadlines touching the year are
+    # recomputed by a background job (``appeals.deadlines_recompute``), which marks the revision it ran for.
+    revision = models.PositiveIntegerField(_("revision"), default=0)
+    recompute_queued_at = models.DateTimeField(_("recompute queued"), null=True, blank=True)
+    recomputed_revision = models.PositiveIntegerField(default=0)
+    recompute_finished_at = models.DateTimeField(_("recompute finished"), null=True, blank=True)
+    recomputed_count = models.PositiveIntegerField(_("deadlines moved"), default=0)
 
     def __str__(self) -> str:
         return str(self.year)
+
+    @property
+    def recompute_pending(self) -> bool:
+        return self.recomputed_revision < self.revision
 
 
 class SatisfactionLevel(models.Model):

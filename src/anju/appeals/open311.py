@@ -17,7 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from anju.accounts import policy
 from anju.accounts.services import token_authenticate
-from anju.appeals import services
+from anju.appeals import intake
 from anju.appeals.models import CLOSED_STATUSES, OPEN_STATUSES, Appeal, Category, Channel, Status
 from anju.orgs.models import OrgUnit, UnitKind
 
@@ -225,7 +225,7 @@ def _post_request(request: HttpRequest, fmt: str) -> HttpResponse:
         return _error(request, fmt, 403, "this api_key may not file appeals in that community")
     name = " ".join(p for p in (data.get("last_name", ""), data.get("first_name", "")) if p).strip()
     try:
-        appeal = services.appeal_file(
+        appeal = intake.appeal_file(
             actor=user,
             community=community,
             category=category,

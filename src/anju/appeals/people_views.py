@@ -36,6 +36,7 @@ def detail_extra(request: HttpRequest, appeal: Appeal, *, staff: bool, internal:
             )
     return {
         "may_reveal": internal and policy.can(user, "appeal.reveal", appeal),
+        "may_link": staff and policy.can(user, "appeal.link_requester", appeal) and policy.can(user, "people.view"),
         "registry": requesters.registry_link(user, appeal) if internal else None,
         "callbacks": followers.callbacks_for(user, appeal),
         "follower_may_answer": followers.may_answer(appeal, user),
@@ -153,3 +154,21 @@ def resident_search(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("resident_q", "")[:60]
     choices = requesters.resident_choices(request.user, q)
     return render(request, "appeals/_resident_choices.html", {"choices": choices, "q": q})
+
+
+@policy.permission("appeal.link_requester")
+@require_POST
+def requester_link(request: HttpRequest, pk: int) -> HttpResponse:
+    """Link the appeal to the resident picked in the registry, or unlink it (``unlink``)."""
+    appeal = policy.get_for(request.user, "appeal.link_requester", _QS.select_related("requester_resident"), pk=pk)
+    try:
+        if request.POST.get("unlink"):
+            requesters.requester_unlink(actor=request.user, appeal=appeal, request=request)
+            messages.success(request, _("The appeal is no longer linked to the registry."))
+        else:
+            resident = requesters.resident_pick(request.user, request.POST.get("requester_resident"))
+            requesters.requester_link(actor=request.user, appeal=appeal, resident=resident, request=request)
+            messages.success(request, _("The appeal is linked to the requester's registry entry."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("appeals:detail", pk=appeal.pk)

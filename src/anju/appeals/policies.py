@@ -107,6 +107,13 @@ declare(
     description="Routing rules (category to default department) of the org units in one's subtree",
 )
 declare("appeal.inbox", ALL_USERS, description="Read one's notifications")
+declare(
+    "appeal.link_requester",
+    STAFF,
+    upward=True,
+    check=_staff_check,
+    description="Link a filed appeal to the requester's registry entry, or unlink it",
+)
 
 
 def _reveal_check(user: Any, appeal: Any) -> bool:

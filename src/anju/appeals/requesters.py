@@ -7,7 +7,10 @@
   lives in the appeal's community;
 * a volunteer or worker filing on someone's behalf picks the resident from the registry (searched by name
   or pinyin within their people-view scope, shown as the people pages show it: masked for volunteers), or
-  enters a name and contact number as before.
+  enters a name and contact number as before;
+* community staff (``appeal.link_requester``) link an appeal already filed to a resident of its community
+  they may see in the registry — an anonymous requester the worker recognises, say — or unlink it
+  (:func:`requester_link`, :func:`requester_unlink`). The contact given with the appeal stays as it was.
 
 **Who may reveal the contact number** (DESIGN.md rule 3: masked unless the role needs it; a reveal writes
 an ``audit.PiiAccess`` row with a reason):
@@ -38,9 +41,11 @@ from django.utils.translation import gettext as _
 
 from anju.accounts import policy
 from anju.accounts.roles import Role
-from anju.appeals.models import ON_BEHALF_CHANNELS, Appeal, Channel, Status
+from anju.appeals import clock
+from anju.appeals.models import ON_BEHALF_CHANNELS, Appeal, AppealEvent, Channel, Status
 from anju.appeals.policies import liaison_departments
-from anju.audit.services import record_pii_access
+from anju.audit.actions import Action
+from anju.audit.services import record, record_pii_access
 from anju.core.crypto import decrypt
 from anju.core.masking import mask_mobile, mask_name
 from anju.orgs.models import OrgUnit
@@ -227,3 +232,77 @@ def registry_link(user: Any, appeal: Appeal) -> dict[str, Any] | None:
     from anju.people.selectors import Viewer
 
     return {"url": reverse("people:resident", args=[resident.pk]), "name": Viewer(user).name(resident)}
+
+
+def _relink(
+    *, actor: Any, appeal: Appeal, resident: Resident | None, note: str, action: Action, request: HttpRequest | None
+) -> Appeal:
+    with transaction.atomic():
+        locked = Appeal.objects.select_for_update().get(pk=appeal.pk)
+        previous = locked.requester_resident_id
+        locked.requester_resident = resident
+        locked.save(update_fields=["requester_resident"])
+        AppealEvent.objects.create(
+            community_id=locked.community_id,
+            appeal=locked,
+            action="requester",
+            from_status=locked.status,
+            to_status=locked.status,
+            actor=actor,
+            actor_label=str(actor)[:100],
+            note=note,
+            public=False,
+            at=clock.now(),
+        )
+        record(
+            action,
+            actor=actor,
+            obj=locked,
+            request=request,
+            data={"resident": resident.pk if resident else None, "previous": previous},
+        )
+    appeal.requester_resident = resident
+    return appeal
+
+
+def requester_link(
+    *, actor: Any, appeal: Appeal, resident: Resident | None, request: HttpRequest | None = None
+) -> Appeal:
+    """Link a filed appeal to a registry resident of its community (e.g. an anonymous requester the worker
+    recognises), replacing any earlier link. Staff of the appeal's community who may see the resident."""
+    if not policy.can(actor, "appeal.link_requester", appeal):
+        raise PermissionDenied
+    if (
+        resident is None
+        or resident.community_id != appeal.community_id
+        or not resident.is_active
+        or resident.archived_at is not None
+        or not policy.can(actor, "people.view", resident)
+    ):
+        raise ValidationError({"requester_resident": [_("Choose a resident of this community from the registry.")]})
+    if appeal.requester_resident_id == resident.pk:
+        raise ValidationError({"requester_resident": [_("The appeal is already linked to this resident.")]})
+    return _relink(
+        actor=actor,
+        appeal=appeal,
+        resident=resident,
+        note=_("Linked to the requester's registry entry."),
+        action=Action.APPEAL_REQUESTER_LINKED,
+        request=request,
+    )
+
+
+def requester_unlink(*, actor: Any, appeal: Appeal, request: HttpRequest | None = None) -> Appeal:
+    """Remove the appeal's link to a registry resident (a wrong match); the contact given with it stays."""
+    if not policy.can(actor, "appeal.link_requester", appeal):
+        raise PermissionDenied
+    if appeal.requester_resident_id is None:
+        raise ValidationError({"requester_resident": [_("The appeal is not linked to a registry resident.")]})
+    return _relink(
+        actor=actor,
+        appeal=appeal,
+        resident=None,
+        note=_("Unlinked from the registry entry."),
+        action=Action.APPEAL_REQUESTER_UNLINKED,
+        request=request,
+    )

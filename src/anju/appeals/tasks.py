@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from anju.appeals import holidays
 from anju.appeals.sla import sweep_escalations
-from anju.jobs.registry import periodic
+from anju.jobs.registry import periodic, task
 
 
 @periodic("appeals.escalations", every_seconds=60)
 def escalations() -> int:
     return sweep_escalations()
+
+
+@task(holidays.TASK)
+def deadlines_recompute(*, year: int, revision: int | None = None) -> int:
+    """After an official holiday schedule is entered or corrected: recompute the open deadlines touching it."""
+    return holidays.deadlines_recompute(year=year, revision=revision)

@@ -1,15 +1,15 @@
 from django.urls import path
 
-from anju.appeals import people_views, views, views_config
+from anju.appeals import people_views, views, views_config, views_intake, views_rates, views_whistles
 
 app_name = "appeals"
 urlpatterns = [
     path("", views.appeal_list, name="list"),
-    path("new/", views.appeal_new, name="new"),
-    path("report/", views.appeal_report, name="report"),
-    path("rates/", views.rates, name="rates"),
+    path("new/", views_intake.appeal_new, name="new"),
+    path("report/", views_intake.appeal_report, name="report"),
+    path("rates/", views_rates.rates, name="rates"),
     path("inbox/", views.inbox, name="inbox"),
-    path("holidays/", views.holidays, name="holidays"),
+    path("holidays/", views_config.holidays, name="holidays"),
     path("config/", views_config.index, name="config"),
     path("config/categories/", views_config.categories, name="config_categories"),
     path("config/categories/new/", views_config.category_new, name="config_category_new"),
@@ -28,10 +28,10 @@ urlpatterns = [
     path("<int:pk>/", views.appeal_detail, name="detail"),
     path("<int:pk>/act/", views.appeal_act, name="act"),
     path("<int:pk>/follow/", views.appeal_follow, name="follow"),
-    path("<int:pk>/whistle/", views.whistle_blow, name="whistle"),
+    path("<int:pk>/whistle/", views_whistles.whistle_blow, name="whistle"),
     path("<int:pk>/photos/<int:photo_pk>/", views.photo, name="photo"),
-    path("<int:pk>/summons/<int:summons_pk>/checkin/", views.summons_checkin, name="checkin"),
-    path("<int:pk>/summons/<int:summons_pk>/rate/", views.summons_rate, name="rate"),
+    path("<int:pk>/summons/<int:summons_pk>/checkin/", views_whistles.summons_checkin, name="checkin"),
+    path("<int:pk>/summons/<int:summons_pk>/rate/", views_whistles.summons_rate, name="rate"),
     path("<int:pk>/whistles/<int:whistle_pk>/code/", people_views.whistle_code, name="whistle_code"),
     path(
         "<int:pk>/whistles/<int:whistle_pk>/code.<str:fmt>",
@@ -39,4 +39,5 @@ urlpatterns = [
         name="whistle_code_image",
     ),
     path("<int:pk>/reveal/", people_views.contact_reveal, name="reveal"),
+    path("<int:pk>/requester/", people_views.requester_link, name="requester_link"),
 ]

@@ -1,8 +1,9 @@
-"""Pages configuring appeals: catalogue, routing rules, SLA policies, satisfaction scale (and a link to the
-official holiday schedule page). Parse → fetch-and-authorise → service in ``config.py`` → render."""
+"""Pages configuring appeals: catalogue, routing rules, SLA policies, satisfaction scale and the official
+holiday schedule. Parse → fetch-and-authorise → service in ``config.py`` → render."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -16,7 +17,9 @@ from django.views.decorators.http import require_POST
 from anju.accounts import policy
 from anju.appeals import config
 from anju.appeals import forms_config as forms
-from anju.appeals.models import Category, CategoryRoute, HolidayYear, SatisfactionLevel, SlaPolicy
+from anju.appeals import holidays as schedule
+from anju.appeals.forms import HolidayForm
+from anju.appeals.models import Category, CategoryRoute, HolidayDate, HolidayYear, SatisfactionLevel, SlaPolicy
 from anju.core.forms import apply_service_errors
 from anju.core.pagination import paginate, query_without_page
 from anju.orgs.models import OrgUnit
@@ -321,3 +324,37 @@ def satisfaction_edit(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("The level has been saved."))
             return redirect("appeals:config_satisfaction")
     return render(request, "appeals/config/satisfaction_form.html", {"form": form, "level": level})
+
+
+# --- the official holiday schedule ---------------------------------------------------------------
+
+
+@policy.permission("appeal.configure")
+def holidays(request: HttpRequest) -> HttpResponse:
+    form = HolidayForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        days = []
+        bad = []
+        for n, line in enumerate(form.cleaned_data["days"].splitlines(), start=1):
+            parts = line.split()
+            if not parts:
+                continue
+            try:
+                kind = parts[1].lower() if len(parts) > 1 else HolidayDate.Kind.HOLIDAY
+                days.append((dt.date.fromisoformat(parts[0]), kind))
+            except ValueError:
+                bad.append(_("Line %(n)d: write a date like 2027-01-01.") % {"n": n})
+        if bad:
+            form.add_error("days", bad)
+        else:
+            try:
+                schedule.holidays_set(actor=request.user, year=form.cleaned_data["year"], days=days, request=request)
+            except ValidationError as exc:
+                apply_service_errors(form, exc)
+            else:
+                messages.success(
+                    request, _("Schedule saved; the open deadlines touching this year are being recomputed.")
+                )
+                return redirect("appeals:holidays")
+    entered = HolidayDate.objects.order_by("-date")[:60]
+    return render(request, "appeals/holidays.html", {"form": form, "entered": entered, "years": schedule.years()})

@@ -80,6 +80,9 @@ class Action(models.TextChoices):
     APPEAL_CHECKIN = "appeal.checkin", _("Department checked in on site")
     APPEAL_SUMMONS_RATED = "appeal.summons_rated", _("Department response evaluated")
     APPEAL_HOLIDAYS_SET = "appeal.holidays_set", _("Official holiday schedule entered")
+    APPEAL_DEADLINES_RECOMPUTED = "appeal.deadlines_recomputed", _("Open deadlines recomputed for a holiday schedule")
+    APPEAL_REQUESTER_LINKED = "appeal.requester_linked", _("Appeal linked to a registry resident")
+    APPEAL_REQUESTER_UNLINKED = "appeal.requester_unlinked", _("Appeal unlinked from its registry resident")
     # Appeals configuration: catalogue, routing, SLA, satisfaction scale
     APPEAL_CATEGORY_CREATED = "appeal.category_created", _("Appeal category added to the catalogue")
     APPEAL_CATEGORY_UPDATED = "appeal.category_updated", _("Appeal category changed")

@@ -52,4 +52,8 @@ def nav_for(user: Any, current_path: str) -> list[dict[str, Any]]:
         url = reverse(item.url_name)
         current = current_path == url if url == "/" else current_path.startswith(url)
         items.append({"label": item.label, "url": url, "current": current})
+    # Only the most specific match is current: on /appeals/rates/ that is "Three rates", not also "Appeals".
+    best = max((i for i in items if i["current"]), key=lambda i: len(str(i["url"])), default=None)
+    for i in items:
+        i["current"] = i is best
     return items

@@ -1,0 +1,99 @@
+"""The callback (回访): the requester's answer (or a worker's record of it) closes the appeal or reopens
+it to the same department; followers' answers are in ``appeals.followers``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+
+from anju.appeals import notify, rollup
+from anju.appeals.models import Appeal, Callback, SatisfactionLevel, Status
+from anju.appeals.services import _require, _transition
+
+
+def appeal_callback(
+    *,
+    actor: Any,
+    appeal: Appeal,
+    resolved: bool,
+    satisfaction: SatisfactionLevel | None,
+    comment: str = "",
+    request: HttpRequest | None = None,
+) -> Appeal:
+    """The requester's answer (or a worker's record of it). Not satisfied reopens the appeal to the
+    same department. A follower's answer is recorded and counted but does not move the appeal
+    (``appeals.followers``, which also says how followers' answers count in the three rates)."""
+    from anju.appeals import followers
+
+    if satisfaction is None:
+        raise ValidationError({"satisfaction": [_("Choose how satisfied you are.")]})
+    _require(actor, "appeal.callback", appeal)
+    if actor is not None and followers.is_follower(appeal, actor):
+        followers.follower_callback(
+            actor=actor,
+            appeal=appeal,
+            follower=actor,
+            resolved=resolved,
+            satisfaction=satisfaction,
+            comment=comment,
+            request=request,
+        )
+        return appeal
+    satisfied = satisfaction.counts_as_satisfied
+
+    def mutate(a: Appeal, at: dt.datetime) -> dict[str, Any]:
+        respondent = a.requester_id if a.requester_id else None
+        Callback.objects.create(
+            community_id=a.community_id,
+            appeal=a,
+            department_id=a.department_id,
+            respondent_id=respondent,
+            recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
+            resolved=resolved,
+            satisfaction=satisfaction,
+            comment=(comment or "").strip()[:1000],
+            at=at,
+        )
+        counts = {"completed": 1, "resolved": int(resolved), "ratings": 1, "satisfied": int(satisfied)}
+        if satisfied:
+            a.status = Status.CLOSED_RESOLVED if resolved else Status.CLOSED_UNRESOLVED
+            a.closed_at = at
+        else:
+            a.status = Status.REOPENED
+            a.reopen_count += 1
+            a.handled_at = a.verified_at = None
+            a.dispatched_at = at  # the department must sign again, within the signing deadline
+            a.signed_at = None
+            a.responded_on_time = False  # a reopened appeal's response is not counted again
+            counts["reopened"] = 1
+            notify.notify(
+                notify.liaisons_of([a.department_id]),
+                appeal=a,
+                kind="appeal.reopened",
+                title=_("Appeal %(number)s reopened: the requester is not satisfied") % {"number": a.number},
+            )
+        rollup.bump_appeal(a, day=at, department_id=a.department_id, **counts)
+        return {"resolved": resolved, "satisfaction": satisfaction.code}
+
+    note = _("Resolved: %(resolved)s. %(level)s.") % {
+        "resolved": _("yes") if resolved else _("no"),
+        "level": satisfaction.label,
+    }
+    if comment:
+        note += " " + comment.strip()[:1000]
+    return _transition(
+        actor=actor,
+        appeal=appeal,
+        perm="appeal.callback",
+        name="callback",
+        allowed={Status.VERIFIED},
+        to=None,
+        note=note,
+        request=request,
+        mutate=mutate,
+        recompute=True,
+    )

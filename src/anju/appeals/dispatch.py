@@ -1,0 +1,230 @@
+"""The community's triage of an appeal: accept, reject, mark as a duplicate, dispatch or re-route to a lead
+unit with assisting units (首接负责), referral back by the department, verification (核查), return to the
+department, and closing unresolved."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+
+from anju.appeals import notify, rollup
+from anju.appeals.models import Appeal, AppealAssist, AppealFollower, Category, CategoryRoute, Status
+from anju.appeals.services import _need, _transition
+from anju.orgs.models import Department, OrgUnit
+
+
+def default_department(category: Category, location: OrgUnit) -> Department | None:
+    """The routing rule of the nearest unit at or above ``location``."""
+    paths = [*location.ancestor_paths, location.path]
+    route = (
+        CategoryRoute.objects.filter(category=category, unit__path__in=paths)
+        .select_related("department")
+        .order_by("-unit__depth")
+        .first()
+    )
+    return route.department if route else None
+
+
+def appeal_accept(*, actor: Any, appeal: Appeal, note: str = "", request: HttpRequest | None = None) -> Appeal:
+    def mutate(a: Appeal, at: dt.datetime) -> None:
+        a.accepted_at = at
+
+    return _transition(
+        actor=actor,
+        appeal=appeal,
+        perm="appeal.triage",
+        name="accept",
+        allowed={Status.RECEIVED},
+        to=Status.ACCEPTED,
+        note=note,
+        request=request,
+        mutate=mutate,
+    )
+
+
+def appeal_reject(*, actor: Any, appeal: Appeal, reason: str, request: HttpRequest | None = None) -> Appeal:
+    reason = _need(reason, "note", _("Give the reason for rejecting."))
+
+    def mutate(a: Appeal, at: dt.datetime) -> None:
+        a.closed_at = at
+
+    return _transition(
+        actor=actor,
+        appeal=appeal,
+        perm="appeal.triage",
+        name="reject",
+        allowed={Status.RECEIVED, Status.ACCEPTED},
+        to=Status.REJECTED,
+        note=reason,
+        request=request,
+        mutate=mutate,
+    )
+
+
+def appeal_mark_duplicate(
+    *, actor: Any, appeal: Appeal, original: Appeal, request: HttpRequest | None = None
+) -> Appeal:
+    if original.pk == appeal.pk or original.community_id != appeal.community_id:
+        raise ValidationError({"original": [_("Choose another appeal of the same community.")]})
+
+    def mutate(a: Appeal, at: dt.datetime) -> dict[str, Any]:
+        a.duplicate_of = original
+        a.closed_at = at
+        if a.requester_id:
+            AppealFollower.objects.get_or_create(
+                appeal=original, user_id=a.requester_id, defaults={"community_id": a.community_id}
+            )
+        return {"original": original.pk}
+
+    return _transition(
+        actor=actor,
+        appeal=appeal,
+        perm="appeal.triage",
+        name="duplicate",
+        allowed={Status.RECEIVED, Status.ACCEPTED},
+        to=Status.DUPLICATE,
+        note=_("Same problem as appeal %(number)s.") % {"number": original.number},
+        request=request,
+        mutate=mutate,
+    )
+
+
+def appeal_dispatch(
+    *,
+    actor: Any,
+    appeal: Appeal,
+    department: Department | None,
+    assisting: Sequence[Department] = (),
+    note: str = "",
+    request: HttpRequest | None = None,
+) -> Appeal:
+    """Dispatch (or re-route) to a lead department, with optional assisting departments (首接负责)."""
+    if department is None:
+        department = default_department(appeal.category, appeal.location)
+    if department is None or not department.is_active:
+        raise ValidationError({"department": [_("Choose the department to dispatch to.")]})
+    if not appeal.community.path.startswith(department.unit.path):
+        raise ValidationError({"department": [_("This department does not serve the appeal's community.")]})
+    assisting = [d for d in assisting if d.pk != department.pk]
+
+    def mutate(a: Appeal, at: dt.datetime) -> dict[str, Any]:
+        a.department = department
+        a.dispatched_at = at
+        a.signed_at = a.contacted_at = None
+        a.responded_on_time = None
+        a.waiting_reason = ""
+        if a.accepted_at is None:
+            a.accepted_at = at
+        AppealAssist.objects.filter(appeal=a).exclude(department__in=assisting).delete()
+        for d in assisting:
+            AppealAssist.objects.get_or_create(appeal=a, department=d, defaults={"community_id": a.community_id})
+        rollup.bump_appeal(a, day=at, department_id=department.pk, dispatched=1)
+        notify.notify(
+            notify.liaisons_of([department.pk, *[d.pk for d in assisting]]),
+            appeal=a,
+            kind="appeal.dispatched",
+            title=_("Appeal %(number)s dispatched to %(department)s")
+            % {"number": a.number, "department": department.name},
+        )
+        return {"department": department.pk, "assisting": [d.pk for d in assisting]}
+
+    label = _("Dispatched to %(department)s.") % {"department": department.name}
+    if assisting:
+        label += " " + _("Assisting: %(names)s.") % {"names": "、".join(d.name for d in assisting)}
+    return _transition(
+        actor=actor,
+        appeal=appeal,
+        perm="appeal.triage",
+        name="dispatch",
+        allowed={Status.RECEIVED, Status.ACCEPTED, Status.REFERRED, Status.DISPATCHED},
+        to=Status.DISPATCHED,
+        note=(label + " " + note).strip(),
+        request=request,
+        mutate=mutate,
+        recompute=True,
+    )
+
+
+def appeal_refer(*, actor: Any, appeal: Appeal, reason: str, request: HttpRequest | None = None) -> Appeal:
+    """The department says it is not theirs: back to the community for re-dispatch."""
+    reason = _need(reason, "note", _("Say why this is not your department's."))
+    return _transition(
+        actor=actor,
+        appeal=appeal,
+        perm="appeal.handle",
+        name="refer",
+        allowed={Status.DISPATCHED, Status.SIGNED},
+        to=Status.REFERRED,
+        note=reason,
+        request=request,
+    )
+
+
+def appeal_verify(*, actor: Any, appeal: Appeal, note: str = "", request: HttpRequest | None = None) -> Appeal:
+    def mutate(a: Appeal, at: dt.datetime) -> None:
+        a.verified_at = at
+        parties = [a.requester_id, *AppealFollower.objects.filter(appeal=a).values_list("user_id", flat=True)]
+        notify.notify(
+            [p for p in parties if p],
+            appeal=a,
+            kind="appeal.callback",
+            title=_("Appeal %(number)s was handled: was it resolved?") % {"number": a.number},
+        )
+
+    return _transition(
+        actor=actor,
+        appeal=appeal,
+        perm="appeal.triage",
+        name="verify",
+        allowed={Status.HANDLED},
+        to=Status.VERIFIED,
+        note=note,
+        request=request,
+        mutate=mutate,
+    )
+
+
+def appeal_return(*, actor: Any, appeal: Appeal, reason: str, request: HttpRequest | None = None) -> Appeal:
+    """Verification failed: back to the department."""
+    reason = _need(reason, "note", _("Say what is still wrong."))
+
+    def mutate(a: Appeal, at: dt.datetime) -> None:
+        a.handled_at = None
+
+    return _transition(
+        actor=actor,
+        appeal=appeal,
+        perm="appeal.triage",
+        name="return",
+        allowed={Status.HANDLED},
+        to=Status.IN_PROGRESS,
+        note=reason,
+        request=request,
+        mutate=mutate,
+    )
+
+
+def appeal_close_unresolved(*, actor: Any, appeal: Appeal, reason: str, request: HttpRequest | None = None) -> Appeal:
+    """Close without resolution (e.g. the requester cannot be reached, or it cannot be solved)."""
+    reason = _need(reason, "note", _("Give the reason for closing unresolved."))
+
+    def mutate(a: Appeal, at: dt.datetime) -> None:
+        a.closed_at = at
+        rollup.bump_appeal(a, day=at, department_id=a.department_id, completed=1)
+
+    return _transition(
+        actor=actor,
+        appeal=appeal,
+        perm="appeal.triage",
+        name="close",
+        allowed={Status.HANDLED, Status.VERIFIED},
+        to=Status.CLOSED_UNRESOLVED,
+        note=reason,
+        request=request,
+        mutate=mutate,
+    )

@@ -1,0 +1,146 @@
+"""Intake pages: filing an appeal (for oneself or on someone's behalf, with similar open appeals to follow
+instead) and the anonymous report form."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from anju.accounts import policy
+from anju.accounts.roles import Role
+from anju.appeals import forms, intake, requesters
+from anju.appeals.models import ON_BEHALF_CHANNELS, Appeal, Channel
+from anju.appeals.policies import STAFF
+from anju.core.forms import apply_service_errors
+from anju.orgs.models import OrgUnit
+
+
+def _communities_of(user: Any) -> list[OrgUnit]:
+    """The communities the user files appeals in (their grants' communities)."""
+    ids = [g.unit_id for g in policy.grants_of(user) if g.role in {Role.RESIDENT, Role.VOLUNTEER, *STAFF}]
+    units = list(OrgUnit.objects.filter(pk__in=ids).select_related("community"))
+    found = {u.community_id: u.community for u in units if u.community_id and u.community is not None}
+    above = [u for u in units if u.community_id is None]
+    if above:  # grants above community level: every community below them
+        q = Q(pk__in=[])
+        for u in above:
+            q |= Q(path__startswith=u.path)
+        found.update({c.pk: c for c in OrgUnit.objects.communities().filter(q)})
+    return sorted(found.values(), key=lambda c: c.path)
+
+
+def _locations(communities: list[OrgUnit]) -> Any:
+    if not communities:
+        return OrgUnit.objects.none()
+    from django.db.models import Q
+
+    q = Q()
+    for c in communities:
+        q |= Q(path__startswith=c.path)
+    return OrgUnit.objects.filter(q, is_active=True).select_related("community", "parent").order_by("path")
+
+
+@policy.permission("appeal.file")
+def appeal_new(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    communities = _communities_of(user)
+    roles = policy.roles_of(user)
+    on_behalf = bool(roles & {Role.VOLUNTEER, *STAFF})
+    form = forms.AppealForm(
+        request.POST or None, request.FILES or None, locations=_locations(communities), on_behalf=on_behalf
+    )
+    suggestions: list[Appeal] = []
+    picked = None
+    if request.method == "POST" and on_behalf:
+        try:
+            picked = requesters.resident_pick(user, request.POST.get("requester_resident"))
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        location = data["location"]
+        if not data.get("file_anyway"):
+            suggestions = intake.similar_open(data["category"], location)
+        if suggestions:
+            bound = request.POST.copy()
+            bound["file_anyway"] = "1"
+            form.data = bound
+        else:
+            community = location.community if location.community_id else location
+            channel = data.get("channel") or Channel.APP
+            try:
+                appeal = intake.appeal_file(
+                    actor=user,
+                    community=community,
+                    category=data["category"],
+                    description=data["description"],
+                    location=location,
+                    channel=channel,
+                    urgency=data["urgency"],
+                    address=data["address"],
+                    contact_name=data.get("contact_name", ""),
+                    contact_mobile=data.get("contact_mobile", ""),
+                    consent=bool(data.get("consent")),
+                    requester_resident=picked,
+                    photos=data["photos"],
+                    request=request,
+                )
+            except ValidationError as exc:
+                apply_service_errors(form, exc)
+            else:
+                messages.success(request, _("Appeal %(number)s filed.") % {"number": appeal.number})
+                return redirect("appeals:detail", pk=appeal.pk)
+    status = 422 if request.method == "POST" and form.errors else 200
+    return render(
+        request,
+        "appeals/new.html",
+        {
+            "form": form,
+            "suggestions": suggestions,
+            "on_behalf": on_behalf,
+            "behalf_channels": list(ON_BEHALF_CHANNELS),
+            "may_pick": on_behalf and policy.can(user, "people.view"),
+            "picked": requesters.resident_choice(user, picked) if picked else None,
+        },
+        status=status,
+    )
+
+
+@policy.permission(policy.PUBLIC)
+def appeal_report(request: HttpRequest) -> HttpResponse:
+    """Anonymous intake with a contact number, rate-limited per address."""
+    form = forms.AnonymousAppealForm(request.POST or None, request.FILES or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            appeal = intake.appeal_file(
+                actor=None,
+                community=data["community"],
+                category=data["category"],
+                description=data["description"],
+                location=data["community"],
+                channel=Channel.ANONYMOUS,
+                urgency=data["urgency"],
+                address=data["address"],
+                contact_name=data["contact_name"],
+                contact_mobile=data["contact_mobile"],
+                photos=data["photos"],
+                request=request,
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        except intake.RateLimited as exc:
+            form.add_error(None, exc.message)
+            status = 429
+        else:
+            return render(request, "appeals/reported.html", {"appeal": appeal})
+    if request.method == "POST" and status == 200 and form.errors:
+        status = 422
+    return render(request, "appeals/report.html", {"form": form}, status=status)

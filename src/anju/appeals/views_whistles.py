@@ -1,0 +1,90 @@
+"""Whistle pages (吹哨): blowing the whistle, a department's arrival on site, the community's evaluation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from anju.accounts import policy
+from anju.appeals import services, whistles
+from anju.appeals.models import Summons
+from anju.appeals.policies import liaison_departments
+from anju.appeals.views import _QS, _departments, _detail_context
+
+
+@policy.permission("appeal.triage")
+@require_POST
+def whistle_blow(request: HttpRequest, pk: int) -> HttpResponse:
+    appeal = policy.get_for(request.user, "appeal.triage", _QS, pk=pk)
+    try:
+        minutes = int(request.POST.get("minutes") or whistles.DEFAULT_ARRIVAL_MINUTES)
+        whistles.whistle_blow(
+            actor=request.user,
+            appeal=appeal,
+            departments=_departments(request.POST.getlist("departments")),
+            minutes=minutes,
+            note=request.POST.get("note", ""),
+            request=request,
+        )
+    except (ValidationError, ValueError) as exc:
+        context = _detail_context(request, appeal)
+        context["error"] = " ".join(exc.messages) if isinstance(exc, ValidationError) else _("Enter minutes.")
+        return render(request, "appeals/detail.html", context, status=422)
+    except services.InvalidTransition as exc:
+        context = _detail_context(request, appeal)
+        context["error"] = exc.message
+        return render(request, "appeals/detail.html", context, status=409)
+    messages.success(request, _("Whistle blown; the departments are summoned."))
+    return redirect("appeals:detail", pk=appeal.pk)
+
+
+def _summons(user: Any, action: str, pk: int, summons_pk: int) -> Summons:
+    appeal = policy.get_for(user, action, _QS, pk=pk)
+    summons = Summons.objects.filter(whistle__appeal=appeal, pk=summons_pk).select_related("whistle__appeal").first()
+    if summons is None:
+        raise Http404
+    return summons
+
+
+def _checkin(request: HttpRequest, summons: Summons) -> HttpResponse:
+    try:
+        whistles.summons_checkin(actor=request.user, summons=summons, request=request)
+    except services.InvalidTransition as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Arrival recorded."))
+    return redirect("appeals:detail", pk=summons.whistle.appeal_id)
+
+
+@policy.permission("appeal.handle")
+@require_POST
+def summons_checkin(request: HttpRequest, pk: int, summons_pk: int) -> HttpResponse:
+    summons = _summons(request.user, "appeal.view", pk, summons_pk)
+    if summons.department_id not in liaison_departments(request.user):
+        raise Http404
+    return _checkin(request, summons)
+
+
+@policy.permission("appeal.triage")
+@require_POST
+def summons_rate(request: HttpRequest, pk: int, summons_pk: int) -> HttpResponse:
+    summons = _summons(request.user, "appeal.triage", pk, summons_pk)
+    try:
+        whistles.summons_rate(
+            actor=request.user,
+            summons=summons,
+            rating=int(request.POST.get("rating") or 0),
+            comment=request.POST.get("comment", ""),
+            request=request,
+        )
+    except (ValidationError, ValueError):
+        messages.error(request, _("Rate from 1 to 5."))
+    except services.InvalidTransition as exc:
+        messages.error(request, exc.message)
+    return redirect("appeals:detail", pk=pk)

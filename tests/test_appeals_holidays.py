@@ -1,0 +1,173 @@
+"""Entering or correcting an official holiday schedule recomputes the open deadlines touching that year in a
+background job (``appeals.deadlines_recompute``): batched, idempotent, shown on the holidays page; the
+spaces calendar reads the same schedule at once."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from anju.appeals import clock, holidays
+from anju.appeals.models import Appeal, HolidayDate, HolidayYear, Status
+from anju.audit.models import AuditEvent
+from anju.jobs.models import Job
+from anju.jobs.worker import run_once
+from anju.spaces import selectors as space_selectors
+from anju.spaces.testing import make_station
+from anju.testing import Tree
+from appeals_world import World, make_world
+
+TZ = timezone.get_fixed_timezone(8 * 60)
+H = HolidayDate.Kind.HOLIDAY
+W = HolidayDate.Kind.WORKDAY
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def world(tree: Tree) -> World:
+    return make_world(tree)
+
+
+def _file_at(world: World, at: dt.datetime, **kw: Any) -> Appeal:
+    with clock.frozen(at):
+        return world.file(**kw)
+
+
+def _client(user: Any) -> Client:
+    c = Client()
+    c.cookies["anju_language"] = "en"
+    c.force_login(user)
+    return c
+
+
+FIRST = [(dt.date(2027, 1, 1), H)]
+CORRECTED = [(dt.date(2027, 1, 1), H), (dt.date(2027, 1, 4), H), (dt.date(2027, 1, 5), H), (dt.date(2027, 1, 9), W)]
+
+
+def test_a_corrected_schedule_moves_an_already_computed_deadline(world: World) -> None:
+    holidays.holidays_set(actor=world.admin, year=2027, days=FIRST)
+    run_once()
+    # Filed after the first entry: its deadlines are computed from that schedule, not provisional.
+    appeal = _file_at(world, dt.datetime(2026, 12, 30, 9, 0, tzinfo=TZ))
+    assert appeal.deadlines_provisional is False
+    # Seven working days from 30 Dec with only 1 January off: 31 Dec, 4, 5, 6, 7, 8, 11 January.
+    assert appeal.feedback_due.date() == dt.date(2027, 1, 11)
+    entry = holidays.holidays_set(actor=world.admin, year=2027, days=CORRECTED)
+    assert entry.revision == 2
+    assert entry.recompute_pending
+    job = Job.objects.get(name=holidays.TASK, payload={"year": 2027, "revision": 2})
+    assert job.status == Job.Status.QUEUED  # enqueued in the same transaction, run later
+    appeal.refresh_from_db()
+    assert appeal.feedback_due.date() == dt.date(2027, 1, 11)
+    run_once()
+    appeal.refresh_from_db()
+    # 31 Dec, 6, 7, 8, 9 (make-up), 11, 12 January.
+    assert appeal.feedback_due.date() == dt.date(2027, 1, 12)
+    assert appeal.due_at == appeal.dispatch_due  # still waiting to be dispatched
+    entry.refresh_from_db()
+    assert not entry.recompute_pending
+    assert entry.recomputed_count == 1
+    assert entry.recompute_finished_at is not None
+    assert AuditEvent.objects.filter(action="appeal.holidays_set").count() == 2
+    assert AuditEvent.objects.filter(action="appeal.deadlines_recomputed").count() == 2
+
+
+def test_running_the_job_twice_changes_nothing_more(world: World) -> None:
+    appeal = _file_at(world, dt.datetime(2026, 12, 30, 9, 0, tzinfo=TZ))
+    assert appeal.deadlines_provisional is True
+    entry = holidays.holidays_set(actor=world.admin, year=2027, days=CORRECTED)
+    assert holidays.deadlines_recompute(year=2027, revision=entry.revision) == 1
+    appeal.refresh_from_db()
+    after = {f: getattr(appeal, f) for f in holidays.DEADLINE_FIELDS}
+    assert after["deadlines_provisional"] is False
+    audits = AuditEvent.objects.filter(action__startswith="appeal.").count()
+    # The worker runs the queued job as well (as after a crash between its batches and its end): no change.
+    run_once()
+    assert holidays.deadlines_recompute(year=2027, revision=entry.revision) == 0
+    appeal.refresh_from_db()
+    assert {f: getattr(appeal, f) for f in holidays.DEADLINE_FIELDS} == after
+    assert AuditEvent.objects.filter(action__startswith="appeal.").count() == audits
+    entry.refresh_from_db()
+    assert entry.recomputed_count == 1
+
+
+def test_only_open_appeals_touching_the_year_are_recomputed_in_batches(world: World) -> None:
+    inside = [_file_at(world, dt.datetime(2026, 12, 28 + n, 9, 0, tzinfo=TZ)) for n in range(3)]
+    spring = _file_at(world, dt.datetime(2026, 3, 2, 9, 0, tzinfo=TZ))  # all its deadlines in March 2026
+    closed = _file_at(world, dt.datetime(2026, 12, 29, 9, 0, tzinfo=TZ))
+    Appeal.objects.filter(pk=closed.pk).update(status=Status.CLOSED_RESOLVED)
+    assert set(holidays.affected(2027).values_list("pk", flat=True)) == {a.pk for a in inside}
+    before_spring = Appeal.objects.get(pk=spring.pk).feedback_due
+    before_closed = Appeal.objects.get(pk=closed.pk).feedback_due
+    holidays.holidays_set(actor=world.admin, year=2027, days=CORRECTED)
+    assert holidays.deadlines_recompute(year=2027, revision=1, batch=1) == 3
+    assert not Appeal.objects.filter(pk__in=[a.pk for a in inside], deadlines_provisional=True).exists()
+    assert Appeal.objects.get(pk=spring.pk).feedback_due == before_spring
+    closed_now = Appeal.objects.get(pk=closed.pk)
+    assert closed_now.feedback_due == before_closed
+    assert closed_now.deadlines_provisional is True
+
+
+def test_the_page_shows_the_recompute_queued_then_finished(world: World) -> None:
+    _file_at(world, dt.datetime(2026, 12, 30, 9, 0, tzinfo=TZ))
+    c = _client(world.admin)
+    days = "2027-01-01 holiday\n2027-01-04 holiday"
+    response = c.post(reverse("appeals:holidays"), {"year": "2027", "days": days}, follow=True)
+    page = response.content.decode()
+    assert "being recomputed" in page
+    assert "Queued" in page
+    assert "Finished" not in page
+    run_once()
+    page = c.get(reverse("appeals:holidays")).content.decode()
+    assert "Finished" in page
+    assert "Queued" not in page
+    assert "1 appeal&#x27;s deadlines moved" in page or "1 appeal's deadlines moved" in page
+    # Entering the year again (a correction) queues it again.
+    c.post(reverse("appeals:holidays"), {"year": "2027", "days": days + "\n2027-01-05 holiday"})
+    assert "Queued" in c.get(reverse("appeals:holidays")).content.decode()
+    assert HolidayYear.objects.get(year=2027).revision == 2
+
+
+def test_bad_schedules_and_other_roles_change_nothing(world: World) -> None:
+    with pytest.raises(PermissionDenied):
+        holidays.holidays_set(actor=world.worker, year=2027, days=FIRST)
+    with pytest.raises(ValidationError):
+        holidays.holidays_set(actor=world.admin, year=2027, days=[(dt.date(2027, 1, 1), H), (dt.date(2027, 1, 1), W)])
+    with pytest.raises(ValidationError):
+        holidays.holidays_set(actor=world.admin, year=2027, days=[(dt.date(2027, 1, 1), "party")])
+    assert not HolidayYear.objects.exists()
+    assert not HolidayDate.objects.exists()
+    assert not Job.objects.filter(name=holidays.TASK).exists()
+
+
+def test_spaces_see_the_corrected_schedule_at_once(world: World) -> None:
+    station = make_station(world.tree.community)
+    from anju.spaces import services as space_services
+
+    space_services.space_set_rules(actor=None, space=station.reading, closed_on_holidays=True, max_days_ahead=90)
+    day = dt.date(2027, 2, 9)
+
+    def states() -> set[str]:
+        ((_day, cells),) = space_selectors.space_days(station.reading, [day], world.resident)
+        return {c.state for c in cells}
+
+    holidays.holidays_set(actor=world.admin, year=2027, days=FIRST)
+    assert "closed" not in states()
+    holidays.holidays_set(actor=world.admin, year=2027, days=[*FIRST, (day, H)])
+    assert states() == {"closed"}  # no need to wait for the appeals job
+    holidays.holidays_set(actor=world.admin, year=2027, days=FIRST)  # corrected back
+    assert "closed" not in states()
