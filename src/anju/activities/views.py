@@ -86,7 +86,7 @@ def session_register(request: HttpRequest, session_id: int) -> HttpResponse:
     resident = None
     raw = request.POST.get("resident", "").strip()
     if raw:
-        resident = Resident.objects.filter(pk=raw if raw.isdigit() else 0, community_id=session.community_id).first()
+        resident = Resident.objects.filter(pk=raw if raw.isdecimal() else 0, community_id=session.community_id).first()
         if resident is None:
             messages.error(request, _("No such resident."))
             return redirect("activities:detail", activity_id=session.activity_id)

@@ -147,7 +147,7 @@ def requests_view(request: HttpRequest, fmt: str = "json") -> HttpResponse:
     params = request.GET
     if params.get("service_request_id"):
         ids = [i.strip() for i in params["service_request_id"].split(",") if i.strip()]
-        if not all(i.isdigit() for i in ids):
+        if not all(i.isdecimal() for i in ids):
             return _error(request, fmt, 400, "service_request_id must be numbers separated by commas")
         qs = qs.filter(pk__in=ids)
     else:
@@ -187,7 +187,7 @@ def requests_view(request: HttpRequest, fmt: str = "json") -> HttpResponse:
 
 @policy.permission(policy.PUBLIC)
 def request_detail(request: HttpRequest, pk: str, fmt: str = "json") -> HttpResponse:
-    appeal = _QS.filter(pk=pk).first() if pk.isdigit() else None
+    appeal = _QS.filter(pk=pk).first() if pk.isdecimal() else None
     if appeal is None:
         return _error(request, fmt, 404, f"service_request_id {pk} not found")
     return _render(request, [_request_out(appeal)], fmt)
@@ -215,8 +215,8 @@ def _post_request(request: HttpRequest, fmt: str) -> HttpResponse:
         return _error(request, fmt, 400, "lat and long must be numbers")
     location = None
     if address_id:
-        location = OrgUnit.objects.filter(pk=address_id if address_id.isdigit() else 0).first()
-    elif data.get("jurisdiction_id", "").isdigit():
+        location = OrgUnit.objects.filter(pk=address_id if address_id.isdecimal() else 0).first()
+    elif data.get("jurisdiction_id", "").isdecimal():
         location = OrgUnit.objects.filter(pk=data["jurisdiction_id"], kind=UnitKind.COMMUNITY).first()
     if location is None or location.community_id is None:
         return _error(request, fmt, 400, "address_id or jurisdiction_id must name a place inside a community")

@@ -181,7 +181,7 @@ def resident_pick(user: Any, raw: Any) -> Resident | None:
     text = str(raw or "").strip()
     if not text:
         return None
-    resident = pickable_residents(user).filter(pk=int(text)).first() if text.isdigit() else None
+    resident = pickable_residents(user).filter(pk=int(text)).first() if text.isdecimal() else None
     if resident is None:
         raise ValidationError({"requester_resident": [_("Choose a resident of this community from the registry.")]})
     return resident

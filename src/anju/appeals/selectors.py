@@ -142,14 +142,22 @@ def _month_add(month: dt.date, n: int) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
+# The trend's calendar: dates outside it (``?end=0001-01-15``) are clamped, so month arithmetic stays valid.
+TREND_FLOOR, TREND_CEILING = dt.date(2000, 1, 1), dt.date(2100, 12, 1)
+
+
 def trend_months(start: dt.date | None, end: dt.date | None, *, today: dt.date | None = None) -> list[dt.date]:
     """The months the trend shows: those of [start, end], or the twelve up to ``end`` (or this month)
-    when no start is given; never more than 36."""
-    last = (end or today or timezone.localdate()).replace(day=1)
-    first = start.replace(day=1) if start else _month_add(last, -11)
+    when no start is given; never more than 36, never outside 2000–2100."""
+
+    def clamp(day: dt.date) -> dt.date:
+        return min(max(day.replace(day=1), TREND_FLOOR), TREND_CEILING)
+
+    last = clamp(end or today or timezone.localdate())
+    first = clamp(start) if start else max(_month_add(last, -11), TREND_FLOOR)
     if first > last:
         return []
-    first = max(first, _month_add(last, -35))
+    first = max(first, _month_add(last, -35), TREND_FLOOR)
     months = [first]
     while months[-1] < last:
         months.append(_month_add(months[-1], 1))

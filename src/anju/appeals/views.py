@@ -66,7 +66,7 @@ def appeal_list(request: HttpRequest) -> HttpResponse:
         ("status", "status"),
     ):
         value = request.GET.get(name, "")
-        if value and (value.isdigit() or name == "status"):
+        if value and (value.isdecimal() or name == "status"):
             filters[lookup] = value
     for name, lookup in (("start", "received_at__date__gte"), ("end", "received_at__date__lte")):
         try:
@@ -153,7 +153,7 @@ def appeal_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _departments(ids: list[str]) -> list[Department]:
-    return list(Department.objects.filter(pk__in=[i for i in ids if i.isdigit()]).select_related("unit"))
+    return list(Department.objects.filter(pk__in=[i for i in ids if i.isdecimal()]).select_related("unit"))
 
 
 ACTIONS: dict[str, str] = {
@@ -216,7 +216,7 @@ def run_action(request: HttpRequest, user: Any, appeal: Appeal, action: str, dat
     if action == "callback":
         level = SatisfactionLevel.objects.filter(code=str(data.get("satisfaction", ""))).first()
         resolved = str(data.get("resolved", "")).lower() in ("1", "yes", "true", "on")
-        if str(data.get("follower") or "").isdigit():  # a worker records a follower's answer
+        if str(data.get("follower") or "").isdecimal():  # a worker records a follower's answer
             follower = AppealFollower.objects.filter(appeal=appeal, user_id=int(data["follower"])).first()
             return followers.follower_callback(
                 actor=user,

@@ -255,7 +255,7 @@ def households(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()[:60]
     building = request.GET.get("building", "")
     status = request.GET.get("status", "active")
-    building_id = int(building) if building.isdigit() else None
+    building_id = int(building) if building.isdecimal() else None
     qs = selectors.household_list(request.user, q=q, building=building_id, status=status)
     context = {
         "page": paginate(request, qs),

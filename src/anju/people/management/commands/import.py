@@ -54,7 +54,7 @@ class Command(BaseCommand):
         if not path.is_file():
             raise CommandError(f"No such file: {path}")
         name = options["community"]
-        lookup = Q(name=name) | (Q(pk=int(name)) if name.isdigit() else Q(pk__in=[]))
+        lookup = Q(name=name) | (Q(pk=int(name)) if name.isdecimal() else Q(pk__in=[]))
         communities = list(OrgUnit.objects.communities().filter(lookup))
         if len(communities) != 1:
             raise CommandError(f"Name one community (found {len(communities)} for {name!r}); use its id.")
