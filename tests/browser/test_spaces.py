@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from PIL import Image
 from playwright.sync_api import Browser, Page, expect
 
 from anju.accounts.roles import Role
@@ -80,3 +81,42 @@ def test_resident_books_the_kitchen_on_a_phone_and_a_neighbour_sees_it_taken(
         assert Booking.objects.filter(space=kitchen).count() == 1
     finally:
         context.close()
+
+
+def test_staff_edit_a_space_and_its_photo_shows_on_the_space_page(
+    page: Page, live_server: Any, settings: Any, tmp_path: Any
+) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
+    load_demo()
+    kitchen = Space.objects.get(name="共享厨房")
+    image = tmp_path / "kitchen.png"
+    Image.new("RGB", (640, 480), (240, 200, 80)).save(image)
+
+    sign_in(page, "worker", DEMO_PASSWORD)
+    page.goto(f"/station/spaces/{kitchen.pk}/")
+    page.locator(f"a[href='/station/spaces/{kitchen.pk}/edit/']").click()
+    page.locator("#id_weekly_limit").fill("1")
+    page.locator("#id_hours_6").fill("")
+    page.locator("#space-form button[type=submit]").click()
+    expect(page.locator("ul.messages")).to_be_visible()
+    kitchen.refresh_from_db()
+    assert kitchen.weekly_limit == 1
+    assert not kitchen.hours.filter(weekday=6).exists()
+
+    # A wrong time span is shown at its field and changes nothing.
+    page.locator("#id_hours_0").fill("20:00-08:00")
+    page.locator("#space-form button[type=submit]").click()
+    expect(page.locator("#space-form .errorlist.nonfield")).to_contain_text("20:00–08:00")
+    assert kitchen.hours.filter(weekday=0).exists()
+
+    page.goto(f"/station/spaces/{kitchen.pk}/edit/")
+    page.locator("#id_photos").set_input_files(str(image))
+    page.locator("#id_caption").fill("灶台和冰箱")
+    page.locator("#photo-form button[type=submit]").click()
+    expect(page.locator("#photos img")).to_have_count(1)
+    page.goto(f"/station/spaces/{kitchen.pk}/")
+    shown = page.locator("#space-photos img")
+    expect(shown).to_have_count(1)
+    expect(shown).to_have_attribute("alt", "灶台和冰箱")
+    page.wait_for_function("document.querySelector('#space-photos img').naturalWidth > 0")
+    assert page.evaluate("document.querySelector('#space-photos img').naturalWidth") == 640

@@ -1,4 +1,4 @@
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
@@ -11,8 +11,9 @@ from ninja.pagination import paginate
 from anju.accounts import policy
 from anju.accounts.models import User
 from anju.core.api import ErrorOut, Pagination
-from anju.spaces import selectors, services
-from anju.spaces.models import Booking, Series
+from anju.people.models import Household
+from anju.spaces import config, selectors, services
+from anju.spaces.models import Booking, Series, Space
 from anju.spaces.recurrence import Recurrence
 
 router = Router(tags=["spaces"])
@@ -35,6 +36,40 @@ class SpaceOut(Schema):
     max_minutes: int
     max_days_ahead: int
     weekly_limit: int
+    description: str
+    is_active: bool
+    closed_on_holidays: bool
+    checkin_grace_minutes: int
+    no_show_limit: int
+
+
+class HoursIn(Schema):
+    weekday: int = Field(..., ge=0, le=6, description="0 = Monday … 6 = Sunday")
+    opens: time
+    closes: time
+
+
+class SpaceUpdateIn(Schema):
+    """Only the fields sent are changed; ``hours`` (when sent) replaces every bookable span."""
+
+    name: str | None = Field(None, max_length=100)
+    kind: Space.Kind | None = None
+    capacity: int | None = None
+    area_m2: int | None = None
+    description: str | None = None
+    equipment: str | None = None
+    key_location: str | None = Field(None, max_length=200)
+    is_active: bool | None = None
+    bookable_by: Space.Audience | None = None
+    requires_approval: bool | None = None
+    min_minutes: int | None = None
+    max_minutes: int | None = None
+    max_days_ahead: int | None = None
+    weekly_limit: int | None = Field(None, description="bookings per household per week; 0 = no limit")
+    closed_on_holidays: bool | None = None
+    checkin_grace_minutes: int | None = None
+    no_show_limit: int | None = None
+    hours: list[HoursIn] | None = None
 
 
 class BusyOut(Schema):
@@ -77,7 +112,11 @@ class BookingIn(Schema):
     ends_at: datetime
     title: str = Field(..., max_length=200)
     on_behalf_of: int | None = Field(None, description="staff only: the user the booking is for")
-    household: str = Field("", max_length=64, description="staff only: the household the booking counts against")
+    household_id: int | None = Field(
+        None,
+        description="the household the booking counts against (weekly limit, no-shows); by default the booker's "
+        "own household in the registry. Residents may name only their own; staff any of the space's community.",
+    )
     recurrence: RecurrenceIn | None = None
     on_conflict: Literal["fail", "skip"] = "fail"
 
@@ -88,6 +127,7 @@ class BookingOut(Schema):
     space_name: str = Field(..., alias="space.name")
     series_id: int | None
     booker_id: int
+    household_id: int | None
     title: str
     starts_at: datetime
     ends_at: datetime
@@ -173,6 +213,29 @@ def space_availability(request: HttpRequest, space_id: int, filters: Query[Range
     return _availability_out(selectors.availability([space], filters.start, filters.end))[0]
 
 
+@router.patch(
+    "/spaces/{space_id}",
+    response={200: SpaceOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Change a space's details, booking rules and bookable hours (staff)",
+)
+@policy.permission("space.manage")
+def update_space(request: HttpRequest, space_id: int, payload: SpaceUpdateIn) -> Any:
+    qs = policy.visible(Space.objects.select_related("station"), request.user, "space.manage", "community__path")
+    space = policy.get_for(request.user, "space.manage", qs, pk=space_id)
+    fields = payload.dict(exclude_unset=True)
+    hours = fields.pop("hours", None)
+    for name in ("kind", "bookable_by"):
+        if fields.get(name) is not None:
+            fields[name] = str(fields[name])
+    return config.space_update(
+        actor=request.user,
+        space=space,
+        hours=[(h["weekday"], h["opens"], h["closes"]) for h in hours] if hours is not None else None,
+        request=request,
+        **fields,
+    )
+
+
 @router.post(
     "/bookings",
     response={201: BookingCreatedOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
@@ -190,6 +253,11 @@ def create_booking(request: HttpRequest, payload: BookingIn) -> Any:
         on_behalf_of = User.objects.filter(pk=payload.on_behalf_of, is_active=True).first()
         if on_behalf_of is None:
             raise ValidationError({"on_behalf_of": [_("No such user.")]})
+    household = None
+    if payload.household_id is not None:
+        household = Household.objects.filter(pk=payload.household_id).first()
+        if household is None:
+            raise ValidationError({"household": [_("No such household.")]})
     recurrence = Recurrence(**payload.recurrence.dict()) if payload.recurrence else None
     result = services.booking_create(
         actor=request.user,
@@ -198,7 +266,7 @@ def create_booking(request: HttpRequest, payload: BookingIn) -> Any:
         ends_at=payload.ends_at,
         title=payload.title,
         on_behalf_of=on_behalf_of,
-        household_key=payload.household,
+        household=household,
         recurrence=recurrence,
         on_conflict=payload.on_conflict,
         request=request,

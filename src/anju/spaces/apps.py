@@ -8,4 +8,4 @@ class Config(AppConfig):
     verbose_name = _("Station spaces")
 
     def ready(self) -> None:
-        from anju.spaces import policies  # noqa: F401  (declares the actions)
+        from anju.spaces import notices, policies  # noqa: F401  (declares the actions and message kinds)

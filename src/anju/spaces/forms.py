@@ -6,9 +6,13 @@ from datetime import datetime, time
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from anju.people.models import Household
+from anju.spaces.config import EDIT_FIELDS, weekday_names
+from anju.spaces.models import Space
 from anju.spaces.recurrence import MAX_OCCURRENCES, Recurrence
 
 REPEAT_CHOICES = [
@@ -50,10 +54,24 @@ class BookingForm(forms.Form):
         help_text=_("Staff only: the resident the booking is for."),
     )
 
-    def __init__(self, *args: Any, staff: bool = False, **kwargs: Any) -> None:
+    household: forms.ModelChoiceField[Household] = forms.ModelChoiceField(
+        label=_("Counts against household"),
+        queryset=Household.objects.none(),
+        required=False,
+        help_text=_(
+            "Staff only: the household whose weekly limit the booking uses. Empty: the household of the person "
+            "it is for (nobody's when you book for the station)."
+        ),
+    )
+
+    def __init__(self, *args: Any, staff: bool = False, households: QuerySet[Household] | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
         if not staff:
             del self.fields["on_behalf_of"]
+        if not staff or households is None:
+            del self.fields["household"]
+        else:
+            self.fields["household"].queryset = households  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -90,3 +108,103 @@ class ClosureForm(forms.Form):
     ends = forms.DateTimeField(label=_("Until"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
     reason = forms.CharField(label=_("Reason"), max_length=200)
     whole_station = forms.BooleanField(label=_("Close the whole station"), required=False)
+
+
+HOURS_HELP = _("e.g. 08:30-12:00, 14:00-20:30; leave empty when the space cannot be booked that day.")
+
+
+def _clock(text: str) -> time:
+    """Read "9", "9:30", "09:30" or "9：30" as a time; raises ValueError."""
+    hour, _sep, minute = text.replace("：", ":").partition(":")
+    if not hour.isdigit() or (minute and not minute.isdigit()):
+        raise ValueError(text)
+    return time(int(hour), int(minute or 0))
+
+
+def _parse_spans(text: str) -> list[tuple[time, time]]:
+    """Read "08:30-12:00, 14:00-20:30" as [(08:30, 12:00), (14:00, 20:30)]; raises ValidationError."""
+    spans = []
+    for part in text.replace("，", ",").replace("；", ",").replace(";", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        bits = [b.strip() for b in part.replace("–", "-").replace("～", "-").replace("~", "-").split("-")]
+        try:
+            if len(bits) != 2:
+                raise ValueError(part)
+            opens, closes = (_clock(b) for b in bits)
+        except ValueError:
+            raise forms.ValidationError(
+                _("Write each time span as 08:30-12:00, separated by commas (%(part)s).") % {"part": part}
+            ) from None
+        spans.append((opens, closes))
+    return spans
+
+
+SpaceFieldsForm: type[forms.Form] = type(
+    "SpaceFieldsForm", (forms.Form,), forms.fields_for_model(Space, fields=list(EDIT_FIELDS))
+)
+
+
+class SpaceForm(SpaceFieldsForm):  # type: ignore[valid-type,misc]
+    """A space's details, booking rules and bookable hours (one text field per weekday)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for weekday, name in enumerate(weekday_names()):
+            self.fields[f"hours_{weekday}"] = forms.CharField(
+                label=_("Bookable hours on %(day)s") % {"day": name},
+                required=False,
+                max_length=200,
+                help_text=HOURS_HELP if weekday == 0 else "",
+            )
+        self.fields["key_location"].required = False
+
+    @staticmethod
+    def initial_for(space: Space) -> dict[str, Any]:
+        data: dict[str, Any] = {name: getattr(space, name) for name in EDIT_FIELDS}
+        rows = list(space.hours.all())
+        for weekday in range(7):
+            spans = [f"{h.opens:%H:%M}-{h.closes:%H:%M}" for h in rows if h.weekday == weekday]
+            data[f"hours_{weekday}"] = ", ".join(spans) if rows else "08:00-21:00"
+        return data
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        hours: list[tuple[int, time, time]] = []
+        for weekday in range(7):
+            try:
+                spans = _parse_spans(data.get(f"hours_{weekday}") or "")
+            except forms.ValidationError as exc:
+                self.add_error(f"hours_{weekday}", exc)
+                continue
+            hours.extend((weekday, opens, closes) for opens, closes in spans)
+        data["hours"] = hours
+        return data
+
+    def service_fields(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in EDIT_FIELDS}
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/*"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        if isinstance(data, list | tuple):
+            return [super(MultipleFileField, self).clean(d, initial) for d in data]
+        return [super().clean(data, initial)] if data else []
+
+
+class PhotoForm(forms.Form):
+    photos = MultipleFileField(
+        label=_("Photos"),
+        required=False,
+        help_text=_("JPEG, PNG, WebP or GIF, up to 10 MB each; location data in the files is removed."),
+    )
+    caption = forms.CharField(label=_("Caption"), max_length=200, required=False)

@@ -98,10 +98,17 @@ class SpacePhoto(CommunityScopedModel):
     space = models.ForeignKey(Space, verbose_name=_("space"), on_delete=models.CASCADE, related_name="photos")
     image = models.ImageField(_("photo"), upload_to="spaces/")
     caption = models.CharField(_("caption"), max_length=200, blank=True)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, null=True)
 
     class Meta:
         verbose_name = _("space photo")
         verbose_name_plural = _("space photos")
+        ordering = ["space_id", "id"]
 
 
 class OpeningHours(CommunityScopedModel):
@@ -187,9 +194,17 @@ class Booking(CommunityScopedModel):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("booked by"), on_delete=models.PROTECT, related_name="+"
     )
-    # The household the booking counts against. Empty until the resident registry (anju.people) exists;
-    # limits are counted per booker meanwhile. See CHANGES.md.
-    household_key = models.CharField(_("household"), max_length=64, blank=True)
+    # The household the booking counts against (weekly limit, no-shows): the booker's household in the
+    # resident registry, or the one staff chose when booking on a resident's behalf. Empty for an account
+    # the registry does not know; such bookings are limited per account (booker) instead.
+    household = models.ForeignKey(
+        "people.Household",
+        verbose_name=_("household"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     title = models.CharField(_("purpose"), max_length=200)
     starts_at = models.DateTimeField(_("starts"))
     ends_at = models.DateTimeField(_("ends"))
@@ -208,6 +223,7 @@ class Booking(CommunityScopedModel):
         indexes = [
             models.Index(fields=["space", "starts_at"], name="booking_space_start_idx"),
             models.Index(fields=["booker", "starts_at"], name="booking_booker_start_idx"),
+            models.Index(fields=["household", "starts_at"], name="booking_household_start_idx"),
             models.Index(fields=["checkin_deadline"], name="booking_checkin_idx"),
         ]
 
@@ -233,30 +249,6 @@ class Occupancy(CommunityScopedModel):
         verbose_name_plural = _("occupancies")
         constraints = [models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="occupancy_ends_after")]
         indexes = [models.Index(fields=["space", "starts_at", "ends_at"], name="occupancy_space_time_idx")]
-
-
-class Notice(CommunityScopedModel):
-    """A message to a booking's owner (rejected, cancelled, released, lapsing). Rendered in the reader's
-    language from ``kind``; the in-app inbox until a notifications app exists."""
-
-    class Kind(models.TextChoices):
-        CONFIRMED = "confirmed", _("Your booking was confirmed")
-        REJECTED = "rejected", _("Your booking was rejected")
-        CANCELLED = "cancelled", _("Your booking was cancelled")
-        RELEASED = "released", _("Your booking was released: nobody checked in")
-        RECONFIRM = "reconfirm", _("Please re-confirm your recurring booking")
-        LAPSED = "lapsed", _("Your recurring booking lapsed")
-
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    booking = models.ForeignKey(Booking, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    series = models.ForeignKey(Series, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    reason = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["recipient", "created_at"], name="notice_recipient_idx")]
 
 
 class FeedKey(models.Model):

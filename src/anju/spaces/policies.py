@@ -47,3 +47,9 @@ declare(
     description="See and act on one's own bookings (staff: every booking within reach)",
     check=_owner_or_staff,
 )
+
+declare(
+    "space.manage",
+    [Role.COMMUNITY_WORKER, Role.BRANCH_SECRETARY],
+    description="Edit a space's details, bookable hours, closed periods, booking rules and photos",
+)

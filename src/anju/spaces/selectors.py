@@ -11,8 +11,11 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from anju.accounts import policy
-from anju.spaces.models import Booking, ClosedPeriod, Notice, Occupancy, OpeningHours, Space, Station
-from anju.spaces.services import DEFAULT_HOURS, _holiday_name
+from anju.appeals.workdays import Calendar
+from anju.inbox import selectors as inbox_selectors
+from anju.inbox.models import Message
+from anju.spaces.models import Booking, ClosedPeriod, Occupancy, OpeningHours, Space, Station
+from anju.spaces.rules import DEFAULT_HOURS, holiday_name
 
 SLOT_MINUTES = 30
 
@@ -59,8 +62,9 @@ def pending_for(user: Any) -> QuerySet[Booking]:
     ).order_by("starts_at", "id")
 
 
-def notices_for(user: Any, limit: int = 20) -> list[Notice]:
-    return list(Notice.objects.filter(recipient=user).select_related("booking__space", "series__space")[:limit])
+def notices_for(user: Any, limit: int = 20) -> list[Message]:
+    """The user's latest booking messages (the shared inbox holds them all)."""
+    return list(inbox_selectors.messages_for(user).filter(kind__startswith="spaces.")[:limit])
 
 
 # --- availability -------------------------------------------------------------------------
@@ -175,10 +179,17 @@ def slot_times(day: date, first: int = 7, last: int = 22) -> list[datetime]:
 
 
 def cells_for(
-    item: Availability, day: date, hours: dict[int, list[tuple[time, time]]], user: Any, now: datetime
+    item: Availability,
+    day: date,
+    hours: dict[int, list[tuple[time, time]]],
+    user: Any,
+    now: datetime,
+    calendar: Calendar | None = None,
 ) -> list[Cell]:
     windows = hours.get(day.weekday(), []) if hours else [DEFAULT_HOURS]
-    holiday = _holiday_name(day) if item.space.closed_on_holidays else None
+    holiday = None
+    if item.space.closed_on_holidays:
+        holiday = holiday_name(calendar or Calendar.load(), day)
     cells = []
     for start in slot_times(day):
         end = start + timedelta(minutes=SLOT_MINUTES)
@@ -212,7 +223,8 @@ def station_day(station: Station, day: date, user: Any) -> list[tuple[Space, lis
     items = availability(spaces, start, start + timedelta(days=1))
     hours = _hours_by_space(spaces)
     now = timezone.now()
-    return [(item.space, cells_for(item, day, hours.get(item.space.pk, {}), user, now)) for item in items]
+    calendar = Calendar.load() if any(s.closed_on_holidays for s in spaces) else None
+    return [(item.space, cells_for(item, day, hours.get(item.space.pk, {}), user, now, calendar)) for item in items]
 
 
 def space_days(space: Space, days: list[date], user: Any) -> list[tuple[date, list[Cell]]]:
@@ -223,4 +235,5 @@ def space_days(space: Space, days: list[date], user: Any) -> list[tuple[date, li
     item = availability([space], start, end)[0]
     hours = _hours_by_space([space]).get(space.pk, {})
     now = timezone.now()
-    return [(day, cells_for(item, day, hours, user, now)) for day in days]
+    calendar = Calendar.load() if space.closed_on_holidays else None
+    return [(day, cells_for(item, day, hours, user, now, calendar)) for day in days]

@@ -8,20 +8,24 @@ from typing import Any
 import segno
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from anju.accounts import policy
 from anju.accounts.models import User
 from anju.core.forms import apply_service_errors
 from anju.core.pagination import paginate
-from anju.spaces import forms, ical, selectors, services
-from anju.spaces.models import Booking, Occupancy, Series, Space
+from anju.people import selectors as people_selectors
+from anju.people.models import Household
+from anju.spaces import config, forms, ical, selectors, services
+from anju.spaces.models import Booking, ClosedPeriod, Occupancy, Series, Space, SpacePhoto
 from anju.spaces.recurrence import describe
 
 FEED_DAYS_BACK = 30
@@ -92,14 +96,27 @@ def _space_page(request: HttpRequest, space: Space, form: forms.BookingForm | No
         "grid": grid,
         "prev": day - step,
         "next": day + step,
-        "form": form or forms.BookingForm(staff=staff, initial={"date": day}),
+        "form": form or forms.BookingForm(staff=staff, households=_households(request, space), initial={"date": day}),
         "cannot_book": services.audience_error(request.user, space),
         "staff": staff,
         "closure_form": forms.ClosureForm() if staff else None,
         "hours": _hours_text(space),
         "parts": space.parts.filter(is_active=True),
+        "photos": list(space.photos.all()),
+        "may_edit": policy.can(request.user, "space.manage", space),
     }
     return render(request, "spaces/space_detail.html", context, status=status)
+
+
+def _households(request: HttpRequest, space: Space) -> Any:
+    """The households staff may count a booking against: active ones of the space's community within reach."""
+    if not services.is_staff_for(request.user, space):
+        return None
+    return (
+        people_selectors.households_visible(request.user, "booking.manage")
+        .filter(community_id=space.community_id, status=Household.Status.ACTIVE)
+        .select_related("address__unit")
+    )
 
 
 def _hours_text(space: Space) -> list[tuple[str, str]]:
@@ -123,7 +140,7 @@ def space_book(request: HttpRequest, space_id: int) -> HttpResponse:
     if request.method != "POST":
         return redirect("spaces:space", space_id=space.pk)
     staff = services.is_staff_for(request.user, space)
-    form = forms.BookingForm(request.POST, staff=staff)
+    form = forms.BookingForm(request.POST, staff=staff, households=_households(request, space))
     if not form.is_valid():
         return _space_page(request, space, form, status=422)
     data = form.cleaned_data
@@ -141,6 +158,7 @@ def space_book(request: HttpRequest, space_id: int) -> HttpResponse:
             ends_at=data["ends_at"],
             title=data["title"],
             on_behalf_of=on_behalf_of,
+            household=data.get("household"),
             recurrence=data["recurrence"],
             on_conflict=data.get("on_conflict") or "fail",
             request=request,
@@ -198,7 +216,136 @@ def space_close(request: HttpRequest, space_id: int) -> HttpResponse:
             messages.success(request, _("The closed period was added."))
     else:
         messages.error(request, _("Give the start, the end and the reason of the closure."))
+    if request.POST.get("next") == "edit":
+        return redirect("spaces:edit", space_id=space.pk)
     return redirect("spaces:space", space_id=space.pk)
+
+
+# --- set-up by station staff: details, rules, hours, closed periods, photos ------------------
+
+
+def _managed_space(request: HttpRequest, space_id: int) -> Space:
+    qs = policy.visible(
+        Space.objects.select_related("station", "part_of"), request.user, "space.manage", "community__path"
+    )
+    space: Space = policy.get_for(request.user, "space.manage", qs, pk=space_id)
+    return space
+
+
+def _edit_page(
+    request: HttpRequest,
+    space: Space,
+    form: forms.SpaceForm | None = None,
+    photo_form: forms.PhotoForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    closures = (
+        ClosedPeriod.objects.filter(station_id=space.station_id, ends_at__gt=timezone.now())
+        .filter(Q(space__isnull=True) | Q(space=space))
+        .select_related("space")
+        .order_by("starts_at")
+    )
+    return render(
+        request,
+        "spaces/space_edit.html",
+        {
+            "space": space,
+            "form": form or forms.SpaceForm(initial=forms.SpaceForm.initial_for(space)),
+            "photo_form": photo_form or forms.PhotoForm(),
+            "photos": list(space.photos.all()),
+            "max_photos": config.MAX_PHOTOS,
+            "closures": list(closures),
+            "closure_form": forms.ClosureForm(),
+        },
+        status=status,
+    )
+
+
+@policy.permission("space.manage")
+def space_edit(request: HttpRequest, space_id: int) -> HttpResponse:
+    space = _managed_space(request, space_id)
+    if request.method != "POST":
+        return _edit_page(request, space)
+    form = forms.SpaceForm(request.POST)
+    if not form.is_valid():
+        return _edit_page(request, space, form=form, status=422)
+    try:
+        config.space_update(
+            actor=request.user,
+            space=space,
+            hours=form.cleaned_data["hours"],
+            request=request,
+            **form.service_fields(),
+        )
+    except ValidationError as exc:
+        apply_service_errors(form, exc)
+        space.refresh_from_db()
+        return _edit_page(request, space, form=form, status=422)
+    messages.success(request, _("The space was saved."))
+    return redirect("spaces:edit", space_id=space.pk)
+
+
+@policy.permission("space.manage")
+@require_POST
+def space_photo_add(request: HttpRequest, space_id: int) -> HttpResponse:
+    space = _managed_space(request, space_id)
+    form = forms.PhotoForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _edit_page(request, space, photo_form=form, status=422)
+    try:
+        added = config.space_photo_add(
+            actor=request.user,
+            space=space,
+            files=form.cleaned_data["photos"],
+            caption=form.cleaned_data["caption"],
+            request=request,
+        )
+    except ValidationError as exc:
+        apply_service_errors(form, exc)
+        return _edit_page(request, space, photo_form=form, status=422)
+    messages.success(
+        request, ngettext("%(n)d photo was added.", "%(n)d photos were added.", len(added)) % {"n": len(added)}
+    )
+    return redirect("spaces:edit", space_id=space.pk)
+
+
+@policy.permission("space.manage")
+@require_POST
+def space_photo_remove(request: HttpRequest, space_id: int, photo_id: int) -> HttpResponse:
+    space = _managed_space(request, space_id)
+    photo = SpacePhoto.objects.filter(space=space, pk=photo_id).first()
+    if photo is None:
+        raise Http404
+    config.space_photo_remove(actor=request.user, photo=photo, request=request)
+    messages.success(request, _("The photo was removed."))
+    return redirect("spaces:edit", space_id=space.pk)
+
+
+@policy.permission("space.manage")
+@require_POST
+def closure_remove(request: HttpRequest, space_id: int, closure_id: int) -> HttpResponse:
+    space = _managed_space(request, space_id)
+    period = (
+        ClosedPeriod.objects.filter(station_id=space.station_id, pk=closure_id)
+        .filter(Q(space__isnull=True) | Q(space=space))
+        .first()
+    )
+    if period is None:
+        raise Http404
+    config.closed_period_remove(actor=request.user, period=period, request=request)
+    messages.success(request, _("The closed period was removed."))
+    return redirect("spaces:edit", space_id=space.pk)
+
+
+@policy.permission("space.view")
+def space_photo(request: HttpRequest, space_id: int, photo_id: int) -> FileResponse:
+    space = _space(request, space_id)
+    photo = SpacePhoto.objects.filter(space=space, pk=photo_id).first()
+    if photo is None:
+        raise Http404
+    response = FileResponse(photo.image.open("rb"), content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=86400"
+    return response
 
 
 @policy.permission("booking.view")
