@@ -238,3 +238,33 @@ def test_the_migration_backfills_existing_bookings_with_the_bookers_household(fa
     theirs.refresh_from_db()
     assert ours.household == fam.home
     assert theirs.household is None
+
+
+def test_the_api_answers_alike_for_a_missing_household_and_one_out_of_reach(
+    fam: Families, tree: Tree, client_for: Any
+) -> None:
+    """Naming a household that does not exist and one of another community give the same answer, so the
+    API tells nobody which household ids exist elsewhere."""
+    far_building = unit(UnitKind.BUILDING, "宝塔1栋", tree.other_community)
+    elsewhere = people_services.household_create(actor=None, unit=far_building, entrance="1", door="201")
+    missing = Household.objects.order_by("-pk").values_list("pk", flat=True).first() + 1000
+    day = days_ahead(3)
+    answers = {}
+    for who, client in (("resident", client_for(fam.her)), ("staff", client_for(fam.staff))):
+        client.cookies["anju_language"] = "en"
+        for label, household_id in (("missing", missing), ("elsewhere", elsewhere.pk)):
+            response = client.post(
+                "/api/v1/bookings",
+                {
+                    "space_id": fam.demo.kitchen.pk,
+                    "starts_at": local(day, 10).isoformat(),
+                    "ends_at": local(day, 11).isoformat(),
+                    "title": "测试",
+                    "household_id": household_id,
+                },
+                content_type="application/json",
+            )
+            assert response.status_code == 422, (who, label, response.content)
+            answers[who, label] = response.json()
+        assert answers[who, "missing"] == answers[who, "elsewhere"]
+    assert not Booking.objects.exists()

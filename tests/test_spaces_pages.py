@@ -178,7 +178,7 @@ BAD_INPUT = [
         "household",
         "own household",
     ),
-    ("no such household", lambda d, s: body(s.kitchen, d, 10, 11, household_id=987654), "household", "No such"),
+    ("no such household", lambda d, s: body(s.kitchen, d, 10, 11, household_id=987654), "household", "own household"),
     (
         "not a date",
         lambda d, s: {**body(s.kitchen, d, 10, 11), "starts_at": "next saturday"},

@@ -256,8 +256,9 @@ def create_booking(request: HttpRequest, payload: BookingIn) -> Any:
     household = None
     if payload.household_id is not None:
         household = Household.objects.filter(pk=payload.household_id).first()
-        if household is None:
-            raise ValidationError({"household": [_("No such household.")]})
+        if household is None:  # the same answer as for a household one may not name
+            staff = services.is_staff_for(request.user, space)
+            raise ValidationError({"household": [services.household_refusal(space, staff=staff)]})
     recurrence = Recurrence(**payload.recurrence.dict()) if payload.recurrence else None
     result = services.booking_create(
         actor=request.user,

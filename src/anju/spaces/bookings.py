@@ -32,6 +32,7 @@ from anju.spaces.rules import (
     _hours_error,
     _is_overlap_violation,
     _limit_errors,
+    _lock_counted,
     _locked,
     _notify,
     _occupy,
@@ -132,10 +133,6 @@ def booking_create(
             wanted.append((start, end))
     if not wanted:
         raise ValidationError({"recurrence": [_("The space is closed on every date of this recurrence.")]})
-    if not staff:
-        limit_errors = _limit_errors(space, booker, household, wanted, now)
-        if limit_errors:
-            raise ValidationError({"__all__": limit_errors})
     status = Booking.Status.PENDING if space.requires_approval and not staff else Booking.Status.CONFIRMED
     if len(wanted) == 1 and _taken(ctx.down, *wanted[0]):
         # A plain read first: a slot visibly taken is answered without queueing for SQLite's write lock.
@@ -143,6 +140,13 @@ def booking_create(
         raise SlotTaken(_slot_taken_message(space, wanted[0][0]))
     try:
         with transaction.atomic():
+            if not staff:
+                # Counted inside the write transaction, with the household (or the account) locked: two
+                # members of one household booking at once are counted one after the other.
+                _lock_counted(booker, household)
+                limit_errors = _limit_errors(space, booker, household, wanted, now)
+                if limit_errors:
+                    raise ValidationError({"__all__": limit_errors})
             taken = [(s, e) for s, e in wanted if _taken(ctx.down, s, e)]
             if taken and len(wanted) == 1:
                 raise SlotTaken(_slot_taken_message(space, taken[0][0]))

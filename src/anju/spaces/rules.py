@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection
 from django.db.models import Q
@@ -201,17 +202,34 @@ def _booking_household(
         return None, own
     if not staff:
         if own is None or chosen.pk != own.pk:
-            return only_own_household_message(), None
+            return household_refusal(space, staff=False), None
         return None, own
     if (
         chosen.community_id != space.community_id
         or chosen.status != Household.Status.ACTIVE
         or not policy.can(actor, "booking.manage", chosen)
     ):
-        return _("Choose an active household of the community of %(space)s.") % {"space": space.name}, None
+        return household_refusal(space, staff=True), None
     if booker.pk != actor.pk and own is not None and own.pk != chosen.pk:
         return _("The person the booking is for belongs to another household."), None
     return None, chosen
+
+
+def _lock_counted(booker: Any, household: Household | None) -> None:
+    """Lock the row the limits count for (``SELECT … FOR UPDATE`` on PostgreSQL; SQLite's IMMEDIATE
+    transaction already serialises writers)."""
+    if household is not None:
+        Household.objects.select_for_update().filter(pk=household.pk).first()
+    else:
+        get_user_model().objects.select_for_update().filter(pk=booker.pk).first()
+
+
+def household_refusal(space: Space, *, staff: bool) -> str:
+    """Why a named household cannot carry a booking: one message whether it is missing, elsewhere or not
+    the booker's, so that the answer tells nothing about households one may not see."""
+    if not staff:
+        return only_own_household_message()
+    return _("Choose an active household of the community of %(space)s.") % {"space": space.name}
 
 
 def _counted_with(booker: Any, household: Household | None) -> Q:

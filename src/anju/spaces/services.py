@@ -52,6 +52,7 @@ from anju.spaces.rules import (
     family_down,
     family_up,
     holiday_name,
+    household_refusal,
     is_staff_for,
     only_own_household_message,
 )
@@ -95,6 +96,7 @@ __all__ = [
     "feed_token",
     "feed_user",
     "holiday_name",
+    "household_refusal",
     "is_staff_for",
     "only_own_household_message",
     "series_cancel",
