@@ -246,6 +246,35 @@ def test_split_dispatch_lead_and_assisting(world: World) -> None:
     assert appeal in appeals_visible(world.other_liaison)
 
 
+def test_an_assisting_department_records_progress_but_does_not_lead(world: World) -> None:
+    """首接负责: only the lead department's liaison signs, contacts, waits, gives feedback or refers back; an
+    assisting department adds progress. A refused step changes nothing."""
+    appeal = world.file()
+    other = world.other_liaison.grants.get().department
+    dispatch.appeal_dispatch(actor=world.worker, appeal=appeal, department=world.tree.department, assisting=[other])
+    helper = world.other_liaison
+    with pytest.raises(PermissionDenied):
+        dispatch.appeal_refer(actor=helper, appeal=appeal, reason="不归我们管")
+    with pytest.raises(PermissionDenied):
+        handling.appeal_sign(actor=helper, appeal=appeal)
+    appeal.refresh_from_db()
+    assert appeal.status == Status.DISPATCHED
+    handling.appeal_sign(actor=world.liaison, appeal=appeal)
+    for step in (
+        lambda: handling.appeal_contact(actor=helper, appeal=appeal, note="电话"),
+        lambda: handling.appeal_wait(actor=helper, appeal=appeal, reason="等配件"),
+        lambda: handling.appeal_feedback(actor=helper, appeal=appeal, note="已修复"),
+    ):
+        with pytest.raises(PermissionDenied):
+            step()
+    appeal.refresh_from_db()
+    assert appeal.status == Status.SIGNED
+    assert appeal.contacted_at is None
+    handling.appeal_contact(actor=world.liaison, appeal=appeal, note="电话联系")
+    handling.appeal_progress(actor=helper, appeal=appeal, note="供电所已到场配合")
+    assert appeal.events.filter(action="progress", actor=helper).exists()
+
+
 def test_default_department_from_catalogue_route(world: World) -> None:
     appeal = world.file()
     dispatch.appeal_dispatch(actor=world.worker, appeal=appeal, department=None)
@@ -301,3 +330,27 @@ def test_deadlines_follow_preset(world: World) -> None:
     urgent = world.file(urgency="emergency")
     assert urgent.dispatch_due - urgent.received_at == sla.dt.timedelta(hours=1)
     assert urgent.feedback_due - urgent.received_at == sla.dt.timedelta(hours=2)
+
+
+def test_a_note_longer_than_a_page_is_refused_and_changes_nothing(world: World) -> None:
+    appeal = world.to_status(world.file(), Status.SIGNED)
+    events = appeal.events.count()
+    with pytest.raises(ValidationError, match="2000"):
+        services.appeal_note(actor=world.worker, appeal=appeal, note="很长" * 1500)
+    with pytest.raises(ValidationError, match="2000"):
+        handling.appeal_progress(actor=world.liaison, appeal=appeal, note="x" * 2001)
+    assert appeal.events.count() == events
+    services.appeal_note(actor=world.worker, appeal=appeal, note="x" * 2000)
+    assert appeal.events.count() == events + 1
+
+
+def test_the_worker_queue_puts_what_is_due_first_and_undated_last(world: World) -> None:
+    from anju.appeals.models import Appeal
+    from anju.appeals.selectors import worker_queue
+
+    undated = world.to_status(world.file(), Status.VERIFIED)  # waiting for the callback: no deadline running
+    Appeal.objects.filter(pk=undated.pk).update(due_at=None)
+    overdue = world.to_status(world.file(), Status.SIGNED)
+    queue = list(worker_queue(world.worker))
+    assert queue.index(overdue) < queue.index(undated)
+    assert queue[-1] == undated

@@ -100,6 +100,8 @@ def test_site_code_image_decodes_to_a_link_that_checks_in_once(world: World) -> 
     assert "<svg" in printable.content.decode()
     svg = worker.get(f"/appeals/{appeal.pk}/whistles/{whistle.pk}/code.svg")
     assert svg["Content-Type"] == "image/svg+xml"
+    assert b"viewBox" in svg.content
+    assert b"<svg width" not in svg.content.split(b">", 1)[0] + b">"  # scales to the screen, never cropped
     png = worker.get(f"/appeals/{appeal.pk}/whistles/{whistle.pk}/code.png")
     assert png["Content-Type"] == "image/png"
 

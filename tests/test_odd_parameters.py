@@ -48,3 +48,13 @@ def test_the_trend_stays_inside_its_calendar() -> None:
     far = trend_months(dt.date(9999, 1, 1), dt.date(9999, 12, 31))
     assert far == [TREND_CEILING]
     assert len(trend_months(dt.date(1, 1, 1), dt.date(2026, 11, 26))) == 36
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_calendar_pages_at_the_ends_of_time(tree: Tree, worker_client: Client, day: str) -> None:
+    from anju.spaces.testing import make_station
+
+    demo = make_station(tree.community)
+    for url in (f"/station/{demo.station.pk}/day/?date={day}", f"/station/spaces/{demo.kitchen.pk}/?date={day}"):
+        response = worker_client.get(url)
+        assert response.status_code == 200, (url, response.status_code)

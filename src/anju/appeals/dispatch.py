@@ -156,7 +156,7 @@ def appeal_refer(*, actor: Any, appeal: Appeal, reason: str, request: HttpReques
     return _transition(
         actor=actor,
         appeal=appeal,
-        perm="appeal.handle",
+        perm="appeal.lead",
         name="refer",
         allowed={Status.DISPATCHED, Status.SIGNED},
         to=Status.REFERRED,

@@ -38,7 +38,7 @@ def appeal_sign(*, actor: Any, appeal: Appeal, note: str = "", request: HttpRequ
     return _transition(
         actor=actor,
         appeal=appeal,
-        perm="appeal.handle",
+        perm="appeal.lead",
         name="sign",
         allowed={Status.DISPATCHED, Status.REOPENED},
         to=Status.SIGNED,
@@ -61,7 +61,7 @@ def appeal_contact(*, actor: Any, appeal: Appeal, note: str, request: HttpReques
     return _transition(
         actor=actor,
         appeal=appeal,
-        perm="appeal.handle",
+        perm="appeal.lead",
         name="contact",
         allowed=_HANDLING,
         to=None,
@@ -99,7 +99,7 @@ def appeal_wait(*, actor: Any, appeal: Appeal, reason: str, request: HttpRequest
     return _transition(
         actor=actor,
         appeal=appeal,
-        perm="appeal.handle",
+        perm="appeal.lead",
         name="wait",
         allowed={Status.SIGNED, Status.IN_PROGRESS},
         to=Status.WAITING,
@@ -142,7 +142,7 @@ def appeal_feedback(
     return _transition(
         actor=actor,
         appeal=appeal,
-        perm="appeal.handle",
+        perm="appeal.lead",
         name="feedback",
         allowed=_HANDLING,
         to=Status.HANDLED,

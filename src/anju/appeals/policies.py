@@ -47,6 +47,12 @@ def is_liaison_for(user: Any, appeal: Any) -> bool:
     return appeal.assists.filter(department_id__in=depts).exists()
 
 
+def is_lead_liaison_for(user: Any, appeal: Any) -> bool:
+    """A liaison of the lead department (首接负责): only they sign, contact, wait, give feedback or refer back;
+    assisting departments record progress."""
+    return appeal.department_id is not None and appeal.department_id in liaison_departments(user)
+
+
 def is_party(user: Any, appeal: Any) -> bool:
     """The requester, whoever filed it, or a follower (我也遇到)."""
     if not getattr(user, "is_authenticated", False):
@@ -77,6 +83,10 @@ def _liaison_check(user: Any, appeal: Any) -> bool:
     return is_liaison_for(user, appeal)
 
 
+def _lead_check(user: Any, appeal: Any) -> bool:
+    return is_lead_liaison_for(user, appeal)
+
+
 ALL_USERS = [Role.RESIDENT, Role.VOLUNTEER, *STAFF, Role.DEPARTMENT_LIAISON, Role.SUPERVISOR]
 
 declare("appeal.view", ALL_USERS, upward=True, check=_view_check, description="See an appeal")
@@ -90,7 +100,16 @@ declare(
     "appeal.triage", STAFF, upward=True, check=_staff_check, description="Accept, dispatch, verify, blow the whistle"
 )
 declare(
-    "appeal.handle", [Role.DEPARTMENT_LIAISON], check=_liaison_check, description="Sign and handle for a department"
+    "appeal.handle",
+    [Role.DEPARTMENT_LIAISON],
+    check=_liaison_check,
+    description="Work on an appeal for a lead or assisting department (progress, on-site check-in)",
+)
+declare(
+    "appeal.lead",
+    [Role.DEPARTMENT_LIAISON],
+    check=_lead_check,
+    description="Sign, contact, wait, give feedback or refer back, for the lead department",
 )
 declare(
     "appeal.callback",

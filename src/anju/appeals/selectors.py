@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import F, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -49,7 +49,7 @@ def worker_queue(user: Any) -> QuerySet[Appeal]:
     return (
         Appeal.objects.select_related(*_BASE)
         .filter(_staff_q(user, set(STAFF)), status__in=OPEN_STATUSES)
-        .order_by("due_at", "id")
+        .order_by(F("due_at").asc(nulls_last=True), "id")
     )
 
 
@@ -61,7 +61,7 @@ def department_queue(user: Any) -> QuerySet[Appeal]:
             Q(department_id__in=depts) | Q(pk__in=Appeal.objects.filter(assists__department_id__in=depts).values("pk"))
         )
         .filter(status__in=OPEN_STATUSES)
-        .order_by("due_at", "id")
+        .order_by(F("due_at").asc(nulls_last=True), "id")
     )
 
 

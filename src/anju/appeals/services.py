@@ -101,6 +101,7 @@ def _transition(
     recompute: bool = False,
 ) -> Appeal:
     _require(actor, perm, appeal)
+    _fits(note)
     at = clock.now()
     with transaction.atomic():
         locked = Appeal.objects.select_for_update().select_related("community", "category").get(pk=appeal.pk)
@@ -134,10 +135,21 @@ def _transition(
     return appeal
 
 
+NOTE_MAX = 2000  # characters of a timeline note: a page of text, not a pasted document
+
+
+def _fits(text: str, field: str = "note") -> None:
+    if len(text or "") > NOTE_MAX:
+        raise ValidationError(
+            {field: [_("Keep it to %(max)d characters (this has %(n)d).") % {"max": NOTE_MAX, "n": len(text)}]}
+        )
+
+
 def _need(text: str, field: str, message: str) -> str:
     text = (text or "").strip()
     if not text:
         raise ValidationError({field: [message]})
+    _fits(text, field)
     return text
 
 

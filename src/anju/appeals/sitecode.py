@@ -115,5 +115,6 @@ def qr_image(url: str, kind: str) -> bytes:
     if kind == "png":
         qr.save(buffer, kind="png", scale=10, border=4)
     else:
-        qr.save(buffer, kind="svg", scale=10, border=4, xmldecl=False, title=_("Check-in code"))
+        # No fixed width/height, only the viewBox: the page scales it to the screen (a phone shows it whole).
+        qr.save(buffer, kind="svg", scale=10, border=4, xmldecl=False, omitsize=True, title=_("Check-in code"))
     return buffer.getvalue()

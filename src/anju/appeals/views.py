@@ -19,7 +19,14 @@ from django.views.decorators.http import require_POST
 from anju.accounts import policy
 from anju.appeals import callback, dispatch, followers, handling, intake, people_views, requesters, selectors, services
 from anju.appeals.models import Appeal, AppealFollower, AppealPhoto, SatisfactionLevel, Status
-from anju.appeals.policies import STAFF, is_liaison_for, is_party, is_staff_for, liaison_departments
+from anju.appeals.policies import (
+    STAFF,
+    is_lead_liaison_for,
+    is_liaison_for,
+    is_party,
+    is_staff_for,
+    liaison_departments,
+)
 from anju.core.pagination import paginate, query_without_page
 from anju.orgs.models import Department
 
@@ -101,6 +108,7 @@ def _detail_context(request: HttpRequest, appeal: Appeal) -> dict[str, Any]:
     user = request.user
     staff = is_staff_for(user, appeal)
     liaison = is_liaison_for(user, appeal)
+    lead = is_lead_liaison_for(user, appeal)
     party = is_party(user, appeal)
     internal = staff or liaison or policy.is_superuser(user)
     deadlines = [
@@ -118,6 +126,7 @@ def _detail_context(request: HttpRequest, appeal: Appeal) -> dict[str, Any]:
         "internal": internal,
         "staff": staff,
         "liaison": liaison,
+        "lead": lead,
         "party": party,
         "may_callback": (staff or party)
         and appeal.status == Status.VERIFIED
@@ -164,12 +173,12 @@ ACTIONS: dict[str, str] = {
     "verify": "appeal.triage",
     "return": "appeal.triage",
     "close": "appeal.triage",
-    "refer": "appeal.handle",
-    "sign": "appeal.handle",
-    "contact": "appeal.handle",
+    "refer": "appeal.lead",
+    "sign": "appeal.lead",
+    "contact": "appeal.lead",
     "progress": "appeal.handle",
-    "wait": "appeal.handle",
-    "feedback": "appeal.handle",
+    "wait": "appeal.lead",
+    "feedback": "appeal.lead",
     "callback": "appeal.callback",
     "note": "appeal.view",
 }

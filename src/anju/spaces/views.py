@@ -33,11 +33,14 @@ FEED_DAYS_AHEAD = 366
 
 
 def _day(request: HttpRequest) -> date:
+    """The day a calendar page shows: ``?date=``, today when missing or unreadable, and within 2000–2100 (a
+    week or month around ``0001-01-01`` would leave the calendar)."""
     raw = request.GET.get("date", "")
     try:
-        return date.fromisoformat(raw) if raw else timezone.localdate()
+        day = date.fromisoformat(raw) if raw else timezone.localdate()
     except ValueError:
         return timezone.localdate()
+    return min(max(day, date(2000, 1, 1)), date(2100, 12, 31))
 
 
 def _space(request: HttpRequest, space_id: int) -> Space:
