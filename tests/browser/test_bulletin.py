@@ -78,7 +78,14 @@ def test_worker_publishes_an_activity_summary_on_a_phone(phone_page: Page, live_
 
     page.goto("/notices/")
     expect(page.locator(f"#notice-{notice.pk} img.notice-thumb")).to_be_visible()
+    # Thumbnails load lazily: bring each into view (a phone shows the second below the fold), then count.
+    thumbs = page.locator("#notice-list img.notice-thumb")
+    for i in range(thumbs.count()):
+        thumbs.nth(i).scroll_into_view_if_needed()
     page.wait_for_load_state("load")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#notice-list img.notice-thumb')].every(e => e.complete)"
+    )
     assert _loaded(page, "#notice-list img.notice-thumb") == 2
     box = page.locator(f"#notice-{notice.pk} img.notice-thumb").bounding_box()
     assert box is not None
