@@ -27,6 +27,8 @@ from anju.testing import Tree, make_user
 
 ME = "/accounts/me/"
 API_ME = "/api/v1/me"
+pytestmark = pytest.mark.usefixtures("english")
+
 BAD_EMAIL = "Enter a valid email address, such as name@example.com."
 KIND = "tests.profile"
 kinds.register(KIND, "Parcel {number} is waiting")

@@ -20,7 +20,7 @@ from anju.activities.models import Activity, Session
 from anju.activities.testing import World, make_activity, make_world
 from anju.spaces.testing import days_ahead, local
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 @pytest.fixture(autouse=True)
@@ -50,6 +50,11 @@ def _series(world: World, title: str, *, first_day: int, weeks: int) -> Activity
     )
 
 
+def _en(client: Client) -> Client:
+    client.cookies["anju_language"] = "en"
+    return client
+
+
 def _sessions(activity: Activity) -> list[Session]:
     return list(activity.sessions.order_by("starts_at"))
 
@@ -68,14 +73,14 @@ def test_a_cancelled_first_session_is_skipped(world: World, client_for: Callable
     activity = _series(world, "太极拳班", first_day=2, weeks=3)
     first, second, _third = _sessions(activity)
     services.session_cancel(actor=world.users["worker"], session=first, reason="场地维修")
-    page = client_for(world.users["resident"]).get("/activities/").content.decode()
+    page = _en(client_for(world.users["resident"])).get("/activities/").content.decode()
     line = _shown(page, activity)
     assert f'data-session="{second.pk}"' in line
     assert _fmt(second, "%Y-%m-%d") in line
     assert _fmt(first, "%Y-%m-%d") not in line
     assert "2 sessions" in line  # the cancelled one is not counted
     assert "Ended" not in line
-    home = client_for(world.users["resident"]).get("/").content.decode()
+    home = _en(client_for(world.users["resident"])).get("/").content.decode()
     card = home[home.index('data-home-card="activities"') :]
     card_line = _shown(card, activity)
     assert f'data-session="{second.pk}"' in card_line
@@ -88,7 +93,7 @@ def test_a_series_under_way_shows_its_next_session(world: World, client_for: Cal
     past, recent, coming = _sessions(activity)
     assert recent.ends_at < timezone.now()
     one_off = _series(world, "包饺子", first_day=4, weeks=1)
-    page = client_for(world.users["resident"]).get("/activities/").content.decode()
+    page = _en(client_for(world.users["resident"])).get("/activities/").content.decode()
     line = _shown(page, activity)
     assert f'data-session="{coming.pk}"' in line
     assert _fmt(coming, "%Y-%m-%d") in line

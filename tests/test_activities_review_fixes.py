@@ -30,7 +30,7 @@ from anju.core.excel import safe_cell, safe_row
 from anju.people.importer import rows_to_xlsx
 from anju.spaces.models import Booking
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 @pytest.fixture(autouse=True)
@@ -51,7 +51,7 @@ def en(client: Client) -> Client:
 
 def api_for(user: Any) -> Client:
     token = account_services.token_create(actor=None, user=user, name="t", days=1)[1]
-    return Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+    return en(Client(HTTP_AUTHORIZATION=f"Bearer {token}"))
 
 
 # --- 1. formula injection -------------------------------------------------------------------------------------
