@@ -240,6 +240,15 @@ DATA_KEY_FILE = Path(os.environ.get("ANJU_DATA_KEY_FILE", VAR_DIR / "keys" / "da
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "anju@localhost")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _env_bool("EMAIL_USE_TLS", False)
+# Notices go out by email only when this is on (or an SMTP host other than localhost is set): inbox.services.
+ANJU_EMAIL_ENABLED = _env_bool("ANJU_EMAIL_ENABLED", False)
+# The site's address, so that links in emails are complete (``https://anju.example.cn``).
+ANJU_BASE_URL = os.environ.get("ANJU_BASE_URL", "")
 
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
