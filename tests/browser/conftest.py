@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +61,24 @@ def browser(playwright_driver: Playwright) -> Iterator[Browser]:
     chromium = playwright_driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
     yield chromium
     chromium.close()
+
+
+@pytest.fixture
+def launch_chromium(playwright_driver: Playwright) -> Iterator[Callable[..., Browser]]:
+    """Start a Chromium of this test's own with extra command-line flags (e.g. a fake camera playing a file the
+    test wrote); it is closed after the test. ``browser`` and the pages on it stay as they are."""
+    started: list[Browser] = []
+
+    def launch(*extra_args: str) -> Browser:
+        if not Path(CHROMIUM).exists():
+            pytest.fail(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
+        chromium = playwright_driver.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *extra_args])
+        started.append(chromium)
+        return chromium
+
+    yield launch
+    for chromium in started:
+        chromium.close()
 
 
 @pytest.hookimpl(hookwrapper=True)
