@@ -5,16 +5,23 @@ from __future__ import annotations
 import importlib
 import io
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from django.apps import apps as django_apps
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from PIL import Image
 
 from anju.accounts.roles import Role
 from anju.appeals import dispatch, handling, intake
 from anju.appeals.models import Appeal, Category, CategoryRoute, Channel, SatisfactionLevel
+from anju.orgs.models import UnitKind
+from anju.people import fakes
+from anju.people import services as people_services
+from anju.people.models import Resident
 from anju.testing import Tree, make_user
+from anju.testing import unit as make_unit
 
 
 @dataclass
@@ -112,3 +119,33 @@ def jpeg_bytes(size: tuple[int, int] = (40, 30), *, exif_gps: bool = False) -> b
 
 def upload(name: str = "p.jpg", data: bytes | None = None) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, data if data is not None else jpeg_bytes(), content_type="image/jpeg")
+
+
+def english_client(user: Any) -> Client:
+    """A test client logged in as ``user`` that asks for the English pages."""
+    c = Client()
+    c.cookies["anju_language"] = "en"
+    c.force_login(user)
+    return c
+
+
+def make_resident(unit: Any, name: str, n: int, *, mobile: str | None = None) -> Resident:
+    """A registered resident heading their own household (door ``100 + n``) in ``unit``, or in a new building
+    under it; ``n`` picks the fake ID number and, unless ``mobile`` is given, the fake mobile."""
+    if unit.kind != UnitKind.BUILDING:
+        unit = make_unit(UnitKind.BUILDING, f"{name}楼", unit)
+    household = people_services.household_create(actor=None, unit=unit, door=f"{100 + n}")
+    return people_services.resident_create(
+        actor=None,
+        household=household,
+        name=name,
+        relation="head",
+        id_number=fakes.id_number(date(1950, 5, 17), n, male=True),
+        mobile=fakes.mobile(n) if mobile is None else mobile,
+        birth_date=date(1950, 5, 17),
+    )
+
+
+def anonymous_appeal(world: World, mobile: str = "17000000055") -> Appeal:
+    """An appeal filed without an account, with only a contact name and mobile."""
+    return world.file(actor=None, channel=Channel.ANONYMOUS, contact_name="王大妈", contact_mobile=mobile)

@@ -7,9 +7,11 @@ from typing import Any
 import pytest
 from django.db.backends.base.operations import BaseDatabaseOperations
 from django.test import Client
+from django.utils import translation
 
 from anju.accounts.models import User
 from anju.testing import Tree, build_tree, make_user
+from appeals_world import World, make_world
 
 
 class _RawSQL:
@@ -62,3 +64,23 @@ def client_for() -> Callable[[User], Client]:
         return client
 
     return login
+
+
+@pytest.fixture
+def world(tree: Tree) -> World:
+    """The appeals world (categories, routes, staff) on top of ``tree``; see tests/appeals_world.py."""
+    return make_world(tree)
+
+
+@pytest.fixture
+def english() -> Iterator[None]:
+    """Assert on the English source strings, whatever catalogue is compiled. Modules opt in with
+    ``pytest.mark.usefixtures("english")``."""
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def media_root(settings: Any, tmp_path: Any) -> None:
+    """Uploaded files go to a per-test directory."""
+    settings.MEDIA_ROOT = tmp_path / "media"

@@ -13,12 +13,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone, translation
+from django.utils import timezone
 from PIL import Image
 
 from anju.accounts import services as account_services
-from anju.activities.models import Activity
-from anju.activities.testing import World, make_activity, make_world
+from anju.activities.testing import World, make_activity, make_past_activity, make_world
 from anju.audit.models import AuditEvent
 from anju.bulletin import services
 from anju.bulletin.models import Notice, NoticePhoto, NoticeRead
@@ -26,20 +25,13 @@ from anju.orgs.models import UnitKind
 from anju.people import services as people_services
 from anju.testing import unit
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english", "media_root")]
 
 PAYLOADS = (
     "<p>停水通知</p><script>alert('x')</script><p onclick=\"steal()\">点我</p>"
     '<img src="https://example.org/a.png" onerror="steal()"><iframe src="https://evil.example.com/"></iframe>'
     '<a href="javascript:steal()">链接</a>'
 )
-
-
-@pytest.fixture(autouse=True)
-def _media(settings: Any, tmp_path: Any) -> Any:
-    settings.MEDIA_ROOT = tmp_path / "media"
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture
@@ -363,21 +355,8 @@ def test_cover_upload_replace_and_remove(
     assert AuditEvent.objects.filter(action="notice.changed", object_id=str(notice.pk)).count() == 3
 
 
-def _past_activity(world: World) -> Activity:
-    starts = timezone.now() - timedelta(days=2)
-    return make_activity(
-        world,
-        title="平安宣传进小区",
-        space=None,
-        starts_at=starts,
-        ends_at=starts + timedelta(hours=2),
-        registration_opens_at=starts - timedelta(days=7),
-        registration_closes_at=starts - timedelta(hours=1),
-    )
-
-
 def test_activity_summary_with_photos(world: World, client_for: Callable[..., Client]) -> None:
-    activity = _past_activity(world)
+    activity = make_past_activity(world)
     worker = api_for(world.users["worker"])
     resident = api_for(world.users["resident"])
     other = api_for(world.users["other_worker"])

@@ -18,20 +18,12 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 from PIL import Image
 
-from anju.activities.models import Activity
-from anju.activities.testing import World, make_activity, make_world
+from anju.activities.testing import World, make_activity, make_past_activity, make_world
 from anju.audit.models import AuditEvent
 from anju.bulletin import services
 from anju.bulletin.models import Notice, NoticePhoto
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _english(settings: Any, tmp_path: Any) -> Any:
-    settings.MEDIA_ROOT = tmp_path / "media"
-    with translation.override("en"):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english", "media_root")]
 
 
 @pytest.fixture
@@ -217,21 +209,8 @@ def test_notice_list_queries_do_not_grow_with_covers(world: World, client_for: C
 # --- after-activity summary ------------------------------------------------------------------------------------
 
 
-def past_activity(world: World) -> Activity:
-    starts = timezone.now() - timedelta(days=2)
-    return make_activity(
-        world,
-        title="平安宣传进小区",
-        space=None,
-        starts_at=starts,
-        ends_at=starts + timedelta(hours=2),
-        registration_opens_at=starts - timedelta(days=7),
-        registration_closes_at=starts - timedelta(hours=1),
-    )
-
-
 def test_summary_with_photos_is_published_and_linked_both_ways(world: World, client_for: Callable[..., Client]) -> None:
-    activity = past_activity(world)
+    activity = make_past_activity(world)
     worker = client_for(world.users["worker"])
     before = worker.get(f"/activities/{activity.pk}/").content.decode()
     assert f'href="/notices/activities/{activity.pk}/summary/"' in before
@@ -283,7 +262,7 @@ def test_summary_with_photos_is_published_and_linked_both_ways(world: World, cli
 
 
 def test_summary_bad_input_changes_nothing(world: World, client_for: Callable[..., Client]) -> None:
-    activity = past_activity(world)
+    activity = make_past_activity(world)
     actor = world.users["worker"]
     kw: dict[str, Any] = {"actor": actor, "activity": activity, "title": "回顾", "body": "<p>很好</p>"}
     with pytest.raises(ValidationError) as exc:

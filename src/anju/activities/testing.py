@@ -96,6 +96,20 @@ def make_activity(world: World, *, capacity: int = 10, days: int = 3, **fields: 
     return services.activity_create(**(base | fields))
 
 
+def make_past_activity(world: World) -> Activity:
+    """A two-hour outdoor activity that took place two days ago (for after-activity summaries)."""
+    starts = timezone.now() - timedelta(days=2)
+    return make_activity(
+        world,
+        title="平安宣传进小区",
+        space=None,
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=2),
+        registration_opens_at=starts - timedelta(days=7),
+        registration_closes_at=starts - timedelta(hours=1),
+    )
+
+
 def first_session(activity: Activity) -> Session:
     session: Session = activity.sessions.select_related("activity").order_by("starts_at").first()  # type: ignore[assignment]
     return session

@@ -182,6 +182,39 @@ def _category_errors(
     return errors
 
 
+def _category_values(
+    *,
+    code: str,
+    name: str,
+    group: str,
+    description: str,
+    department_kind: str,
+    default_urgency: str,
+    sort_order: int,
+    instance: Category | None,
+) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """A category's fields as they are stored (stripped, bounded) and the errors in them."""
+    values: dict[str, Any] = {
+        "code": (code or "").strip(),
+        "name": (name or "").strip(),
+        "group": (group or "").strip(),
+        "description": (description or "").strip()[:2000],
+        "department_kind": department_kind or "",
+        "default_urgency": default_urgency,
+        "sort_order": sort_order,
+    }
+    errors = _category_errors(
+        code=values["code"],
+        name=values["name"],
+        group=values["group"],
+        department_kind=values["department_kind"],
+        default_urgency=default_urgency,
+        sort_order=sort_order,
+        instance=instance,
+    )
+    return values, errors
+
+
 def category_create(
     *,
     actor: Any,
@@ -195,12 +228,12 @@ def category_create(
     request: HttpRequest | None = None,
 ) -> Category:
     _require(actor, "appeal.configure")
-    code, name, group = (code or "").strip(), (name or "").strip(), (group or "").strip()
-    errors = _category_errors(
+    values, errors = _category_values(
         code=code,
         name=name,
         group=group,
-        department_kind=department_kind or "",
+        description=description,
+        department_kind=department_kind,
         default_urgency=default_urgency,
         sort_order=sort_order,
         instance=None,
@@ -209,21 +242,13 @@ def category_create(
         raise ValidationError(errors)
     try:
         with transaction.atomic():
-            category = Category.objects.create(
-                code=code,
-                name=name,
-                group=group,
-                description=(description or "").strip()[:2000],
-                department_kind=department_kind or "",
-                default_urgency=default_urgency,
-                sort_order=sort_order,
-            )
+            category = Category.objects.create(**values)
             record(
                 Action.APPEAL_CATEGORY_CREATED,
                 actor=actor,
                 obj=category,
                 request=request,
-                data={"code": code, "name": name, "group": group},
+                data={"code": values["code"], "name": values["name"], "group": values["group"]},
             )
     except IntegrityError as exc:  # a concurrent create of the same code
         raise ValidationError({"code": [_("Another category already has this code.")]}) from exc
@@ -244,29 +269,20 @@ def category_update(
     request: HttpRequest | None = None,
 ) -> Category:
     _require(actor, "appeal.configure")
-    code, name, group = (code or "").strip(), (name or "").strip(), (group or "").strip()
-    errors = _category_errors(
+    new, errors = _category_values(
         code=code,
         name=name,
         group=group,
-        department_kind=department_kind or "",
+        description=description,
+        department_kind=department_kind,
         default_urgency=default_urgency,
         sort_order=sort_order,
         instance=category,
     )
-    if code != category.code and "code" not in errors and Appeal.objects.filter(category=category).exists():
+    if new["code"] != category.code and "code" not in errors and Appeal.objects.filter(category=category).exists():
         errors["code"] = [_("Appeals use this category: its code (the Open311 service_code) can no longer change.")]
     if errors:
         raise ValidationError(errors)
-    new = {
-        "code": code,
-        "name": name,
-        "group": group,
-        "description": (description or "").strip()[:2000],
-        "department_kind": department_kind or "",
-        "default_urgency": default_urgency,
-        "sort_order": sort_order,
-    }
     changed = {k: v for k, v in new.items() if getattr(category, k) != v}
     if not changed:
         return category

@@ -13,6 +13,40 @@ from anju.appeals.selectors import RateRow
 from anju.core.excel import safe_cell
 
 
+def _rate_headers() -> list[str]:
+    """The columns both sheets share, after the first (name or month)."""
+    return [
+        _("Dispatched"),
+        _("Responded on time"),
+        _("Response rate %"),
+        _("Callbacks completed"),
+        _("Resolved"),
+        _("Resolution rate %"),
+        _("Ratings"),
+        _("Satisfied or basically satisfied"),
+        _("Satisfaction rate %"),
+        _("Reopened"),
+        _("Awaiting callback"),
+    ]
+
+
+def _rate_cells(r: RateRow) -> list[object]:
+    c = r.counts
+    return [
+        c.get("dispatched", 0),
+        c.get("responded", 0),
+        r.response_rate,
+        c.get("completed", 0),
+        c.get("resolved", 0),
+        r.resolution_rate,
+        c.get("ratings", 0),
+        c.get("satisfied", 0),
+        r.satisfaction_rate,
+        c.get("reopened", 0),
+        r.pending_callback,
+    ]
+
+
 def rates_xlsx(
     rows: list[RateRow],
     total: RateRow,
@@ -29,80 +63,21 @@ def rates_xlsx(
     ws.title = _("Three rates")[:31]
     period = f"{start or '…'} – {end or '…'}"
     ws.append([_("Three rates"), period])
-    ws.append(
-        [
-            _("Name"),
-            _("Dispatched"),
-            _("Responded on time"),
-            _("Response rate %"),
-            _("Callbacks completed"),
-            _("Resolved"),
-            _("Resolution rate %"),
-            _("Ratings"),
-            _("Satisfied or basically satisfied"),
-            _("Satisfaction rate %"),
-            _("Reopened"),
-            _("Awaiting callback"),
-            _("Summoned by whistle"),
-            _("Arrived on time"),
-        ]
-    )
+    ws.append([_("Name"), *_rate_headers(), _("Summoned by whistle"), _("Arrived on time")])
     for r in [*rows, total]:
-        c = r.counts
         ws.append(
             [
                 safe_cell(r.label or _("Total")),  # a unit name is written as text, never a formula
-                c.get("dispatched", 0),
-                c.get("responded", 0),
-                r.response_rate,
-                c.get("completed", 0),
-                c.get("resolved", 0),
-                r.resolution_rate,
-                c.get("ratings", 0),
-                c.get("satisfied", 0),
-                r.satisfaction_rate,
-                c.get("reopened", 0),
-                r.pending_callback,
-                c.get("summoned", 0),
-                c.get("arrived_on_time", 0),
+                *_rate_cells(r),
+                r.counts.get("summoned", 0),
+                r.counts.get("arrived_on_time", 0),
             ]
         )
     if months:
         ms = wb.create_sheet(_("Month by month")[:31])
-        ms.append(
-            [
-                _("Month"),
-                _("Dispatched"),
-                _("Responded on time"),
-                _("Response rate %"),
-                _("Callbacks completed"),
-                _("Resolved"),
-                _("Resolution rate %"),
-                _("Ratings"),
-                _("Satisfied or basically satisfied"),
-                _("Satisfaction rate %"),
-                _("Reopened"),
-                _("Awaiting callback"),
-            ]
-        )
+        ms.append([_("Month"), *_rate_headers()])
         for m in months:
-            c = m.counts
-            ms.append(
-                [
-                    m.label,
-                    c.get("dispatched", 0),
-                    c.get("responded", 0),
-                    m.response_rate,
-                    c.get("completed", 0),
-                    c.get("resolved", 0),
-                    m.resolution_rate,
-                    c.get("ratings", 0),
-                    c.get("satisfied", 0),
-                    m.satisfaction_rate,
-                    c.get("reopened", 0),
-                    m.pending_callback,
-                ]
-            )
+            ms.append([m.label, *_rate_cells(m)])
     buffer = io.BytesIO()
     wb.save(buffer)
     response = HttpResponse(

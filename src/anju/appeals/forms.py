@@ -8,21 +8,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from anju.appeals.models import ON_BEHALF_CHANNELS, Category, Channel, Urgency
+from anju.core.forms import MultipleFileField
 from anju.orgs.models import OrgUnit, UnitKind
-
-
-class MultiFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultiFileField(forms.FileField):
-    widget = MultiFileInput
-
-    def clean(self, data: Any, initial: Any = None) -> Any:
-        if not data:
-            return []
-        files = data if isinstance(data, list | tuple) else [data]
-        return [f for f in files if f]
 
 
 class AppealForm(forms.Form):
@@ -35,10 +22,9 @@ class AppealForm(forms.Form):
         label=_("What is the problem?"), widget=forms.Textarea(attrs={"rows": 4}), max_length=2000
     )
     urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices, initial=Urgency.GENERAL)
-    photos = MultiFileField(
+    photos = MultipleFileField(
         label=_("Photos (up to 9)"),
         required=False,
-        widget=MultiFileInput(attrs={"accept": "image/*"}),
     )
     channel = forms.ChoiceField(label=_("How did it reach you?"), choices=(), required=False)
     contact_name = forms.CharField(label=_("Resident's name"), max_length=60, required=False)
@@ -73,9 +59,7 @@ class AnonymousAppealForm(forms.Form):
     urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices, initial=Urgency.GENERAL)
     contact_name = forms.CharField(label=_("Your name"), max_length=60)
     contact_mobile = forms.CharField(label=_("Your mobile, for the callback"), max_length=20)
-    photos = MultiFileField(
-        label=_("Photos (up to 9)"), required=False, widget=MultiFileInput(attrs={"accept": "image/*"})
-    )
+    photos = MultipleFileField(label=_("Photos (up to 9)"), required=False)
 
 
 class HolidayForm(forms.Form):

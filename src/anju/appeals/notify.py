@@ -7,24 +7,19 @@ reader sees the title in their own language (kinds in :mod:`anju.appeals.notices
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
 
 from anju.accounts.models import RoleGrant
 from anju.accounts.roles import Role
 from anju.appeals.models import Appeal, Escalation, Summons
+from anju.core.formats import local_minute
 from anju.inbox.kinds import is_registered
 from anju.inbox.services import inbox_send
 from anju.orgs.models import OrgUnit
-
-
-def _local(value: dt.datetime) -> str:
-    return timezone.localtime(value, timezone.get_default_timezone()).strftime("%Y-%m-%d %H:%M")
 
 
 def params_for(appeal: Appeal, kind: str) -> dict[str, Any]:
@@ -51,7 +46,7 @@ def params_for(appeal: Appeal, kind: str) -> dict[str, Any]:
             else None
         )
         if due is not None:
-            params["due"] = _local(due)
+            params["due"] = local_minute(due)
     return params
 
 

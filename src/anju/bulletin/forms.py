@@ -5,8 +5,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from anju.appeals.forms import MultiFileField, MultiFileInput
 from anju.bulletin.models import Notice
+from anju.core.forms import MultipleFileField
 from anju.orgs.models import OrgUnit, UnitKind
 from anju.people.models import Tag
 
@@ -41,6 +41,10 @@ class NoticeForm(forms.Form):
         ).order_by("path")
         tag_field.queryset = Tag.objects.filter(community=community, is_active=True).order_by("sort_order", "name")
 
+    def service_fields(self) -> dict[str, Any]:
+        """The keyword arguments of ``notice_create`` / ``notice_update``: every field of the form."""
+        return {name: self.cleaned_data[name] for name in self.fields}
+
 
 class NoticeEditForm(NoticeForm):
     remove_cover = forms.BooleanField(label=_("Remove the cover image"), required=False)
@@ -49,10 +53,9 @@ class NoticeEditForm(NoticeForm):
 class SummaryForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     body = forms.CharField(label=_("What happened"), widget=forms.Textarea(attrs={"rows": 8}), max_length=50_000)
-    photos = MultiFileField(
+    photos = MultipleFileField(
         label=_("Photos (1 to 9)"),
         required=False,
-        widget=MultiFileInput(attrs={"accept": "image/*"}),
         help_text=_("Location data is removed from every photo."),
     )
 

@@ -119,6 +119,39 @@ def _cover_or_errors(cover: Any, errors: dict[str, list[str]]) -> CleanPicture |
         return None
 
 
+def _validated(
+    *,
+    community: OrgUnit,
+    title: str,
+    body: str,
+    category: str,
+    publish_at: datetime,
+    expires_at: datetime | None,
+    audience: str,
+    area: OrgUnit | None,
+    tag: Tag | None,
+    cover: Any,
+) -> tuple[str, str, CleanPicture | None]:
+    """The stripped title, the sanitised body and the cleaned cover of a notice; every error at once."""
+    title = (title or "").strip()
+    clean = sanitise(body)
+    errors = _check(
+        community=community,
+        title=title,
+        body=clean,
+        category=category,
+        publish_at=publish_at,
+        expires_at=expires_at,
+        audience=audience,
+        area=area,
+        tag=tag,
+    )
+    picture = _cover_or_errors(cover, errors)
+    if errors:
+        raise ValidationError(errors)
+    return title, clean, picture
+
+
 def notice_create(
     *,
     actor: Any,
@@ -135,23 +168,19 @@ def notice_create(
     cover: Any = None,
     request: HttpRequest | None = None,
 ) -> Notice:
-    title = (title or "").strip()
-    clean = sanitise(body)
     publish_at = publish_at or timezone.now()
-    errors = _check(
+    title, clean, picture = _validated(
         community=community,
         title=title,
-        body=clean,
+        body=body,
         category=category,
         publish_at=publish_at,
         expires_at=expires_at,
         audience=audience,
         area=area,
         tag=tag,
+        cover=cover,
     )
-    picture = _cover_or_errors(cover, errors)
-    if errors:
-        raise ValidationError(errors)
     with transaction.atomic():
         notice = Notice(
             community=community,
@@ -208,24 +237,19 @@ def notice_update(
     request: HttpRequest | None = None,
 ) -> Notice:
     """Change a notice (its text, category, pin, times, audience, cover); the read count is kept."""
-    title = (title or "").strip()
-    clean = sanitise(body)
     publish_at = publish_at or notice.publish_at
-    community: OrgUnit = notice.community
-    errors = _check(
-        community=community,
+    title, clean, picture = _validated(
+        community=notice.community,
         title=title,
-        body=clean,
+        body=body,
         category=category,
         publish_at=publish_at,
         expires_at=expires_at,
         audience=audience,
         area=area,
         tag=tag,
+        cover=cover,
     )
-    picture = _cover_or_errors(cover, errors)
-    if errors:
-        raise ValidationError(errors)
     with transaction.atomic():
         notice = Notice.objects.select_for_update().get(pk=notice.pk)
         before = {"title": notice.title, "pinned": notice.pinned, "audience": notice.audience}

@@ -17,6 +17,7 @@ from anju.activities.models import Activity
 from anju.bulletin import forms, selectors, services
 from anju.bulletin.models import Notice, NoticePhoto
 from anju.core.forms import apply_service_errors
+from anju.core.images import image_response
 from anju.core.pagination import paginate, query_without_page
 from anju.orgs.models import OrgUnit, UnitKind
 
@@ -76,22 +77,9 @@ def notice_new(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     form = forms.NoticeForm(request.POST or None, request.FILES or None, community=community)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
             notice = services.notice_create(
-                actor=request.user,
-                community=community,
-                title=data["title"],
-                body=data["body"],
-                category=data["category"],
-                pinned=data["pinned"],
-                publish_at=data["publish_at"],
-                expires_at=data["expires_at"],
-                audience=data["audience"],
-                area=data["area"],
-                tag=data["tag"],
-                cover=data["cover"],
-                request=request,
+                actor=request.user, community=community, request=request, **form.service_fields()
             )
         except ValidationError as exc:
             apply_service_errors(form, exc)
@@ -125,37 +113,13 @@ def notice_edit(request: HttpRequest, notice_id: int) -> HttpResponse:
         request.POST or None, request.FILES or None, community=notice.community, initial=initial
     )
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
-            services.notice_update(
-                actor=request.user,
-                notice=notice,
-                title=data["title"],
-                body=data["body"],
-                category=data["category"],
-                pinned=data["pinned"],
-                publish_at=data["publish_at"],
-                expires_at=data["expires_at"],
-                audience=data["audience"],
-                area=data["area"],
-                tag=data["tag"],
-                cover=data["cover"],
-                remove_cover=data["remove_cover"],
-                request=request,
-            )
+            services.notice_update(actor=request.user, notice=notice, request=request, **form.service_fields())
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
             return redirect("bulletin:detail", notice_id=notice.pk)
     return render(request, "bulletin/edit.html", {"form": form, "notice": notice})
-
-
-def _image_response(field: Any) -> FileResponse:
-    if not field:
-        raise Http404
-    response = FileResponse(field.open("rb"), content_type="image/jpeg")
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
 
 
 def _with_images(user: Any) -> Any:
@@ -169,7 +133,7 @@ def _with_images(user: Any) -> Any:
 @policy.permission("notice.view")
 def notice_cover(request: HttpRequest, notice_id: int, size: str = "full") -> FileResponse:
     notice: Notice = policy.get_for(request.user, "notice.view", _with_images(request.user), pk=notice_id)
-    return _image_response(notice.cover_thumb if size == "thumb" else notice.cover)
+    return image_response(notice.cover_thumb if size == "thumb" else notice.cover)
 
 
 @policy.permission("notice.view")
@@ -178,7 +142,7 @@ def notice_photo(request: HttpRequest, notice_id: int, photo_id: int, size: str 
     photo = NoticePhoto.objects.filter(notice=notice, pk=photo_id).first()
     if photo is None:
         raise Http404
-    return _image_response(photo.thumb if size == "thumb" else photo.image)
+    return image_response(photo.thumb if size == "thumb" else photo.image)
 
 
 @policy.permission("notice.manage")

@@ -1,6 +1,6 @@
 """The shared image pipeline: real images only, bounded size and pixels, re-encoded so EXIF (and its GPS
 position) and every other metadata chunk is gone. Apps (appeal photos, activity posters …) call
-``clean_image`` for each uploaded file."""
+``clean_image`` for each uploaded file and serve the result with ``image_response``."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
@@ -64,3 +65,13 @@ def clean_image(
             {field: [_("%(name)s is not a photo (JPEG, PNG, WebP or GIF).") % {"name": name}]}
         ) from exc
     return CleanImage(ContentFile(buffer.getvalue(), name=f"{uuid.uuid4().hex}.jpg"), *rgb.size)
+
+
+def image_response(field: Any, *, max_age: int = 3600) -> FileResponse:
+    """Serve a stored (pipeline-made, so JPEG) image after the view has checked the reader may see it; 404 when
+    the field is empty. Cached privately: never by a shared proxy."""
+    if not field:
+        raise Http404
+    response = FileResponse(field.open("rb"), content_type="image/jpeg")
+    response["Cache-Control"] = f"private, max-age={max_age}"
+    return response
