@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from anju.accounts.roles import Role
 from anju.appeals import clock, config, dispatch, services
@@ -20,34 +20,11 @@ from anju.audit.models import AuditEvent
 from anju.jobs.worker import run_once
 from anju.orgs import services as org_services
 from anju.orgs.models import Department
-from anju.testing import Tree, make_user
-from appeals_world import World, make_world
+from anju.testing import make_user
+from appeals_world import World, english_client
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english", "media_root")]
 TZ = timezone.get_current_timezone()
-
-
-@pytest.fixture
-def world(tree: Tree) -> World:
-    return make_world(tree)
-
-
-@pytest.fixture(autouse=True)
-def _english() -> Any:
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture(autouse=True)
-def _media(settings: Any, tmp_path: Any) -> None:
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-def _client(user: Any) -> Client:
-    c = Client()
-    c.cookies["anju_language"] = "en"
-    c.force_login(user)
-    return c
 
 
 def _audits(action: str) -> int:
@@ -79,7 +56,7 @@ ADMIN_PAGES = [
 
 @pytest.mark.parametrize("who", ["resident", "worker", "liaison", "supervisor", "volunteer"])
 def test_non_admins_are_refused_every_config_page(world: World, who: str) -> None:
-    c = _client(getattr(world, who))
+    c = english_client(getattr(world, who))
     sla_pk = SlaPolicy.objects.first().pk  # type: ignore[union-attr]
     urls = [reverse(n) for n in ADMIN_PAGES] + [
         reverse("appeals:config"),
@@ -98,7 +75,7 @@ def test_non_admins_are_refused_every_config_page(world: World, who: str) -> Non
 
 
 def test_admin_reaches_every_config_page_from_the_nav(world: World) -> None:
-    c = _client(world.admin)
+    c = english_client(world.admin)
     home = c.get("/").content.decode()
     assert reverse("appeals:config") in home
     index = c.get(reverse("appeals:config")).content.decode()
@@ -114,7 +91,7 @@ def test_admin_reaches_every_config_page_from_the_nav(world: World) -> None:
 
 
 def test_branch_secretary_sets_routes_only_within_the_community(world: World, secretary: Any, power: Any) -> None:
-    c = _client(secretary)
+    c = english_client(secretary)
     index = c.get(reverse("appeals:config")).content.decode()
     assert reverse("appeals:config_routes") in index
     assert reverse("appeals:config_sla") not in index
@@ -161,7 +138,7 @@ def test_services_refuse_an_actor_without_the_action(world: World) -> None:
 
 
 def test_category_create_writes_one_audit_row_and_reaches_open311(world: World) -> None:
-    c = _client(world.admin)
+    c = english_client(world.admin)
     response = c.post(
         reverse("appeals:config_category_new"),
         {
@@ -193,7 +170,7 @@ def test_category_create_writes_one_audit_row_and_reaches_open311(world: World) 
     ],
 )
 def test_category_bad_input_changes_nothing(world: World, data: dict[str, Any], field: str, message: str) -> None:
-    c = _client(world.admin)
+    c = english_client(world.admin)
     before = (Category.objects.count(), AuditEvent.objects.count())
     post = {"default_urgency": "general", "sort_order": 0, **data}
     response = c.post(reverse("appeals:config_category_new"), post)
@@ -205,7 +182,7 @@ def test_category_bad_input_changes_nothing(world: World, data: dict[str, Any], 
 
 def test_category_in_use_keeps_its_code_and_is_deactivated_not_deleted(world: World) -> None:
     world.file()
-    c = _client(world.admin)
+    c = english_client(world.admin)
     url = reverse("appeals:config_category", kwargs={"pk": world.category.pk})
     base = {"name": "路灯损坏", "group": "市政设施", "department_kind": "urban", "default_urgency": "general"}
     before = AuditEvent.objects.count()
@@ -246,14 +223,14 @@ def test_category_in_use_keeps_its_code_and_is_deactivated_not_deleted(world: Wo
 
 def test_unused_category_can_be_deleted(world: World) -> None:
     category = config.category_create(actor=world.admin, code="tmp-cat", name="临时")
-    c = _client(world.admin)
+    c = english_client(world.admin)
     assert c.post(reverse("appeals:config_category_delete", kwargs={"pk": category.pk})).status_code == 302
     assert not Category.objects.filter(code="tmp-cat").exists()
     assert _audits("appeal.category_deleted") == 1
 
 
 def test_category_list_search_pagination_and_constant_queries(world: World, django_assert_max_num_queries: Any) -> None:
-    c = _client(world.admin)
+    c = english_client(world.admin)
     page = c.get(reverse("appeals:config_categories"), {"q": "路灯"}).content.decode()
     assert "路灯损坏" in page
     assert "下水道堵塞" not in page
@@ -276,7 +253,7 @@ def test_new_route_is_used_by_the_next_appeal(world: World, power: Any) -> None:
     first = world.file()
     dispatch.appeal_dispatch(actor=world.worker, appeal=first, department=None)
     assert first.department_id == world.tree.department.pk
-    c = _client(world.admin)
+    c = english_client(world.admin)
     url = reverse("appeals:config_routes")
     response = c.post(url, {"unit": world.tree.community.pk, "category": world.category.pk, "department": power.pk})
     assert response.status_code == 302
@@ -309,7 +286,7 @@ def test_route_to_a_department_outside_the_unit_is_refused(world: World) -> None
     )
     Department.objects.filter(pk=closed.pk).update(is_active=False)
     closed.refresh_from_db()
-    c = _client(world.admin)
+    c = english_client(world.admin)
     url = reverse("appeals:config_routes")
     before = (list(CategoryRoute.objects.values_list("pk", "department_id")), AuditEvent.objects.count())
     # The other street's department does not serve this community.
@@ -363,7 +340,7 @@ def test_sla_bad_values_change_nothing(world: World, over: dict[str, Any], field
     policy = SlaPolicy.objects.get(category=None, urgency=Urgency.GENERAL, complex=False)
     before = {f.attname: getattr(policy, f.attname) for f in SlaPolicy._meta.fields}
     audits = AuditEvent.objects.count()
-    response = _client(world.admin).post(
+    response = english_client(world.admin).post(
         reverse("appeals:config_sla_edit", kwargs={"pk": policy.pk}), _sla_post(**over)
     )
     assert response.status_code == 200
@@ -380,7 +357,7 @@ def test_sla_change_applies_to_new_appeals_not_to_stored_deadlines(world: World)
         old = world.file()
     assert old.dispatch_due == start + dt.timedelta(hours=24)
     policy = SlaPolicy.objects.get(category=None, urgency=Urgency.GENERAL, complex=False)
-    c = _client(world.admin)
+    c = english_client(world.admin)
     page = c.get(reverse("appeals:config_sla_edit", kwargs={"pk": policy.pk})).content.decode()
     assert "deadlines computed from now on" in page
     response = c.post(reverse("appeals:config_sla_edit", kwargs={"pk": policy.pk}), _sla_post(dispatch_value=4))
@@ -400,7 +377,7 @@ def test_sla_change_applies_to_new_appeals_not_to_stored_deadlines(world: World)
 
 
 def test_category_sla_override_added_used_and_removed(world: World) -> None:
-    c = _client(world.admin)
+    c = english_client(world.admin)
     data = _sla_post(dispatch_value=1, category=world.category.pk, urgency="general")
     assert c.post(reverse("appeals:config_sla"), data).status_code == 302
     override = SlaPolicy.objects.get(category=world.category)
@@ -427,7 +404,7 @@ def test_category_sla_override_added_used_and_removed(world: World) -> None:
 
 
 def test_satisfaction_scale_edit_and_validation(world: World) -> None:
-    c = _client(world.admin)
+    c = english_client(world.admin)
     unsatisfied = world.level("unsatisfied")
     basic = world.level("basic")
     url = reverse("appeals:config_satisfaction_edit", kwargs={"pk": unsatisfied.pk})
@@ -467,7 +444,7 @@ def test_holiday_entry_from_config_recomputes_an_open_deadline_into_that_year(wo
         appeal = world.file()
     assert appeal.deadlines_provisional is True
     assert appeal.feedback_due.date() == dt.date(2027, 1, 8)  # weekends only
-    c = _client(world.admin)
+    c = english_client(world.admin)
     index = c.get(reverse("appeals:config")).content.decode()
     assert reverse("appeals:holidays") in index
     days = "2027-01-01 holiday\n2027-01-04 holiday\n2027-01-05 holiday\n2027-01-09 workday"
@@ -494,7 +471,7 @@ def _json(c: Client, method: str, url: str, body: Any = None) -> Any:
 
 
 def test_api_catalogue_same_rules_as_the_pages(world: World) -> None:
-    admin, worker = _client(world.admin), _client(world.worker)
+    admin, worker = english_client(world.admin), english_client(world.worker)
     body = {"code": "pet-nuisance", "name": "宠物扰民", "group": "社会治理"}
     assert _json(worker, "post", "/appeals/config/categories", body).status_code == 403
     assert _json(worker, "get", "/appeals/config/categories").status_code == 403
@@ -516,7 +493,7 @@ def test_api_catalogue_same_rules_as_the_pages(world: World) -> None:
 
 
 def test_api_routes_sla_and_scale(world: World, secretary: Any, power: Any) -> None:
-    c = _client(secretary)
+    c = english_client(secretary)
     body = {"unit_id": world.tree.community.pk, "category": world.category.code, "department_id": power.pk}
     response = _json(c, "put", "/appeals/config/routes", body)
     assert response.status_code == 200
@@ -533,7 +510,7 @@ def test_api_routes_sla_and_scale(world: World, secretary: Any, power: Any) -> N
     assert _audits("appeal.route_removed") == 1
     # SLA and the scale are the administrator's.
     assert _json(c, "get", "/appeals/config/sla").status_code == 403
-    admin = _client(world.admin)
+    admin = english_client(world.admin)
     listed = [(p["category"], p["urgency"], p["complex"]) for p in _json(admin, "get", "/appeals/config/sla").json()]
     assert listed[:3] == [(None, "emergency", False), (None, "urgent", False), (None, "urgent", True)]
     policy = SlaPolicy.objects.get(category=None, urgency=Urgency.EMERGENCY, complex=False)
@@ -577,7 +554,7 @@ def _queries(c: Client, url: str, params: dict[str, Any] | None = None) -> int:
 
 
 def test_list_pages_do_not_grow_queries_with_rows(world: World, power: Any) -> None:
-    c = _client(world.admin)
+    c = english_client(world.admin)
     community = {"unit": world.tree.community.pk}
     routes_url, sla_url = reverse("appeals:config_routes"), reverse("appeals:config_sla")
     cats_url = reverse("appeals:config_categories")
@@ -595,5 +572,5 @@ def test_list_pages_do_not_grow_queries_with_rows(world: World, power: Any) -> N
 
 
 def test_holiday_page_leads_back_to_the_settings(world: World) -> None:
-    page = _client(world.admin).get(reverse("appeals:holidays")).content.decode()
+    page = english_client(world.admin).get(reverse("appeals:holidays")).content.decode()
     assert reverse("appeals:config") in page

@@ -3,24 +3,15 @@ show them, and the rates' callback counts include the followers' answers."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from django.test import Client
-from django.utils import translation
 
 from anju.accounts.models import User
 from anju.appeals.models import Appeal, AppealFollower, Callback, Status
 from anju.appeals.selectors import rates
 from anju.core.demo import load_demo
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _english() -> Any:
-    with translation.override("en"):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def test_demo_has_followers_and_their_callbacks() -> None:

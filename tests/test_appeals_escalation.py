@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from anju.appeals import clock, dispatch, handling, holidays, services, sla
 from anju.appeals.models import Appeal, Escalation, HolidayDate
@@ -20,24 +20,9 @@ from anju.jobs.worker import run_once
 from anju.testing import Tree, email_everyone, sqlite_file_database, thread_connection
 from appeals_world import World, make_world
 
+pytestmark = pytest.mark.usefixtures("english", "media_root")
+
 TZ = timezone.get_current_timezone()
-
-
-@pytest.fixture
-def world(tree: Tree) -> World:
-    return make_world(tree)
-
-
-@pytest.fixture(autouse=True)
-def _english() -> Any:
-    """Assert on the English source strings, whatever catalogue is compiled."""
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture(autouse=True)
-def _media(settings: Any, tmp_path: Any) -> None:
-    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 @pytest.fixture(autouse=True)

@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import translation
 from PIL import Image
 
 from anju.appeals import callback, dispatch, handling, intake, services, sla
@@ -24,27 +23,10 @@ from anju.appeals.selectors import rates
 from anju.audit.models import AuditEvent
 from anju.core import crypto
 from anju.inbox.models import Message, Outbox
-from anju.testing import Tree, email_everyone
-from appeals_world import World, jpeg_bytes, make_world, upload
+from anju.testing import email_everyone
+from appeals_world import World, jpeg_bytes, upload
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def world(tree: Tree) -> World:
-    return make_world(tree)
-
-
-@pytest.fixture(autouse=True)
-def _english() -> Any:
-    """Assert on the English source strings, whatever catalogue is compiled."""
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture(autouse=True)
-def _media(settings: Any, tmp_path: Any) -> None:
-    settings.MEDIA_ROOT = tmp_path / "media"
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english", "media_root")]
 
 
 def test_full_loop_counts_in_three_rates(world: World) -> None:

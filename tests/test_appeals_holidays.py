@@ -5,14 +5,12 @@ spaces calendar reads the same schedule at once."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.test import Client
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from anju.appeals import clock, holidays
 from anju.appeals.models import Appeal, HolidayDate, HolidayYear, Status
@@ -21,37 +19,18 @@ from anju.jobs.models import Job
 from anju.jobs.worker import run_once
 from anju.spaces import selectors as space_selectors
 from anju.spaces.testing import make_station
-from anju.testing import Tree
-from appeals_world import World, make_world
+from appeals_world import World, english_client
 
 TZ = timezone.get_fixed_timezone(8 * 60)
 H = HolidayDate.Kind.HOLIDAY
 W = HolidayDate.Kind.WORKDAY
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _english() -> Iterator[None]:
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture
-def world(tree: Tree) -> World:
-    return make_world(tree)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def _file_at(world: World, at: dt.datetime, **kw: Any) -> Appeal:
     with clock.frozen(at):
         return world.file(**kw)
-
-
-def _client(user: Any) -> Client:
-    c = Client()
-    c.cookies["anju_language"] = "en"
-    c.force_login(user)
-    return c
 
 
 FIRST = [(dt.date(2027, 1, 1), H)]
@@ -124,7 +103,7 @@ def test_only_open_appeals_touching_the_year_are_recomputed_in_batches(world: Wo
 
 def test_the_page_shows_the_recompute_queued_then_finished(world: World) -> None:
     _file_at(world, dt.datetime(2026, 12, 30, 9, 0, tzinfo=TZ))
-    c = _client(world.admin)
+    c = english_client(world.admin)
     days = "2027-01-01 holiday\n2027-01-04 holiday"
     response = c.post(reverse("appeals:holidays"), {"year": "2027", "days": days}, follow=True)
     page = response.content.decode()
@@ -171,3 +150,29 @@ def test_spaces_see_the_corrected_schedule_at_once(world: World) -> None:
     assert states() == {"closed"}  # no need to wait for the appeals job
     holidays.holidays_set(actor=world.admin, year=2027, days=FIRST)  # corrected back
     assert "closed" not in states()
+
+
+def test_the_page_lists_the_library_years_and_the_entered_ones(world: World) -> None:
+    library = holidays.library_years()
+    assert library[0] <= 2010
+    assert 2026 in library
+    assert 2027 not in library
+    assert holidays.year_ranges([2004, 2005, 2006, 2009, 2010]) == [(2004, 2006), (2009, 2010)]
+    # Before anything is entered, next year is flagged as not known.
+    assert holidays.coverage(dt.date(2026, 11, 26))["unknown"] == [2027]
+    c = english_client(world.admin)
+    page = c.get(reverse("appeals:holidays")).content.decode()
+    assert f"<strong>{library[0]}–{library[-1]}</strong>" in page
+    for year in holidays.coverage()["unknown"]:  # this year or next, when neither knows it
+        assert f"{year} is not known yet" in page
+    holidays.holidays_set(actor=world.admin, year=2027, days=FIRST)
+    holidays.holidays_set(actor=world.admin, year=2026, days=[(dt.date(2026, 1, 1), H)])
+    assert holidays.coverage(dt.date(2026, 11, 26))["unknown"] == []
+    page = c.get(reverse("appeals:holidays")).content.decode()
+    table = page[page.index('id="holiday-years"') :]
+    row_2027 = table[table.index("<td>2027</td>") : table.index("</tr>", table.index("<td>2027</td>"))]
+    row_2026 = table[table.index("<td>2026</td>") : table.index("</tr>", table.index("<td>2026</td>"))]
+    assert "Fills a year the library does not know" in row_2027
+    assert "Queued" in row_2027
+    assert "Overrides the library" in row_2026
+    assert "is not known yet" not in page

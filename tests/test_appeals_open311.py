@@ -8,14 +8,12 @@ from xml.etree import ElementTree as ET
 
 import pytest
 from django.test import Client
-from django.utils import translation
 
 from anju.accounts import services as account_services
 from anju.appeals.models import Appeal, Channel, Status
-from anju.testing import Tree
-from appeals_world import World, make_world
+from appeals_world import World
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 REQUEST_FIELDS = {
     "service_request_id",
@@ -36,18 +34,6 @@ REQUEST_FIELDS = {
     "long",
     "media_url",
 }
-
-
-@pytest.fixture
-def world(tree: Tree) -> World:
-    return make_world(tree)
-
-
-@pytest.fixture(autouse=True)
-def _english() -> Any:
-    """Assert on the English source strings, whatever catalogue is compiled."""
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import date
 from typing import Any
 from urllib.parse import urlparse
 
@@ -13,7 +12,6 @@ import pytest
 import zxingcpp
 from django.core.exceptions import ValidationError
 from django.test import Client
-from django.utils import translation
 from PIL import Image
 
 from anju.accounts.roles import Role
@@ -22,57 +20,11 @@ from anju.appeals.models import Appeal, AppealFollower, Callback, Channel, Statu
 from anju.appeals.selectors import rates
 from anju.audit.models import AuditEvent, PiiAccess
 from anju.inbox.models import Message
-from anju.orgs.models import UnitKind
 from anju.people import fakes
-from anju.people import services as people_services
-from anju.people.models import Resident
-from anju.testing import Tree, make_user
-from anju.testing import unit as make_unit
-from appeals_world import World, make_world
+from anju.testing import make_user
+from appeals_world import World, anonymous_appeal, english_client, make_resident
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def world(tree: Tree) -> World:
-    return make_world(tree)
-
-
-@pytest.fixture(autouse=True)
-def _english() -> Any:
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture(autouse=True)
-def _media(settings: Any, tmp_path: Any) -> None:
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-def _client(user: Any) -> Client:
-    c = Client()
-    c.cookies["anju_language"] = "en"
-    c.force_login(user)
-    return c
-
-
-def _resident(unit: Any, name: str, n: int, *, mobile: str | None = None) -> Resident:
-    if unit.kind != UnitKind.BUILDING:
-        unit = make_unit(UnitKind.BUILDING, f"{name}楼", unit)
-    household = people_services.household_create(actor=None, unit=unit, door=f"{100 + n}")
-    return people_services.resident_create(
-        actor=None,
-        household=household,
-        name=name,
-        relation="head",
-        id_number=fakes.id_number(date(1950, 5, 17), n, male=True),
-        mobile=fakes.mobile(n) if mobile is None else mobile,
-        birth_date=date(1950, 5, 17),
-    )
-
-
-def _anonymous(world: World, mobile: str = "17000000055") -> Appeal:
-    return world.file(actor=None, channel=Channel.ANONYMOUS, contact_name="王大妈", contact_mobile=mobile)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english", "media_root")]
 
 
 # --- 1. the whistle's site code ---------------------------------------------------------------------
@@ -92,7 +44,7 @@ def test_site_code_image_decodes_to_a_link_that_checks_in_once(world: World) -> 
     appeal = world.to_status(world.file(), Status.DISPATCHED)
     power = world.other_liaison.grants.get().department
     whistle = whistles.whistle_blow(actor=world.worker, appeal=appeal, departments=[world.tree.department, power])
-    worker = _client(world.worker)
+    worker = english_client(world.worker)
     page = worker.get(f"/appeals/{appeal.pk}/").content.decode()
     assert f"/appeals/{appeal.pk}/whistles/{whistle.pk}/code.svg" in page
     printable = worker.get(f"/appeals/{appeal.pk}/whistles/{whistle.pk}/code/")
@@ -109,7 +61,7 @@ def test_site_code_image_decodes_to_a_link_that_checks_in_once(world: World) -> 
     assert url.startswith("http://testserver/appeals/checkin/")
     path = urlparse(url).path
 
-    liaison = _client(world.liaison)
+    liaison = english_client(world.liaison)
     landing = liaison.get(path)
     assert landing.status_code == 200
     assert "We have arrived" in landing.content.decode()
@@ -131,7 +83,7 @@ def test_site_code_image_decodes_to_a_link_that_checks_in_once(world: World) -> 
     assert "We have arrived" not in liaison.get(path).content.decode()
 
     # The other summoned department checks in with the same code.
-    assert _client(world.other_liaison).post(path).status_code == 302
+    assert english_client(world.other_liaison).post(path).status_code == 302
     assert Summons.objects.get(whistle=whistle, department=power).arrived_at is not None
     assert _checkins(appeal) == 2
 
@@ -146,13 +98,13 @@ def test_site_code_refuses_other_whistle_forged_expired_and_closed(world: World,
     token = sitecode.whistle_token(whistle)
 
     # A liaison whose department this whistle did not summon.
-    other = _client(world.other_liaison)
+    other = english_client(world.other_liaison)
     refused = other.get(f"/appeals/checkin/{token}/")
     assert refused.status_code == 404
     assert "your department was not summoned" in refused.content.decode()
     assert other.post(f"/appeals/checkin/{token}/").status_code == 404
 
-    liaison = _client(world.liaison)
+    liaison = english_client(world.liaison)
     forged = liaison.get(f"/appeals/checkin/{token[:-3]}abc/")
     assert forged.status_code == 404
     assert "not a valid check-in code" in forged.content.decode()
@@ -168,14 +120,14 @@ def test_site_code_refuses_other_whistle_forged_expired_and_closed(world: World,
     assert _checkins(appeal) == 0
 
     # Neither a resident nor a signed-out visitor reaches the page; the liaison signs in first.
-    assert _client(world.resident).get(f"/appeals/checkin/{token}/").status_code == 403
+    assert english_client(world.resident).get(f"/appeals/checkin/{token}/").status_code == 403
     anonymous = Client().get(f"/appeals/checkin/{token}/")
     assert anonymous.status_code == 302
     assert "login" in anonymous["Location"]
     # Only staff of the community get the code's image.
     assert liaison.get(f"/appeals/{appeal.pk}/whistles/{whistle.pk}/code.png").status_code == 403
     outsider = make_user(Role.COMMUNITY_WORKER, world.tree.other_community)
-    assert _client(outsider).get(f"/appeals/{appeal.pk}/whistles/{whistle.pk}/code.png").status_code == 404
+    assert english_client(outsider).get(f"/appeals/{appeal.pk}/whistles/{whistle.pk}/code.png").status_code == 404
 
     handling.appeal_sign(actor=world.liaison, appeal=appeal)
     handling.appeal_feedback(actor=world.liaison, appeal=appeal, note="已处理")
@@ -189,7 +141,7 @@ def test_site_code_api(world: World) -> None:
     appeal = world.to_status(world.file(), Status.DISPATCHED)
     whistle = whistles.whistle_blow(actor=world.worker, appeal=appeal, departments=[world.tree.department])
     token = sitecode.whistle_token(whistle)
-    c = _client(world.liaison)
+    c = english_client(world.liaison)
     url = "/api/v1/appeals/site-codes/checkin"
     first = c.post(url, json.dumps({"code": token}), content_type="application/json")
     assert first.status_code == 200, first.content
@@ -210,8 +162,8 @@ def _reveal(c: Client, appeal: Appeal, reason: str) -> Any:
 
 
 def test_reveal_needs_a_reason_and_writes_the_access_log(world: World) -> None:
-    appeal = _anonymous(world)
-    c = _client(world.worker)
+    appeal = anonymous_appeal(world)
+    c = english_client(world.worker)
     page = c.get(f"/appeals/{appeal.pk}/").content.decode()
     assert "170****0055" in page
     assert "17000000055" not in page
@@ -239,30 +191,30 @@ def test_reveal_needs_a_reason_and_writes_the_access_log(world: World) -> None:
 
 
 def test_reveal_is_404_for_those_without_need(world: World) -> None:
-    appeal = _anonymous(world)
+    appeal = anonymous_appeal(world)
     secretary = make_user(Role.BRANCH_SECRETARY, world.tree.community)
     outsider = make_user(Role.COMMUNITY_WORKER, world.tree.other_community)
     for user in (world.resident, world.other_resident, outsider, world.gridworker, world.supervisor, world.volunteer):
-        assert _reveal(_client(user), appeal, "想看看").status_code == 404, user
-    assert _reveal(_client(secretary), appeal, "回访").status_code == 200
+        assert _reveal(english_client(user), appeal, "想看看").status_code == 404, user
+    assert _reveal(english_client(secretary), appeal, "回访").status_code == 200
     assert PiiAccess.objects.count() == 1
 
     # The lead department's liaison: only while the department holds the appeal.
     power = world.other_liaison.grants.get().department
     dispatch.appeal_dispatch(actor=world.worker, appeal=appeal, department=world.tree.department, assisting=[power])
-    assert _reveal(_client(world.liaison), appeal, "联系诉求人").status_code == 404  # not signed for yet
+    assert _reveal(english_client(world.liaison), appeal, "联系诉求人").status_code == 404  # not signed for yet
     handling.appeal_sign(actor=world.liaison, appeal=appeal)
-    assert _reveal(_client(world.liaison), appeal, "联系诉求人").status_code == 200
-    assert _reveal(_client(world.other_liaison), appeal, "协办").status_code == 404  # assisting
+    assert _reveal(english_client(world.liaison), appeal, "联系诉求人").status_code == 200
+    assert _reveal(english_client(world.other_liaison), appeal, "协办").status_code == 404  # assisting
     handling.appeal_feedback(actor=world.liaison, appeal=appeal, note="已修复")
-    assert _reveal(_client(world.liaison), appeal, "联系诉求人").status_code == 404  # handed in
+    assert _reveal(english_client(world.liaison), appeal, "联系诉求人").status_code == 404  # handed in
     assert PiiAccess.objects.count() == 2
 
 
 def test_reveal_over_the_api(world: World) -> None:
-    appeal = _anonymous(world)
+    appeal = anonymous_appeal(world)
     url = f"/api/v1/appeals/{appeal.pk}/reveal"
-    c = _client(world.worker)
+    c = english_client(world.worker)
     empty = c.post(url, json.dumps({"reason": ""}), content_type="application/json")
     assert empty.status_code == 422
     assert PiiAccess.objects.count() == 0
@@ -271,7 +223,7 @@ def test_reveal_over_the_api(world: World) -> None:
     assert ok.json() == {"id": appeal.pk, "field": "contact_mobile", "value": "17000000055"}
     assert PiiAccess.objects.count() == 1
     for user in (world.resident, make_user(Role.COMMUNITY_WORKER, world.tree.other_community)):
-        answer = _client(user).post(url, json.dumps({"reason": "看看"}), content_type="application/json")
+        answer = english_client(user).post(url, json.dumps({"reason": "看看"}), content_type="application/json")
         assert answer.status_code == 404
     assert PiiAccess.objects.count() == 1
 
@@ -280,24 +232,24 @@ def test_reveal_over_the_api(world: World) -> None:
 
 
 def test_resident_filing_is_linked_to_their_registry_entry(world: World) -> None:
-    me = _resident(world.tree.building, "刘明", 11, mobile="17000000011")  # the account's mobile
+    me = make_resident(world.tree.building, "刘明", 11, mobile="17000000011")  # the account's mobile
     appeal = world.file()
     assert appeal.requester_resident == me
     stranger = world.file(actor=world.other_resident)  # no registry entry with that account's number
     assert stranger.requester_resident is None
 
-    page = _client(world.worker).get(f"/appeals/{appeal.pk}/").content.decode()
+    page = english_client(world.worker).get(f"/appeals/{appeal.pk}/").content.decode()
     assert f"/people/residents/{me.pk}/" in page
     dispatch.appeal_dispatch(actor=world.worker, appeal=appeal, department=world.tree.department)
-    liaison_page = _client(world.liaison).get(f"/appeals/{appeal.pk}/").content.decode()
+    liaison_page = english_client(world.liaison).get(f"/appeals/{appeal.pk}/").content.decode()
     assert f"/people/residents/{me.pk}/" not in liaison_page
     assert "刘明" not in liaison_page
 
 
 def test_volunteer_picks_the_resident_from_the_registry(world: World) -> None:
-    grandma = _resident(world.tree.building, "孙桂兰", 21)
-    elsewhere = _resident(world.tree.other_grid, "孙桂芳", 22)
-    v = _client(world.volunteer)
+    grandma = make_resident(world.tree.building, "孙桂兰", 21)
+    elsewhere = make_resident(world.tree.other_grid, "孙桂芳", 22)
+    v = english_client(world.volunteer)
 
     found = v.get("/appeals/residents/", {"resident_q": "sun"}).content.decode()
     assert f'value="{grandma.pk}"' in found
@@ -305,8 +257,8 @@ def test_volunteer_picks_the_resident_from_the_registry(world: World) -> None:
     assert "孙桂兰" not in found
     assert f'value="{elsewhere.pk}"' not in found  # out of the volunteer's reach
     assert fakes.mobile(21) not in found
-    assert "孙桂兰" in _client(world.worker).get("/appeals/residents/", {"resident_q": "sgl"}).content.decode()
-    assert _client(world.resident).get("/appeals/residents/", {"resident_q": "sun"}).status_code == 403
+    assert "孙桂兰" in english_client(world.worker).get("/appeals/residents/", {"resident_q": "sgl"}).content.decode()
+    assert english_client(world.resident).get("/appeals/residents/", {"resident_q": "sun"}).status_code == 403
 
     form = v.get("/appeals/new/").content.decode()
     assert "data-resident-pick" in form
@@ -335,7 +287,7 @@ def test_volunteer_picks_the_resident_from_the_registry(world: World) -> None:
     assert appeal.requester is None
 
     # The worker reveals the number from the registry entry: logged against the resident.
-    shown = _reveal(_client(world.worker), appeal, "回访")
+    shown = _reveal(english_client(world.worker), appeal, "回访")
     assert fakes.mobile(21) in shown.content.decode()
     log = PiiAccess.objects.get()
     assert (log.subject_type, log.subject_id, log.field) == ("people.resident", str(grandma.pk), "mobile")
@@ -343,7 +295,7 @@ def test_volunteer_picks_the_resident_from_the_registry(world: World) -> None:
 
 
 def test_picked_resident_without_mobile_needs_a_number_and_api_pick(world: World) -> None:
-    nobody = _resident(world.tree.building, "周老汉", 31, mobile="")
+    nobody = make_resident(world.tree.building, "周老汉", 31, mobile="")
     with pytest.raises(ValidationError) as err:
         world.file(
             actor=world.volunteer, channel=Channel.PHONE, consent=True, requester_resident=nobody, requester=None
@@ -361,7 +313,7 @@ def test_picked_resident_without_mobile_needs_a_number_and_api_pick(world: World
     )
     assert appeal.requester_resident == nobody
 
-    c = _client(world.worker)
+    c = english_client(world.worker)
     body = {
         "category": "street-lamp",
         "description": "帮邻居报",
@@ -374,7 +326,7 @@ def test_picked_resident_without_mobile_needs_a_number_and_api_pick(world: World
     response = c.post("/api/v1/appeals", json.dumps(body), content_type="application/json")
     assert response.status_code == 201, response.content
     assert Appeal.objects.get(pk=response.json()["id"]).requester_resident == nobody
-    outsider = _resident(world.tree.other_grid, "钱某", 32)
+    outsider = make_resident(world.tree.other_grid, "钱某", 32)
     bad = c.post(
         "/api/v1/appeals", json.dumps({**body, "requester_resident_id": outsider.pk}), content_type="application/json"
     )
@@ -393,7 +345,7 @@ def _followed(world: World) -> Appeal:
 
 def test_follower_answers_from_the_appeal_page_and_counts(world: World) -> None:
     appeal = _followed(world)
-    f = _client(world.other_resident)
+    f = english_client(world.other_resident)
     assert 'data-step="follower-callback"' not in f.get(f"/appeals/{appeal.pk}/").content.decode()
     world.to_status(appeal, Status.VERIFIED)
     page = f.get(f"/appeals/{appeal.pk}/").content.decode()
@@ -429,10 +381,10 @@ def test_follower_answers_from_the_appeal_page_and_counts(world: World) -> None:
     )
     assert total.resolution_rate == 50.0
 
-    requester_page = _client(world.resident).get(f"/appeals/{appeal.pk}/").content.decode()
+    requester_page = english_client(world.resident).get(f"/appeals/{appeal.pk}/").content.decode()
     assert 'data-callback="requester"' in requester_page
     assert 'data-callback="follower"' not in requester_page  # one resident's rating is not shown to another
-    worker_page = _client(world.worker).get(f"/appeals/{appeal.pk}/").content.decode()
+    worker_page = english_client(world.worker).get(f"/appeals/{appeal.pk}/").content.decode()
     assert 'data-callback="requester"' in worker_page
     assert 'data-callback="follower"' in worker_page
 
@@ -440,7 +392,7 @@ def test_follower_answers_from_the_appeal_page_and_counts(world: World) -> None:
 def test_follower_may_answer_after_the_requester_closed_it(world: World) -> None:
     appeal = world.to_status(_followed(world), Status.VERIFIED)
     callback.appeal_callback(actor=world.resident, appeal=appeal, resolved=True, satisfaction=world.level("satisfied"))
-    f = _client(world.other_resident)
+    f = english_client(world.other_resident)
     assert 'data-step="follower-callback"' in f.get(f"/appeals/{appeal.pk}/").content.decode()
     assert (
         f.post(
@@ -453,7 +405,7 @@ def test_follower_may_answer_after_the_requester_closed_it(world: World) -> None
 
 def test_worker_records_a_followers_answer(world: World) -> None:
     appeal = world.to_status(_followed(world), Status.VERIFIED)
-    w = _client(world.worker)
+    w = english_client(world.worker)
     page = w.get(f"/appeals/{appeal.pk}/").content.decode()
     assert 'data-step="record-follower-callback"' in page
     assert f'value="{world.other_resident.pk}"' in page
@@ -463,10 +415,10 @@ def test_worker_records_a_followers_answer(world: World) -> None:
     # Someone who does not follow it is not a follower; a liaison may not record; a follower may not
     # record for another.
     assert w.post(url, {**data, "follower": world.volunteer.pk}).status_code == 422
-    assert _client(world.liaison).post(url, {**data, "follower": world.other_resident.pk}).status_code == 404
+    assert english_client(world.liaison).post(url, {**data, "follower": world.other_resident.pk}).status_code == 404
     third = make_user(Role.RESIDENT, world.tree.building)
     AppealFollower.objects.create(appeal=appeal, user=third, community_id=appeal.community_id)
-    assert _client(third).post(url, {**data, "follower": world.other_resident.pk}).status_code in (403, 404)
+    assert english_client(third).post(url, {**data, "follower": world.other_resident.pk}).status_code in (403, 404)
     assert Callback.objects.count() == 0
 
     assert w.post(url, {**data, "follower": world.other_resident.pk}).status_code == 302
@@ -476,7 +428,7 @@ def test_worker_records_a_followers_answer(world: World) -> None:
     assert f'value="{world.other_resident.pk}"' not in w.get(f"/appeals/{appeal.pk}/").content.decode()
     assert (
         'data-step="follower-callback"'
-        not in _client(world.other_resident).get(f"/appeals/{appeal.pk}/").content.decode()
+        not in english_client(world.other_resident).get(f"/appeals/{appeal.pk}/").content.decode()
     )
 
     api = w.post(
@@ -491,7 +443,7 @@ def test_worker_records_a_followers_answer(world: World) -> None:
     assert sorted((c["respondent_id"], c["follower"]) for c in listed) == sorted(
         [(world.other_resident.pk, True), (third.pk, True)]
     )
-    mine = _client(third).get(f"/api/v1/appeals/{appeal.pk}/callbacks").json()
+    mine = english_client(third).get(f"/api/v1/appeals/{appeal.pk}/callbacks").json()
     assert [c["respondent_id"] for c in mine] == [third.pk]
 
 
@@ -521,7 +473,7 @@ def test_appeal_page_queries_do_not_grow_with_followers(world: World) -> None:
     from django.test.utils import CaptureQueriesContext
 
     appeal = world.to_status(_followed(world), Status.VERIFIED)
-    w = _client(world.worker)
+    w = english_client(world.worker)
     w.get(f"/appeals/{appeal.pk}/")  # warm the session and caches
     with CaptureQueriesContext(connection) as one:
         assert w.get(f"/appeals/{appeal.pk}/").status_code == 200

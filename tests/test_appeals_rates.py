@@ -16,7 +16,7 @@ from django.apps import apps as django_apps
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone, translation
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from anju.accounts.roles import Role
@@ -27,33 +27,10 @@ from anju.audit.actions import Action
 from anju.audit.models import AuditEvent
 from anju.orgs import services as org_services
 from anju.orgs.models import Department
-from anju.testing import Tree, make_user
-from appeals_world import World, make_world
+from anju.testing import make_user
+from appeals_world import World, english_client
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def world(tree: Tree) -> World:
-    return make_world(tree)
-
-
-@pytest.fixture(autouse=True)
-def _english() -> Any:
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture(autouse=True)
-def _media(settings: Any, tmp_path: Any) -> None:
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-def _client(user: Any) -> Client:
-    c = Client()
-    c.cookies["anju_language"] = "en"
-    c.force_login(user)
-    return c
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english", "media_root")]
 
 
 # --- the SVG charts -------------------------------------------------------------------------------
@@ -273,11 +250,11 @@ def test_awaiting_callback_follows_the_period_by_received_day(world: World) -> N
     assert rates(world.supervisor, end=today - dt.timedelta(days=30))[1].pending_callback == 1
     # The drill-down link of the page lists exactly those.
     start = (today - dt.timedelta(days=5)).isoformat()
-    page = _client(world.supervisor).get(f"/appeals/rates/?start={start}").content.decode()
+    page = english_client(world.supervisor).get(f"/appeals/rates/?start={start}").content.decode()
     assert "data-pending>1<" in page
     link = re.search(r'href="(/appeals/\?view=all&amp;pending=1&amp;start=[^"]+)"', page)
     assert link is not None
-    listing = _client(world.supervisor).get(link.group(1).replace("&amp;", "&")).content.decode()
+    listing = english_client(world.supervisor).get(link.group(1).replace("&amp;", "&")).content.decode()
     assert new.number in listing
     assert old.number not in listing
     # Leaving the state takes it off the row of its received day, not today's.
@@ -314,7 +291,7 @@ def test_monthly_trend_from_the_rollup(world: World) -> None:
 
 def test_rates_page_draws_charts_with_counts_and_dashes(world: World) -> None:
     world.to_status(world.file(), Status.HANDLED)
-    page = _client(world.supervisor).get("/appeals/rates/").content.decode()
+    page = english_client(world.supervisor).get("/appeals/rates/").content.decode()
     assert page.count("<svg") >= 2
     assert 'data-chart="bars"' in page
     assert 'data-chart="trend"' in page
@@ -332,7 +309,7 @@ def test_rates_page_draws_charts_with_counts_and_dashes(world: World) -> None:
 
 
 def test_rates_page_is_empty_without_data(world: World) -> None:
-    page = _client(world.supervisor).get("/appeals/rates/").content.decode()
+    page = english_client(world.supervisor).get("/appeals/rates/").content.decode()
     assert "No appeals in this period." in page
     assert 'data-chart="bars"' not in page
     assert "0.0%" not in page
@@ -340,7 +317,7 @@ def test_rates_page_is_empty_without_data(world: World) -> None:
 
 def test_excel_has_a_month_sheet(world: World) -> None:
     world.to_status(world.file(), Status.HANDLED)
-    response = _client(world.supervisor).get("/appeals/rates/?format=xlsx")
+    response = english_client(world.supervisor).get("/appeals/rates/?format=xlsx")
     wb = load_workbook(io.BytesIO(response.content))
     assert len(wb.sheetnames) == 2
     months = list(wb.worksheets[1].iter_rows(values_only=True))
@@ -364,7 +341,7 @@ RATES_PAGE_QUERIES = 6  # session, user, grants, the inbox badge, the one roll-u
 
 @pytest.mark.parametrize("group", ["department", "category", "community", "grid"])
 def test_rates_page_query_count_is_constant(world: World, group: str, django_assert_num_queries: Any) -> None:
-    c = _client(world.supervisor)
+    c = english_client(world.supervisor)
     world.to_status(world.file(), Status.HANDLED)
     url = f"/appeals/rates/?group={group}"
     small = _page_queries(c, url)
@@ -398,7 +375,7 @@ INTAKE_PAGE_QUERIES = 21
 
 
 def test_filing_by_api_query_count(world: World, django_assert_num_queries: Any) -> None:
-    c = _client(world.resident)
+    c = english_client(world.resident)
     body = json.dumps({"category": "street-lamp", "description": "路灯不亮", "location_id": world.tree.building.pk})
     assert c.post("/api/v1/appeals", body, content_type="application/json").status_code == 201
     with django_assert_num_queries(INTAKE_API_QUERIES):
@@ -414,7 +391,7 @@ def test_filing_by_api_query_count(world: World, django_assert_num_queries: Any)
 
 
 def test_filing_on_the_page_query_count(world: World, django_assert_num_queries: Any) -> None:
-    c = _client(world.resident)
+    c = english_client(world.resident)
     data = {
         "category": world.category.pk,
         "description": "路灯不亮",
@@ -437,7 +414,7 @@ def test_grid_of_the_place_is_unchanged_by_the_shortcut(world: World) -> None:
     """The grid comes from the parent loaded with the place when it is one, from the tree otherwise."""
     from anju.testing import unit
 
-    c = _client(world.resident)
+    c = english_client(world.resident)
     area_building = unit("building", "2栋", world.tree.area)  # a building outside any grid
 
     def filed_at(location_id: int) -> Appeal:

@@ -4,44 +4,17 @@ pages, bad input, the JSON API, whistles and the three-rate page."""
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import pytest
 from django.test import Client
-from django.utils import translation
 from openpyxl import load_workbook
 
 from anju.appeals import callback, dispatch, services, whistles
 from anju.appeals.models import Appeal, AppealEvent, Channel, Status, Summons
 from anju.inbox.models import Message
-from anju.testing import Tree
-from appeals_world import World, jpeg_bytes, make_world, upload
+from appeals_world import World, english_client, jpeg_bytes, upload
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def world(tree: Tree) -> World:
-    return make_world(tree)
-
-
-@pytest.fixture(autouse=True)
-def _english() -> Any:
-    """Assert on the English source strings, whatever catalogue is compiled."""
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture(autouse=True)
-def _media(settings: Any, tmp_path: Any) -> None:
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-def _client(user: Any) -> Client:
-    c = Client()
-    c.cookies["anju_language"] = "en"
-    c.force_login(user)
-    return c
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english", "media_root")]
 
 
 # (step, status to start from, who may, who may not, extra POST data, status after)
@@ -76,10 +49,10 @@ def test_transition_refuses_wrong_role_and_accepts_right_one(
     appeal = world.to_status(world.file(), start)
     url = f"/appeals/{appeal.pk}/act/"
     for name in wrong:
-        response = _client(getattr(world, name)).post(url, {"action": step, **data})
+        response = english_client(getattr(world, name)).post(url, {"action": step, **data})
         assert response.status_code in (403, 404), (name, response.status_code)
         assert Appeal.objects.get(pk=appeal.pk).status == start, name
-    response = _client(getattr(world, right)).post(url, {"action": step, **data})
+    response = english_client(getattr(world, right)).post(url, {"action": step, **data})
     assert response.status_code == 302, response.content[:300]
     assert Appeal.objects.get(pk=appeal.pk).status == after
     event = AppealEvent.objects.filter(appeal=appeal).last()
@@ -92,15 +65,15 @@ def test_duplicate_step(world: World) -> None:
     first = world.file()
     second = world.file(actor=world.other_resident)
     url = f"/appeals/{second.pk}/act/"
-    assert _client(world.resident).post(url, {"action": "duplicate", "original": first.pk}).status_code == 404
-    assert _client(world.worker).post(url, {"action": "duplicate", "original": first.pk}).status_code == 302
+    assert english_client(world.resident).post(url, {"action": "duplicate", "original": first.pk}).status_code == 404
+    assert english_client(world.worker).post(url, {"action": "duplicate", "original": first.pk}).status_code == 302
     assert Appeal.objects.get(pk=second.pk).status == Status.DUPLICATE
 
 
 def test_signing_a_closed_appeal_is_a_clear_409(world: World) -> None:
     appeal = world.to_status(world.file(), Status.VERIFIED)
     dispatch.appeal_close_unresolved(actor=world.worker, appeal=appeal, reason="x")
-    response = _client(world.liaison).post(f"/appeals/{appeal.pk}/act/", {"action": "sign"})
+    response = english_client(world.liaison).post(f"/appeals/{appeal.pk}/act/", {"action": "sign"})
     assert response.status_code == 409
     assert "cannot be signed for now" in response.content.decode()
     assert Appeal.objects.get(pk=appeal.pk).status == Status.CLOSED_UNRESOLVED
@@ -108,7 +81,7 @@ def test_signing_a_closed_appeal_is_a_clear_409(world: World) -> None:
 
 def test_callback_on_someone_elses_appeal_is_404(world: World) -> None:
     appeal = world.to_status(world.file(), Status.VERIFIED)
-    c = _client(world.other_resident)
+    c = english_client(world.other_resident)
     assert c.get(f"/appeals/{appeal.pk}/").status_code == 404
     response = c.post(
         f"/appeals/{appeal.pk}/act/", {"action": "callback", "resolved": "yes", "satisfaction": "satisfied"}
@@ -119,13 +92,13 @@ def test_callback_on_someone_elses_appeal_is_404(world: World) -> None:
 
 def test_missing_reason_is_422_and_changes_nothing(world: World) -> None:
     appeal = world.to_status(world.file(), Status.SIGNED)
-    response = _client(world.liaison).post(f"/appeals/{appeal.pk}/act/", {"action": "wait", "note": ""})
+    response = english_client(world.liaison).post(f"/appeals/{appeal.pk}/act/", {"action": "wait", "note": ""})
     assert response.status_code == 422
     assert Appeal.objects.get(pk=appeal.pk).status == Status.SIGNED
 
 
 def test_resident_files_on_the_page_with_photo(world: World) -> None:
-    c = _client(world.resident)
+    c = english_client(world.resident)
     assert c.get("/appeals/new/").status_code == 200
     response = c.post(
         "/appeals/new/",
@@ -147,12 +120,12 @@ def test_resident_files_on_the_page_with_photo(world: World) -> None:
     served = c.get(f"/appeals/{appeal.pk}/photos/{photo.pk}/")
     assert served.status_code == 200
     assert b"".join(served.streaming_content)[:2] == b"\xff\xd8"  # a JPEG; reading it to the end closes the file
-    assert _client(world.other_resident).get(f"/appeals/{appeal.pk}/photos/{photo.pk}/").status_code == 404
+    assert english_client(world.other_resident).get(f"/appeals/{appeal.pk}/photos/{photo.pk}/").status_code == 404
 
 
 def test_page_suggests_duplicates_then_files_anyway(world: World) -> None:
     world.file()
-    c = _client(world.other_resident)
+    c = english_client(world.other_resident)
     data = {
         "category": world.category.pk,
         "location": world.tree.building.pk,
@@ -169,7 +142,7 @@ def test_page_suggests_duplicates_then_files_anyway(world: World) -> None:
 
 
 def test_page_refuses_location_outside_community_and_bad_photo(world: World) -> None:
-    c = _client(world.resident)
+    c = english_client(world.resident)
     base = {"category": world.category.pk, "description": "x", "urgency": "general"}
     response = c.post("/appeals/new/", {**base, "location": world.tree.other_grid.pk})
     assert response.status_code == 422
@@ -201,7 +174,7 @@ def test_anonymous_report_page_is_rate_limited(world: World) -> None:
     # The worker sees the contact masked.
     appeal = Appeal.objects.first()
     assert appeal is not None
-    page = _client(world.worker).get(f"/appeals/{appeal.pk}/").content.decode()
+    page = english_client(world.worker).get(f"/appeals/{appeal.pk}/").content.decode()
     assert "170****0066" in page
     assert "17000000066" not in page
     assert "李*生" in page
@@ -210,11 +183,11 @@ def test_anonymous_report_page_is_rate_limited(world: World) -> None:
 def test_queues_sort_due_first_and_show_remaining(world: World) -> None:
     general = world.file()
     emergency = world.file(urgency="emergency")
-    page = _client(world.worker).get("/appeals/?view=worker").content.decode()
+    page = english_client(world.worker).get("/appeals/?view=worker").content.decode()
     assert page.index(emergency.number) < page.index(general.number)
     assert "left" in page
     world.to_status(general, Status.DISPATCHED)
-    dept_page = _client(world.liaison).get("/appeals/?view=department").content.decode()
+    dept_page = english_client(world.liaison).get("/appeals/?view=department").content.decode()
     assert general.number in dept_page
     assert emergency.number not in dept_page
 
@@ -222,29 +195,29 @@ def test_queues_sort_due_first_and_show_remaining(world: World) -> None:
 def test_resident_sees_public_timeline_only(world: World) -> None:
     appeal = world.file()
     services.appeal_note(actor=world.worker, appeal=appeal, note="内部备注ABC")
-    assert "内部备注ABC" not in _client(world.resident).get(f"/appeals/{appeal.pk}/").content.decode()
-    assert "内部备注ABC" in _client(world.worker).get(f"/appeals/{appeal.pk}/").content.decode()
+    assert "内部备注ABC" not in english_client(world.resident).get(f"/appeals/{appeal.pk}/").content.decode()
+    assert "内部备注ABC" in english_client(world.worker).get(f"/appeals/{appeal.pk}/").content.decode()
 
 
 def test_whistle_checkin_and_evaluation(world: World) -> None:
     appeal = world.to_status(world.file(), Status.DISPATCHED)
     url = f"/appeals/{appeal.pk}/whistle/"
     data = {"departments": [world.tree.department.pk], "minutes": "30"}
-    assert _client(world.resident).post(url, data).status_code in (403, 404)
-    assert _client(world.worker).post(url, data).status_code == 302
+    assert english_client(world.resident).post(url, data).status_code in (403, 404)
+    assert english_client(world.worker).post(url, data).status_code == 302
     summons = Summons.objects.get()
     checkin = f"/appeals/{appeal.pk}/summons/{summons.pk}/checkin/"
-    assert _client(world.other_liaison).post(checkin).status_code == 404
-    assert _client(world.liaison).post(checkin).status_code == 302
+    assert english_client(world.other_liaison).post(checkin).status_code == 404
+    assert english_client(world.liaison).post(checkin).status_code == 302
     summons.refresh_from_db()
     assert summons.arrived_at is not None
     assert summons.on_time
     rate = f"/appeals/{appeal.pk}/summons/{summons.pk}/rate/"
-    assert _client(world.liaison).post(rate, {"rating": "5"}).status_code in (403, 404)
-    assert _client(world.worker).post(rate, {"rating": "4"}).status_code == 302
+    assert english_client(world.liaison).post(rate, {"rating": "5"}).status_code in (403, 404)
+    assert english_client(world.worker).post(rate, {"rating": "4"}).status_code == 302
     summons.refresh_from_db()
     assert summons.rating == 4
-    page = _client(world.supervisor).get("/appeals/rates/").content.decode()
+    page = english_client(world.supervisor).get("/appeals/rates/").content.decode()
     assert "1/1" in page  # one summoned, one on time
 
 
@@ -252,9 +225,9 @@ def test_qr_token_checkin(world: World) -> None:
     appeal = world.to_status(world.file(), Status.DISPATCHED)
     whistle = whistles.whistle_blow(actor=world.worker, appeal=appeal, departments=[world.tree.department])
     token = whistles.checkin_token(whistle.summonses.get())
-    assert _client(world.other_liaison).get(f"/appeals/checkin/{token}/").status_code == 404
-    assert _client(world.liaison).get("/appeals/checkin/forged-token/").status_code == 404
-    c = _client(world.liaison)
+    assert english_client(world.other_liaison).get(f"/appeals/checkin/{token}/").status_code == 404
+    assert english_client(world.liaison).get("/appeals/checkin/forged-token/").status_code == 404
+    c = english_client(world.liaison)
     assert c.get(f"/appeals/checkin/{token}/").status_code == 200
     assert c.post(f"/appeals/checkin/{token}/").status_code == 302
     assert whistle.summonses.get().arrived_at is not None
@@ -264,7 +237,7 @@ def test_rates_page_drilldown_and_excel(world: World) -> None:
     appeal = world.to_status(world.file(), Status.VERIFIED)
     pending = world.to_status(world.file(), Status.HANDLED)
     callback.appeal_callback(actor=world.resident, appeal=appeal, resolved=True, satisfaction=world.level("basic"))
-    c = _client(world.supervisor)
+    c = english_client(world.supervisor)
     page = c.get("/appeals/rates/").content.decode()
     assert world.tree.department.name in page
     assert "data-pending>1<" in page  # the one awaiting callback is shown, not hidden
@@ -286,8 +259,8 @@ def test_rates_page_drilldown_and_excel(world: World) -> None:
 
 
 def test_holiday_page_is_admin_only(world: World) -> None:
-    assert _client(world.worker).get("/appeals/holidays/").status_code == 403
-    c = _client(world.admin)
+    assert english_client(world.worker).get("/appeals/holidays/").status_code == 403
+    c = english_client(world.admin)
     response = c.post("/appeals/holidays/", {"year": "2027", "days": "2027-01-01 holiday\n2027-02-20 workday"})
     assert response.status_code == 302
     response = c.post("/appeals/holidays/", {"year": "2027", "days": "not-a-date"})
@@ -297,7 +270,7 @@ def test_holiday_page_is_admin_only(world: World) -> None:
 
 def test_inbox(world: World) -> None:
     appeal = world.file()
-    c = _client(world.worker)
+    c = english_client(world.worker)
     html = c.get("/appeals/inbox/", follow=True).content.decode()  # the shared inbox (anju.inbox)
     assert f"New appeal {appeal.number}: " in html
     message = Message.objects.get(recipient=world.worker, kind="appeal.filed")
@@ -311,7 +284,7 @@ def test_inbox(world: World) -> None:
 
 
 def test_api_file_step_and_conflict(world: World) -> None:
-    c = _client(world.resident)
+    c = english_client(world.resident)
     response = c.post(
         "/api/v1/appeals",
         json.dumps({"category": "street-lamp", "description": "路灯", "location_id": world.tree.building.pk}),
@@ -326,7 +299,7 @@ def test_api_file_step_and_conflict(world: World) -> None:
     )
     assert bad.status_code == 422
     assert bad.json()["error"]["details"][0]["field"] == "category"
-    w = _client(world.worker)
+    w = english_client(world.worker)
     assert (
         w.post(
             f"/api/v1/appeals/{pk}/steps", json.dumps({"action": "accept"}), content_type="application/json"
@@ -339,14 +312,14 @@ def test_api_file_step_and_conflict(world: World) -> None:
     assert again.status_code == 409
     assert again.json()["error"]["code"] == "conflict"
     assert c.get(f"/api/v1/appeals/{pk}").json()["status"] == "accepted"
-    assert _client(world.other_resident).get(f"/api/v1/appeals/{pk}").status_code == 404
+    assert english_client(world.other_resident).get(f"/api/v1/appeals/{pk}").status_code == 404
     listing = w.get("/api/v1/appeals").json()
     assert listing["count"] == 1
-    assert _client(world.supervisor).get("/api/v1/appeals/rates").status_code == 200
+    assert english_client(world.supervisor).get("/api/v1/appeals/rates").status_code == 200
 
 
 def test_api_on_behalf_needs_consent(world: World) -> None:
-    c = _client(world.volunteer)
+    c = english_client(world.volunteer)
     body = {
         "category": "street-lamp",
         "description": "帮邻居报",
@@ -363,7 +336,7 @@ def test_api_on_behalf_needs_consent(world: World) -> None:
 
 def test_exif_photo_upload_via_feedback(world: World) -> None:
     appeal = world.to_status(world.file(), Status.IN_PROGRESS)
-    c = _client(world.liaison)
+    c = english_client(world.liaison)
     response = c.post(
         f"/appeals/{appeal.pk}/act/",
         {"action": "feedback", "note": "修好了", "photos": [upload("after.jpg", jpeg_bytes(exif_gps=True))]},

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from anju.appeals import notify, rollup
+from anju.appeals import notes, notify, rollup
 from anju.appeals.models import Appeal, Callback, SatisfactionLevel, Status
 from anju.appeals.services import _require, _transition
 
@@ -79,12 +79,7 @@ def appeal_callback(
         rollup.bump_appeal(a, day=at, department_id=a.department_id, **counts)
         return {"resolved": resolved, "satisfaction": satisfaction.code}
 
-    note = _("Resolved: %(resolved)s. %(level)s.") % {
-        "resolved": _("yes") if resolved else _("no"),
-        "level": satisfaction.label,
-    }
-    if comment:
-        note += " " + comment.strip()[:1000]
+    note = (comment or "").strip()[:1000]
     return _transition(
         actor=actor,
         appeal=appeal,
@@ -93,6 +88,8 @@ def appeal_callback(
         allowed={Status.VERIFIED},
         to=None,
         note=note,
+        note_key=notes.CALLBACK,
+        note_params={"resolved": bool(resolved), "level": satisfaction.label},
         request=request,
         mutate=mutate,
         recompute=True,

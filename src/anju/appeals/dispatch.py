@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from anju.appeals import notify, rollup
+from anju.appeals import notes, notify, rollup
 from anju.appeals.models import Appeal, AppealAssist, AppealFollower, Category, CategoryRoute, Status
 from anju.appeals.services import _need, _transition
 from anju.orgs.models import Department, OrgUnit
@@ -88,7 +88,8 @@ def appeal_mark_duplicate(
         name="duplicate",
         allowed={Status.RECEIVED, Status.ACCEPTED},
         to=Status.DUPLICATE,
-        note=_("Same problem as appeal %(number)s.") % {"number": original.number},
+        note_key=notes.DUPLICATE,
+        note_params={"number": original.number},
         request=request,
         mutate=mutate,
     )
@@ -133,9 +134,9 @@ def appeal_dispatch(
         )
         return {"department": department.pk, "assisting": [d.pk for d in assisting]}
 
-    label = _("Dispatched to %(department)s.") % {"department": department.name}
+    params: dict[str, Any] = {"department": department.name}
     if assisting:
-        label += " " + _("Assisting: %(names)s.") % {"names": "、".join(d.name for d in assisting)}
+        params["names"] = [d.name for d in assisting]
     return _transition(
         actor=actor,
         appeal=appeal,
@@ -143,7 +144,9 @@ def appeal_dispatch(
         name="dispatch",
         allowed={Status.RECEIVED, Status.ACCEPTED, Status.REFERRED, Status.DISPATCHED},
         to=Status.DISPATCHED,
-        note=(label + " " + note).strip(),
+        note=note.strip(),
+        note_key=notes.DISPATCHED_ASSISTING if assisting else notes.DISPATCHED,
+        note_params=params,
         request=request,
         mutate=mutate,
         recompute=True,

@@ -31,7 +31,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from anju.accounts import policy
-from anju.appeals import clock, notify, rollup
+from anju.appeals import clock, notes, notify, rollup
 from anju.appeals.models import Appeal, AppealEvent, AppealFollower, Callback, SatisfactionLevel, Status
 from anju.appeals.policies import is_staff_for
 from anju.appeals.services import InvalidTransition
@@ -155,12 +155,6 @@ def follower_callback(
             ratings=1,
             satisfied=int(satisfaction.counts_as_satisfied),
         )
-        note = _("A follower answered the callback. Resolved: %(resolved)s. %(level)s.") % {
-            "resolved": _("yes") if resolved else _("no"),
-            "level": satisfaction.label,
-        }
-        if not by_self:
-            note += " " + _("(recorded by a community worker)")
         AppealEvent.objects.create(
             community_id=locked.community_id,
             appeal=locked,
@@ -169,7 +163,8 @@ def follower_callback(
             to_status=locked.status,
             actor=actor if getattr(actor, "is_authenticated", False) else None,
             actor_label=str(actor)[:100] if actor else "anju",
-            note=note,
+            note_key=notes.FOLLOWER_CALLBACK if by_self else notes.FOLLOWER_CALLBACK_RECORDED,
+            note_params={"resolved": bool(resolved), "level": satisfaction.label},
             public=False,  # one resident's rating is not shown to the others
             at=at,
         )

@@ -15,7 +15,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from anju.accounts import policy
-from anju.appeals import clock, notify, requesters, rollup
+from anju.appeals import clock, notes, notify, requesters, rollup
 from anju.appeals.models import (
     ON_BEHALF_CHANNELS,
     OPEN_STATUSES,
@@ -184,8 +184,7 @@ def appeal_file(
                 height=photo.height,
                 uploaded_by=appeal.filed_by,
             )
-        how = Channel(channel).label
-        _event(appeal, actor=actor, action="filed", note=str(how))
+        _event(appeal, actor=actor, action="filed", note_key=notes.FILED, note_params={"channel": str(channel)})
         rollup.bump_appeal(appeal, day=at, received=1)
         notify.notify(
             notify.community_staff(appeal),
@@ -241,6 +240,6 @@ def appeal_follow(*, actor: Any, appeal: Appeal, request: HttpRequest | None = N
             appeal=appeal, user=actor, defaults={"community_id": appeal.community_id}
         )
         if created:
-            _event(appeal, actor=actor, action="followed", note=_("Another resident has the same problem."))
+            _event(appeal, actor=actor, action="followed", note_key=notes.FOLLOWED)
             record(Action.APPEAL_FOLLOWED, actor=actor, obj=appeal, request=request)
     return follower

@@ -322,12 +322,22 @@ class AppealEvent(CommunityScopedModel):
     department = models.ForeignKey(
         "orgs.Department", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    note = models.TextField(blank=True)
+    note = models.TextField(blank=True)  # what a person typed, shown as typed
+    # A sentence the system wrote (see anju.appeals.notes), rendered in the reader's language when shown.
+    note_key = models.CharField(max_length=40, blank=True)
+    note_params = models.JSONField(default=dict, blank=True)
     public = models.BooleanField(default=True)
     at = models.DateTimeField()
 
     class Meta:
         ordering = ["at", "id"]
+
+    @property
+    def text(self) -> str:
+        """The note as the reader sees it: the system's sentence in the active language, then the typed note."""
+        from anju.appeals import notes
+
+        return notes.text(self.note_key, self.note_params, self.note)
 
 
 class Callback(CommunityScopedModel):

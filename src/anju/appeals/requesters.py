@@ -41,7 +41,7 @@ from django.utils.translation import gettext as _
 
 from anju.accounts import policy
 from anju.accounts.roles import Role
-from anju.appeals import clock
+from anju.appeals import clock, notes
 from anju.appeals.models import ON_BEHALF_CHANNELS, Appeal, AppealEvent, Channel, Status
 from anju.appeals.policies import liaison_departments
 from anju.audit.actions import Action
@@ -235,7 +235,13 @@ def registry_link(user: Any, appeal: Appeal) -> dict[str, Any] | None:
 
 
 def _relink(
-    *, actor: Any, appeal: Appeal, resident: Resident | None, note: str, action: Action, request: HttpRequest | None
+    *,
+    actor: Any,
+    appeal: Appeal,
+    resident: Resident | None,
+    note_key: str,
+    action: Action,
+    request: HttpRequest | None,
 ) -> Appeal:
     with transaction.atomic():
         locked = Appeal.objects.select_for_update().get(pk=appeal.pk)
@@ -250,7 +256,7 @@ def _relink(
             to_status=locked.status,
             actor=actor,
             actor_label=str(actor)[:100],
-            note=note,
+            note_key=note_key,
             public=False,
             at=clock.now(),
         )
@@ -286,7 +292,7 @@ def requester_link(
         actor=actor,
         appeal=appeal,
         resident=resident,
-        note=_("Linked to the requester's registry entry."),
+        note_key=notes.REQUESTER_LINKED,
         action=Action.APPEAL_REQUESTER_LINKED,
         request=request,
     )
@@ -302,7 +308,7 @@ def requester_unlink(*, actor: Any, appeal: Appeal, request: HttpRequest | None 
         actor=actor,
         appeal=appeal,
         resident=None,
-        note=_("Unlinked from the registry entry."),
+        note_key=notes.REQUESTER_UNLINKED,
         action=Action.APPEAL_REQUESTER_UNLINKED,
         request=request,
     )

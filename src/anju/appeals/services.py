@@ -50,9 +50,13 @@ def _event(
     action: str,
     from_status: str = "",
     note: str = "",
+    note_key: str = "",
+    note_params: dict[str, Any] | None = None,
     public: bool = True,
     department: Department | None = None,
 ) -> AppealEvent:
+    """One timeline step. ``note`` is what a person typed (kept as typed); ``note_key`` + ``note_params`` a
+    sentence of :mod:`anju.appeals.notes`, rendered in the reader's language when shown."""
     return AppealEvent.objects.create(
         community_id=appeal.community_id,
         appeal=appeal,
@@ -63,6 +67,8 @@ def _event(
         actor_label=_label(actor),
         department=department,
         note=note,
+        note_key=note_key,
+        note_params=note_params or {},
         public=public,
         at=clock.now(),
     )
@@ -86,6 +92,9 @@ ACTION_LABELS = {
 }
 
 
+DEPARTMENT_PERMS = {"appeal.lead", "appeal.handle"}
+
+
 def _transition(
     *,
     actor: Any,
@@ -95,6 +104,8 @@ def _transition(
     allowed: Any,
     to: str | None,
     note: str = "",
+    note_key: str = "",
+    note_params: dict[str, Any] | None = None,
     public: bool = True,
     request: HttpRequest | None = None,
     mutate: Callable[[Appeal, dt.datetime], dict[str, Any] | None] | None = None,
@@ -120,7 +131,19 @@ def _transition(
         else:
             set_due(locked)
         locked.save()
-        _event(locked, actor=actor, action=name, from_status=before, note=note, public=public, department=None)
+        _event(
+            locked,
+            actor=actor,
+            action=name,
+            from_status=before,
+            note=note,
+            note_key=note_key,
+            note_params=note_params,
+            public=public,
+            # A department's own step names the department, so the timeline can say who acted even when
+            # no person is attached (a step recorded by the system on the department's behalf).
+            department=locked.department if perm in DEPARTMENT_PERMS else None,
+        )
         record(
             Action.APPEAL_TRANSITION,
             actor=actor,

@@ -357,4 +357,8 @@ def holidays(request: HttpRequest) -> HttpResponse:
                 )
                 return redirect("appeals:holidays")
     entered = HolidayDate.objects.order_by("-date")[:60]
-    return render(request, "appeals/holidays.html", {"form": form, "entered": entered, "years": schedule.years()})
+    return render(
+        request,
+        "appeals/holidays.html",
+        {"form": form, "entered": entered, "years": schedule.years(), **schedule.coverage()},
+    )

@@ -13,7 +13,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from anju.accounts import policy
-from anju.appeals import clock, notify, rollup
+from anju.appeals import clock, notes, notify, rollup
 from anju.appeals.models import OPEN_STATUSES, Appeal, AppealAssist, AppealEvent, Summons, Whistle
 from anju.appeals.policies import liaison_departments
 from anju.appeals.services import InvalidTransition
@@ -25,7 +25,14 @@ DEFAULT_ARRIVAL_MINUTES = 30
 TOKEN_SALT = "anju.appeals.checkin"  # noqa: S105  a signing salt, not a secret
 
 
-def _event(appeal: Appeal, actor: Any, action: str, note: str, department: Department | None = None) -> None:
+def _event(
+    appeal: Appeal,
+    actor: Any,
+    action: str,
+    note_key: str,
+    note_params: dict[str, Any],
+    department: Department | None = None,
+) -> None:
     AppealEvent.objects.create(
         community_id=appeal.community_id,
         appeal=appeal,
@@ -35,7 +42,8 @@ def _event(appeal: Appeal, actor: Any, action: str, note: str, department: Depar
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         actor_label=str(actor)[:100] if actor else "anju",
         department=department,
-        note=note,
+        note_key=note_key,
+        note_params=note_params,
         at=clock.now(),
     )
 
@@ -90,8 +98,8 @@ def whistle_blow(
             appeal,
             actor,
             "whistle",
-            _("Whistle blown: %(names)s summoned, arrival within %(minutes)d minutes.")
-            % {"names": "、".join(d.name for d in departments), "minutes": minutes},
+            notes.WHISTLE,
+            {"names": [d.name for d in departments], "minutes": minutes},
         )
         record(
             Action.APPEAL_WHISTLE,
@@ -135,8 +143,8 @@ def summons_checkin(*, actor: Any, summons: Summons, request: HttpRequest | None
             appeal,
             actor,
             "checkin",
-            _("%(name)s arrived on site%(late)s.")
-            % {"name": locked.department.name, "late": "" if at <= locked.arrive_by else _(" (late)")},
+            notes.CHECKIN,
+            {"name": locked.department.name, "late": at > locked.arrive_by},
             department=locked.department,
         )
         record(Action.APPEAL_CHECKIN, actor=actor, obj=appeal, request=request, data={"summons": locked.pk})
