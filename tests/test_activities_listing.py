@@ -18,6 +18,7 @@ from django.utils import timezone, translation
 from anju.activities import selectors, services
 from anju.activities.models import Activity, Session
 from anju.activities.testing import World, make_activity, make_world
+from anju.core.text import near_date
 from anju.spaces.testing import days_ahead, local
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
@@ -65,8 +66,9 @@ def _shown(page: str, activity: Activity) -> str:
     return page[start : page.index("</li>", start)]
 
 
-def _fmt(session: Session, pattern: str) -> str:
-    return timezone.localtime(session.starts_at).strftime(pattern)
+def _fmt(session: Session, rest: str = "") -> str:
+    """The session's start as the lists show it: the year only when it is not this year."""
+    return near_date(session.starts_at, rest)
 
 
 def test_a_cancelled_first_session_is_skipped(world: World, client_for: Callable[..., Client]) -> None:
@@ -76,15 +78,15 @@ def test_a_cancelled_first_session_is_skipped(world: World, client_for: Callable
     page = _en(client_for(world.users["resident"])).get("/activities/").content.decode()
     line = _shown(page, activity)
     assert f'data-session="{second.pk}"' in line
-    assert _fmt(second, "%Y-%m-%d") in line
-    assert _fmt(first, "%Y-%m-%d") not in line
+    assert _fmt(second) in line
+    assert _fmt(first) not in line
     assert "2 sessions" in line  # the cancelled one is not counted
     assert "Ended" not in line
     home = _en(client_for(world.users["resident"])).get("/").content.decode()
     card = home[home.index('data-home-card="activities"') :]
     card_line = _shown(card, activity)
     assert f'data-session="{second.pk}"' in card_line
-    assert _fmt(second, "%m-%d %H:%M") in card_line
+    assert _fmt(second, "H:i") in card_line
     assert "2 sessions" in card_line
 
 
@@ -96,8 +98,8 @@ def test_a_series_under_way_shows_its_next_session(world: World, client_for: Cal
     page = _en(client_for(world.users["resident"])).get("/activities/").content.decode()
     line = _shown(page, activity)
     assert f'data-session="{coming.pk}"' in line
-    assert _fmt(coming, "%Y-%m-%d") in line
-    assert _fmt(past, "%Y-%m-%d") not in line
+    assert _fmt(coming) in line
+    assert _fmt(past) not in line
     assert "3 sessions" in line
     single = _shown(page, one_off)
     assert f'data-session="{_sessions(one_off)[0].pk}"' in single

@@ -11,6 +11,7 @@ from django.apps import apps
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
+from PIL import Image
 
 from anju.accounts.models import RoleGrant, User
 from anju.accounts.roles import Role
@@ -21,7 +22,7 @@ from anju.bulletin.models import Notice, NoticePhoto
 from anju.core.demo import ACCOUNTS, DEMO_PASSWORD, load_demo
 from anju.core.nav import NAV
 from anju.orgs.models import Department, OrgUnit, TaskForce, UnitKind
-from anju.spaces.models import Space, Station
+from anju.spaces.models import Space, SpacePhoto, Station
 
 pytestmark = pytest.mark.django_db
 
@@ -56,7 +57,7 @@ def demo() -> dict[str, Any]:
 def test_second_load_creates_nothing(demo: dict[str, Any]) -> None:
     assert demo["created"] is True
     named = [OrgUnit, Department, User, RoleGrant, Space, Station, TaskForce, AuditEvent, Activity, Registration]
-    named += [Notice, NoticePhoto]
+    named += [Notice, NoticePhoto, SpacePhoto]
     before = _counts()
     for model in named:
         assert before[model._meta.label] > 0, model
@@ -132,6 +133,15 @@ def _check_station_spaces() -> None:
     assert spaces["便民休闲区"].part_of == living_room
     assert {name for name, s in spaces.items() if s.part_of is not None} == {"阅览室", "便民休闲区"}
     assert all(s.community_id == station.community_id for s in spaces.values())
+    # Drawn photos, stored through the photo pipeline (re-encoded, measured) on a few spaces.
+    photos = {name: list(SpacePhoto.objects.filter(space=s)) for name, s in spaces.items()}
+    assert len(photos["共享花园"]) == 2
+    assert sum(1 for p in photos.values() if p) >= 3
+    garden = photos["共享花园"][0]
+    assert garden.width > 0
+    assert garden.height > 0
+    with garden.image.open("rb") as f:
+        assert Image.open(f).format in {"JPEG", "PNG", "WEBP"}
 
 
 def test_demo_activities_and_notices(demo: dict[str, Any]) -> None:

@@ -51,6 +51,8 @@ def test_resident_registers_on_a_phone_and_the_organiser_checks_her_in(
 
     sign_in(page, world.users["resident"].username)
     page.goto("/activities/")
+    # The list starts at the card's edge on a phone: no list indent.
+    assert page.evaluate("getComputedStyle(document.querySelector('#activity-list')).paddingLeft") == "0px"
     page.get_by_role("link", name=activity.title).click()
     expect(page.locator("main h1")).to_have_text(activity.title)
     page.locator(f"#session-{session.pk} form[action$='/register/'] button[type=submit]").click()

@@ -13,6 +13,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from anju.accounts.roles import Role
 from anju.core.demo import DEMO_PASSWORD, load_demo
+from anju.core.text import near_date
 from anju.orgs.models import OrgUnit
 from anju.spaces.models import Booking, Space
 from anju.testing import TEST_PASSWORD, make_user
@@ -42,6 +43,10 @@ def test_resident_books_the_kitchen_on_a_phone_and_a_neighbour_sees_it_taken(
     page.goto("/station/")
     page.get_by_role("link", name="共享厨房", exact=True).click()
     expect(page.locator("main h1")).to_have_text("共享厨房")
+    # The repeat fields are folded away until asked for.
+    expect(page.locator("#id_count")).to_be_hidden()
+    page.locator("#repeat-fold summary").click()
+    expect(page.locator("#id_count")).to_be_visible()
     page.locator("#id_date").fill(saturday.isoformat())
     page.locator("#id_starts").fill("14:00")
     page.locator("#id_ends").fill("17:00")
@@ -54,7 +59,7 @@ def test_resident_books_the_kitchen_on_a_phone_and_a_neighbour_sees_it_taken(
     page.goto("/station/my/")
     row = page.locator("#my-upcoming tbody tr", has_text="共享厨房")
     expect(row).to_have_count(1)
-    expect(row).to_contain_text(saturday.strftime("%Y-%m-%d"))
+    expect(row).to_contain_text(near_date(saturday))  # the year only when it is not this year
     expect(row).to_contain_text("14:00")
     expect(row).to_contain_text("邻里包饺子")
     # The page fits the phone: nothing wider than the screen but the scrollable tables.
@@ -120,3 +125,11 @@ def test_staff_edit_a_space_and_its_photo_shows_on_the_space_page(
     expect(shown).to_have_attribute("alt", "灶台和冰箱")
     page.wait_for_function("document.querySelector('#space-photos img').naturalWidth > 0")
     assert page.evaluate("document.querySelector('#space-photos img').naturalWidth") == 640
+
+    # On a desktop the station's day grid uses the width of the page.
+    page.goto(f"/station/{kitchen.station_id}/day/")
+    grid = page.locator("#station-day").bounding_box()
+    wrap = page.locator("#station-day").locator("xpath=..").bounding_box()
+    assert grid is not None
+    assert wrap is not None
+    assert grid["width"] >= wrap["width"] - 4

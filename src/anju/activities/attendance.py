@@ -20,6 +20,7 @@ from anju.activities.models import Activity, Helper, Registration, Session
 from anju.audit.actions import Action
 from anju.audit.services import record
 from anju.core.excel import safe_row
+from anju.core.formats import local_minute
 
 COUNTED = (Registration.Status.CONFIRMED, Registration.Status.WALK_IN)
 
@@ -130,7 +131,7 @@ def attendance_report(activity: Activity, *, households: bool = True) -> Report:
     per_session = {e["session_id"]: e for e in _base(activity).values("session_id").annotate(**_counts())}
     session_rows = []
     for s in sessions:
-        row = _row(timezone.localtime(s.starts_at).strftime("%Y-%m-%d %H:%M"), per_session.get(s.pk), key=s)
+        row = _row(local_minute(s.starts_at), per_session.get(s.pk), key=s)
         row.extra["cancelled"] = s.status == Session.Status.CANCELLED
         session_rows.append(row)
     household_rows = _household_rows(activity) if households else []
@@ -184,7 +185,7 @@ def attendance_xlsx(*, actor: Any, activity: Activity, request: HttpRequest | No
         people.append(
             safe_row(
                 [
-                    timezone.localtime(reg.session.starts_at).strftime("%Y-%m-%d %H:%M"),
+                    local_minute(reg.session.starts_at),
                     reg.name,
                     str(reg.get_status_display()),
                     timezone.localtime(reg.checked_in_at).strftime("%H:%M") if reg.checked_in_at else "",
@@ -203,9 +204,7 @@ def attendance_xlsx(*, actor: Any, activity: Activity, request: HttpRequest | No
             safe_row(
                 [
                     h.name,
-                    timezone.localtime(h.session.starts_at).strftime("%Y-%m-%d %H:%M")
-                    if h.session
-                    else _("Whole activity"),
+                    local_minute(h.session.starts_at) if h.session else _("Whole activity"),
                     float(h.hours),
                     h.task,
                     str(h.recorded_by),

@@ -26,6 +26,7 @@ from anju.activities import notices
 from anju.activities.models import Activity, Registration, Session
 from anju.audit.actions import Action
 from anju.audit.services import record
+from anju.core.formats import local_minute
 from anju.core.images import clean_image
 from anju.orgs.models import OrgUnit, UnitKind
 from anju.people import selectors as people_selectors
@@ -53,10 +54,6 @@ def clean_poster(poster: Any) -> Any:
     return clean_image(poster, field="poster", max_bytes=poster_max_bytes(), max_side=POSTER_MAX_SIDE)
 
 
-def _local(value: datetime) -> str:
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
-
-
 def _recipients(reg: Registration, *, besides: Any = None) -> list[int]:
     """Who hears about a registration: the participant's account and whoever registered them."""
     skip = getattr(besides, "pk", besides)
@@ -73,7 +70,7 @@ def _notify(kind: str, reg: Registration, session: Session, *, besides: Any = No
         recipients=recipients,
         community=activity.community_id,
         activity_id=activity.pk,
-        params={"name": reg.name, "activity": activity.title, "when": _local(session.starts_at), **params},
+        params={"name": reg.name, "activity": activity.title, "when": local_minute(session.starts_at), **params},
     )
 
 
@@ -307,7 +304,7 @@ def activity_update(
                                 "%(n)d places are already taken on %(when)s; the capacity cannot be lower. "
                                 "Cancel registrations first."
                             )
-                            % {"n": max(s.taken for s in over), "when": _local(over[0].starts_at)}
+                            % {"n": max(s.taken for s in over), "when": local_minute(over[0].starts_at)}
                         ]
                     }
                 )
@@ -494,10 +491,7 @@ def registration_create(
     elif session.starts_at <= now:
         errors.append(_("This session has already started."))
     elif now < activity.registration_opens_at:
-        errors.append(
-            _("Registration opens at %(when)s.")
-            % {"when": timezone.localtime(activity.registration_opens_at).strftime("%Y-%m-%d %H:%M")}
-        )
+        errors.append(_("Registration opens at %(when)s.") % {"when": local_minute(activity.registration_opens_at)})
     elif now > activity.registration_closes_at:
         errors.append(_("Registration has closed."))
     if not errors and not suits(activity, participant):
@@ -576,7 +570,7 @@ def _offer_next(session: Session, now: datetime) -> int:
         Session.objects.filter(pk=session.pk).update(taken=F("taken") + 1)
         session.taken += 1
         offered += 1
-        _notify(notices.OFFER, nxt, session, deadline=_local(until))
+        _notify(notices.OFFER, nxt, session, deadline=local_minute(until))
     return offered
 
 
@@ -632,8 +626,13 @@ def registration_cancel(
     by_organiser = actor.pk not in (registration.user_id, registration.registered_by_id)
     if by_organiser and not reason:
         raise ValidationError({"reason": [_("Say why the registration is cancelled; the participant is told.")]})
+    now = timezone.now()
     with transaction.atomic():
-        reg = _release(registration, reason, timezone.now())
+        if Session.objects.filter(pk=registration.session_id, ends_at__lte=now).exists():
+            raise ValidationError(
+                {"__all__": [_("This session is over; its registrations can no longer be cancelled.")]}
+            )
+        reg = _release(registration, reason, now)
         if by_organiser:
             session = Session.objects.select_related("activity", "activity__community").get(pk=reg.session_id)
             _notify(notices.REGISTRATION_CANCELLED, reg, session, besides=actor, reason=reason[:200])
@@ -758,7 +757,7 @@ def checkin_scan(
                     _("This code is for another session: %(title)s, %(when)s.")
                     % {
                         "title": other.activity.title,
-                        "when": timezone.localtime(other.starts_at).strftime("%Y-%m-%d %H:%M"),
+                        "when": local_minute(other.starts_at),
                     }
                 ]
             }

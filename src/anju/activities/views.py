@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -19,6 +20,7 @@ from anju.activities import forms, helpers, selectors, services
 from anju.activities.models import Activity, Helper, Registration, Session
 from anju.core.api import Conflict
 from anju.core.forms import apply_service_errors
+from anju.core.images import image_response
 from anju.orgs.models import OrgUnit, UnitKind
 from anju.people import selectors as people_selectors
 from anju.people.models import Resident
@@ -159,8 +161,11 @@ def session_roster(request: HttpRequest, session_id: int) -> HttpResponse:
     session: Session = policy.get_for(
         request.user, "activity.manage", Session.objects.select_related("activity"), pk=session_id
     )
-    regs = list(session.registrations.select_related("registered_by").order_by("status", "created_at", "pk"))
-    return render(request, "activities/roster.html", {"session": session, "registrations": regs})
+    regs = list(
+        session.registrations.select_related("registered_by", "checked_in_by").order_by("status", "created_at", "pk")
+    )
+    over = session.ends_at <= timezone.now()
+    return render(request, "activities/roster.html", {"session": session, "registrations": regs, "over": over})
 
 
 # --- at the door ---------------------------------------------------------------------------------------------
@@ -418,12 +423,7 @@ def session_cancel(request: HttpRequest, session_id: int) -> HttpResponse:
 
 @policy.permission("activity.view")
 def activity_poster(request: HttpRequest, activity_id: int) -> FileResponse:
-    activity = _activity(request, activity_id)
-    if not activity.poster:
-        raise Http404
-    response = FileResponse(activity.poster.open("rb"), content_type="image/jpeg")
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return image_response(_activity(request, activity_id).poster)
 
 
 @policy.permission("activity.manage")

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from anju.accounts import policy
 from anju.audit.actions import Action
 from anju.audit.services import record
+from anju.core.text import join_list
 from anju.people.models import Household
 from anju.spaces import notices
 from anju.spaces.models import Booking, Series, Space
@@ -151,7 +152,7 @@ def booking_create(
             if taken and len(wanted) == 1:
                 raise SlotTaken(_slot_taken_message(space, taken[0][0]))
             if taken and on_conflict == "fail":
-                dates = ", ".join(_fmt(s) for s, _e in taken[:10])
+                dates = join_list(_fmt(s) for s, _e in taken[:10])
                 raise SlotTaken(
                     _("%(space)s is already booked on %(n)d of these dates (%(dates)s). Nothing was booked.")
                     % {"space": space.name, "n": len(taken), "dates": dates}

@@ -1,12 +1,18 @@
-"""Demo rules for the station's spaces (called from ``anju demo``); idempotent."""
+"""Demo rules and photos of the station's spaces (called from ``anju demo``); idempotent. The photos are
+drawn with Pillow: fictional scenes, no real place or person."""
 
 from __future__ import annotations
 
+import io
+import random
 from datetime import time
 from typing import Any
 
+from django.core.files.base import ContentFile
+from PIL import Image, ImageDraw
+
 from anju.spaces import services
-from anju.spaces.models import OpeningHours, Space, Station
+from anju.spaces.models import OpeningHours, Space, SpacePhoto, Station
 
 ROOM_HOURS = (time(8, 30), time(20, 30))
 OUTDOOR_HOURS = (time(6, 0), time(20, 0))
@@ -41,3 +47,56 @@ def load_demo_spaces(*, station: Station, actor: Any = None) -> None:
         rules = RULES.get(space.name)
         if rules:
             services.space_set_rules(actor=actor, space=space, **rules)
+
+    for name, pictures in PHOTOS.items():
+        pictured = station.spaces.filter(name=name).first()
+        if pictured is None or SpacePhoto.objects.filter(space=pictured).exists():
+            continue
+        files = [_picture(kind, seed, f"{kind}-{seed}.png") for kind, seed in pictures]
+        services.space_photo_add(actor=actor, space=pictured, files=files, caption=CAPTIONS[name])
+
+
+# space name: the pictures drawn for it (scene, seed)
+PHOTOS: dict[str, list[tuple[str, int]]] = {
+    "共享花园": [("garden", 1), ("garden", 2)],
+    "阅览室": [("room", 3)],
+    "党员活动室": [("room", 4), ("room", 5)],
+    "议事亭": [("garden", 6)],
+}
+CAPTIONS = {"共享花园": "花园一角", "阅览室": "阅览室一角", "党员活动室": "活动室全景", "议事亭": "议事亭"}
+
+
+def _picture(kind: str, seed: int, name: str, size: tuple[int, int] = (960, 640)) -> ContentFile[bytes]:
+    """A deterministic drawing: a garden (sky, lawn, trees, flowers) or a room (wall, floor, window, a table
+    with chairs)."""
+    rng = random.Random(seed)  # noqa: S311  pictures, not security
+    w, h = size
+    if kind == "garden":
+        img = Image.new("RGB", size, (205, 230, 250))
+        draw = ImageDraw.Draw(img)
+        draw.rectangle([0, int(h * 0.6), w, h], fill=(120, 180, 90))
+        draw.ellipse([int(w * 0.82), int(h * 0.08), int(w * 0.94), int(h * 0.08) + int(w * 0.12)], fill=(255, 215, 90))
+        for _ in range(4):
+            x = rng.randint(int(w * 0.05), int(w * 0.75))
+            draw.rectangle([x - 8, int(h * 0.42), x + 8, int(h * 0.65)], fill=(120, 80, 50))
+            draw.ellipse([x - 60, int(h * 0.22), x + 60, int(h * 0.47)], fill=(60, 130, 70))
+        for _ in range(40):
+            x, y = rng.randint(0, w), rng.randint(int(h * 0.7), h - 10)
+            colour = rng.choice([(230, 80, 90), (250, 200, 60), (240, 240, 240), (180, 110, 200)])
+            draw.ellipse([x - 7, y - 7, x + 7, y + 7], fill=colour)
+    else:
+        img = Image.new("RGB", size, (245, 238, 225))
+        draw = ImageDraw.Draw(img)
+        draw.rectangle([0, int(h * 0.68), w, h], fill=(190, 150, 110))
+        draw.rectangle([int(w * 0.6), int(h * 0.12), int(w * 0.9), int(h * 0.45)], fill=(190, 225, 250))
+        draw.line([int(w * 0.75), int(h * 0.12), int(w * 0.75), int(h * 0.45)], fill=(255, 255, 255), width=6)
+        accent = rng.choice([(200, 60, 50), (40, 110, 160), (70, 140, 90)])
+        draw.rectangle([int(w * 0.15), int(h * 0.55), int(w * 0.55), int(h * 0.62)], fill=(140, 95, 60))
+        for leg in (0.17, 0.52):
+            draw.rectangle([int(w * leg), int(h * 0.62), int(w * leg) + 10, int(h * 0.8)], fill=(110, 75, 45))
+        for i in range(4):
+            x = int(w * 0.12) + i * int(w * 0.12)
+            draw.rectangle([x, int(h * 0.66), x + int(w * 0.06), int(h * 0.84)], fill=accent)
+    buffer = io.BytesIO()
+    img.save(buffer, format="PNG")
+    return ContentFile(buffer.getvalue(), name=name)

@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from anju.core.forms import MultipleFileField
 from anju.people.models import Household
 from anju.spaces.config import EDIT_FIELDS, weekday_names
 from anju.spaces.models import Space
@@ -64,6 +65,18 @@ class BookingForm(forms.Form):
         ),
     )
 
+    REPEAT_FIELDS = ("repeat", "interval", "until", "count", "on_conflict")
+    # The service's errors about the repetition show on the fields of the folded "Repeat" part.
+    error_aliases = {
+        "recurrence": "repeat",
+        "recurrence.freq": "repeat",
+        "recurrence.weekdays": "repeat",
+        "recurrence.monthly_by": "repeat",
+        "recurrence.interval": "interval",
+        "recurrence.until": "until",
+        "recurrence.count": "count",
+    }
+
     def __init__(self, *args: Any, staff: bool = False, households: QuerySet[Household] | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
         if not staff:
@@ -72,6 +85,16 @@ class BookingForm(forms.Form):
             del self.fields["household"]
         else:
             self.fields["household"].queryset = households  # type: ignore[attr-defined]
+
+    def main_fields(self) -> list[forms.BoundField]:
+        return [f for f in self.visible_fields() if f.name not in self.REPEAT_FIELDS]
+
+    def repeat_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.REPEAT_FIELDS]
+
+    def repeat_open(self) -> bool:
+        """The "Repeat" part starts folded; it opens when the form comes back with an error in it."""
+        return self.is_bound and any(name in self.errors for name in self.REPEAT_FIELDS)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -184,21 +207,6 @@ class SpaceForm(SpaceFieldsForm):  # type: ignore[valid-type,misc]
 
     def service_fields(self) -> dict[str, Any]:
         return {name: self.cleaned_data[name] for name in EDIT_FIELDS}
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/*"}))
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data: Any, initial: Any = None) -> Any:
-        if isinstance(data, list | tuple):
-            return [super(MultipleFileField, self).clean(d, initial) for d in data]
-        return [super().clean(data, initial)] if data else []
 
 
 class PhotoForm(forms.Form):

@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from anju.core.formats import local_minute
 from anju.inbox.kinds import register
 from anju.inbox.services import inbox_send
 from anju.spaces.models import Booking, Series
@@ -50,11 +50,6 @@ register(SERIES_KINDS[Kind.RECONFIRM], _("Please re-confirm your recurring booki
 register(SERIES_KINDS[Kind.LAPSED], _("Your recurring booking of {space} ({title}) lapsed"))
 
 
-def when(value: Any) -> str:
-    """A booking's start as written in every language (Y-m-d H:i in the display zone)."""
-    return str(timezone.localtime(value, timezone.get_default_timezone()).strftime("%Y-%m-%d %H:%M"))
-
-
 def notify(kind: str, booking: Booking | None, recipient: Any, reason: str = "", series: Series | None = None) -> int:
     """Tell ``recipient`` what happened to ``booking`` (or, without one, to ``series``)."""
     if booking is not None:
@@ -62,7 +57,7 @@ def notify(kind: str, booking: Booking | None, recipient: Any, reason: str = "",
         params: dict[str, Any] = {
             "booking": booking.pk,
             "space": booking.space.name,
-            "when": when(booking.starts_at),
+            "when": local_minute(booking.starts_at),
         }
         url = reverse("spaces:booking", args=[booking.pk])
         community_id = booking.community_id

@@ -14,6 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from anju.core.text import join_list, phrase_separator
+
 MAX_OCCURRENCES = 100
 HORIZON_DAYS = 366
 FREQS = {"daily": rrule.DAILY, "weekly": rrule.WEEKLY, "monthly": rrule.MONTHLY}
@@ -132,12 +134,12 @@ def describe(data: dict[str, Any]) -> str:
     elif rec.freq == "weekly":
         text = _("every week") if rec.interval == 1 else _("every %(n)d weeks") % {"n": rec.interval}
         if rec.weekdays:
-            text += " (" + ", ".join(names[w] for w in rec.weekdays) + ")"
+            text += " (" + join_list(names[w] for w in rec.weekdays) + ")"
     else:
         text = _("every month") if rec.interval == 1 else _("every %(n)d months") % {"n": rec.interval}
         text += " " + (_("on the same date") if rec.monthly_by == "date" else _("on the same weekday"))
     if rec.count:
-        text += ", " + _("%(n)d times") % {"n": rec.count}
+        text += phrase_separator() + _("%(n)d times") % {"n": rec.count}
     elif rec.until:
-        text += ", " + _("until %(date)s") % {"date": rec.until.isoformat()}
+        text += phrase_separator() + _("until %(date)s") % {"date": rec.until.isoformat()}
     return text

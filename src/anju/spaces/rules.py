@@ -28,6 +28,7 @@ from anju.accounts import policy
 from anju.accounts.roles import Role
 from anju.appeals.workdays import Calendar
 from anju.core.api import Conflict
+from anju.core.text import join_list
 from anju.people.models import Household
 from anju.people.selectors import resident_for_user
 from anju.spaces import notices
@@ -152,7 +153,7 @@ def _hours_error(ctx: _Context, start: datetime, end: datetime) -> str | None:
         return None
     if not windows:
         return _("%(space)s cannot be booked on this weekday.") % {"space": ctx.space.name}
-    spans = ", ".join(f"{o:%H:%M}–{c:%H:%M}" for o, c in windows)
+    spans = join_list(f"{o:%H:%M}–{c:%H:%M}" for o, c in windows)
     return _("Outside the bookable hours of %(space)s on that day (%(hours)s).") % {
         "space": ctx.space.name,
         "hours": spans,

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from anju.accounts import policy
 from anju.appeals.workdays import Calendar
@@ -49,6 +50,29 @@ def my_bookings(user: Any, *, upcoming: bool = True) -> QuerySet[Booking]:
     if upcoming:
         return qs.filter(ends_at__gte=now).order_by("starts_at", "id")
     return qs.filter(ends_at__lt=now).order_by("-starts_at", "-id")
+
+
+def household_labels(user: Any, bookings: list[Booking]) -> dict[int, str]:
+    """The household each booking counts against, as its address label, keyed by booking id. As in the
+    registry: staff see the households within their registry reach, a resident sees their own; any other
+    household shows with its door hidden."""
+    from anju.people.models import Household
+    from anju.people.selectors import households_visible, resident_for_user
+
+    ids = {b.household_id for b in bookings if b.household_id}
+    if not ids:
+        return {}
+    shown = set(households_visible(user).filter(pk__in=ids).values_list("pk", flat=True))
+    own = resident_for_user(user)
+    if own is not None and own.household_id in ids:
+        shown.add(own.household_id)
+    labels = {}
+    for household in Household.objects.filter(pk__in=ids).select_related("address__unit"):
+        if household.pk in shown:
+            labels[household.pk] = str(household)
+        else:
+            labels[household.pk] = _("%(building)s, door hidden") % {"building": household.address.unit.name}
+    return {b.pk: labels[b.household_id] for b in bookings if b.household_id in labels}
 
 
 def pending_for(user: Any) -> QuerySet[Booking]:
@@ -172,6 +196,22 @@ def _hours_by_space(spaces: list[Space]) -> dict[int, dict[int, list[tuple[time,
     return out
 
 
+def grid_bounds(
+    spaces: list[Space], hours: dict[int, dict[int, list[tuple[time, time]]]] | None = None
+) -> tuple[int, int]:
+    """The hours a booking grid spans: from the earliest opening to the latest closing of the spaces (whole hours;
+    a closing at 00:00 means midnight). Spaces without set hours count with the default hours. ``hours``: the
+    spaces' opening hours when already read (see ``_hours_by_space``)."""
+    if hours is None:
+        hours = _hours_by_space(spaces)
+    windows = [w for space in spaces for day in hours.get(space.pk, {}).values() for w in day]
+    if not spaces or any(not hours.get(space.pk) for space in spaces):
+        windows.append(DEFAULT_HOURS)
+    first = min(o.hour for o, _c in windows)
+    last = max(24 if c == time(0) else c.hour + (1 if c.minute else 0) for _o, c in windows)
+    return first, max(last, first + 1)
+
+
 def slot_times(day: date, first: int = 7, last: int = 22) -> list[datetime]:
     zone = timezone.get_current_timezone()
     begin = datetime.combine(day, time(first), zone)
@@ -185,13 +225,14 @@ def cells_for(
     user: Any,
     now: datetime,
     calendar: Calendar | None = None,
+    bounds: tuple[int, int] = (7, 22),
 ) -> list[Cell]:
     windows = hours.get(day.weekday(), []) if hours else [DEFAULT_HOURS]
     holiday = None
     if item.space.closed_on_holidays:
         holiday = holiday_name(calendar or Calendar.load(), day)
     cells = []
-    for start in slot_times(day):
+    for start in slot_times(day, *bounds):
         end = start + timedelta(minutes=SLOT_MINUTES)
         local = timezone.localtime(start).time()
         local_end = timezone.localtime(end).time()
@@ -215,25 +256,35 @@ def cells_for(
     return cells
 
 
-def station_day(station: Station, day: date, user: Any) -> list[tuple[Space, list[Cell]]]:
-    """The station-wide day view: one row per space, one cell per half hour."""
+def station_day(
+    station: Station, day: date, user: Any, bounds: tuple[int, int] | None = None
+) -> list[tuple[Space, list[Cell]]]:
+    """The station-wide day view: one row per space, one cell per half hour within ``bounds`` (whole hours;
+    by default from the spaces' earliest opening to their latest closing)."""
     spaces = list(station.spaces.filter(is_active=True).select_related("part_of"))
     zone = timezone.get_current_timezone()
     start = datetime.combine(day, time(0), zone)
     items = availability(spaces, start, start + timedelta(days=1))
     hours = _hours_by_space(spaces)
+    bounds = bounds or grid_bounds(spaces, hours)
     now = timezone.now()
     calendar = Calendar.load() if any(s.closed_on_holidays for s in spaces) else None
-    return [(item.space, cells_for(item, day, hours.get(item.space.pk, {}), user, now, calendar)) for item in items]
+    return [
+        (item.space, cells_for(item, day, hours.get(item.space.pk, {}), user, now, calendar, bounds)) for item in items
+    ]
 
 
-def space_days(space: Space, days: list[date], user: Any) -> list[tuple[date, list[Cell]]]:
-    """A day or week calendar of one space: one column of half-hour cells per day."""
+def space_days(
+    space: Space, days: list[date], user: Any, bounds: tuple[int, int] | None = None
+) -> list[tuple[date, list[Cell]]]:
+    """A day or week calendar of one space: one column of half-hour cells per day, within ``bounds``."""
     zone = timezone.get_current_timezone()
     start = datetime.combine(days[0], time(0), zone)
     end = datetime.combine(days[-1] + timedelta(days=1), time(0), zone)
     item = availability([space], start, end)[0]
-    hours = _hours_by_space([space]).get(space.pk, {})
+    by_space = _hours_by_space([space])
+    bounds = bounds or grid_bounds([space], by_space)
+    hours = by_space.get(space.pk, {})
     now = timezone.now()
     calendar = Calendar.load() if space.closed_on_holidays else None
-    return [(day, cells_for(item, day, hours, user, now, calendar)) for day in days]
+    return [(day, cells_for(item, day, hours, user, now, calendar, bounds)) for day in days]

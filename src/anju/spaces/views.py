@@ -21,7 +21,9 @@ from django.views.decorators.http import require_POST
 from anju.accounts import policy
 from anju.accounts.models import User
 from anju.core.forms import apply_service_errors
+from anju.core.images import image_response
 from anju.core.pagination import paginate
+from anju.core.text import join_list
 from anju.people import selectors as people_selectors
 from anju.people.models import Household
 from anju.spaces import config, forms, ical, selectors, services
@@ -67,7 +69,7 @@ def station_list(request: HttpRequest) -> HttpResponse:
 def station_day(request: HttpRequest, station_id: int) -> HttpResponse:
     station = policy.get_for(request.user, "space.view", selectors.stations_visible(request.user), pk=station_id)
     day = _day(request)
-    rows = selectors.station_day(station, day, request.user)
+    rows = selectors.station_day(station, day, request.user)  # spans the spaces' opening hours
     return render(
         request,
         "spaces/station_day.html",
@@ -75,7 +77,7 @@ def station_day(request: HttpRequest, station_id: int) -> HttpResponse:
             "station": station,
             "day": day,
             "rows": rows,
-            "hours": selectors.slot_times(day)[::2],
+            "hours": [cell.start for cell in rows[0][1][::2]] if rows else [],
             "prev": day - timedelta(days=1),
             "next": day + timedelta(days=1),
         },
@@ -86,10 +88,10 @@ def _space_page(request: HttpRequest, space: Space, form: forms.BookingForm | No
     day = _day(request)
     week = request.GET.get("view") == "week"
     days = [day - timedelta(days=day.weekday()) + timedelta(days=i) for i in range(7)] if week else [day]
-    columns = selectors.space_days(space, days, request.user)
+    columns = selectors.space_days(space, days, request.user)  # spans the space's opening hours
     staff = services.is_staff_for(request.user, space)
     step = timedelta(days=7 if week else 1)
-    times = selectors.slot_times(day)
+    times = [cell.start for cell in columns[0][1]]
     grid = [(times[i], [cells[i] for _d, cells in columns]) for i in range(len(times))]
     context = {
         "space": space,
@@ -128,7 +130,7 @@ def _hours_text(space: Space) -> list[tuple[str, str]]:
     if not rows:
         return [(_("Every day"), "08:00–21:00")]
     return [
-        (names[d], ", ".join(f"{h.opens:%H:%M}–{h.closes:%H:%M}" for h in rows if h.weekday == d)) for d in range(7)
+        (names[d], join_list(f"{h.opens:%H:%M}–{h.closes:%H:%M}" for h in rows if h.weekday == d)) for d in range(7)
     ]
 
 
@@ -181,13 +183,13 @@ def space_book(request: HttpRequest, space_id: int) -> HttpResponse:
         messages.warning(
             request,
             _("These dates were already taken and were skipped: %(dates)s. You can claim them if they free up.")
-            % {"dates": ", ".join(timezone.localtime(b.starts_at).strftime("%Y-%m-%d") for b in result.skipped)},
+            % {"dates": join_list(timezone.localtime(b.starts_at).strftime("%Y-%m-%d") for b in result.skipped)},
         )
     if result.closed:
         messages.info(
             request,
             _("The space is closed on these dates, which were left out: %(dates)s.")
-            % {"dates": ", ".join(f"{d.isoformat()} ({r})" for d, r in result.closed)},
+            % {"dates": join_list(f"{d.isoformat()} ({r})" for d, r in result.closed)},
         )
     if result.series is None:
         return redirect("spaces:booking", booking_id=made[0].pk)
@@ -346,9 +348,7 @@ def space_photo(request: HttpRequest, space_id: int, photo_id: int) -> FileRespo
     photo = SpacePhoto.objects.filter(space=space, pk=photo_id).first()
     if photo is None:
         raise Http404
-    response = FileResponse(photo.image.open("rb"), content_type="image/jpeg")
-    response["Cache-Control"] = "private, max-age=86400"
-    return response
+    return image_response(photo.image, max_age=86400)
 
 
 @policy.permission("booking.view")
@@ -357,11 +357,14 @@ def my_bookings(request: HttpRequest) -> HttpResponse:
     past = paginate(request, selectors.my_bookings(request.user, upcoming=False), per_page=20)
     series = Series.objects.filter(booker_id=request.user.pk, status=Series.Status.ACTIVE).select_related("space")
     token = services.feed_token(user=request.user)
+    past_list = list(past.object_list)
+    households = selectors.household_labels(request.user, [*upcoming, *past_list])
     return render(
         request,
         "spaces/my_bookings.html",
         {
-            "upcoming": upcoming,
+            "upcoming": [(b, households.get(b.pk, "")) for b in upcoming],
+            "past": [(b, households.get(b.pk, "")) for b in past_list],
             "page": past,
             "series": [(s, describe(s.rule)) for s in series],
             "notices": selectors.notices_for(request.user),
@@ -409,6 +412,7 @@ def booking_detail(request: HttpRequest, booking_id: int) -> HttpResponse:
             "qr": mark_safe(qr),  # noqa: S308  segno's own SVG from our URL
             "checkin_url": checkin_url,
             "rule": describe(booking.series.rule) if booking.series else "",
+            "household": selectors.household_labels(request.user, [booking]).get(booking.pk, ""),
             "reject_form": forms.ReasonForm(),
         },
     )
