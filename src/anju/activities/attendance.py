@@ -20,7 +20,7 @@ from anju.activities.models import Activity, Helper, Registration, Session
 from anju.audit.actions import Action
 from anju.audit.services import record
 from anju.core.excel import safe_row
-from anju.core.formats import local_minute
+from anju.core.text import local_minute
 
 COUNTED = (Registration.Status.CONFIRMED, Registration.Status.WALK_IN)
 

@@ -26,8 +26,8 @@ from anju.activities import notices
 from anju.activities.models import Activity, Registration, Session
 from anju.audit.actions import Action
 from anju.audit.services import record
-from anju.core.formats import local_minute
 from anju.core.images import clean_image
+from anju.core.text import local_minute
 from anju.orgs.models import OrgUnit, UnitKind
 from anju.people import selectors as people_selectors
 from anju.people.models import Resident, Tag

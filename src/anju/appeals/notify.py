@@ -16,7 +16,7 @@ from django.urls import reverse
 from anju.accounts.models import RoleGrant
 from anju.accounts.roles import Role
 from anju.appeals.models import Appeal, Escalation, Summons
-from anju.core.formats import local_minute
+from anju.core.text import local_minute
 from anju.inbox.kinds import is_registered
 from anju.inbox.services import inbox_send
 from anju.orgs.models import OrgUnit

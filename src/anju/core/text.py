@@ -1,5 +1,6 @@
-"""Small wording helpers shared by the pages: locale-appropriate separators and dates that show their year only
-when it is not the current one."""
+"""Small wording helpers shared by the apps: locale-appropriate separators, dates that show their year only
+when it is not the current one, and the one plain local-time format for values that must read the same in every
+language (notice parameters, exports)."""
 
 from __future__ import annotations
 
@@ -43,3 +44,8 @@ def near_date(value: date | datetime | None, rest: str = "", today: date | None 
     today = today or timezone.localdate()
     fmt = "m-d" if day.year == today.year else "Y-m-d"
     return date_format(value, f"{fmt} {rest}".strip())
+
+
+def local_minute(value: datetime) -> str:
+    """An aware time as ``YYYY-MM-DD HH:MM`` in the display zone (Asia/Shanghai), e.g. for notice parameters."""
+    return timezone.localtime(value, timezone.get_default_timezone()).strftime("%Y-%m-%d %H:%M")

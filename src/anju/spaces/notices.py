@@ -12,7 +12,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from anju.core.formats import local_minute
+from anju.core.text import local_minute
 from anju.inbox.kinds import register
 from anju.inbox.services import inbox_send
 from anju.spaces.models import Booking, Series
