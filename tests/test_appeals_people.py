@@ -176,6 +176,7 @@ def test_reveal_needs_a_reason_and_writes_the_access_log(world: World) -> None:
 
     shown = _reveal(c, appeal, "回访联系")
     assert shown.status_code == 200
+    assert "no-store" in shown["Cache-Control"]
     assert "17000000055" in shown.content.decode()
     log = PiiAccess.objects.get()
     assert (log.actor, log.subject_type, log.subject_id, log.field, log.reason) == (
@@ -220,6 +221,7 @@ def test_reveal_over_the_api(world: World) -> None:
     assert PiiAccess.objects.count() == 0
     ok = c.post(url, json.dumps({"reason": "电话回访"}), content_type="application/json")
     assert ok.status_code == 200
+    assert "no-store" in ok["Cache-Control"]
     assert ok.json() == {"id": appeal.pk, "field": "contact_mobile", "value": "17000000055"}
     assert PiiAccess.objects.count() == 1
     for user in (world.resident, make_user(Role.COMMUNITY_WORKER, world.tree.other_community)):

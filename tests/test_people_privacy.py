@@ -180,6 +180,7 @@ def test_reveal_shows_one_value_once_and_logs_it(world: World, client_for: Any) 
     url = reverse("people:resident_reveal", args=[target.pk])
     response = client.post(url, {"field": "mobile", "reason": "核实独居老人联系方式"}, HTTP_HX_REQUEST="true")
     assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
     body = response.content.decode()
     assert target.mobile in body
     assert target.id_number not in body
@@ -201,6 +202,7 @@ def test_reveal_shows_one_value_once_and_logs_it(world: World, client_for: Any) 
         content_type="application/json",
     )
     assert api.status_code == 200
+    assert "no-store" in api["Cache-Control"]
     assert api.json()["value"] == target.id_number
     assert PiiAccess.objects.count() == 2
     log_page = client_for(world.users["supervisor"]).get(reverse("audit:pii")).content.decode()

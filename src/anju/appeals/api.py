@@ -1,7 +1,8 @@
 import datetime as dt
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_cache_control
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
@@ -183,10 +184,11 @@ class RevealOut(Schema):
     summary="Reveal the requester's contact number, giving a reason (written to the access log)",
 )
 @policy.permission("appeal.view")
-def reveal_contact(request: HttpRequest, appeal_id: int, payload: RevealIn) -> Any:
+def reveal_contact(request: HttpRequest, appeal_id: int, payload: RevealIn, response: HttpResponse) -> Any:
     qs = Appeal.objects.select_related("community", "requester", "requester_resident")
     appeal = policy.get_for(request.user, "appeal.reveal", qs, pk=appeal_id)
     value = requesters.contact_reveal(actor=request.user, appeal=appeal, reason=payload.reason, request=request)
+    patch_cache_control(response, no_store=True, private=True)  # never kept by a cache
     return {"id": appeal.pk, "value": value}
 
 

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from anju.accounts import policy
@@ -125,6 +126,7 @@ def checkin_code(request: HttpRequest, token: str) -> HttpResponse:
 
 @policy.permission("appeal.view")
 @require_POST
+@never_cache  # a revealed number must not stay in a browser or proxy cache
 def contact_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     """Reveal the requester's number in place (htmx), with a reason; 404 for whoever may not."""
     appeal = policy.get_for(request.user, "appeal.reveal", _QS.select_related("requester", "requester_resident"), pk=pk)

@@ -4,7 +4,8 @@ from datetime import date
 from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
@@ -258,13 +259,14 @@ def archive_resident(request: HttpRequest, resident_id: int, payload: ArchiveIn)
     summary="Reveal one mobile or ID number, giving a reason (written to the access log)",
 )
 @policy.permission("people.reveal")
-def reveal_resident(request: HttpRequest, resident_id: int, payload: RevealIn) -> Any:
+def reveal_resident(request: HttpRequest, resident_id: int, payload: RevealIn, response: HttpResponse) -> Any:
     resident = _resident(request, "people.reveal", resident_id)
     if not resident.is_active:
         raise ValidationError(_("The numbers of an archived resident are not revealed."))
     value = services.resident_reveal(
         actor=request.user, resident=resident, field=payload.field, reason=payload.reason, request=request
     )
+    patch_cache_control(response, no_store=True, private=True)  # never kept by a cache
     return {"id": resident.pk, "field": payload.field, "value": value}
 
 

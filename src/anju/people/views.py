@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from anju.accounts import policy
@@ -105,6 +106,7 @@ def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @policy.permission("people.reveal")
 @require_POST
+@never_cache  # a revealed number must not stay in a browser or proxy cache
 def resident_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     resident = policy.get_for(
         request.user, "people.reveal", Resident.objects.select_related("household__address__unit"), pk=pk
