@@ -306,6 +306,21 @@ def test_bad_input_answers_422_in_the_callers_language_and_changes_nothing(world
     assert _snapshot() == before
 
 
+def test_api_clients_fetch_images_with_their_token(world: World) -> None:
+    """A token client follows ``cover_url`` with its token; someone who may not see the notice gets 404 and a
+    request with neither session nor token is sent to sign in, as before."""
+    notice = _notice(world, "通知")
+    worker = api_for(world.users["worker"])
+    url = worker.post(f"/api/v1/notices/{notice.pk}/cover", {"cover": photo()}).json()["cover_url"]
+    resident = api_for(world.users["resident"])
+    assert resident.get("/api/v1/notices").status_code == 200
+    image = _image(resident, url)
+    assert image.format == "JPEG"
+    assert api_for(world.users["other_worker"]).get(url).status_code == 404
+    assert Client().get(url).status_code == 302
+    assert Client(HTTP_AUTHORIZATION="Bearer anju_not_a_real_token").get(url).status_code == 302
+
+
 def test_cover_upload_replace_and_remove(
     world: World, client_for: Callable[..., Client], django_capture_on_commit_callbacks: Any
 ) -> None:

@@ -20,7 +20,7 @@ from anju.activities import forms, helpers, selectors, services
 from anju.activities.models import Activity, Helper, Registration, Session
 from anju.core.api import Conflict
 from anju.core.forms import apply_service_errors
-from anju.core.images import image_response
+from anju.core.images import image_response, token_readable
 from anju.orgs.models import OrgUnit, UnitKind
 from anju.people import selectors as people_selectors
 from anju.people.models import Resident
@@ -421,6 +421,7 @@ def session_cancel(request: HttpRequest, session_id: int) -> HttpResponse:
     return redirect("activities:detail", activity_id=session.activity_id)
 
 
+@token_readable
 @policy.permission("activity.view")
 def activity_poster(request: HttpRequest, activity_id: int) -> FileResponse:
     return image_response(_activity(request, activity_id).poster)

@@ -17,7 +17,7 @@ from anju.activities.models import Activity
 from anju.bulletin import forms, selectors, services
 from anju.bulletin.models import Notice, NoticePhoto
 from anju.core.forms import apply_service_errors
-from anju.core.images import image_response
+from anju.core.images import image_response, token_readable
 from anju.core.pagination import paginate, query_without_page
 from anju.orgs.models import OrgUnit, UnitKind
 
@@ -130,12 +130,14 @@ def _with_images(user: Any) -> Any:
     return selectors.notices_for(user)
 
 
+@token_readable
 @policy.permission("notice.view")
 def notice_cover(request: HttpRequest, notice_id: int, size: str = "full") -> FileResponse:
     notice: Notice = policy.get_for(request.user, "notice.view", _with_images(request.user), pk=notice_id)
     return image_response(notice.cover_thumb if size == "thumb" else notice.cover)
 
 
+@token_readable
 @policy.permission("notice.view")
 def notice_photo(request: HttpRequest, notice_id: int, photo_id: int, size: str = "full") -> FileResponse:
     notice: Notice = policy.get_for(request.user, "notice.view", _with_images(request.user), pk=notice_id)

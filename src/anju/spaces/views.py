@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 from anju.accounts import policy
 from anju.accounts.models import User
 from anju.core.forms import apply_service_errors
-from anju.core.images import image_response
+from anju.core.images import image_response, token_readable
 from anju.core.pagination import paginate
 from anju.core.text import join_list
 from anju.people import selectors as people_selectors
@@ -342,6 +342,7 @@ def closure_remove(request: HttpRequest, space_id: int, closure_id: int) -> Http
     return redirect("spaces:edit", space_id=space.pk)
 
 
+@token_readable
 @policy.permission("space.view")
 def space_photo(request: HttpRequest, space_id: int, photo_id: int) -> FileResponse:
     space = _space(request, space_id)
