@@ -71,6 +71,30 @@ def phone(browser: Browser, live_server: Any) -> BrowserContext:
     return context
 
 
+def camera_phone(
+    launch_chromium: Callable[..., Browser], live_server: Any, video: Path, *scripts: str
+) -> BrowserContext:
+    """A phone whose camera (Chromium's fake device, permission granted) plays ``video``; ``scripts`` run first
+    on every page."""
+    browser = launch_chromium(
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-video-capture={video}",
+    )
+    context = phone(browser, live_server)
+    context.grant_permissions(["camera"])
+    for script in scripts:
+        context.add_init_script(script)
+    return context
+
+
+def open_door(context: BrowserContext, world: World, session: Session) -> Page:
+    page = context.new_page()
+    sign_in(page, world.users["worker"].username)
+    page.goto(f"/activities/sessions/{session.pk}/door/")
+    return page
+
+
 @pytest.fixture
 def door(
     live_server: Any, django_db_serialized_rollback: None, transactional_db: Any
@@ -98,18 +122,9 @@ def test_organiser_scans_the_pass_with_the_phone_camera(
 ) -> None:
     world, session, reg = door
     video = qr_video(services.checkin_token(reg), tmp_path / "pass.y4m")
-    browser = launch_chromium(
-        "--use-fake-ui-for-media-stream",
-        "--use-fake-device-for-media-stream",
-        f"--use-file-for-fake-video-capture={video}",
-    )
-    context = phone(browser, live_server)
-    context.grant_permissions(["camera"])
-    context.add_init_script(NO_NATIVE_DETECTOR)
-    page = context.new_page()
+    context = camera_phone(launch_chromium, live_server, video, NO_NATIVE_DETECTOR)
     try:
-        sign_in(page, world.users["worker"].username)
-        page.goto(f"/activities/sessions/{session.pk}/door/")
+        page = open_door(context, world, session)
         expect(page.locator("#attendance-count")).to_contain_text("0")
         assert page.evaluate("typeof window.jsQR") == "undefined"  # loaded only when the camera needs it
         page.locator("#camera-start").click()  # "Scan with camera"
@@ -157,15 +172,11 @@ def test_a_native_barcode_detector_is_used_when_the_browser_has_one(
     answers with the short code once it is handed a camera frame."""
     world, session, reg = door
     video = qr_video(services.checkin_token(reg), tmp_path / "pass.y4m")
-    browser = launch_chromium(
-        "--use-fake-ui-for-media-stream",
-        "--use-fake-device-for-media-stream",
-        f"--use-file-for-fake-video-capture={video}",
-    )
-    context = phone(browser, live_server)
-    context.grant_permissions(["camera"])
-    context.add_init_script(f"window.__code = {json.dumps(reg.short_code.lower())};")
-    context.add_init_script(
+    context = camera_phone(
+        launch_chromium,
+        live_server,
+        video,
+        f"window.__code = {json.dumps(reg.short_code.lower())};",
         """
         window.__frames = 0;
         window.BarcodeDetector = class {
@@ -177,12 +188,10 @@ def test_a_native_barcode_detector_is_used_when_the_browser_has_one(
             return Promise.resolve(ok ? [{ rawValue: window.__code, format: "qr_code" }] : []);
           }
         };
-        """
+        """,
     )
-    page = context.new_page()
     try:
-        sign_in(page, world.users["worker"].username)
-        page.goto(f"/activities/sessions/{session.pk}/door/")
+        page = open_door(context, world, session)
         page.locator("#camera-start").click()
         expect(page.locator("#camera-result .msg-success")).to_contain_text("张桂兰")
         expect(page.locator("#attendance-count")).to_contain_text("1")
@@ -205,18 +214,9 @@ def test_a_foreign_code_read_by_the_camera_is_refused(
     other = first_session(make_activity(world, title="包饺子", days=5))
     foreign = services.registration_create(actor=world.users["resident"], session=other)
     video = qr_video(services.checkin_token(foreign), tmp_path / "foreign.y4m")
-    browser = launch_chromium(
-        "--use-fake-ui-for-media-stream",
-        "--use-fake-device-for-media-stream",
-        f"--use-file-for-fake-video-capture={video}",
-    )
-    context = phone(browser, live_server)
-    context.grant_permissions(["camera"])
-    context.add_init_script(NO_NATIVE_DETECTOR)
-    page = context.new_page()
+    context = camera_phone(launch_chromium, live_server, video, NO_NATIVE_DETECTOR)
     try:
-        sign_in(page, world.users["worker"].username)
-        page.goto(f"/activities/sessions/{session.pk}/door/")
+        page = open_door(context, world, session)
         page.locator("#camera-start").click()
         expect(page.locator("#camera-result .msg-error")).to_contain_text("包饺子")
         expect(page.locator("#attendance-count")).to_contain_text("0")
