@@ -50,9 +50,12 @@ class PeriodicTask(models.Model):
     interval_seconds = models.PositiveIntegerField()
     next_run_at = models.DateTimeField(_("next run"), default=timezone.now)
     locked_until = models.DateTimeField(null=True, blank=True)
+    locked_by = models.CharField(max_length=100, blank=True)
     last_run_at = models.DateTimeField(_("last run"), null=True, blank=True)
     last_status = models.CharField(max_length=10, blank=True)
     last_error = models.TextField(blank=True)
+    # What the last run returned (counts, usually), e.g. "deleted=3, promoted=0".
+    last_result = models.CharField(_("last result"), max_length=500, blank=True)
     runs = models.PositiveIntegerField(default=0)
 
     class Meta:
