@@ -3,7 +3,9 @@
 The workbook waits in the batch row sealed like any personal value and is
 emptied once the batch is finished or rejected. The check and the first part of
 a commit (re-checking every row) report progress as they go; the write itself
-is one transaction, shown as "writing".
+is one transaction, shown as "writing", and the batch is marked done inside that same
+transaction: a crash leaves either the rows and "done" or neither (and the job, its claim
+expired, runs the import again).
 """
 
 from __future__ import annotations
@@ -112,24 +114,40 @@ def run_batch(*, batch_id: int, commit: bool) -> None:
                 finished_at=None if plan.ok else timezone.now(),
             )
             return
+        def mark_done(summary: dict[str, Any]) -> None:
+            # In the rows' own transaction: rows and status commit together, or neither does.
+            finished = ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.COMMITTING).update(
+                status=ImportBatch.Status.DONE,
+                summary=summary,
+                phase="done",
+                file_sealed="",
+                progress_done=summary["rows"],
+                progress_total=summary["rows"],
+                finished_at=timezone.now(),
+            )
+            if not finished:
+                raise _AlreadyFinished  # another run finished this batch meanwhile: write nothing
+
         try:
-            summary = importer.commit(
-                actor=batch.created_by, community=batch.community, data=data, progress=progress, filename=batch.filename
+            importer.commit(
+                actor=batch.created_by,
+                community=batch.community,
+                data=data,
+                progress=progress,
+                filename=batch.filename,
+                on_written=mark_done,
             )
         except importer.ImportRejected as exc:
-            ImportBatch.objects.filter(pk=batch.pk).update(
+            # Only a batch still being imported is rejected: never one whose rows another run committed.
+            ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.COMMITTING).update(
                 status=ImportBatch.Status.REJECTED,
                 errors=[p.as_dict() for p in exc.problems],
                 file_sealed="",
                 finished_at=timezone.now(),
             )
-            return
-        ImportBatch.objects.filter(pk=batch.pk).update(
-            status=ImportBatch.Status.DONE,
-            summary=summary,
-            phase="done",
-            file_sealed="",
-            progress_done=summary["rows"],
-            progress_total=summary["rows"],
-            finished_at=timezone.now(),
-        )
+        except _AlreadyFinished:
+            pass
+
+
+class _AlreadyFinished(Exception):
+    """The batch left "committing" while this run was writing it."""

@@ -481,15 +481,23 @@ def commit(
     progress: Progress = _no_progress,
     actor_label: str = "",
     filename: str = "",
+    on_written: Callable[[dict[str, Any]], None] | None = None,
 ) -> dict[str, Any]:
     """Check, then write every row in one transaction; raises :class:`ImportRejected` and writes
-    nothing when any row has a problem."""
+    nothing when any row has a problem. ``on_written(summary)`` runs inside that transaction after
+    the rows, so whatever it records (a batch's status) commits with them or not at all."""
     plan = dry_run(community, data, progress)
     if not plan.ok:
         raise ImportRejected(plan.problems)
     try:
         return _write(
-            actor=actor, community=community, plan=plan, progress=progress, actor_label=actor_label, filename=filename
+            actor=actor,
+            community=community,
+            plan=plan,
+            progress=progress,
+            actor_label=actor_label,
+            filename=filename,
+            on_written=on_written,
         )
     except IntegrityError as exc:
         # Someone registered one of these people between the check and the write.
@@ -497,7 +505,14 @@ def commit(
 
 
 def _write(
-    *, actor: Any, community: OrgUnit, plan: Plan, progress: Progress, actor_label: str, filename: str
+    *,
+    actor: Any,
+    community: OrgUnit,
+    plan: Plan,
+    progress: Progress,
+    actor_label: str,
+    filename: str,
+    on_written: Callable[[dict[str, Any]], None] | None = None,
 ) -> dict[str, Any]:
     real_actor = actor if getattr(actor, "is_authenticated", False) else None
     today = timezone.localdate()
@@ -602,6 +617,8 @@ def _write(
             actor_label=actor_label,
             data={"file": filename[:100], **summary},
         )
+        if on_written is not None:
+            on_written(summary)
         progress("writing", total, total)
     return summary
 
