@@ -214,7 +214,8 @@ USE_TZ = True
 STATIC_URL = "/static/"
 MEDIA_URL = "/media/"
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Uploads go live only when their row commits (anju.core.files); jobs.sweep_media removes what a crash left.
+    "default": {"BACKEND": "anju.core.files.CommitOnlyStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if PRODUCTION

@@ -1,4 +1,4 @@
-"""Upkeep of the job table itself."""
+"""Upkeep of the job table itself, and of the uploaded files."""
 
 from datetime import timedelta
 
@@ -17,3 +17,12 @@ def prune() -> None:
     now = timezone.now()
     Job.objects.filter(status=Job.Status.DONE, finished_at__lt=now - KEEP_DONE).delete()
     Job.objects.filter(status=Job.Status.FAILED, finished_at__lt=now - KEEP_FAILED).delete()
+
+
+@periodic("jobs.sweep_media", every_seconds=3600)
+def sweep_media() -> dict[str, int]:
+    """Remove uploaded files no row points at once they are an hour old (what a crash left), and move
+    committed ones a crash left pending into place; the counts show on the worker page."""
+    from anju.core.files import media_sweep
+
+    return media_sweep()
