@@ -58,7 +58,8 @@ def test_a_claim_not_renewed_expires_after_the_lease_and_another_worker_takes_ov
     assert first is not None
     assert worker.claim_job(now=t0 + timedelta(seconds=worker.LEASE_SECONDS - 1)) is None
     second = worker.claim_job(now=t0 + timedelta(seconds=worker.LEASE_SECONDS + 1))
-    assert second is not None and second.pk == job.pk
+    assert second is not None
+    assert second.pk == job.pk
     assert second.locked_by != first.locked_by
     assert not worker.renew(first)  # the first claim is gone for good
     worker.run_job(second)
@@ -99,10 +100,12 @@ def test_a_crashed_periodic_task_is_taken_over_within_the_lease(ran: list[Any]) 
     worker.sync_periodic_tasks()
     t0 = timezone.now()
     first = worker.claim_periodic(now=t0)  # killed mid-run
-    assert first is not None and first.name == TICK
+    assert first is not None
+    assert first.name == TICK
     assert worker.claim_periodic(now=t0 + timedelta(seconds=worker.LEASE_SECONDS - 1)) is None
     second = worker.claim_periodic(now=t0 + timedelta(seconds=worker.LEASE_SECONDS + 1))
-    assert second is not None and second.pk == first.pk
+    assert second is not None
+    assert second.pk == first.pk
     worker.run_periodic(second)
     worker.run_periodic(first)  # a late finisher of the lost claim changes nothing
     row = PeriodicTask.objects.get(name=TICK)

@@ -88,7 +88,11 @@ def _notice_cover() -> tuple[type[models.Model], str, Callable[[], Any]]:
         Notice,
         "cover",
         lambda: bulletin_services.notice_create(
-            actor=world.users["worker"], community=world.tree.community, title="停水通知", body="<p>x</p>", cover=upload()
+            actor=world.users["worker"],
+            community=world.tree.community,
+            title="停水通知",
+            body="<p>x</p>",
+            cover=upload(),
         ),
     )
 
@@ -210,7 +214,7 @@ def test_a_committed_upload_goes_live_and_the_sweep_keeps_it(
 def test_a_kill_between_commit_and_the_move_is_finished_by_the_sweep() -> None:
     """The row committed but the process died before its on-commit move: the file is still pending
     (callbacks never run here), the row reads it from there, and the sweep moves it into place."""
-    model, _field, upload_it = _space_photos()
+    _model, _field, upload_it = _space_photos()
     photos = upload_it()
     assert not live_files()
     for p in photos:  # read from .pending meanwhile
@@ -235,7 +239,9 @@ def test_the_sweep_leaves_young_files_and_files_outside_upload_directories() -> 
     os.utime(stray, (old, old))
     counts = files.media_sweep()
     assert (counts["removed_pending"], counts["removed_unreferenced"]) == (0, 1)
-    assert young.exists() and elsewhere.exists() and not stray.exists()
+    assert young.exists()
+    assert elsewhere.exists()
+    assert not stray.exists()
 
 
 def test_the_periodic_sweep_writes_its_counts_to_the_job_log(caplog: pytest.LogCaptureFixture) -> None:
@@ -253,7 +259,8 @@ def test_the_periodic_sweep_writes_its_counts_to_the_job_log(caplog: pytest.LogC
     worker.sync_periodic_tasks()
     PeriodicTask.objects.exclude(name="jobs.sweep_media").update(next_run_at=timezone.now() + timedelta(days=1))
     row = worker.claim_periodic()
-    assert row is not None and row.name == "jobs.sweep_media"
+    assert row is not None
+    assert row.name == "jobs.sweep_media"
     with caplog.at_level("INFO"):
         worker.run_periodic(row)
     row.refresh_from_db()

@@ -49,7 +49,7 @@ def _crash_at(monkeypatch: pytest.MonkeyPatch, point: str) -> None:
                 raise Crash(point)  # every row written, the batch status not yet
 
             kwargs["on_written"] = crash_before_status
-        summary = real_commit(**kwargs)
+        real_commit(**kwargs)
         raise Crash(point)  # the writing function returned: whatever it committed stays
 
     monkeypatch.setattr(importer, "commit", crashing_commit)
@@ -110,10 +110,12 @@ def test_an_import_whose_worker_was_killed_is_taken_over_within_the_lease(world:
     batch = _committing_batch(world)
     t0 = timezone.now()
     dead = claim_job(now=t0)  # the worker is killed before it finishes
-    assert dead is not None and dead.name == "people.import_run"
+    assert dead is not None
+    assert dead.name == "people.import_run"
     assert claim_job(now=t0 + timedelta(seconds=LEASE_SECONDS - 1)) is None
     taker = claim_job(now=t0 + timedelta(seconds=LEASE_SECONDS + 1))
-    assert taker is not None and taker.pk == dead.pk
+    assert taker is not None
+    assert taker.pk == dead.pk
     run_job(taker)
     batch.refresh_from_db()
     assert batch.status == ImportBatch.Status.DONE

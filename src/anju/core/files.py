@@ -21,6 +21,7 @@ the move). Its counts go to the job log and the worker page.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import time
@@ -62,8 +63,8 @@ class CommitOnlyStorage(FileSystemStorage):
 
     def _save(self, name: str, content: Any) -> str:
         if not transaction.get_connection().in_atomic_block:
-            return super()._save(name, content)
-        saved = super()._save(_pending(name), content)
+            return super()._save(name, content)  # type: ignore[misc]  # django-stubs omits FileSystemStorage._save
+        saved = super()._save(_pending(name), content)  # type: ignore[misc]  # as above
         final = saved[len(PENDING_DIR) + 1 :]
         transaction.on_commit(lambda: self.promote(final), robust=True)
         return final
@@ -121,10 +122,8 @@ def _remove_empty_dirs(root: Path) -> None:
         return
     for directory, _subdirs, _files in os.walk(root, topdown=False):
         if Path(directory) != root:
-            try:
+            with contextlib.suppress(OSError):  # not empty
                 os.rmdir(directory)
-            except OSError:
-                pass  # not empty
 
 
 def media_sweep(*, now: float | None = None, grace: timedelta = GRACE) -> dict[str, int]:

@@ -51,11 +51,10 @@ def renew(row: Job | PeriodicTask, *, now: Any = None) -> bool:
     """Extend this claim's lease; False when the row no longer carries our token (taken over)."""
     now = now or timezone.now()
     until = now + timedelta(seconds=LEASE_SECONDS)
-    model = type(row)
-    qs = model.objects.filter(pk=row.pk, locked_by=row.locked_by)
     if isinstance(row, Job):
-        qs = qs.filter(status=Job.Status.RUNNING)
-    return bool(qs.update(locked_until=until))
+        jobs = Job.objects.filter(pk=row.pk, locked_by=row.locked_by, status=Job.Status.RUNNING)
+        return bool(jobs.update(locked_until=until))
+    return bool(PeriodicTask.objects.filter(pk=row.pk, locked_by=row.locked_by).update(locked_until=until))
 
 
 class Heartbeat:

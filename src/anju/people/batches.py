@@ -114,6 +114,7 @@ def run_batch(*, batch_id: int, commit: bool) -> None:
                 finished_at=None if plan.ok else timezone.now(),
             )
             return
+
         def mark_done(summary: dict[str, Any]) -> None:
             # In the rows' own transaction: rows and status commit together, or neither does.
             finished = ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.COMMITTING).update(
