@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
@@ -19,6 +20,8 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import LimitOffsetPagination
 from ninja.security import APIKeyCookie, HttpBearer
+
+from anju.core.middleware import is_outage, outage_response
 
 log = logging.getLogger("anju.api")
 
@@ -153,6 +156,11 @@ def install_error_handlers(api: NinjaAPI) -> None:
         message = _("The request is too large: at most %(mb)s MB may be sent at once.") % {"mb": megabytes}
         return error_response(api, request, 413, "too_large", message)
 
+    def on_database_error(request: HttpRequest, exc: DatabaseError) -> HttpResponse:
+        if is_outage(exc):
+            return outage_response(request, exc)  # 503 "unavailable", logged as an outage
+        return on_exception(request, exc)
+
     def on_exception(request: HttpRequest, exc: Exception) -> HttpResponse:
         log.exception("API error on %s", request.path)
         return error_response(
@@ -168,6 +176,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
         (Conflict, on_conflict),
         (HttpError, on_http_error),
         (RequestDataTooBig, on_too_large),
+        (DatabaseError, on_database_error),
         (Exception, on_exception),
     ]
     for exc_class, handler in handlers:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from django.conf import settings
@@ -16,6 +17,7 @@ from django.views.decorators.http import require_POST
 from anju.accounts import policy
 from anju.core import home as home_pages
 from anju.core.context_processors import ELDER_COOKIE
+from anju.core.middleware import is_outage, outage_response
 
 ONE_YEAR = 365 * 24 * 3600
 
@@ -112,6 +114,10 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    # A database outage met before the view (a session read in a middleware): 503, not a bug.
+    exc = sys.exc_info()[1]
+    if exc is not None and is_outage(exc):
+        return outage_response(request, exc)
     # Rendered without a request context: the failure may be in a context processor.
     from django.template import loader
 
