@@ -6,22 +6,24 @@ machine's PostgreSQL is never touched."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import socket
 import sqlite3
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import InterfaceError, OperationalError, connections
+from django.db import InterfaceError, OperationalError, close_old_connections, connection, connections
 from django.http import HttpResponse
 from django.test import Client
 
 from anju.accounts.roles import Role
 from anju.accounts.services import token_create
 from anju.core.middleware import OutageMiddleware, is_outage
-from anju.testing import build_tree, make_user
+from anju.testing import build_tree, make_user, sqlite_file_database
 
 
 def _closed_port() -> int:
@@ -177,3 +179,129 @@ def test_other_database_errors_stay_server_errors(rf: Any) -> None:
     response = middleware.process_exception(request, refused)
     assert response is not None
     assert response.status_code == 503
+
+
+# --- end to end: the database goes away under a running server and comes back ----------------------
+
+
+class Proxy:
+    """A loopback TCP proxy to PostgreSQL that the test can cut (every live connection dropped, new
+    ones closed at once) and restore."""
+
+    def __init__(self, target: tuple[str, int]) -> None:
+        self.target = target
+        self.up = threading.Event()
+        self.up.set()
+        self.lock = threading.Lock()
+        self.sockets: list[socket.socket] = []
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(8)
+        self.port = int(self.listener.getsockname()[1])
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _addr = self.listener.accept()
+            except OSError:
+                return  # closed
+            if not self.up.is_set():
+                client.close()
+                continue
+            upstream = socket.create_connection(self.target)
+            with self.lock:
+                self.sockets += [client, upstream]
+            threading.Thread(target=self._pump, args=(client, upstream), daemon=True).start()
+            threading.Thread(target=self._pump, args=(upstream, client), daemon=True).start()
+
+    def _pump(self, source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (source, sink):
+                with contextlib.suppress(OSError):
+                    s.close()
+
+    def cut(self) -> None:
+        self.up.clear()
+        with self.lock:
+            for s in self.sockets:
+                with contextlib.suppress(OSError):
+                    s.shutdown(socket.SHUT_RDWR)
+                s.close()
+            self.sockets.clear()
+
+    def restore(self) -> None:
+        self.up.set()
+
+    def close(self) -> None:
+        self.cut()
+        self.listener.close()
+
+
+def _sign_in_attempt(client: Client) -> Any:
+    """One request as a real server handles it: connections checked before and after (the test
+    client leaves that out)."""
+    close_old_connections()
+    try:
+        return client.post("/accounts/login/", {"username": "nobody", "password": "wrong"})
+    finally:
+        close_old_connections()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_outage_under_a_running_server_answers_503_and_recovers_at_once(
+    caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    """PostgreSQL: the server keeps a persistent connection through a proxy; the proxy drops it
+    (connection lost mid-life, then refused), and comes back. SQLite (embedded): the database file
+    becomes unreachable, then reachable again. Each time: 200, then 503, then 200 at once."""
+    client = _client("en")
+    statuses: list[int] = []
+    if connection.vendor == "postgresql":
+        settings_dict = connections["default"].settings_dict
+        proxy = Proxy((settings_dict["HOST"] or "127.0.0.1", int(settings_dict["PORT"] or 5432)))
+
+        def run() -> None:
+            conn = connections["default"]
+            conn.settings_dict = {**conn.settings_dict, "HOST": "127.0.0.1", "PORT": str(proxy.port)}
+            conn.settings_dict["CONN_MAX_AGE"] = 600  # persistent: the loss is met mid-connection
+            try:
+                statuses.append(_sign_in_attempt(client).status_code)
+                proxy.cut()
+                statuses.append(_sign_in_attempt(client).status_code)
+                statuses.append(_sign_in_attempt(client).status_code)  # refused now
+                proxy.restore()
+                statuses.append(_sign_in_attempt(client).status_code)
+            finally:
+                conn.close()
+                proxy.close()
+
+    else:
+        home = tmp_path / "db"
+        home.mkdir()
+        away = tmp_path / "db-away"
+
+        def run() -> None:
+            try:
+                statuses.append(_sign_in_attempt(client).status_code)
+                home.rename(away)
+                statuses.append(_sign_in_attempt(client).status_code)
+                statuses.append(_sign_in_attempt(client).status_code)
+                away.rename(home)
+                statuses.append(_sign_in_attempt(client).status_code)
+            finally:
+                connections["default"].close()
+
+    with sqlite_file_database(tmp_path / "db" / "outage.sqlite3"):
+        thread = threading.Thread(target=run)
+        thread.start()
+        thread.join(timeout=120)
+        assert not thread.is_alive()
+    assert statuses == [200, 503, 503, 200]
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], [r.getMessage() for r in caplog.records]
+    assert len([r for r in caplog.records if r.name == "anju.outage"]) == 2
