@@ -4,6 +4,7 @@ only the worker holding the claim writes the outcome. Time is controlled through
 
 from __future__ import annotations
 
+import logging
 import threading
 from datetime import timedelta
 from pathlib import Path
@@ -148,3 +149,30 @@ def test_the_heartbeat_renews_the_claim_of_a_running_job(
         assert seen["renewed"] is True
         assert seen["renewed_until"] > seen["claimed_until"]
         assert (job.status, job.locked_until) == (Job.Status.DONE, None)
+
+
+def test_the_worker_loop_waits_out_a_database_outage_without_logging_an_error(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import sqlite3
+
+    from django.db import OperationalError
+
+    stop = threading.Event()
+    calls = {"n": 0}
+
+    def unreachable(**kwargs: Any) -> int:
+        calls["n"] += 1
+        if calls["n"] >= 2:
+            stop.set()
+        try:
+            raise sqlite3.OperationalError("unable to open database file")
+        except sqlite3.OperationalError as cause:
+            raise OperationalError(*cause.args) from cause
+
+    monkeypatch.setattr(worker, "run_once", unreachable)
+    monkeypatch.setattr(worker, "close_old_connections", lambda: None)
+    worker.run_forever(stop, poll_seconds=0)
+    assert calls["n"] == 2
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert any("database unavailable" in r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)

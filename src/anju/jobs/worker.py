@@ -28,6 +28,7 @@ from typing import Any
 from django.db import DatabaseError, close_old_connections, connection, transaction
 from django.utils import timezone
 
+from anju.core.middleware import is_outage
 from anju.jobs.models import Job, PeriodicTask
 from anju.jobs.registry import periodic_tasks, tasks
 
@@ -239,8 +240,11 @@ def run_forever(stop: threading.Event, *, poll_seconds: float = 5.0) -> None:
         try:
             close_old_connections()
             ran = run_once()
-        except Exception:
-            log.exception("worker loop error")
+        except Exception as exc:
+            if is_outage(exc):  # the database is down: wait for it, this is not a bug
+                log.warning("worker %s: database unavailable (%s); retrying", worker_id(), type(exc).__name__)
+            else:
+                log.exception("worker loop error")
             ran = 0
         finally:
             close_old_connections()
