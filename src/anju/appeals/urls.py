@@ -39,5 +39,6 @@ urlpatterns = [
         name="whistle_code_image",
     ),
     path("<int:pk>/reveal/", people_views.contact_reveal, name="reveal"),
+    path("<int:pk>/reveal-text/", people_views.text_reveal, name="reveal_text"),
     path("<int:pk>/requester/", people_views.requester_link, name="requester_link"),
 ]
