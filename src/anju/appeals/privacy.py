@@ -131,15 +131,25 @@ def description_for(user: Any, appeal: Appeal) -> str:
     return "" if public_view(user, appeal) else appeal.description_masked
 
 
+def areas_of(appeals: Any) -> dict[int, OrgUnit | None]:
+    """The area-level place of each appeal (its 片区, else its grid; never the building or the address),
+    for many appeals in one query."""
+    rows = list(appeals)
+    paths: set[str] = set()
+    for a in rows:
+        paths.update([a.location.path, *a.location.ancestor_paths])
+    units = {u.path: u for u in OrgUnit.objects.filter(path__in=paths, kind__in=[UnitKind.AREA, UnitKind.GRID])}
+    found: dict[int, OrgUnit | None] = {}
+    for a in rows:
+        own = [a.location.path, *reversed(a.location.ancestor_paths)]  # deepest first: a grid before its area
+        areas = [units[p] for p in own if p in units]
+        # Prefer the 片区 (area) over the grid: the coarser of the two is what the public may see.
+        found[a.pk] = next((u for u in areas if u.kind == UnitKind.AREA), areas[0] if areas else None)
+    return found
+
+
 def area_of(appeal: Appeal) -> OrgUnit | None:
-    """The area-level place of an appeal (its 片区, else its grid), never the building or the address."""
-    location = appeal.location
-    for unit in (location, *OrgUnit.objects.filter(path__in=location.ancestor_paths).order_by("-path")):
-        if unit.kind in (UnitKind.AREA, UnitKind.GRID):
-            return unit
-        if unit.kind == UnitKind.COMMUNITY:
-            break
-    return None
+    return areas_of([appeal])[appeal.pk]
 
 
 def _acts_as_resident(actor_id: int | None, appeal: Appeal, cache: dict[int, bool]) -> bool:
