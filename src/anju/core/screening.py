@@ -31,6 +31,9 @@ screening existed has no trailer and is shown as stored until the app's data mig
 
 :func:`screen` is idempotent: an already screened value is returned unchanged, so a data migration can
 run twice. Key rotation: :func:`reseal` re-seals a screened value's trailer under the current key.
+
+Apps that want screening without touching their pages use :class:`ScreenedCharField`: written plain,
+stored screened, read back masked (a :class:`ScreenedStr` that remembers the stored form).
 """
 
 from __future__ import annotations
@@ -38,6 +41,9 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from typing import Any
+
+from django.db import models
 
 from anju.core import crypto
 from anju.core.masking import mask_bank_card, mask_digits, mask_id_number, mask_mobile, mask_plate
@@ -225,3 +231,52 @@ def reseal(stored: str) -> str | None:
         return None
     fresh = crypto.reseal(sealed)
     return None if fresh is None else f"{body}⟦pii {fresh}⟧"
+
+
+# --- a model field for apps that want screening without touching their pages ---------------------------
+
+
+class ScreenedStr(str):
+    """A screened column's value as read from the database: the *masked* text (what ``str`` shows on every
+    page, export, feed and API answer), carrying the stored form in ``stored`` so that saving the row again
+    keeps the sealed numbers, and a reveal service can open them (``revealed(value.stored)``)."""
+
+    stored: str
+
+    def __new__(cls, stored: str) -> ScreenedStr:
+        text = super().__new__(cls, masked(stored))
+        text.stored = stored
+        return text
+
+
+def fit(stored: str, max_length: int) -> str:
+    """Shorten a screened value's text (never its trailer) so the whole fits ``max_length`` characters."""
+    if len(stored) <= max_length:
+        return stored
+    body, sealed = _split(stored)
+    trailer = f"⟦pii {sealed}⟧" if sealed else ""
+    room = max(max_length - len(trailer) - 1, 0)
+    cut = re.sub(r"⟦\d{0,3}\Z", "", body[:room])  # never half a placeholder
+    return f"{cut}…{trailer}"[-max_length:] if room == 0 else f"{cut}…{trailer}"
+
+
+class ScreenedCharField(models.CharField):  # type: ignore[type-arg]
+    """A ``CharField`` of free text residents type, screened on the way in and read back masked.
+
+    Writing a plain string screens it (numbers sealed, see the module docstring); reading gives a
+    :class:`ScreenedStr` (masked text, stored form attached), so an app's pages, feeds and API show the
+    masked text without change, and a row saved again keeps its sealed numbers. ``max_length`` is the
+    column's; the typed text should be limited to about half of it (the trailer needs room), and a longer
+    value is shortened (:func:`fit`), never refused."""
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
+        return value if value is None or not is_screened(value) else ScreenedStr(value)
+
+    def get_prep_value(self, value: Any) -> Any:
+        value = super().get_prep_value(value)
+        if value is None:
+            return value
+        if isinstance(value, ScreenedStr):
+            return value.stored
+        stored = screen(str(value))
+        return fit(stored, self.max_length) if self.max_length else stored
