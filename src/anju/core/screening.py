@@ -61,7 +61,7 @@ PLATE = re.compile(
     rf"([{PROVINCES}][A-HJ-NP-Za-hj-np-z][ ·•・\-]?(?:[A-HJ-NP-Za-hj-np-z0-9]{{6}}|[A-HJ-NP-Za-hj-np-z0-9]{{5}}[挂学警]?))"
     r"(?![A-Za-z0-9])"
 )
-LONG_NUMBER = re.compile(r"(?<!\d)(\d{11,}|0\d{2,3}[ \-]\d{7,8})(?!\d)")
+LONG_NUMBER = re.compile(r"(?<!\d)(\d{11,}|0\d{2,3}[ \-]\d{7,8}|\d{4}(?:[ \-]\d{4}){3}(?:[ \-]?\d{1,3})?)(?!\d)")
 
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
@@ -163,11 +163,24 @@ def _split(stored: str) -> tuple[str, str]:
     return stored[: m.start()], m.group(1)
 
 
+def _open(sealed: str) -> list[Finding] | None:
+    """The findings of a trailer, or ``None`` when it does not open (forged, damaged or an unknown key)."""
+    try:
+        doc = json.loads(crypto.decrypt(sealed))
+        return [Finding(str(item["k"]), str(item["v"])) for item in doc["items"]]
+    except (crypto.DecryptionError, ValueError, KeyError, TypeError):
+        return None
+
+
 def screen(text: str) -> str:
     """The value to store for ``text``: numbers replaced by placeholders and sealed in a trailer.
-    Idempotent (an already screened value comes back unchanged)."""
-    if not text or is_screened(text):
-        return text or ""
+    Idempotent: a value already screened (its trailer opens: AES-GCM authenticates it, so it cannot be
+    typed) comes back unchanged; anything else is screened as typed text."""
+    if not text:
+        return ""
+    _body, sealed = _split(text)
+    if sealed and _open(sealed) is not None:
+        return text
     clean = text.replace("⟦", "【").replace("⟧", "】")
     spans = find(clean)
     if not spans:
@@ -190,8 +203,7 @@ def findings(stored: str) -> list[Finding]:
     _body, sealed = _split(stored)
     if not sealed:
         return []
-    doc = json.loads(crypto.decrypt(sealed))
-    return [Finding(str(item["k"]), str(item["v"])) for item in doc.get("items", [])]
+    return _open(sealed) or []
 
 
 def _render(stored: str, full: bool) -> str:
@@ -202,7 +214,7 @@ def _render(stored: str, full: bool) -> str:
 
     def swap(m: re.Match[str]) -> str:
         index = int(m.group(1)) - 1
-        if not 0 <= index < len(found):
+        if not 0 <= index < len(found):  # a trailer that does not open: hide rather than fail
             return "***"
         return found[index].value if full else found[index].masked
 
