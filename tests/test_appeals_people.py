@@ -15,7 +15,7 @@ from django.test import Client
 from PIL import Image
 
 from anju.accounts.roles import Role
-from anju.appeals import callback, dispatch, followers, handling, intake, sitecode, whistles
+from anju.appeals import callback, dispatch, followers, handling, sitecode, whistles
 from anju.appeals.models import Appeal, AppealFollower, Callback, Channel, Status, Summons
 from anju.appeals.selectors import rates
 from anju.audit.models import AuditEvent, PiiAccess

@@ -20,7 +20,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from anju.accounts.roles import Role
-from anju.appeals import callback, charts, clock, dispatch, handling, intake
+from anju.appeals import callback, charts, clock, dispatch, handling
 from anju.appeals.models import AWAITING_CALLBACK, Appeal, AppealEvent, Callback, DailyRollup, Status
 from anju.appeals.selectors import RateRow, rates, rates_report, trend_months
 from anju.audit.actions import Action

@@ -9,7 +9,8 @@ full only to a role that may reveal them, after an access-log row.
 * mainland mobile numbers: ``1[3-9]`` and nine more digits, whole or grouped 3-4-4 by spaces or dashes,
   with an optional ``+86`` / ``0086`` / ``86`` prefix;
 * resident ID numbers: 18 characters (17 digits and a digit or ``X``, whole or grouped 6-8-4),
-  checksum-valid *or not* (a mistyped number is still someone's), and the older 15-digit form when its date is plausible;
+  checksum-valid *or not* (a mistyped number is still someone's), and the older 15-digit form when its
+  date is plausible;
 * bank card numbers: 16–19 digits (whole or in groups of four) that pass the Luhn check;
 * Chinese plate numbers: a province character, the city letter, an optional ``·``, then five characters
   (ordinary) or six (new-energy, ``鄂JD12345``), optionally ending 挂/学/警;
@@ -57,9 +58,9 @@ ID_18 = re.compile(r"(?<![\dA-Za-z])(\d{6}[ \-]?\d{8}[ \-]?\d{3}[\dXx])(?![\dA-Z
 ID_15 = re.compile(r"(?<![\dA-Za-z])(\d{15})(?![\dA-Za-z])")
 CARD = re.compile(r"(?<!\d)(\d{16,19}|\d{4}(?:[ \-]\d{4}){3}(?:[ \-]?\d{1,3})?)(?!\d)")
 PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
+_PLATE_CHAR = "[A-HJ-NP-Za-hj-np-z0-9]"
 PLATE = re.compile(
-    rf"([{PROVINCES}][A-HJ-NP-Za-hj-np-z][ ·•・\-]?(?:[A-HJ-NP-Za-hj-np-z0-9]{{6}}|[A-HJ-NP-Za-hj-np-z0-9]{{5}}[挂学警]?))"
-    r"(?![A-Za-z0-9])"
+    rf"([{PROVINCES}][A-HJ-NP-Za-hj-np-z][ ·•・\-]?(?:{_PLATE_CHAR}{{6}}|{_PLATE_CHAR}{{5}}[挂学警]?))(?![A-Za-z0-9])"
 )
 LONG_NUMBER = re.compile(r"(?<!\d)(\d{11,}|0\d{2,3}[ \-]\d{7,8}|\d{4}(?:[ \-]\d{4}){3}(?:[ \-]?\d{1,3})?)(?!\d)")
 
@@ -272,7 +273,7 @@ def fit(stored: str, max_length: int) -> str:
     return f"{cut}…{trailer}"[-max_length:] if room == 0 else f"{cut}…{trailer}"
 
 
-class ScreenedCharField(models.CharField):  # type: ignore[type-arg]
+class ScreenedCharField(models.CharField):
     """A ``CharField`` of free text residents type, screened on the way in and read back masked.
 
     Writing a plain string screens it (numbers sealed, see the module docstring); reading gives a
