@@ -149,3 +149,10 @@ def make_resident(unit: Any, name: str, n: int, *, mobile: str | None = None) ->
 def anonymous_appeal(world: World, mobile: str = "17000000055") -> Appeal:
     """An appeal filed without an account, with only a contact name and mobile."""
     return world.file(actor=None, channel=Channel.ANONYMOUS, contact_name="王大妈", contact_mobile=mobile)
+
+
+def follow(user: Any, appeal: Appeal) -> Any:
+    """``user`` follows ``appeal`` (我也遇到) as offered while filing: with the token the offer carries."""
+    from anju.appeals import privacy
+
+    return intake.appeal_follow(actor=user, appeal=appeal, offer=privacy.offer_token(user, appeal))

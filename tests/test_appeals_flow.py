@@ -24,7 +24,7 @@ from anju.audit.models import AuditEvent
 from anju.core import crypto
 from anju.inbox.models import Message, Outbox
 from anju.testing import email_everyone
-from appeals_world import World, jpeg_bytes, upload
+from appeals_world import World, follow, jpeg_bytes, upload
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english", "media_root")]
 
@@ -175,7 +175,7 @@ def test_anonymous_flood_is_rate_limited_per_address(world: World, rf: object) -
 def test_duplicate_suggestion_and_followers_are_called_back(world: World) -> None:
     first = world.file()
     assert intake.similar_open(world.category, world.tree.building) == [first]
-    intake.appeal_follow(actor=world.other_resident, appeal=first)
+    follow(world.other_resident, first)
     assert AppealFollower.objects.filter(appeal=first, user=world.other_resident).exists()
     world.to_status(first, Status.VERIFIED)
     assert Message.objects.filter(recipient=world.other_resident, kind="appeal.callback").exists()

@@ -70,13 +70,17 @@ def test_get_requests_fields_status_and_masking(world: World) -> None:
 
     callback.appeal_callback(actor=world.resident, appeal=closed, resolved=True, satisfaction=world.level("satisfied"))
     c = Client()
+    assert c.get("/open311/v2/requests.json").json() == []  # the community publishes nothing until it chooses
+    from anju.appeals import privacy
+
+    privacy.publication_set(actor=world.worker, community=world.tree.community, level="basic")
     body = c.get("/open311/v2/requests.json").json()
     assert len(body) == 2
     assert all(set(r) == REQUEST_FIELDS for r in body)
     by_id = {r["service_request_id"]: r for r in body}
     first = by_id[str(open_one.pk)]
     assert first["status"] == "open"
-    assert first["agency_responsible"] == world.tree.department.name
+    assert first["agency_responsible"] == ""  # not chosen for publication
     assert first["expected_datetime"] is not None
     assert first["requested_datetime"].endswith("+08:00")
     assert by_id[str(closed.pk)]["status"] == "closed"

@@ -15,14 +15,14 @@ from django.test import Client
 from PIL import Image
 
 from anju.accounts.roles import Role
-from anju.appeals import callback, dispatch, followers, handling, intake, sitecode, whistles
+from anju.appeals import callback, dispatch, followers, handling, sitecode, whistles
 from anju.appeals.models import Appeal, AppealFollower, Callback, Channel, Status, Summons
 from anju.appeals.selectors import rates
 from anju.audit.models import AuditEvent, PiiAccess
 from anju.inbox.models import Message
 from anju.people import fakes
 from anju.testing import make_user
-from appeals_world import World, anonymous_appeal, english_client, make_resident
+from appeals_world import World, anonymous_appeal, english_client, follow, make_resident
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english", "media_root")]
 
@@ -341,7 +341,7 @@ def test_picked_resident_without_mobile_needs_a_number_and_api_pick(world: World
 
 def _followed(world: World) -> Appeal:
     appeal = world.file()
-    intake.appeal_follow(actor=world.other_resident, appeal=appeal)
+    follow(world.other_resident, appeal)
     return appeal
 
 
@@ -369,19 +369,19 @@ def test_follower_answers_from_the_appeal_page_and_counts(world: World) -> None:
     callback.appeal_callback(actor=world.resident, appeal=appeal, resolved=True, satisfaction=world.level("satisfied"))
     assert Appeal.objects.get(pk=appeal.pk).status == Status.CLOSED_RESOLVED
     _rows, total = rates(world.supervisor)
-    # Every answered callback counts (DESIGN: over callbacks and ratings): the requester's and the follower's.
+    # Only the requester's answer counts: the community did not choose to count followers' (appeals.followers).
     assert (
         total.counts["completed"],
         total.counts["resolved"],
         total.counts["ratings"],
         total.counts["satisfied"],
     ) == (
-        2,
         1,
-        2,
+        1,
+        1,
         1,
     )
-    assert total.resolution_rate == 50.0
+    assert total.resolution_rate == 100.0
 
     requester_page = english_client(world.resident).get(f"/appeals/{appeal.pk}/").content.decode()
     assert 'data-callback="requester"' in requester_page
@@ -481,7 +481,7 @@ def test_appeal_page_queries_do_not_grow_with_followers(world: World) -> None:
         assert w.get(f"/appeals/{appeal.pk}/").status_code == 200
     for _ in range(4):
         follower = make_user(Role.RESIDENT, world.tree.building)
-        intake.appeal_follow(actor=follower, appeal=appeal)
+        follow(follower, appeal)
         callback.appeal_callback(actor=follower, appeal=appeal, resolved=True, satisfaction=world.level("satisfied"))
     with CaptureQueriesContext(connection) as five:
         page = w.get(f"/appeals/{appeal.pk}/").content.decode()

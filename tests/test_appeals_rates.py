@@ -20,7 +20,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from anju.accounts.roles import Role
-from anju.appeals import callback, charts, clock, dispatch, handling, intake
+from anju.appeals import callback, charts, clock, dispatch, handling
 from anju.appeals.models import AWAITING_CALLBACK, Appeal, AppealEvent, Callback, DailyRollup, Status
 from anju.appeals.selectors import RateRow, rates, rates_report, trend_months
 from anju.audit.actions import Action
@@ -28,7 +28,7 @@ from anju.audit.models import AuditEvent
 from anju.orgs import services as org_services
 from anju.orgs.models import Department
 from anju.testing import make_user
-from appeals_world import World, english_client
+from appeals_world import World, english_client, follow
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english", "media_root")]
 
@@ -150,7 +150,7 @@ def _mixed(world: World) -> dict[str, Appeal]:
     dispatch.appeal_return(actor=w.worker, appeal=a, reason="还不亮")
     got["handled"] = w.to_status(w.file(), Status.HANDLED)
     got["verified"] = a = w.to_status(w.file(), Status.VERIFIED)
-    intake.appeal_follow(actor=w.other_resident, appeal=a)
+    follow(w.other_resident, a)
     callback.appeal_callback(actor=w.other_resident, appeal=a, resolved=True, satisfaction=satisfied)
     other = w.other_liaison.grants.get().department
     got["other_department"] = a = w.to_status(w.file(), Status.ACCEPTED)
@@ -171,7 +171,7 @@ def _raw_by_department() -> dict[int, Counter[str]]:
     for data in AuditEvent.objects.filter(action=Action.APPEAL_TRANSITION).values_list("data", flat=True):
         if data.get("step") == "dispatch":
             add(data["department"], "dispatched")
-    for cb in Callback.objects.select_related("satisfaction"):
+    for cb in Callback.objects.select_related("satisfaction").filter(counted=True):
         add(cb.department_id, "completed")
         add(cb.department_id, "resolved", int(cb.resolved))
         add(cb.department_id, "ratings")
@@ -214,9 +214,9 @@ def test_rollup_figures_equal_a_raw_recount(world: World) -> None:
     got = _mixed(world)
     _assert_rollup_matches_raw(world)
     _rows, total = rates(world.supervisor)
-    # Three requesters' callbacks + one follower's answer + two closures without one.
-    assert total.counts["completed"] == 6
-    assert total.counts["resolved"] == 2  # the resolved one and the follower's "resolved"; closures never
+    # Three requesters' callbacks + two closures without one (the follower's answer is not counted by default).
+    assert total.counts["completed"] == 5
+    assert total.counts["resolved"] == 1  # the resolved one; closures never, the follower's answer not counted
     assert total.pending_callback == 4  # handled, verified, handled again after reopening, other department
     assert got["closed_unresolved"].status == Status.CLOSED_UNRESOLVED
     assert got["returned"].status == Status.IN_PROGRESS

@@ -7,7 +7,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from anju.accounts import policy
-from anju.appeals import followers, intake, requesters, selectors, sitecode
+from anju.appeals import followers, intake, privacy, requesters, selectors, sitecode
 from anju.appeals.models import Appeal, Category, Channel, Urgency
 from anju.appeals.views import ACTIONS, run_action
 from anju.core.api import ErrorOut, Pagination
@@ -39,6 +39,11 @@ class AppealOut(Schema):
     contact_due: dt.datetime | None
     feedback_due: dt.datetime | None
     deadlines_provisional: bool
+
+    @staticmethod
+    def resolve_description(obj: Appeal, context: Any) -> str:
+        """Numbers masked; empty in a follower's public view (``appeals.privacy``)."""
+        return privacy.description_for(context["request"].user, obj)
 
 
 class AppealIn(Schema):
@@ -170,6 +175,11 @@ def take_step(request: HttpRequest, appeal_id: int, payload: StepIn) -> Any:
 
 class RevealIn(Schema):
     reason: str = Field(..., max_length=300, description="Why you need the number (written to the access log)")
+    field: str = Field(
+        "contact_mobile",
+        max_length=40,
+        description="contact_mobile, or a screened text whose numbers to reveal: description, address",
+    )
 
 
 class RevealOut(Schema):
@@ -187,9 +197,14 @@ class RevealOut(Schema):
 def reveal_contact(request: HttpRequest, appeal_id: int, payload: RevealIn, response: HttpResponse) -> Any:
     qs = Appeal.objects.select_related("community", "requester", "requester_resident")
     appeal = policy.get_for(request.user, "appeal.reveal", qs, pk=appeal_id)
-    value = requesters.contact_reveal(actor=request.user, appeal=appeal, reason=payload.reason, request=request)
+    if payload.field == "contact_mobile":
+        value = requesters.contact_reveal(actor=request.user, appeal=appeal, reason=payload.reason, request=request)
+    else:
+        value = privacy.text_reveal(
+            actor=request.user, appeal=appeal, field=payload.field, reason=payload.reason, request=request
+        )
     patch_cache_control(response, no_store=True, private=True)  # never kept by a cache
-    return {"id": appeal.pk, "value": value}
+    return {"id": appeal.pk, "field": payload.field, "value": value}
 
 
 class RequesterLinkIn(Schema):

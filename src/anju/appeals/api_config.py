@@ -8,7 +8,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
 from anju.accounts import policy
-from anju.appeals import config
+from anju.appeals import config, privacy
 from anju.appeals.models import Category, CategoryRoute, SatisfactionLevel, SlaPolicy, SlaUnit, Urgency
 from anju.core.api import ErrorOut, Pagination
 from anju.orgs.models import Department, OrgUnit
@@ -238,3 +238,43 @@ def config_update_level(request: HttpRequest, level_id: int, payload: LevelIn) -
         sort_order=payload.sort_order,
         request=request,
     )
+
+
+# --- what a community publishes ------------------------------------------------------------------------
+
+
+class PublicationOut(Schema):
+    community_id: int
+    level: str = Field(..., description="off (nothing listed) or basic (category and status)")
+    area: bool
+    summary: bool
+    followers_counted: bool
+
+
+class PublicationIn(Schema):
+    level: str = Field(..., max_length=10, description="off or basic")
+    area: bool = False
+    summary: bool = False
+    followers_counted: bool = False
+
+
+@router.get(
+    "/appeals/config/publication/{community_id}",
+    response={200: PublicationOut, 404: ErrorOut},
+    summary="What a community publishes of its appeals (Open311, public pages)",
+)
+@policy.permission("appeal.publish")
+def config_get_publication(request: HttpRequest, community_id: int) -> Any:
+    community = policy.get_for(request.user, "appeal.publish", OrgUnit.objects.communities(), pk=community_id)
+    return privacy.publication_for(community)
+
+
+@router.put(
+    "/appeals/config/publication/{community_id}",
+    response={200: PublicationOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Set what a community publishes of its appeals (audited)",
+)
+@policy.permission("appeal.publish")
+def config_set_publication(request: HttpRequest, community_id: int, payload: PublicationIn) -> Any:
+    community = policy.get_for(request.user, "appeal.publish", OrgUnit.objects.communities(), pk=community_id)
+    return privacy.publication_set(actor=request.user, community=community, request=request, **payload.dict())

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from anju.appeals import notes, notify, rollup
 from anju.appeals.models import Appeal, Callback, SatisfactionLevel, Status
 from anju.appeals.services import _require, _transition
+from anju.core import screening
 
 
 def appeal_callback(
@@ -55,7 +56,7 @@ def appeal_callback(
             recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
             resolved=resolved,
             satisfaction=satisfaction,
-            comment=(comment or "").strip()[:1000],
+            comment=screening.screen((comment or "").strip()[:1000]),
             at=at,
         )
         counts = {"completed": 1, "resolved": int(resolved), "ratings": 1, "satisfied": int(satisfied)}

@@ -15,7 +15,7 @@ from django.utils import timezone
 from anju.accounts import services as account_services
 from anju.accounts.models import User
 from anju.accounts.roles import Role
-from anju.appeals import callback, clock, dispatch, followers, handling, intake, whistles
+from anju.appeals import callback, clock, dispatch, followers, handling, intake, privacy, whistles
 from anju.appeals.models import Appeal, Category, CategoryRoute, Channel, SatisfactionLevel, Status
 from anju.appeals.sla import sweep_escalations
 from anju.orgs.models import Department, OrgUnit
@@ -142,7 +142,7 @@ def load_demo_appeals(*, units: dict[str, OrgUnit], departments: dict[str, Depar
             following = neighbours[: frng.choice((1, 1, 2))]
             with at(0.5):
                 for neighbour in following:
-                    intake.appeal_follow(actor=neighbour, appeal=appeal)
+                    intake.appeal_follow(actor=neighbour, appeal=appeal, offer=privacy.offer_token(neighbour, appeal))
         if outcome == "open" and rng.random() < 0.4:
             continue
         with at(1):

@@ -4,15 +4,17 @@ A follower answers the callback from the appeal page (resolved or not, and a rat
 worker records the answer a follower gave on the phone. A follower's answer never moves the appeal (only
 the requester's "not satisfied" reopens it) and never closes it.
 
-**How followers' answers count in the three rates.** DESIGN.md defines the resolution rate over
-*callbacks* ("callbacks answering 'resolved' ÷ callbacks completed") and the satisfaction rate over
-*ratings given* — not over appeals — and the callback (回访) is asking the people affected whether the
-problem was solved. Every answered callback therefore counts, the requester's and each follower's: a
-follower's answer adds one to ``completed`` and ``ratings``, and to ``resolved`` and ``satisfied`` when it
-says so, against the lead department of the appeal, on the day it is given (``appeals.rollup``), exactly as
-the requester's answer does. An appeal that bothered ten households weighs ten times in the resolution and
-satisfaction rates, which is what the residents experienced. The response rate is per dispatched appeal and
-is not touched by callbacks. The appeal page lists the requester's and the followers' answers separately.
+**How followers' answers count in the three rates.** Not at all, unless the community's staff chose
+otherwise (``Publication.followers_counted``, on the appeals publication page; audited). Following is a
+"me too", not a filed appeal: a follower was offered the appeal as similar, reads only its public view and
+may not even have had the same problem fixed, so counting their answers would let the number of
+followers (which the community does not control) move a department's rates. Their answer is recorded
+(``Callback.is_follower``, ``counted`` saying whether it went into the roll-up), shown to staff and the
+departments, and a "not solved / not satisfied" answer alerts the community staff. When the community
+chose to count them, each answer adds one to ``completed`` and ``ratings`` (and to ``resolved`` and
+``satisfied`` when it says so) against the lead department, on the day it is given, as the requester's
+answer does; the choice applies to answers given from then on. The response rate is per dispatched appeal
+and is never touched by callbacks.
 
 A follower answers once per handling round: a new round starts when the department hands the appeal in
 again after it was reopened (``handled_at`` is set anew), so a follower asked again after a reopened appeal
@@ -37,6 +39,7 @@ from anju.appeals.policies import is_staff_for
 from anju.appeals.services import InvalidTransition
 from anju.audit.actions import Action
 from anju.audit.services import record
+from anju.core import screening
 
 #: States in which a follower's answer is taken: handled and verified (awaiting the callback), or closed
 #: after handling (the requester answered first, or the community closed it unresolved).
@@ -117,7 +120,9 @@ def follower_callback(
     request: HttpRequest | None = None,
 ) -> Callback:
     """A follower's answer, given by the follower or recorded by a community worker. Counted in the three
-    rates like the requester's (see the module docstring); never moves the appeal."""
+    rates only when the community chose so (see the module docstring); never moves the appeal."""
+    from anju.appeals import privacy
+
     if satisfaction is None:
         raise ValidationError({"satisfaction": [_("Choose how satisfied you are.")]})
     if follower is None or not is_follower(appeal, follower):
@@ -128,6 +133,7 @@ def follower_callback(
     if not by_self and not (policy.can(actor, "appeal.triage", appeal) and is_staff_for(actor, appeal)):
         raise PermissionDenied
     at = clock.now()
+    counted = privacy.publication_for(appeal.community_id).followers_counted
     with transaction.atomic():
         locked = Appeal.objects.select_for_update().get(pk=appeal.pk)
         if locked.status not in ANSWERABLE:
@@ -141,20 +147,22 @@ def follower_callback(
             respondent=follower,
             recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
             is_follower=True,
+            counted=counted,
             resolved=resolved,
             satisfaction=satisfaction,
-            comment=(comment or "").strip()[:1000],
+            comment=screening.screen((comment or "").strip()[:1000]),
             at=at,
         )
-        rollup.bump_appeal(
-            locked,
-            day=at,
-            department_id=locked.department_id,
-            completed=1,
-            resolved=int(resolved),
-            ratings=1,
-            satisfied=int(satisfaction.counts_as_satisfied),
-        )
+        if counted:
+            rollup.bump_appeal(
+                locked,
+                day=at,
+                department_id=locked.department_id,
+                completed=1,
+                resolved=int(resolved),
+                ratings=1,
+                satisfied=int(satisfaction.counts_as_satisfied),
+            )
         AppealEvent.objects.create(
             community_id=locked.community_id,
             appeal=locked,
@@ -187,6 +195,7 @@ def follower_callback(
                 "resolved": resolved,
                 "satisfaction": satisfaction.code,
                 "recorded": not by_self,
+                "counted": counted,
             },
         )
     return callback

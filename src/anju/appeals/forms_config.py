@@ -93,3 +93,23 @@ class SatisfactionCreateForm(SatisfactionForm):
     )
 
     field_order = ["code", "label", "counts_as_satisfied", "sort_order"]
+
+
+class PublicationForm(forms.Form):
+    """What a community publishes of its appeals (``appeals.privacy.publication_set`` validates)."""
+
+    level = forms.ChoiceField(
+        label=_("Publish on Open311 and public pages"),
+        choices=[
+            ("off", _("Nothing: the community's appeals are not listed")),
+            ("basic", _("Category and status (and dates)")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    area = forms.BooleanField(
+        label=_("Also the area (片区 or grid): never the building, address or door"), required=False
+    )
+    summary = forms.BooleanField(label=_("Also a summary of the description, numbers masked"), required=False)
+    followers_counted = forms.BooleanField(
+        label=_("Count followers' (me too) callback answers in the three rates"), required=False
+    )

@@ -33,7 +33,7 @@ from anju.appeals.services import InvalidTransition, _event
 from anju.appeals.sla import compute_deadlines
 from anju.audit.actions import Action
 from anju.audit.services import client_ip, record
-from anju.core import crypto
+from anju.core import crypto, screening
 from anju.core.masking import is_valid_mainland_mobile, normalise_mobile
 from anju.orgs.models import OrgUnit, UnitKind
 
@@ -151,10 +151,10 @@ def appeal_file(
         appeal = Appeal(
             community=community,
             category=category,
-            description=description,
+            description=screening.screen(description),  # numbers sealed on the way in
             location=location,
             grid_id=_grid_of(location),
-            address=(address or "").strip()[:200],
+            address=screening.screen((address or "").strip()[:200]),
             lat=lat if lat not in ("", None) else None,
             lng=lng if lng not in ("", None) else None,
             urgency=urgency,
@@ -229,10 +229,18 @@ def similar_open(category: Category, location: OrgUnit, *, days: int = 30, limit
     )
 
 
-def appeal_follow(*, actor: Any, appeal: Appeal, request: HttpRequest | None = None) -> AppealFollower:
-    """ "我也遇到": follow an open appeal instead of filing a new one; followers are called back too."""
-    if not policy.can(actor, "appeal.file", appeal.community):
-        raise PermissionDenied
+def appeal_follow(*, actor: Any, appeal: Appeal, offer: str, request: HttpRequest | None = None) -> AppealFollower:
+    """ "我也遇到": follow an open appeal instead of filing a new one; followers are called back too.
+
+    Only an appeal the system offered this resident as similar while filing (``offer``, a token of
+    ``privacy.offer_token``); anything else is refused like a missing appeal (``Http404``), so an id
+    cannot be used to open a neighbour's appeal. The follower then reads the public view (``privacy``)."""
+    from django.http import Http404
+
+    from anju.appeals import privacy
+
+    if not policy.can(actor, "appeal.file", appeal.community) or not privacy.offer_valid(actor, appeal, offer):
+        raise Http404
     if appeal.status not in OPEN_STATUSES:
         raise InvalidTransition(_("This appeal is closed; file a new one instead."))
     with transaction.atomic():

@@ -181,11 +181,15 @@ class SatisfactionLevel(models.Model):
 
 
 class Appeal(CommunityScopedModel):
+    """A resident's problem. ``description`` and ``address`` are stored screened (``core.screening``): numbers in
+    them are sealed and shown masked (``description_masked``, ``address_masked``) unless revealed."""
+
     category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="+")
     description = models.TextField(_("description"))
     location = models.ForeignKey("orgs.OrgUnit", verbose_name=_("location"), on_delete=models.PROTECT, related_name="+")
     grid = models.ForeignKey("orgs.OrgUnit", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    address = models.CharField(_("address"), max_length=200, blank=True)
+    # 200 characters as typed; room for the sealed trailer of numbers found in it (``core.screening``).
+    address = models.CharField(_("address"), max_length=400, blank=True)
     lat = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     lng = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.GENERAL)
@@ -243,6 +247,9 @@ class Appeal(CommunityScopedModel):
 
     escalation_level = models.PositiveSmallIntegerField(default=0)
     escalation_due_at = models.DateTimeField(null=True, blank=True)
+    # Staff may let followers (我也遇到) read the description and see the photos; by default a follower sees
+    # only what the public may see (``appeals.privacy``).
+    shared_with_followers = models.BooleanField(_("details shared with followers"), default=False)
 
     class Meta:
         verbose_name = _("appeal")
@@ -266,6 +273,18 @@ class Appeal(CommunityScopedModel):
     @property
     def number(self) -> str:
         return f"A{self.pk:08d}"
+
+    @property
+    def description_masked(self) -> str:
+        from anju.core import screening
+
+        return screening.masked(self.description)
+
+    @property
+    def address_masked(self) -> str:
+        from anju.core import screening
+
+        return screening.masked(self.address)
 
 
 class AppealAssist(CommunityScopedModel):
@@ -336,8 +355,9 @@ class AppealEvent(CommunityScopedModel):
     def text(self) -> str:
         """The note as the reader sees it: the system's sentence in the active language, then the typed note."""
         from anju.appeals import notes
+        from anju.core import screening
 
-        return notes.text(self.note_key, self.note_params, self.note)
+        return notes.text(self.note_key, self.note_params, screening.masked(self.note))
 
 
 class Callback(CommunityScopedModel):
@@ -348,13 +368,47 @@ class Callback(CommunityScopedModel):
     respondent = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     recorded_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     is_follower = models.BooleanField(default=False)
+    # Whether this answer was added to the three rates (a follower's only when the community chose so).
+    counted = models.BooleanField(default=True)
     resolved = models.BooleanField()
     satisfaction = models.ForeignKey(SatisfactionLevel, on_delete=models.PROTECT, related_name="+")
-    comment = models.TextField(blank=True)
+    comment = models.TextField(blank=True)  # screened (``core.screening``)
     at = models.DateTimeField()
 
     class Meta:
         ordering = ["at", "id"]
+
+    @property
+    def comment_masked(self) -> str:
+        from anju.core import screening
+
+        return screening.masked(self.comment)
+
+
+class Publication(CommunityScopedModel):
+    """What one community chose to publish of its appeals (Open311 and every public surface), and whether
+    followers' callback answers count in its three rates. No row: nothing published, followers not counted.
+
+    Never published, whatever the choice: personal data, the exact address or door number, photos, notes."""
+
+    class Level(models.TextChoices):
+        OFF = "off", _("Nothing (not listed)")
+        BASIC = "basic", _("Category and status")
+
+    level = models.CharField(_("publish"), max_length=10, choices=Level.choices, default=Level.OFF)
+    area = models.BooleanField(_("the area (片区 or grid), never the building or address"), default=False)
+    summary = models.BooleanField(_("a screened summary of the description"), default=False)
+    followers_counted = models.BooleanField(_("followers' callback answers count in the three rates"), default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = _("publication setting")
+        verbose_name_plural = _("publication settings")
+        constraints = [models.UniqueConstraint(fields=["community"], name="appeals_publication_one")]
+
+    def __str__(self) -> str:
+        return f"{self.community_id}: {self.level}"
 
 
 class Escalation(CommunityScopedModel):

@@ -1,6 +1,15 @@
 """Open311 GeoReport v2 (http://wiki.open311.org/GeoReport_v2): the catalogue is its services,
-appeals its requests. Reading is public (Open311 is a public interface) and shows no personal
-data; POST needs an ``api_key`` (an Anju API token whose user may file appeals)."""
+appeals its requests. POST needs an ``api_key`` (an Anju API token whose user may file appeals).
+
+**Reading publishes only what each community chose** (``appeals.models.Publication``, set by its staff;
+see ``appeals.privacy``): a community that never chose is not listed at all (its requests answer 404);
+one that publishes shows category, status and dates, and — only if it chose so — the area (片区 or grid,
+by name and id) and a screened summary (the description with numbers masked, 140 characters). Never the
+building, address, door number, coordinates, photos, names, numbers or the handling department.
+
+**Scope**: an anonymous caller sees every publishing community; a caller giving an ``api_key`` (GET
+parameter or ``X-Api-Key`` header) sees only the publishing communities its user may view appeals in, so
+a token scoped to one community never sees another's; ``jurisdiction_id`` narrows to one community."""
 
 from __future__ import annotations
 
@@ -17,8 +26,8 @@ from django.views.decorators.csrf import csrf_exempt
 
 from anju.accounts import policy
 from anju.accounts.services import token_authenticate
-from anju.appeals import intake
-from anju.appeals.models import CLOSED_STATUSES, OPEN_STATUSES, Appeal, Category, Channel, Status
+from anju.appeals import intake, privacy
+from anju.appeals.models import CLOSED_STATUSES, OPEN_STATUSES, Appeal, Category, Channel, Publication, Status
 from anju.orgs.models import OrgUnit, UnitKind
 
 MAX_RESULTS = 1000
@@ -101,25 +110,33 @@ def service_definition(request: HttpRequest, code: str, fmt: str = "json") -> Ht
     return _render(request, {"service_code": category.code, "attributes": []}, fmt, root="service_definition")
 
 
-def _request_out(a: Appeal) -> dict[str, Any]:
+SUMMARY_LENGTH = 140
+
+
+def _request_out(a: Appeal, pub: Publication, area: OrgUnit | None) -> dict[str, Any]:
+    """One request as the community chose to publish it (see the module docstring)."""
     closed = a.status in CLOSED_STATUSES
+    area = area if pub.area else None
+    summary = a.description_masked.replace("\n", " ") if pub.summary else ""
+    if len(summary) > SUMMARY_LENGTH:
+        summary = summary[: SUMMARY_LENGTH - 1] + "…"
     return {
         "service_request_id": str(a.pk),
         "status": "closed" if closed else "open",
         "status_notes": str(Status(a.status).label),
         "service_name": a.category.name,
         "service_code": a.category.code,
-        "description": a.description,
-        "agency_responsible": a.department.name if a.department is not None else "",
+        "description": summary,
+        "agency_responsible": "",
         "service_notice": "",
         "requested_datetime": _iso(a.received_at),
         "updated_datetime": _iso(a.closed_at or a.handled_at or a.signed_at or a.dispatched_at or a.received_at),
         "expected_datetime": _iso(a.feedback_due),
-        "address": " ".join(p for p in (a.location.name, a.address) if p),
-        "address_id": str(a.location_id),
+        "address": area.name if area is not None else "",
+        "address_id": str(area.pk) if area is not None else "",
         "zipcode": "",
-        "lat": float(a.lat) if a.lat is not None else None,
-        "long": float(a.lng) if a.lng is not None else None,
+        "lat": None,
+        "long": None,
         "media_url": "",
     }
 
@@ -131,7 +148,24 @@ def _parse_date(raw: str) -> dt.datetime | None:
     return value
 
 
-_QS = Appeal.objects.select_related("category", "department", "location")
+_QS = Appeal.objects.select_related("category", "location")
+
+
+def _published(request: HttpRequest) -> tuple[Any, dict[int, Publication]] | None:
+    """The appeals this caller may read here and the publication choice of each community; ``None`` for
+    a bad ``api_key``."""
+    pubs = {p.community_id: p for p in Publication.objects.exclude(level=Publication.Level.OFF)}
+    qs = _QS.filter(community_id__in=list(pubs))
+    key = request.GET.get("api_key", "") or request.headers.get("X-Api-Key", "")
+    if key:
+        user = token_authenticate(key)
+        if user is None:
+            return None
+        qs = qs.filter(community__in=policy.visible(OrgUnit.objects.communities(), user, "appeal.view", "path"))
+    jurisdiction = request.GET.get("jurisdiction_id", "")
+    if jurisdiction:
+        qs = qs.filter(community_id=int(jurisdiction) if jurisdiction.isdecimal() else 0)
+    return qs, pubs
 
 
 @csrf_exempt
@@ -143,7 +177,10 @@ def requests_view(request: HttpRequest, fmt: str = "json") -> HttpResponse:
         return _post_request(request, fmt)
     if request.method != "GET":
         return _error(request, fmt, 405, "method not allowed")
-    qs = _QS.all()
+    found = _published(request)
+    if found is None:
+        return _error(request, fmt, 403, "api_key is not valid")
+    qs, pubs = found
     params = request.GET
     if params.get("service_request_id"):
         ids = [i.strip() for i in params["service_request_id"].split(",") if i.strip()]
@@ -181,16 +218,22 @@ def requests_view(request: HttpRequest, fmt: str = "json") -> HttpResponse:
                 qs = qs.filter(status__in=OPEN_STATUSES)
             elif wanted == {"closed"}:
                 qs = qs.filter(status__in=CLOSED_STATUSES)
-    data = [_request_out(a) for a in qs.order_by("-received_at", "-id")[:MAX_RESULTS]]
+    rows = list(qs.order_by("-received_at", "-id")[:MAX_RESULTS])
+    areas = privacy.areas_of(rows)
+    data = [_request_out(a, pubs[a.community_id], areas[a.pk]) for a in rows]
     return _render(request, data, fmt)
 
 
 @policy.permission(policy.PUBLIC)
 def request_detail(request: HttpRequest, pk: str, fmt: str = "json") -> HttpResponse:
-    appeal = _QS.filter(pk=pk).first() if pk.isdecimal() else None
-    if appeal is None:
+    found = _published(request)
+    if found is None:
+        return _error(request, fmt, 403, "api_key is not valid")
+    qs, pubs = found
+    appeal = qs.filter(pk=pk).first() if pk.isdecimal() else None
+    if appeal is None:  # missing, or of a community that does not publish or is out of the caller's scope
         return _error(request, fmt, 404, f"service_request_id {pk} not found")
-    return _render(request, [_request_out(appeal)], fmt)
+    return _render(request, [_request_out(appeal, pubs[appeal.community_id], privacy.area_of(appeal))], fmt)
 
 
 def _post_request(request: HttpRequest, fmt: str) -> HttpResponse:

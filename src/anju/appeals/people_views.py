@@ -16,7 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from anju.accounts import policy
-from anju.appeals import followers, requesters, sitecode
+from anju.appeals import followers, privacy, requesters, sitecode
 from anju.appeals.models import OPEN_STATUSES, Appeal, Whistle
 
 _QS = Appeal.objects.select_related("community", "category", "location", "department")
@@ -37,6 +37,7 @@ def detail_extra(request: HttpRequest, appeal: Appeal, *, staff: bool, internal:
             )
     return {
         "may_reveal": internal and policy.can(user, "appeal.reveal", appeal),
+        "revealable_texts": privacy.revealable(appeal) if internal else [],
         "may_link": staff and policy.can(user, "appeal.link_requester", appeal) and policy.can(user, "people.view"),
         "registry": requesters.registry_link(user, appeal) if internal else None,
         "callbacks": followers.callbacks_for(user, appeal),
@@ -139,6 +140,34 @@ def contact_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         error = " ".join(exc.messages)
     context = {"appeal": appeal, "value": value, "error": error}
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "appeals/_contact_revealed.html", context, status=200 if value else 422)
+    if error:
+        messages.error(request, error)
+        return redirect("appeals:detail", pk=appeal.pk)
+    return render(request, "appeals/contact_revealed.html", context)
+
+
+@policy.permission("appeal.view")
+@require_POST
+@never_cache  # a revealed number must not stay in a browser or proxy cache
+def text_reveal(request: HttpRequest, pk: int) -> HttpResponse:
+    """Reveal the numbers sealed in one of the appeal's texts (``field``), with a reason; 404 for whoever
+    may not reveal the requester's contact."""
+    appeal = policy.get_for(request.user, "appeal.reveal", _QS, pk=pk)
+    value = ""
+    error = ""
+    try:
+        value = privacy.text_reveal(
+            actor=request.user,
+            appeal=appeal,
+            field=request.POST.get("field", "")[:40],
+            reason=request.POST.get("reason", ""),
+            request=request,
+        )
+    except ValidationError as exc:
+        error = " ".join(exc.messages)
+    context = {"appeal": appeal, "value": value, "error": error, "text": True}
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "appeals/_contact_revealed.html", context, status=200 if value else 422)
     if error:

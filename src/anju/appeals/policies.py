@@ -147,3 +147,9 @@ declare(
     check=_reveal_check,
     description="Reveal the requester's contact number, giving a reason (logged)",
 )
+
+declare(
+    "appeal.publish",
+    [Role.COMMUNITY_WORKER, Role.BRANCH_SECRETARY],
+    description="Choose what the community publishes of its appeals (Open311, public pages)",
+)

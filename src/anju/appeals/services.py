@@ -22,6 +22,7 @@ from anju.appeals.models import Appeal, AppealEvent, Status
 from anju.appeals.sla import compute_deadlines, set_due
 from anju.audit.actions import Action
 from anju.audit.services import record
+from anju.core import screening
 from anju.core.api import Conflict
 from anju.orgs.models import Department
 
@@ -56,7 +57,8 @@ def _event(
     department: Department | None = None,
 ) -> AppealEvent:
     """One timeline step. ``note`` is what a person typed (kept as typed); ``note_key`` + ``note_params`` a
-    sentence of :mod:`anju.appeals.notes`, rendered in the reader's language when shown."""
+    sentence of :mod:`anju.appeals.notes`, rendered in the reader's language when shown. The typed note is
+    stored screened (``core.screening``: numbers sealed, shown masked)."""
     return AppealEvent.objects.create(
         community_id=appeal.community_id,
         appeal=appeal,
@@ -66,7 +68,7 @@ def _event(
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         actor_label=_label(actor),
         department=department,
-        note=note,
+        note=screening.screen(note),
         note_key=note_key,
         note_params=note_params or {},
         public=public,

@@ -17,6 +17,7 @@ urlpatterns = [
     path("config/categories/<int:pk>/active/", views_config.category_active, name="config_category_active"),
     path("config/categories/<int:pk>/delete/", views_config.category_delete, name="config_category_delete"),
     path("config/routes/", views_config.routes, name="config_routes"),
+    path("config/publication/", views_config.publication, name="config_publication"),
     path("config/routes/<int:pk>/remove/", views_config.route_remove, name="config_route_remove"),
     path("config/sla/", views_config.sla, name="config_sla"),
     path("config/sla/<int:pk>/", views_config.sla_edit, name="config_sla_edit"),
@@ -39,5 +40,6 @@ urlpatterns = [
         name="whistle_code_image",
     ),
     path("<int:pk>/reveal/", people_views.contact_reveal, name="reveal"),
+    path("<int:pk>/reveal-text/", people_views.text_reveal, name="reveal_text"),
     path("<int:pk>/requester/", people_views.requester_link, name="requester_link"),
 ]

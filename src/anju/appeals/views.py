@@ -17,7 +17,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from anju.accounts import policy
-from anju.appeals import callback, dispatch, followers, handling, intake, people_views, requesters, selectors, services
+from anju.appeals import (
+    callback,
+    dispatch,
+    followers,
+    handling,
+    intake,
+    people_views,
+    privacy,
+    requesters,
+    selectors,
+    services,
+)
 from anju.appeals.models import Appeal, AppealFollower, AppealPhoto, SatisfactionLevel, Status
 from anju.appeals.policies import (
     STAFF,
@@ -111,6 +122,7 @@ def _detail_context(request: HttpRequest, appeal: Appeal) -> dict[str, Any]:
     lead = is_lead_liaison_for(user, appeal)
     party = is_party(user, appeal)
     internal = staff or liaison or policy.is_superuser(user)
+    public = privacy.public_view(user, appeal)  # a follower: what the public may see (``privacy``)
     deadlines = [
         (_("Dispatch"), appeal.dispatch_due, appeal.dispatched_at),
         (_("Signing"), appeal.sign_due, appeal.signed_at),
@@ -122,8 +134,10 @@ def _detail_context(request: HttpRequest, appeal: Appeal) -> dict[str, Any]:
     my_depts = liaison_departments(user)
     return {
         "appeal": appeal,
-        "timeline": selectors.timeline(appeal, internal=internal),
+        "timeline": privacy.timeline_for(user, appeal, selectors.timeline(appeal, internal=internal)),
         "internal": internal,
+        "public": public,
+        "area": privacy.area_of(appeal) if public else None,
         "staff": staff,
         "liaison": liaison,
         "lead": lead,
@@ -138,7 +152,7 @@ def _detail_context(request: HttpRequest, appeal: Appeal) -> dict[str, Any]:
         ],
         "remaining": _remaining(appeal.due_at),
         "contact": _contact(appeal) if internal else None,
-        "photos": list(appeal.photos.all()),
+        "photos": [] if public else list(appeal.photos.all()),
         "departments": departments,
         "assists": [a.department for a in appeal.assists.select_related("department")],
         "levels": SatisfactionLevel.objects.all(),
@@ -181,6 +195,7 @@ ACTIONS: dict[str, str] = {
     "feedback": "appeal.lead",
     "callback": "appeal.callback",
     "note": "appeal.view",
+    "share": "appeal.triage",
 }
 
 
@@ -241,6 +256,9 @@ def run_action(request: HttpRequest, user: Any, appeal: Appeal, action: str, dat
         )
     if action == "note":
         return services.appeal_note(note=note, **kw)
+    if action == "share":
+        shared = str(data.get("shared", "")).lower() in ("1", "yes", "true", "on")
+        return privacy.appeal_share(shared=shared, **kw)
     raise ValidationError({"action": [_("Unknown step.")]})
 
 
@@ -271,7 +289,7 @@ def appeal_act(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def appeal_follow(request: HttpRequest, pk: int) -> HttpResponse:
     appeal = policy.get_for(request.user, "appeal.file", _QS.filter(status__in=list(selectors.OPEN_STATUSES)), pk=pk)
-    intake.appeal_follow(actor=request.user, appeal=appeal, request=request)
+    intake.appeal_follow(actor=request.user, appeal=appeal, offer=request.POST.get("offer", ""), request=request)
     messages.success(
         request, _("You follow appeal %(number)s; you will be called back too.") % {"number": appeal.number}
     )
@@ -282,7 +300,7 @@ def appeal_follow(request: HttpRequest, pk: int) -> HttpResponse:
 def photo(request: HttpRequest, pk: int, photo_pk: int) -> FileResponse:
     appeal = policy.get_for(request.user, "appeal.view", _QS, pk=pk)
     item = AppealPhoto.objects.filter(appeal=appeal, pk=photo_pk).first()
-    if item is None:
+    if item is None or privacy.public_view(request.user, appeal):  # followers see no photos unless shared
         raise Http404
     return FileResponse(item.image.open("rb"), content_type="image/jpeg")
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from anju.accounts import policy
-from anju.appeals import config
+from anju.appeals import config, privacy
 from anju.appeals import forms_config as forms
 from anju.appeals import holidays as schedule
 from anju.appeals.forms import HolidayForm
@@ -67,7 +67,52 @@ def _index_links(user: Any) -> list[dict[str, Any]]:
                 "text": _("The callback's rating levels and which of them count as satisfied."),
             },
         ]
+    if policy.can(user, "appeal.publish"):
+        links.append(
+            {
+                "url": reverse("appeals:config_publication"),
+                "title": _("What the community publishes"),
+                "text": _("Open311 and public pages: nothing, or category and status; the area and a summary."),
+            }
+        )
     return links
+
+
+def _publishable(user: Any) -> list[OrgUnit]:
+    """The communities whose publication the user may set."""
+    return list(policy.visible(OrgUnit.objects.communities(), user, "appeal.publish", "path").order_by("path"))
+
+
+@policy.permission("appeal.publish")
+def publication(request: HttpRequest) -> HttpResponse:
+    """Set what one community publishes of its appeals (``?community=<id>``; the first one by default)."""
+    communities = _publishable(request.user)
+    wanted = request.GET.get("community", "")
+    community = next((c for c in communities if str(c.pk) == wanted), communities[0] if communities else None)
+    if community is None:
+        return render(request, "appeals/config/publication.html", {"communities": [], "community": None})
+    current = privacy.publication_for(community)
+    initial = {
+        "level": current.level,
+        "area": current.area,
+        "summary": current.summary,
+        "followers_counted": current.followers_counted,
+    }
+    form = forms.PublicationForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            privacy.publication_set(actor=request.user, community=community, request=request, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect(f"{reverse('appeals:config_publication')}?community={community.pk}")
+    return render(
+        request,
+        "appeals/config/publication.html",
+        {"communities": communities, "community": community, "form": form, "current": current},
+        status=422 if form.errors else 200,
+    )
 
 
 @policy.permission("appeal.routes")

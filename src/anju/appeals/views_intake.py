@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 
 from anju.accounts import policy
 from anju.accounts.roles import Role
-from anju.appeals import forms, intake, requesters
-from anju.appeals.models import ON_BEHALF_CHANNELS, Appeal, Channel
+from anju.appeals import forms, intake, privacy, requesters
+from anju.appeals.models import ON_BEHALF_CHANNELS, Channel
 from anju.appeals.policies import STAFF
 from anju.core.forms import apply_service_errors
 from anju.orgs.models import OrgUnit
@@ -55,7 +55,7 @@ def appeal_new(request: HttpRequest) -> HttpResponse:
     form = forms.AppealForm(
         request.POST or None, request.FILES or None, locations=_locations(communities), on_behalf=on_behalf
     )
-    suggestions: list[Appeal] = []
+    suggestions: list[dict[str, Any]] = []
     picked = None
     if request.method == "POST" and on_behalf:
         try:
@@ -66,7 +66,12 @@ def appeal_new(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         location = data["location"]
         if not data.get("file_anyway"):
-            suggestions = intake.similar_open(data["category"], location)
+            # Offered as the public would see them (category, area, date: never a neighbour's words), each
+            # with a token that lets this user, and only this user, follow it (``privacy``).
+            suggestions = [
+                {"appeal": a, "area": privacy.area_of(a), "offer": privacy.offer_token(user, a)}
+                for a in intake.similar_open(data["category"], location)
+            ]
         if suggestions:
             bound = request.POST.copy()
             bound["file_anyway"] = "1"

@@ -83,6 +83,9 @@ class Action(models.TextChoices):
     APPEAL_DEADLINES_RECOMPUTED = "appeal.deadlines_recomputed", _("Open deadlines recomputed for a holiday schedule")
     APPEAL_REQUESTER_LINKED = "appeal.requester_linked", _("Appeal linked to a registry resident")
     APPEAL_REQUESTER_UNLINKED = "appeal.requester_unlinked", _("Appeal unlinked from its registry resident")
+    APPEAL_FOLLOWER_LINKED = "appeal.follower_linked", _("Staff linked a resident to an appeal as a follower")
+    APPEAL_SHARED = "appeal.shared", _("Appeal details shared with followers, or no longer")
+    APPEAL_PUBLICATION_SET = "appeal.publication_set", _("What a community publishes of its appeals changed")
     # Appeals configuration: catalogue, routing, SLA, satisfaction scale
     APPEAL_CATEGORY_CREATED = "appeal.category_created", _("Appeal category added to the catalogue")
     APPEAL_CATEGORY_UPDATED = "appeal.category_updated", _("Appeal category changed")

@@ -52,3 +52,27 @@ def mask_email(value: str) -> str:
     if not at:
         return "*" * len(value)
     return f"{local[:1]}***@{domain}"
+
+
+def mask_bank_card(value: str) -> str:
+    """``6222021234567890123`` → ``6222***********0123`` (the issuer's first four and the last four)."""
+    if not value:
+        return ""
+    if len(value) < 8:
+        return "*" * len(value)
+    return f"{value[:4]}{'*' * (len(value) - 8)}{value[-4:]}"
+
+
+def mask_plate(value: str) -> str:
+    """``鄂J·12345`` → ``鄂J·***45``; ``鄂JD12345`` → ``鄂J·****45`` (province and city letter kept)."""
+    plain = value.replace("·", "")
+    if len(plain) < 4:
+        return "*" * len(plain)
+    return f"{plain[:2]}·{'*' * (len(plain) - 4)}{plain[-2:]}"
+
+
+def mask_digits(value: str) -> str:
+    """Any other long number (a landline with its area code, an account): the first two and the last two."""
+    if len(value) < 6:
+        return "*" * len(value)
+    return f"{value[:2]}{'*' * (len(value) - 4)}{value[-2:]}"

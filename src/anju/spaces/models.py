@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from anju.core.screening import ScreenedCharField
 from anju.orgs.models import CommunityScopedModel
 
 
@@ -158,7 +159,7 @@ class Series(CommunityScopedModel):
     booker = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("booked for"), on_delete=models.PROTECT, related_name="+"
     )
-    title = models.CharField(_("purpose"), max_length=200)
+    title = ScreenedCharField(_("purpose"), max_length=400)  # numbers in it sealed, read back masked
     rule = models.JSONField(_("recurrence"), default=dict)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
     reconfirm_by = models.DateTimeField(_("re-confirm by"), null=True, blank=True)
@@ -205,7 +206,7 @@ class Booking(CommunityScopedModel):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    title = models.CharField(_("purpose"), max_length=200)
+    title = ScreenedCharField(_("purpose"), max_length=400)  # numbers in it sealed, read back masked
     starts_at = models.DateTimeField(_("starts"))
     ends_at = models.DateTimeField(_("ends"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
