@@ -19,7 +19,7 @@ from anju.people.models import Resident
 from anju.people.selectors import Viewer
 
 EXPORT_MAX_ROWS = 20_000
-HEADERS = ["姓名", "性别", "出生日期", "身份证号", "手机号", "住址", "与户主关系", "标签", "党员", "所属党支部", "状态"]
+HEADERS = ["姓名", "性别", "出生日期或年龄", "身份证号", "手机号", "住址", "与户主关系", "标签", "党员", "所属党支部", "状态"]
 
 
 def export_residents(
@@ -45,14 +45,14 @@ def export_residents(
             [
                 view["name"],
                 view["gender_label"],
-                r.birth_date.isoformat() if r.birth_date else "",
+                view["birth"],
                 r.id_number if unmasked else view["id_number"],
                 r.mobile if unmasked else view["mobile"],
                 view["address"],
                 view["relation_label"],
                 "、".join(view["tags"]),
                 "是" if r.is_party_member else "否",
-                r.party_branch,
+                view["party_branch"],
                 view["status_label"],
             ]
         )

@@ -22,6 +22,7 @@ from anju.orgs.models import OrgUnit, UnitKind
 from anju.people import validation
 from anju.people.models import (
     DEFAULT_TAGS,
+    SENSITIVE_DEFAULT_TAGS,
     RELATION_WORDS,
     Address,
     Household,
@@ -131,16 +132,27 @@ def _check_tags(community: OrgUnit, tags: Iterable[Tag]) -> list[Tag]:
 
 
 def tag_create(
-    *, actor: Any, community: OrgUnit, name: str, sort_order: int = 0, request: HttpRequest | None = None
+    *,
+    actor: Any,
+    community: OrgUnit,
+    name: str,
+    sort_order: int = 0,
+    sensitive: bool | None = None,
+    request: HttpRequest | None = None,
 ) -> Tag:
+    """A tag of the community; ``sensitive`` defaults to whether it is one of the sensitive default tags."""
     name = (name or "").strip()
     if not name or len(name) > 20:
         raise ValidationError({"name": [_("Enter a tag of at most 20 characters.")]})
     if Tag.objects.filter(community=community, name=name).exists():
         raise ValidationError({"name": [_("This tag exists already.")]})
     with transaction.atomic():
-        tag = Tag.objects.create(community=community, name=name, sort_order=sort_order)
-        record(Action.TAG_CREATED, actor=actor, obj=tag, request=request, data={"name": name})
+        if sensitive is None:
+            sensitive = name in SENSITIVE_DEFAULT_TAGS
+        tag = Tag.objects.create(community=community, name=name, sort_order=sort_order, sensitive=sensitive)
+        record(
+            Action.TAG_CREATED, actor=actor, obj=tag, request=request, data={"name": name, "sensitive": sensitive}
+        )
     return tag
 
 

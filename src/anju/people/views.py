@@ -259,8 +259,12 @@ def households(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "active")
     building_id = int(building) if building.isdecimal() else None
     qs = selectors.household_list(request.user, q=q, building=building_id, status=status)
+    page = paginate(request, qs)
+    viewer = selectors.Viewer(request.user)
+    for household in page.object_list:
+        household.label = viewer.household_label(household, number=False)
     context = {
-        "page": paginate(request, qs),
+        "page": page,
         "q": q,
         "building": building_id,
         "status": status,
@@ -282,6 +286,7 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     ).select_related("household__address__unit")
     context = {
         "household": household,
+        "label": viewer.household_label(household),
         "members": [viewer.row(m) for m in members],
         "may_manage": household.status == Household.Status.ACTIVE
         and policy.can(request.user, "people.manage", household),
