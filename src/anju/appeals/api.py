@@ -9,6 +9,7 @@ from ninja.pagination import paginate
 from anju.accounts import policy
 from anju.appeals import followers, intake, requesters, selectors, sitecode
 from anju.appeals.models import Appeal, Category, Channel, Urgency
+from anju.audit.reasons import Purpose
 from anju.appeals.views import ACTIONS, run_action
 from anju.core.api import ErrorOut, Pagination
 from anju.orgs.models import OrgUnit
@@ -169,7 +170,10 @@ def take_step(request: HttpRequest, appeal_id: int, payload: StepIn) -> Any:
 
 
 class RevealIn(Schema):
-    reason: str = Field(..., max_length=300, description="Why you need the number (written to the access log)")
+    purpose: Purpose = Field(..., description="What the number is needed for")
+    reason: str = Field(
+        ..., max_length=300, description="Why, in words a reviewer can read (written to the access log)"
+    )
 
 
 class RevealOut(Schema):
@@ -187,7 +191,9 @@ class RevealOut(Schema):
 def reveal_contact(request: HttpRequest, appeal_id: int, payload: RevealIn, response: HttpResponse) -> Any:
     qs = Appeal.objects.select_related("community", "requester", "requester_resident")
     appeal = policy.get_for(request.user, "appeal.reveal", qs, pk=appeal_id)
-    value = requesters.contact_reveal(actor=request.user, appeal=appeal, reason=payload.reason, request=request)
+    value = requesters.contact_reveal(
+        actor=request.user, appeal=appeal, purpose=payload.purpose, reason=payload.reason, request=request
+    )
     patch_cache_control(response, no_store=True, private=True)  # never kept by a cache
     return {"id": appeal.pk, "value": value}
 

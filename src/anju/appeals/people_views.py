@@ -134,7 +134,11 @@ def contact_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     error = ""
     try:
         value = requesters.contact_reveal(
-            actor=request.user, appeal=appeal, reason=request.POST.get("reason", ""), request=request
+            actor=request.user,
+            appeal=appeal,
+            purpose=request.POST.get("purpose", ""),
+            reason=request.POST.get("reason", ""),
+            request=request,
         )
     except ValidationError as exc:
         error = " ".join(exc.messages)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from anju.accounts import policy
+from anju.audit.reasons import Purpose
 from anju.core.api import ErrorOut
 from anju.orgs.models import OrgUnit, UnitKind
 from anju.people import selectors, services
@@ -92,7 +93,10 @@ class ArchiveIn(Schema):
 
 class RevealIn(Schema):
     field: Literal["mobile", "id_number"]
-    reason: str = Field(..., min_length=2, max_length=300)
+    purpose: Purpose = Field(..., description="What the number is needed for")
+    reason: str = Field(
+        ..., max_length=300, description="Why, in words a reviewer can read (at least 5 Chinese characters or 10 letters)"
+    )
 
 
 class RevealOut(Schema):
@@ -274,7 +278,12 @@ def reveal_resident(request: HttpRequest, resident_id: int, payload: RevealIn, r
     if not resident.is_active:
         raise ValidationError(_("The numbers of an archived resident are not revealed."))
     value = services.resident_reveal(
-        actor=request.user, resident=resident, field=payload.field, reason=payload.reason, request=request
+        actor=request.user,
+        resident=resident,
+        field=payload.field,
+        purpose=payload.purpose,
+        reason=payload.reason,
+        request=request,
     )
     patch_cache_control(response, no_store=True, private=True)  # never kept by a cache
     return {"id": resident.pk, "field": payload.field, "value": value}

@@ -12,8 +12,8 @@ from django.http import HttpRequest
 from anju.accounts import policy
 from anju.audit.actions import Action
 from anju.audit.models import PiiAccess
+from anju.audit.reasons import clean_reveal_reason
 from anju.audit.services import client_ip, record
-from anju.people import services
 from anju.people.importer import COLUMNS, rows_to_xlsx
 from anju.people.models import Resident
 from anju.people.selectors import Viewer
@@ -27,6 +27,7 @@ def export_residents(
     actor: Any,
     residents: QuerySet[Resident],
     unmasked: bool = False,
+    purpose: str = "",
     reason: str = "",
     request: HttpRequest | None = None,
 ) -> bytes:
@@ -35,7 +36,7 @@ def export_residents(
     if unmasked:
         if not policy.can(actor, "people.reveal"):
             raise PermissionDenied
-        reason = services.clean_reason(reason)
+        why = clean_reveal_reason(purpose, reason)
         if any(not viewer.may_reveal(r) for r in people):
             raise PermissionDenied
     rows = []
@@ -68,7 +69,8 @@ def export_residents(
                         subject_id=str(r.pk),
                         subject_label=str(r)[:200],
                         field="export:mobile,id_number",
-                        reason=reason,
+                        purpose=why.purpose,
+                        reason=why.text,
                         community_id=r.community_id,
                         ip=ip,
                     )

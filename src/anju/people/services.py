@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from anju.audit.actions import Action
+from anju.audit.reasons import clean_reveal_reason
 from anju.audit.services import record, record_pii_access
 from anju.core import crypto
 from anju.orgs.models import OrgUnit, UnitKind
@@ -524,25 +525,23 @@ def resident_archive(
     return resident
 
 
-def clean_reason(reason: str) -> str:
-    reason = " ".join((reason or "").split())
-    if len(reason) < 2:
-        raise ValidationError({"reason": [_("Say why you need to see it.")]})
-    if len(reason) > 300:
-        raise ValidationError({"reason": [_("At most 300 characters.")]})
-    return reason
-
-
 def resident_reveal(
-    *, actor: Any, resident: Resident, field: str, reason: str, request: HttpRequest | None = None
+    *, actor: Any, resident: Resident, field: str, purpose: str, reason: str, request: HttpRequest | None = None
 ) -> str:
-    """The full value of one personal field, after writing the access-log row."""
+    """The full value of one personal field, after writing the access-log row (purpose and reason checked
+    by ``audit.reasons.clean_reveal_reason``, as for every reveal)."""
+    errors: dict[str, list[str]] = {}
     if field not in REVEALABLE:
-        raise ValidationError({"field": [_("Only a mobile or an ID number can be revealed.")]})
-    reason = clean_reason(reason)
+        errors["field"] = [_("Only a mobile or an ID number can be revealed.")]
+    try:
+        why = clean_reveal_reason(purpose, reason)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
     value = resident.mobile if field == "mobile" else resident.id_number
     with transaction.atomic():
-        record_pii_access(actor=actor, subject=resident, field=field, reason=reason, request=request)
+        record_pii_access(actor=actor, subject=resident, field=field, reason=why, request=request)
     return value
 
 

@@ -121,7 +121,8 @@ def resident_reveal(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user,
                 resident=resident,
                 field=form.cleaned_data["field"],
-                reason=form.cleaned_data["reason"],
+                purpose=form.reveal_reason.purpose,
+                reason=form.reveal_reason.text,
                 request=request,
             )
         except ValidationError as exc:
@@ -129,7 +130,7 @@ def resident_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     elif not resident.is_active:
         error = _("The numbers of an archived resident are not revealed.")
     else:
-        error = _("Say why you need to see it.")
+        error = " ".join(message for messages in form.errors.values() for message in messages)
     context = {"resident": resident, "field": field, "value": value, "error": error}
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "people/_revealed.html", context, status=200 if value else 422)
@@ -427,6 +428,7 @@ def export(request: HttpRequest) -> HttpResponse:
             actor=request.user,
             residents=qs,
             unmasked=unmasked,
+            purpose=request.POST.get("purpose", ""),
             reason=request.POST.get("reason", ""),
             request=request,
         )
