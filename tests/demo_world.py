@@ -15,7 +15,9 @@ from anju.accounts.models import User
 from anju.core.demo import ACCOUNTS, load_demo
 from anju.people.models import Resident
 
-ROLES = [acc.username for acc in ACCOUNTS]  # admin, supervisor, secretary, worker, gridworker, liaison, volunteer, resident
+ROLES = [
+    acc.username for acc in ACCOUNTS
+]  # admin, supervisor, secretary, worker, gridworker, liaison, volunteer, resident
 # Who may reveal a registry number (people.reveal) — and even they must not rebuild one without a reveal.
 REVEALERS = frozenset({"admin", "secretary", "worker"})
 
@@ -70,9 +72,7 @@ def check_char(first17: str) -> str:
     return _CHECK[sum(int(d) * w for d, w in zip(first17, _WEIGHTS, strict=True)) % 11]
 
 
-def id_candidates(
-    *, region: str, male: bool, shown_ids: list[str], births: list[date], limit: int
-) -> int:
+def id_candidates(*, region: str, male: bool, shown_ids: list[str], births: list[date], limit: int) -> int:
     """How many GB 11643-valid ID numbers agree with everything shown, up to ``limit``.
 
     The attacker is given the region code (the community's county is public knowledge) and the gender;

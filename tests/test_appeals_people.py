@@ -230,7 +230,9 @@ def test_reveal_over_the_api(world: World) -> None:
     assert ok.json() == {"id": appeal.pk, "field": "contact_mobile", "value": "17000000055"}
     assert PiiAccess.objects.count() == 1
     for user in (world.resident, make_user(Role.COMMUNITY_WORKER, world.tree.other_community)):
-        answer = english_client(user).post(url, json.dumps({"purpose": "other", "reason": "看看这个号码是多少"}), content_type="application/json")
+        answer = english_client(user).post(
+            url, json.dumps({"purpose": "other", "reason": "看看这个号码是多少"}), content_type="application/json"
+        )
         assert answer.status_code == 404
     assert PiiAccess.objects.count() == 1
 

@@ -15,10 +15,31 @@ from django.utils import translation
 
 from anju.audit.models import PiiAccess
 from anju.audit.reasons import Purpose, RevealReasonForm, clean_reveal_reason
+from appeals_world import english_client
 from people_world import World, make_world
 
-JUNK = ["", "ab", "aaaa", "1234", "1234567890", "aaaaaaaaaaaa", "abcdefghijkl", "asdfasdfasdf", "回访", "回访核实", "好好好好好好", "!!!!????....", "看看看看看看看"]
-GOOD = ["核实独居老人联系方式", "电话回访诉求人", "call back about the leak", "民政部门高龄补贴核对", "上门送药，确认门牌号"]
+JUNK = [
+    "",
+    "ab",
+    "aaaa",
+    "1234",
+    "1234567890",
+    "aaaaaaaaaaaa",
+    "abcdefghijkl",
+    "asdfasdfasdf",
+    "回访",
+    "回访核实",
+    "好好好好好好",
+    "!!!!????....",
+    "看看看看看看看",
+]
+GOOD = [
+    "核实独居老人联系方式",
+    "电话回访诉求人",
+    "call back about the leak",
+    "民政部门高龄补贴核对",
+    "上门送药，确认门牌号",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -72,11 +93,15 @@ def test_every_reveal_surface_refuses_junk_and_logs_the_purpose(world: World, cl
     no_purpose = client.post(page_url, {"field": "mobile", "reason": "核实独居老人联系方式"}, HTTP_HX_REQUEST="true")
     assert no_purpose.status_code == 422
     api_junk = client.post(
-        api_url, json.dumps({"field": "mobile", "purpose": "callback", "reason": "aaaa"}), content_type="application/json"
+        api_url,
+        json.dumps({"field": "mobile", "purpose": "callback", "reason": "aaaa"}),
+        content_type="application/json",
     )
     assert api_junk.status_code == 422
     api_bad_purpose = client.post(
-        api_url, json.dumps({"field": "mobile", "purpose": "fun", "reason": "核实独居老人联系方式"}), content_type="application/json"
+        api_url,
+        json.dumps({"field": "mobile", "purpose": "fun", "reason": "核实独居老人联系方式"}),
+        content_type="application/json",
     )
     assert api_bad_purpose.status_code == 422
     export_junk = client.post(reverse("people:export"), {"unmasked": "1", "purpose": "other", "reason": "1234"})
@@ -84,8 +109,11 @@ def test_every_reveal_surface_refuses_junk_and_logs_the_purpose(world: World, cl
     assert PiiAccess.objects.count() == 0
 
     # A readable reason: revealed, and the log keeps the purpose and the text.
-    ok = client.post(page_url, {"field": "mobile", "purpose": "home_visit", "reason": "上门送药前电话确认"}, HTTP_HX_REQUEST="true")
-    assert ok.status_code == 200 and target.mobile in ok.content.decode()
+    ok = client.post(
+        page_url, {"field": "mobile", "purpose": "home_visit", "reason": "上门送药前电话确认"}, HTTP_HX_REQUEST="true"
+    )
+    assert ok.status_code == 200
+    assert target.mobile in ok.content.decode()
     api_ok = client.post(
         api_url,
         json.dumps({"field": "id_number", "purpose": "verify_identity", "reason": "办理高龄补贴核对身份"}),
@@ -94,12 +122,14 @@ def test_every_reveal_surface_refuses_junk_and_logs_the_purpose(world: World, cl
     assert api_ok.status_code == 200
     logged = list(PiiAccess.objects.order_by("pk").values_list("purpose", "reason"))
     assert logged == [("home_visit", "上门送药前电话确认"), ("verify_identity", "办理高龄补贴核对身份")]
-    log_page = client_for(world.users["supervisor"]).get(reverse("audit:pii")).content.decode()
-    assert "Home visit or service" in log_page and "Verify identity" in log_page
+    log_page = english_client(world.users["supervisor"]).get(reverse("audit:pii")).content.decode()
+    assert "Home visit or service" in log_page
+    assert "Verify identity" in log_page
     assert "上门送药前电话确认" in log_page
 
     # The pages offer the purposes.
     detail = client.get(reverse("people:resident", args=[target.pk])).content.decode()
-    assert 'name="purpose"' in detail and 'value="emergency"' in detail
+    assert 'name="purpose"' in detail
+    assert 'value="emergency"' in detail
     listing = client.get(reverse("people:residents")).content.decode()
     assert 'id="export-purpose"' in listing

@@ -178,7 +178,9 @@ def test_reveal_shows_one_value_once_and_logs_it(world: World, client_for: Any) 
     client = client_for(worker)
     target = world.residents[0]
     url = reverse("people:resident_reveal", args=[target.pk])
-    response = client.post(url, {"field": "mobile", "purpose": "callback", "reason": "核实独居老人联系方式"}, HTTP_HX_REQUEST="true")
+    response = client.post(
+        url, {"field": "mobile", "purpose": "callback", "reason": "核实独居老人联系方式"}, HTTP_HX_REQUEST="true"
+    )
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"]
     body = response.content.decode()
@@ -189,12 +191,25 @@ def test_reveal_shows_one_value_once_and_logs_it(world: World, client_for: Any) 
     # Later pages are masked again.
     assert target.mobile not in client.get(reverse("people:resident", args=[target.pk])).content.decode()
     # No reason, no reveal, no row.
-    assert client.post(url, {"field": "id_number", "purpose": "verify_identity", "reason": ""}, HTTP_HX_REQUEST="true").status_code == 422
+    assert (
+        client.post(
+            url, {"field": "id_number", "purpose": "verify_identity", "reason": ""}, HTTP_HX_REQUEST="true"
+        ).status_code
+        == 422
+    )
     # Roles that may not reveal get 403; another community's resident answers 404.
     for role in ("volunteer", "grid_worker", "supervisor"):
-        assert client_for(world.users[role]).post(url, {"field": "mobile", "purpose": "callback", "reason": "核实独居老人联系方式"}).status_code == 403
+        assert (
+            client_for(world.users[role])
+            .post(url, {"field": "mobile", "purpose": "callback", "reason": "核实独居老人联系方式"})
+            .status_code
+            == 403
+        )
     other = reverse("people:resident_reveal", args=[world.other_resident.pk])
-    assert client.post(other, {"field": "mobile", "purpose": "callback", "reason": "核实独居老人联系方式"}).status_code == 404
+    assert (
+        client.post(other, {"field": "mobile", "purpose": "callback", "reason": "核实独居老人联系方式"}).status_code
+        == 404
+    )
     # The API reveal writes its row too, and the supervisors' log page shows both.
     api = client.post(
         f"/api/v1/people/residents/{target.pk}/reveal",

@@ -9,8 +9,8 @@ from ninja.pagination import paginate
 from anju.accounts import policy
 from anju.appeals import followers, intake, requesters, selectors, sitecode
 from anju.appeals.models import Appeal, Category, Channel, Urgency
-from anju.audit.reasons import Purpose
 from anju.appeals.views import ACTIONS, run_action
+from anju.audit.reasons import Purpose
 from anju.core.api import ErrorOut, Pagination
 from anju.orgs.models import OrgUnit
 

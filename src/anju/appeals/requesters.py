@@ -114,9 +114,7 @@ def contact_masked(appeal: Appeal) -> dict[str, Any]:
     }
 
 
-def contact_reveal(
-    *, actor: Any, appeal: Appeal, purpose: str, reason: str, request: HttpRequest | None = None
-) -> str:
+def contact_reveal(*, actor: Any, appeal: Appeal, purpose: str, reason: str, request: HttpRequest | None = None) -> str:
     """The full contact number of the requester, after writing the access-log row (``audit.PiiAccess``);
     the purpose and reason are checked as for every reveal (``audit.reasons``)."""
     if not policy.can(actor, "appeal.reveal", appeal):

@@ -13,6 +13,7 @@ short piece repeated (``abab…``) or a run of the keyboard's order (``abcdefghi
 
 from __future__ import annotations
 
+import itertools
 import unicodedata
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +22,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 MIN_WEIGHT = 10
 MAX_LENGTH = 300
@@ -31,7 +32,7 @@ class Purpose(models.TextChoices):
     CALLBACK = "callback", gettext_lazy("Callback (call the person back)")
     HOME_VISIT = "home_visit", gettext_lazy("Home visit or service")
     VERIFY_IDENTITY = "verify_identity", gettext_lazy("Verify identity")
-    EMERGENCY = "emergency", gettext_lazy("Emergency")
+    EMERGENCY = "emergency", pgettext_lazy("reveal purpose", "Emergency")
     OTHER = "other", gettext_lazy("Other")
 
 
@@ -61,7 +62,7 @@ def _repeated(chars: str) -> bool:
 
 def _run(chars: str) -> bool:
     """``abcdef``, ``987654``: each character the next (or the previous) of the one before."""
-    steps = {ord(b) - ord(a) for a, b in zip(chars, chars[1:], strict=False)}
+    steps = {ord(b) - ord(a) for a, b in itertools.pairwise(chars)}
     return len(chars) > 2 and steps in ({1}, {-1})
 
 

@@ -95,7 +95,9 @@ class RevealIn(Schema):
     field: Literal["mobile", "id_number"]
     purpose: Purpose = Field(..., description="What the number is needed for")
     reason: str = Field(
-        ..., max_length=300, description="Why, in words a reviewer can read (at least 5 Chinese characters or 10 letters)"
+        ...,
+        max_length=300,
+        description="Why, in words a reviewer can read (at least 5 Chinese characters or 10 letters)",
     )
 
 
@@ -116,7 +118,6 @@ class HouseholdOut(Schema):
     is_central: bool
     status: str
     member_count: int = 0
-
 
     @staticmethod
     def resolve_door(obj: Household, context: Any) -> str:

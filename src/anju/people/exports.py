@@ -19,7 +19,19 @@ from anju.people.models import Resident
 from anju.people.selectors import Viewer
 
 EXPORT_MAX_ROWS = 20_000
-HEADERS = ["姓名", "性别", "出生日期或年龄", "身份证号", "手机号", "住址", "与户主关系", "标签", "党员", "所属党支部", "状态"]
+HEADERS = [
+    "姓名",
+    "性别",
+    "出生日期或年龄",
+    "身份证号",
+    "手机号",
+    "住址",
+    "与户主关系",
+    "标签",
+    "党员",
+    "所属党支部",
+    "状态",
+]
 
 
 def export_residents(

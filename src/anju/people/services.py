@@ -23,8 +23,8 @@ from anju.orgs.models import OrgUnit, UnitKind
 from anju.people import validation
 from anju.people.models import (
     DEFAULT_TAGS,
-    SENSITIVE_DEFAULT_TAGS,
     RELATION_WORDS,
+    SENSITIVE_DEFAULT_TAGS,
     Address,
     Household,
     Relation,
@@ -151,9 +151,7 @@ def tag_create(
         if sensitive is None:
             sensitive = name in SENSITIVE_DEFAULT_TAGS
         tag = Tag.objects.create(community=community, name=name, sort_order=sort_order, sensitive=sensitive)
-        record(
-            Action.TAG_CREATED, actor=actor, obj=tag, request=request, data={"name": name, "sensitive": sensitive}
-        )
+        record(Action.TAG_CREATED, actor=actor, obj=tag, request=request, data={"name": name, "sensitive": sensitive})
     return tag
 
 

@@ -130,7 +130,7 @@ def resident_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     elif not resident.is_active:
         error = _("The numbers of an archived resident are not revealed.")
     else:
-        error = " ".join(message for messages in form.errors.values() for message in messages)
+        error = " ".join(str(message) for messages in form.errors.values() for message in messages)
     context = {"resident": resident, "field": field, "value": value, "error": error}
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "people/_revealed.html", context, status=200 if value else 422)
