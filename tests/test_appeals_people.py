@@ -158,7 +158,7 @@ def test_site_code_api(world: World) -> None:
 
 
 def _reveal(c: Client, appeal: Appeal, reason: str) -> Any:
-    return c.post(f"/appeals/{appeal.pk}/reveal/", {"reason": reason}, HTTP_HX_REQUEST="true")
+    return c.post(f"/appeals/{appeal.pk}/reveal/", {"purpose": "callback", "reason": reason}, HTTP_HX_REQUEST="true")
 
 
 def test_reveal_needs_a_reason_and_writes_the_access_log(world: World) -> None:
@@ -174,7 +174,11 @@ def test_reveal_needs_a_reason_and_writes_the_access_log(world: World) -> None:
     assert "17000000055" not in missing.content.decode()
     assert PiiAccess.objects.count() == 0
 
-    shown = _reveal(c, appeal, "回访联系")
+    short = _reveal(c, appeal, "回访联系")  # four characters: not a reason a reviewer can read
+    assert short.status_code == 422
+    assert PiiAccess.objects.count() == 0
+
+    shown = _reveal(c, appeal, "电话回访联系诉求人")
     assert shown.status_code == 200
     assert "no-store" in shown["Cache-Control"]
     assert "17000000055" in shown.content.decode()
@@ -184,8 +188,9 @@ def test_reveal_needs_a_reason_and_writes_the_access_log(world: World) -> None:
         "appeals.appeal",
         str(appeal.pk),
         "contact_mobile",
-        "回访联系",
+        "电话回访联系诉求人",
     )
+    assert log.purpose == "callback"
     assert log.community == world.tree.community
     # The page itself stays masked after a reveal.
     assert "17000000055" not in c.get(f"/appeals/{appeal.pk}/").content.decode()
@@ -196,19 +201,19 @@ def test_reveal_is_404_for_those_without_need(world: World) -> None:
     secretary = make_user(Role.BRANCH_SECRETARY, world.tree.community)
     outsider = make_user(Role.COMMUNITY_WORKER, world.tree.other_community)
     for user in (world.resident, world.other_resident, outsider, world.gridworker, world.supervisor, world.volunteer):
-        assert _reveal(english_client(user), appeal, "想看看").status_code == 404, user
-    assert _reveal(english_client(secretary), appeal, "回访").status_code == 200
+        assert _reveal(english_client(user), appeal, "想看看这个号码").status_code == 404, user
+    assert _reveal(english_client(secretary), appeal, "电话回访诉求人").status_code == 200
     assert PiiAccess.objects.count() == 1
 
     # The lead department's liaison: only while the department holds the appeal.
     power = world.other_liaison.grants.get().department
     dispatch.appeal_dispatch(actor=world.worker, appeal=appeal, department=world.tree.department, assisting=[power])
-    assert _reveal(english_client(world.liaison), appeal, "联系诉求人").status_code == 404  # not signed for yet
+    assert _reveal(english_client(world.liaison), appeal, "电话联系诉求人").status_code == 404  # not signed for yet
     handling.appeal_sign(actor=world.liaison, appeal=appeal)
-    assert _reveal(english_client(world.liaison), appeal, "联系诉求人").status_code == 200
-    assert _reveal(english_client(world.other_liaison), appeal, "协办").status_code == 404  # assisting
+    assert _reveal(english_client(world.liaison), appeal, "电话联系诉求人").status_code == 200
+    assert _reveal(english_client(world.other_liaison), appeal, "协办单位联系诉求人").status_code == 404  # assisting
     handling.appeal_feedback(actor=world.liaison, appeal=appeal, note="已修复")
-    assert _reveal(english_client(world.liaison), appeal, "联系诉求人").status_code == 404  # handed in
+    assert _reveal(english_client(world.liaison), appeal, "电话联系诉求人").status_code == 404  # handed in
     assert PiiAccess.objects.count() == 2
 
 
@@ -219,13 +224,15 @@ def test_reveal_over_the_api(world: World) -> None:
     empty = c.post(url, json.dumps({"reason": ""}), content_type="application/json")
     assert empty.status_code == 422
     assert PiiAccess.objects.count() == 0
-    ok = c.post(url, json.dumps({"reason": "电话回访"}), content_type="application/json")
+    ok = c.post(url, json.dumps({"purpose": "callback", "reason": "电话回访诉求人"}), content_type="application/json")
     assert ok.status_code == 200
     assert "no-store" in ok["Cache-Control"]
     assert ok.json() == {"id": appeal.pk, "field": "contact_mobile", "value": "17000000055"}
     assert PiiAccess.objects.count() == 1
     for user in (world.resident, make_user(Role.COMMUNITY_WORKER, world.tree.other_community)):
-        answer = english_client(user).post(url, json.dumps({"reason": "看看"}), content_type="application/json")
+        answer = english_client(user).post(
+            url, json.dumps({"purpose": "other", "reason": "看看这个号码是多少"}), content_type="application/json"
+        )
         assert answer.status_code == 404
     assert PiiAccess.objects.count() == 1
 
@@ -289,11 +296,11 @@ def test_volunteer_picks_the_resident_from_the_registry(world: World) -> None:
     assert appeal.requester is None
 
     # The worker reveals the number from the registry entry: logged against the resident.
-    shown = _reveal(english_client(world.worker), appeal, "回访")
+    shown = _reveal(english_client(world.worker), appeal, "电话回访诉求人")
     assert fakes.mobile(21) in shown.content.decode()
     log = PiiAccess.objects.get()
     assert (log.subject_type, log.subject_id, log.field) == ("people.resident", str(grandma.pk), "mobile")
-    assert log.reason == f"{appeal.number}: 回访"
+    assert log.reason == f"{appeal.number}: 电话回访诉求人"
 
 
 def test_picked_resident_without_mobile_needs_a_number_and_api_pick(world: World) -> None:

@@ -18,6 +18,7 @@ from anju.accounts.roles import Role
 from anju.audit import selectors
 from anju.audit.actions import Action
 from anju.audit.models import AppendOnlyError, AuditEvent, PiiAccess
+from anju.audit.reasons import RevealReason
 from anju.audit.services import REDACTED, record, record_pii_access
 from anju.orgs import services as org_services
 from anju.orgs.models import OrgUnit, UnitKind
@@ -108,7 +109,8 @@ def event(db: Any) -> AuditEvent:
 def pii(tree: Tree, user_factory: Callable[..., User]) -> PiiAccess:
     actor = user_factory(Role.COMMUNITY_WORKER, tree.community)
     subject = user_factory(Role.RESIDENT, tree.building)
-    return record_pii_access(actor=actor, subject=subject, field="mobile", reason="回访", community=tree.community)
+    why = RevealReason("callback", "电话回访核实情况")
+    return record_pii_access(actor=actor, subject=subject, field="mobile", reason=why, community=tree.community)
 
 
 def _snapshot(row: AuditEvent | PiiAccess) -> dict[str, Any]:

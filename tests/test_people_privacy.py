@@ -178,7 +178,9 @@ def test_reveal_shows_one_value_once_and_logs_it(world: World, client_for: Any) 
     client = client_for(worker)
     target = world.residents[0]
     url = reverse("people:resident_reveal", args=[target.pk])
-    response = client.post(url, {"field": "mobile", "reason": "核实独居老人联系方式"}, HTTP_HX_REQUEST="true")
+    response = client.post(
+        url, {"field": "mobile", "purpose": "callback", "reason": "核实独居老人联系方式"}, HTTP_HX_REQUEST="true"
+    )
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"]
     body = response.content.decode()
@@ -189,16 +191,29 @@ def test_reveal_shows_one_value_once_and_logs_it(world: World, client_for: Any) 
     # Later pages are masked again.
     assert target.mobile not in client.get(reverse("people:resident", args=[target.pk])).content.decode()
     # No reason, no reveal, no row.
-    assert client.post(url, {"field": "id_number", "reason": ""}, HTTP_HX_REQUEST="true").status_code == 422
+    assert (
+        client.post(
+            url, {"field": "id_number", "purpose": "verify_identity", "reason": ""}, HTTP_HX_REQUEST="true"
+        ).status_code
+        == 422
+    )
     # Roles that may not reveal get 403; another community's resident answers 404.
     for role in ("volunteer", "grid_worker", "supervisor"):
-        assert client_for(world.users[role]).post(url, {"field": "mobile", "reason": "x" * 5}).status_code == 403
+        assert (
+            client_for(world.users[role])
+            .post(url, {"field": "mobile", "purpose": "callback", "reason": "核实独居老人联系方式"})
+            .status_code
+            == 403
+        )
     other = reverse("people:resident_reveal", args=[world.other_resident.pk])
-    assert client.post(other, {"field": "mobile", "reason": "越权"}).status_code == 404
+    assert (
+        client.post(other, {"field": "mobile", "purpose": "callback", "reason": "核实独居老人联系方式"}).status_code
+        == 404
+    )
     # The API reveal writes its row too, and the supervisors' log page shows both.
     api = client.post(
         f"/api/v1/people/residents/{target.pk}/reveal",
-        {"field": "id_number", "reason": "办理高龄补贴"},
+        {"field": "id_number", "purpose": "verify_identity", "reason": "办理高龄补贴"},
         content_type="application/json",
     )
     assert api.status_code == 200
@@ -229,7 +244,7 @@ def test_export_is_masked_unless_revealed_with_a_reason(world: World, client_for
     assert PiiAccess.objects.count() == 0
     unmasked = worker.post(
         reverse("people:export") + "?tag=" + str(world.tags["老人"].pk),
-        {"unmasked": "1", "reason": "民政部门高龄补贴核对"},
+        {"unmasked": "1", "purpose": "verify_identity", "reason": "民政部门高龄补贴核对"},
     )
     assert unmasked.status_code == 200
     text = _xlsx_text(unmasked.content)
@@ -243,7 +258,7 @@ def test_export_is_masked_unless_revealed_with_a_reason(world: World, client_for
     assert client_for(world.users["volunteer"]).get(reverse("people:export")).status_code == 403
     assert (
         client_for(world.users["grid_worker"])
-        .post(reverse("people:export"), {"unmasked": "1", "reason": "abc"})
+        .post(reverse("people:export"), {"unmasked": "1", "purpose": "other", "reason": "民政部门高龄补贴核对"})
         .status_code
         == 403
     )

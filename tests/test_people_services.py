@@ -110,12 +110,14 @@ def test_household_move_moves_members_and_records_it(world: World) -> None:
 def test_reveal_writes_one_access_row(world: World) -> None:
     worker = world.users["community_worker"]
     r = world.residents[0]
-    value = services.resident_reveal(actor=worker, resident=r, field="mobile", reason="回访核实")
+    value = services.resident_reveal(
+        actor=worker, resident=r, field="mobile", purpose="callback", reason="回访核实联系方式"
+    )
     assert value == person(1)["mobile"]
     row = PiiAccess.objects.get()
-    assert (row.actor, row.subject_id, row.field, row.reason) == (worker, str(r.pk), "mobile", "回访核实")
+    assert (row.actor, row.subject_id, row.field, row.reason) == (worker, str(r.pk), "mobile", "回访核实联系方式")
     with pytest.raises(ValidationError):
-        services.resident_reveal(actor=worker, resident=r, field="mobile", reason=" ")
+        services.resident_reveal(actor=worker, resident=r, field="mobile", purpose="callback", reason=" ")
     assert PiiAccess.objects.count() == 1
 
 

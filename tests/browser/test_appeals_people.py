@@ -56,12 +56,13 @@ def test_worker_reveals_the_number_in_place(page: Page, live_server: Any, settin
     page.goto(f"/appeals/{appeal.pk}/")
     expect(page.locator("#appeal-contact-mobile")).to_contain_text("170****0055")
     page.locator("[data-reveal] summary").click()
-    page.locator("#appeal-reveal-reason").fill("电话回访")
+    page.locator("#appeal-reveal-purpose").select_option("callback")
+    page.locator("#appeal-reveal-reason").fill("电话回访诉求人")
     url = page.url
     page.locator("[data-reveal] button[type=submit]").click()
     expect(page.locator("[data-revealed]")).to_have_text("17000000055")
     assert page.url == url  # in place, no navigation
-    assert PiiAccess.objects.filter(field="contact_mobile", reason="电话回访").count() == 1
+    assert PiiAccess.objects.filter(field="contact_mobile", purpose="callback", reason="电话回访诉求人").count() == 1
 
 
 def test_volunteer_picks_the_resident_on_a_phone(

@@ -82,6 +82,7 @@ def test_worker_imports_searches_reveals_and_supervisor_sees_the_log(
 
     row.get_by_role("link", name="邹思凡").click()
     page.locator("#reveal-field").select_option("mobile")
+    page.locator("#reveal-purpose").select_option("home_visit")
     page.locator("#reveal-reason").fill("核对联系方式，准备入户走访")
     page.get_by_role("button", name=page.locator("form[hx-post] button").inner_text()).click()
     expect(page.locator("#reveal-result .revealed")).to_have_text(first["mobile"])

@@ -10,6 +10,7 @@ from anju.accounts import policy
 from anju.appeals import followers, intake, privacy, requesters, selectors, sitecode
 from anju.appeals.models import Appeal, Category, Channel, Urgency
 from anju.appeals.views import ACTIONS, run_action
+from anju.audit.reasons import Purpose
 from anju.core.api import ErrorOut, Pagination
 from anju.orgs.models import OrgUnit
 
@@ -174,7 +175,10 @@ def take_step(request: HttpRequest, appeal_id: int, payload: StepIn) -> Any:
 
 
 class RevealIn(Schema):
-    reason: str = Field(..., max_length=300, description="Why you need the number (written to the access log)")
+    purpose: Purpose = Field(..., description="What the number is needed for")
+    reason: str = Field(
+        ..., max_length=300, description="Why, in words a reviewer can read (written to the access log)"
+    )
     field: str = Field(
         "contact_mobile",
         max_length=40,
@@ -198,10 +202,17 @@ def reveal_contact(request: HttpRequest, appeal_id: int, payload: RevealIn, resp
     qs = Appeal.objects.select_related("community", "requester", "requester_resident")
     appeal = policy.get_for(request.user, "appeal.reveal", qs, pk=appeal_id)
     if payload.field == "contact_mobile":
-        value = requesters.contact_reveal(actor=request.user, appeal=appeal, reason=payload.reason, request=request)
+        value = requesters.contact_reveal(
+            actor=request.user, appeal=appeal, purpose=payload.purpose, reason=payload.reason, request=request
+        )
     else:
         value = privacy.text_reveal(
-            actor=request.user, appeal=appeal, field=payload.field, reason=payload.reason, request=request
+            actor=request.user,
+            appeal=appeal,
+            field=payload.field,
+            purpose=payload.purpose,
+            reason=payload.reason,
+            request=request,
         )
     patch_cache_control(response, no_store=True, private=True)  # never kept by a cache
     return {"id": appeal.pk, "field": payload.field, "value": value}

@@ -135,7 +135,11 @@ def contact_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     error = ""
     try:
         value = requesters.contact_reveal(
-            actor=request.user, appeal=appeal, reason=request.POST.get("reason", ""), request=request
+            actor=request.user,
+            appeal=appeal,
+            purpose=request.POST.get("purpose", ""),
+            reason=request.POST.get("reason", ""),
+            request=request,
         )
     except ValidationError as exc:
         error = " ".join(exc.messages)
@@ -162,6 +166,7 @@ def text_reveal(request: HttpRequest, pk: int) -> HttpResponse:
             actor=request.user,
             appeal=appeal,
             field=request.POST.get("field", "")[:40],
+            purpose=request.POST.get("purpose", ""),
             reason=request.POST.get("reason", ""),
             request=request,
         )

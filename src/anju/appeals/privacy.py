@@ -21,7 +21,7 @@ departments and supervisors see the names as before.
 **Free text is screened** (``core.screening``): the description, the address, callback comments and typed
 timeline notes are stored with their numbers sealed and shown masked; :func:`text_reveal` shows one of
 them in full to whoever may reveal the requester's contact (``appeal.reveal``), after an ``audit.PiiAccess``
-row with the reason (``people.services.clean_reason``, as the registry's reveal).
+row with the purpose and reason (``audit.reasons.clean_reveal_reason``, as every reveal).
 
 **What a community publishes** (:class:`~anju.appeals.models.Publication`, :func:`publication_set`):
 nothing by default; or category and status, optionally the area and a screened summary. Open311 and
@@ -46,6 +46,7 @@ from anju.appeals import clock
 from anju.appeals.models import Appeal, AppealEvent, AppealFollower, Callback, Publication
 from anju.appeals.policies import is_liaison_for, is_overseer_for, is_staff_for
 from anju.audit.actions import Action
+from anju.audit.reasons import clean_reveal_reason
 from anju.audit.services import record, record_pii_access
 from anju.core import screening
 from anju.core.masking import mask_name
@@ -241,14 +242,14 @@ def revealable(appeal: Appeal) -> list[str]:
     return [f for f in TEXT_FIELDS if screening.is_screened(getattr(appeal, f))]
 
 
-def text_reveal(*, actor: Any, appeal: Appeal, field: str, reason: str, request: HttpRequest | None = None) -> str:
+def text_reveal(
+    *, actor: Any, appeal: Appeal, field: str, purpose: str, reason: str, request: HttpRequest | None = None
+) -> str:
     """One screened text of the appeal with its numbers in full, after the access-log row. The same roles
     as the requester's contact (``appeal.reveal``), the same reason rules as the registry's reveal."""
-    from anju.people.services import clean_reason
-
     if not policy.can(actor, "appeal.reveal", appeal):
         raise PermissionDenied
-    reason = clean_reason(reason)
+    why = clean_reveal_reason(purpose, reason)
     found = _screened_text(appeal, field)
     if found is None or not screening.is_screened(found[2]):
         raise ValidationError({"field": [_("There is no number to reveal in this text.")]})
@@ -258,7 +259,8 @@ def text_reveal(*, actor: Any, appeal: Appeal, field: str, reason: str, request:
             actor=actor,
             subject=subject,
             field=column,
-            reason=(reason if subject is appeal else f"{appeal.number}: {reason}")[:300],
+            reason=why,
+            prefix="" if subject is appeal else f"{appeal.number}: ",
             community=appeal.community,
             request=request,
         )

@@ -45,6 +45,7 @@ from anju.appeals import clock, notes
 from anju.appeals.models import ON_BEHALF_CHANNELS, Appeal, AppealEvent, Channel, Status
 from anju.appeals.policies import liaison_departments
 from anju.audit.actions import Action
+from anju.audit.reasons import clean_reveal_reason
 from anju.audit.services import record, record_pii_access
 from anju.core.crypto import decrypt
 from anju.core.masking import mask_mobile, mask_name
@@ -113,23 +114,22 @@ def contact_masked(appeal: Appeal) -> dict[str, Any]:
     }
 
 
-def contact_reveal(*, actor: Any, appeal: Appeal, reason: str, request: HttpRequest | None = None) -> str:
-    """The full contact number of the requester, after writing the access-log row (``audit.PiiAccess``)."""
-    from anju.people.services import clean_reason
-
+def contact_reveal(*, actor: Any, appeal: Appeal, purpose: str, reason: str, request: HttpRequest | None = None) -> str:
+    """The full contact number of the requester, after writing the access-log row (``audit.PiiAccess``);
+    the purpose and reason are checked as for every reveal (``audit.reasons``)."""
     if not policy.can(actor, "appeal.reveal", appeal):
         raise PermissionDenied
-    reason = clean_reason(reason)
+    why = clean_reveal_reason(purpose, reason)
     source = _mobile_source(appeal)
     if source is None:
         raise ValidationError({"reason": [_("This appeal has no contact number to reveal.")]})
-    logged = reason if source.subject is appeal else f"{appeal.number}: {reason}"
     with transaction.atomic():
         record_pii_access(
             actor=actor,
             subject=source.subject,
             field=source.field,
-            reason=logged[:300],
+            reason=why,
+            prefix="" if source.subject is appeal else f"{appeal.number}: ",
             community=appeal.community,
             request=request,
         )

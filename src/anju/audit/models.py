@@ -103,6 +103,8 @@ class PiiAccess(AppendOnlyModel):
     subject_id = models.CharField(_("subject id"), max_length=64)
     subject_label = models.CharField(_("subject"), max_length=200, blank=True)
     field = models.CharField(_("field"), max_length=64)
+    # One of audit.reasons.Purpose (empty on rows written before purposes were asked for).
+    purpose = models.CharField(_("purpose"), max_length=20, blank=True, default="")
     reason = models.CharField(_("reason"), max_length=300)
     community = models.ForeignKey(
         "orgs.OrgUnit", verbose_name=_("community"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -116,3 +118,9 @@ class PiiAccess(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.field} of {self.subject_type}:{self.subject_id}"
+
+    @property
+    def purpose_label(self) -> str:
+        from anju.audit.reasons import Purpose
+
+        return str(Purpose(self.purpose).label) if self.purpose in Purpose.values else ""

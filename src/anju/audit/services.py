@@ -9,6 +9,7 @@ from django.http import HttpRequest
 
 from anju.audit.actions import Action
 from anju.audit.models import AuditEvent, PiiAccess
+from anju.audit.reasons import RevealReason
 
 SECRET_NAMES = frozenset({"token", "raw_token", "key", "api_key", "otp", "id_number", "mobile", "sealed"})
 SECRET_PARTS = ("password", "secret")
@@ -80,17 +81,21 @@ def record_pii_access(
     actor: Any,
     subject: models.Model,
     field: str,
-    reason: str,
+    reason: RevealReason,
     community: Any = None,
     request: HttpRequest | None = None,
+    prefix: str = "",
 ) -> PiiAccess:
+    """The access-log row of one reveal; ``reason`` comes from :func:`anju.audit.reasons.clean_reveal_reason`
+    (``prefix``, such as an appeal's number, is put before its text)."""
     return PiiAccess.objects.create(
         actor=actor,
         subject_type=subject._meta.label_lower,
         subject_id=str(subject.pk),
         subject_label=str(subject)[:200],
         field=field,
-        reason=reason,
+        purpose=reason.purpose,
+        reason=f"{prefix}{reason.text}"[:300],
         community=community if community is not None else getattr(subject, "community", None),
         ip=client_ip(request),
     )

@@ -13,12 +13,19 @@ def mask_mobile(value: str) -> str:
 
 
 def mask_id_number(value: str) -> str:
-    """``421102199001011234`` → ``4211**********1234``."""
+    """``421102199001011234`` → ``4211**************``: only the province and city of the region code.
+
+    The usual ``4211**********1234`` keeps the order code and the check digit; beside a birth date (which
+    is the ID's middle) the GB 11643 check digit narrows the hidden region digits to about ten candidates,
+    and with a guessed region code to one. With the birth digits, the order code and the check digit all
+    hidden, a full birth date and the gender still leave 500 candidates even when the region is known.
+    ``people.profiles`` decides, per role, which of this and the birth date is shown.
+    """
     if not value:
         return ""
     if len(value) < 8:
         return "*" * len(value)
-    return f"{value[:4]}{'*' * (len(value) - 8)}{value[-4:]}"
+    return f"{value[:4]}{'*' * (len(value) - 4)}"
 
 
 def mask_name(value: str) -> str:

@@ -27,7 +27,7 @@ person types are turned into 【 】 first, so nobody can forge a placeholder or
 **How it is shown**: :func:`masked` (the default on every page, export and API answer) replaces each
 placeholder by the masked value (``core.masking``); :func:`revealed` by the full value, for a caller that
 has checked the role and written the ``audit.PiiAccess`` row (each app's reveal service does both, with
-``people.services.clean_reason`` for the reason, as the registry's reveal does). Text stored before
+``audit.reasons.clean_reveal_reason`` for the reason, as the registry's reveal does). Text stored before
 screening existed has no trailer and is shown as stored until the app's data migration screens it.
 
 :func:`screen` is idempotent: an already screened value is returned unchanged, so a data migration can

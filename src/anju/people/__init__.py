@@ -5,18 +5,23 @@ Who sees what
 -------------
 * ``people.view`` — volunteers, grid workers, community workers, branch
   secretaries and supervisors read lists and pages within their org scope.
-* ``people.names`` — names are shown in full only to grid workers, community
-  workers and branch secretaries (and administrators). Volunteers and
-  supervisors have no need to know: they see ``张*三``.
+* ``people.names`` — the *full profile* (``people.profiles``): names, birth
+  dates, door numbers and sensitive tags (残疾, 低保, 孕产妇) for grid workers,
+  community workers and branch secretaries (and administrators). Volunteers and
+  supervisors get the *limited profile*: ``张*三``, an age band, no ID number,
+  building and entrance without the door, no sensitive tags. The fields are
+  decided together so that none rebuilds another (a birth date beside
+  ``4211**********1234`` gives the ID back): the ID is masked to its region head.
 * ``people.reveal`` — mobile and ID numbers are masked everywhere
-  (``138****1234``, ``4211**********1234``). Community workers and branch
-  secretaries (and administrators) may reveal one value at a time, giving a
-  reason; each reveal writes an ``audit.PiiAccess`` row that supervisors read
-  on the personal-data access log. Volunteers and supervisors never reveal.
+  (``138****1234``, ``4211**************``). Community workers and branch
+  secretaries (and administrators) may reveal one value at a time, choosing a
+  purpose and giving a reason a reviewer can read (``audit.reasons``); each
+  reveal writes an ``audit.PiiAccess`` row that supervisors read on the
+  personal-data access log. Volunteers and supervisors never reveal.
 * ``people.manage`` — grid workers, community workers and branch secretaries
   register, edit and archive (moving out, death) residents and households.
 * ``people.import`` / ``people.export`` — community workers and branch
-  secretaries. An unmasked export needs ``people.reveal`` and a reason, and
+  secretaries. An unmasked export needs ``people.reveal``, a purpose and a reason, and
   logs one access row per exported resident.
 
 What is normalised and what is refused (services, API and Excel alike)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from anju.accounts import policy
+from anju.audit.reasons import Purpose
 from anju.core.api import ErrorOut
 from anju.orgs.models import OrgUnit, UnitKind
 from anju.people import selectors, services
@@ -21,16 +22,20 @@ MAX_LIMIT = 200
 
 class ResidentOut(Schema):
     id: int
+    profile: str = Field(..., description="What this role sees of the resident (people.profiles): full or limited")
     name: str = Field(..., description="Masked (张*三) for roles with no need to know")
     gender: str
-    birth_date: date | None
+    birth_date: date | None = Field(..., description="Only in the full profile; else null (see age_band)")
+    age_band: str = Field(..., description="A ten-year age band (70–79 years)")
     mobile: str = Field(..., description="Always masked: 138****1234")
-    id_number: str = Field(..., description="Always masked: 4211**********1234")
+    id_number: str = Field(
+        ..., description="Masked to the region head (4211**************) in the full profile; else empty"
+    )
     relation: str
     household_id: int
     building_id: int
-    address: str
-    tags: list[str]
+    address: str = Field(..., description="The door number only in the full profile")
+    tags: list[str] = Field(..., description="Sensitive tags only in the full profile")
     is_party_member: bool
     party_branch: str
     is_central_household: bool
@@ -88,7 +93,12 @@ class ArchiveIn(Schema):
 
 class RevealIn(Schema):
     field: Literal["mobile", "id_number"]
-    reason: str = Field(..., min_length=2, max_length=300)
+    purpose: Purpose = Field(..., description="What the number is needed for")
+    reason: str = Field(
+        ...,
+        max_length=300,
+        description="Why, in words a reviewer can read (at least 5 Chinese characters or 10 letters)",
+    )
 
 
 class RevealOut(Schema):
@@ -103,11 +113,16 @@ class HouseholdOut(Schema):
     building_id: int = Field(..., alias="unit_id")
     building: str = Field(..., alias="address.unit.name")
     entrance: str = Field(..., alias="address.entrance")
-    door: str = Field(..., alias="address.door")
+    door: str = Field(..., description="Empty unless the role sees door numbers (people.profiles)")
     number: str
     is_central: bool
     status: str
     member_count: int = 0
+
+    @staticmethod
+    def resolve_door(obj: Household, context: Any) -> str:
+        user = context["request"].user if context else None
+        return obj.address.door if selectors.Viewer(user).profile(obj).door else ""
 
 
 class HouseholdPage(Schema):
@@ -264,7 +279,12 @@ def reveal_resident(request: HttpRequest, resident_id: int, payload: RevealIn, r
     if not resident.is_active:
         raise ValidationError(_("The numbers of an archived resident are not revealed."))
     value = services.resident_reveal(
-        actor=request.user, resident=resident, field=payload.field, reason=payload.reason, request=request
+        actor=request.user,
+        resident=resident,
+        field=payload.field,
+        purpose=payload.purpose,
+        reason=payload.reason,
+        request=request,
     )
     patch_cache_control(response, no_store=True, private=True)  # never kept by a cache
     return {"id": resident.pk, "field": payload.field, "value": value}

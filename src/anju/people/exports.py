@@ -12,14 +12,26 @@ from django.http import HttpRequest
 from anju.accounts import policy
 from anju.audit.actions import Action
 from anju.audit.models import PiiAccess
+from anju.audit.reasons import clean_reveal_reason
 from anju.audit.services import client_ip, record
-from anju.people import services
 from anju.people.importer import COLUMNS, rows_to_xlsx
 from anju.people.models import Resident
 from anju.people.selectors import Viewer
 
 EXPORT_MAX_ROWS = 20_000
-HEADERS = ["姓名", "性别", "出生日期", "身份证号", "手机号", "住址", "与户主关系", "标签", "党员", "所属党支部", "状态"]
+HEADERS = [
+    "姓名",
+    "性别",
+    "出生日期或年龄",
+    "身份证号",
+    "手机号",
+    "住址",
+    "与户主关系",
+    "标签",
+    "党员",
+    "所属党支部",
+    "状态",
+]
 
 
 def export_residents(
@@ -27,6 +39,7 @@ def export_residents(
     actor: Any,
     residents: QuerySet[Resident],
     unmasked: bool = False,
+    purpose: str = "",
     reason: str = "",
     request: HttpRequest | None = None,
 ) -> bytes:
@@ -35,7 +48,7 @@ def export_residents(
     if unmasked:
         if not policy.can(actor, "people.reveal"):
             raise PermissionDenied
-        reason = services.clean_reason(reason)
+        why = clean_reveal_reason(purpose, reason)
         if any(not viewer.may_reveal(r) for r in people):
             raise PermissionDenied
     rows = []
@@ -45,14 +58,14 @@ def export_residents(
             [
                 view["name"],
                 view["gender_label"],
-                r.birth_date.isoformat() if r.birth_date else "",
+                view["birth"],
                 r.id_number if unmasked else view["id_number"],
                 r.mobile if unmasked else view["mobile"],
                 view["address"],
                 view["relation_label"],
                 "、".join(view["tags"]),
                 "是" if r.is_party_member else "否",
-                r.party_branch,
+                view["party_branch"],
                 view["status_label"],
             ]
         )
@@ -68,7 +81,8 @@ def export_residents(
                         subject_id=str(r.pk),
                         subject_label=str(r)[:200],
                         field="export:mobile,id_number",
-                        reason=reason,
+                        purpose=why.purpose,
+                        reason=why.text,
                         community_id=r.community_id,
                         ip=ip,
                     )

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from anju.audit.reasons import RevealReasonForm
 from anju.people.models import Relation, Resident
 
 
@@ -91,9 +92,10 @@ class ArchiveForm(forms.Form):
     note = forms.CharField(label=_("Note"), required=False, max_length=200)
 
 
-class RevealForm(forms.Form):
+class RevealForm(RevealReasonForm):
+    """Which number, and why (the purpose and reason every reveal asks for)."""
+
     field = forms.ChoiceField(choices=[("mobile", _("Mobile number")), ("id_number", _("ID number"))])
-    reason = forms.CharField(label=_("Reason"), max_length=300)
 
 
 class ImportForm(forms.Form):

@@ -16,6 +16,9 @@ from anju.core.masking import mask_id_number, mask_mobile, mask_name
 from anju.orgs.models import CommunityScopedModel
 
 DEFAULT_TAGS = ["老人", "独居老人", "残疾", "低保", "留守儿童", "孕产妇", "退役军人"]
+# Health and financial hardship: sensitive personal information (PIPL art. 28), shown only to the roles
+# that serve these residents (``people.profiles``).
+SENSITIVE_DEFAULT_TAGS = frozenset({"残疾", "低保", "孕产妇"})
 
 
 class Tag(CommunityScopedModel):
@@ -24,6 +27,11 @@ class Tag(CommunityScopedModel):
     name = models.CharField(_("name"), max_length=20)
     sort_order = models.PositiveIntegerField(_("order"), default=0)
     is_active = models.BooleanField(_("in use"), default=True)
+    sensitive = models.BooleanField(
+        _("sensitive"),
+        default=False,
+        help_text=_("Health, income or similar: shown only to the staff who serve these residents."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -4,7 +4,11 @@ from anju.accounts.roles import Role
 _WORKERS = [Role.GRID_WORKER, Role.COMMUNITY_WORKER, Role.BRANCH_SECRETARY]
 
 declare("people.view", [Role.VOLUNTEER, *_WORKERS, Role.SUPERVISOR], description="See households and residents")
-declare("people.names", _WORKERS, description="See residents' names in full")
+declare(
+    "people.names",
+    _WORKERS,
+    description="See residents in full: names, birth dates, door numbers, sensitive tags (people.profiles)",
+)
 declare("people.manage", _WORKERS, description="Register, edit and archive residents and households")
 declare(
     "people.reveal",

@@ -11,7 +11,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from anju.accounts import policy
 from anju.core.masking import mask_id_number, mask_mobile, mask_name
 from anju.orgs.models import OrgUnit, UnitKind
-from anju.people import services, validation
+from anju.people import profiles, services, validation
 from anju.people.models import Household, ImportBatch, Resident, ResidentEvent, Tag
 from anju.people.validation import Invalid
 
@@ -82,6 +82,8 @@ def communities_reached(user: Any, action: str = "people.view") -> QuerySet[OrgU
 
 def tags_for(user: Any, community: OrgUnit | None = None) -> QuerySet[Tag]:
     qs = Tag.objects.filter(is_active=True, community__in=communities_reached(user))
+    if not policy.can(user, profiles.FULL_ACTION):
+        qs = qs.filter(sensitive=False)
     if community is not None:
         qs = qs.filter(community=community)
     return qs.select_related("community").order_by("community__path", "sort_order", "name")
@@ -172,6 +174,9 @@ def resident_search(user: Any, flt: ResidentFilter) -> QuerySet[Resident]:
         qs = qs.filter(household_id=flt.household)
     if flt.tag:
         qs = qs.filter(tags__id=flt.tag)
+        if Tag.objects.filter(pk=flt.tag, sensitive=True).exists():
+            # Who carries a sensitive tag is only for the roles that see it (people.profiles).
+            qs = policy.visible(qs, user, profiles.FULL_ACTION, SCOPE)
     if flt.party is not None:
         qs = qs.filter(is_party_member=flt.party)
     return (
@@ -193,7 +198,9 @@ def household_list(
     if building:
         qs = qs.filter(unit_id=building)
     if q.strip():
-        qs = qs.filter(Q(address__door__icontains=q.strip()) | Q(number__icontains=q.strip()))
+        # The door number is searched only where the user may see it (people.profiles).
+        door = Q(address__door__icontains=q.strip()) & policy.scope_q(user, profiles.FULL_ACTION, SCOPE)
+        qs = qs.filter(door | Q(number__icontains=q.strip()))
     return qs.annotate(
         member_count=Count("members", filter=Q(members__status=Resident.Status.ACTIVE), distinct=True)
     ).order_by("unit__path", "address__entrance", "address__door", "number", "id")
@@ -213,16 +220,19 @@ def batches_for(user: Any) -> QuerySet[ImportBatch]:
 
 
 class Viewer:
-    """What one user may see of residents: names in full? may reveal? Decided once per request."""
+    """What one user sees of residents and households: the profile of ``people.profiles``, decided once per
+    object. Pages, the API, the export and every other app that shows a resident go through it."""
 
     def __init__(self, user: Any) -> None:
         self.user = user
-        self.names = policy.can(user, "people.names")
+        self.full = policy.can(user, profiles.FULL_ACTION)
         self.reveal = policy.can(user, "people.reveal")
 
+    def profile(self, obj: Resident | Household) -> profiles.Profile:
+        return profiles.profile_for(self.user, obj, full_anywhere=self.full)
+
     def sees_names(self, resident: Resident) -> bool:
-        # Action-level first (cheap), then the object's scope.
-        return self.names and policy.can(self.user, "people.names", resident)
+        return self.profile(resident).names
 
     def may_reveal(self, resident: Resident) -> bool:
         return self.reveal and policy.can(self.user, "people.reveal", resident)
@@ -230,25 +240,32 @@ class Viewer:
     def name(self, resident: Resident) -> str:
         return resident.name if self.sees_names(resident) else mask_name(resident.name)
 
+    def household_label(self, household: Household, *, number: bool = True) -> str:
+        return profiles.address_label(self.profile(household), household.address, household.number if number else "")
+
     def row(self, resident: Resident) -> dict[str, Any]:
-        """The masked view of a resident, shared by pages, the API and the export."""
+        """The resident as this user may see them, shared by pages, the API and the export."""
+        profile = self.profile(resident)
         mobile = resident.mobile
-        id_number = resident.id_number
+        born = resident.birth_date
         return {
             "id": resident.pk,
-            "name": self.name(resident),
+            "profile": profile.key,
+            "name": resident.name if profile.names else mask_name(resident.name),
             "gender": resident.gender,
             "gender_label": resident.get_gender_display() if resident.gender else "",
-            "birth_date": resident.birth_date,
+            "birth_date": born if profile.birth_date else None,
+            "age_band": profiles.age_band(born),
+            "birth": (born.isoformat() if profile.birth_date else profiles.age_band(born)) if born else "",
             "mobile": mask_mobile(mobile),
-            "id_number": mask_id_number(id_number),
+            "id_number": mask_id_number(resident.id_number) if profile.id_number else "",
             "has_mobile": bool(mobile),
             "relation": resident.relation,
             "relation_label": resident.get_relation_display(),
             "household_id": resident.household_id,
-            "address": str(resident.household.address),
+            "address": profiles.address_label(profile, resident.household.address),
             "building_id": resident.unit_id,
-            "tags": [t.name for t in resident.tags.all()],
+            "tags": [t.name for t in resident.tags.all() if profile.sensitive_tags or not t.sensitive],
             "is_party_member": resident.is_party_member,
             "party_branch": resident.party_branch,
             "status": resident.status,

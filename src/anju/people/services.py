@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from anju.audit.actions import Action
+from anju.audit.reasons import clean_reveal_reason
 from anju.audit.services import record, record_pii_access
 from anju.core import crypto
 from anju.orgs.models import OrgUnit, UnitKind
@@ -23,6 +24,7 @@ from anju.people import validation
 from anju.people.models import (
     DEFAULT_TAGS,
     RELATION_WORDS,
+    SENSITIVE_DEFAULT_TAGS,
     Address,
     Household,
     Relation,
@@ -131,16 +133,25 @@ def _check_tags(community: OrgUnit, tags: Iterable[Tag]) -> list[Tag]:
 
 
 def tag_create(
-    *, actor: Any, community: OrgUnit, name: str, sort_order: int = 0, request: HttpRequest | None = None
+    *,
+    actor: Any,
+    community: OrgUnit,
+    name: str,
+    sort_order: int = 0,
+    sensitive: bool | None = None,
+    request: HttpRequest | None = None,
 ) -> Tag:
+    """A tag of the community; ``sensitive`` defaults to whether it is one of the sensitive default tags."""
     name = (name or "").strip()
     if not name or len(name) > 20:
         raise ValidationError({"name": [_("Enter a tag of at most 20 characters.")]})
     if Tag.objects.filter(community=community, name=name).exists():
         raise ValidationError({"name": [_("This tag exists already.")]})
     with transaction.atomic():
-        tag = Tag.objects.create(community=community, name=name, sort_order=sort_order)
-        record(Action.TAG_CREATED, actor=actor, obj=tag, request=request, data={"name": name})
+        if sensitive is None:
+            sensitive = name in SENSITIVE_DEFAULT_TAGS
+        tag = Tag.objects.create(community=community, name=name, sort_order=sort_order, sensitive=sensitive)
+        record(Action.TAG_CREATED, actor=actor, obj=tag, request=request, data={"name": name, "sensitive": sensitive})
     return tag
 
 
@@ -512,25 +523,23 @@ def resident_archive(
     return resident
 
 
-def clean_reason(reason: str) -> str:
-    reason = " ".join((reason or "").split())
-    if len(reason) < 2:
-        raise ValidationError({"reason": [_("Say why you need to see it.")]})
-    if len(reason) > 300:
-        raise ValidationError({"reason": [_("At most 300 characters.")]})
-    return reason
-
-
 def resident_reveal(
-    *, actor: Any, resident: Resident, field: str, reason: str, request: HttpRequest | None = None
+    *, actor: Any, resident: Resident, field: str, purpose: str, reason: str, request: HttpRequest | None = None
 ) -> str:
-    """The full value of one personal field, after writing the access-log row."""
+    """The full value of one personal field, after writing the access-log row (purpose and reason checked
+    by ``audit.reasons.clean_reveal_reason``, as for every reveal)."""
+    errors: dict[str, list[str]] = {}
     if field not in REVEALABLE:
-        raise ValidationError({"field": [_("Only a mobile or an ID number can be revealed.")]})
-    reason = clean_reason(reason)
+        errors["field"] = [_("Only a mobile or an ID number can be revealed.")]
+    try:
+        why = clean_reveal_reason(purpose, reason)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
     value = resident.mobile if field == "mobile" else resident.id_number
     with transaction.atomic():
-        record_pii_access(actor=actor, subject=resident, field=field, reason=reason, request=request)
+        record_pii_access(actor=actor, subject=resident, field=field, reason=why, request=request)
     return value
 
 

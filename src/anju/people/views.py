@@ -121,7 +121,8 @@ def resident_reveal(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user,
                 resident=resident,
                 field=form.cleaned_data["field"],
-                reason=form.cleaned_data["reason"],
+                purpose=form.reveal_reason.purpose,
+                reason=form.reveal_reason.text,
                 request=request,
             )
         except ValidationError as exc:
@@ -129,7 +130,7 @@ def resident_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     elif not resident.is_active:
         error = _("The numbers of an archived resident are not revealed.")
     else:
-        error = _("Say why you need to see it.")
+        error = " ".join(str(message) for messages in form.errors.values() for message in messages)
     context = {"resident": resident, "field": field, "value": value, "error": error}
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "people/_revealed.html", context, status=200 if value else 422)
@@ -259,8 +260,12 @@ def households(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "active")
     building_id = int(building) if building.isdecimal() else None
     qs = selectors.household_list(request.user, q=q, building=building_id, status=status)
+    page = paginate(request, qs)
+    viewer = selectors.Viewer(request.user)
+    for household in page.object_list:
+        household.label = viewer.household_label(household, number=False)
     context = {
-        "page": paginate(request, qs),
+        "page": page,
         "q": q,
         "building": building_id,
         "status": status,
@@ -282,6 +287,7 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     ).select_related("household__address__unit")
     context = {
         "household": household,
+        "label": viewer.household_label(household),
         "members": [viewer.row(m) for m in members],
         "may_manage": household.status == Household.Status.ACTIVE
         and policy.can(request.user, "people.manage", household),
@@ -422,6 +428,7 @@ def export(request: HttpRequest) -> HttpResponse:
             actor=request.user,
             residents=qs,
             unmasked=unmasked,
+            purpose=request.POST.get("purpose", ""),
             reason=request.POST.get("reason", ""),
             request=request,
         )

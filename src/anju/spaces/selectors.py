@@ -54,15 +54,16 @@ def my_bookings(user: Any, *, upcoming: bool = True) -> QuerySet[Booking]:
 
 def household_labels(user: Any, bookings: list[Booking]) -> dict[int, str]:
     """The household each booking counts against, as its address label, keyed by booking id. As in the
-    registry: staff see the households within their registry reach, a resident sees their own; any other
-    household shows with its door hidden."""
+    registry: staff see the door numbers the registry shows them (``people.profiles``), a resident sees their
+    own; any other household shows with its door hidden."""
     from anju.people.models import Household
+    from anju.people.profiles import FULL_ACTION
     from anju.people.selectors import households_visible, resident_for_user
 
     ids = {b.household_id for b in bookings if b.household_id}
     if not ids:
         return {}
-    shown = set(households_visible(user).filter(pk__in=ids).values_list("pk", flat=True))
+    shown = set(households_visible(user, FULL_ACTION).filter(pk__in=ids).values_list("pk", flat=True))
     own = resident_for_user(user)
     if own is not None and own.household_id in ids:
         shown.add(own.household_id)
