@@ -54,11 +54,11 @@ def _fill(world: World, activity: Activity, extra_households: int = 0) -> None:
     a = services.registration_create(actor=worker, session=one, resident=world.elder)
     b = services.registration_create(actor=worker, session=one, resident=world.spouse)
     services.registration_create(actor=worker, session=one, resident=world.young)
-    services.checkin_tick(actor=door, registration=a)
-    services.checkin_tick(actor=door, registration=b)
-    services.walk_in_add(actor=door, session=one, name="路人甲")
+    services.checkin_tick(actor=door, registration=a, now=one.starts_at)
+    services.checkin_tick(actor=door, registration=b, now=one.starts_at)
+    services.walk_in_add(actor=door, session=one, name="路人甲", now=one.starts_at)
     c = services.registration_create(actor=worker, session=two, resident=world.young)
-    services.checkin_tick(actor=door, registration=c)
+    services.checkin_tick(actor=door, registration=c, now=two.starts_at)
     for n in range(extra_households):
         household = people_services.household_create(
             actor=None, unit=world.tree.building, entrance="2", door=f"{n + 1}01"
@@ -72,7 +72,7 @@ def _fill(world: World, activity: Activity, extra_households: int = 0) -> None:
             id_number=fakes.id_number(date(1948, 3, n + 1), 40 + n, male=bool(n % 2)),
         )
         reg = services.registration_create(actor=worker, session=two, resident=resident)
-        services.checkin_tick(actor=door, registration=reg)
+        services.checkin_tick(actor=door, registration=reg, now=two.starts_at)
 
 
 def test_report_per_session_household_and_tag(world: World) -> None:

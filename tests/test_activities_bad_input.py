@@ -109,7 +109,7 @@ def test_target_group_only_on_behalf_with_a_reason(world: World, client_for: Cal
 
 
 def test_forged_and_expired_qr_codes(world: World, client_for: Callable[..., Client]) -> None:
-    session = first_session(make_activity(world))
+    session = first_session(make_activity(world, soon=True))
     reg = services.registration_create(actor=world.users["resident"], session=session)
     token = services.checkin_token(reg)
     door = en(client_for(world.users["volunteer"]))
@@ -126,7 +126,8 @@ def test_forged_and_expired_qr_codes(world: World, client_for: Callable[..., Cli
     before = snapshot()
     response = door.post(url, {"code": token})
     assert response.status_code == 422
-    assert "This code has expired: the session is over." in response.content.decode()
+    closed = timezone.localtime(past + timedelta(hours=1)).strftime("%Y-%m-%d %H:%M")
+    assert f"Check-in closed at {closed}: the session is over." in response.content.decode()
     assert snapshot() == before
 
 

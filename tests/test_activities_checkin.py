@@ -35,7 +35,7 @@ def world(db: Any) -> World:
 
 @pytest.mark.django_db
 def test_scan_twice_records_one_check_in(world: World) -> None:
-    session = first_session(make_activity(world))
+    session = first_session(make_activity(world, soon=True))
     reg = services.registration_create(actor=world.users["resident"], session=session)
     token = services.checkin_token(reg)
     first = services.checkin_scan(actor=world.users["volunteer"], session=session, code=token)
@@ -48,7 +48,7 @@ def test_scan_twice_records_one_check_in(world: World) -> None:
 
 @pytest.mark.django_db
 def test_other_session_forged_and_unconfirmed_codes_are_refused(world: World) -> None:
-    series = make_activity(world, weeks=2)
+    series = make_activity(world, weeks=2, soon=True)
     one, two = list(series.sessions.order_by("starts_at"))
     reg = services.registration_create(actor=world.users["resident"], session=one)
     with pytest.raises(ValidationError, match="another session"):
@@ -69,7 +69,7 @@ def test_other_session_forged_and_unconfirmed_codes_are_refused(world: World) ->
 def test_series_attendance_per_session_walk_in_and_guardian_checkout(
     world: World, client_for: Callable[..., Client]
 ) -> None:
-    care = make_activity(world, weeks=2, target_tags=[], guardian_checkout=True, title="暑期公益托管班")
+    care = make_activity(world, weeks=2, target_tags=[], guardian_checkout=True, title="暑期公益托管班", soon=True)
     one, two = list(care.sessions.order_by("starts_at"))
     kid = services.registration_create(actor=world.users["resident"], session=one)
     services.registration_create(actor=world.users["resident"], session=two)
@@ -97,7 +97,7 @@ def test_series_attendance_per_session_walk_in_and_guardian_checkout(
 
 @pytest.mark.django_db
 def test_door_page_scans_and_resident_pass_shows_codes(world: World, client_for: Callable[..., Client]) -> None:
-    session = first_session(make_activity(world))
+    session = first_session(make_activity(world, soon=True))
     reg = services.registration_create(actor=world.users["resident"], session=session)
     page = client_for(world.users["resident"]).get(f"/activities/registrations/{reg.pk}/pass/").content.decode()
     assert reg.short_code in page
@@ -118,7 +118,7 @@ def test_door_page_scans_and_resident_pass_shows_codes(world: World, client_for:
 def test_two_phones_scan_the_same_code_at_once(tmp_path: Path) -> None:
     with sqlite_file_database(tmp_path / "scan.sqlite3"), translation.override("en"):
         world = make_world()
-        session = first_session(make_activity(world, target_tags=[], category=Activity.Category.HEALTH))
+        session = first_session(make_activity(world, target_tags=[], category=Activity.Category.HEALTH, soon=True))
         reg = services.registration_create(actor=world.users["resident"], session=session)
         token = services.checkin_token(reg)
         phones = 8
@@ -128,7 +128,7 @@ def test_two_phones_scan_the_same_code_at_once(tmp_path: Path) -> None:
 
         def scan() -> None:
             try:
-                line.wait()
+                line.wait(timeout=30)
                 result = services.checkin_scan(actor=world.users["volunteer"], session=session, code=token)
                 with lock:
                     answers.append(result.already)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.test import Client
@@ -23,9 +24,12 @@ from django.utils import translation
 
 from anju.accounts import services as account_services
 from anju.accounts.roles import Role
+from anju.activities import services
 from anju.activities.models import Activity, Registration, Session
 from anju.activities.testing import first_session, make_activity, make_world
-from anju.testing import make_user, sqlite_file_database
+from anju.audit.models import AuditEvent
+from anju.inbox.models import Message
+from anju.testing import make_user, sqlite_file_database, thread_connection
 
 ATTEMPTS = 100
 PLACES = 10
@@ -48,7 +52,7 @@ def test_hundred_concurrent_registrations_for_ten_places(tmp_path: Path) -> None
         def attempt(token: str) -> None:
             client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
             try:
-                start_line.wait()
+                start_line.wait(timeout=60)
                 response = client.post(
                     f"/api/v1/activity-sessions/{session.pk}/registrations", {}, content_type="application/json"
                 )
@@ -81,3 +85,67 @@ def test_hundred_concurrent_registrations_for_ten_places(tmp_path: Path) -> None
             Session.objects.filter(pk=session.pk).update(taken=F("taken") + 1)
         session.refresh_from_db()
         assert session.taken == PLACES
+
+
+# --- one state change, one audit row ---------------------------------------------------------------------------
+
+CANCELS = 8
+
+
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_cancels_of_one_registration_change_it_once(tmp_path: Path) -> None:
+    """N phones cancel the same registration at the same moment through the API: one 200, the rest 422, one
+    audit row, and the freed place is offered once (to the one person waiting)."""
+    with sqlite_file_database(tmp_path / "cancels.sqlite3"), translation.override("en"):
+        world = make_world()
+        session = first_session(make_activity(world, capacity=1, target_tags=[]))
+        reg = services.registration_create(actor=world.users["resident"], session=session)
+        waiting = services.registration_create(actor=world.users["young"], session=session)
+        assert (reg.status, waiting.status) == ("confirmed", "waitlisted")
+        user = world.users["resident"]
+        token = account_services.token_create(actor=user, user=user, name="test", days=1)[1]
+        results: list[int] = []
+        start_line = threading.Barrier(CANCELS)
+        lock = threading.Lock()
+
+        def cancel() -> None:
+            client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+            with thread_connection():
+                start_line.wait(timeout=30)
+                response = client.post(
+                    f"/api/v1/registrations/{reg.pk}/cancel", {"reason": ""}, content_type="application/json"
+                )
+                with lock:
+                    results.append(response.status_code)
+
+        threads = [threading.Thread(target=cancel) for _ in range(CANCELS)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert Counter(results) == {200: 1, 422: CANCELS - 1}
+        assert AuditEvent.objects.filter(action="activity.registration_cancelled", object_id=str(reg.pk)).count() == 1
+        waiting.refresh_from_db()
+        assert waiting.status == Registration.Status.OFFERED
+        session.refresh_from_db()
+        assert session.taken == 1
+        assert Message.objects.filter(kind="activities.offer").count() == 1
+
+
+def test_a_stale_copy_cannot_cancel_twice_or_check_in_a_cancelled_place(db: Any) -> None:
+    """What two requests see when each loaded the registration before the other wrote: the second cancel is
+    refused (no second audit row), and a tick from a stale door page does not check in a cancelled place."""
+    with translation.override("en"):
+        world = make_world()
+        session = first_session(make_activity(world, capacity=1, target_tags=[], soon=True))
+        reg = services.registration_create(actor=world.users["resident"], session=session)
+        services.registration_create(actor=world.users["young"], session=session)
+        stale = Registration.objects.get(pk=reg.pk)
+        services.registration_cancel(actor=world.users["resident"], registration=reg)
+        with pytest.raises(ValidationError, match="already cancelled"):
+            services.registration_cancel(actor=world.users["resident"], registration=stale)
+        assert AuditEvent.objects.filter(action="activity.registration_cancelled").count() == 1
+        with pytest.raises(ValidationError, match="no confirmed place"):
+            services.checkin_tick(actor=world.users["volunteer"], registration=stale)
+        assert not Registration.objects.filter(checked_in_at__isnull=False).exists()
+        assert Registration.objects.filter(status=Registration.Status.OFFERED).count() == 1

@@ -45,7 +45,7 @@ def _end(session: Session) -> None:
 
 
 def test_roster_shows_who_checked_in_and_when(world: World) -> None:
-    session = first_session(make_activity(world))
+    session = first_session(make_activity(world, soon=True))
     reg = services.registration_create(actor=world.users["resident"], session=session)
     services.registration_create(actor=world.users["worker"], session=session, resident=world.spouse)
     volunteer = world.users["volunteer"]

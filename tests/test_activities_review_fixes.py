@@ -72,7 +72,7 @@ def _cells(data: bytes) -> list[Any]:
 
 
 def test_attendance_export_writes_names_and_tasks_as_text(world: World, client_for: Callable[..., Client]) -> None:
-    activity = make_activity(world, target_tags=[], guardian_checkout=True)
+    activity = make_activity(world, target_tags=[], guardian_checkout=True, soon=True)
     session = first_session(activity)
     worker = world.users["worker"]
     walk_in = services.walk_in_add(actor=worker, session=session, name='=HYPERLINK("http://x.test","点我")')
@@ -103,7 +103,7 @@ def test_people_and_appeals_exports_quote_formulas_too() -> None:
 
 
 def test_volunteers_see_attendance_counts_but_not_households(world: World, client_for: Callable[..., Client]) -> None:
-    activity = make_activity(world, target_tags=[])
+    activity = make_activity(world, target_tags=[], soon=True)
     session = first_session(activity)
     worker, volunteer = world.users["worker"], world.users["volunteer"]
     reg = services.registration_create(actor=worker, session=session, resident=world.elder)

@@ -78,7 +78,7 @@ def test_every_system_sentence_renders_in_both_languages(world: World) -> None:
     summons = second.whistles.get().summonses.get()
     whistles.summons_checkin(actor=world.liaison, summons=summons)
     events = list(AppealEvent.objects.exclude(note_key="").order_by("id"))
-    assert {e.note_key for e in events} >= {"filed", "dispatched", "callback", "whistle", "checkin"}
+    assert {e.note_key for e in events} >= {"filed", "dispatched", "callback", "whistle", "checkin_by"}
     for event in events:
         with translation.override("en"):
             english = event.text

@@ -211,6 +211,13 @@ def test_whistle_checkin_and_evaluation(world: World) -> None:
     assert english_client(world.liaison).post(checkin).status_code == 302
     summons.refresh_from_db()
     assert summons.arrived_at is not None
+    assert summons.arrival_method == Summons.Arrival.SELF_DECLARED
+    assert not summons.on_time  # pressed from anywhere: recorded, but not an on-time arrival
+    confirm = f"/appeals/{appeal.pk}/summons/{summons.pk}/confirm/"
+    assert english_client(world.liaison).post(confirm).status_code in (403, 404)
+    assert english_client(world.worker).post(confirm).status_code == 302
+    summons.refresh_from_db()
+    assert summons.arrival_method == Summons.Arrival.CONFIRMED
     assert summons.on_time
     rate = f"/appeals/{appeal.pk}/summons/{summons.pk}/rate/"
     assert english_client(world.liaison).post(rate, {"rating": "5"}).status_code in (403, 404)

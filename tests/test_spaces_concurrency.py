@@ -26,9 +26,11 @@ from django.utils import translation
 
 from anju.accounts import services as account_services
 from anju.accounts.roles import Role
+from anju.audit.models import AuditEvent
+from anju.spaces import services as space_services
 from anju.spaces.models import Booking, Occupancy
 from anju.spaces.testing import days_ahead, local, make_station
-from anju.testing import build_tree, make_user, sqlite_file_database
+from anju.testing import build_tree, make_user, sqlite_file_database, thread_connection
 
 ATTEMPTS = 50
 ROUNDS = 20
@@ -53,7 +55,7 @@ def test_fifty_concurrent_attempts_one_winner_twenty_times(tmp_path: Path) -> No
             client.cookies["anju_language"] = "en"
             try:
                 for n, (starts, ends) in enumerate(slots):
-                    start_line.wait()  # all 50 fire together, round after round
+                    start_line.wait(timeout=60)  # all 50 fire together, round after round
                     response = client.post(
                         "/api/v1/bookings",
                         {
@@ -91,3 +93,42 @@ def test_fifty_concurrent_attempts_one_winner_twenty_times(tmp_path: Path) -> No
         assert Booking.objects.count() == ROUNDS
         assert len({b.booker_id for b in Booking.objects.all()}) >= 1
         assert all(b.ends_at - b.starts_at == timedelta(hours=1) for b in Booking.objects.all())
+
+
+CANCELS = 8
+
+
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_cancels_of_one_booking_change_it_once(tmp_path: Path) -> None:
+    """The booking's row is locked and its status read again inside the transaction: of N cancels sent at once
+    one answers 200, the others 422, and one audit row is written."""
+    with sqlite_file_database(tmp_path / "cancels.sqlite3"), translation.override("en"):
+        tree = build_tree()
+        kitchen = make_station(tree.community).kitchen
+        owner = make_user(Role.RESIDENT, tree.building)
+        booking = space_services.booking_create(
+            actor=owner, space=kitchen, starts_at=local(days_ahead(2), 10), ends_at=local(days_ahead(2), 11), title="t"
+        ).bookings[0]
+        token = account_services.token_create(actor=owner, user=owner, name="test", days=1)[1]
+        results: list[int] = []
+        start_line = threading.Barrier(CANCELS)
+        lock = threading.Lock()
+
+        def cancel() -> None:
+            client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+            with thread_connection():
+                start_line.wait(timeout=30)
+                response = client.post(
+                    f"/api/v1/bookings/{booking.pk}/cancel", {"reason": ""}, content_type="application/json"
+                )
+                with lock:
+                    results.append(response.status_code)
+
+        threads = [threading.Thread(target=cancel) for _ in range(CANCELS)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert Counter(results) == {200: 1, 422: CANCELS - 1}
+        assert AuditEvent.objects.filter(action="booking.cancelled", object_id=str(booking.pk)).count() == 1
+        assert Booking.objects.get(pk=booking.pk).status == Booking.Status.CANCELLED

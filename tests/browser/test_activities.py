@@ -45,7 +45,7 @@ def test_resident_registers_on_a_phone_and_the_organiser_checks_her_in(
     phone_page: Page, browser: Browser, live_server: Any
 ) -> None:
     world = make_world()
-    activity = make_activity(world)
+    activity = make_activity(world, soon=True)
     session = first_session(activity)
     page = phone_page
 

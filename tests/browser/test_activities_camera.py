@@ -100,7 +100,7 @@ def door(
     live_server: Any, django_db_serialized_rollback: None, transactional_db: Any
 ) -> tuple[World, Session, Registration]:
     world = make_world()
-    session = first_session(make_activity(world))
+    session = first_session(make_activity(world, soon=True))
     reg = services.registration_create(actor=world.users["resident"], session=session)
     assert reg.status == Registration.Status.CONFIRMED
     return world, session, reg

@@ -167,6 +167,6 @@ def load_demo_activities(
                 code=reg.short_code,
                 now=starts - timedelta(minutes=10) + timedelta(minutes=n),
             )
-        services.walk_in_add(actor=actor, session=session, name=WALK_IN_NAME)
+        services.walk_in_add(actor=actor, session=session, name=WALK_IN_NAME, now=starts + timedelta(minutes=5))
         made[PAST_SAFETY] = activity
     return made

@@ -39,7 +39,13 @@ MAX_SESSIONS = 52
 CHECKIN_SALT = "anju.activities.checkin"
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 CODE_LENGTH = 8
-CODE_VALID_AFTER_END = timedelta(hours=12)
+# The check-in window (station-wide; override in settings): check-in, walk-ins and ticking the list open this
+# many minutes before a session starts and close this many minutes after it ends; check-out stays open a while
+# longer (a guardian collects a child after the end). Spaces open check-in 15 minutes before a booking
+# (``spaces.checkin.CHECKIN_EARLY_MINUTES``); an activity needs longer to get everyone through the door.
+CHECKIN_OPENS_BEFORE_MINUTES = 30
+CHECKIN_CLOSES_AFTER_MINUTES = 0
+CHECKOUT_CLOSES_AFTER_MINUTES = 120
 POSTER_MAX_SIDE = 1600
 
 
@@ -597,16 +603,25 @@ def _promote(session: Session) -> int:
     return len(nxt)
 
 
-def _release(registration: Registration, status_reason: str, now: datetime) -> Registration:
-    """Cancel a registration (inside a transaction); a held place goes to the next on the waiting list."""
+def _release(
+    registration: Registration, status_reason: str, now: datetime, *, expected: tuple[str, ...] = Registration.LIVE
+) -> Registration | None:
+    """Cancel a registration (inside a transaction); a held place goes to the next on the waiting list.
+
+    The session row, then the registration row, are locked (PostgreSQL; SQLite's IMMEDIATE transaction already
+    serialises writers) and the status is read again under the lock: when it is no longer one of ``expected``
+    (someone else cancelled it, the offer was taken up …) nothing changes and None is returned, so that of
+    two simultaneous cancels exactly one changes the row and writes its audit row."""
     session = Session.objects.select_for_update().select_related("activity").get(pk=registration.session_id)
-    reg = Registration.objects.get(pk=registration.pk)
-    if reg.status == Registration.Status.CANCELLED:
-        return reg
+    reg = Registration.objects.select_for_update().get(pk=registration.pk)
+    if reg.status not in expected:
+        return None
     held = reg.status in Registration.HOLDING
-    Registration.objects.filter(pk=reg.pk).update(
+    changed = Registration.objects.filter(pk=reg.pk, status=reg.status).update(
         status=Registration.Status.CANCELLED, cancel_reason=status_reason[:200], offer_expires_at=None
     )
+    if not changed:  # the row lock above makes this unreachable; the conditional UPDATE is the last guard
+        return None
     if held:
         Session.objects.filter(pk=session.pk).update(taken=F("taken") - 1)
         session.taken -= 1
@@ -632,7 +647,10 @@ def registration_cancel(
             raise ValidationError(
                 {"__all__": [_("This session is over; its registrations can no longer be cancelled.")]}
             )
-        reg = _release(registration, reason, now)
+        released = _release(registration, reason, now)
+        if released is None:  # cancelled meanwhile (a second tap, another phone): one change, one audit row
+            raise ValidationError({"__all__": [_("This registration is already cancelled.")]})
+        reg = released
         if by_organiser:
             session = Session.objects.select_related("activity", "activity__community").get(pk=reg.session_id)
             _notify(notices.REGISTRATION_CANCELLED, reg, session, besides=actor, reason=reason[:200])
@@ -670,9 +688,12 @@ def offers_expire(*, now: datetime | None = None, batch: int = 100) -> int:
     for pk in ids:
         with transaction.atomic():
             reg = Registration.objects.get(pk=pk)
-            if reg.status != Registration.Status.OFFERED:
+            released = _release(
+                reg, _("The offered place was not taken up in time."), now, expected=(Registration.Status.OFFERED,)
+            )
+            if released is None:  # taken up or cancelled meanwhile
                 continue
-            reg = _release(reg, _("The offered place was not taken up in time."), now)
+            reg = released
             session = Session.objects.select_related("activity", "activity__community").get(pk=reg.session_id)
             _notify(notices.OFFER_EXPIRED, reg, session)
             record(Action.ACTIVITY_OFFER_EXPIRED, actor=None, obj=reg, actor_label="worker")
@@ -693,6 +714,55 @@ def waitlist_position(registration: Registration) -> int | None:
 
 
 # --- check-in and check-out ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckinWindow:
+    opens: datetime
+    closes: datetime  # check-in and walk-ins
+    checkout_closes: datetime
+
+
+def _minutes(name: str, default: int) -> int:
+    return max(int(getattr(settings, name, default)), 0)
+
+
+def checkin_window(session: Session) -> CheckinWindow:
+    """When a session's door is open: the one rule for the door page, the codes, the list, walk-ins and
+    check-out (``ANJU_ACTIVITY_CHECKIN_OPENS_BEFORE_MINUTES``, ``ANJU_ACTIVITY_CHECKIN_CLOSES_AFTER_MINUTES``,
+    ``ANJU_ACTIVITY_CHECKOUT_CLOSES_AFTER_MINUTES``; defaults above)."""
+    before = _minutes("ANJU_ACTIVITY_CHECKIN_OPENS_BEFORE_MINUTES", CHECKIN_OPENS_BEFORE_MINUTES)
+    after = _minutes("ANJU_ACTIVITY_CHECKIN_CLOSES_AFTER_MINUTES", CHECKIN_CLOSES_AFTER_MINUTES)
+    out = _minutes("ANJU_ACTIVITY_CHECKOUT_CLOSES_AFTER_MINUTES", CHECKOUT_CLOSES_AFTER_MINUTES)
+    return CheckinWindow(
+        opens=session.starts_at - timedelta(minutes=before),
+        closes=session.ends_at + timedelta(minutes=after),
+        checkout_closes=session.ends_at + timedelta(minutes=max(out, after)),
+    )
+
+
+def checkin_refusal(session: Session, now: datetime, *, checkout: bool = False) -> str | None:
+    """Why the door of ``session`` is shut at ``now`` (None when it is open)."""
+    if session.status != Session.Status.OPEN:
+        return _("This session has been cancelled.")
+    window = checkin_window(session)
+    if now < window.opens:
+        return _("Check-in opens at %(when)s, %(n)d minutes before the start.") % {
+            "when": local_minute(window.opens),
+            "n": round((session.starts_at - window.opens).total_seconds() / 60),
+        }
+    closes = window.checkout_closes if checkout else window.closes
+    if now > closes:
+        if checkout:
+            return _("Check-out closed at %(when)s.") % {"when": local_minute(closes)}
+        return _("Check-in closed at %(when)s: the session is over.") % {"when": local_minute(closes)}
+    return None
+
+
+def _require_open_door(session: Session, now: datetime, field: str, *, checkout: bool = False) -> None:
+    refusal = checkin_refusal(session, now, checkout=checkout)
+    if refusal:
+        raise ValidationError({field: [refusal]})
 
 
 def new_short_code() -> str:
@@ -725,6 +795,9 @@ def _find_by_code(code: str) -> Registration:
     return reg
 
 
+CHECKED_IN_STATUSES = (Registration.Status.CONFIRMED, Registration.Status.WALK_IN)
+
+
 @dataclass
 class CheckIn:
     registration: Registration
@@ -734,12 +807,22 @@ class CheckIn:
 def _mark_in(actor: Any, reg: Registration, now: datetime, request: HttpRequest | None, how: str) -> CheckIn:
     with transaction.atomic():
         # One conditional UPDATE decides: of two scans at once only one finds the registration not checked in.
-        changed = Registration.objects.filter(pk=reg.pk, checked_in_at__isnull=True).update(
-            checked_in_at=now, checked_in_by=actor
-        )
+        # The status is part of the condition: a registration cancelled meanwhile is not checked in.
+        changed = Registration.objects.filter(
+            pk=reg.pk, checked_in_at__isnull=True, status__in=CHECKED_IN_STATUSES
+        ).update(checked_in_at=now, checked_in_by=actor)
         if changed:
             record(Action.ACTIVITY_CHECKED_IN, actor=actor, obj=reg, request=request, data={"how": how})
     reg.refresh_from_db()
+    if not changed and reg.checked_in_at is None:
+        raise ValidationError(
+            {
+                "code": [
+                    _("%(name)s has no confirmed place (%(status)s).")
+                    % {"name": reg.name, "status": reg.get_status_display()}
+                ]
+            }
+        )
     return CheckIn(reg, already=not changed)
 
 
@@ -762,8 +845,7 @@ def checkin_scan(
                 ]
             }
         )
-    if now > session.ends_at + CODE_VALID_AFTER_END:
-        raise ValidationError({"code": [_("This code has expired: the session is over.")]})
+    _require_open_door(session, now, "code")
     if reg.status not in (Registration.Status.CONFIRMED, Registration.Status.WALK_IN):
         raise ValidationError(
             {
@@ -776,20 +858,25 @@ def checkin_scan(
     return _mark_in(actor, reg, now, request, "code")
 
 
-def checkin_tick(*, actor: Any, registration: Registration, request: HttpRequest | None = None) -> CheckIn:
+def checkin_tick(
+    *, actor: Any, registration: Registration, now: datetime | None = None, request: HttpRequest | None = None
+) -> CheckIn:
+    now = now or timezone.now()
     if registration.status not in (Registration.Status.CONFIRMED, Registration.Status.WALK_IN):
         raise ValidationError({"__all__": [_("Only a confirmed place can be checked in.")]})
-    return _mark_in(actor, registration, timezone.now(), request, "list")
+    _require_open_door(registration.session, now, "__all__")
+    return _mark_in(actor, registration, now, request, "list")
 
 
-def walk_in_add(*, actor: Any, session: Session, name: str, request: HttpRequest | None = None) -> Registration:
+def walk_in_add(
+    *, actor: Any, session: Session, name: str, now: datetime | None = None, request: HttpRequest | None = None
+) -> Registration:
     """Someone who comes to the door without registering: recorded and checked in (holds no booked place)."""
+    now = now or timezone.now()
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": [_("Enter the walk-in's name.")]})
-    if session.status != Session.Status.OPEN:
-        raise ValidationError({"name": [_("This session has been cancelled.")]})
-    now = timezone.now()
+    _require_open_door(session, now, "name")
     with transaction.atomic():
         reg = Registration.objects.create(
             community_id=session.community_id,
@@ -806,21 +893,28 @@ def walk_in_add(*, actor: Any, session: Session, name: str, request: HttpRequest
 
 
 def checkout(
-    *, actor: Any, registration: Registration, guardian: str = "", request: HttpRequest | None = None
+    *,
+    actor: Any,
+    registration: Registration,
+    guardian: str = "",
+    now: datetime | None = None,
+    request: HttpRequest | None = None,
 ) -> Registration:
     """Check a participant out; when the activity needs it, record the guardian who collected the child."""
+    now = now or timezone.now()
     guardian = (guardian or "").strip()[:50]
     activity = registration.session.activity
     if registration.checked_in_at is None:
         raise ValidationError({"__all__": [_("%(name)s has not been checked in.") % {"name": registration.name}]})
+    _require_open_door(registration.session, now, "__all__", checkout=True)
     if activity.guardian_checkout and not guardian:
         raise ValidationError(
             {"guardian": [_("Name the guardian who collects %(name)s.") % {"name": registration.name}]}
         )
     with transaction.atomic():
-        changed = Registration.objects.filter(pk=registration.pk, checked_out_at__isnull=True).update(
-            checked_out_at=timezone.now(), checked_out_by=actor, guardian=guardian
-        )
+        changed = Registration.objects.filter(
+            pk=registration.pk, checked_in_at__isnull=False, checked_out_at__isnull=True
+        ).update(checked_out_at=now, checked_out_by=actor, guardian=guardian)
         if not changed:
             raise ValidationError({"__all__": [_("%(name)s is already checked out.") % {"name": registration.name}]})
         record(Action.ACTIVITY_CHECKED_OUT, actor=actor, obj=registration, request=request, data={"guardian": guardian})

@@ -77,9 +77,14 @@ def make_world(prefix: str = "") -> World:
     return World(tree, station, tags, h1, elder, spouse, young, users)
 
 
-def make_activity(world: World, *, capacity: int = 10, days: int = 3, **fields: Any) -> Activity:
+def make_activity(world: World, *, capacity: int = 10, days: int = 3, soon: bool = False, **fields: Any) -> Activity:
+    """An activity in ``days`` days at 9:00 in the kitchen; ``soon``: one starting in ten minutes, out of doors
+    (its check-in window is open now; registration is still open)."""
     starts = local(days_ahead(days), 9)
     now = timezone.now()
+    if soon:
+        starts = now + timedelta(minutes=10)
+        fields = {"space": None, "registration_closes_at": starts - timedelta(minutes=1)} | fields
     base: dict[str, Any] = {
         "actor": world.users["worker"],
         "community": world.tree.community,

@@ -215,7 +215,13 @@ def session_door(request: HttpRequest, session_id: int) -> HttpResponse:
     return render(
         request,
         "activities/door.html",
-        {"session": session, "registrations": regs, "attendance": services.attendance(session), "result": result},
+        {
+            "session": session,
+            "registrations": regs,
+            "attendance": services.attendance(session),
+            "result": result,
+            "door_shut": services.checkin_refusal(session, timezone.now()),
+        },
         status=status,
     )
 

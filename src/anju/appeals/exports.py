@@ -63,7 +63,17 @@ def rates_xlsx(
     ws.title = _("Three rates")[:31]
     period = f"{start or '…'} – {end or '…'}"
     ws.append([_("Three rates"), period])
-    ws.append([_("Name"), *_rate_headers(), _("Summoned by whistle"), _("Arrived on time")])
+    ws.append(
+        [
+            _("Name"),
+            *_rate_headers(),
+            _("Summoned by whistle"),
+            _("Arrived on time"),
+            _("Arrivals: scanned the site code"),
+            _("Arrivals: confirmed on site"),
+            _("Arrivals: self-declared (not counted)"),
+        ]
+    )
     for r in [*rows, total]:
         ws.append(
             [
@@ -71,6 +81,9 @@ def rates_xlsx(
                 *_rate_cells(r),
                 r.counts.get("summoned", 0),
                 r.counts.get("arrived_on_time", 0),
+                r.counts.get("arrived_scanned", 0),
+                r.counts.get("arrived_confirmed", 0),
+                r.counts.get("arrived_self_declared", 0),
             ]
         )
     if months:

@@ -446,11 +446,22 @@ class Whistle(CommunityScopedModel):
 class Summons(CommunityScopedModel):
     """One department summoned by a whistle: arrival deadline, check-in, evaluation."""
 
+    class Arrival(models.TextChoices):
+        """How an arrival was recorded; only a scanned site code or a community worker's confirmation on site
+        proves the department was there (a self-declared arrival never counts as on time)."""
+
+        SCANNED = "scanned", _("scanned the site code")
+        CONFIRMED = "confirmed", _("confirmed on site by a community worker")
+        SELF_DECLARED = "self_declared", _("self-declared, not verified")
+
+    VERIFIED = (Arrival.SCANNED, Arrival.CONFIRMED)
+
     whistle = models.ForeignKey(Whistle, on_delete=models.CASCADE, related_name="summonses")
     department = models.ForeignKey("orgs.Department", on_delete=models.PROTECT, related_name="+")
     arrive_by = models.DateTimeField()
     arrived_at = models.DateTimeField(null=True, blank=True)
     arrived_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    arrival_method = models.CharField(max_length=16, choices=Arrival.choices, blank=True)
     rating = models.PositiveSmallIntegerField(null=True, blank=True)
     rating_comment = models.CharField(max_length=200, blank=True)
 
@@ -459,10 +470,15 @@ class Summons(CommunityScopedModel):
         constraints = [models.UniqueConstraint(fields=["whistle", "department"], name="appeals_summons_unique")]
 
     @property
+    def verified(self) -> bool:
+        return self.arrived_at is not None and self.arrival_method in self.VERIFIED
+
+    @property
     def on_time(self) -> bool | None:
+        """None before an arrival; a self-declared arrival is never on time."""
         if self.arrived_at is None:
             return None
-        return self.arrived_at <= self.arrive_by
+        return self.verified and self.arrived_at <= self.arrive_by
 
 
 class IntakeCounter(models.Model):
@@ -497,7 +513,11 @@ class DailyRollup(CommunityScopedModel):
     reopened = models.PositiveIntegerField(default=0)
     whistles = models.PositiveIntegerField(default=0)
     summoned = models.PositiveIntegerField(default=0)
-    arrived_on_time = models.PositiveIntegerField(default=0)
+    arrived_on_time = models.PositiveIntegerField(default=0)  # verified arrivals (scanned or confirmed) only
+    # Arrivals by how they were recorded (Summons.Arrival); a self-declared one may later be verified.
+    arrived_scanned = models.PositiveIntegerField(default=0)
+    arrived_confirmed = models.PositiveIntegerField(default=0)
+    arrived_self_declared = models.PositiveIntegerField(default=0)
     # Live state kept as a balance: +1 when an appeal starts awaiting callback (handled or verified), -1 when
     # it leaves; always on the row of the appeal's received day, so a row never goes below zero and the sum
     # over a period is "appeals received then that still await their callback".
@@ -515,6 +535,9 @@ class DailyRollup(CommunityScopedModel):
         "whistles",
         "summoned",
         "arrived_on_time",
+        "arrived_scanned",
+        "arrived_confirmed",
+        "arrived_self_declared",
         "awaiting_callback",
     )
 

@@ -91,6 +91,15 @@ def _late(values: dict[str, Any]) -> dict[str, Any]:
     return {**values, "late": gettext(" (late)") if values.get("late") else ""}
 
 
+def _arrival(values: dict[str, Any]) -> dict[str, Any]:
+    from anju.appeals.models import Summons
+
+    code = values.get("method", "")
+    method = Summons.Arrival(code).label if code in Summons.Arrival.values else code
+    late = values.get("late") and code in Summons.VERIFIED  # a self-declared arrival is neither late nor on time
+    return {**values, "late": gettext(" (late)") if late else "", "method": method}
+
+
 FILED = "filed"
 FOLLOWED = "followed"
 DUPLICATE = "duplicate"
@@ -102,7 +111,8 @@ FOLLOWER_CALLBACK_RECORDED = "follower_callback_recorded"
 REQUESTER_LINKED = "requester_linked"
 REQUESTER_UNLINKED = "requester_unlinked"
 WHISTLE = "whistle"
-CHECKIN = "checkin"
+CHECKIN = "checkin"  # before arrivals said how they were recorded
+CHECKIN_BY = "checkin_by"
 
 _FOLLOWER_ANSWER = _("A follower answered the callback. Resolved: %(resolved)s. %(level)s.")
 
@@ -118,3 +128,4 @@ register(REQUESTER_LINKED, _("Linked to the requester's registry entry."))
 register(REQUESTER_UNLINKED, _("Unlinked from the registry entry."))
 register(WHISTLE, _("Whistle blown: %(names)s summoned, arrival within %(minutes)d minutes."), _names)
 register(CHECKIN, _("%(name)s arrived on site%(late)s."), _late)
+register(CHECKIN_BY, _("%(name)s arrived on site%(late)s: %(method)s."), _arrival)

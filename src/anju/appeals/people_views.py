@@ -117,7 +117,7 @@ def checkin_code(request: HttpRequest, token: str) -> HttpResponse:
             "whistle": site.whistle,
             "appeal": site.whistle.appeal,
             "mine": site.mine,
-            "pending": [s for s in site.mine if s.arrived_at is None],
+            "pending": [s for s in site.mine if not s.verified],
         },
     )
 

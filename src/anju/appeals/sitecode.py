@@ -3,7 +3,9 @@
 One code per whistle: every department the whistle summoned scans the same code on arrival. The code is a
 signed link (``django.core.signing``, its own salt) to the check-in page; scanning it needs a signed-in
 liaison of a summoned department, and the page records the arrival time of their department once (scanning
-twice, or two liaisons of one department, record one arrival). The button on the appeal page stays.
+twice, or two liaisons of one department, record one arrival) as "scanned the site code". The button on the
+appeal page stays but records a self-declared arrival, which does not count as on time; a later scan
+replaces it.
 
 A code is refused, with a message saying why, when it was forged or altered, when it is older than
 ``CODE_MAX_AGE`` (expired), when it is for a whistle that did not summon the liaison's department, and when
@@ -99,11 +101,14 @@ def checkin_by_code(*, actor: Any, token: str, request: HttpRequest | None = Non
     checked in is left as it is, and nothing is written for it."""
     site = read_code(actor, token)
     for summons in site.mine:
-        if summons.arrived_at is not None:
+        if summons.verified:
             continue
-        # Checked in a moment ago (a double scan, or a colleague): the first arrival stands.
+        # Checked in a moment ago (a double scan, or a colleague): the first verified arrival stands. A
+        # self-declared arrival (the button) is replaced by the scan: the scan proves the department came.
         with contextlib.suppress(InvalidTransition):
-            site.recorded.append(whistles.summons_checkin(actor=actor, summons=summons, request=request))
+            site.recorded.append(
+                whistles.summons_checkin(actor=actor, summons=summons, method=Summons.Arrival.SCANNED, request=request)
+            )
     site.mine = list(Summons.objects.filter(pk__in=[s.pk for s in site.mine]).select_related("department"))
     return site
 

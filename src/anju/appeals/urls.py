@@ -33,6 +33,7 @@ urlpatterns = [
     path("<int:pk>/photos/<int:photo_pk>/", views.photo, name="photo"),
     path("<int:pk>/summons/<int:summons_pk>/checkin/", views_whistles.summons_checkin, name="checkin"),
     path("<int:pk>/summons/<int:summons_pk>/rate/", views_whistles.summons_rate, name="rate"),
+    path("<int:pk>/summons/<int:summons_pk>/confirm/", views_whistles.summons_confirm, name="confirm_arrival"),
     path("<int:pk>/whistles/<int:whistle_pk>/code/", people_views.whistle_code, name="whistle_code"),
     path(
         "<int:pk>/whistles/<int:whistle_pk>/code.<str:fmt>",

@@ -52,13 +52,22 @@ def _summons(user: Any, action: str, pk: int, summons_pk: int) -> Summons:
     return summons
 
 
-def _checkin(request: HttpRequest, summons: Summons) -> HttpResponse:
+def _checkin(request: HttpRequest, summons: Summons, method: str) -> HttpResponse:
     try:
-        whistles.summons_checkin(actor=request.user, summons=summons, request=request)
+        whistles.summons_checkin(actor=request.user, summons=summons, method=method, request=request)
     except services.InvalidTransition as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, _("Arrival recorded."))
+        if method == Summons.Arrival.SELF_DECLARED:
+            messages.warning(
+                request,
+                _(
+                    "Arrival recorded as self-declared: it does not count as on time. Scan the code posted on "
+                    "site, or ask the community worker there to confirm it."
+                ),
+            )
+        else:
+            messages.success(request, _("Arrival recorded."))
     return redirect("appeals:detail", pk=summons.whistle.appeal_id)
 
 
@@ -68,7 +77,14 @@ def summons_checkin(request: HttpRequest, pk: int, summons_pk: int) -> HttpRespo
     summons = _summons(request.user, "appeal.view", pk, summons_pk)
     if summons.department_id not in liaison_departments(request.user):
         raise Http404
-    return _checkin(request, summons)
+    return _checkin(request, summons, Summons.Arrival.SELF_DECLARED)
+
+
+@policy.permission("appeal.triage")
+@require_POST
+def summons_confirm(request: HttpRequest, pk: int, summons_pk: int) -> HttpResponse:
+    """A community worker on site confirms that the summoned department is there."""
+    return _checkin(request, _summons(request.user, "appeal.triage", pk, summons_pk), Summons.Arrival.CONFIRMED)
 
 
 @policy.permission("appeal.triage")

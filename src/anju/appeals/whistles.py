@@ -19,6 +19,7 @@ from anju.appeals.policies import liaison_departments
 from anju.appeals.services import InvalidTransition
 from anju.audit.actions import Action
 from anju.audit.services import record
+from anju.core.text import local_minute
 from anju.orgs.models import Department
 
 DEFAULT_ARRIVAL_MINUTES = 30
@@ -122,32 +123,70 @@ def summons_from_token(token: str, *, max_age: int = 2 * 24 * 3600) -> int | Non
         return None
 
 
-def summons_checkin(*, actor: Any, summons: Summons, request: HttpRequest | None = None) -> Summons:
-    """A liaison of the summoned department reports arrival on site (报到); the time is recorded once."""
-    if actor is not None and summons.department_id not in liaison_departments(actor):
+ROLLUP_FIELD: dict[str, str] = {
+    Summons.Arrival.SCANNED: "arrived_scanned",
+    Summons.Arrival.CONFIRMED: "arrived_confirmed",
+    Summons.Arrival.SELF_DECLARED: "arrived_self_declared",
+}
+
+
+def summons_checkin(
+    *,
+    actor: Any,
+    summons: Summons,
+    method: str = Summons.Arrival.SELF_DECLARED,
+    request: HttpRequest | None = None,
+) -> Summons:
+    """Record a summoned department's arrival on site (报到), and how it is known:
+
+    - ``scanned``: a liaison of the department scanned the code posted on site (:mod:`sitecode`);
+    - ``confirmed``: a community worker on site confirms the department is there;
+    - ``self_declared``: a liaison pressed "we have arrived" on the appeal page, from anywhere.
+
+    Only the first two count as on-time arrivals. An arrival is recorded once; a verified one (scan or
+    confirmation) may replace a self-declared one, at its own time. The timeline says how."""
+    if method not in Summons.Arrival.values:
+        raise ValueError(f"unknown arrival method {method!r}")
+    appeal = summons.whistle.appeal
+    if method == Summons.Arrival.CONFIRMED:
+        if actor is None or not policy.can(actor, "appeal.triage", appeal):
+            raise PermissionDenied
+    elif actor is not None and summons.department_id not in liaison_departments(actor):
         raise PermissionDenied
     at = clock.now()
     with transaction.atomic():
         locked = Summons.objects.select_for_update().select_related("whistle__appeal", "department").get(pk=summons.pk)
-        if locked.arrived_at is not None:
-            raise InvalidTransition(_("Arrival was already recorded at %(time)s.") % {"time": locked.arrived_at})
+        before = locked.arrival_method if locked.arrived_at is not None else ""
+        if locked.arrived_at is not None and (before in Summons.VERIFIED or method == Summons.Arrival.SELF_DECLARED):
+            raise InvalidTransition(
+                _("Arrival was already recorded at %(time)s.") % {"time": local_minute(locked.arrived_at)}
+            )
         locked.arrived_at = at
         locked.arrived_by = actor if getattr(actor, "is_authenticated", False) else None
-        locked.save(update_fields=["arrived_at", "arrived_by"])
+        locked.arrival_method = method
+        locked.save(update_fields=["arrived_at", "arrived_by", "arrival_method"])
         appeal = locked.whistle.appeal
-        if at <= locked.arrive_by:
-            rollup.bump_appeal(
-                appeal, day=locked.whistle.blown_at, department_id=locked.department_id, arrived_on_time=1
-            )
+        counts = {ROLLUP_FIELD[method]: 1}
+        if before:  # a self-declared arrival, now verified
+            counts[ROLLUP_FIELD[before]] = -1
+        if locked.on_time:
+            counts["arrived_on_time"] = 1
+        rollup.bump_appeal(appeal, day=locked.whistle.blown_at, department_id=locked.department_id, **counts)
         _event(
             appeal,
             actor,
             "checkin",
-            notes.CHECKIN,
-            {"name": locked.department.name, "late": at > locked.arrive_by},
+            notes.CHECKIN_BY,
+            {"name": locked.department.name, "late": at > locked.arrive_by, "method": method},
             department=locked.department,
         )
-        record(Action.APPEAL_CHECKIN, actor=actor, obj=appeal, request=request, data={"summons": locked.pk})
+        record(
+            Action.APPEAL_CHECKIN,
+            actor=actor,
+            obj=appeal,
+            request=request,
+            data={"summons": locked.pk, "method": method, "replaces": before},
+        )
     return locked
 
 
