@@ -104,7 +104,7 @@ def test_pages_show_the_method_and_the_rates_show_the_split(world: World) -> Non
 
 
 def test_migration_marks_earlier_arrivals_self_declared_and_takes_back_their_on_time_count(world: World) -> None:
-    migration = importlib.import_module("anju.appeals.migrations.0009_summons_arrival_method")
+    migration = importlib.import_module("anju.appeals.migrations.0011_summons_arrival_method")
     summons = _summons(world)
     late = _summons(world)
     # As the code before this change recorded them: no method, counted on time when before the deadline.

@@ -38,7 +38,7 @@ def existing_arrivals_were_self_declared(apps, schema_editor):  # noqa: ANN001, 
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('appeals', '0008_appealevent_note_key'),
+        ('appeals', '0010_screen_free_text'),
     ]
 
     operations = [
