@@ -27,6 +27,7 @@ from anju.appeals.policies import (
     is_staff_for,
     liaison_departments,
 )
+from anju.core.images import image_response
 from anju.core.pagination import paginate, query_without_page
 from anju.orgs.models import Department
 
@@ -284,7 +285,7 @@ def photo(request: HttpRequest, pk: int, photo_pk: int) -> FileResponse:
     item = AppealPhoto.objects.filter(appeal=appeal, pk=photo_pk).first()
     if item is None:
         raise Http404
-    return FileResponse(item.image.open("rb"), content_type="image/jpeg")
+    return image_response(item.image)  # never cached: a resident's photo
 
 
 @policy.permission("appeal.inbox")
