@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from anju.accounts import services
+from anju.accounts import services, signin
 from anju.accounts.models import LoginThrottle, User
 from anju.accounts.roles import Role
 from anju.audit.models import AuditEvent
@@ -226,7 +226,7 @@ def test_lockout_back_off_doubles(member: User) -> None:
 @pytest.mark.django_db
 def test_lockout_is_capped(member: User) -> None:
     for _ in range(settings.LOGIN_FAILURE_LIMIT + 20):
-        services.login_failed(identifier="zhang.san", request=None, reason="bad")
+        signin.login_failed(identifier="zhang.san", request=None, reason="bad")
     row = LoginThrottle.objects.get()
     assert row.locked_until - row.last_failure_at == timedelta(seconds=settings.LOGIN_LOCKOUT_MAX)
 

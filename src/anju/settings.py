@@ -137,6 +137,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "anju.core.security.SecurityHeadersMiddleware",  # CSP on every answer; private files never cached
     "anju.core.middleware.OutageMiddleware",
     "anju.core.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -197,6 +198,12 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_FAILURE_LIMIT = int(os.environ.get("ANJU_LOGIN_FAILURE_LIMIT", "5"))
 LOGIN_LOCKOUT_BASE = int(os.environ.get("ANJU_LOGIN_LOCKOUT_SECONDS", "60"))
 LOGIN_LOCKOUT_MAX = 3600
+# An address is locked after 4 × LOGIN_FAILURE_LIMIT failures within this many seconds, whatever succeeds
+# in between (accounts.signin).
+LOGIN_ADDRESS_WINDOW = int(os.environ.get("ANJU_LOGIN_ADDRESS_WINDOW_SECONDS", "3600"))
+# A browser an account signed in on is remembered this long: a locked account still signs in there.
+LOGIN_DEVICE_COOKIE = "anju_device"
+LOGIN_DEVICE_DAYS = int(os.environ.get("ANJU_LOGIN_DEVICE_DAYS", "180"))
 
 SESSION_COOKIE_AGE = int(os.environ.get("ANJU_SESSION_SECONDS", str(8 * 3600)))
 SESSION_COOKIE_HTTPONLY = True

@@ -249,6 +249,7 @@ def password_reset(*, actor: Any, user: User, new_password: str, request: HttpRe
         user.set_password(new_password)
         user.save(update_fields=["password"])
         _end_sessions(user)
+        LoginThrottle.objects.filter(key=f"id:#{user.pk}").delete()  # the new password works straight away
         record(Action.ACCOUNT_PASSWORD_RESET, actor=actor, obj=user, request=request)
     return user
 
@@ -303,103 +304,12 @@ def role_revoke(*, actor: Any, grant: RoleGrant, request: HttpRequest | None = N
     forget_grants(grant.user)
 
 
-# --- sign-in with throttling --------------------------------------------------------------
-
-
-class LoginLocked(Exception):
-    def __init__(self, until: Any) -> None:
-        super().__init__(str(until))
-        self.until = until
-
-
-def _identifier_key(identifier: str) -> str:
-    """One throttle key per account however it is spelt (username in any case,
-    mobile number with spaces or +86), so respelling gives no fresh attempts."""
-    from anju.accounts.backends import find_user
-
-    user = find_user(identifier)
-    if user is not None:
-        return f"id:#{user.pk}"
-    mobile = normalise_mobile(identifier or "")
-    if is_valid_mainland_mobile(mobile) and not any(c.isalpha() for c in identifier):
-        return f"id:{mobile}"
-    return f"id:{identifier.strip().lower()}"
-
-
-def _throttle_keys(identifier: str, ip: str | None) -> list[str]:
-    keys = [_identifier_key(identifier)]
-    if ip:
-        keys.append(f"ip:{ip}")
-    return keys
-
-
-def login_check_locked(*, identifier: str, ip: str | None) -> None:
-    now = timezone.now()
-    locked = (
-        LoginThrottle.objects.filter(key__in=_throttle_keys(identifier, ip), locked_until__gt=now)
-        .order_by("-locked_until")
-        .first()
-    )
-    if locked is not None:
-        raise LoginLocked(locked.locked_until)
-
-
-def login_failed(*, identifier: str, request: HttpRequest | None, reason: str) -> None:
-    """Count a failure; lock the identifier (and the address, at a higher
-    threshold) with an exponential back-off."""
-    from anju.audit.services import client_ip
-
-    ip = client_ip(request)
-    now = timezone.now()
-    limit = settings.LOGIN_FAILURE_LIMIT
-    with transaction.atomic():
-        for key in _throttle_keys(identifier, ip):
-            key_limit = limit if key.startswith("id:") else limit * 4
-            row, _created = LoginThrottle.objects.select_for_update().get_or_create(key=key[:200])
-            row.failures += 1
-            row.last_failure_at = now
-            locked = False
-            if row.failures >= key_limit:
-                over = row.failures - key_limit
-                seconds = min(settings.LOGIN_LOCKOUT_BASE * (2**over), settings.LOGIN_LOCKOUT_MAX)
-                row.locked_until = now + timedelta(seconds=seconds)
-                locked = True
-            row.save()
-            if locked and key.startswith("id:"):
-                record(
-                    Action.ACCOUNT_LOCKED,
-                    request=request,
-                    actor_label=identifier[:150],
-                    data={"failures": row.failures, "until": row.locked_until.isoformat() if row.locked_until else ""},
-                )
-        record(
-            Action.ACCOUNT_LOGIN_FAILED,
-            request=request,
-            actor_label=identifier[:150],
-            data={"reason": reason},
-        )
-
-
-def login_succeeded(*, user: User, identifier: str, request: HttpRequest | None) -> None:
-    from anju.audit.services import client_ip
-
-    with transaction.atomic():
-        LoginThrottle.objects.filter(key=_identifier_key(identifier)).delete()
-        ip = client_ip(request)
-        if ip:
-            LoginThrottle.objects.filter(key=f"ip:{ip}").update(failures=0, locked_until=None)
-        record(Action.ACCOUNT_LOGIN, actor=user, obj=user, request=request)
+# --- sign-in (throttling and the ways back into a locked account: ``accounts.signin``) -------------
 
 
 def logout_recorded(*, user: Any, request: HttpRequest | None) -> None:
     with transaction.atomic():
         record(Action.ACCOUNT_LOGOUT, actor=user, obj=user, request=request)
-
-
-def login_throttles_purge(*, older_than: timedelta = timedelta(days=1)) -> int:
-    cutoff = timezone.now() - older_than
-    deleted, _rows = LoginThrottle.objects.filter(last_failure_at__lt=cutoff, locked_until__lt=timezone.now()).delete()
-    return deleted
 
 
 # --- API tokens ---------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 
-from anju.accounts.services import login_throttles_purge
+from anju.accounts.signin import login_throttles_purge
 from anju.jobs.registry import periodic
 
 

@@ -19,7 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from anju.accounts import forms, policy, services
+from anju.accounts import forms, policy, services, signin
 from anju.accounts.backends import find_user
 from anju.accounts.models import ApiToken, RoleGrant, User
 from anju.accounts.roles import Role
@@ -41,12 +41,18 @@ def login_view(request: HttpRequest) -> HttpResponse:
     form = forms.LoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         identifier = form.cleaned_data["username"]
-        ip = request.META.get("REMOTE_ADDR")
         try:
-            services.login_check_locked(identifier=identifier, ip=ip)
-        except services.LoginLocked as locked:
+            signin.login_check_locked(identifier=identifier, request=request)
+        except signin.LoginLocked as locked:
             until = formats.time_format(timezone.localtime(locked.until), "H:i")
             form.add_error(None, _("Too many failed attempts. Try again after %(time)s.") % {"time": until})
+            form.add_error(
+                None,
+                _(
+                    "To sign in now, use a phone or computer you have signed in on before, "
+                    "or ask your community worker to unlock your account."
+                ),
+            )
         else:
             user = authenticate(request, username=identifier, password=form.cleaned_data["password"])
             if user is None:
@@ -54,15 +60,17 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 disabled = (
                     known is not None and not known.is_active and known.check_password(form.cleaned_data["password"])
                 )
-                services.login_failed(identifier=identifier, request=request, reason="disabled" if disabled else "bad")
+                signin.login_failed(identifier=identifier, request=request, reason="disabled" if disabled else "bad")
                 if disabled:
                     form.add_error(None, _("This account has been disabled. Ask your community administrator."))
                 else:
                     form.add_error(None, _("The username, mobile number or password is not correct."))
             else:
                 login(request, user)  # rotates the session key
-                services.login_succeeded(user=user, identifier=identifier, request=request)
-                return redirect(next_url or "core:home")
+                signin.login_succeeded(user=user, identifier=identifier, request=request)
+                response = redirect(next_url or "core:home")
+                signin.device_remember(response, device=signin.device_from(request), user=user)
+                return response
     return render(request, "accounts/login.html", {"form": form, "next": next_url})
 
 
@@ -398,3 +406,22 @@ def user_reset_password(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("The password has been reset; the user's sessions have ended."))
     return redirect("accounts:user_detail", pk=target.pk)
+
+
+# --- locked accounts: staff let the owner back in -----------------------------------------
+
+
+@policy.permission("user.unlock")
+def locked_list(request: HttpRequest) -> HttpResponse:
+    """Accounts locked after failed sign-ins, within the viewer's reach, each with an unlock button."""
+    rows = [(user, signin.locked_until(user)) for user in signin.locked_accounts(request.user).order_by("username")]
+    return render(request, "accounts/locked.html", {"rows": rows})
+
+
+@policy.permission("user.unlock")
+@require_POST
+def user_unlock(request: HttpRequest, pk: int) -> HttpResponse:
+    target: User = policy.get_for(request.user, policy.AUTHENTICATED, signin.locked_accounts(request.user), pk=pk)
+    signin.login_unlock(actor=request.user, user=target, request=request)
+    messages.success(request, _("%(name)s can sign in again.") % {"name": target.display_name or target.username})
+    return redirect("accounts:locked")

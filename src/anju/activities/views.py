@@ -21,6 +21,7 @@ from anju.activities.models import Activity, Helper, Registration, Session
 from anju.core.api import Conflict
 from anju.core.forms import apply_service_errors
 from anju.core.images import image_response, token_readable
+from anju.core.security import no_store
 from anju.orgs.models import OrgUnit, UnitKind
 from anju.people import selectors as people_selectors
 from anju.people.models import Resident
@@ -288,7 +289,7 @@ def activity_attendance(request: HttpRequest, activity_id: int) -> HttpResponse:
         data = attendance_report.attendance_xlsx(actor=request.user, activity=activity, request=request)
         response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         response["Content-Disposition"] = f'attachment; filename="attendance-{activity.pk}.xlsx"'
-        return response
+        return no_store(response)  # names and addresses
     report = attendance_report.attendance_report(activity, households=staff)
     return render(request, "activities/attendance.html", {"activity": activity, "report": report})
 

@@ -11,6 +11,7 @@ from openpyxl import Workbook
 
 from anju.appeals.selectors import RateRow
 from anju.core.excel import safe_cell
+from anju.core.security import no_store
 
 
 def _rate_headers() -> list[str]:
@@ -97,4 +98,4 @@ def rates_xlsx(
         buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
     response["Content-Disposition"] = f'attachment; filename="three-rates-{group}.xlsx"'
-    return response
+    return no_store(response)

@@ -38,6 +38,7 @@ from anju.appeals.policies import (
     is_staff_for,
     liaison_departments,
 )
+from anju.core.images import image_response
 from anju.core.pagination import paginate, query_without_page
 from anju.orgs.models import Department
 
@@ -302,7 +303,7 @@ def photo(request: HttpRequest, pk: int, photo_pk: int) -> FileResponse:
     item = AppealPhoto.objects.filter(appeal=appeal, pk=photo_pk).first()
     if item is None or privacy.public_view(request.user, appeal):  # followers see no photos unless shared
         raise Http404
-    return FileResponse(item.image.open("rb"), content_type="image/jpeg")
+    return image_response(item.image)  # never cached: a resident's photo
 
 
 @policy.permission("appeal.inbox")

@@ -12,6 +12,7 @@ class Action(models.TextChoices):
     ACCOUNT_LOGIN = "account.login", _("Signed in")
     ACCOUNT_LOGIN_FAILED = "account.login_failed", _("Failed sign-in")
     ACCOUNT_LOCKED = "account.locked", _("Account locked after failures")
+    ACCOUNT_UNLOCKED = "account.unlocked", _("Account unlocked by staff")
     ACCOUNT_LOGOUT = "account.logout", _("Signed out")
     ACCOUNT_CREATED = "account.created", _("Account created")
     ACCOUNT_UPDATED = "account.updated", _("Account updated")

@@ -1,10 +1,13 @@
 """Publishing and reading notices. The body is sanitised with nh3 on the way in: no scripts, no event
-handlers, no iframes (nor any other tag outside a small allow-list), no javascript: links. Cover images and
+handlers, no iframes (nor any other tag outside a small allow-list), no javascript: links, no image the station
+does not host itself (an outside ``<img>`` is a tracking pixel: it tells a third party who read the notice and
+when), and every link opens without referrer or endorsement (``rel="noopener noreferrer nofollow"``). Cover images and
 photos go through the shared image pipeline (``core.images``): real images only, bounded size, re-encoded
 without EXIF."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -35,14 +38,41 @@ ALLOWED_TAGS = {
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "width", "height"}, "td": {"colspan"}}
 
 
+LINK_REL = "noopener noreferrer nofollow"
+# The images the station serves itself: a notice's cover and photos (``bulletin`` URLs) and its media files.
+_HOSTED_IMAGE = re.compile(r"/notices/\d+/(?:cover|photos/\d+)/(?:thumb/)?")
+_MEDIA_PATH = re.compile(r"[A-Za-z0-9_./-]+")
+# nh3 writes a normalised fragment: an <img> whose src was dropped comes out as ``<img ...>`` with no src.
+_IMG_WITHOUT_SRC = re.compile(r"<img(?![^>]*\ssrc=)[^>]*>")
+
+
+def station_hosted(src: str) -> bool:
+    """Whether an image address points at the station itself: a path (not ``//host``, not a scheme, so no
+    ``https:`` and no ``data:``) to a notice image or under the media URL, without ``..`` or a query."""
+    if not src.startswith("/") or src.startswith("//") or ".." in src:
+        return False
+    if _HOSTED_IMAGE.fullmatch(src):
+        return True
+    media = settings.MEDIA_URL if settings.MEDIA_URL.startswith("/") else f"/{settings.MEDIA_URL}"
+    return src.startswith(media) and bool(_MEDIA_PATH.fullmatch(src.removeprefix(media)))
+
+
+def _keep_attribute(tag: str, attribute: str, value: str) -> str | None:
+    if tag == "img" and attribute == "src":
+        return value if station_hosted(value) else None
+    return value
+
+
 def sanitise(html: str) -> str:
-    return nh3.clean(
+    clean = nh3.clean(
         html or "",
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
+        attribute_filter=_keep_attribute,
         url_schemes={"http", "https", "mailto"},
-        link_rel="noopener noreferrer",
+        link_rel=LINK_REL,
     )
+    return _IMG_WITHOUT_SRC.sub("", clean)  # an outside image is dropped whole, not left as an empty box
 
 
 IMAGE_MAX_SIDE = 1600  # enough for a phone held sideways and a desktop column

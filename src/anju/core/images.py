@@ -17,6 +17,8 @@ from django.http import FileResponse, Http404, HttpRequest
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
+from anju.core.security import no_store
+
 ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "MPO"}
 MAX_PIXELS = 40_000_000
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
@@ -88,11 +90,10 @@ def token_readable(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def image_response(field: Any, *, max_age: int = 3600) -> FileResponse:
+def image_response(field: Any) -> FileResponse:
     """Serve a stored (pipeline-made, so JPEG) image after the view has checked the reader may see it; 404 when
-    the field is empty. Cached privately: never by a shared proxy."""
+    the field is empty. Never cached (``private, no-store``): the image is only for readers the view let in, and a
+    shared phone or a proxy must not keep it."""
     if not field:
         raise Http404
-    response = FileResponse(field.open("rb"), content_type="image/jpeg")
-    response["Cache-Control"] = f"private, max-age={max_age}"
-    return response
+    return no_store(FileResponse(field.open("rb"), content_type="image/jpeg"))

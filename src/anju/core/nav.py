@@ -37,6 +37,7 @@ NAV: list[NavItem] = [
     NavItem(_("Task forces"), "orgs:taskforces", "taskforce.view"),
     NavItem(_("Appeal settings"), "appeals:config", "appeal.routes"),
     NavItem(_("Accounts"), "accounts:users", "user.view"),
+    NavItem(_("Locked accounts"), "accounts:locked", "user.unlock"),
     NavItem(_("Audit trail"), "audit:events", "audit.view"),
     NavItem(_("Personal-data access log"), "audit:pii", "pii.log.view"),
     NavItem(_("Background work"), "jobs:status", "jobs.view"),

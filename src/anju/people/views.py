@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from anju.accounts import policy
 from anju.core.forms import apply_service_errors
 from anju.core.pagination import paginate, query_without_page
+from anju.core.security import no_store
 from anju.orgs.models import OrgUnit, UnitKind
 from anju.people import batches, exports, forms, importer, selectors, services
 from anju.people.models import Household, ImportBatch, Resident, Tag
@@ -378,7 +379,7 @@ def import_template(request: HttpRequest) -> HttpResponse:
         'attachment; filename="residents-template.xlsx"; '
         "filename*=UTF-8''%E5%B1%85%E6%B0%91%E5%AF%BC%E5%85%A5%E6%A8%A1%E6%9D%BF.xlsx"
     )
-    return response
+    return no_store(response)
 
 
 def _batch(request: HttpRequest, pk: int) -> ImportBatch:
@@ -437,7 +438,7 @@ def export(request: HttpRequest) -> HttpResponse:
         return redirect(f"{request.path.replace('export/', '')}?{request.GET.urlencode()}")
     response = HttpResponse(data, content_type=XLSX)
     response["Content-Disposition"] = 'attachment; filename="residents.xlsx"'
-    return response
+    return no_store(response)  # masked or not, a list of residents is never cached
 
 
 @policy.permission("people.tags.manage")

@@ -23,6 +23,7 @@ from anju.accounts.models import User
 from anju.core.forms import apply_service_errors
 from anju.core.images import image_response, token_readable
 from anju.core.pagination import paginate
+from anju.core.security import no_store
 from anju.core.text import join_list
 from anju.people import selectors as people_selectors
 from anju.people.models import Household
@@ -349,7 +350,7 @@ def space_photo(request: HttpRequest, space_id: int, photo_id: int) -> FileRespo
     photo = SpacePhoto.objects.filter(space=space, pk=photo_id).first()
     if photo is None:
         raise Http404
-    return image_response(photo.image, max_age=86400)
+    return image_response(photo.image)
 
 
 @policy.permission("booking.view")
@@ -541,8 +542,7 @@ def qr_check_in(request: HttpRequest, token: str) -> HttpResponse:
 def _feed_response(body: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="{filename}"'
-    response["Cache-Control"] = "private, max-age=300"
-    return response
+    return no_store(response)  # a person's bookings: no browser or proxy keeps them
 
 
 def _feed_window() -> tuple[datetime, datetime]:
