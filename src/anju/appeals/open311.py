@@ -19,6 +19,7 @@ from anju.accounts import policy
 from anju.accounts.services import token_authenticate
 from anju.appeals import intake
 from anju.appeals.models import CLOSED_STATUSES, OPEN_STATUSES, Appeal, Category, Channel, Status
+from anju.core.params import parse_id, parse_ids
 from anju.orgs.models import OrgUnit, UnitKind
 
 MAX_RESULTS = 1000
@@ -146,8 +147,9 @@ def requests_view(request: HttpRequest, fmt: str = "json") -> HttpResponse:
     qs = _QS.all()
     params = request.GET
     if params.get("service_request_id"):
-        ids = [i.strip() for i in params["service_request_id"].split(",") if i.strip()]
-        if not all(i.isdecimal() for i in ids):
+        raw_ids = [i.strip() for i in params["service_request_id"].split(",") if i.strip()]
+        ids = parse_ids(raw_ids)
+        if len(ids) != len(raw_ids):
             return _error(request, fmt, 400, "service_request_id must be numbers separated by commas")
         qs = qs.filter(pk__in=ids)
     else:
@@ -187,7 +189,8 @@ def requests_view(request: HttpRequest, fmt: str = "json") -> HttpResponse:
 
 @policy.permission(policy.PUBLIC)
 def request_detail(request: HttpRequest, pk: str, fmt: str = "json") -> HttpResponse:
-    appeal = _QS.filter(pk=pk).first() if pk.isdecimal() else None
+    appeal_id = parse_id(pk)
+    appeal = _QS.filter(pk=appeal_id).first() if appeal_id is not None else None
     if appeal is None:
         return _error(request, fmt, 404, f"service_request_id {pk} not found")
     return _render(request, [_request_out(appeal)], fmt)
@@ -215,9 +218,9 @@ def _post_request(request: HttpRequest, fmt: str) -> HttpResponse:
         return _error(request, fmt, 400, "lat and long must be numbers")
     location = None
     if address_id:
-        location = OrgUnit.objects.filter(pk=address_id if address_id.isdecimal() else 0).first()
-    elif data.get("jurisdiction_id", "").isdecimal():
-        location = OrgUnit.objects.filter(pk=data["jurisdiction_id"], kind=UnitKind.COMMUNITY).first()
+        location = OrgUnit.objects.filter(pk=parse_id(address_id) or 0).first()
+    elif (jurisdiction_id := parse_id(data.get("jurisdiction_id", ""))) is not None:
+        location = OrgUnit.objects.filter(pk=jurisdiction_id, kind=UnitKind.COMMUNITY).first()
     if location is None or location.community_id is None:
         return _error(request, fmt, 400, "address_id or jurisdiction_id must name a place inside a community")
     community = OrgUnit.objects.get(pk=location.community_id)

@@ -12,13 +12,16 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Schema
+from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import LimitOffsetPagination
 from ninja.security import APIKeyCookie, HttpBearer
+
+from anju.core.params import MAX_INT
 
 log = logging.getLogger("anju.api")
 
@@ -77,11 +80,38 @@ class TokenAuth(HttpBearer):
 
 
 class Pagination(LimitOffsetPagination):
+    """``limit``/``offset`` pagination with bounds the database can hold (see ``core.params``).
+
+    ``offset`` may be anything up to 2⁶³−1 (larger answers 422); the count is taken first and an
+    offset at or past it answers an empty page without a query, so ``offset + limit`` never reaches
+    the database (where it could overflow a 64-bit integer).
+    """
+
     items_attribute = "results"
+
+    class Input(Schema):
+        limit: int = Field(
+            settings.NINJA_PAGINATION_PER_PAGE,
+            ge=1,
+            le=settings.NINJA_PAGINATION_MAX_LIMIT,
+            description="how many results, at most",
+        )
+        offset: int = Field(0, ge=0, le=MAX_INT, description="how many results to skip")
 
     class Output(Schema):
         count: int
         results: list[Any]
+
+    def paginate_queryset(self, queryset: Any, pagination: Any, request: HttpRequest, **params: Any) -> Any:
+        items, count = page_slice(queryset, offset=pagination.offset, limit=min(pagination.limit, self.max_limit))
+        return {self.items_attribute: items, "count": count}
+
+
+def page_slice(queryset: Any, *, offset: int, limit: int) -> tuple[list[Any], int]:
+    """(the items from ``offset``, at most ``limit``; the total count). An offset at or past the count
+    answers no items without a query, so ``offset + limit`` never reaches the database."""
+    count = queryset.count() if isinstance(queryset, QuerySet) else len(queryset)
+    return (list(queryset[offset : offset + limit]) if offset < count else []), count
 
 
 def error_response(
