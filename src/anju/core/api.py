@@ -18,6 +18,8 @@ from django.utils.translation import gettext as _
 from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.openapi.schema import OpenAPISchema
+from ninja.operation import Operation
 from ninja.pagination import LimitOffsetPagination
 from ninja.security import APIKeyCookie, HttpBearer
 
@@ -112,6 +114,96 @@ def page_slice(queryset: Any, *, offset: int, limit: int) -> tuple[list[Any], in
     answers no items without a query, so ``offset + limit`` never reaches the database."""
     count = queryset.count() if isinstance(queryset, QuerySet) else len(queryset)
     return (list(queryset[offset : offset + limit]) if offset < count else []), count
+
+
+# --- the error statuses in the schema -------------------------------------------------------
+
+ERROR_DESCRIPTIONS = {
+    400: "The request body is not valid JSON (code malformed_body).",
+    401: "Not signed in and no valid API token (code unauthorized).",
+    403: "The account may not do this, or the session's CSRF token is missing (codes forbidden, csrf_failed).",
+    404: "Not found, or outside what the account may see: the same answer for both (code not_found).",
+    409: "The request collides with the current state, e.g. a step the object's state does not allow (code conflict).",
+    413: "The request body is too large (code too_large).",
+    422: "A parameter or field is not valid; details name each field (code validation_error).",
+}
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def error_statuses(operation: Operation, details: dict[str, Any]) -> set[int]:
+    """The error statuses ``operation`` can answer besides those it declares, from what it takes:
+
+    - 401 when it needs authentication;
+    - 403 when its permission needs a role, and on every write (the session's CSRF check);
+    - 404 when it names an object: a path parameter, or an id among its inputs;
+    - 422 when it takes any parameter or body (validation);
+    - 400 and 413 when it takes a body (malformed JSON, too large);
+    - 409 on every write (the object's state may not allow it).
+    """
+    statuses: set[int] = set()
+    writes = bool(set(operation.methods) - SAFE_METHODS)
+    if operation.auth_callbacks:
+        statuses.add(401)
+    action = getattr(operation.view_func, "anju_permission", None)
+    if writes or action not in (None, "public", "authenticated"):
+        statuses.add(403)
+    parameters = details.get("parameters", [])
+    body = details.get("requestBody")
+    if any(p["in"] == "path" for p in parameters) or _names_an_id(parameters, operation):
+        statuses.add(404)
+    if parameters or body:
+        statuses.add(422)
+    if body:
+        statuses |= {400, 413}
+    if writes:
+        statuses.add(409)
+    return statuses
+
+
+def _names_an_id(parameters: list[dict[str, Any]], operation: Operation) -> bool:
+    names = {p["name"] for p in parameters}
+    for model in operation.models:
+        names |= _field_names(model)
+    return any(name == "id" or name.endswith(("_id", "_ids")) for name in names)
+
+
+def _field_names(model: Any, depth: int = 0) -> set[str]:
+    names: set[str] = set()
+    for name, field in getattr(model, "model_fields", {}).items():
+        names.add(field.alias or name)
+        if depth < 3:
+            names |= _field_names(field.annotation, depth + 1)
+    return names
+
+
+class ErrorDocumentingSchema(OpenAPISchema):
+    """The OpenAPI schema, with the shared error body under every error status an operation can
+    answer (see :func:`error_statuses`); statuses an operation declares itself are kept as declared."""
+
+    def operation_details(self, operation: Operation) -> dict[str, Any]:
+        details = super().operation_details(operation)
+        error_model = type("NinjaResponseSchema", (Schema,), {"__annotations__": {"response": ErrorOut}})
+        schema = self._create_schema_from_model(error_model, by_alias=True, mode="serialization")[0]
+        responses = details["responses"]
+        for status in sorted(error_statuses(operation, details)):
+            if status not in responses:
+                responses[status] = {
+                    "description": ERROR_DESCRIPTIONS[status],
+                    "content": {self.api.renderer.media_type: {"schema": schema}},
+                }
+        details["responses"] = dict(sorted(responses.items()))
+        return details
+
+
+class AnjuAPI(NinjaAPI):
+    """django-ninja's API with the error statuses documented on every operation."""
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        if path_prefix is None:
+            path_prefix = self.get_root_path(path_params or {})
+        return ErrorDocumentingSchema(self, path_prefix)
 
 
 def error_response(
