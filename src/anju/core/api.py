@@ -176,14 +176,19 @@ def _field_names(model: Any, depth: int = 0) -> set[str]:
     return names
 
 
+class _ErrorResponse(Schema):
+    """How django-ninja wraps a response model; its one field becomes the ``ErrorOut`` reference."""
+
+    response: ErrorOut
+
+
 class ErrorDocumentingSchema(OpenAPISchema):
     """The OpenAPI schema, with the shared error body under every error status an operation can
     answer (see :func:`error_statuses`); statuses an operation declares itself are kept as declared."""
 
     def operation_details(self, operation: Operation) -> dict[str, Any]:
         details = super().operation_details(operation)
-        error_model = type("NinjaResponseSchema", (Schema,), {"__annotations__": {"response": ErrorOut}})
-        schema = self._create_schema_from_model(error_model, by_alias=True, mode="serialization")[0]
+        schema = self._create_schema_from_model(_ErrorResponse, by_alias=True, mode="serialization")[0]
         responses = details["responses"]
         for status in sorted(error_statuses(operation, details)):
             if status not in responses:
