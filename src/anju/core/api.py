@@ -188,7 +188,8 @@ class ErrorDocumentingSchema(OpenAPISchema):
 
     def operation_details(self, operation: Operation) -> dict[str, Any]:
         details = super().operation_details(operation)
-        schema = self._create_schema_from_model(_ErrorResponse, by_alias=True, mode="serialization")[0]
+        # django-ninja types this as taking its parameter models; it takes response models the same way.
+        schema = self._create_schema_from_model(_ErrorResponse, by_alias=True, mode="serialization")[0]  # type: ignore[type-var]
         responses = details["responses"]
         for status in sorted(error_statuses(operation, details)):
             if status not in responses:
