@@ -45,6 +45,8 @@ def test_statuses_follow_what_an_operation_takes(schema: dict[str, Any]) -> None
             assert 422 in statuses, where
         if operation.get("requestBody"):
             assert {400, 413} <= statuses, where
+        if any(p["in"] == "query" for p in operation.get("parameters", [])):
+            assert 400 in statuses, where  # a NUL character
         if method != "get":
             assert {403, 409} <= statuses, where
     me = schema["paths"]["/api/v1/me"]["get"]

@@ -119,7 +119,8 @@ def page_slice(queryset: Any, *, offset: int, limit: int) -> tuple[list[Any], in
 # --- the error statuses in the schema -------------------------------------------------------
 
 ERROR_DESCRIPTIONS = {
-    400: "The request body is not valid JSON (code malformed_body).",
+    400: "The body is not valid JSON (code malformed_body), or a query parameter or field holds a NUL character "
+    "(code bad_request).",
     401: "Not signed in and no valid API token (code unauthorized).",
     403: "The account may not do this, or the session's CSRF token is missing (codes forbidden, csrf_failed).",
     404: "Not found, or outside what the account may see: the same answer for both (code not_found).",
@@ -137,7 +138,7 @@ def error_statuses(operation: Operation, details: dict[str, Any]) -> set[int]:
     - 403 when its permission needs a role, and on every write (the session's CSRF check);
     - 404 when it names an object: a path parameter, or an id among its inputs;
     - 422 when it takes any parameter or body (validation);
-    - 400 and 413 when it takes a body (malformed JSON, too large);
+    - 400 when it takes a query or a body (a NUL character; malformed JSON), 413 when it takes a body;
     - 409 on every write (the object's state may not allow it).
     """
     statuses: set[int] = set()
@@ -153,8 +154,10 @@ def error_statuses(operation: Operation, details: dict[str, Any]) -> set[int]:
         statuses.add(404)
     if parameters or body:
         statuses.add(422)
+    if body or any(p["in"] == "query" for p in parameters):
+        statuses.add(400)
     if body:
-        statuses |= {400, 413}
+        statuses.add(413)
     if writes:
         statuses.add(409)
     return statuses
