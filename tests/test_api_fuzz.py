@@ -8,11 +8,14 @@ so the whole run stays within a few minutes on one core and fails the same way t
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -30,6 +33,18 @@ pytestmark = [pytest.mark.fuzz, pytest.mark.django_db]
 
 EXAMPLES = 10  # per operation and role: 80 × 2 × 10 calls, about two minutes of CPU
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+
+
+@pytest.fixture(autouse=True)
+def _connection_kept_between_requests() -> Iterator[None]:
+    """The WSGI handler closes the database connection after each request; inside the test's transaction
+    that would end it (PostgreSQL: "the connection is closed"). Django's test client unhooks the same
+    signal handler while it runs a request; this does it for the whole run."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 def _bearer(tree: Tree, role: str) -> dict[str, str]:
