@@ -32,6 +32,9 @@ test: install ## Run the whole test suite (DATABASE_URL=postgres://… for Postg
 test-browser: install ## Run the browser tests in headless Chromium
 	$(BIN)/pytest -m browser -p no:cacheprovider
 
+fuzz: install ## Fuzz every API operation with schemathesis, as administrator and resident (bounded, a few minutes)
+	$(BIN)/pytest -m fuzz -p no:cacheprovider tests/test_api_fuzz.py
+
 lint: install ## ruff check, ruff format --check, mypy
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
@@ -57,4 +60,4 @@ migrations-check: install ## Fail if a model change has no migration
 clean: ## Remove the virtual environment (keeps var/)
 	rm -rf $(VENV)
 
-.PHONY: help install run test test-browser lint format messages compilemessages schema migrations-check clean
+.PHONY: help install run test test-browser fuzz lint format messages compilemessages schema migrations-check clean

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from ninja import NinjaAPI, Swagger
+from ninja import Swagger
 
-from anju.core.api import SessionAuth, TokenAuth, install_error_handlers
+from anju.core.api import AnjuAPI, SessionAuth, TokenAuth, install_error_handlers
 
-api = NinjaAPI(
+api = AnjuAPI(
     title="Anju API",
     version="1",
     # The schema is the English developer contract (docs/openapi.json); a translated string here would be

@@ -15,6 +15,7 @@ from anju.accounts.models import User
 from anju.activities import attendance, helpers, selectors, services
 from anju.activities.models import Helper, Registration, Session
 from anju.core.api import ErrorOut, Pagination
+from anju.core.params import Id
 from anju.orgs.models import OrgUnit, UnitKind
 from anju.people.models import Resident, Tag
 from anju.spaces.models import Space
@@ -55,7 +56,7 @@ class ActivityOut(Schema):
 
 
 class RegistrationIn(Schema):
-    resident_id: int | None = Field(None, description="a member of one's household; staff: any resident within reach")
+    resident_id: Id | None = Field(None, description="a member of one's household; staff: any resident within reach")
     reason: str = Field("", max_length=200, description="staff: why a resident outside the target group is registered")
 
 
@@ -79,12 +80,12 @@ class SeriesIn(Schema):
 
 
 class ActivityIn(Schema):
-    community_id: int
+    community_id: Id
     title: str = Field(..., max_length=200)
     description: str = ""
     category: str = "other"
-    target_tag_ids: list[int] = []
-    space_id: int | None = Field(None, description="books this station space for every session")
+    target_tag_ids: list[Id] = []
+    space_id: Id | None = Field(None, description="books this station space for every session")
     starts_at: datetime = Field(..., description="first session, with its time zone")
     ends_at: datetime
     weeks: int = Field(1, ge=1, le=52, description="1 = one-off; n = a session every week for n weeks")
@@ -105,7 +106,7 @@ class ActivityPatch(Schema):
     title: str | None = Field(None, max_length=200)
     description: str | None = None
     category: str | None = None
-    target_tag_ids: list[int] | None = None
+    target_tag_ids: list[Id] | None = None
     capacity: int | None = Field(None, ge=1, description="every session still to come; not below the places held")
     registration_opens_at: datetime | None = None
     registration_closes_at: datetime | None = None
@@ -116,9 +117,9 @@ class ActivityPatch(Schema):
 
 
 class HelperIn(Schema):
-    user_id: int | None = Field(None, description="an account with a volunteer or staff role in the community")
-    resident_id: int | None = Field(None, description="or a resident of the registry")
-    session_id: int | None = Field(None, description="empty: the activity as a whole")
+    user_id: Id | None = Field(None, description="an account with a volunteer or staff role in the community")
+    resident_id: Id | None = Field(None, description="or a resident of the registry")
+    session_id: Id | None = Field(None, description="empty: the activity as a whole")
     hours: Decimal = Field(
         ...,
         gt=0,
@@ -248,7 +249,7 @@ def create_activity(request: HttpRequest, payload: ActivityIn) -> Any:
 
 @router.get("/activities/{activity_id}", response={200: ActivityOut, 404: ErrorOut}, summary="One activity")
 @policy.permission("activity.view")
-def get_activity(request: HttpRequest, activity_id: int) -> Any:
+def get_activity(request: HttpRequest, activity_id: Id) -> Any:
     activity = policy.get_for(request.user, "activity.view", selectors.activities_visible(request.user), pk=activity_id)
     return _activity_out(activity)
 
@@ -259,7 +260,7 @@ def get_activity(request: HttpRequest, activity_id: int) -> Any:
     summary="Register oneself, a household member, or (staff) a resident on their behalf",
 )
 @policy.permission("activity.register")
-def register(request: HttpRequest, session_id: int, payload: RegistrationIn) -> Any:
+def register(request: HttpRequest, session_id: Id, payload: RegistrationIn) -> Any:
     """A free place is confirmed at once; otherwise the registration joins the waiting list (201 either way)."""
     session = policy.get_for(request.user, "activity.view", Session.objects.select_related("activity"), pk=session_id)
     resident = None
@@ -280,7 +281,7 @@ def list_registrations(request: HttpRequest) -> Any:
     return [_registration_out(r) for r in selectors.my_registrations(request.user)]
 
 
-def _registration(request: HttpRequest, registration_id: int) -> Registration:
+def _registration(request: HttpRequest, registration_id: Id) -> Registration:
     reg: Registration = policy.get_for(
         request.user, "registration.view", selectors.registrations_visible(request.user), pk=registration_id
     )
@@ -293,7 +294,7 @@ def _registration(request: HttpRequest, registration_id: int) -> Registration:
     summary="Cancel a registration (a held place goes to the next on the waiting list)",
 )
 @policy.permission("registration.view")
-def cancel_registration(request: HttpRequest, registration_id: int, payload: ReasonIn) -> Any:
+def cancel_registration(request: HttpRequest, registration_id: Id, payload: ReasonIn) -> Any:
     reg = services.registration_cancel(
         actor=request.user, registration=_registration(request, registration_id), reason=payload.reason, request=request
     )
@@ -306,14 +307,14 @@ def cancel_registration(request: HttpRequest, registration_id: int, payload: Rea
     summary="Take up a place offered from the waiting list",
 )
 @policy.permission("registration.view")
-def accept_offer(request: HttpRequest, registration_id: int) -> Any:
+def accept_offer(request: HttpRequest, registration_id: Id) -> Any:
     reg = services.registration_accept(
         actor=request.user, registration=_registration(request, registration_id), request=request
     )
     return _registration_out(reg)
 
 
-def _managed(request: HttpRequest, activity_id: int) -> Any:
+def _managed(request: HttpRequest, activity_id: Id) -> Any:
     return policy.get_for(request.user, "activity.manage", selectors.activities_visible(request.user), pk=activity_id)
 
 
@@ -323,7 +324,7 @@ def _managed(request: HttpRequest, activity_id: int) -> Any:
     summary="Change an activity (a capacity below the places held is refused)",
 )
 @policy.permission("activity.manage")
-def update_activity(request: HttpRequest, activity_id: int, payload: ActivityPatch) -> Any:
+def update_activity(request: HttpRequest, activity_id: Id, payload: ActivityPatch) -> Any:
     activity = _managed(request, activity_id)
     data = payload.dict(exclude_unset=True)
     tag_ids = data.pop("target_tag_ids", None)
@@ -346,7 +347,7 @@ def update_activity(request: HttpRequest, activity_id: int, payload: ActivityPat
     summary="Upload the poster (multipart; a file that is not an image is refused, EXIF is removed)",
 )
 @policy.permission("activity.manage")
-def upload_poster(request: HttpRequest, activity_id: int, poster: File[UploadedFile]) -> Any:
+def upload_poster(request: HttpRequest, activity_id: Id, poster: File[UploadedFile]) -> Any:
     activity = services.activity_update(
         actor=request.user, activity=_managed(request, activity_id), poster=poster, request=request
     )
@@ -359,7 +360,7 @@ def upload_poster(request: HttpRequest, activity_id: int, poster: File[UploadedF
     summary="Cancel the activity (every session to come; the participants are told)",
 )
 @policy.permission("activity.manage")
-def cancel_activity(request: HttpRequest, activity_id: int, payload: ReasonIn) -> Any:
+def cancel_activity(request: HttpRequest, activity_id: Id, payload: ReasonIn) -> Any:
     activity = services.activity_cancel(
         actor=request.user, activity=_managed(request, activity_id), reason=payload.reason, request=request
     )
@@ -372,7 +373,7 @@ def cancel_activity(request: HttpRequest, activity_id: int, payload: ReasonIn) -
     summary="Cancel one session (its registrations and booking; the participants are told)",
 )
 @policy.permission("activity.manage")
-def cancel_session(request: HttpRequest, session_id: int, payload: ReasonIn) -> Any:
+def cancel_session(request: HttpRequest, session_id: Id, payload: ReasonIn) -> Any:
     session = policy.get_for(request.user, "activity.manage", Session.objects.select_related("activity"), pk=session_id)
     return services.session_cancel(actor=request.user, session=session, reason=payload.reason, request=request)
 
@@ -383,7 +384,7 @@ def cancel_session(request: HttpRequest, session_id: int, payload: ReasonIn) -> 
     summary="Attendance per session, household and tag",
 )
 @policy.permission("activity.checkin")
-def get_attendance(request: HttpRequest, activity_id: int) -> Any:
+def get_attendance(request: HttpRequest, activity_id: Id) -> Any:
     activity = policy.get_for(
         request.user, "activity.checkin", selectors.activities_visible(request.user), pk=activity_id
     )
@@ -414,7 +415,7 @@ def get_attendance(request: HttpRequest, activity_id: int) -> Any:
     summary="Volunteers who helped and their hours",
 )
 @policy.permission("activity.manage")
-def list_helpers(request: HttpRequest, activity_id: int) -> Any:
+def list_helpers(request: HttpRequest, activity_id: Id) -> Any:
     return list(helpers.helpers_of(_managed(request, activity_id)))
 
 
@@ -424,7 +425,7 @@ def list_helpers(request: HttpRequest, activity_id: int) -> Any:
     summary="Record a volunteer's hours at the activity or one session",
 )
 @policy.permission("activity.manage")
-def record_helper(request: HttpRequest, activity_id: int, payload: HelperIn) -> Any:
+def record_helper(request: HttpRequest, activity_id: Id, payload: HelperIn) -> Any:
     activity = _managed(request, activity_id)
     session = None
     if payload.session_id is not None:
@@ -460,7 +461,7 @@ def record_helper(request: HttpRequest, activity_id: int, payload: HelperIn) -> 
     summary="Remove a recorded volunteer entry",
 )
 @policy.permission("activity.manage")
-def remove_helper(request: HttpRequest, helper_id: int) -> Any:
+def remove_helper(request: HttpRequest, helper_id: Id) -> Any:
     helper = policy.get_for(request.user, "activity.manage", Helper.objects.select_related("activity"), pk=helper_id)
     helpers.helper_remove(actor=request.user, helper=helper, request=request)
     return Status(204, None)

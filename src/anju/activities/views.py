@@ -21,6 +21,7 @@ from anju.activities.models import Activity, Helper, Registration, Session
 from anju.core.api import Conflict
 from anju.core.forms import apply_service_errors
 from anju.core.images import image_response, token_readable
+from anju.core.params import parse_id
 from anju.core.security import no_store
 from anju.orgs.models import OrgUnit, UnitKind
 from anju.people import selectors as people_selectors
@@ -89,7 +90,7 @@ def session_register(request: HttpRequest, session_id: int) -> HttpResponse:
     resident = None
     raw = request.POST.get("resident", "").strip()
     if raw:
-        resident = Resident.objects.filter(pk=raw if raw.isdecimal() else 0, community_id=session.community_id).first()
+        resident = Resident.objects.filter(pk=parse_id(raw) or 0, community_id=session.community_id).first()
         if resident is None:
             messages.error(request, _("No such resident."))
             return redirect("activities:detail", activity_id=session.activity_id)

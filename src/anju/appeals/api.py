@@ -12,6 +12,7 @@ from anju.appeals.models import Appeal, Category, Channel, Urgency
 from anju.appeals.views import ACTIONS, run_action
 from anju.audit.reasons import Purpose
 from anju.core.api import ErrorOut, Pagination
+from anju.core.params import Id
 from anju.orgs.models import OrgUnit
 
 router = Router(tags=["appeals"])
@@ -50,14 +51,14 @@ class AppealOut(Schema):
 class AppealIn(Schema):
     category: str = Field(..., max_length=40)
     description: str = Field(..., min_length=1, max_length=2000)
-    location_id: int
+    location_id: Id
     urgency: Urgency = Urgency.GENERAL
     address: str = Field("", max_length=200)
     channel: Channel = Channel.API
     contact_name: str = Field("", max_length=60)
     contact_mobile: str = Field("", max_length=20)
     consent: bool = False
-    requester_resident_id: int | None = Field(
+    requester_resident_id: Id | None = Field(
         None, description="On someone's behalf: the resident picked from the registry (instead of a contact)"
     )
 
@@ -65,13 +66,13 @@ class AppealIn(Schema):
 class StepIn(Schema):
     action: str = Field(..., max_length=20)
     note: str = Field("", max_length=2000)
-    department: int | None = None
-    assisting: list[int] = []
-    original: int | None = None
+    department: Id | None = None
+    assisting: list[Id] = []
+    original: Id | None = None
     resolved: bool | None = None
     satisfaction: str = ""
     comment: str = Field("", max_length=1000)
-    follower: int | None = Field(None, description="callback: a worker records this follower's answer (user id)")
+    follower: Id | None = Field(None, description="callback: a worker records this follower's answer (user id)")
 
 
 class AppealFilter(Schema):
@@ -113,7 +114,7 @@ def get_rates(
 
 @router.get("/appeals/{appeal_id}", response={200: AppealOut, 404: ErrorOut}, summary="One appeal")
 @policy.permission("appeal.view")
-def get_appeal(request: HttpRequest, appeal_id: int) -> Any:
+def get_appeal(request: HttpRequest, appeal_id: Id) -> Any:
     return policy.get_for(
         request.user, "appeal.view", Appeal.objects.select_related("category", "community"), pk=appeal_id
     )
@@ -152,7 +153,7 @@ def create_appeal(request: HttpRequest, payload: AppealIn) -> Any:
     summary="Take the next step (accept, dispatch, sign, contact, progress, wait, feedback, verify, callback …)",
 )
 @policy.permission("appeal.view")
-def take_step(request: HttpRequest, appeal_id: int, payload: StepIn) -> Any:
+def take_step(request: HttpRequest, appeal_id: Id, payload: StepIn) -> Any:
     qs = Appeal.objects.select_related("category", "community", "location")
     appeal = policy.get_for(request.user, "appeal.view", qs, pk=appeal_id)
     perm = ACTIONS.get(payload.action, "appeal.view")
@@ -198,7 +199,7 @@ class RevealOut(Schema):
     summary="Reveal the requester's contact number, giving a reason (written to the access log)",
 )
 @policy.permission("appeal.view")
-def reveal_contact(request: HttpRequest, appeal_id: int, payload: RevealIn, response: HttpResponse) -> Any:
+def reveal_contact(request: HttpRequest, appeal_id: Id, payload: RevealIn, response: HttpResponse) -> Any:
     qs = Appeal.objects.select_related("community", "requester", "requester_resident")
     appeal = policy.get_for(request.user, "appeal.reveal", qs, pk=appeal_id)
     if payload.field == "contact_mobile":
@@ -219,7 +220,7 @@ def reveal_contact(request: HttpRequest, appeal_id: int, payload: RevealIn, resp
 
 
 class RequesterLinkIn(Schema):
-    resident_id: int | None = Field(
+    resident_id: Id | None = Field(
         ..., description="The registry resident of the appeal's community to link; null removes the link"
     )
 
@@ -235,7 +236,7 @@ class RequesterLinkOut(Schema):
     summary="Link a filed appeal to the requester's registry entry, or unlink it (null)",
 )
 @policy.permission("appeal.link_requester")
-def link_requester(request: HttpRequest, appeal_id: int, payload: RequesterLinkIn) -> Any:
+def link_requester(request: HttpRequest, appeal_id: Id, payload: RequesterLinkIn) -> Any:
     qs = Appeal.objects.select_related("community")
     appeal = policy.get_for(request.user, "appeal.link_requester", qs, pk=appeal_id)
     if payload.resident_id is None:
@@ -263,7 +264,7 @@ class CallbackOut(Schema):
     summary="Callback answers of an appeal: the requester's and the followers' (one's own only, for residents)",
 )
 @policy.permission("appeal.view")
-def list_callbacks(request: HttpRequest, appeal_id: int) -> Any:
+def list_callbacks(request: HttpRequest, appeal_id: Id) -> Any:
     appeal = policy.get_for(request.user, "appeal.view", Appeal.objects.select_related("community"), pk=appeal_id)
     found = followers.callbacks_for(request.user, appeal)
     return sorted([*found["requester"], *found["followers"]], key=lambda c: (c.at, c.pk))

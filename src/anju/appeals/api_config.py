@@ -11,6 +11,7 @@ from anju.accounts import policy
 from anju.appeals import config, privacy
 from anju.appeals.models import Category, CategoryRoute, SatisfactionLevel, SlaPolicy, SlaUnit, Urgency
 from anju.core.api import ErrorOut, Pagination
+from anju.core.params import Id
 from anju.orgs.models import Department, OrgUnit
 
 router = Router(tags=["appeals configuration"])
@@ -51,13 +52,13 @@ class RouteOut(Schema):
 
 
 class RouteIn(Schema):
-    unit_id: int
+    unit_id: Id
     category: str = Field(..., max_length=40, description="category code")
-    department_id: int
+    department_id: Id
 
 
 class RouteFilter(Schema):
-    unit_id: int | None = None
+    unit_id: Id | None = None
 
 
 class SlaOut(Schema):
@@ -137,7 +138,7 @@ def config_create_category(request: HttpRequest, payload: CategoryConfigIn) -> A
     summary="Change a category (its code is fixed once an appeal uses it)",
 )
 @policy.permission("appeal.configure")
-def config_update_category(request: HttpRequest, category_id: int, payload: CategoryConfigIn) -> Any:
+def config_update_category(request: HttpRequest, category_id: Id, payload: CategoryConfigIn) -> Any:
     category = get_object_or_404(Category, pk=category_id)
     data = payload.dict()
     data["default_urgency"] = str(payload.default_urgency)
@@ -150,7 +151,7 @@ def config_update_category(request: HttpRequest, category_id: int, payload: Cate
     summary="Deactivate or reactivate a category",
 )
 @policy.permission("appeal.configure")
-def config_category_active(request: HttpRequest, category_id: int, payload: ActiveIn) -> Any:
+def config_category_active(request: HttpRequest, category_id: Id, payload: ActiveIn) -> Any:
     category = get_object_or_404(Category, pk=category_id)
     return config.category_set_active(actor=request.user, category=category, active=payload.active, request=request)
 
@@ -162,7 +163,7 @@ def config_category_active(request: HttpRequest, category_id: int, payload: Acti
     "/appeals/config/routes", response={200: list[RouteOut], 404: ErrorOut}, summary="Routing rules within reach"
 )
 @policy.permission("appeal.routes")
-def config_list_routes(request: HttpRequest, unit_id: int | None = None) -> Any:
+def config_list_routes(request: HttpRequest, unit_id: Id | None = None) -> Any:
     unit = policy.get_for(request.user, "appeal.routes", OrgUnit, pk=unit_id) if unit_id is not None else None
     return list(config.routes(request.user, unit=unit)[:1000])
 
@@ -188,7 +189,7 @@ def config_set_route(request: HttpRequest, payload: RouteIn) -> Any:
     "/appeals/config/routes/{route_id}", response={204: None, 404: ErrorOut}, summary="Remove a routing rule"
 )
 @policy.permission("appeal.routes")
-def config_remove_route(request: HttpRequest, route_id: int) -> Any:
+def config_remove_route(request: HttpRequest, route_id: Id) -> Any:
     route = policy.get_for(
         request.user, "appeal.routes", CategoryRoute.objects.select_related("unit", "category"), pk=route_id
     )
@@ -211,7 +212,7 @@ def config_list_sla(request: HttpRequest) -> Any:
     summary="Change an SLA policy's deadlines (applies to deadlines computed from now on)",
 )
 @policy.permission("appeal.configure")
-def config_update_sla(request: HttpRequest, sla_id: int, payload: SlaIn) -> Any:
+def config_update_sla(request: HttpRequest, sla_id: Id, payload: SlaIn) -> Any:
     sla = get_object_or_404(SlaPolicy.objects.select_related("category"), pk=sla_id)
     return config.sla_update(actor=request.user, sla=sla, request=request, **_deadlines(payload))
 
@@ -228,7 +229,7 @@ def config_list_levels(request: HttpRequest) -> Any:
     summary="Relabel or reclassify a satisfaction level",
 )
 @policy.permission("appeal.configure")
-def config_update_level(request: HttpRequest, level_id: int, payload: LevelIn) -> Any:
+def config_update_level(request: HttpRequest, level_id: Id, payload: LevelIn) -> Any:
     level = get_object_or_404(SatisfactionLevel, pk=level_id)
     return config.satisfaction_update(
         actor=request.user,

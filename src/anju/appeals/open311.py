@@ -28,6 +28,7 @@ from anju.accounts import policy
 from anju.accounts.services import token_authenticate
 from anju.appeals import intake, privacy
 from anju.appeals.models import CLOSED_STATUSES, OPEN_STATUSES, Appeal, Category, Channel, Publication, Status
+from anju.core.params import parse_id, parse_ids
 from anju.orgs.models import OrgUnit, UnitKind
 
 MAX_RESULTS = 1000
@@ -164,7 +165,7 @@ def _published(request: HttpRequest) -> tuple[Any, dict[int, Publication]] | Non
         qs = qs.filter(community__in=policy.visible(OrgUnit.objects.communities(), user, "appeal.view", "path"))
     jurisdiction = request.GET.get("jurisdiction_id", "")
     if jurisdiction:
-        qs = qs.filter(community_id=int(jurisdiction) if jurisdiction.isdecimal() else 0)
+        qs = qs.filter(community_id=parse_id(jurisdiction) or 0)
     return qs, pubs
 
 
@@ -183,8 +184,9 @@ def requests_view(request: HttpRequest, fmt: str = "json") -> HttpResponse:
     qs, pubs = found
     params = request.GET
     if params.get("service_request_id"):
-        ids = [i.strip() for i in params["service_request_id"].split(",") if i.strip()]
-        if not all(i.isdecimal() for i in ids):
+        raw_ids = [i.strip() for i in params["service_request_id"].split(",") if i.strip()]
+        ids = parse_ids(raw_ids)
+        if len(ids) != len(raw_ids):
             return _error(request, fmt, 400, "service_request_id must be numbers separated by commas")
         qs = qs.filter(pk__in=ids)
     else:
@@ -230,7 +232,8 @@ def request_detail(request: HttpRequest, pk: str, fmt: str = "json") -> HttpResp
     if found is None:
         return _error(request, fmt, 403, "api_key is not valid")
     qs, pubs = found
-    appeal = qs.filter(pk=pk).first() if pk.isdecimal() else None
+    appeal_id = parse_id(pk)
+    appeal = qs.filter(pk=appeal_id).first() if appeal_id is not None else None
     if appeal is None:  # missing, or of a community that does not publish or is out of the caller's scope
         return _error(request, fmt, 404, f"service_request_id {pk} not found")
     return _render(request, [_request_out(appeal, pubs[appeal.community_id], privacy.area_of(appeal))], fmt)
@@ -258,9 +261,9 @@ def _post_request(request: HttpRequest, fmt: str) -> HttpResponse:
         return _error(request, fmt, 400, "lat and long must be numbers")
     location = None
     if address_id:
-        location = OrgUnit.objects.filter(pk=address_id if address_id.isdecimal() else 0).first()
-    elif data.get("jurisdiction_id", "").isdecimal():
-        location = OrgUnit.objects.filter(pk=data["jurisdiction_id"], kind=UnitKind.COMMUNITY).first()
+        location = OrgUnit.objects.filter(pk=parse_id(address_id) or 0).first()
+    elif (jurisdiction_id := parse_id(data.get("jurisdiction_id", ""))) is not None:
+        location = OrgUnit.objects.filter(pk=jurisdiction_id, kind=UnitKind.COMMUNITY).first()
     if location is None or location.community_id is None:
         return _error(request, fmt, 400, "address_id or jurisdiction_id must name a place inside a community")
     community = OrgUnit.objects.get(pk=location.community_id)

@@ -49,6 +49,7 @@ from anju.audit.actions import Action
 from anju.audit.reasons import clean_reveal_reason
 from anju.audit.services import record, record_pii_access
 from anju.core import screening
+from anju.core.params import parse_id
 from anju.core.masking import mask_name
 from anju.orgs.models import OrgUnit, UnitKind
 
@@ -225,14 +226,15 @@ TEXT_FIELDS = ("description", "address")
 def _screened_text(appeal: Appeal, field: str) -> tuple[Any, str, str] | None:
     if field in TEXT_FIELDS:
         return appeal, field, getattr(appeal, field)
-    kind, _sep, pk = field.partition("-")
-    if not pk.isdecimal():
+    kind, _sep, raw = field.partition("-")
+    pk = parse_id(raw)
+    if pk is None:
         return None
     if kind == "event":
-        event = AppealEvent.objects.filter(appeal=appeal, pk=int(pk)).first()
+        event = AppealEvent.objects.filter(appeal=appeal, pk=pk).first()
         return (event, "note", event.note) if event else None
     if kind == "callback":
-        callback = Callback.objects.filter(appeal=appeal, pk=int(pk)).first()
+        callback = Callback.objects.filter(appeal=appeal, pk=pk).first()
         return (callback, "comment", callback.comment) if callback else None
     return None
 

@@ -49,6 +49,7 @@ from anju.audit.reasons import clean_reveal_reason
 from anju.audit.services import record, record_pii_access
 from anju.core.crypto import decrypt
 from anju.core.masking import mask_mobile, mask_name
+from anju.core.params import parse_id
 from anju.orgs.models import OrgUnit
 from anju.people.models import Resident
 
@@ -181,7 +182,8 @@ def resident_pick(user: Any, raw: Any) -> Resident | None:
     text = str(raw or "").strip()
     if not text:
         return None
-    resident = pickable_residents(user).filter(pk=int(text)).first() if text.isdecimal() else None
+    pk = parse_id(text)
+    resident = pickable_residents(user).filter(pk=pk).first() if pk is not None else None
     if resident is None:
         raise ValidationError({"requester_resident": [_("Choose a resident of this community from the registry.")]})
     return resident

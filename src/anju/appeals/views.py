@@ -40,6 +40,7 @@ from anju.appeals.policies import (
 )
 from anju.core.images import image_response
 from anju.core.pagination import paginate, query_without_page
+from anju.core.params import parse_id, parse_ids
 from anju.orgs.models import Department
 
 _QS = Appeal.objects.select_related("community", "category", "location", "department")
@@ -85,8 +86,9 @@ def appeal_list(request: HttpRequest) -> HttpResponse:
         ("status", "status"),
     ):
         value = request.GET.get(name, "")
-        if value and (value.isdecimal() or name == "status"):
-            filters[lookup] = value
+        parsed = value if name == "status" else parse_id(value)
+        if parsed:
+            filters[lookup] = parsed
     for name, lookup in (("start", "received_at__date__gte"), ("end", "received_at__date__lte")):
         try:
             if request.GET.get(name):
@@ -177,7 +179,7 @@ def appeal_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _departments(ids: list[str]) -> list[Department]:
-    return list(Department.objects.filter(pk__in=[i for i in ids if i.isdecimal()]).select_related("unit"))
+    return list(Department.objects.filter(pk__in=parse_ids(ids)).select_related("unit"))
 
 
 ACTIONS: dict[str, str] = {
@@ -241,8 +243,9 @@ def run_action(request: HttpRequest, user: Any, appeal: Appeal, action: str, dat
     if action == "callback":
         level = SatisfactionLevel.objects.filter(code=str(data.get("satisfaction", ""))).first()
         resolved = str(data.get("resolved", "")).lower() in ("1", "yes", "true", "on")
-        if str(data.get("follower") or "").isdecimal():  # a worker records a follower's answer
-            follower = AppealFollower.objects.filter(appeal=appeal, user_id=int(data["follower"])).first()
+        follower_id = parse_id(str(data.get("follower") or ""))
+        if follower_id is not None:  # a worker records a follower's answer
+            follower = AppealFollower.objects.filter(appeal=appeal, user_id=follower_id).first()
             return followers.follower_callback(
                 actor=user,
                 appeal=appeal,

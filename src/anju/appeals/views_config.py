@@ -22,6 +22,7 @@ from anju.appeals.forms import HolidayForm
 from anju.appeals.models import Category, CategoryRoute, HolidayDate, HolidayYear, SatisfactionLevel, SlaPolicy
 from anju.core.forms import apply_service_errors
 from anju.core.pagination import paginate, query_without_page
+from anju.core.params import parse_id
 from anju.orgs.models import OrgUnit
 
 
@@ -220,7 +221,7 @@ def routes(request: HttpRequest) -> HttpResponse:
     units = config.route_units(user)
     unit: OrgUnit | None = None
     if request.GET.get("unit"):
-        unit = policy.get_for(user, "appeal.routes", OrgUnit, pk=request.GET["unit"])
+        unit = policy.get_for(user, "appeal.routes", OrgUnit, pk=parse_id(request.GET["unit"]))
     q = request.GET.get("q", "").strip()
     initial: dict[str, Any] = {"unit": unit.pk} if unit else {}
     if request.GET.get("category"):

@@ -16,6 +16,7 @@ from anju.appeals import services, whistles
 from anju.appeals.models import Summons
 from anju.appeals.policies import liaison_departments
 from anju.appeals.views import _QS, _departments, _detail_context
+from anju.core.params import parse_int, parse_positive
 
 
 @policy.permission("appeal.triage")
@@ -23,7 +24,10 @@ from anju.appeals.views import _QS, _departments, _detail_context
 def whistle_blow(request: HttpRequest, pk: int) -> HttpResponse:
     appeal = policy.get_for(request.user, "appeal.triage", _QS, pk=pk)
     try:
-        minutes = int(request.POST.get("minutes") or whistles.DEFAULT_ARRIVAL_MINUTES)
+        raw = request.POST.get("minutes", "")
+        minutes = parse_positive(raw) if raw else whistles.DEFAULT_ARRIVAL_MINUTES
+        if minutes is None:
+            raise ValueError(raw)
         whistles.whistle_blow(
             actor=request.user,
             appeal=appeal,
@@ -95,7 +99,7 @@ def summons_rate(request: HttpRequest, pk: int, summons_pk: int) -> HttpResponse
         whistles.summons_rate(
             actor=request.user,
             summons=summons,
-            rating=int(request.POST.get("rating") or 0),
+            rating=parse_int(request.POST.get("rating", "")) or 0,
             comment=request.POST.get("comment", ""),
             request=request,
         )

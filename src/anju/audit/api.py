@@ -8,6 +8,7 @@ from ninja.pagination import paginate
 from anju.accounts import policy
 from anju.audit import selectors
 from anju.core.api import Pagination
+from anju.core.params import Id
 
 router = Router(tags=["audit"])
 
@@ -29,7 +30,7 @@ class AuditEventOut(Schema):
 class AuditFilter(Schema):
     action: str = Field("", max_length=64)
     actor: str = Field("", max_length=150)
-    community_id: int | None = Field(None, ge=1, le=2**63 - 1)  # beyond BIGINT: SQLite raises OverflowError
+    community_id: Id | None = None
     since: date | None = None
     until: date | None = None
 

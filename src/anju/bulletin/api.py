@@ -15,6 +15,7 @@ from anju.activities.models import Activity
 from anju.bulletin import selectors, services
 from anju.bulletin.models import Notice
 from anju.core.api import ErrorOut, Pagination
+from anju.core.params import Id
 from anju.orgs.models import OrgUnit, UnitKind
 from anju.people.models import Tag
 
@@ -71,7 +72,7 @@ class NoticeFilters(Schema):
 
 
 class NoticeIn(Schema):
-    community_id: int
+    community_id: Id
     title: str = Field(..., max_length=200)
     body: str = Field(..., max_length=50_000, description="HTML; sanitised on the way in")
     category: str = Field(Notice.Category.NOTICE, description=CATEGORIES)
@@ -79,8 +80,8 @@ class NoticeIn(Schema):
     publish_at: datetime | None = Field(None, description="with its time zone; empty: now; later: scheduled")
     expires_at: datetime | None = None
     audience: str = Field(Notice.Audience.COMMUNITY, description=AUDIENCES)
-    area_id: int | None = Field(None, description="audience area: an area or grid of the community")
-    tag_id: int | None = Field(None, description="audience tag: a tag of the community")
+    area_id: Id | None = Field(None, description="audience area: an area or grid of the community")
+    tag_id: Id | None = Field(None, description="audience tag: a tag of the community")
 
 
 class NoticePatch(Schema):
@@ -91,15 +92,15 @@ class NoticePatch(Schema):
     publish_at: datetime | None = None
     expires_at: datetime | None = Field(None, description="null clears the expiry")
     audience: str | None = None
-    area_id: int | None = None
-    tag_id: int | None = None
+    area_id: Id | None = None
+    tag_id: Id | None = None
 
 
-def _area(area_id: int | None) -> OrgUnit | None:
+def _area(area_id: Id | None) -> OrgUnit | None:
     return OrgUnit.objects.filter(pk=area_id).first() if area_id is not None else None
 
 
-def _tag(tag_id: int | None) -> Tag | None:
+def _tag(tag_id: Id | None) -> Tag | None:
     return Tag.objects.filter(pk=tag_id).first() if tag_id is not None else None
 
 
@@ -142,7 +143,7 @@ def hot_notices(request: HttpRequest) -> Any:
     summary="One notice (counts the caller as a reader), with its photos and previous/next",
 )
 @policy.permission("notice.view")
-def get_notice(request: HttpRequest, notice_id: int) -> Any:
+def get_notice(request: HttpRequest, notice_id: Id) -> Any:
     notice: Notice = policy.get_for(request.user, "notice.view", selectors.notices_for(request.user), pk=notice_id)
     services.notice_mark_read(user=request.user, notice=notice)
     notice.refresh_from_db(fields=["read_count"])
@@ -176,7 +177,7 @@ def create_notice(request: HttpRequest, payload: NoticeIn) -> Any:
     return Status(201, _detail(request, notice))
 
 
-def _managed(request: HttpRequest, notice_id: int) -> Notice:
+def _managed(request: HttpRequest, notice_id: Id) -> Notice:
     notice: Notice = policy.get_for(
         request.user, "notice.manage", selectors.notices_to_manage(request.user), pk=notice_id
     )
@@ -205,7 +206,7 @@ def _update(request: HttpRequest, notice: Notice, changes: dict[str, Any], **cov
     summary="Change a notice (staff): only the fields sent change; the read count is kept",
 )
 @policy.permission("notice.manage")
-def update_notice(request: HttpRequest, notice_id: int, payload: NoticePatch) -> Any:
+def update_notice(request: HttpRequest, notice_id: Id, payload: NoticePatch) -> Any:
     notice = _managed(request, notice_id)
     data = payload.dict(exclude_unset=True)
     changes: dict[str, Any] = {}
@@ -228,7 +229,7 @@ def update_notice(request: HttpRequest, notice_id: int, payload: NoticePatch) ->
     summary="Upload or replace the cover (multipart; a file that is not an image is refused, EXIF is removed)",
 )
 @policy.permission("notice.manage")
-def upload_cover(request: HttpRequest, notice_id: int, cover: File[UploadedFile]) -> Any:
+def upload_cover(request: HttpRequest, notice_id: Id, cover: File[UploadedFile]) -> Any:
     notice = _update(request, _managed(request, notice_id), {}, cover=cover)
     return _detail(request, _managed(request, notice.pk))
 
@@ -239,7 +240,7 @@ def upload_cover(request: HttpRequest, notice_id: int, cover: File[UploadedFile]
     summary="Remove the cover",
 )
 @policy.permission("notice.manage")
-def remove_cover(request: HttpRequest, notice_id: int) -> Any:
+def remove_cover(request: HttpRequest, notice_id: Id) -> Any:
     notice = _managed(request, notice_id)
     if notice.cover:
         notice = _update(request, notice, {}, remove_cover=True)
@@ -254,7 +255,7 @@ def remove_cover(request: HttpRequest, notice_id: int) -> Any:
 @policy.permission("notice.manage")
 def publish_summary(
     request: HttpRequest,
-    activity_id: int,
+    activity_id: Id,
     title: Form[str],
     body: Form[str],
     photos: File[list[UploadedFile]],

@@ -13,15 +13,19 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Schema
+from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.openapi.schema import OpenAPISchema
+from ninja.operation import Operation
 from ninja.pagination import LimitOffsetPagination
 from ninja.security import APIKeyCookie, HttpBearer
 
 from anju.core.middleware import is_outage, outage_response
+from anju.core.params import MAX_INT
 
 log = logging.getLogger("anju.api")
 
@@ -80,11 +84,137 @@ class TokenAuth(HttpBearer):
 
 
 class Pagination(LimitOffsetPagination):
+    """``limit``/``offset`` pagination with bounds the database can hold (see ``core.params``).
+
+    ``offset`` may be anything up to 2⁶³−1 (larger answers 422); the count is taken first and an
+    offset at or past it answers an empty page without a query, so ``offset + limit`` never reaches
+    the database (where it could overflow a 64-bit integer).
+    """
+
     items_attribute = "results"
+
+    class Input(Schema):
+        limit: int = Field(
+            settings.NINJA_PAGINATION_PER_PAGE,
+            ge=1,
+            le=settings.NINJA_PAGINATION_MAX_LIMIT,
+            description="how many results, at most",
+        )
+        offset: int = Field(0, ge=0, le=MAX_INT, description="how many results to skip")
 
     class Output(Schema):
         count: int
         results: list[Any]
+
+    def paginate_queryset(self, queryset: Any, pagination: Any, request: HttpRequest, **params: Any) -> Any:
+        items, count = page_slice(queryset, offset=pagination.offset, limit=min(pagination.limit, self.max_limit))
+        return {self.items_attribute: items, "count": count}
+
+
+def page_slice(queryset: Any, *, offset: int, limit: int) -> tuple[list[Any], int]:
+    """(the items from ``offset``, at most ``limit``; the total count). An offset at or past the count
+    answers no items without a query, so ``offset + limit`` never reaches the database."""
+    count = queryset.count() if isinstance(queryset, QuerySet) else len(queryset)
+    return (list(queryset[offset : offset + limit]) if offset < count else []), count
+
+
+# --- the error statuses in the schema -------------------------------------------------------
+
+ERROR_DESCRIPTIONS = {
+    400: "The body is not valid JSON (code malformed_body), or a query parameter or field holds a NUL character "
+    "(code bad_request).",
+    401: "Not signed in and no valid API token (code unauthorized).",
+    403: "The account may not do this, or the session's CSRF token is missing (codes forbidden, csrf_failed).",
+    404: "Not found, or outside what the account may see: the same answer for both (code not_found).",
+    409: "The request collides with the current state, e.g. a step the object's state does not allow (code conflict).",
+    413: "The request body is too large (code too_large).",
+    422: "A parameter or field is not valid; details name each field (code validation_error).",
+}
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def error_statuses(operation: Operation, details: dict[str, Any]) -> set[int]:
+    """The error statuses ``operation`` can answer besides those it declares, from what it takes:
+
+    - 401 when it needs authentication;
+    - 403 when its permission needs a role, and on every write (the session's CSRF check);
+    - 404 when it names an object: a path parameter, or an id among its inputs;
+    - 422 when it takes any parameter or body (validation);
+    - 400 when it takes a query or a body (a NUL character; malformed JSON), 413 when it takes a body;
+    - 409 on every write (the object's state may not allow it).
+    """
+    statuses: set[int] = set()
+    writes = bool(set(operation.methods) - SAFE_METHODS)
+    if operation.auth_callbacks:
+        statuses.add(401)
+    action = getattr(operation.view_func, "anju_permission", None)
+    if writes or action not in (None, "public", "authenticated"):
+        statuses.add(403)
+    parameters = details.get("parameters", [])
+    body = details.get("requestBody")
+    if any(p["in"] == "path" for p in parameters) or _names_an_id(parameters, operation):
+        statuses.add(404)
+    if parameters or body:
+        statuses.add(422)
+    if body or any(p["in"] == "query" for p in parameters):
+        statuses.add(400)
+    if body:
+        statuses.add(413)
+    if writes:
+        statuses.add(409)
+    return statuses
+
+
+def _names_an_id(parameters: list[dict[str, Any]], operation: Operation) -> bool:
+    names = {p["name"] for p in parameters}
+    for model in operation.models:
+        names |= _field_names(model)
+    return any(name == "id" or name.endswith(("_id", "_ids")) for name in names)
+
+
+def _field_names(model: Any, depth: int = 0) -> set[str]:
+    names: set[str] = set()
+    for name, field in getattr(model, "model_fields", {}).items():
+        names.add(field.alias or name)
+        if depth < 3:
+            names |= _field_names(field.annotation, depth + 1)
+    return names
+
+
+class _ErrorResponse(Schema):
+    """How django-ninja wraps a response model; its one field becomes the ``ErrorOut`` reference."""
+
+    response: ErrorOut
+
+
+class ErrorDocumentingSchema(OpenAPISchema):
+    """The OpenAPI schema, with the shared error body under every error status an operation can
+    answer (see :func:`error_statuses`); statuses an operation declares itself are kept as declared."""
+
+    def operation_details(self, operation: Operation) -> dict[str, Any]:
+        details = super().operation_details(operation)
+        # django-ninja types this as taking its parameter models; it takes response models the same way.
+        schema = self._create_schema_from_model(_ErrorResponse, by_alias=True, mode="serialization")[0]  # type: ignore[type-var]
+        responses = details["responses"]
+        for status in sorted(error_statuses(operation, details)):
+            if status not in responses:
+                responses[status] = {
+                    "description": ERROR_DESCRIPTIONS[status],
+                    "content": {self.api.renderer.media_type: {"schema": schema}},
+                }
+        details["responses"] = dict(sorted(responses.items()))
+        return details
+
+
+class AnjuAPI(NinjaAPI):
+    """django-ninja's API with the error statuses documented on every operation."""
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        if path_prefix is None:
+            path_prefix = self.get_root_path(path_params or {})
+        return ErrorDocumentingSchema(self, path_prefix)
 
 
 def error_response(

@@ -19,6 +19,8 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
+from anju.core.params import parse_int
+
 SUPPORTED = {code for code, _name in settings.LANGUAGES}
 
 
@@ -55,10 +57,7 @@ class RequestSizeLimitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        try:
-            length = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = 0
+        length = parse_int(request.META.get("CONTENT_LENGTH"), minimum=0) or 0
         content_type = request.META.get("CONTENT_TYPE", "")
         limit = settings.MAX_REQUEST_BYTES
         if not content_type.startswith("multipart/"):

@@ -7,6 +7,7 @@ from ninja.pagination import paginate
 
 from anju.accounts import policy
 from anju.core.api import ErrorOut, Pagination
+from anju.core.params import Id
 from anju.inbox import selectors, services
 from anju.inbox.models import Message
 from anju.inbox.policies import READ
@@ -61,7 +62,7 @@ def unread(request: HttpRequest) -> Any:
     "/inbox/messages/{message_id}/read", response={200: MessageOut, 404: ErrorOut}, summary="Mark a message read"
 )
 @policy.permission(READ)
-def mark_read(request: HttpRequest, message_id: int) -> Any:
+def mark_read(request: HttpRequest, message_id: Id) -> Any:
     """404 for a missing message and for anyone else's."""
     return services.message_mark_read(actor=request.user, message_id=message_id, request=request)
 

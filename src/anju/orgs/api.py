@@ -6,6 +6,7 @@ from ninja.pagination import paginate
 
 from anju.accounts import policy
 from anju.core.api import ErrorOut, Pagination
+from anju.core.params import Id
 from anju.orgs import selectors, services
 from anju.orgs.models import OrgUnit, UnitKind
 
@@ -24,14 +25,14 @@ class OrgUnitOut(Schema):
 
 
 class OrgUnitIn(Schema):
-    parent_id: int
+    parent_id: Id
     kind: UnitKind
     name: str = Field(..., min_length=1, max_length=100)
     code: str = Field("", max_length=32)
 
 
 class OrgUnitFilter(Schema):
-    parent_id: int | None = None
+    parent_id: Id | None = None
     kind: UnitKind | None = None
     q: str = Field("", max_length=100)
 
@@ -66,7 +67,7 @@ def list_orgunits(request: HttpRequest, filters: Query[OrgUnitFilter]) -> Any:
 
 @router.get("/orgunits/{unit_id}", response={200: OrgUnitOut, 404: ErrorOut}, summary="One org unit")
 @policy.permission("orgunit.view")
-def get_orgunit(request: HttpRequest, unit_id: int) -> Any:
+def get_orgunit(request: HttpRequest, unit_id: Id) -> Any:
     return policy.get_for(request.user, "orgunit.view", OrgUnit, pk=unit_id)
 
 

@@ -11,7 +11,8 @@ from ninja import Field, Query, Router, Schema, Status
 
 from anju.accounts import policy
 from anju.audit.reasons import Purpose
-from anju.core.api import ErrorOut
+from anju.core.api import ErrorOut, page_slice
+from anju.core.params import MAX_INT, Id
 from anju.orgs.models import OrgUnit, UnitKind
 from anju.people import selectors, services
 from anju.people.models import Household, Relation, Resident, Tag
@@ -50,24 +51,24 @@ class ResidentPage(Schema):
 
 class ResidentFilterIn(Schema):
     q: str = Field("", max_length=60, description="Name, pinyin initials, or a full mobile or ID number")
-    building_id: int | None = None
-    household_id: int | None = None
-    tag_id: int | None = None
+    building_id: Id | None = None
+    household_id: Id | None = None
+    tag_id: Id | None = None
     party_member: bool | None = None
     status: Literal["active", "archived", "all"] = "active"
     limit: int = Field(50, ge=1, le=MAX_LIMIT)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_INT)
 
 
 class ResidentIn(Schema):
-    household_id: int
+    household_id: Id
     name: str = Field(..., max_length=60)
     id_number: str = Field(..., max_length=40)
     relation: Relation
     gender: Literal["", "M", "F"] = ""
     birth_date: date | None = None
     mobile: str = Field("", max_length=30)
-    tag_ids: list[int] = []
+    tag_ids: list[Id] = []
     is_party_member: bool = False
     party_branch: str = Field("", max_length=60)
 
@@ -79,10 +80,10 @@ class ResidentPatch(Schema):
     gender: Literal["", "M", "F"] | None = None
     birth_date: date | None = None
     mobile: str | None = Field(None, max_length=30)
-    tag_ids: list[int] | None = None
+    tag_ids: list[Id] | None = None
     is_party_member: bool | None = None
     party_branch: str | None = Field(None, max_length=60)
-    household_id: int | None = None
+    household_id: Id | None = None
 
 
 class ArchiveIn(Schema):
@@ -132,14 +133,14 @@ class HouseholdPage(Schema):
 
 class HouseholdFilterIn(Schema):
     q: str = Field("", max_length=60)
-    building_id: int | None = None
+    building_id: Id | None = None
     status: Literal["active", "archived", "all"] = "active"
     limit: int = Field(50, ge=1, le=MAX_LIMIT)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_INT)
 
 
 class HouseholdIn(Schema):
-    building_id: int
+    building_id: Id
     entrance: str = Field("", max_length=20)
     door: str = Field(..., min_length=1, max_length=20)
     number: str = Field("", max_length=30)
@@ -149,7 +150,7 @@ class HouseholdIn(Schema):
 class HouseholdPatch(Schema):
     number: str | None = Field(None, max_length=30)
     is_central: bool | None = None
-    building_id: int | None = Field(None, description="With door (and entrance): the household moves")
+    building_id: Id | None = Field(None, description="With door (and entrance): the household moves")
     entrance: str | None = Field(None, max_length=20)
     door: str | None = Field(None, max_length=20)
 
@@ -160,13 +161,13 @@ class TagOut(Schema):
     name: str
 
 
-def _resident(request: HttpRequest, action: str, resident_id: int) -> Resident:
+def _resident(request: HttpRequest, action: str, resident_id: Id) -> Resident:
     qs = Resident.objects.select_related("household__address__unit").prefetch_related("tags")
     found: Resident = policy.get_for(request.user, action, qs, pk=resident_id)
     return found
 
 
-def _tags(request: HttpRequest, community_id: int, ids: list[int]) -> list[Tag]:
+def _tags(request: HttpRequest, community_id: Id, ids: list[int]) -> list[Tag]:
     tags = list(Tag.objects.filter(community_id=community_id, pk__in=ids))
     if len(tags) != len(set(ids)):
         raise ValidationError({"tag_ids": [_("Choose tags of this community.")]})
@@ -186,15 +187,15 @@ def list_residents(request: HttpRequest, filters: Query[ResidentFilterIn]) -> An
     )
     qs = selectors.resident_search(request.user, flt)
     viewer = selectors.Viewer(request.user)
-    items = list(qs[filters.offset : filters.offset + filters.limit])
-    return {"count": qs.count(), "results": [viewer.row(r) for r in items]}
+    items, count = page_slice(qs, offset=filters.offset, limit=filters.limit)
+    return {"count": count, "results": [viewer.row(r) for r in items]}
 
 
 @router.get(
     "/people/residents/{resident_id}", response={200: ResidentOut, 404: ErrorOut}, summary="One resident (masked)"
 )
 @policy.permission("people.view")
-def get_resident(request: HttpRequest, resident_id: int) -> Any:
+def get_resident(request: HttpRequest, resident_id: Id) -> Any:
     return selectors.Viewer(request.user).row(_resident(request, "people.view", resident_id))
 
 
@@ -229,7 +230,7 @@ def create_resident(request: HttpRequest, payload: ResidentIn) -> Any:
     summary="Change a resident",
 )
 @policy.permission("people.manage")
-def update_resident(request: HttpRequest, resident_id: int, payload: ResidentPatch) -> Any:
+def update_resident(request: HttpRequest, resident_id: Id, payload: ResidentPatch) -> Any:
     resident = _resident(request, "people.manage", resident_id)
     data = payload.dict(exclude_unset=True)
     tag_ids = data.pop("tag_ids", None)
@@ -255,7 +256,7 @@ def update_resident(request: HttpRequest, resident_id: int, payload: ResidentPat
     summary="Archive a resident who moved out or died (never deleted)",
 )
 @policy.permission("people.manage")
-def archive_resident(request: HttpRequest, resident_id: int, payload: ArchiveIn) -> Any:
+def archive_resident(request: HttpRequest, resident_id: Id, payload: ArchiveIn) -> Any:
     resident = _resident(request, "people.manage", resident_id)
     services.resident_archive(
         actor=request.user,
@@ -274,7 +275,7 @@ def archive_resident(request: HttpRequest, resident_id: int, payload: ArchiveIn)
     summary="Reveal one mobile or ID number, giving a reason (written to the access log)",
 )
 @policy.permission("people.reveal")
-def reveal_resident(request: HttpRequest, resident_id: int, payload: RevealIn, response: HttpResponse) -> Any:
+def reveal_resident(request: HttpRequest, resident_id: Id, payload: RevealIn, response: HttpResponse) -> Any:
     resident = _resident(request, "people.reveal", resident_id)
     if not resident.is_active:
         raise ValidationError(_("The numbers of an archived resident are not revealed."))
@@ -294,19 +295,19 @@ def reveal_resident(request: HttpRequest, resident_id: int, payload: RevealIn, r
 @policy.permission("people.view")
 def list_households(request: HttpRequest, filters: Query[HouseholdFilterIn]) -> Any:
     qs = selectors.household_list(request.user, q=filters.q, building=filters.building_id, status=filters.status)
-    items = list(qs[filters.offset : filters.offset + filters.limit])
-    return {"count": qs.count(), "results": items}
+    items, count = page_slice(qs, offset=filters.offset, limit=filters.limit)
+    return {"count": count, "results": items}
 
 
 @router.get("/people/households/{household_id}", response={200: HouseholdOut, 404: ErrorOut}, summary="One household")
 @policy.permission("people.view")
-def get_household(request: HttpRequest, household_id: int) -> Any:
+def get_household(request: HttpRequest, household_id: Id) -> Any:
     return policy.get_for(
         request.user, "people.view", selectors.household_list(request.user, status="all"), pk=household_id
     )
 
 
-def _building(request: HttpRequest, building_id: int) -> OrgUnit:
+def _building(request: HttpRequest, building_id: Id) -> OrgUnit:
     unit: OrgUnit = policy.get_for(
         request.user, "people.manage", OrgUnit.objects.filter(kind=UnitKind.BUILDING), pk=building_id
     )
@@ -336,7 +337,7 @@ def create_household(request: HttpRequest, payload: HouseholdIn) -> Any:
     summary="Change a household, or move it to another door",
 )
 @policy.permission("people.manage")
-def update_household(request: HttpRequest, household_id: int, payload: HouseholdPatch) -> Any:
+def update_household(request: HttpRequest, household_id: Id, payload: HouseholdPatch) -> Any:
     household = policy.get_for(
         request.user, "people.manage", Household.objects.select_related("address__unit"), pk=household_id
     )
@@ -366,7 +367,7 @@ def update_household(request: HttpRequest, household_id: int, payload: Household
     summary="Archive a household without living members",
 )
 @policy.permission("people.manage")
-def archive_household(request: HttpRequest, household_id: int) -> Any:
+def archive_household(request: HttpRequest, household_id: Id) -> Any:
     household = policy.get_for(request.user, "people.manage", Household, pk=household_id)
     services.household_archive(actor=request.user, household=household, request=request)
     return selectors.household_list(request.user, status="all").get(pk=household.pk)

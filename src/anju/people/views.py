@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from anju.accounts import policy
 from anju.core.forms import apply_service_errors
 from anju.core.pagination import paginate, query_without_page
+from anju.core.params import parse_id
 from anju.core.security import no_store
 from anju.orgs.models import OrgUnit, UnitKind
 from anju.people import batches, exports, forms, importer, selectors, services
@@ -170,7 +171,7 @@ def resident_create(request: HttpRequest) -> HttpResponse:
         request.user,
         "people.manage",
         Household.objects.select_related("address__unit").filter(status=Household.Status.ACTIVE),
-        pk=request.GET.get("household") or request.POST.get("household"),
+        pk=parse_id(request.GET.get("household") or request.POST.get("household")),
     )
     tags = _tags_of(household.community_id)
     form = forms.ResidentForm(request.POST or None, tags=tags)
@@ -259,7 +260,7 @@ def households(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()[:60]
     building = request.GET.get("building", "")
     status = request.GET.get("status", "active")
-    building_id = int(building) if building.isdecimal() else None
+    building_id = parse_id(building)
     qs = selectors.household_list(request.user, q=q, building=building_id, status=status)
     page = paginate(request, qs)
     viewer = selectors.Viewer(request.user)

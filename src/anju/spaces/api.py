@@ -11,6 +11,7 @@ from ninja.pagination import paginate
 from anju.accounts import policy
 from anju.accounts.models import User
 from anju.core.api import ErrorOut, Pagination
+from anju.core.params import Id
 from anju.people.models import Household
 from anju.spaces import config, selectors, services
 from anju.spaces.models import Booking, Series, Space
@@ -94,7 +95,7 @@ class AvailabilityOut(Schema):
 class RangeIn(Schema):
     start: datetime
     end: datetime
-    station_id: int | None = None
+    station_id: Id | None = None
 
 
 class RecurrenceIn(Schema):
@@ -107,12 +108,12 @@ class RecurrenceIn(Schema):
 
 
 class BookingIn(Schema):
-    space_id: int
+    space_id: Id
     starts_at: datetime = Field(..., description="with its time zone, e.g. 2026-12-05T14:00+08:00")
     ends_at: datetime
     title: str = Field(..., max_length=200)
-    on_behalf_of: int | None = Field(None, description="staff only: the user the booking is for")
-    household_id: int | None = Field(
+    on_behalf_of: Id | None = Field(None, description="staff only: the user the booking is for")
+    household_id: Id | None = Field(
         None,
         description="the household the booking counts against (weekly limit, no-shows); by default the booker's "
         "own household in the registry. Residents may name only their own; staff any of the space's community.",
@@ -207,7 +208,7 @@ def list_spaces(request: HttpRequest, filters: Query[RangeIn]) -> Any:
     summary="One space's availability",
 )
 @policy.permission("space.view")
-def space_availability(request: HttpRequest, space_id: int, filters: Query[RangeIn]) -> Any:
+def space_availability(request: HttpRequest, space_id: Id, filters: Query[RangeIn]) -> Any:
     space = policy.get_for(request.user, "space.view", selectors.spaces_visible(request.user), pk=space_id)
     _check_range(filters.start, filters.end)
     return _availability_out(selectors.availability([space], filters.start, filters.end))[0]
@@ -219,7 +220,7 @@ def space_availability(request: HttpRequest, space_id: int, filters: Query[Range
     summary="Change a space's details, booking rules and bookable hours (staff)",
 )
 @policy.permission("space.manage")
-def update_space(request: HttpRequest, space_id: int, payload: SpaceUpdateIn) -> Any:
+def update_space(request: HttpRequest, space_id: Id, payload: SpaceUpdateIn) -> Any:
     qs = policy.visible(Space.objects.select_related("station"), request.user, "space.manage", "community__path")
     space = policy.get_for(request.user, "space.manage", qs, pk=space_id)
     fields = payload.dict(exclude_unset=True)
@@ -295,7 +296,7 @@ def list_bookings(request: HttpRequest, filters: Query[BookingFilter]) -> Any:
     return qs.order_by("-starts_at", "-id")
 
 
-def _booking(request: HttpRequest, booking_id: int) -> Booking:
+def _booking(request: HttpRequest, booking_id: Id) -> Booking:
     booking: Booking = policy.get_for(
         request.user, "booking.view", Booking.objects.select_related("space"), pk=booking_id
     )
@@ -304,7 +305,7 @@ def _booking(request: HttpRequest, booking_id: int) -> Booking:
 
 @router.get("/bookings/{booking_id}", response={200: BookingOut, 404: ErrorOut}, summary="One booking")
 @policy.permission("booking.view")
-def get_booking(request: HttpRequest, booking_id: int) -> Any:
+def get_booking(request: HttpRequest, booking_id: Id) -> Any:
     return _booking(request, booking_id)
 
 
@@ -314,7 +315,7 @@ def get_booking(request: HttpRequest, booking_id: int) -> Any:
     summary="Confirm a pending booking (staff); the pending ones it overlaps are rejected",
 )
 @policy.permission("booking.manage")
-def confirm_booking(request: HttpRequest, booking_id: int) -> Any:
+def confirm_booking(request: HttpRequest, booking_id: Id) -> Any:
     booking = policy.get_for(request.user, "booking.manage", Booking.objects.select_related("space"), pk=booking_id)
     return services.booking_confirm(actor=request.user, booking=booking, request=request)
 
@@ -325,7 +326,7 @@ def confirm_booking(request: HttpRequest, booking_id: int) -> Any:
     summary="Reject a pending booking with a reason (staff)",
 )
 @policy.permission("booking.manage")
-def reject_booking(request: HttpRequest, booking_id: int, payload: ReasonIn) -> Any:
+def reject_booking(request: HttpRequest, booking_id: Id, payload: ReasonIn) -> Any:
     booking = policy.get_for(request.user, "booking.manage", Booking.objects.select_related("space"), pk=booking_id)
     return services.booking_reject(actor=request.user, booking=booking, reason=payload.reason, request=request)
 
@@ -336,7 +337,7 @@ def reject_booking(request: HttpRequest, booking_id: int, payload: ReasonIn) -> 
     summary="Cancel a booking (its owner, or staff with notice to the owner)",
 )
 @policy.permission("booking.view")
-def cancel_booking(request: HttpRequest, booking_id: int, payload: ReasonIn) -> Any:
+def cancel_booking(request: HttpRequest, booking_id: Id, payload: ReasonIn) -> Any:
     booking = _booking(request, booking_id)
     return services.booking_cancel(actor=request.user, booking=booking, reason=payload.reason, request=request)
 
@@ -347,7 +348,7 @@ def cancel_booking(request: HttpRequest, booking_id: int, payload: ReasonIn) -> 
     summary="Check in (the owner, or staff)",
 )
 @policy.permission("booking.view")
-def check_in_booking(request: HttpRequest, booking_id: int) -> Any:
+def check_in_booking(request: HttpRequest, booking_id: Id) -> Any:
     booking = _booking(request, booking_id)
     return services.booking_check_in(actor=request.user, booking=booking, request=request)
 
@@ -358,7 +359,7 @@ def check_in_booking(request: HttpRequest, booking_id: int) -> Any:
     summary="Claim a skipped date of a recurring booking once it is free",
 )
 @policy.permission("booking.view")
-def claim_booking(request: HttpRequest, booking_id: int) -> Any:
+def claim_booking(request: HttpRequest, booking_id: Id) -> Any:
     booking = _booking(request, booking_id)
     return services.booking_claim(actor=request.user, booking=booking, request=request)
 
@@ -369,6 +370,6 @@ def claim_booking(request: HttpRequest, booking_id: int) -> Any:
     summary="Re-confirm a long recurring booking so it does not lapse",
 )
 @policy.permission("booking.view")
-def reconfirm_series(request: HttpRequest, series_id: int) -> Any:
+def reconfirm_series(request: HttpRequest, series_id: Id) -> Any:
     series = policy.get_for(request.user, "booking.view", Series.objects.all(), pk=series_id)
     return services.series_reconfirm(actor=request.user, series=series, request=request)

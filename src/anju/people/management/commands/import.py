@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, OutputWrapper
 from django.db.models import Q
 
 from anju.accounts.models import User
+from anju.core.params import parse_id
 from anju.orgs.models import OrgUnit
 from anju.people import importer
 
@@ -54,7 +55,8 @@ class Command(BaseCommand):
         if not path.is_file():
             raise CommandError(f"No such file: {path}")
         name = options["community"]
-        lookup = Q(name=name) | (Q(pk=int(name)) if name.isdecimal() else Q(pk__in=[]))
+        pk = parse_id(name)
+        lookup = Q(name=name) | (Q(pk=pk) if pk is not None else Q(pk__in=[]))
         communities = list(OrgUnit.objects.communities().filter(lookup))
         if len(communities) != 1:
             raise CommandError(f"Name one community (found {len(communities)} for {name!r}); use its id.")
