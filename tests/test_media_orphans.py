@@ -5,6 +5,7 @@ and its row are written, before the COMMIT."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -265,6 +266,31 @@ def test_the_periodic_sweep_writes_its_counts_to_the_job_log(caplog: pytest.LogC
         worker.run_periodic(row)
     row.refresh_from_db()
     assert row.last_status == "ok"
-    assert row.last_result == "promoted=0, removed_pending=1, removed_unreferenced=0, rows_missing_file=0"
+    assert row.last_result == (
+        "promoted=0, removed_pending=1, removed_unreferenced=0, removed_upload_spool=0, rows_missing_file=0"
+    )
     assert any("removed 1 pending" in r.getMessage() for r in caplog.records if r.name == "anju.files")
     assert media_files() == set()
+
+
+def test_a_large_upload_spools_beside_the_media_and_the_sweep_removes_what_a_kill_left(
+    settings: Any, tmp_path: Path
+) -> None:
+    """Django spools an upload over FILE_UPLOAD_MAX_MEMORY_SIZE to a temporary file while it reads the
+    request; a kill then leaves a whole photo behind. It goes to FILE_UPLOAD_TEMP_DIR (not /tmp), and the
+    sweep removes old files there."""
+    assert "anju.core.files.UploadSpoolHandler" in settings.FILE_UPLOAD_HANDLERS
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path / "spool")
+    handler = files.UploadSpoolHandler()
+    handler.new_file("photos", "p.jpg", "image/jpeg", 10)
+    handler.receive_data_chunk(b"\xff\xd8 a photo", 0)
+    spooled = Path(handler.file.temporary_file_path())
+    assert spooled.parent == tmp_path / "spool"
+    # The process is killed here, before the request ends: the spooled file stays.
+    young = files.media_sweep()
+    assert young["removed_upload_spool"] == 0
+    assert spooled.exists()
+    assert sweep_later()["removed_upload_spool"] == 1
+    assert not spooled.exists()
+    with contextlib.suppress(FileNotFoundError):  # the test's own handle, which a killed process would not close
+        handler.file.close()

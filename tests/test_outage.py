@@ -222,17 +222,21 @@ class Proxy:
         except OSError:
             pass
         finally:
-            for s in (source, sink):
-                with contextlib.suppress(OSError):
-                    s.close()
+            self._drop(source, sink)
+
+    @staticmethod
+    def _drop(*sockets: socket.socket) -> None:
+        # Shut down before closing: a close alone neither wakes the other pump's recv() nor sends the FIN
+        # that ends the PostgreSQL backend.
+        for s in sockets:
+            with contextlib.suppress(OSError):
+                s.shutdown(socket.SHUT_RDWR)
+            s.close()
 
     def cut(self) -> None:
         self.up.clear()
         with self.lock:
-            for s in self.sockets:
-                with contextlib.suppress(OSError):
-                    s.shutdown(socket.SHUT_RDWR)
-                s.close()
+            self._drop(*self.sockets)
             self.sockets.clear()
 
     def restore(self) -> None:

@@ -240,6 +240,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 MAX_REQUEST_BYTES = int(os.environ.get("ANJU_MAX_REQUEST_BYTES", str(60 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("ANJU_MAX_BODY_BYTES", str(2 * 1024 * 1024)))
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
+# Larger uploads are spooled here, not to /tmp, so that jobs.sweep_media removes what a killed process left.
+FILE_UPLOAD_TEMP_DIR = str(Path(os.environ.get("ANJU_UPLOAD_SPOOL_DIR", VAR_DIR / "upload-spool")).resolve())
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "anju.core.files.UploadSpoolHandler",
+]
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 
 # Personal-data keys (DESIGN.md rule 3): ANJU_DATA_KEYS is a JSON object

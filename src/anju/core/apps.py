@@ -1,4 +1,8 @@
+import contextlib
+import os
+
 from django.apps import AppConfig
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 
@@ -6,3 +10,9 @@ class Config(AppConfig):
     name = "anju.core"
     label = "core"
     verbose_name = _("Core")
+
+    def ready(self) -> None:
+        # Where large uploads are spooled (anju.core.files); the system check reports it if it cannot be made.
+        if settings.FILE_UPLOAD_TEMP_DIR:
+            with contextlib.suppress(OSError):
+                os.makedirs(settings.FILE_UPLOAD_TEMP_DIR, exist_ok=True)

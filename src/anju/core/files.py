@@ -16,7 +16,10 @@ than :data:`GRACE`:
   killed before its row was saved, or left by an older version);
 
 and moves a pending file a committed row does point at into place (a kill between the COMMIT and
-the move). Its counts go to the job log and the worker page.
+the move). A large upload is spooled by Django to a temporary file while the request is read; a
+process killed meanwhile leaves it, so those go to ``FILE_UPLOAD_TEMP_DIR`` (beside the media, not
+the system's /tmp) and the sweep removes old ones there too. Its counts go to the job log and the
+worker page.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from typing import Any
 from django.apps import apps
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
+from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.db import models, transaction
 
 log = logging.getLogger("anju.files")
@@ -79,6 +83,16 @@ class CommitOnlyStorage(FileSystemStorage):
         except FileNotFoundError:
             return False
         return True
+
+
+class UploadSpoolHandler(TemporaryFileUploadHandler):
+    """Django's spooling of large uploads, into ``FILE_UPLOAD_TEMP_DIR`` (created when first needed),
+    where :func:`media_sweep` finds what a killed process left."""
+
+    def new_file(self, *args: Any, **kwargs: Any) -> None:
+        if settings.FILE_UPLOAD_TEMP_DIR:
+            os.makedirs(settings.FILE_UPLOAD_TEMP_DIR, exist_ok=True)
+        super().new_file(*args, **kwargs)
 
 
 def _file_fields() -> Iterator[tuple[type[models.Model], models.FileField]]:
@@ -134,7 +148,13 @@ def media_sweep(*, now: float | None = None, grace: timedelta = GRACE) -> dict[s
     storage = CommitOnlyStorage(location=root)
     cutoff = (time.time() if now is None else now) - grace.total_seconds()
     referenced = referenced_names()
-    counts = {"promoted": 0, "removed_pending": 0, "removed_unreferenced": 0, "rows_missing_file": 0}
+    counts = {
+        "promoted": 0,
+        "removed_pending": 0,
+        "removed_unreferenced": 0,
+        "removed_upload_spool": 0,
+        "rows_missing_file": 0,
+    }
 
     pending_root = root / PENDING_DIR
     for path in _files_under(pending_root):
@@ -164,14 +184,23 @@ def media_sweep(*, now: float | None = None, grace: timedelta = GRACE) -> dict[s
             except FileNotFoundError:
                 continue
 
+    spool = Path(settings.FILE_UPLOAD_TEMP_DIR) if settings.FILE_UPLOAD_TEMP_DIR else None
+    for path in _files_under(spool) if spool else ():
+        try:
+            if path.stat().st_mtime <= cutoff:
+                path.unlink()
+                counts["removed_upload_spool"] += 1
+        except FileNotFoundError:
+            continue
+
     counts["rows_missing_file"] = sum(
         1 for name in referenced if not (root / name).exists() and not (pending_root / name).exists()
     )
     if counts["rows_missing_file"]:
         log.warning("media sweep: %d rows point at a missing file", counts["rows_missing_file"])
     log.info(
-        "media sweep: promoted %(promoted)d, removed %(removed_pending)d pending and "
-        "%(removed_unreferenced)d unreferenced files",
+        "media sweep: promoted %(promoted)d, removed %(removed_pending)d pending, "
+        "%(removed_unreferenced)d unreferenced and %(removed_upload_spool)d spooled upload files",
         counts,
     )
     return counts
