@@ -49,8 +49,8 @@ from anju.audit.actions import Action
 from anju.audit.reasons import clean_reveal_reason
 from anju.audit.services import record, record_pii_access
 from anju.core import screening
-from anju.core.params import parse_id
 from anju.core.masking import mask_name
+from anju.core.params import parse_id
 from anju.orgs.models import OrgUnit, UnitKind
 
 OFFER_SALT = "anju.appeals.follow-offer"
