@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,6 +11,7 @@ from django.test import Client
 from django.utils import translation
 
 from anju.accounts.models import User
+from anju.core import crypto
 from anju.testing import Tree, build_tree, make_user
 from appeals_world import World, make_world
 
@@ -84,3 +86,15 @@ def english() -> Iterator[None]:
 def media_root(settings: Any, tmp_path: Any) -> None:
     """Uploaded files go to a per-test directory."""
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def key_file(tmp_path: Path, settings: Any, monkeypatch: Any) -> Iterator[Path]:
+    """Data keys in a key file of the test's own (as in the embedded setup), so ``rotate_keys`` may write
+    a new one."""
+    monkeypatch.delenv("ANJU_DATA_KEYS", raising=False)
+    path = tmp_path / "keys" / "data-keys.json"
+    settings.DATA_KEY_FILE = path
+    crypto.keyring.cache_clear()
+    yield path
+    crypto.keyring.cache_clear()

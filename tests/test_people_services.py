@@ -201,16 +201,6 @@ def test_anonymisation_runs_as_a_periodic_task(world: World, settings: Any) -> N
     assert periodic_tasks()["people.anonymise_archived"].func() == 1
 
 
-@pytest.fixture
-def key_file(tmp_path: Path, settings: Any, monkeypatch: Any) -> Iterator[Path]:
-    monkeypatch.delenv("ANJU_DATA_KEYS", raising=False)
-    path = tmp_path / "keys" / "data-keys.json"
-    settings.DATA_KEY_FILE = path
-    crypto.keyring.cache_clear()
-    yield path
-    crypto.keyring.cache_clear()
-
-
 def test_key_rotation_reseals_everything_and_lookups_still_work(key_file: Path, db: Any, capsys: Any) -> None:
     world = make_world("rot")
     from anju.testing import make_user

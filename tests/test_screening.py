@@ -103,3 +103,43 @@ def test_booking_purpose_is_sealed_at_rest_and_read_back_masked(tree: Tree) -> N
     migration.screen_purposes(django_apps, None)
     migration.screen_purposes(django_apps, None)
     assert str(Booking.objects.get(pk=booking.pk).title) == "旧的 170****0003"
+
+
+def test_rotating_the_data_key_reseals_screened_texts(tree: Tree, key_file: Any) -> None:
+    """``anju rotate_keys`` re-seals the numbers typed into free text (appeal texts and ScreenedCharFields),
+    not only the registry's sealed columns: after it, no trailer is left under the old key."""
+    from django.core.management import call_command
+
+    from anju.appeals.models import Appeal
+    from anju.core import pii
+    from appeals_world import make_world
+
+    world = make_world(tree)
+    appeal = world.file(description="请回电 17000000002", address="鄂J·12345 旁")
+    demo = make_station(tree.community)
+    day = days_ahead(3)
+    result = services.booking_create(
+        actor=make_user(Role.RESIDENT, tree.building),
+        space=demo.kitchen,
+        starts_at=local(day, 14),
+        ends_at=local(day, 16),
+        title="聚会，联系 17000000003",
+    )
+    old_kid = crypto.keyring().current
+
+    def trailer_key(stored: str) -> str:
+        found = screening.TRAILER.search(stored)
+        assert found is not None
+        return crypto.key_id_of(found.group(1))
+
+    assert trailer_key(Appeal.objects.get(pk=appeal.pk).description) == old_kid
+    call_command("rotate_keys")
+    new_kid = crypto.keyring().current
+    assert new_kid != old_kid
+    appeal = Appeal.objects.get(pk=appeal.pk)
+    booking = Booking.objects.get(pk=result.bookings[0].pk)
+    for stored in (appeal.description, appeal.address, booking.title.stored):
+        assert trailer_key(stored) == new_kid
+    assert screening.revealed(appeal.description) == "请回电 17000000002"
+    assert screening.revealed(booking.title.stored) == "聚会，联系 17000000003"
+    assert sum(pii.reseal_all().values()) == 0  # resuming is a no-op

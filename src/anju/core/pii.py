@@ -17,7 +17,8 @@ The detection rule (:func:`looks_personal`):
   (the name then belongs to a person, as with a task-force member).
 
 Sealed fields (``*_sealed``) are also what ``anju rotate_keys`` re-encrypts:
-:func:`sealed_fields` reads them from this registry.
+:func:`sealed_fields` reads them from this registry; :func:`screened_fields` lists the free-text
+columns whose typed numbers are sealed in a trailer (``core.screening``), re-sealed the same way.
 """
 
 from __future__ import annotations
@@ -188,6 +189,31 @@ def unclassified_fields() -> list[str]:
     return sorted(found)
 
 
+#: Free-text columns whose typed numbers are sealed in a trailer (``core.screening``) and that are not a
+#: ``ScreenedCharField`` (those are found by their class): ``anju rotate_keys`` re-seals their trailers.
+SCREENED_TEXT: tuple[str, ...] = (
+    "appeals.Appeal.description",
+    "appeals.Appeal.address",
+    "appeals.AppealEvent.note",
+    "appeals.Callback.comment",
+)
+
+
+def screened_fields() -> list[tuple[type[models.Model], str]]:
+    """(model, field name) of every free-text column that holds screened (sealed) numbers."""
+    from anju.core.screening import ScreenedCharField
+
+    found = []
+    for label in SCREENED_TEXT:
+        app_model, _dot, field = label.rpartition(".")
+        found.append((apps.get_model(app_model), field))
+    for model in apps.get_models():
+        for f in model._meta.get_fields():
+            if isinstance(f, ScreenedCharField) and (model, f.name) not in found:
+                found.append((model, f.name))
+    return found
+
+
 def sealed_fields() -> list[tuple[type[models.Model], str]]:
     """(model, field name) of every sealed personal field, for key rotation."""
     result = []
@@ -206,14 +232,21 @@ def reseal_all(*, batch_size: int = 500, progress: object = None) -> dict[str, i
     """
     from django.db import transaction
 
-    from anju.core import crypto
+    from anju.core import crypto, screening
 
     counts: dict[str, int] = {}
-    for model, field in sealed_fields():
+    current = crypto.keyring().current
+    columns = [(model, field, crypto.reseal, False) for model, field in sealed_fields()]
+    columns += [(model, field, screening.reseal, True) for model, field in screened_fields()]
+    for model, field, reseal, screened in columns:
         key = f"{_label(model)}.{field}"
         counts[key] = 0
-        current = crypto.keyring().current
-        qs = model._default_manager.exclude(**{field: ""}).exclude(**{f"{field}__startswith": f"v1:{current}:"})
+        if screened:  # only texts with a trailer, and not already under the current key
+            qs = model._default_manager.filter(**{f"{field}__contains": "⟦pii v1:"}).exclude(
+                **{f"{field}__contains": f"⟦pii v1:{current}:"}
+            )
+        else:
+            qs = model._default_manager.exclude(**{field: ""}).exclude(**{f"{field}__startswith": f"v1:{current}:"})
         last_pk = 0
         while True:
             rows = list(qs.filter(pk__gt=last_pk).order_by("pk").only("pk", field)[:batch_size])
@@ -221,7 +254,8 @@ def reseal_all(*, batch_size: int = 500, progress: object = None) -> dict[str, i
                 break
             changed = []
             for row in rows:
-                fresh = crypto.reseal(getattr(row, field))
+                value = getattr(row, field)
+                fresh = reseal(getattr(value, "stored", value))
                 if fresh is not None:
                     setattr(row, field, fresh)
                     changed.append(row)
