@@ -24,6 +24,7 @@ columns whose typed numbers are sealed in a trailer (``core.screening``), re-sea
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.apps import apps
@@ -236,6 +237,7 @@ def reseal_all(*, batch_size: int = 500, progress: object = None) -> dict[str, i
 
     counts: dict[str, int] = {}
     current = crypto.keyring().current
+    columns: list[tuple[type[models.Model], str, Callable[[str], str | None], bool]]
     columns = [(model, field, crypto.reseal, False) for model, field in sealed_fields()]
     columns += [(model, field, screening.reseal, True) for model, field in screened_fields()]
     for model, field, reseal, screened in columns:
