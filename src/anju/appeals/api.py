@@ -7,9 +7,12 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from anju.accounts import policy
-from anju.appeals import followers, intake, privacy, requesters, selectors, sitecode
+from anju.appeals import privacy, requesters, selectors
+from anju.appeals.callback import followers
+from anju.appeals.intake import services as intake
 from anju.appeals.models import Appeal, Category, Channel, Urgency
 from anju.appeals.views import ACTIONS, run_action
+from anju.appeals.whistles import sitecode
 from anju.audit.reasons import Purpose
 from anju.core.api import ErrorOut, Pagination
 from anju.core.params import Id

@@ -1,8 +1,8 @@
 """The state machine of an appeal, shared by its steps: one transaction each, one audit row, a timeline
-step (:func:`_transition`). The steps live by sub-domain: ``intake`` (filing, 我也遇到), ``dispatch`` (the
-community's triage: accept, reject, dispatch, verify, close), ``handling`` (the department's steps: sign,
-contact, progress, wait, feedback), ``callback`` (回访), ``whistles``, ``followers`` and ``requesters``;
-the holiday schedule in ``holidays``."""
+step (:func:`_transition`). The steps live by sub-domain, each a sub-package with its ``services.py``:
+``intake`` (filing, 我也遇到), ``dispatch`` (the community's triage: accept, reject, dispatch, verify,
+close), ``handling`` (the department's steps: sign, contact, progress, wait, feedback), ``callback`` (回访,
+and ``callback.followers``), ``whistles``; ``requesters`` here; the holiday schedule in ``holidays``."""
 
 from __future__ import annotations
 
@@ -17,8 +17,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from anju.accounts import policy
-from anju.appeals import clock, rollup
+from anju.appeals import clock
 from anju.appeals.models import Appeal, AppealEvent, Status
+from anju.appeals.rates import rollup
 from anju.appeals.sla import compute_deadlines, set_due
 from anju.audit.actions import Action
 from anju.audit.services import record

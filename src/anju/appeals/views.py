@@ -1,6 +1,6 @@
 """Pages of one appeal and the appeal list: the queue, the appeal with its timeline and steps, following,
-photos. Intake pages are in ``views_intake``, whistles in ``views_whistles``, the three rates in
-``views_rates``, settings and the holiday schedule in ``views_config``, the people around an appeal in
+photos. Intake pages are in ``intake.views``, whistles in ``whistles.views``, the three rates in
+``rates.views``, settings and the holiday schedule in ``config.views``, the people around an appeal in
 ``people_views``."""
 
 from __future__ import annotations
@@ -17,18 +17,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from anju.accounts import policy
-from anju.appeals import (
-    callback,
-    dispatch,
-    followers,
-    handling,
-    intake,
-    people_views,
-    privacy,
-    requesters,
-    selectors,
-    services,
-)
+from anju.appeals import people_views, privacy, requesters, selectors, services
+from anju.appeals.callback import followers
+from anju.appeals.callback import services as callback
+from anju.appeals.dispatch import services as dispatch
+from anju.appeals.handling import services as handling
+from anju.appeals.intake import services as intake
 from anju.appeals.models import Appeal, AppealFollower, AppealPhoto, SatisfactionLevel, Status
 from anju.appeals.policies import (
     STAFF,

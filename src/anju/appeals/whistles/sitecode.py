@@ -24,10 +24,10 @@ from django.core import signing
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from anju.appeals import whistles
 from anju.appeals.models import OPEN_STATUSES, Summons, Whistle
 from anju.appeals.policies import liaison_departments
 from anju.appeals.services import InvalidTransition
+from anju.appeals.whistles import services as whistles
 
 SALT = "anju.appeals.whistle-site-code"
 CODE_MAX_AGE = 2 * 24 * 3600

@@ -12,10 +12,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from anju.accounts import policy
-from anju.appeals import services, whistles
+from anju.appeals import services
 from anju.appeals.models import Summons
 from anju.appeals.policies import liaison_departments
 from anju.appeals.views import _QS, _departments, _detail_context
+from anju.appeals.whistles import services as whistles
 from anju.core.params import parse_int, parse_positive
 
 

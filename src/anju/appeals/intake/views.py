@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 
 from anju.accounts import policy
 from anju.accounts.roles import Role
-from anju.appeals import forms, intake, privacy, requesters
+from anju.appeals import forms, privacy, requesters
+from anju.appeals.intake import services as intake
 from anju.appeals.models import ON_BEHALF_CHANNELS, Channel
 from anju.appeals.policies import STAFF
 from anju.core.forms import apply_service_errors

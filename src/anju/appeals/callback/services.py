@@ -1,5 +1,5 @@
 """The callback (回访): the requester's answer (or a worker's record of it) closes the appeal or reopens
-it to the same department; followers' answers are in ``appeals.followers``."""
+it to the same department; followers' answers are in ``appeals.callback.followers``."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from anju.appeals import notes, notify, rollup
+from anju.appeals import notes, notify
 from anju.appeals.models import Appeal, Callback, SatisfactionLevel, Status
+from anju.appeals.rates import rollup
 from anju.appeals.services import _require, _transition
 from anju.core import screening
 
@@ -27,8 +28,8 @@ def appeal_callback(
 ) -> Appeal:
     """The requester's answer (or a worker's record of it). Not satisfied reopens the appeal to the
     same department. A follower's answer is recorded and counted but does not move the appeal
-    (``appeals.followers``, which also says how followers' answers count in the three rates)."""
-    from anju.appeals import followers
+    (``appeals.callback.followers``, which also says how followers' answers count in the three rates)."""
+    from anju.appeals.callback import followers
 
     if satisfaction is None:
         raise ValidationError({"satisfaction": [_("Choose how satisfied you are.")]})

@@ -15,7 +15,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from anju.accounts import policy
-from anju.appeals import clock, notes, notify, requesters, rollup
+from anju.appeals import clock, notes, notify, requesters
 from anju.appeals.models import (
     ON_BEHALF_CHANNELS,
     OPEN_STATUSES,
@@ -29,6 +29,7 @@ from anju.appeals.models import (
     Urgency,
 )
 from anju.appeals.photos import clean_photos
+from anju.appeals.rates import rollup
 from anju.appeals.services import InvalidTransition, _event
 from anju.appeals.sla import compute_deadlines
 from anju.audit.actions import Action

@@ -12,8 +12,9 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from anju.appeals import notes, notify, rollup
+from anju.appeals import notes, notify
 from anju.appeals.models import Appeal, AppealAssist, AppealFollower, Category, CategoryRoute, Status
+from anju.appeals.rates import rollup
 from anju.appeals.services import _need, _transition
 from anju.orgs.models import Department, OrgUnit
 

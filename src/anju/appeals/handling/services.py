@@ -11,9 +11,10 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from anju.appeals import notify, rollup
+from anju.appeals import notify
 from anju.appeals.models import Appeal, AppealPhoto, Status
 from anju.appeals.photos import clean_photos
+from anju.appeals.rates import rollup
 from anju.appeals.services import _need, _transition
 
 _HANDLING = {Status.SIGNED, Status.IN_PROGRESS, Status.WAITING}
