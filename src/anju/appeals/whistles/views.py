@@ -15,7 +15,7 @@ from anju.accounts import policy
 from anju.appeals import services
 from anju.appeals.models import Summons
 from anju.appeals.policies import liaison_departments
-from anju.appeals.views import _QS, _departments, _detail_context
+from anju.appeals.views import APPEALS, departments_by_ids, detail_context
 from anju.appeals.whistles import services as whistles
 from anju.core.params import parse_int, parse_positive
 
@@ -23,7 +23,7 @@ from anju.core.params import parse_int, parse_positive
 @policy.permission("appeal.triage")
 @require_POST
 def whistle_blow(request: HttpRequest, pk: int) -> HttpResponse:
-    appeal = policy.get_for(request.user, "appeal.triage", _QS, pk=pk)
+    appeal = policy.get_for(request.user, "appeal.triage", APPEALS, pk=pk)
     try:
         raw = request.POST.get("minutes", "")
         minutes = parse_positive(raw) if raw else whistles.DEFAULT_ARRIVAL_MINUTES
@@ -32,17 +32,17 @@ def whistle_blow(request: HttpRequest, pk: int) -> HttpResponse:
         whistles.whistle_blow(
             actor=request.user,
             appeal=appeal,
-            departments=_departments(request.POST.getlist("departments")),
+            departments=departments_by_ids(request.POST.getlist("departments")),
             minutes=minutes,
             note=request.POST.get("note", ""),
             request=request,
         )
     except (ValidationError, ValueError) as exc:
-        context = _detail_context(request, appeal)
+        context = detail_context(request, appeal)
         context["error"] = " ".join(exc.messages) if isinstance(exc, ValidationError) else _("Enter minutes.")
         return render(request, "appeals/detail.html", context, status=422)
     except services.InvalidTransition as exc:
-        context = _detail_context(request, appeal)
+        context = detail_context(request, appeal)
         context["error"] = exc.message
         return render(request, "appeals/detail.html", context, status=409)
     messages.success(request, _("Whistle blown; the departments are summoned."))
@@ -50,7 +50,7 @@ def whistle_blow(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _summons(user: Any, action: str, pk: int, summons_pk: int) -> Summons:
-    appeal = policy.get_for(user, action, _QS, pk=pk)
+    appeal = policy.get_for(user, action, APPEALS, pk=pk)
     summons = Summons.objects.filter(whistle__appeal=appeal, pk=summons_pk).select_related("whistle__appeal").first()
     if summons is None:
         raise Http404
