@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from anju.appeals import notes, notify
 from anju.appeals.models import Appeal, Callback, SatisfactionLevel, Status
 from anju.appeals.rates import rollup
-from anju.appeals.services import _require, _transition
+from anju.appeals.services import require, transition
 from anju.core import screening
 
 
@@ -33,7 +33,7 @@ def appeal_callback(
 
     if satisfaction is None:
         raise ValidationError({"satisfaction": [_("Choose how satisfied you are.")]})
-    _require(actor, "appeal.callback", appeal)
+    require(actor, "appeal.callback", appeal)
     if actor is not None and followers.is_follower(appeal, actor):
         followers.follower_callback(
             actor=actor,
@@ -82,7 +82,7 @@ def appeal_callback(
         return {"resolved": resolved, "satisfaction": satisfaction.code}
 
     note = (comment or "").strip()[:1000]
-    return _transition(
+    return transition(
         actor=actor,
         appeal=appeal,
         perm="appeal.callback",

@@ -30,7 +30,7 @@ from anju.appeals.models import (
 )
 from anju.appeals.photos import clean_photos
 from anju.appeals.rates import rollup
-from anju.appeals.services import InvalidTransition, _event
+from anju.appeals.services import InvalidTransition, timeline_event
 from anju.appeals.sla import compute_deadlines
 from anju.audit.actions import Action
 from anju.audit.services import client_ip, record
@@ -185,7 +185,7 @@ def appeal_file(
                 height=photo.height,
                 uploaded_by=appeal.filed_by,
             )
-        _event(appeal, actor=actor, action="filed", note_key=notes.FILED, note_params={"channel": str(channel)})
+        timeline_event(appeal, actor=actor, action="filed", note_key=notes.FILED, note_params={"channel": str(channel)})
         rollup.bump_appeal(appeal, day=at, received=1)
         notify.notify(
             notify.community_staff(appeal),
@@ -249,6 +249,6 @@ def appeal_follow(*, actor: Any, appeal: Appeal, offer: str, request: HttpReques
             appeal=appeal, user=actor, defaults={"community_id": appeal.community_id}
         )
         if created:
-            _event(appeal, actor=actor, action="followed", note_key=notes.FOLLOWED)
+            timeline_event(appeal, actor=actor, action="followed", note_key=notes.FOLLOWED)
             record(Action.APPEAL_FOLLOWED, actor=actor, obj=appeal, request=request)
     return follower
