@@ -7,10 +7,11 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from anju.accounts import policy
-from anju.appeals import privacy, requesters, selectors, steps
+from anju.appeals import privacy, selectors, steps
 from anju.appeals.callback import followers
 from anju.appeals.intake import services as intake
 from anju.appeals.models import Appeal, Category, Channel, Urgency
+from anju.appeals.requesters import services as requesters
 from anju.appeals.whistles import sitecode
 from anju.audit.reasons import Purpose
 from anju.core.api import ErrorOut, Pagination

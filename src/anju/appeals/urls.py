@@ -1,9 +1,10 @@
 from django.urls import path
 
-from anju.appeals import people_views, views
+from anju.appeals import views
 from anju.appeals.config import views as views_config
 from anju.appeals.intake import views as views_intake
 from anju.appeals.rates import views as views_rates
+from anju.appeals.requesters import views as people_views
 from anju.appeals.whistles import views as views_whistles
 
 app_name = "appeals"

@@ -1,7 +1,7 @@
 """Pages of one appeal and the appeal list: the queue, the appeal with its timeline and steps, following,
 photos. Intake pages are in ``intake.views``, whistles in ``whistles.views``, the three rates in
 ``rates.views``, settings and the holiday schedule in ``config.views``, the people around an appeal in
-``people_views``."""
+``requesters.views``."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from anju.accounts import policy
-from anju.appeals import people_views, privacy, requesters, selectors, services, steps
+from anju.appeals import privacy, selectors, services, steps
 from anju.appeals.callback import followers
 from anju.appeals.intake import services as intake
 from anju.appeals.models import Appeal, AppealPhoto, SatisfactionLevel, Status
@@ -31,6 +31,8 @@ from anju.appeals.policies import (
     is_staff_for,
     liaison_departments,
 )
+from anju.appeals.requesters import services as requesters
+from anju.appeals.requesters import views as people_views
 from anju.core.images import image_response
 from anju.core.pagination import paginate, query_without_page
 from anju.core.params import parse_id, parse_ids

@@ -15,7 +15,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from anju.accounts import policy
-from anju.appeals import clock, notes, notify, requesters
+from anju.appeals import clock, notes, notify
 from anju.appeals.models import (
     ON_BEHALF_CHANNELS,
     OPEN_STATUSES,
@@ -30,6 +30,7 @@ from anju.appeals.models import (
 )
 from anju.appeals.photos import clean_photos
 from anju.appeals.rates import rollup
+from anju.appeals.requesters import services as requesters
 from anju.appeals.services import InvalidTransition, timeline_event
 from anju.appeals.sla import compute_deadlines
 from anju.audit.actions import Action
@@ -94,7 +95,7 @@ def appeal_file(
     """File an appeal: by a resident for themself, by a volunteer or worker on someone's behalf,
     or anonymously (``actor`` None) with a contact number. On someone's behalf, the resident may be
     picked from the registry (``requester_resident``) instead of entering a contact; a resident filing
-    for themself is linked to their registry entry (see ``appeals.requesters``)."""
+    for themself is linked to their registry entry (see ``appeals.requesters.services``)."""
     description = (description or "").strip()
     errors: dict[str, list[str]] = {}
     if category is None or not category.is_active:

@@ -16,9 +16,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from anju.accounts import policy
-from anju.appeals import privacy, requesters
+from anju.appeals import privacy
 from anju.appeals.callback import followers
 from anju.appeals.models import OPEN_STATUSES, Appeal, Whistle
+from anju.appeals.requesters import services as requesters
 from anju.appeals.whistles import sitecode
 
 _QS = Appeal.objects.select_related("community", "category", "location", "department")
