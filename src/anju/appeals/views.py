@@ -32,7 +32,7 @@ from anju.appeals.policies import (
     liaison_departments,
 )
 from anju.appeals.requesters import services as requesters
-from anju.appeals.requesters import views as people_views
+from anju.appeals.requesters import views as requester_views
 from anju.core.images import image_response
 from anju.core.pagination import paginate, query_without_page
 from anju.core.params import parse_id, parse_ids
@@ -163,7 +163,7 @@ def detail_context(request: HttpRequest, appeal: Appeal) -> dict[str, Any]:
         ],
         "S": Status,
         "escalations": list(appeal.escalations.all()) if internal else [],
-        **people_views.detail_extra(request, appeal, staff=staff, internal=internal),
+        **requester_views.detail_extra(request, appeal, staff=staff, internal=internal),
     }
 
 
