@@ -14,7 +14,9 @@ from django.test import Client
 from PIL import Image
 
 from anju.accounts.roles import Role
-from anju.appeals import dispatch, handling, intake
+from anju.appeals.dispatch import services as dispatch
+from anju.appeals.handling import services as handling
+from anju.appeals.intake import services as intake
 from anju.appeals.models import Appeal, Category, CategoryRoute, Channel, SatisfactionLevel
 from anju.orgs.models import UnitKind
 from anju.people import fakes

@@ -23,7 +23,7 @@ from anju.accounts import services as account_services
 from anju.activities import attendance, helpers, services
 from anju.activities.models import Helper
 from anju.activities.testing import World, first_session, make_activity, make_world
-from anju.appeals.exports import rates_xlsx
+from anju.appeals.rates.exports import rates_xlsx
 from anju.appeals.selectors import RateRow
 from anju.audit.models import AuditEvent
 from anju.core.excel import safe_cell, safe_row

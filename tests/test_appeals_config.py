@@ -14,7 +14,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from anju.accounts.roles import Role
-from anju.appeals import clock, config, dispatch, services
+from anju.appeals import clock, services
+from anju.appeals.config import services as config
+from anju.appeals.dispatch import services as dispatch
 from anju.appeals.models import Appeal, Category, CategoryRoute, SatisfactionLevel, SlaPolicy, SlaUnit, Urgency
 from anju.audit.models import AuditEvent
 from anju.jobs.worker import run_once

@@ -12,7 +12,9 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from anju.appeals import clock, dispatch, handling, holidays, services, sla
+from anju.appeals import clock, holidays, services, sla
+from anju.appeals.dispatch import services as dispatch
+from anju.appeals.handling import services as handling
 from anju.appeals.models import Appeal, Escalation, HolidayDate
 from anju.appeals.workdays import Calendar
 from anju.inbox.models import Message, Outbox

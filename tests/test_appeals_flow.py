@@ -9,7 +9,11 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from PIL import Image
 
-from anju.appeals import callback, dispatch, handling, intake, services, sla
+from anju.appeals import services, sla
+from anju.appeals.callback import services as callback
+from anju.appeals.dispatch import services as dispatch
+from anju.appeals.handling import services as handling
+from anju.appeals.intake import services as intake
 from anju.appeals.models import (
     Appeal,
     AppealEvent,

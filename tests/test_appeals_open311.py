@@ -66,7 +66,7 @@ def test_get_requests_fields_status_and_masking(world: World) -> None:
     open_one = world.file(contact_mobile="17000000088")
     world.to_status(open_one, Status.DISPATCHED)
     closed = world.to_status(world.file(), Status.VERIFIED)
-    from anju.appeals import callback
+    from anju.appeals.callback import services as callback
 
     callback.appeal_callback(actor=world.resident, appeal=closed, resolved=True, satisfaction=world.level("satisfied"))
     c = Client()

@@ -15,9 +15,14 @@ from django.test import Client
 from PIL import Image
 
 from anju.accounts.roles import Role
-from anju.appeals import callback, dispatch, followers, handling, sitecode, whistles
+from anju.appeals.callback import followers
+from anju.appeals.callback import services as callback
+from anju.appeals.dispatch import services as dispatch
+from anju.appeals.handling import services as handling
 from anju.appeals.models import Appeal, AppealFollower, Callback, Channel, Status, Summons
 from anju.appeals.selectors import rates
+from anju.appeals.whistles import services as whistles
+from anju.appeals.whistles import sitecode
 from anju.audit.models import AuditEvent, PiiAccess
 from anju.inbox.models import Message
 from anju.people import fakes
@@ -376,7 +381,7 @@ def test_follower_answers_from_the_appeal_page_and_counts(world: World) -> None:
     callback.appeal_callback(actor=world.resident, appeal=appeal, resolved=True, satisfaction=world.level("satisfied"))
     assert Appeal.objects.get(pk=appeal.pk).status == Status.CLOSED_RESOLVED
     _rows, total = rates(world.supervisor)
-    # Only the requester's answer counts: the community did not choose to count followers' (appeals.followers).
+    # Only the requester's answer counts: the community did not choose to count followers' (appeals.callback.followers).
     assert (
         total.counts["completed"],
         total.counts["resolved"],

@@ -11,7 +11,9 @@ from django.test import Client
 
 from anju.accounts import services as account_services
 from anju.accounts.roles import Role
-from anju.appeals import callback, intake, privacy, services
+from anju.appeals import privacy, services
+from anju.appeals.callback import services as callback
+from anju.appeals.intake import services as intake
 from anju.appeals.models import Appeal, AppealFollower, Callback, Channel, Status
 from anju.appeals.selectors import rates
 from anju.audit.models import PiiAccess

@@ -20,8 +20,12 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from anju.accounts.roles import Role
-from anju.appeals import callback, charts, clock, dispatch, handling
+from anju.appeals import clock
+from anju.appeals.callback import services as callback
+from anju.appeals.dispatch import services as dispatch
+from anju.appeals.handling import services as handling
 from anju.appeals.models import AWAITING_CALLBACK, Appeal, AppealEvent, Callback, DailyRollup, Status
+from anju.appeals.rates import charts
 from anju.appeals.selectors import RateRow, rates, rates_report, trend_months
 from anju.audit.actions import Action
 from anju.audit.models import AuditEvent

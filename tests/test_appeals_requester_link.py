@@ -9,8 +9,8 @@ import json
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from anju.appeals import requesters
 from anju.appeals.models import AppealEvent
+from anju.appeals.requesters import services as requesters
 from anju.audit.models import AuditEvent
 from anju.people.models import Resident
 from appeals_world import World, anonymous_appeal, english_client, make_resident

@@ -9,8 +9,12 @@ import pytest
 from django.test import Client
 from django.utils import translation
 
-from anju.appeals import callback, dispatch, handling, notes, whistles
+from anju.appeals import notes
+from anju.appeals.callback import services as callback
+from anju.appeals.dispatch import services as dispatch
+from anju.appeals.handling import services as handling
 from anju.appeals.models import AppealEvent
+from anju.appeals.whistles import services as whistles
 from anju.testing import Tree
 from appeals_world import World, make_world
 

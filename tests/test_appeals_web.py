@@ -9,8 +9,11 @@ import pytest
 from django.test import Client
 from openpyxl import load_workbook
 
-from anju.appeals import callback, dispatch, services, whistles
+from anju.appeals import services
+from anju.appeals.callback import services as callback
+from anju.appeals.dispatch import services as dispatch
 from anju.appeals.models import Appeal, AppealEvent, Channel, Status, Summons
+from anju.appeals.whistles import services as whistles
 from anju.inbox.models import Message
 from appeals_world import World, english_client, jpeg_bytes, upload
 

@@ -13,9 +13,10 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Sum
 from django.utils import translation
 
-from anju.appeals import sitecode, whistles
 from anju.appeals.models import AppealEvent, DailyRollup, Status, Summons
 from anju.appeals.services import InvalidTransition
+from anju.appeals.whistles import services as whistles
+from anju.appeals.whistles import sitecode
 from anju.audit.models import AuditEvent
 from appeals_world import World, english_client
 

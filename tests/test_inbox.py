@@ -495,7 +495,9 @@ def test_two_workers_at_once_send_each_email_exactly_once(settings: Any, monkeyp
 def test_appeal_messages_have_full_titles_in_each_language(tree: Tree) -> None:
     """Every message the appeals services write carries what its registered title needs (no generic fallback),
     and reads in the reader's language."""
-    from anju.appeals import clock, dispatch, sla, whistles
+    from anju.appeals import clock, sla
+    from anju.appeals.dispatch import services as dispatch
+    from anju.appeals.whistles import services as whistles
     from appeals_world import make_world
 
     world = make_world(tree)

@@ -23,7 +23,7 @@ from anju.activities import services as activity_services
 from anju.activities.models import Activity
 from anju.activities.testing import make_activity, make_past_activity
 from anju.activities.testing import make_world as make_activities_world
-from anju.appeals import handling
+from anju.appeals.handling import services as handling
 from anju.appeals.models import AppealPhoto
 from anju.bulletin import services as bulletin_services
 from anju.bulletin.models import Notice, NoticePhoto

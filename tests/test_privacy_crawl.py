@@ -34,7 +34,7 @@ from django.urls import Resolver404, get_resolver, resolve
 from openpyxl import load_workbook
 
 from anju.accounts.models import User
-from anju.appeals import intake
+from anju.appeals.intake import services as intake
 from anju.appeals.models import Appeal, Category, Channel
 from anju.orgs.models import OrgUnit, TaskForceMember, UnitKind
 from anju.people import fakes

@@ -15,7 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from anju.accounts.models import User
 from anju.activities.models import Activity
-from anju.appeals import intake
+from anju.appeals.intake import services as intake
 from anju.appeals.models import Appeal, AppealPhoto, Category, Channel, Whistle
 from anju.bulletin.models import Notice, NoticePhoto
 from anju.core.demo import load_demo

@@ -27,7 +27,7 @@ def _mount() -> None:
     from anju.accounts.api import router as accounts_router
     from anju.activities.api import router as activities_router
     from anju.appeals.api import router as appeals_router
-    from anju.appeals.api_config import router as appeals_config_router
+    from anju.appeals.config.api import router as appeals_config_router
     from anju.audit.api import router as audit_router
     from anju.bulletin.api import router as bulletin_router
     from anju.inbox.api import router as inbox_router

@@ -13,7 +13,7 @@ from django.apps import apps as django_apps
 from playwright.sync_api import Page, expect
 
 from anju.accounts.roles import Role
-from anju.appeals import intake
+from anju.appeals.intake import services as intake
 from anju.appeals.models import Appeal, Category, Channel
 from anju.audit.models import PiiAccess
 from anju.people import fakes

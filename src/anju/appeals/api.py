@@ -7,9 +7,12 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from anju.accounts import policy
-from anju.appeals import followers, intake, privacy, requesters, selectors, sitecode
+from anju.appeals import privacy, selectors, steps
+from anju.appeals.callback import followers
+from anju.appeals.intake import services as intake
 from anju.appeals.models import Appeal, Category, Channel, Urgency
-from anju.appeals.views import ACTIONS, run_action
+from anju.appeals.requesters import services as requesters
+from anju.appeals.whistles import sitecode
 from anju.audit.reasons import Purpose
 from anju.core.api import ErrorOut, Pagination
 from anju.core.params import Id
@@ -156,18 +159,17 @@ def create_appeal(request: HttpRequest, payload: AppealIn) -> Any:
 def take_step(request: HttpRequest, appeal_id: Id, payload: StepIn) -> Any:
     qs = Appeal.objects.select_related("category", "community", "location")
     appeal = policy.get_for(request.user, "appeal.view", qs, pk=appeal_id)
-    perm = ACTIONS.get(payload.action, "appeal.view")
-    if not policy.can(request.user, perm, appeal):
-        from django.http import Http404
-
-        raise Http404
-    data: dict[str, Any] = payload.dict()
-    data["department"] = str(payload.department or "")
-    data["assisting"] = [str(i) for i in payload.assisting]
-    data["original"] = str(payload.original or "")
-    data["resolved"] = "yes" if payload.resolved else "no"
-    data["follower"] = str(payload.follower or "")
-    run_action(request, request.user, appeal, payload.action, data, None)
+    data = steps.StepInput(
+        note=payload.note,
+        department_id=payload.department,
+        assisting_ids=tuple(payload.assisting),
+        original_id=payload.original,
+        resolved=bool(payload.resolved),
+        satisfaction=payload.satisfaction,
+        comment=payload.comment,
+        follower_id=payload.follower,
+    )
+    steps.step_take(actor=request.user, appeal=appeal, step=payload.action, data=data, request=request)
     appeal.refresh_from_db()
     return appeal
 

@@ -15,9 +15,15 @@ from django.utils import timezone
 from anju.accounts import services as account_services
 from anju.accounts.models import User
 from anju.accounts.roles import Role
-from anju.appeals import callback, clock, dispatch, followers, handling, intake, privacy, whistles
+from anju.appeals import clock, privacy
+from anju.appeals.callback import followers
+from anju.appeals.callback import services as callback
+from anju.appeals.dispatch import services as dispatch
+from anju.appeals.handling import services as handling
+from anju.appeals.intake import services as intake
 from anju.appeals.models import Appeal, Category, CategoryRoute, Channel, SatisfactionLevel, Status
 from anju.appeals.sla import sweep_escalations
+from anju.appeals.whistles import services as whistles
 from anju.orgs.models import Department, OrgUnit
 
 PROBLEMS = {

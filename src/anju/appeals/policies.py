@@ -136,7 +136,7 @@ declare(
 
 
 def _reveal_check(user: Any, appeal: Any) -> bool:
-    from anju.appeals.requesters import may_reveal_contact
+    from anju.appeals.requesters.services import may_reveal_contact
 
     return may_reveal_contact(user, appeal)
 

@@ -1,8 +1,8 @@
 """The state machine of an appeal, shared by its steps: one transaction each, one audit row, a timeline
-step (:func:`_transition`). The steps live by sub-domain: ``intake`` (filing, 我也遇到), ``dispatch`` (the
-community's triage: accept, reject, dispatch, verify, close), ``handling`` (the department's steps: sign,
-contact, progress, wait, feedback), ``callback`` (回访), ``whistles``, ``followers`` and ``requesters``;
-the holiday schedule in ``holidays``."""
+step (:func:`transition`). The steps live by sub-domain, each a sub-package with its ``services.py``:
+``intake`` (filing, 我也遇到), ``dispatch`` (the community's triage: accept, reject, dispatch, verify,
+close), ``handling`` (the department's steps: sign, contact, progress, wait, feedback), ``callback`` (回访,
+and ``callback.followers``), ``whistles``, ``requesters``; the holiday schedule in ``holidays``."""
 
 from __future__ import annotations
 
@@ -17,8 +17,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from anju.accounts import policy
-from anju.appeals import clock, rollup
+from anju.appeals import clock
 from anju.appeals.models import Appeal, AppealEvent, Status
+from anju.appeals.rates import rollup
 from anju.appeals.sla import compute_deadlines, set_due
 from anju.audit.actions import Action
 from anju.audit.services import record
@@ -31,7 +32,8 @@ class InvalidTransition(Conflict):
     """A step asked for in the wrong state (answered 409)."""
 
 
-def _require(actor: Any, action: str, appeal: Appeal) -> None:
+def require(actor: Any, action: str, appeal: Appeal) -> None:
+    """Refuse (``PermissionDenied``) unless ``actor`` may do ``action`` on ``appeal``; ``None`` is the system."""
     if actor is None:  # the system itself (demo loader, worker)
         return
     if not policy.can(actor, action, appeal):
@@ -44,7 +46,7 @@ def _label(actor: Any) -> str:
     return str(actor)[:100]
 
 
-def _event(
+def timeline_event(
     appeal: Appeal,
     *,
     actor: Any,
@@ -97,7 +99,7 @@ ACTION_LABELS = {
 DEPARTMENT_PERMS = {"appeal.lead", "appeal.handle"}
 
 
-def _transition(
+def transition(
     *,
     actor: Any,
     appeal: Appeal,
@@ -113,7 +115,10 @@ def _transition(
     mutate: Callable[[Appeal, dt.datetime], dict[str, Any] | None] | None = None,
     recompute: bool = False,
 ) -> Appeal:
-    _require(actor, perm, appeal)
+    """One step of the state machine: authorise ``perm``, lock the row, check the status is in ``allowed``,
+    move it to ``to``, let ``mutate`` change the row (its result goes into the audit data), recompute or
+    carry the due time, and write the timeline step and the audit row, all in one transaction."""
+    require(actor, perm, appeal)
     _fits(note)
     at = clock.now()
     with transaction.atomic():
@@ -133,7 +138,7 @@ def _transition(
         else:
             set_due(locked)
         locked.save()
-        _event(
+        timeline_event(
             locked,
             actor=actor,
             action=name,
@@ -170,7 +175,8 @@ def _fits(text: str, field: str = "note") -> None:
         )
 
 
-def _need(text: str, field: str, message: str) -> str:
+def need_text(text: str, field: str, message: str) -> str:
+    """``text`` stripped; a ``ValidationError`` on ``field`` saying ``message`` when empty or too long."""
     text = (text or "").strip()
     if not text:
         raise ValidationError({field: [message]})
@@ -180,10 +186,10 @@ def _need(text: str, field: str, message: str) -> str:
 
 def appeal_note(*, actor: Any, appeal: Appeal, note: str, request: HttpRequest | None = None) -> AppealEvent:
     """An internal note: staff and the departments see it, the requester does not."""
-    note = _need(note, "note", _("Write the note."))
+    note = need_text(note, "note", _("Write the note."))
     if not (policy.can(actor, "appeal.triage", appeal) or policy.can(actor, "appeal.handle", appeal)):
         raise PermissionDenied
     with transaction.atomic():
-        event = _event(appeal, actor=actor, action="note", from_status=appeal.status, note=note, public=False)
+        event = timeline_event(appeal, actor=actor, action="note", from_status=appeal.status, note=note, public=False)
         record(Action.APPEAL_NOTE, actor=actor, obj=appeal, request=request)
     return event

@@ -1,6 +1,11 @@
 from django.urls import path
 
-from anju.appeals import people_views, views, views_config, views_intake, views_rates, views_whistles
+from anju.appeals import views
+from anju.appeals.config import views as views_config
+from anju.appeals.intake import views as views_intake
+from anju.appeals.rates import views as views_rates
+from anju.appeals.requesters import views as requester_views
+from anju.appeals.whistles import views as views_whistles
 
 app_name = "appeals"
 urlpatterns = [
@@ -24,8 +29,8 @@ urlpatterns = [
     path("config/sla/<int:pk>/remove/", views_config.sla_remove, name="config_sla_remove"),
     path("config/satisfaction/", views_config.satisfaction, name="config_satisfaction"),
     path("config/satisfaction/<int:pk>/", views_config.satisfaction_edit, name="config_satisfaction_edit"),
-    path("checkin/<str:token>/", people_views.checkin_code, name="checkin_qr"),
-    path("residents/", people_views.resident_search, name="resident_search"),
+    path("checkin/<str:token>/", views_whistles.checkin_code, name="checkin_qr"),
+    path("residents/", requester_views.resident_search, name="resident_search"),
     path("<int:pk>/", views.appeal_detail, name="detail"),
     path("<int:pk>/act/", views.appeal_act, name="act"),
     path("<int:pk>/follow/", views.appeal_follow, name="follow"),
@@ -34,13 +39,13 @@ urlpatterns = [
     path("<int:pk>/summons/<int:summons_pk>/checkin/", views_whistles.summons_checkin, name="checkin"),
     path("<int:pk>/summons/<int:summons_pk>/rate/", views_whistles.summons_rate, name="rate"),
     path("<int:pk>/summons/<int:summons_pk>/confirm/", views_whistles.summons_confirm, name="confirm_arrival"),
-    path("<int:pk>/whistles/<int:whistle_pk>/code/", people_views.whistle_code, name="whistle_code"),
+    path("<int:pk>/whistles/<int:whistle_pk>/code/", views_whistles.whistle_code, name="whistle_code"),
     path(
         "<int:pk>/whistles/<int:whistle_pk>/code.<str:fmt>",
-        people_views.whistle_code_image,
+        views_whistles.whistle_code_image,
         name="whistle_code_image",
     ),
-    path("<int:pk>/reveal/", people_views.contact_reveal, name="reveal"),
-    path("<int:pk>/reveal-text/", people_views.text_reveal, name="reveal_text"),
-    path("<int:pk>/requester/", people_views.requester_link, name="requester_link"),
+    path("<int:pk>/reveal/", requester_views.contact_reveal, name="reveal"),
+    path("<int:pk>/reveal-text/", requester_views.text_reveal, name="reveal_text"),
+    path("<int:pk>/requester/", requester_views.requester_link, name="requester_link"),
 ]

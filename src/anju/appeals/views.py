@@ -1,7 +1,7 @@
 """Pages of one appeal and the appeal list: the queue, the appeal with its timeline and steps, following,
-photos. Intake pages are in ``views_intake``, whistles in ``views_whistles``, the three rates in
-``views_rates``, settings and the holiday schedule in ``views_config``, the people around an appeal in
-``people_views``."""
+photos. Intake pages are in ``intake.views``, whistles in ``whistles.views``, the three rates in
+``rates.views``, settings and the holiday schedule in ``config.views``, the people around an appeal in
+``requesters.views``."""
 
 from __future__ import annotations
 
@@ -10,26 +10,19 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.core.files.uploadedfile import UploadedFile
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from anju.accounts import policy
-from anju.appeals import (
-    callback,
-    dispatch,
-    followers,
-    handling,
-    intake,
-    people_views,
-    privacy,
-    requesters,
-    selectors,
-    services,
-)
-from anju.appeals.models import Appeal, AppealFollower, AppealPhoto, SatisfactionLevel, Status
+from anju.appeals import privacy, selectors, services, steps
+from anju.appeals.callback import followers
+from anju.appeals.intake import services as intake
+from anju.appeals.models import Appeal, AppealPhoto, SatisfactionLevel, Status
 from anju.appeals.policies import (
     STAFF,
     is_lead_liaison_for,
@@ -38,12 +31,14 @@ from anju.appeals.policies import (
     is_staff_for,
     liaison_departments,
 )
+from anju.appeals.requesters import services as requesters
+from anju.appeals.requesters import views as requester_views
 from anju.core.images import image_response
 from anju.core.pagination import paginate, query_without_page
 from anju.core.params import parse_id, parse_ids
 from anju.orgs.models import Department
 
-_QS = Appeal.objects.select_related("community", "category", "location", "department")
+APPEALS = Appeal.objects.select_related("community", "category", "location", "department")
 
 
 def _remaining(due: dt.datetime | None) -> dict[str, Any] | None:
@@ -118,7 +113,7 @@ def _contact(appeal: Appeal) -> dict[str, Any]:
     return requesters.contact_masked(appeal)
 
 
-def _detail_context(request: HttpRequest, appeal: Appeal) -> dict[str, Any]:
+def detail_context(request: HttpRequest, appeal: Appeal) -> dict[str, Any]:
     user = request.user
     staff = is_staff_for(user, appeal)
     liaison = is_liaison_for(user, appeal)
@@ -168,121 +163,57 @@ def _detail_context(request: HttpRequest, appeal: Appeal) -> dict[str, Any]:
         ],
         "S": Status,
         "escalations": list(appeal.escalations.all()) if internal else [],
-        **people_views.detail_extra(request, appeal, staff=staff, internal=internal),
+        **requester_views.detail_extra(request, appeal, staff=staff, internal=internal),
     }
 
 
 @policy.permission("appeal.view")
 def appeal_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    appeal = policy.get_for(request.user, "appeal.view", _QS, pk=pk)
-    return render(request, "appeals/detail.html", _detail_context(request, appeal))
+    appeal = policy.get_for(request.user, "appeal.view", APPEALS, pk=pk)
+    return render(request, "appeals/detail.html", detail_context(request, appeal))
 
 
-def _departments(ids: list[str]) -> list[Department]:
+def departments_by_ids(ids: list[str]) -> list[Department]:
+    """The departments a form names by id (invalid ids dropped)."""
     return list(Department.objects.filter(pk__in=parse_ids(ids)).select_related("unit"))
 
 
-ACTIONS: dict[str, str] = {
-    "accept": "appeal.triage",
-    "reject": "appeal.triage",
-    "duplicate": "appeal.triage",
-    "dispatch": "appeal.triage",
-    "verify": "appeal.triage",
-    "return": "appeal.triage",
-    "close": "appeal.triage",
-    "refer": "appeal.lead",
-    "sign": "appeal.lead",
-    "contact": "appeal.lead",
-    "progress": "appeal.handle",
-    "wait": "appeal.lead",
-    "feedback": "appeal.lead",
-    "callback": "appeal.callback",
-    "note": "appeal.view",
-    "share": "appeal.triage",
-}
+def _flag(raw: str | None) -> bool:
+    return str(raw or "").lower() in ("1", "yes", "true", "on")
 
 
-def run_action(request: HttpRequest, user: Any, appeal: Appeal, action: str, data: Any, files: Any) -> Any:
-    note = str(data.get("note", ""))
-    kw: dict[str, Any] = {"actor": user, "appeal": appeal, "request": request}
-    if action == "accept":
-        return dispatch.appeal_accept(note=note, **kw)
-    if action == "reject":
-        return dispatch.appeal_reject(reason=note, **kw)
-    if action == "duplicate":
-        original = Appeal.objects.filter(pk=str(data.get("original", "0")).lstrip("A") or 0).first()
-        if original is None:
-            raise ValidationError({"original": [_("Enter the number of the original appeal.")]})
-        return dispatch.appeal_mark_duplicate(original=original, **kw)
-    if action == "dispatch":
-        dept_ids = [str(data.get("department", ""))]
-        lead = _departments(dept_ids)
-        assisting = _departments(
-            list(data.getlist("assisting")) if hasattr(data, "getlist") else data.get("assisting", [])
-        )
-        return dispatch.appeal_dispatch(department=lead[0] if lead else None, assisting=assisting, note=note, **kw)
-    if action == "verify":
-        return dispatch.appeal_verify(note=note, **kw)
-    if action == "return":
-        return dispatch.appeal_return(reason=note, **kw)
-    if action == "close":
-        return dispatch.appeal_close_unresolved(reason=note, **kw)
-    if action == "refer":
-        return dispatch.appeal_refer(reason=note, **kw)
-    if action == "sign":
-        return handling.appeal_sign(note=note, **kw)
-    if action == "contact":
-        return handling.appeal_contact(note=note, **kw)
-    if action == "progress":
-        return handling.appeal_progress(note=note, **kw)
-    if action == "wait":
-        return handling.appeal_wait(reason=note, **kw)
-    if action == "feedback":
-        photos = files.getlist("photos") if files is not None else []
-        return handling.appeal_feedback(note=note, photos=photos, **kw)
-    if action == "callback":
-        level = SatisfactionLevel.objects.filter(code=str(data.get("satisfaction", ""))).first()
-        resolved = str(data.get("resolved", "")).lower() in ("1", "yes", "true", "on")
-        follower_id = parse_id(str(data.get("follower") or ""))
-        if follower_id is not None:  # a worker records a follower's answer
-            follower = AppealFollower.objects.filter(appeal=appeal, user_id=follower_id).first()
-            return followers.follower_callback(
-                actor=user,
-                appeal=appeal,
-                follower=follower.user if follower else None,
-                resolved=resolved,
-                satisfaction=level,
-                comment=str(data.get("comment", "")),
-                request=request,
-            )
-        return callback.appeal_callback(
-            resolved=resolved, satisfaction=level, comment=str(data.get("comment", "")), **kw
-        )
-    if action == "note":
-        return services.appeal_note(note=note, **kw)
-    if action == "share":
-        shared = str(data.get("shared", "")).lower() in ("1", "yes", "true", "on")
-        return privacy.appeal_share(shared=shared, **kw)
-    raise ValidationError({"action": [_("Unknown step.")]})
+def step_input(data: QueryDict, files: MultiValueDict[str, UploadedFile] | None) -> steps.StepInput:
+    """The step form's fields as the step table's typed input. An appeal number may carry its ``A``."""
+    return steps.StepInput(
+        note=data.get("note", ""),
+        department_id=parse_id(data.get("department", "")),
+        assisting_ids=tuple(parse_ids(data.getlist("assisting"))),
+        original_id=parse_id(str(data.get("original", "")).lstrip("A")),
+        resolved=_flag(data.get("resolved")),
+        satisfaction=data.get("satisfaction", ""),
+        comment=data.get("comment", ""),
+        follower_id=parse_id(data.get("follower") or ""),
+        shared=_flag(data.get("shared")),
+        photos=tuple(files.getlist("photos")) if files is not None else (),
+    )
 
 
 @policy.permission("appeal.view")
 @require_POST
 def appeal_act(request: HttpRequest, pk: int) -> HttpResponse:
-    action = request.POST.get("action", "")
-    perm = ACTIONS.get(action, "appeal.view")
-    appeal = policy.get_for(request.user, "appeal.view", _QS, pk=pk)
-    if perm != "appeal.view" and not policy.can(request.user, perm, appeal):
-        # Someone else's callback, or a step of another role: the same answer as a missing appeal.
-        raise Http404
+    appeal = policy.get_for(request.user, "appeal.view", APPEALS, pk=pk)
+    data = step_input(request.POST, request.FILES)
     try:
-        run_action(request, request.user, appeal, action, request.POST, request.FILES)
+        # Someone else's callback, or a step of another role, answers 404 like a missing appeal (``steps``).
+        steps.step_take(
+            actor=request.user, appeal=appeal, step=request.POST.get("action", ""), data=data, request=request
+        )
     except services.InvalidTransition as exc:
-        context = _detail_context(request, appeal)
+        context = detail_context(request, appeal)
         context["error"] = exc.message
         return render(request, "appeals/detail.html", context, status=409)
     except ValidationError as exc:
-        context = _detail_context(request, appeal)
+        context = detail_context(request, appeal)
         context["error"] = " ".join(exc.messages)
         return render(request, "appeals/detail.html", context, status=422)
     messages.success(request, _("Saved."))
@@ -292,7 +223,9 @@ def appeal_act(request: HttpRequest, pk: int) -> HttpResponse:
 @policy.permission("appeal.file")
 @require_POST
 def appeal_follow(request: HttpRequest, pk: int) -> HttpResponse:
-    appeal = policy.get_for(request.user, "appeal.file", _QS.filter(status__in=list(selectors.OPEN_STATUSES)), pk=pk)
+    appeal = policy.get_for(
+        request.user, "appeal.file", APPEALS.filter(status__in=list(selectors.OPEN_STATUSES)), pk=pk
+    )
     intake.appeal_follow(actor=request.user, appeal=appeal, offer=request.POST.get("offer", ""), request=request)
     messages.success(
         request, _("You follow appeal %(number)s; you will be called back too.") % {"number": appeal.number}
@@ -302,7 +235,7 @@ def appeal_follow(request: HttpRequest, pk: int) -> HttpResponse:
 
 @policy.permission("appeal.view")
 def photo(request: HttpRequest, pk: int, photo_pk: int) -> FileResponse:
-    appeal = policy.get_for(request.user, "appeal.view", _QS, pk=pk)
+    appeal = policy.get_for(request.user, "appeal.view", APPEALS, pk=pk)
     item = AppealPhoto.objects.filter(appeal=appeal, pk=photo_pk).first()
     if item is None or privacy.public_view(request.user, appeal):  # followers see no photos unless shared
         raise Http404

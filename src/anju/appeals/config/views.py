@@ -1,5 +1,5 @@
 """Pages configuring appeals: catalogue, routing rules, SLA policies, satisfaction scale and the official
-holiday schedule. Parse → fetch-and-authorise → service in ``config.py`` → render."""
+holiday schedule. Parse → fetch-and-authorise → service in ``config.services`` → render."""
 
 from __future__ import annotations
 
@@ -15,9 +15,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from anju.accounts import policy
-from anju.appeals import config, privacy
-from anju.appeals import forms_config as forms
 from anju.appeals import holidays as schedule
+from anju.appeals import privacy
+from anju.appeals.config import forms
+from anju.appeals.config import services as config
 from anju.appeals.forms import HolidayForm
 from anju.appeals.models import Category, CategoryRoute, HolidayDate, HolidayYear, SatisfactionLevel, SlaPolicy
 from anju.core.forms import apply_service_errors

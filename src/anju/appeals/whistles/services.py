@@ -13,9 +13,10 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from anju.accounts import policy
-from anju.appeals import clock, notes, notify, rollup
+from anju.appeals import clock, notes, notify
 from anju.appeals.models import OPEN_STATUSES, Appeal, AppealAssist, AppealEvent, Summons, Whistle
 from anju.appeals.policies import liaison_departments
+from anju.appeals.rates import rollup
 from anju.appeals.services import InvalidTransition
 from anju.audit.actions import Action
 from anju.audit.services import record

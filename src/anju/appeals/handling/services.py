@@ -11,10 +11,11 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from anju.appeals import notify, rollup
+from anju.appeals import notify
 from anju.appeals.models import Appeal, AppealPhoto, Status
 from anju.appeals.photos import clean_photos
-from anju.appeals.services import _need, _transition
+from anju.appeals.rates import rollup
+from anju.appeals.services import need_text, transition
 
 _HANDLING = {Status.SIGNED, Status.IN_PROGRESS, Status.WAITING}
 
@@ -35,7 +36,7 @@ def appeal_sign(*, actor: Any, appeal: Appeal, note: str = "", request: HttpRequ
             a.signed_at = at
         _check_response(a)
 
-    return _transition(
+    return transition(
         actor=actor,
         appeal=appeal,
         perm="appeal.lead",
@@ -49,7 +50,7 @@ def appeal_sign(*, actor: Any, appeal: Appeal, note: str = "", request: HttpRequ
 
 
 def appeal_contact(*, actor: Any, appeal: Appeal, note: str, request: HttpRequest | None = None) -> Appeal:
-    note = _need(note, "note", _("Note how you contacted the requester."))
+    note = need_text(note, "note", _("Note how you contacted the requester."))
 
     def mutate(a: Appeal, at: dt.datetime) -> None:
         if a.contacted_at is None:
@@ -58,7 +59,7 @@ def appeal_contact(*, actor: Any, appeal: Appeal, note: str, request: HttpReques
             a.status = Status.IN_PROGRESS
         _check_response(a)
 
-    return _transition(
+    return transition(
         actor=actor,
         appeal=appeal,
         perm="appeal.lead",
@@ -72,12 +73,12 @@ def appeal_contact(*, actor: Any, appeal: Appeal, note: str, request: HttpReques
 
 
 def appeal_progress(*, actor: Any, appeal: Appeal, note: str, request: HttpRequest | None = None) -> Appeal:
-    note = _need(note, "note", _("Describe the progress."))
+    note = need_text(note, "note", _("Describe the progress."))
 
     def mutate(a: Appeal, at: dt.datetime) -> None:
         a.waiting_reason = ""
 
-    return _transition(
+    return transition(
         actor=actor,
         appeal=appeal,
         perm="appeal.handle",
@@ -91,12 +92,12 @@ def appeal_progress(*, actor: Any, appeal: Appeal, note: str, request: HttpReque
 
 
 def appeal_wait(*, actor: Any, appeal: Appeal, reason: str, request: HttpRequest | None = None) -> Appeal:
-    reason = _need(reason, "note", _("Give the reason for waiting."))
+    reason = need_text(reason, "note", _("Give the reason for waiting."))
 
     def mutate(a: Appeal, at: dt.datetime) -> None:
         a.waiting_reason = reason[:200]
 
-    return _transition(
+    return transition(
         actor=actor,
         appeal=appeal,
         perm="appeal.lead",
@@ -112,7 +113,7 @@ def appeal_wait(*, actor: Any, appeal: Appeal, reason: str, request: HttpRequest
 def appeal_feedback(
     *, actor: Any, appeal: Appeal, note: str, photos: Sequence[Any] = (), request: HttpRequest | None = None
 ) -> Appeal:
-    note = _need(note, "note", _("Describe how the problem was handled."))
+    note = need_text(note, "note", _("Describe how the problem was handled."))
     cleaned = clean_photos(photos)
 
     def mutate(a: Appeal, at: dt.datetime) -> dict[str, Any]:
@@ -139,7 +140,7 @@ def appeal_feedback(
         )
         return {"photos": len(cleaned)}
 
-    return _transition(
+    return transition(
         actor=actor,
         appeal=appeal,
         perm="appeal.lead",

@@ -1,5 +1,5 @@
-"""Pages about the people around an appeal: the whistle's site code and check-in by scanning it, revealing
-the requester's number, picking the requester from the registry, and followers' callbacks."""
+"""Pages about the people around an appeal: revealing the requester's number, picking the requester from the
+registry, and followers' callbacks. (The whistle's site code is in ``whistles.views``.)"""
 
 from __future__ import annotations
 
@@ -7,17 +7,18 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from anju.accounts import policy
-from anju.appeals import followers, privacy, requesters, sitecode
-from anju.appeals.models import OPEN_STATUSES, Appeal, Whistle
+from anju.appeals import privacy
+from anju.appeals.callback import followers
+from anju.appeals.models import OPEN_STATUSES, Appeal
+from anju.appeals.requesters import services as requesters
+from anju.appeals.whistles import sitecode
 
 _QS = Appeal.objects.select_related("community", "category", "location", "department")
 
@@ -25,16 +26,6 @@ _QS = Appeal.objects.select_related("community", "category", "location", "depart
 def detail_extra(request: HttpRequest, appeal: Appeal, *, staff: bool, internal: bool) -> dict[str, Any]:
     """What the appeal page shows of this module (merged into its context)."""
     user = request.user
-    site_codes = []
-    if staff and appeal.status in OPEN_STATUSES:
-        for whistle in Whistle.objects.filter(appeal=appeal).order_by("-blown_at"):
-            site_codes.append(
-                {
-                    "whistle": whistle,
-                    "svg": reverse("appeals:whistle_code_image", args=[appeal.pk, whistle.pk, "svg"]),
-                    "page": reverse("appeals:whistle_code", args=[appeal.pk, whistle.pk]),
-                }
-            )
     return {
         "may_reveal": internal and policy.can(user, "appeal.reveal", appeal),
         "revealable_texts": privacy.revealable(appeal) if internal else [],
@@ -44,82 +35,8 @@ def detail_extra(request: HttpRequest, appeal: Appeal, *, staff: bool, internal:
         "follower_may_answer": followers.may_answer(appeal, user),
         "is_follower": followers.is_follower(appeal, user),
         "followers_to_call": followers.followers_to_call(appeal) if staff else [],
-        "site_codes": site_codes,
+        "site_codes": sitecode.site_codes(appeal) if staff and appeal.status in OPEN_STATUSES else [],
     }
-
-
-# --- the whistle's site code ----------------------------------------------------------------------
-
-
-def _whistle(request: HttpRequest, pk: int, whistle_pk: int) -> Whistle:
-    appeal = policy.get_for(request.user, "appeal.triage", _QS, pk=pk)
-    whistle = Whistle.objects.filter(appeal=appeal, pk=whistle_pk).select_related("appeal").first()
-    if whistle is None:
-        raise Http404
-    return whistle
-
-
-def _code_url(request: HttpRequest, whistle: Whistle) -> str:
-    return request.build_absolute_uri(reverse("appeals:checkin_qr", args=[sitecode.whistle_token(whistle)]))
-
-
-@policy.permission("appeal.triage")
-def whistle_code_image(request: HttpRequest, pk: int, whistle_pk: int, fmt: str) -> HttpResponse:
-    """The QR code of the whistle's check-in link, as PNG or SVG."""
-    if fmt not in ("png", "svg"):
-        raise Http404
-    whistle = _whistle(request, pk, whistle_pk)
-    response = HttpResponse(
-        sitecode.qr_image(_code_url(request, whistle), fmt),
-        content_type="image/png" if fmt == "png" else "image/svg+xml",
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
-@policy.permission("appeal.triage")
-def whistle_code(request: HttpRequest, pk: int, whistle_pk: int) -> HttpResponse:
-    """A printable page with the site code, to post where the departments arrive."""
-    whistle = _whistle(request, pk, whistle_pk)
-    svg = sitecode.qr_image(_code_url(request, whistle), "svg").decode()
-    return render(
-        request,
-        "appeals/whistle_code.html",
-        {
-            "whistle": whistle,
-            "appeal": whistle.appeal,
-            "summonses": list(whistle.summonses.select_related("department").order_by("id")),
-            "qr": mark_safe(svg),  # noqa: S308  segno's own SVG of our signed URL
-            "png": reverse("appeals:whistle_code_image", args=[pk, whistle.pk, "png"]),
-            "expires_hours": sitecode.CODE_MAX_AGE // 3600,
-        },
-    )
-
-
-@policy.permission("appeal.handle")
-def checkin_code(request: HttpRequest, token: str) -> HttpResponse:
-    """Where a liaison lands after scanning the site code: confirm, and the arrival is recorded once."""
-    try:
-        if request.method == "POST":
-            site = sitecode.checkin_by_code(actor=request.user, token=token, request=request)
-            if site.recorded:
-                messages.success(request, _("Arrival recorded."))
-            else:
-                messages.info(request, _("Your arrival was already recorded; nothing changed."))
-            return redirect("appeals:checkin_qr", token=token)
-        site = sitecode.read_code(request.user, token)
-    except sitecode.Refused as exc:
-        return render(request, "appeals/checkin.html", {"refused": exc.message}, status=exc.status)
-    return render(
-        request,
-        "appeals/checkin.html",
-        {
-            "whistle": site.whistle,
-            "appeal": site.whistle.appeal,
-            "mine": site.mine,
-            "pending": [s for s in site.mine if not s.verified],
-        },
-    )
 
 
 # --- revealing the requester's number -------------------------------------------------------------

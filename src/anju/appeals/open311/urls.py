@@ -1,6 +1,6 @@
 from django.urls import path
 
-from anju.appeals import open311
+from anju.appeals.open311 import views as open311
 
 app_name = "open311"
 urlpatterns = [

@@ -15,7 +15,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from anju.accounts import policy
-from anju.appeals import clock, notes, notify, requesters, rollup
+from anju.appeals import clock, notes, notify
 from anju.appeals.models import (
     ON_BEHALF_CHANNELS,
     OPEN_STATUSES,
@@ -29,7 +29,9 @@ from anju.appeals.models import (
     Urgency,
 )
 from anju.appeals.photos import clean_photos
-from anju.appeals.services import InvalidTransition, _event
+from anju.appeals.rates import rollup
+from anju.appeals.requesters import services as requesters
+from anju.appeals.services import InvalidTransition, timeline_event
 from anju.appeals.sla import compute_deadlines
 from anju.audit.actions import Action
 from anju.audit.services import client_ip, record
@@ -93,7 +95,7 @@ def appeal_file(
     """File an appeal: by a resident for themself, by a volunteer or worker on someone's behalf,
     or anonymously (``actor`` None) with a contact number. On someone's behalf, the resident may be
     picked from the registry (``requester_resident``) instead of entering a contact; a resident filing
-    for themself is linked to their registry entry (see ``appeals.requesters``)."""
+    for themself is linked to their registry entry (see ``appeals.requesters.services``)."""
     description = (description or "").strip()
     errors: dict[str, list[str]] = {}
     if category is None or not category.is_active:
@@ -184,7 +186,7 @@ def appeal_file(
                 height=photo.height,
                 uploaded_by=appeal.filed_by,
             )
-        _event(appeal, actor=actor, action="filed", note_key=notes.FILED, note_params={"channel": str(channel)})
+        timeline_event(appeal, actor=actor, action="filed", note_key=notes.FILED, note_params={"channel": str(channel)})
         rollup.bump_appeal(appeal, day=at, received=1)
         notify.notify(
             notify.community_staff(appeal),
@@ -248,6 +250,6 @@ def appeal_follow(*, actor: Any, appeal: Appeal, offer: str, request: HttpReques
             appeal=appeal, user=actor, defaults={"community_id": appeal.community_id}
         )
         if created:
-            _event(appeal, actor=actor, action="followed", note_key=notes.FOLLOWED)
+            timeline_event(appeal, actor=actor, action="followed", note_key=notes.FOLLOWED)
             record(Action.APPEAL_FOLLOWED, actor=actor, obj=appeal, request=request)
     return follower

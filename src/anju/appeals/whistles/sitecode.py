@@ -22,12 +22,13 @@ from typing import Any
 import segno
 from django.core import signing
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from anju.appeals import whistles
 from anju.appeals.models import OPEN_STATUSES, Summons, Whistle
 from anju.appeals.policies import liaison_departments
 from anju.appeals.services import InvalidTransition
+from anju.appeals.whistles import services as whistles
 
 SALT = "anju.appeals.whistle-site-code"
 CODE_MAX_AGE = 2 * 24 * 3600
@@ -40,6 +41,18 @@ class Refused(Exception):
         super().__init__(message)
         self.message = message
         self.status = status
+
+
+def site_codes(appeal: Any) -> list[dict[str, Any]]:
+    """The site codes of the appeal's whistles, newest first: the whistle, its SVG image and printable page."""
+    return [
+        {
+            "whistle": whistle,
+            "svg": reverse("appeals:whistle_code_image", args=[appeal.pk, whistle.pk, "svg"]),
+            "page": reverse("appeals:whistle_code", args=[appeal.pk, whistle.pk]),
+        }
+        for whistle in Whistle.objects.filter(appeal=appeal).order_by("-blown_at")
+    ]
 
 
 def whistle_token(whistle: Whistle) -> str:

@@ -1,4 +1,4 @@
-"""Forms of the appeals configuration pages. They parse input; the services in ``config.py`` validate it."""
+"""Forms of the appeals configuration pages. They parse input; the services in ``config.services`` validate it."""
 
 from __future__ import annotations
 

@@ -14,9 +14,11 @@ from django.utils.translation import gettext as _
 
 from anju.accounts import policy
 from anju.accounts.roles import Role
-from anju.appeals import forms, intake, privacy, requesters
+from anju.appeals import forms, privacy
+from anju.appeals.intake import services as intake
 from anju.appeals.models import ON_BEHALF_CHANNELS, Channel
 from anju.appeals.policies import STAFF
+from anju.appeals.requesters import services as requesters
 from anju.core.forms import apply_service_errors
 from anju.orgs.models import OrgUnit
 

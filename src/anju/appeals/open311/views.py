@@ -26,7 +26,8 @@ from django.views.decorators.csrf import csrf_exempt
 
 from anju.accounts import policy
 from anju.accounts.services import token_authenticate
-from anju.appeals import intake, privacy
+from anju.appeals import privacy
+from anju.appeals.intake import services as intake
 from anju.appeals.models import CLOSED_STATUSES, OPEN_STATUSES, Appeal, Category, Channel, Publication, Status
 from anju.core.params import parse_id, parse_ids
 from anju.orgs.models import OrgUnit, UnitKind

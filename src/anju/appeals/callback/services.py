@@ -1,5 +1,5 @@
 """The callback (回访): the requester's answer (or a worker's record of it) closes the appeal or reopens
-it to the same department; followers' answers are in ``appeals.followers``."""
+it to the same department; followers' answers are in ``appeals.callback.followers``."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from anju.appeals import notes, notify, rollup
+from anju.appeals import notes, notify
 from anju.appeals.models import Appeal, Callback, SatisfactionLevel, Status
-from anju.appeals.services import _require, _transition
+from anju.appeals.rates import rollup
+from anju.appeals.services import require, transition
 from anju.core import screening
 
 
@@ -27,12 +28,12 @@ def appeal_callback(
 ) -> Appeal:
     """The requester's answer (or a worker's record of it). Not satisfied reopens the appeal to the
     same department. A follower's answer is recorded and counted but does not move the appeal
-    (``appeals.followers``, which also says how followers' answers count in the three rates)."""
-    from anju.appeals import followers
+    (``appeals.callback.followers``, which also says how followers' answers count in the three rates)."""
+    from anju.appeals.callback import followers
 
     if satisfaction is None:
         raise ValidationError({"satisfaction": [_("Choose how satisfied you are.")]})
-    _require(actor, "appeal.callback", appeal)
+    require(actor, "appeal.callback", appeal)
     if actor is not None and followers.is_follower(appeal, actor):
         followers.follower_callback(
             actor=actor,
@@ -81,7 +82,7 @@ def appeal_callback(
         return {"resolved": resolved, "satisfaction": satisfaction.code}
 
     note = (comment or "").strip()[:1000]
-    return _transition(
+    return transition(
         actor=actor,
         appeal=appeal,
         perm="appeal.callback",

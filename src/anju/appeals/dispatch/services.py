@@ -12,9 +12,10 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from anju.appeals import notes, notify, rollup
+from anju.appeals import notes, notify
 from anju.appeals.models import Appeal, AppealAssist, AppealFollower, Category, CategoryRoute, Status
-from anju.appeals.services import _need, _transition
+from anju.appeals.rates import rollup
+from anju.appeals.services import need_text, transition
 from anju.orgs.models import Department, OrgUnit
 
 
@@ -34,7 +35,7 @@ def appeal_accept(*, actor: Any, appeal: Appeal, note: str = "", request: HttpRe
     def mutate(a: Appeal, at: dt.datetime) -> None:
         a.accepted_at = at
 
-    return _transition(
+    return transition(
         actor=actor,
         appeal=appeal,
         perm="appeal.triage",
@@ -48,12 +49,12 @@ def appeal_accept(*, actor: Any, appeal: Appeal, note: str = "", request: HttpRe
 
 
 def appeal_reject(*, actor: Any, appeal: Appeal, reason: str, request: HttpRequest | None = None) -> Appeal:
-    reason = _need(reason, "note", _("Give the reason for rejecting."))
+    reason = need_text(reason, "note", _("Give the reason for rejecting."))
 
     def mutate(a: Appeal, at: dt.datetime) -> None:
         a.closed_at = at
 
-    return _transition(
+    return transition(
         actor=actor,
         appeal=appeal,
         perm="appeal.triage",
@@ -81,7 +82,7 @@ def appeal_mark_duplicate(
             )
         return {"original": original.pk}
 
-    return _transition(
+    return transition(
         actor=actor,
         appeal=appeal,
         perm="appeal.triage",
@@ -137,7 +138,7 @@ def appeal_dispatch(
     params: dict[str, Any] = {"department": department.name}
     if assisting:
         params["names"] = [d.name for d in assisting]
-    return _transition(
+    return transition(
         actor=actor,
         appeal=appeal,
         perm="appeal.triage",
@@ -155,8 +156,8 @@ def appeal_dispatch(
 
 def appeal_refer(*, actor: Any, appeal: Appeal, reason: str, request: HttpRequest | None = None) -> Appeal:
     """The department says it is not theirs: back to the community for re-dispatch."""
-    reason = _need(reason, "note", _("Say why this is not your department's."))
-    return _transition(
+    reason = need_text(reason, "note", _("Say why this is not your department's."))
+    return transition(
         actor=actor,
         appeal=appeal,
         perm="appeal.lead",
@@ -179,7 +180,7 @@ def appeal_verify(*, actor: Any, appeal: Appeal, note: str = "", request: HttpRe
             title=_("Appeal %(number)s was handled: was it resolved?") % {"number": a.number},
         )
 
-    return _transition(
+    return transition(
         actor=actor,
         appeal=appeal,
         perm="appeal.triage",
@@ -194,12 +195,12 @@ def appeal_verify(*, actor: Any, appeal: Appeal, note: str = "", request: HttpRe
 
 def appeal_return(*, actor: Any, appeal: Appeal, reason: str, request: HttpRequest | None = None) -> Appeal:
     """Verification failed: back to the department."""
-    reason = _need(reason, "note", _("Say what is still wrong."))
+    reason = need_text(reason, "note", _("Say what is still wrong."))
 
     def mutate(a: Appeal, at: dt.datetime) -> None:
         a.handled_at = None
 
-    return _transition(
+    return transition(
         actor=actor,
         appeal=appeal,
         perm="appeal.triage",
@@ -214,13 +215,13 @@ def appeal_return(*, actor: Any, appeal: Appeal, reason: str, request: HttpReque
 
 def appeal_close_unresolved(*, actor: Any, appeal: Appeal, reason: str, request: HttpRequest | None = None) -> Appeal:
     """Close without resolution (e.g. the requester cannot be reached, or it cannot be solved)."""
-    reason = _need(reason, "note", _("Give the reason for closing unresolved."))
+    reason = need_text(reason, "note", _("Give the reason for closing unresolved."))
 
     def mutate(a: Appeal, at: dt.datetime) -> None:
         a.closed_at = at
         rollup.bump_appeal(a, day=at, department_id=a.department_id, completed=1)
 
-    return _transition(
+    return transition(
         actor=actor,
         appeal=appeal,
         perm="appeal.triage",

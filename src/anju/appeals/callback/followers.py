@@ -33,9 +33,10 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from anju.accounts import policy
-from anju.appeals import clock, notes, notify, rollup
+from anju.appeals import clock, notes, notify
 from anju.appeals.models import Appeal, AppealEvent, AppealFollower, Callback, SatisfactionLevel, Status
 from anju.appeals.policies import is_staff_for
+from anju.appeals.rates import rollup
 from anju.appeals.services import InvalidTransition
 from anju.audit.actions import Action
 from anju.audit.services import record

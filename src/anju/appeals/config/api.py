@@ -1,4 +1,4 @@
-"""JSON API of the appeals configuration: the same services as the pages (``appeals/config.py``)."""
+"""JSON API of the appeals configuration: the same services as the pages (``appeals/config/services.py``)."""
 
 from typing import Any
 
@@ -8,7 +8,8 @@ from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
 from anju.accounts import policy
-from anju.appeals import config, privacy
+from anju.appeals import privacy
+from anju.appeals.config import services as config
 from anju.appeals.models import Category, CategoryRoute, SatisfactionLevel, SlaPolicy, SlaUnit, Urgency
 from anju.core.api import ErrorOut, Pagination
 from anju.core.params import Id
@@ -112,7 +113,12 @@ def _deadlines(payload: SlaIn) -> dict[str, Any]:
 # --- catalogue ----------------------------------------------------------------------------------
 
 
-@router.get("/appeals/config/categories", response=list[CategoryConfigOut], summary="The whole catalogue")
+@router.get(
+    "/appeals/config/categories",
+    response=list[CategoryConfigOut],
+    summary="The whole catalogue",
+    operation_id="anju_appeals_api_config_config_list_categories",
+)
 @paginate(Pagination)
 @policy.permission("appeal.configure")
 def config_list_categories(request: HttpRequest, q: str = "", state: str = "") -> Any:
@@ -123,6 +129,7 @@ def config_list_categories(request: HttpRequest, q: str = "", state: str = "") -
     "/appeals/config/categories",
     response={201: CategoryConfigOut, 403: ErrorOut, 422: ErrorOut},
     summary="Add a category to the catalogue",
+    operation_id="anju_appeals_api_config_config_create_category",
 )
 @policy.permission("appeal.configure")
 def config_create_category(request: HttpRequest, payload: CategoryConfigIn) -> Any:
@@ -136,6 +143,7 @@ def config_create_category(request: HttpRequest, payload: CategoryConfigIn) -> A
     "/appeals/config/categories/{category_id}",
     response={200: CategoryConfigOut, 404: ErrorOut, 422: ErrorOut},
     summary="Change a category (its code is fixed once an appeal uses it)",
+    operation_id="anju_appeals_api_config_config_update_category",
 )
 @policy.permission("appeal.configure")
 def config_update_category(request: HttpRequest, category_id: Id, payload: CategoryConfigIn) -> Any:
@@ -149,6 +157,7 @@ def config_update_category(request: HttpRequest, category_id: Id, payload: Categ
     "/appeals/config/categories/{category_id}/active",
     response={200: CategoryConfigOut, 404: ErrorOut},
     summary="Deactivate or reactivate a category",
+    operation_id="anju_appeals_api_config_config_category_active",
 )
 @policy.permission("appeal.configure")
 def config_category_active(request: HttpRequest, category_id: Id, payload: ActiveIn) -> Any:
@@ -160,7 +169,10 @@ def config_category_active(request: HttpRequest, category_id: Id, payload: Activ
 
 
 @router.get(
-    "/appeals/config/routes", response={200: list[RouteOut], 404: ErrorOut}, summary="Routing rules within reach"
+    "/appeals/config/routes",
+    response={200: list[RouteOut], 404: ErrorOut},
+    summary="Routing rules within reach",
+    operation_id="anju_appeals_api_config_config_list_routes",
 )
 @policy.permission("appeal.routes")
 def config_list_routes(request: HttpRequest, unit_id: Id | None = None) -> Any:
@@ -172,6 +184,7 @@ def config_list_routes(request: HttpRequest, unit_id: Id | None = None) -> Any:
     "/appeals/config/routes",
     response={200: RouteOut, 404: ErrorOut, 422: ErrorOut},
     summary="Set the default department of a category within an org unit's subtree",
+    operation_id="anju_appeals_api_config_config_set_route",
 )
 @policy.permission("appeal.routes")
 def config_set_route(request: HttpRequest, payload: RouteIn) -> Any:
@@ -186,7 +199,10 @@ def config_set_route(request: HttpRequest, payload: RouteIn) -> Any:
 
 
 @router.delete(
-    "/appeals/config/routes/{route_id}", response={204: None, 404: ErrorOut}, summary="Remove a routing rule"
+    "/appeals/config/routes/{route_id}",
+    response={204: None, 404: ErrorOut},
+    summary="Remove a routing rule",
+    operation_id="anju_appeals_api_config_config_remove_route",
 )
 @policy.permission("appeal.routes")
 def config_remove_route(request: HttpRequest, route_id: Id) -> Any:
@@ -200,7 +216,12 @@ def config_remove_route(request: HttpRequest, route_id: Id) -> Any:
 # --- SLA and satisfaction scale -----------------------------------------------------------------
 
 
-@router.get("/appeals/config/sla", response=list[SlaOut], summary="SLA policies")
+@router.get(
+    "/appeals/config/sla",
+    response=list[SlaOut],
+    summary="SLA policies",
+    operation_id="anju_appeals_api_config_config_list_sla",
+)
 @policy.permission("appeal.configure")
 def config_list_sla(request: HttpRequest) -> Any:
     return list(config.sla_policies())
@@ -210,6 +231,7 @@ def config_list_sla(request: HttpRequest) -> Any:
     "/appeals/config/sla/{sla_id}",
     response={200: SlaOut, 404: ErrorOut, 422: ErrorOut},
     summary="Change an SLA policy's deadlines (applies to deadlines computed from now on)",
+    operation_id="anju_appeals_api_config_config_update_sla",
 )
 @policy.permission("appeal.configure")
 def config_update_sla(request: HttpRequest, sla_id: Id, payload: SlaIn) -> Any:
@@ -217,7 +239,12 @@ def config_update_sla(request: HttpRequest, sla_id: Id, payload: SlaIn) -> Any:
     return config.sla_update(actor=request.user, sla=sla, request=request, **_deadlines(payload))
 
 
-@router.get("/appeals/config/satisfaction", response=list[LevelOut], summary="The satisfaction scale")
+@router.get(
+    "/appeals/config/satisfaction",
+    response=list[LevelOut],
+    summary="The satisfaction scale",
+    operation_id="anju_appeals_api_config_config_list_levels",
+)
 @policy.permission("appeal.configure")
 def config_list_levels(request: HttpRequest) -> Any:
     return list(SatisfactionLevel.objects.order_by("sort_order", "id"))
@@ -227,6 +254,7 @@ def config_list_levels(request: HttpRequest) -> Any:
     "/appeals/config/satisfaction/{level_id}",
     response={200: LevelOut, 404: ErrorOut, 422: ErrorOut},
     summary="Relabel or reclassify a satisfaction level",
+    operation_id="anju_appeals_api_config_config_update_level",
 )
 @policy.permission("appeal.configure")
 def config_update_level(request: HttpRequest, level_id: Id, payload: LevelIn) -> Any:
@@ -263,6 +291,7 @@ class PublicationIn(Schema):
     "/appeals/config/publication/{community_id}",
     response={200: PublicationOut, 404: ErrorOut},
     summary="What a community publishes of its appeals (Open311, public pages)",
+    operation_id="anju_appeals_api_config_config_get_publication",
 )
 @policy.permission("appeal.publish")
 def config_get_publication(request: HttpRequest, community_id: int) -> Any:
@@ -274,6 +303,7 @@ def config_get_publication(request: HttpRequest, community_id: int) -> Any:
     "/appeals/config/publication/{community_id}",
     response={200: PublicationOut, 404: ErrorOut, 422: ErrorOut},
     summary="Set what a community publishes of its appeals (audited)",
+    operation_id="anju_appeals_api_config_config_set_publication",
 )
 @policy.permission("appeal.publish")
 def config_set_publication(request: HttpRequest, community_id: int, payload: PublicationIn) -> Any:

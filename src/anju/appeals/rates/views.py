@@ -9,7 +9,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from anju.accounts import policy
-from anju.appeals import charts, exports, selectors
+from anju.appeals import selectors
+from anju.appeals.rates import charts, exports
 
 
 def _period(request: HttpRequest) -> tuple[dt.date | None, dt.date | None]:
