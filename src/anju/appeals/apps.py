@@ -8,4 +8,10 @@ class Config(AppConfig):
     verbose_name = _("Appeals")
 
     def ready(self) -> None:
-        from anju.appeals import notices, policies  # noqa: F401  (declares the actions and message kinds)
+        from anju.appeals import demo, home, notices, policies, recompute  # noqa: F401  (declares the actions and message kinds)
+        from anju.calendar import services as calendar_services
+        from anju.core import registry
+
+        calendar_services.on_schedule_changed(recompute.schedule_changed)
+        registry.home_card("appeal_card", home.appeal_card)
+        registry.demo_loader("appeals", demo.load, order=30)

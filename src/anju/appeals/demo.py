@@ -18,6 +18,7 @@ from anju.accounts.roles import Role
 from anju.appeals import callback, clock, dispatch, followers, handling, intake, privacy, whistles
 from anju.appeals.models import Appeal, Category, CategoryRoute, Channel, SatisfactionLevel, Status
 from anju.appeals.sla import sweep_escalations
+from anju.core.registry import Demo
 from anju.orgs.models import Department, OrgUnit
 
 PROBLEMS = {
@@ -183,3 +184,8 @@ def load_demo_appeals(*, units: dict[str, OrgUnit], departments: dict[str, Depar
                 handling.appeal_sign(actor=signer, appeal=appeal)
     sweep_escalations(now=now)
     return made
+
+
+def load(demo: Demo) -> int:
+    """``anju demo``'s catalogue routes and appeal history."""
+    return load_demo_appeals(units=demo.units, departments=demo.departments)

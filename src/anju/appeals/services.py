@@ -2,7 +2,7 @@
 step (:func:`_transition`). The steps live by sub-domain: ``intake`` (filing, 我也遇到), ``dispatch`` (the
 community's triage: accept, reject, dispatch, verify, close), ``handling`` (the department's steps: sign,
 contact, progress, wait, feedback), ``callback`` (回访), ``whistles``, ``followers`` and ``requesters``;
-the holiday schedule in ``holidays``."""
+the recompute after a holiday schedule changes in ``recompute`` (the schedule itself is ``anju.calendar``)."""
 
 from __future__ import annotations
 

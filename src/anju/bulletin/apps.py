@@ -8,4 +8,8 @@ class Config(AppConfig):
     verbose_name = _("Notice board")
 
     def ready(self) -> None:
-        from anju.bulletin import policies  # noqa: F401  (declares the actions)
+        from anju.bulletin import demo, home, policies  # noqa: F401  (declares the actions)
+        from anju.core import registry
+
+        registry.home_card("notice_card", home.notice_card)
+        registry.demo_loader("bulletin", demo.load, order=50)

@@ -8,4 +8,7 @@ class Config(AppConfig):
     verbose_name = _("Inbox")
 
     def ready(self) -> None:
-        from anju.inbox import policies  # noqa: F401  (declares the actions)
+        from anju.core import registry
+        from anju.inbox import policies, shell  # noqa: F401  (declares the actions)
+
+        registry.shell_context("inbox_unread", shell.unread)

@@ -10,3 +10,8 @@ class PeopleConfig(AppConfig):
     def ready(self) -> None:
         import anju.people.policies
         import anju.people.tasks  # noqa: F401
+        from anju.core import registry
+        from anju.people import demo, home
+
+        registry.home_card("registry", home.registry_card)
+        registry.demo_loader("people", demo.load, order=20)

@@ -8,4 +8,7 @@ class Config(AppConfig):
     verbose_name = _("Station spaces")
 
     def ready(self) -> None:
-        from anju.spaces import notices, policies  # noqa: F401  (declares the actions and message kinds)
+        from anju.core import registry
+        from anju.spaces import demo, notices, policies  # noqa: F401  (declares the actions and message kinds)
+
+        registry.demo_loader("spaces", demo.load, order=10)
