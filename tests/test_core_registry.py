@@ -39,3 +39,33 @@ def test_a_card_with_nothing_to_show_is_left_out(monkeypatch: pytest.MonkeyPatch
     registry.home_card("shown", lambda user, kind: {"kind": kind})
     registry.home_card("hidden", lambda user, kind: None)
     assert registry.home_cards(None, "resident") == {"shown": {"kind": "resident"}}
+
+
+def test_the_navigation_is_assembled_from_every_app_in_one_order() -> None:
+    from anju.core import nav
+
+    assert [item.url_name for item in nav.entries()] == [
+        "core:home",
+        "inbox:list",
+        "appeals:list",
+        "appeals:rates",
+        "people:residents",
+        "people:households",
+        "spaces:stations",
+        "activities:list",
+        "bulletin:list",
+        "spaces:mine",
+        "spaces:approvals",
+        "orgs:tree",
+        "orgs:departments",
+        "orgs:taskforces",
+        "appeals:config",
+        "accounts:users",
+        "accounts:locked",
+        "audit:events",
+        "audit:pii",
+        "jobs:status",
+        "accounts:profile",
+    ]
+    with pytest.raises(ValueError, match="registered twice"):
+        nav.register(nav.NavItem("Elsewhere", "appeals:list", "appeal.view"), order=5)

@@ -12,7 +12,8 @@ class Config(AppConfig):
 
         notices.register_kinds()
         from anju.activities import demo, home
-        from anju.core import registry
+        from anju.core import nav, registry
 
+        nav.register(nav.NavItem(_("Activities"), "activities:list", "activity.view"), order=80)
         registry.home_card("activities_card", home.activities_card)
         registry.demo_loader("activities", demo.load, order=40)
