@@ -42,7 +42,7 @@ lint: install ## ruff check, ruff format --check, mypy
 
 imports: install ## Check the import contract (.importlinter): app layers, no cycles; and no cross-module _private imports
 	$(BIN)/lint-imports --no-cache
-	$(BIN)/pytest -q -p no:randomly tests/test_import_contract.py
+	$(BIN)/pytest -q tests/test_import_contract.py
 
 format: install ## Format the code with ruff
 	$(BIN)/ruff check --fix src tests benchmarks
