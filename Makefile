@@ -40,6 +40,10 @@ lint: install ## ruff check, ruff format --check, mypy
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
 
+imports: install ## Check the import contract (.importlinter): app layers, no cycles; and no cross-module _private imports
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/pytest -q tests/test_import_contract.py
+
 format: install ## Format the code with ruff
 	$(BIN)/ruff check --fix src tests benchmarks
 	$(BIN)/ruff format src tests benchmarks
@@ -60,4 +64,4 @@ migrations-check: install ## Fail if a model change has no migration
 clean: ## Remove the virtual environment (keeps var/)
 	rm -rf $(VENV)
 
-.PHONY: help install run test test-browser fuzz lint format messages compilemessages schema migrations-check clean
+.PHONY: help install run test test-browser fuzz lint imports format messages compilemessages schema migrations-check clean

@@ -12,11 +12,13 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from anju.appeals import clock, holidays, services, sla
+from anju.appeals import clock, services, sla
 from anju.appeals.dispatch import services as dispatch
 from anju.appeals.handling import services as handling
-from anju.appeals.models import Appeal, Escalation, HolidayDate
-from anju.appeals.workdays import Calendar
+from anju.appeals.models import Appeal, Escalation
+from anju.calendar import services as calendar_services
+from anju.calendar.models import HolidayDate
+from anju.calendar.workdays import Calendar
 from anju.inbox.models import Message, Outbox
 from anju.jobs.worker import run_once
 from anju.testing import Tree, email_everyone, sqlite_file_database, thread_connection
@@ -122,7 +124,7 @@ def test_unannounced_year_is_provisional_then_recomputed_from_admin_schedule(wor
     assert weekends_only.date() == dt.date(2027, 1, 8)
     # The State Council publishes 2027: 1–3 January off, Saturday 9 January a make-up working day.
     days = [(dt.date(2027, 1, d), HolidayDate.Kind.HOLIDAY) for d in (1, 4, 5)]
-    entry = holidays.holidays_set(actor=world.admin, year=2027, days=days)
+    entry = calendar_services.holidays_set(actor=world.admin, year=2027, days=days)
     assert entry.recompute_pending
     appeal.refresh_from_db()
     assert appeal.feedback_due.date() == dt.date(2027, 1, 8)  # not yet: the recompute is a background job
@@ -134,7 +136,7 @@ def test_unannounced_year_is_provisional_then_recomputed_from_admin_schedule(wor
     assert appeal.deadlines_provisional is False
     assert appeal.feedback_due.date() == dt.date(2027, 1, 13)
     with pytest.raises(services.ValidationError):
-        holidays.holidays_set(actor=world.admin, year=2027, days=[(dt.date(2028, 1, 1), "holiday")])
+        calendar_services.holidays_set(actor=world.admin, year=2027, days=[(dt.date(2028, 1, 1), "holiday")])
 
 
 # --- crashes ------------------------------------------------------------------------------------

@@ -12,9 +12,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from anju.appeals import clock, holidays
-from anju.appeals.models import Appeal, HolidayDate, HolidayYear, Status
+from anju.appeals import clock, recompute
+from anju.appeals.models import Appeal, Status
 from anju.audit.models import AuditEvent
+from anju.calendar import selectors as calendar_selectors
+from anju.calendar import services as calendar_services
+from anju.calendar.models import HolidayDate, HolidayYear
 from anju.jobs.models import Job
 from anju.jobs.worker import run_once
 from anju.spaces import selectors as space_selectors
@@ -38,17 +41,17 @@ CORRECTED = [(dt.date(2027, 1, 1), H), (dt.date(2027, 1, 4), H), (dt.date(2027, 
 
 
 def test_a_corrected_schedule_moves_an_already_computed_deadline(world: World) -> None:
-    holidays.holidays_set(actor=world.admin, year=2027, days=FIRST)
+    calendar_services.holidays_set(actor=world.admin, year=2027, days=FIRST)
     run_once()
     # Filed after the first entry: its deadlines are computed from that schedule, not provisional.
     appeal = _file_at(world, dt.datetime(2026, 12, 30, 9, 0, tzinfo=TZ))
     assert appeal.deadlines_provisional is False
     # Seven working days from 30 Dec with only 1 January off: 31 Dec, 4, 5, 6, 7, 8, 11 January.
     assert appeal.feedback_due.date() == dt.date(2027, 1, 11)
-    entry = holidays.holidays_set(actor=world.admin, year=2027, days=CORRECTED)
+    entry = calendar_services.holidays_set(actor=world.admin, year=2027, days=CORRECTED)
     assert entry.revision == 2
     assert entry.recompute_pending
-    job = Job.objects.get(name=holidays.TASK, payload={"year": 2027, "revision": 2})
+    job = Job.objects.get(name=recompute.TASK, payload={"year": 2027, "revision": 2})
     assert job.status == Job.Status.QUEUED  # enqueued in the same transaction, run later
     appeal.refresh_from_db()
     assert appeal.feedback_due.date() == dt.date(2027, 1, 11)
@@ -68,17 +71,17 @@ def test_a_corrected_schedule_moves_an_already_computed_deadline(world: World) -
 def test_running_the_job_twice_changes_nothing_more(world: World) -> None:
     appeal = _file_at(world, dt.datetime(2026, 12, 30, 9, 0, tzinfo=TZ))
     assert appeal.deadlines_provisional is True
-    entry = holidays.holidays_set(actor=world.admin, year=2027, days=CORRECTED)
-    assert holidays.deadlines_recompute(year=2027, revision=entry.revision) == 1
+    entry = calendar_services.holidays_set(actor=world.admin, year=2027, days=CORRECTED)
+    assert recompute.deadlines_recompute(year=2027, revision=entry.revision) == 1
     appeal.refresh_from_db()
-    after = {f: getattr(appeal, f) for f in holidays.DEADLINE_FIELDS}
+    after = {f: getattr(appeal, f) for f in recompute.DEADLINE_FIELDS}
     assert after["deadlines_provisional"] is False
     audits = AuditEvent.objects.filter(action__startswith="appeal.").count()
     # The worker runs the queued job as well (as after a crash between its batches and its end): no change.
     run_once()
-    assert holidays.deadlines_recompute(year=2027, revision=entry.revision) == 0
+    assert recompute.deadlines_recompute(year=2027, revision=entry.revision) == 0
     appeal.refresh_from_db()
-    assert {f: getattr(appeal, f) for f in holidays.DEADLINE_FIELDS} == after
+    assert {f: getattr(appeal, f) for f in recompute.DEADLINE_FIELDS} == after
     assert AuditEvent.objects.filter(action__startswith="appeal.").count() == audits
     entry.refresh_from_db()
     assert entry.recomputed_count == 1
@@ -89,11 +92,11 @@ def test_only_open_appeals_touching_the_year_are_recomputed_in_batches(world: Wo
     spring = _file_at(world, dt.datetime(2026, 3, 2, 9, 0, tzinfo=TZ))  # all its deadlines in March 2026
     closed = _file_at(world, dt.datetime(2026, 12, 29, 9, 0, tzinfo=TZ))
     Appeal.objects.filter(pk=closed.pk).update(status=Status.CLOSED_RESOLVED)
-    assert set(holidays.affected(2027).values_list("pk", flat=True)) == {a.pk for a in inside}
+    assert set(recompute.affected(2027).values_list("pk", flat=True)) == {a.pk for a in inside}
     before_spring = Appeal.objects.get(pk=spring.pk).feedback_due
     before_closed = Appeal.objects.get(pk=closed.pk).feedback_due
-    holidays.holidays_set(actor=world.admin, year=2027, days=CORRECTED)
-    assert holidays.deadlines_recompute(year=2027, revision=1, batch=1) == 3
+    calendar_services.holidays_set(actor=world.admin, year=2027, days=CORRECTED)
+    assert recompute.deadlines_recompute(year=2027, revision=1, batch=1) == 3
     assert not Appeal.objects.filter(pk__in=[a.pk for a in inside], deadlines_provisional=True).exists()
     assert Appeal.objects.get(pk=spring.pk).feedback_due == before_spring
     closed_now = Appeal.objects.get(pk=closed.pk)
@@ -123,14 +126,16 @@ def test_the_page_shows_the_recompute_queued_then_finished(world: World) -> None
 
 def test_bad_schedules_and_other_roles_change_nothing(world: World) -> None:
     with pytest.raises(PermissionDenied):
-        holidays.holidays_set(actor=world.worker, year=2027, days=FIRST)
+        calendar_services.holidays_set(actor=world.worker, year=2027, days=FIRST)
     with pytest.raises(ValidationError):
-        holidays.holidays_set(actor=world.admin, year=2027, days=[(dt.date(2027, 1, 1), H), (dt.date(2027, 1, 1), W)])
+        calendar_services.holidays_set(
+            actor=world.admin, year=2027, days=[(dt.date(2027, 1, 1), H), (dt.date(2027, 1, 1), W)]
+        )
     with pytest.raises(ValidationError):
-        holidays.holidays_set(actor=world.admin, year=2027, days=[(dt.date(2027, 1, 1), "party")])
+        calendar_services.holidays_set(actor=world.admin, year=2027, days=[(dt.date(2027, 1, 1), "party")])
     assert not HolidayYear.objects.exists()
     assert not HolidayDate.objects.exists()
-    assert not Job.objects.filter(name=holidays.TASK).exists()
+    assert not Job.objects.filter(name=recompute.TASK).exists()
 
 
 def test_spaces_see_the_corrected_schedule_at_once(world: World) -> None:
@@ -144,30 +149,30 @@ def test_spaces_see_the_corrected_schedule_at_once(world: World) -> None:
         ((_day, cells),) = space_selectors.space_days(station.reading, [day], world.resident)
         return {c.state for c in cells}
 
-    holidays.holidays_set(actor=world.admin, year=2027, days=FIRST)
+    calendar_services.holidays_set(actor=world.admin, year=2027, days=FIRST)
     assert "closed" not in states()
-    holidays.holidays_set(actor=world.admin, year=2027, days=[*FIRST, (day, H)])
+    calendar_services.holidays_set(actor=world.admin, year=2027, days=[*FIRST, (day, H)])
     assert states() == {"closed"}  # no need to wait for the appeals job
-    holidays.holidays_set(actor=world.admin, year=2027, days=FIRST)  # corrected back
+    calendar_services.holidays_set(actor=world.admin, year=2027, days=FIRST)  # corrected back
     assert "closed" not in states()
 
 
 def test_the_page_lists_the_library_years_and_the_entered_ones(world: World) -> None:
-    library = holidays.library_years()
+    library = calendar_selectors.library_years()
     assert library[0] <= 2010
     assert 2026 in library
     assert 2027 not in library
-    assert holidays.year_ranges([2004, 2005, 2006, 2009, 2010]) == [(2004, 2006), (2009, 2010)]
+    assert calendar_selectors.year_ranges([2004, 2005, 2006, 2009, 2010]) == [(2004, 2006), (2009, 2010)]
     # Before anything is entered, next year is flagged as not known.
-    assert holidays.coverage(dt.date(2026, 11, 26))["unknown"] == [2027]
+    assert calendar_selectors.coverage(dt.date(2026, 11, 26))["unknown"] == [2027]
     c = english_client(world.admin)
     page = c.get(reverse("appeals:holidays")).content.decode()
     assert f"<strong>{library[0]}–{library[-1]}</strong>" in page
-    for year in holidays.coverage()["unknown"]:  # this year or next, when neither knows it
+    for year in calendar_selectors.coverage()["unknown"]:  # this year or next, when neither knows it
         assert f"{year} is not known yet" in page
-    holidays.holidays_set(actor=world.admin, year=2027, days=FIRST)
-    holidays.holidays_set(actor=world.admin, year=2026, days=[(dt.date(2026, 1, 1), H)])
-    assert holidays.coverage(dt.date(2026, 11, 26))["unknown"] == []
+    calendar_services.holidays_set(actor=world.admin, year=2027, days=FIRST)
+    calendar_services.holidays_set(actor=world.admin, year=2026, days=[(dt.date(2026, 1, 1), H)])
+    assert calendar_selectors.coverage(dt.date(2026, 11, 26))["unknown"] == []
     page = c.get(reverse("appeals:holidays")).content.decode()
     table = page[page.index('id="holiday-years"') :]
     row_2027 = table[table.index("<td>2027</td>") : table.index("</tr>", table.index("<td>2027</td>"))]

@@ -330,9 +330,9 @@ def test_header_badge_on_every_page_costs_one_query(
         calls.append(user)
         return original(user)
 
-    from anju.core import context_processors
+    from anju.inbox import shell
 
-    monkeypatch.setattr(context_processors, "unread_count", counting)
+    monkeypatch.setattr(shell, "unread_count", counting)
     html = client.get(reverse("core:home")).content.decode()
     assert len(calls) == 1  # computed once per page, however often the template uses it
     badge = re.search(r'<span id="inbox-badge"([^>]*)>(.*?)</span>(\d+)</span>', html)

@@ -83,7 +83,7 @@ def test_exclusion_constraint_backs_the_python_check(
     500). SQLite has no such constraint; there the IMMEDIATE transaction makes the Python check authoritative."""
     day = days_ahead(3)
     book(resident, demo.kitchen, day, 14, 16)
-    monkeypatch.setattr(bookings, "_taken", lambda *a, **k: False)
+    monkeypatch.setattr(bookings, "slot_taken", lambda *a, **k: False)
     if connection.vendor == "postgresql":
         with pytest.raises(services.SlotTaken):
             book(neighbour, demo.kitchen, day, 15, 17)

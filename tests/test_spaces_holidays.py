@@ -1,4 +1,4 @@
-"""Station spaces close on statutory holidays from the one working-day calendar (``appeals.workdays``): the
+"""Station spaces close on statutory holidays from the one working-day calendar (``anju.calendar``): the
 library's announced years, then the schedule an administrator enters for later years."""
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from anju.accounts.roles import Role
-from anju.appeals import holidays as appeal_holidays
-from anju.appeals.models import HolidayDate
+from anju.calendar import services as calendar_services
+from anju.calendar.models import HolidayDate
 from anju.spaces import selectors, services
 from anju.spaces.models import Booking, Space
 from anju.spaces.recurrence import Recurrence
@@ -49,7 +49,7 @@ def resident(tree: Tree) -> Any:
 def enter_2027() -> None:
     """What an administrator does on the appeals holiday page, through the same service."""
     days = [(d, HolidayDate.Kind.HOLIDAY) for d in FESTIVAL_2027] + [(d, HolidayDate.Kind.WORKDAY) for d in MAKEUP_2027]
-    appeal_holidays.holidays_set(actor=None, year=2027, days=days)
+    calendar_services.holidays_set(actor=None, year=2027, days=days)
 
 
 def book_reading(resident: Any, day: date, **kw: Any) -> services.BookingResult:
@@ -102,7 +102,7 @@ def test_spaces_not_closed_on_holidays_stay_bookable(demo: Demo, resident: Any) 
 
 
 def test_the_calendar_shows_entered_holidays_closed_with_their_name(demo: Demo, resident: Any) -> None:
-    appeal_holidays.holidays_set(actor=None, year=2027, days=[(date(2027, 2, 9), HolidayDate.Kind.HOLIDAY)])
+    calendar_services.holidays_set(actor=None, year=2027, days=[(date(2027, 2, 9), HolidayDate.Kind.HOLIDAY)])
     HolidayDate.objects.filter(date=date(2027, 2, 9)).update(name="春节")
     ((_day, cells),) = selectors.space_days(demo.reading, [date(2027, 2, 9)], resident)
     assert {c.state for c in cells} == {"closed"}

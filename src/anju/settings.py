@@ -127,6 +127,7 @@ INSTALLED_APPS = [
     "anju.accounts",
     "anju.audit",
     "anju.jobs",
+    "anju.calendar",
     "anju.inbox",
     "anju.spaces",
     "anju.people",
@@ -154,6 +155,7 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "anju.urls"
 WSGI_APPLICATION = "anju.wsgi.application"
+ANJU_API = "anju.api.api"  # the django-ninja API object (``anju export_openapi``)
 
 TEMPLATES = [
     {

@@ -11,3 +11,9 @@ class Config(AppConfig):
         from anju.activities import notices, policies, tasks  # noqa: F401  (declares the actions and the sweep)
 
         notices.register_kinds()
+        from anju.activities import demo, home
+        from anju.core import nav, registry
+
+        nav.register(nav.NavItem(_("Activities"), "activities:list", "activity.view"), order=80)
+        registry.home_card("activities_card", home.activities_card)
+        registry.demo_loader("activities", demo.load, order=40)

@@ -15,6 +15,8 @@ from django.utils import timezone
 
 from anju.activities import services
 from anju.activities.models import Activity, Registration, Session
+from anju.core.pictures import demo_picture
+from anju.core.registry import Demo
 from anju.orgs.models import OrgUnit
 from anju.people.models import Resident, Tag
 from anju.spaces.models import Space, Station
@@ -50,8 +52,6 @@ def load_demo_activities(
     *, community: OrgUnit, station: Station, actor: Any, log: Any = print, today: date | None = None
 ) -> dict[str, Activity]:
     """Returns the demo activities by title (made on the first run, found on later ones)."""
-    from anju.bulletin.demo import demo_picture
-
     existing = {a.title: a for a in Activity.objects.filter(community=community)}
     made: dict[str, Activity] = {}
     today = today or timezone.localdate()
@@ -170,3 +170,10 @@ def load_demo_activities(
         services.walk_in_add(actor=actor, session=session, name=WALK_IN_NAME, now=starts + timedelta(minutes=5))
         made[PAST_SAFETY] = activity
     return made
+
+
+def load(demo: Demo) -> dict[str, Activity]:
+    """``anju demo``'s activities, in the station the spaces loader made, as the community worker's work."""
+    return load_demo_activities(
+        community=demo.units["community"], station=demo.made["spaces"], actor=demo.staff, log=demo.log
+    )

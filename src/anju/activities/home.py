@@ -8,14 +8,6 @@ from anju.accounts import policy
 from anju.activities import selectors
 
 
-def notice_card(user: Any, kind: str) -> list[Any] | None:
-    if kind not in ("resident", "volunteer") or not policy.can(user, "notice.view"):
-        return None
-    from anju.bulletin.selectors import notices_for
-
-    return list(notices_for(user)[:5])
-
-
 def activities_card(user: Any, kind: str) -> dict[str, Any] | None:
     if kind not in ("resident", "volunteer") or not policy.can(user, "activity.view"):
         return None

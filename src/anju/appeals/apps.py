@@ -8,4 +8,13 @@ class Config(AppConfig):
     verbose_name = _("Appeals")
 
     def ready(self) -> None:
-        from anju.appeals import notices, policies  # noqa: F401  (declares the actions and message kinds)
+        from anju.appeals import demo, home, notices, policies, recompute  # noqa: F401  (declares the actions and message kinds)
+        from anju.calendar import services as calendar_services
+        from anju.core import nav, registry
+
+        calendar_services.on_schedule_changed(recompute.schedule_changed)
+        nav.register(nav.NavItem(_("Appeals"), "appeals:list", "appeal.view"), order=30)
+        nav.register(nav.NavItem(_("Three rates"), "appeals:rates", "appeal.rates"), order=40)
+        nav.register(nav.NavItem(_("Appeal settings"), "appeals:config", "appeal.routes"), order=150)
+        registry.home_card("appeal_card", home.appeal_card)
+        registry.demo_loader("appeals", demo.load, order=30)

@@ -24,6 +24,7 @@ from anju.appeals.intake import services as intake
 from anju.appeals.models import Appeal, Category, CategoryRoute, Channel, SatisfactionLevel, Status
 from anju.appeals.sla import sweep_escalations
 from anju.appeals.whistles import services as whistles
+from anju.core.registry import Demo
 from anju.orgs.models import Department, OrgUnit
 
 PROBLEMS = {
@@ -189,3 +190,8 @@ def load_demo_appeals(*, units: dict[str, OrgUnit], departments: dict[str, Depar
                 handling.appeal_sign(actor=signer, appeal=appeal)
     sweep_escalations(now=now)
     return made
+
+
+def load(demo: Demo) -> int:
+    """``anju demo``'s catalogue routes and appeal history."""
+    return load_demo_appeals(units=demo.units, departments=demo.departments)

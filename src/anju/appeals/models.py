@@ -122,47 +122,6 @@ class SlaPolicy(models.Model):
         return f"{self.category or '*'} / {self.urgency}{' / complex' if self.complex else ''}"
 
 
-class HolidayDate(models.Model):
-    """An official day entered by an administrator for a year the library does not know yet."""
-
-    class Kind(models.TextChoices):
-        HOLIDAY = "holiday", _("Holiday (no work)")
-        WORKDAY = "workday", _("Make-up working day")
-
-    date = models.DateField(_("date"), unique=True)
-    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
-    name = models.CharField(_("name"), max_length=60, blank=True)
-
-    class Meta:
-        verbose_name = _("official day")
-        verbose_name_plural = _("official days")
-        ordering = ["date"]
-
-    def __str__(self) -> str:
-        return f"{self.date} {self.kind}"
-
-
-class HolidayYear(models.Model):
-    """A year whose official schedule an administrator has entered (so it is no longer provisional)."""
-
-    year = models.PositiveSmallIntegerField(unique=True)
-    entered_at = models.DateTimeField(auto_now_add=True)
-    # Each entry (the first, or a corrected one) is a new revision; open deadlines touching the year are
-    # recomputed by a background job (``appeals.deadlines_recompute``), which marks the revision it ran for.
-    revision = models.PositiveIntegerField(_("revision"), default=0)
-    recompute_queued_at = models.DateTimeField(_("recompute queued"), null=True, blank=True)
-    recomputed_revision = models.PositiveIntegerField(default=0)
-    recompute_finished_at = models.DateTimeField(_("recompute finished"), null=True, blank=True)
-    recomputed_count = models.PositiveIntegerField(_("deadlines moved"), default=0)
-
-    def __str__(self) -> str:
-        return str(self.year)
-
-    @property
-    def recompute_pending(self) -> bool:
-        return self.recomputed_revision < self.revision
-
-
 class SatisfactionLevel(models.Model):
     """The configurable rating scale (default 满意 / 基本满意 / 不满意)."""
 

@@ -2,7 +2,8 @@
 step (:func:`transition`). The steps live by sub-domain, each a sub-package with its ``services.py``:
 ``intake`` (filing, 我也遇到), ``dispatch`` (the community's triage: accept, reject, dispatch, verify,
 close), ``handling`` (the department's steps: sign, contact, progress, wait, feedback), ``callback`` (回访,
-and ``callback.followers``), ``whistles``, ``requesters``; the holiday schedule in ``holidays``."""
+and ``callback.followers``), ``whistles``, ``requesters``; the recompute after a holiday schedule changes in
+``recompute`` (the schedule itself is ``anju.calendar``)."""
 
 from __future__ import annotations
 

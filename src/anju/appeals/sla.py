@@ -21,9 +21,9 @@ from django.utils.translation import gettext as _
 
 from anju.appeals import clock, notify
 from anju.appeals.models import Appeal, Escalation, SlaPolicy, Status
-from anju.appeals.workdays import Calendar
 from anju.audit.actions import Action
 from anju.audit.services import record
+from anju.calendar.workdays import Calendar
 
 Hook = Callable[[str], None]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from anju.appeals import holidays
+from anju.appeals import recompute
 from anju.appeals.sla import sweep_escalations
 from anju.jobs.registry import periodic, task
 
@@ -12,7 +12,7 @@ def escalations() -> int:
     return sweep_escalations()
 
 
-@task(holidays.TASK)
+@task(recompute.TASK)
 def deadlines_recompute(*, year: int, revision: int | None = None) -> int:
     """After an official holiday schedule is entered or corrected: recompute the open deadlines touching it."""
-    return holidays.deadlines_recompute(year=year, revision=revision)
+    return recompute.deadlines_recompute(year=year, revision=revision)

@@ -8,4 +8,9 @@ class Config(AppConfig):
     verbose_name = _("Notice board")
 
     def ready(self) -> None:
-        from anju.bulletin import policies  # noqa: F401  (declares the actions)
+        from anju.bulletin import demo, home, policies  # noqa: F401  (declares the actions)
+        from anju.core import nav, registry
+
+        nav.register(nav.NavItem(_("Notice board"), "bulletin:list", "notice.view"), order=90)
+        registry.home_card("notice_card", home.notice_card)
+        registry.demo_loader("bulletin", demo.load, order=50)

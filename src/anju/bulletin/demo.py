@@ -7,57 +7,20 @@ the past demo activity. Pictures are drawn with Pillow: no real photos of real p
 
 from __future__ import annotations
 
-import io
-import random
 from datetime import timedelta
 from typing import Any
 
-from django.core.files.base import ContentFile
 from django.utils import timezone
-from PIL import Image, ImageDraw
 
 from anju.accounts.models import User
 from anju.activities.demo import PAST_SAFETY
 from anju.activities.models import Activity
 from anju.bulletin import services
 from anju.bulletin.models import Notice
+from anju.core.pictures import demo_picture
+from anju.core.registry import Demo
 from anju.orgs.models import OrgUnit, UnitKind
 from anju.people.models import Tag
-
-PALETTES = [
-    ((255, 236, 210), (214, 69, 65), (246, 178, 60)),
-    ((222, 240, 255), (31, 106, 165), (120, 190, 120)),
-    ((235, 248, 230), (60, 140, 80), (250, 210, 90)),
-    ((250, 235, 245), (170, 60, 120), (90, 150, 210)),
-]
-
-
-def demo_picture(seed: int, name: str = "picture.png", size: tuple[int, int] = (1200, 800)) -> ContentFile[bytes]:
-    """A simple, deterministic picture (sky, ground, a building, some figures) as a PNG upload."""
-    rng = random.Random(seed)  # noqa: S311  pictures, not security
-    sky, accent, other = PALETTES[seed % len(PALETTES)]
-    w, h = size
-    img = Image.new("RGB", size, sky)
-    draw = ImageDraw.Draw(img)
-    draw.rectangle([0, int(h * 0.7), w, h], fill=(200, 190, 170))
-    left = int(w * 0.1)
-    draw.rectangle([left, int(h * 0.3), left + int(w * 0.35), int(h * 0.7)], fill=accent)
-    for row in range(3):
-        for col in range(3):
-            x = left + int(w * 0.03) + col * int(w * 0.11)
-            y = int(h * 0.35) + row * int(h * 0.11)
-            draw.rectangle([x, y, x + int(w * 0.06), y + int(h * 0.06)], fill=(255, 250, 220))
-    draw.ellipse([int(w * 0.8), int(h * 0.06), int(w * 0.92), int(h * 0.06) + int(w * 0.12)], fill=(255, 210, 80))
-    for _ in range(6):
-        x = rng.randint(int(w * 0.5), int(w * 0.95))
-        r = max(int(h * 0.035), 4)
-        y = int(h * 0.62)
-        draw.ellipse([x - r, y - 3 * r, x + r, y - r], fill=(240, 200, 170))
-        draw.rectangle([x - r, y - r, x + r, y + 2 * r], fill=other)
-    buffer = io.BytesIO()
-    img.save(buffer, format="PNG")
-    return ContentFile(buffer.getvalue(), name=name)
-
 
 SUMMARY_BODY = """
 <p>两周前的周六下午，东湖派出所民警来到党群服务站共享客厅，给社区的老人们讲解电信诈骗的常见套路。</p>
@@ -185,3 +148,10 @@ def load_demo_notices(*, community: OrgUnit, actor: Any, activities: dict[str, A
             )
             made += 1
     return made
+
+
+def load(demo: Demo) -> int:
+    """``anju demo``'s notices, some about the activities the activities loader made."""
+    return load_demo_notices(
+        community=demo.units["community"], actor=demo.staff, activities=demo.made.get("activities")
+    )

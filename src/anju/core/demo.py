@@ -16,10 +16,9 @@ from anju.accounts.models import RoleGrant, User
 from anju.accounts.roles import Role
 from anju.audit.actions import Action
 from anju.audit.services import record
+from anju.core import registry
 from anju.orgs import services as org_services
 from anju.orgs.models import Department, OrgUnit, TaskForce, UnitKind
-from anju.spaces import services as space_services
-from anju.spaces.models import Space, Station
 
 DEMO_PASSWORD = "anju-demo-2026"  # noqa: S105  printed for the demo on purpose
 
@@ -54,21 +53,6 @@ DEPARTMENTS = [
     ("police", "东湖派出所", Department.Kind.POLICE, "110"),
     ("health", "黄州区卫生健康局", Department.Kind.HEALTH, ""),
     ("civil", "黄州区民政局", Department.Kind.CIVIL_AFFAIRS, ""),
-]
-
-STATION_SPACES: list[tuple[str, str, int, str, str]] = [
-    # name, kind, capacity, bookable_by, part_of
-    ("党员活动室", Space.Kind.ROOM, 30, Space.Audience.GROUPS, ""),
-    ("矛盾纠纷调解室", Space.Kind.ROOM, 8, Space.Audience.STAFF, ""),
-    ("儿童学习区", Space.Kind.ROOM, 20, Space.Audience.RESIDENTS, ""),
-    ("共享客厅", Space.Kind.ROOM, 40, Space.Audience.RESIDENTS, ""),
-    ("阅览室", Space.Kind.ROOM, 16, Space.Audience.RESIDENTS, "共享客厅"),
-    ("便民休闲区", Space.Kind.ROOM, 20, Space.Audience.RESIDENTS, "共享客厅"),
-    ("共享厨房", Space.Kind.ROOM, 12, Space.Audience.RESIDENTS, ""),
-    ("共享花园", Space.Kind.OUTDOOR, 30, Space.Audience.RESIDENTS, ""),
-    ("共享农场", Space.Kind.OUTDOOR, 20, Space.Audience.RESIDENTS, ""),
-    ("共享果园", Space.Kind.OUTDOOR, 20, Space.Audience.RESIDENTS, ""),
-    ("议事亭", Space.Kind.OUTDOOR, 25, Space.Audience.RESIDENTS, ""),
 ]
 
 TASK_FORCE_MEMBERS = [
@@ -128,29 +112,6 @@ def load_demo(*, log: Any = print) -> dict[str, Any]:
             for name, org, role in TASK_FORCE_MEMBERS:
                 org_services.taskforce_add_member(actor=actor, task_force=tf, name=name, organisation=org, role=role)
 
-        station = Station.objects.filter(community=units["community"]).first()
-        if station is None:
-            station = space_services.station_create(
-                actor=actor,
-                community=units["community"],
-                name="安居社区党群服务站",
-                address="原种场片区中心",
-                floor_area_m2=200,
-                opening_hours="08:30–20:30",
-            )
-        by_name = {s.name: s for s in station.spaces.all()}
-        for space_name, space_kind, capacity, audience, part_of in STATION_SPACES:
-            if space_name not in by_name:
-                by_name[space_name] = space_services.space_create(
-                    actor=actor,
-                    station=station,
-                    name=space_name,
-                    kind=space_kind,
-                    capacity=capacity,
-                    bookable_by=audience,
-                    part_of=by_name.get(part_of) if part_of else None,
-                )
-
         logins = []
         for acc in ACCOUNTS:
             user = User.objects.filter(username=acc.username).first()
@@ -174,21 +135,10 @@ def load_demo(*, log: Any = print) -> dict[str, Any]:
                     department=departments[acc.department] if acc.department else None,
                 )
             logins.append({"username": acc.username, "role": str(Role(acc.role).label), "name": acc.display_name})
-        from anju.spaces.demo import load_demo_spaces
-
-        load_demo_spaces(station=station, actor=actor)
-        from anju.people.demo import load_demo_people
-
-        load_demo_people(community=units["community"], actor=actor)
-        from anju.appeals.demo import load_demo_appeals
-
-        load_demo_appeals(units=units, departments=departments)
-        from anju.activities.demo import load_demo_activities
-        from anju.bulletin.demo import load_demo_notices
-
         staff = User.objects.get(username="worker")  # activities and notices are a community worker's work
-        demo_activities = load_demo_activities(community=units["community"], station=station, actor=staff, log=log)
-        load_demo_notices(community=units["community"], actor=staff, activities=demo_activities)
+        demo = registry.Demo(units=units, departments=departments, staff=staff, log=log)
+        for loader in registry.demo_loaders():  # each app's demo, registered in its AppConfig.ready()
+            demo.made[loader.name] = loader.load(demo)
         if not created_before:
             record(Action.SYSTEM_DEMO_LOADED, actor_label="anju demo", community=units["community"])
     return {"logins": logins, "password": DEMO_PASSWORD, "created": not created_before}

@@ -7,6 +7,7 @@ from typing import Any
 from anju.accounts import policy
 from anju.accounts.models import RoleGrant
 from anju.accounts.roles import Role
+from anju.core import registry
 from anju.orgs import selectors as org_selectors
 from anju.orgs.models import OrgUnit, UnitKind
 
@@ -58,10 +59,6 @@ def home_context(user: Any) -> tuple[str, dict[str, Any]]:
         units = _grant_units(user, wanted) or list(OrgUnit.objects.filter(parent=None).order_by("path"))
         context["unit_cards"] = [_unit_card(u) for u in units]
     if kind == "worker":
-        from anju.people.selectors import registry_summary
-
-        if policy.can(user, "people.view"):
-            context["registry"] = registry_summary(user)
         context["taskforces"] = list(org_selectors.taskforces_visible(user)[:6])
         communities = {u.community for u in _grant_units(user, set(roles)) if u.community}
         context["departments"] = (
@@ -96,11 +93,5 @@ def home_context(user: Any) -> tuple[str, dict[str, Any]]:
         wanted = {Role.VOLUNTEER} if kind == "volunteer" else {Role.RESIDENT}
         units = _grant_units(user, wanted)
         context["home_units"] = [{"unit": u, "ancestors": list(u.ancestors())} for u in units]
-    from anju.appeals.home import appeal_card
-
-    context["appeal_card"] = appeal_card(user, kind)
-    from anju.activities.home import activities_card, notice_card
-
-    context["activities_card"] = activities_card(user, kind)
-    context["notice_card"] = notice_card(user, kind)
+    context.update(registry.home_cards(user, kind))  # each app's cards (appeals, activities, people …)
     return kind, context

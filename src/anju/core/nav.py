@@ -20,34 +20,42 @@ class NavItem:
     section: str = ""
 
 
-NAV: list[NavItem] = [
-    NavItem(_("Home"), "core:home", policy.AUTHENTICATED),
-    NavItem(_("Inbox"), "inbox:list", policy.AUTHENTICATED),
-    NavItem(_("Appeals"), "appeals:list", "appeal.view"),
-    NavItem(_("Three rates"), "appeals:rates", "appeal.rates"),
-    NavItem(_("Residents"), "people:residents", "people.view"),
-    NavItem(_("Households"), "people:households", "people.view"),
-    NavItem(_("Station and spaces"), "spaces:stations", "space.view"),
-    NavItem(_("Activities"), "activities:list", "activity.view"),
-    NavItem(_("Notice board"), "bulletin:list", "notice.view"),
-    NavItem(_("My bookings"), "spaces:mine", "booking.view"),
-    NavItem(_("Bookings to approve"), "spaces:approvals", "booking.manage"),
-    NavItem(_("Org tree"), "orgs:tree", "orgunit.view"),
-    NavItem(_("Departments"), "orgs:departments", "department.view"),
-    NavItem(_("Task forces"), "orgs:taskforces", "taskforce.view"),
-    NavItem(_("Appeal settings"), "appeals:config", "appeal.routes"),
-    NavItem(_("Accounts"), "accounts:users", "user.view"),
-    NavItem(_("Locked accounts"), "accounts:locked", "user.unlock"),
-    NavItem(_("Audit trail"), "audit:events", "audit.view"),
-    NavItem(_("Personal-data access log"), "audit:pii", "pii.log.view"),
-    NavItem(_("Background work"), "jobs:status", "jobs.view"),
-    NavItem(_("My account"), "accounts:profile", policy.AUTHENTICATED),
-]
+# The base apps' entries; every other app registers its own from its AppConfig.ready() with :func:`register`.
+# ``order`` places an entry among all of them (tens, so an app can slot one in between).
+_entries: dict[str, tuple[int, NavItem]] = {}
+
+
+def register(item: NavItem, *, order: int) -> None:
+    """Add ``item`` to the main navigation at ``order``. Registering one URL name twice with a different entry
+    is a programming error and fails at start-up."""
+    known = _entries.get(item.url_name)
+    if known is not None and known != (order, item):
+        raise ValueError(f"{item.url_name!r} is registered twice in the navigation")
+    _entries[item.url_name] = (order, item)
+
+
+def entries() -> list[NavItem]:
+    return [item for _order, item in sorted(_entries.values(), key=lambda entry: entry[0])]
+
+
+for _order, _item in (
+    (10, NavItem(_("Home"), "core:home", policy.AUTHENTICATED)),
+    (120, NavItem(_("Org tree"), "orgs:tree", "orgunit.view")),
+    (130, NavItem(_("Departments"), "orgs:departments", "department.view")),
+    (140, NavItem(_("Task forces"), "orgs:taskforces", "taskforce.view")),
+    (160, NavItem(_("Accounts"), "accounts:users", "user.view")),
+    (170, NavItem(_("Locked accounts"), "accounts:locked", "user.unlock")),
+    (180, NavItem(_("Audit trail"), "audit:events", "audit.view")),
+    (190, NavItem(_("Personal-data access log"), "audit:pii", "pii.log.view")),
+    (200, NavItem(_("Background work"), "jobs:status", "jobs.view")),
+    (210, NavItem(_("My account"), "accounts:profile", policy.AUTHENTICATED)),
+):
+    register(_item, order=_order)
 
 
 def nav_for(user: Any, current_path: str) -> list[dict[str, Any]]:
     items = []
-    for item in NAV:
+    for item in entries():
         if not policy.can(user, item.action):
             continue
         url = reverse(item.url_name)

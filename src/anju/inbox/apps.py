@@ -8,4 +8,9 @@ class Config(AppConfig):
     verbose_name = _("Inbox")
 
     def ready(self) -> None:
-        from anju.inbox import policies  # noqa: F401  (declares the actions)
+        from anju.accounts import policy
+        from anju.core import nav, registry
+        from anju.inbox import policies, shell  # noqa: F401  (declares the actions)
+
+        registry.shell_context("inbox_unread", shell.unread)
+        nav.register(nav.NavItem(_("Inbox"), "inbox:list", policy.AUTHENTICATED), order=20)

@@ -10,6 +10,7 @@ import random
 from datetime import date, timedelta
 from typing import Any
 
+from anju.core.registry import Demo
 from anju.orgs.models import OrgUnit, UnitKind
 from anju.people import fakes, services
 from anju.people.models import DEFAULT_TAGS, Household, Resident, Tag
@@ -80,3 +81,8 @@ def load_demo_people(*, community: OrgUnit, actor: Any = None, households: int =
         services.resident_archive(actor=actor, resident=living[3], reason=Resident.Status.MOVED_OUT, note="迁往武汉市")
         services.resident_archive(actor=actor, resident=living[0], reason=Resident.Status.DECEASED)
     return made
+
+
+def load(demo: Demo) -> int:
+    """``anju demo``'s households and residents in the demo community."""
+    return load_demo_people(community=demo.units["community"], actor=None)

@@ -25,27 +25,27 @@ from anju.spaces.recurrence import Recurrence, expand
 from anju.spaces.rules import (
     LIVE,
     SlotTaken,
-    _booking_household,
-    _check_aware,
-    _closed_reason,
-    _context,
-    _fmt,
-    _hours_error,
-    _is_overlap_violation,
-    _limit_errors,
-    _lock_counted,
-    _locked,
-    _notify,
-    _occupy,
-    _require_staff,
-    _slot_taken_message,
-    _taken,
-    _vacate,
     audience_error,
+    booking_context,
+    booking_household,
+    check_aware,
+    closed_reason,
     family_down,
     family_up,
+    format_local,
+    household_limit_errors,
+    is_overlap_violation,
     is_staff_for,
+    lock_counted,
+    locked_booking,
+    notify_booking,
+    occupy,
     only_own_household_message,
+    opening_hours_error,
+    require_staff,
+    slot_taken,
+    slot_taken_message,
+    vacate,
 )
 from anju.spaces.series import RECONFIRM_DAYS
 
@@ -77,7 +77,7 @@ def booking_create(
     now = now or timezone.now()
     title = (title or "").strip()
     errors: dict[str, list[str]] = {}
-    _check_aware(errors, starts_at, ends_at)
+    check_aware(errors, starts_at, ends_at)
     if errors:
         raise ValidationError(errors)
     reason = audience_error(actor, space)
@@ -87,7 +87,7 @@ def booking_create(
     booker = actor if on_behalf_of is None else on_behalf_of
     if booker.pk != actor.pk and not staff:
         errors["on_behalf_of"] = [only_own_household_message()]
-    household_error, household = _booking_household(actor, booker, space, household, staff)
+    household_error, household = booking_household(actor, booker, space, household, staff)
     if household_error:
         errors["household"] = [household_error]
     if not title:
@@ -116,14 +116,14 @@ def booking_create(
     if errors:
         raise ValidationError(errors)
     occurrences = expand(recurrence, starts_at, ends_at) if recurrence else [(starts_at, ends_at)]
-    ctx = _context(space, occurrences[0][0], occurrences[-1][1])
+    ctx = booking_context(space, occurrences[0][0], occurrences[-1][1])
     result = BookingResult()
     wanted: list[tuple[datetime, datetime]] = []
     for start, end in occurrences:
-        hours_error = _hours_error(ctx, start, end)
+        hours_error = opening_hours_error(ctx, start, end)
         if hours_error:
             raise ValidationError({"starts_at": [hours_error]})
-        closed = _closed_reason(ctx, start, end)
+        closed = closed_reason(ctx, start, end)
         if closed and recurrence is None:
             raise ValidationError(
                 {"starts_at": [_("%(space)s is closed then: %(reason)s.") % {"space": space.name, "reason": closed}]}
@@ -135,24 +135,24 @@ def booking_create(
     if not wanted:
         raise ValidationError({"recurrence": [_("The space is closed on every date of this recurrence.")]})
     status = Booking.Status.PENDING if space.requires_approval and not staff else Booking.Status.CONFIRMED
-    if len(wanted) == 1 and _taken(ctx.down, *wanted[0]):
+    if len(wanted) == 1 and slot_taken(ctx.down, *wanted[0]):
         # A plain read first: a slot visibly taken is answered without queueing for SQLite's write lock.
         # The authoritative check is the one inside the write transaction below.
-        raise SlotTaken(_slot_taken_message(space, wanted[0][0]))
+        raise SlotTaken(slot_taken_message(space, wanted[0][0]))
     try:
         with transaction.atomic():
             if not staff:
                 # Counted inside the write transaction, with the household (or the account) locked: two
                 # members of one household booking at once are counted one after the other.
-                _lock_counted(booker, household)
-                limit_errors = _limit_errors(space, booker, household, wanted, now)
+                lock_counted(booker, household)
+                limit_errors = household_limit_errors(space, booker, household, wanted, now)
                 if limit_errors:
                     raise ValidationError({"__all__": limit_errors})
-            taken = [(s, e) for s, e in wanted if _taken(ctx.down, s, e)]
+            taken = [(s, e) for s, e in wanted if slot_taken(ctx.down, s, e)]
             if taken and len(wanted) == 1:
-                raise SlotTaken(_slot_taken_message(space, taken[0][0]))
+                raise SlotTaken(slot_taken_message(space, taken[0][0]))
             if taken and on_conflict == "fail":
-                dates = join_list(_fmt(s) for s, _e in taken[:10])
+                dates = join_list(format_local(s) for s, _e in taken[:10])
                 raise SlotTaken(
                     _("%(space)s is already booked on %(n)d of these dates (%(dates)s). Nothing was booked.")
                     % {"space": space.name, "n": len(taken), "dates": dates}
@@ -202,7 +202,7 @@ def booking_create(
             result.bookings = [b for b in created if b.status != Booking.Status.SKIPPED]
             result.skipped = [b for b in created if b.status == Booking.Status.SKIPPED]
             confirmed = [b for b in result.bookings if b.status == Booking.Status.CONFIRMED]
-            _occupy(confirmed, ctx.down)
+            occupy(confirmed, ctx.down)
             data = {
                 "space": space.name,
                 "booker_id": booker.pk,
@@ -222,29 +222,29 @@ def booking_create(
             else:
                 record(Action.BOOKING_CREATED, actor=actor, obj=result.bookings[0], request=request, data=data)
     except IntegrityError as exc:
-        if _is_overlap_violation(exc):
-            raise SlotTaken(_slot_taken_message(space, wanted[0][0])) from exc
+        if is_overlap_violation(exc):
+            raise SlotTaken(slot_taken_message(space, wanted[0][0])) from exc
         raise
     return result
 
 
 def booking_confirm(*, actor: Any, booking: Booking, request: HttpRequest | None = None) -> Booking:
     """Staff confirm a pending booking; the pending ones it overlaps are rejected, with a notice to their owners."""
-    _require_staff(actor, booking)
+    require_staff(actor, booking)
     try:
         with transaction.atomic():
-            booking = _locked(booking)
+            booking = locked_booking(booking)
             if booking.status != Booking.Status.PENDING:
                 raise ValidationError(_("Only a booking waiting for approval can be confirmed."))
             if booking.ends_at <= timezone.now():
                 raise ValidationError(_("This booking is over."))
             down = family_down(booking.space)
-            if _taken(down, booking.starts_at, booking.ends_at):
-                raise SlotTaken(_slot_taken_message(booking.space, booking.starts_at))
+            if slot_taken(down, booking.starts_at, booking.ends_at):
+                raise SlotTaken(slot_taken_message(booking.space, booking.starts_at))
             booking.status = Booking.Status.CONFIRMED
             booking.checkin_deadline = booking.starts_at + timedelta(minutes=booking.space.checkin_grace_minutes)
             booking.save(update_fields=["status", "checkin_deadline"])
-            _occupy([booking], down)
+            occupy([booking], down)
             related = [*down, *family_up(booking.space)]
             losers = list(
                 Booking.objects.filter(
@@ -254,15 +254,15 @@ def booking_confirm(*, actor: Any, booking: Booking, request: HttpRequest | None
                     ends_at__gt=booking.starts_at,
                 ).exclude(pk=booking.pk)
             )
-            why = _("Another booking for %(when)s was confirmed.") % {"when": _fmt(booking.starts_at)}
+            why = _("Another booking for %(when)s was confirmed.") % {"when": format_local(booking.starts_at)}
             # Pending bookings of this space, of its parts and of the wholes it is part of all need a
             # space this booking now holds.
             for loser in losers:
                 loser.status = Booking.Status.REJECTED
                 loser.reason = why[:300]
                 loser.save(update_fields=["status", "reason"])
-                _notify(notices.Kind.REJECTED, loser, loser.booker, why)
-            _notify(notices.Kind.CONFIRMED, booking, booking.booker)
+                notify_booking(notices.Kind.REJECTED, loser, loser.booker, why)
+            notify_booking(notices.Kind.CONFIRMED, booking, booking.booker)
             record(
                 Action.BOOKING_CONFIRMED,
                 actor=actor,
@@ -271,25 +271,25 @@ def booking_confirm(*, actor: Any, booking: Booking, request: HttpRequest | None
                 data={"rejected": [b.pk for b in losers]},
             )
     except IntegrityError as exc:
-        if _is_overlap_violation(exc):
-            raise SlotTaken(_slot_taken_message(booking.space, booking.starts_at)) from exc
+        if is_overlap_violation(exc):
+            raise SlotTaken(slot_taken_message(booking.space, booking.starts_at)) from exc
         raise
     return booking
 
 
 def booking_reject(*, actor: Any, booking: Booking, reason: str, request: HttpRequest | None = None) -> Booking:
-    _require_staff(actor, booking)
+    require_staff(actor, booking)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": [_("Give the reason for the rejection; the booker sees it.")]})
     with transaction.atomic():
-        booking = _locked(booking)
+        booking = locked_booking(booking)
         if booking.status != Booking.Status.PENDING:
             raise ValidationError(_("Only a booking waiting for approval can be rejected."))
         booking.status = Booking.Status.REJECTED
         booking.reason = reason[:300]
         booking.save(update_fields=["status", "reason"])
-        _notify(notices.Kind.REJECTED, booking, booking.booker, reason)
+        notify_booking(notices.Kind.REJECTED, booking, booking.booker, reason)
         record(Action.BOOKING_REJECTED, actor=actor, obj=booking, request=request, data={"reason": reason})
     return booking
 
@@ -301,7 +301,7 @@ def booking_cancel(*, actor: Any, booking: Booking, reason: str = "", request: H
         raise ValidationError(_("Only the booker or station staff can cancel this booking."))
     reason = (reason or "").strip()
     with transaction.atomic():
-        booking = _locked(booking)
+        booking = locked_booking(booking)
         if booking.status not in LIVE:
             raise ValidationError(_("This booking is no longer active."))
         if booking.ends_at <= timezone.now():
@@ -310,9 +310,9 @@ def booking_cancel(*, actor: Any, booking: Booking, reason: str = "", request: H
         booking.reason = reason[:300]
         booking.checkin_deadline = None
         booking.save(update_fields=["status", "reason", "checkin_deadline"])
-        _vacate(booking)
+        vacate(booking)
         if booking.booker_id != actor.pk:
-            _notify(notices.Kind.CANCELLED, booking, booking.booker, reason)
+            notify_booking(notices.Kind.CANCELLED, booking, booking.booker, reason)
         record(Action.BOOKING_CANCELLED, actor=actor, obj=booking, request=request, data={"reason": reason})
     return booking
 
@@ -325,18 +325,18 @@ def booking_claim(*, actor: Any, booking: Booking, request: HttpRequest | None =
     staff = is_staff_for(actor, space)
     try:
         with transaction.atomic():
-            booking = _locked(booking)
+            booking = locked_booking(booking)
             if booking.status != Booking.Status.SKIPPED:
                 raise ValidationError(_("Only a skipped date can be claimed."))
             if booking.starts_at <= timezone.now():
                 raise ValidationError(_("The start time has passed."))
-            ctx = _context(space, booking.starts_at, booking.ends_at)
-            closed = _closed_reason(ctx, booking.starts_at, booking.ends_at)
+            ctx = booking_context(space, booking.starts_at, booking.ends_at)
+            closed = closed_reason(ctx, booking.starts_at, booking.ends_at)
             if closed:
                 message = _("%(space)s is closed then: %(reason)s.") % {"space": space.name, "reason": closed}
                 raise ValidationError(message)
-            if _taken(ctx.down, booking.starts_at, booking.ends_at):
-                raise SlotTaken(_slot_taken_message(space, booking.starts_at))
+            if slot_taken(ctx.down, booking.starts_at, booking.ends_at):
+                raise SlotTaken(slot_taken_message(space, booking.starts_at))
             confirmed = not space.requires_approval or staff
             booking.status = Booking.Status.CONFIRMED if confirmed else Booking.Status.PENDING
             booking.reason = ""
@@ -345,11 +345,11 @@ def booking_claim(*, actor: Any, booking: Booking, request: HttpRequest | None =
             )
             booking.save(update_fields=["status", "reason", "checkin_deadline"])
             if confirmed:
-                _occupy([booking], ctx.down)
+                occupy([booking], ctx.down)
             record(Action.BOOKING_CLAIMED, actor=actor, obj=booking, request=request, data={"status": booking.status})
     except IntegrityError as exc:
-        if _is_overlap_violation(exc):
-            raise SlotTaken(_slot_taken_message(space, booking.starts_at)) from exc
+        if is_overlap_violation(exc):
+            raise SlotTaken(slot_taken_message(space, booking.starts_at)) from exc
         raise
     return booking
 
@@ -371,8 +371,8 @@ def bookings_release(*, actor: Any, booking_ids: Iterable[int], reason: str = ""
             booking.reason = reason[:300]
             booking.checkin_deadline = None
             booking.save(update_fields=["status", "reason", "checkin_deadline"])
-            _vacate(booking)
+            vacate(booking)
             if booking.booker_id != actor.pk:
-                _notify(notices.Kind.CANCELLED, booking, booking.booker, reason)
+                notify_booking(notices.Kind.CANCELLED, booking, booking.booker, reason)
             released.append(booking.pk)
     return released

@@ -18,10 +18,10 @@ from anju.audit.services import record
 from anju.spaces import notices
 from anju.spaces.models import Booking
 from anju.spaces.rules import (
-    _due,
-    _locked,
-    _notify,
-    _vacate,
+    lock_due,
+    locked_booking,
+    notify_booking,
+    vacate,
 )
 
 CHECKIN_EARLY_MINUTES = 15
@@ -34,7 +34,7 @@ def booking_check_in(*, actor: Any, booking: Booking, request: HttpRequest | Non
         raise ValidationError(_("Only the booker or station staff can check in this booking."))
     now = timezone.now()
     with transaction.atomic():
-        booking = _locked(booking)
+        booking = locked_booking(booking)
         if booking.checked_in_at is not None:
             return booking
         if booking.status != Booking.Status.CONFIRMED:
@@ -57,7 +57,7 @@ def bookings_release_no_shows(*, now: datetime | None = None, batch: int = 100) 
     while True:
         with transaction.atomic():
             rows = list(
-                _due(
+                lock_due(
                     Booking.objects.filter(
                         status=Booking.Status.CONFIRMED, checked_in_at__isnull=True, checkin_deadline__lte=now
                     ).order_by("checkin_deadline", "id")
@@ -67,8 +67,8 @@ def bookings_release_no_shows(*, now: datetime | None = None, batch: int = 100) 
                 booking.status = Booking.Status.RELEASED
                 booking.checkin_deadline = None
                 booking.save(update_fields=["status", "checkin_deadline"])
-                _vacate(booking)
-                _notify(notices.Kind.RELEASED, booking, booking.booker)
+                vacate(booking)
+                notify_booking(notices.Kind.RELEASED, booking, booking.booker)
                 record(Action.BOOKING_RELEASED, actor_label="anju worker", obj=booking)
             released += len(rows)
         if len(rows) < batch:

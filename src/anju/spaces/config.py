@@ -18,7 +18,7 @@ from anju.audit.services import record
 from anju.core.images import clean_image
 from anju.orgs.models import OrgUnit, UnitKind
 from anju.spaces.models import ClosedPeriod, OpeningHours, Space, SpacePhoto, Station
-from anju.spaces.rules import _check_aware
+from anju.spaces.rules import check_aware
 
 MAX_PHOTOS = 12
 PHOTO_MAX_BYTES = 10 * 1024 * 1024
@@ -171,7 +171,7 @@ def closed_period_add(
     errors: dict[str, list[str]] = {}
     if not reason:
         errors["reason"] = [_("Say why the space is closed.")]
-    _check_aware(errors, starts_at, ends_at)
+    check_aware(errors, starts_at, ends_at)
     if not errors and ends_at <= starts_at:
         errors["ends_at"] = [_("The end must be after the start.")]
     if space is not None and space.station_id != station.pk:

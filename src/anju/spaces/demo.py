@@ -11,8 +11,24 @@ from typing import Any
 from django.core.files.base import ContentFile
 from PIL import Image, ImageDraw
 
+from anju.core.registry import Demo
 from anju.spaces import services
 from anju.spaces.models import OpeningHours, Space, SpacePhoto, Station
+
+STATION_SPACES: list[tuple[str, str, int, str, str]] = [
+    # name, kind, capacity, bookable_by, part_of
+    ("党员活动室", Space.Kind.ROOM, 30, Space.Audience.GROUPS, ""),
+    ("矛盾纠纷调解室", Space.Kind.ROOM, 8, Space.Audience.STAFF, ""),
+    ("儿童学习区", Space.Kind.ROOM, 20, Space.Audience.RESIDENTS, ""),
+    ("共享客厅", Space.Kind.ROOM, 40, Space.Audience.RESIDENTS, ""),
+    ("阅览室", Space.Kind.ROOM, 16, Space.Audience.RESIDENTS, "共享客厅"),
+    ("便民休闲区", Space.Kind.ROOM, 20, Space.Audience.RESIDENTS, "共享客厅"),
+    ("共享厨房", Space.Kind.ROOM, 12, Space.Audience.RESIDENTS, ""),
+    ("共享花园", Space.Kind.OUTDOOR, 30, Space.Audience.RESIDENTS, ""),
+    ("共享农场", Space.Kind.OUTDOOR, 20, Space.Audience.RESIDENTS, ""),
+    ("共享果园", Space.Kind.OUTDOOR, 20, Space.Audience.RESIDENTS, ""),
+    ("议事亭", Space.Kind.OUTDOOR, 25, Space.Audience.RESIDENTS, ""),
+]
 
 ROOM_HOURS = (time(8, 30), time(20, 30))
 OUTDOOR_HOURS = (time(6, 0), time(20, 0))
@@ -100,3 +116,33 @@ def _picture(kind: str, seed: int, name: str, size: tuple[int, int] = (960, 640)
     buffer = io.BytesIO()
     img.save(buffer, format="PNG")
     return ContentFile(buffer.getvalue(), name=name)
+
+
+def load(demo: Demo) -> Station:
+    """``anju demo``'s spaces: the community's station, its rooms and outdoor areas, their hours, rules and
+    photos. Returns the station."""
+    station = Station.objects.filter(community=demo.units["community"]).first()
+    if station is None:
+        station = services.station_create(
+            actor=None,
+            community=demo.units["community"],
+            name="安居社区党群服务站",
+            address="原种场片区中心",
+            floor_area_m2=200,
+            opening_hours="08:30–20:30",
+        )
+    by_name = {s.name: s for s in station.spaces.all()}
+    for space_name, space_kind, capacity, audience, part_of in STATION_SPACES:
+        if space_name not in by_name:
+            by_name[space_name] = services.space_create(
+                actor=None,
+                station=station,
+                name=space_name,
+                kind=space_kind,
+                capacity=capacity,
+                bookable_by=audience,
+                part_of=by_name.get(part_of) if part_of else None,
+            )
+
+    load_demo_spaces(station=station, actor=None)
+    return station

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from anju.accounts import policy
 from anju.accounts.roles import Role
-from anju.appeals.workdays import Calendar
+from anju.calendar.workdays import Calendar
 from anju.core.api import Conflict
 from anju.core.text import join_list
 from anju.people.models import Household
@@ -87,7 +87,7 @@ def family_up(space: Space) -> list[int]:
     return ids
 
 
-def _check_aware(errors: dict[str, list[str]], starts_at: Any, ends_at: Any) -> None:
+def check_aware(errors: dict[str, list[str]], starts_at: Any, ends_at: Any) -> None:
     example = "2026-12-05T14:00+08:00"
     for name, value in (("starts_at", starts_at), ("ends_at", ends_at)):
         if not isinstance(value, datetime):
@@ -96,13 +96,13 @@ def _check_aware(errors: dict[str, list[str]], starts_at: Any, ends_at: Any) -> 
             errors[name] = [_("Give the time with its time zone, e.g. %(example)s.") % {"example": example}]
 
 
-def _fmt(value: datetime) -> str:
+def format_local(value: datetime) -> str:
     return formats.date_format(timezone.localtime(value), "Y-m-d H:i")
 
 
 def holiday_name(calendar: Calendar, day: date) -> str | None:
     """The statutory holiday ``day`` is part of, or None. One source for the whole system: the working-day
-    calendar of ``appeals.workdays`` (the library's announced years, then the schedule an administrator
+    calendar of ``anju.calendar`` (the library's announced years, then the schedule an administrator
     enters for later years), so entering 2027's schedule closes the spaces on 2027's holidays too."""
     name = calendar.holiday(day)
     if name is None:
@@ -119,7 +119,7 @@ class _Context:
     calendar: Calendar | None = None
 
 
-def _context(space: Space, start: datetime, end: datetime) -> _Context:
+def booking_context(space: Space, start: datetime, end: datetime) -> _Context:
     hours: dict[int, list[tuple[time, time]]] = {}
     for row in OpeningHours.objects.filter(space=space):
         hours.setdefault(row.weekday, []).append((row.opens, row.closes))
@@ -133,7 +133,7 @@ def _context(space: Space, start: datetime, end: datetime) -> _Context:
     return _Context(space, hours, closures, family_down(space), calendar)
 
 
-def _closed_reason(ctx: _Context, start: datetime, end: datetime) -> str | None:
+def closed_reason(ctx: _Context, start: datetime, end: datetime) -> str | None:
     for period in ctx.closures:
         if period.starts_at < end and period.ends_at > start:
             return period.reason
@@ -144,7 +144,7 @@ def _closed_reason(ctx: _Context, start: datetime, end: datetime) -> str | None:
     return None
 
 
-def _hours_error(ctx: _Context, start: datetime, end: datetime) -> str | None:
+def opening_hours_error(ctx: _Context, start: datetime, end: datetime) -> str | None:
     ls, le = timezone.localtime(start), timezone.localtime(end)
     windows = ctx.hours.get(ls.weekday(), []) if ctx.hours else [DEFAULT_HOURS]
     same_day = le.date() == ls.date() or (le.date() == ls.date() + timedelta(days=1) and le.time() == time(0))
@@ -160,22 +160,22 @@ def _hours_error(ctx: _Context, start: datetime, end: datetime) -> str | None:
     }
 
 
-def _taken(down: list[int], start: datetime, end: datetime, exclude_booking: int | None = None) -> bool:
+def slot_taken(down: list[int], start: datetime, end: datetime, exclude_booking: int | None = None) -> bool:
     qs = Occupancy.objects.filter(active=True, space_id__in=down, starts_at__lt=end, ends_at__gt=start)
     if exclude_booking is not None:
         qs = qs.exclude(booking_id=exclude_booking)
     return qs.exists()
 
 
-def _is_overlap_violation(exc: IntegrityError) -> bool:
+def is_overlap_violation(exc: IntegrityError) -> bool:
     cause = exc.__cause__
     return getattr(cause, "sqlstate", None) == "23P01" or OVERLAP_CONSTRAINT in str(exc)
 
 
-def _slot_taken_message(space: Space, start: datetime) -> str:
+def slot_taken_message(space: Space, start: datetime) -> str:
     return _("%(space)s is already booked at %(when)s. Choose another time.") % {
         "space": space.name,
-        "when": _fmt(start),
+        "when": format_local(start),
     }
 
 
@@ -184,7 +184,7 @@ def _week_start(value: datetime) -> date:
     return local - timedelta(days=local.weekday())
 
 
-def _booking_household(
+def booking_household(
     actor: Any, booker: Any, space: Space, chosen: Household | None, staff: bool
 ) -> tuple[str | None, Household | None]:
     """The household a booking counts against, or why the chosen one is refused.
@@ -194,7 +194,7 @@ def _booking_household(
     household they choose (an active household of the space's community within their reach; when the booker
     is known to the registry, it must be the booker's own). Staff booking for the station's own use, and
     accounts the registry does not know, leave it empty: limits then count per account (see
-    :func:`_limit_errors`)."""
+    :func:`household_limit_errors`)."""
     resident = resident_for_user(booker)
     own = resident.household if resident is not None else None
     if chosen is None:
@@ -216,7 +216,7 @@ def _booking_household(
     return None, chosen
 
 
-def _lock_counted(booker: Any, household: Household | None) -> None:
+def lock_counted(booker: Any, household: Household | None) -> None:
     """Lock the row the limits count for (``SELECT … FOR UPDATE`` on PostgreSQL; SQLite's IMMEDIATE
     transaction already serialises writers)."""
     if household is not None:
@@ -241,7 +241,7 @@ def _counted_with(booker: Any, household: Household | None) -> Q:
     return Q(booker=booker, household__isnull=True)
 
 
-def _limit_errors(
+def household_limit_errors(
     space: Space,
     booker: Any,
     household: Household | None,
@@ -290,11 +290,13 @@ def _limit_errors(
     return errors
 
 
-def _notify(kind: str, booking: Booking | None, recipient: Any, reason: str = "", series: Series | None = None) -> None:
+def notify_booking(
+    kind: str, booking: Booking | None, recipient: Any, reason: str = "", series: Series | None = None
+) -> None:
     notices.notify(kind, booking, recipient, reason, series=series)
 
 
-def _occupy(bookings: list[Booking], down: list[int]) -> None:
+def occupy(bookings: list[Booking], down: list[int]) -> None:
     Occupancy.objects.bulk_create(
         Occupancy(
             community_id=b.community_id,
@@ -309,23 +311,23 @@ def _occupy(bookings: list[Booking], down: list[int]) -> None:
     )
 
 
-def _vacate(booking: Booking) -> None:
+def vacate(booking: Booking) -> None:
     Occupancy.objects.filter(booking=booking, active=True).update(active=False)
 
 
-def _require_staff(actor: Any, booking: Booking) -> None:
+def require_staff(actor: Any, booking: Booking) -> None:
     if not policy.can(actor, "booking.manage", booking):
         raise ValidationError(_("Only station staff can do this."))
 
 
-def _locked(booking: Booking) -> Booking:
+def locked_booking(booking: Booking) -> Booking:
     qs = Booking.objects.select_related("space")
     if connection.features.has_select_for_update:
         qs = qs.select_for_update()
     return qs.get(pk=booking.pk)
 
 
-def _due(qs: Any) -> Any:
+def lock_due(qs: Any) -> Any:
     if connection.features.has_select_for_update_skip_locked:
         return qs.select_for_update(skip_locked=True)
     return qs  # SQLite: the IMMEDIATE transaction serialises the sweep

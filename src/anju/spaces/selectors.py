@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from anju.accounts import policy
-from anju.appeals.workdays import Calendar
+from anju.calendar.workdays import Calendar
 from anju.inbox import selectors as inbox_selectors
 from anju.inbox.models import Message
 from anju.spaces.models import Booking, ClosedPeriod, Occupancy, OpeningHours, Space, Station

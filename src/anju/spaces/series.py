@@ -19,9 +19,9 @@ from anju.spaces import notices
 from anju.spaces.models import Booking, Series
 from anju.spaces.rules import (
     LIVE,
-    _due,
-    _notify,
-    _vacate,
+    lock_due,
+    notify_booking,
+    vacate,
 )
 
 RECONFIRM_DAYS = 56
@@ -68,10 +68,10 @@ def series_cancel(*, actor: Any, series: Series, request: HttpRequest | None = N
             booking.status = Booking.Status.CANCELLED
             booking.checkin_deadline = None
             booking.save(update_fields=["status", "checkin_deadline"])
-            _vacate(booking)
+            vacate(booking)
         Series.objects.filter(pk=series.pk).update(status=Series.Status.CANCELLED, reconfirm_by=None)
         if series.booker_id != actor.pk:
-            _notify(notices.Kind.CANCELLED, None, series.booker, series=series)
+            notify_booking(notices.Kind.CANCELLED, None, series.booker, series=series)
         record(Action.BOOKING_CANCELLED, actor=actor, obj=series, request=request, data={"dates": len(future)})
     return len(future)
 
@@ -82,7 +82,7 @@ def series_sweep(*, now: datetime | None = None) -> tuple[int, int]:
     now = now or timezone.now()
     reminded = lapsed = 0
     with transaction.atomic():
-        for series in _due(
+        for series in lock_due(
             Series.objects.filter(
                 status=Series.Status.ACTIVE,
                 reconfirm_reminded_at__isnull=True,
@@ -92,19 +92,19 @@ def series_sweep(*, now: datetime | None = None) -> tuple[int, int]:
         ):
             series.reconfirm_reminded_at = now
             series.save(update_fields=["reconfirm_reminded_at"])
-            _notify(notices.Kind.RECONFIRM, None, series.booker, series=series)
+            notify_booking(notices.Kind.RECONFIRM, None, series.booker, series=series)
             reminded += 1
     with transaction.atomic():
-        for series in _due(Series.objects.filter(status=Series.Status.ACTIVE, reconfirm_by__lte=now)):
+        for series in lock_due(Series.objects.filter(status=Series.Status.ACTIVE, reconfirm_by__lte=now)):
             future = list(series.bookings.filter(status__in=[*LIVE, Booking.Status.SKIPPED], starts_at__gt=now))
             for booking in future:
                 booking.status = Booking.Status.LAPSED
                 booking.checkin_deadline = None
                 booking.save(update_fields=["status", "checkin_deadline"])
-                _vacate(booking)
+                vacate(booking)
             series.status = Series.Status.LAPSED
             series.save(update_fields=["status"])
-            _notify(notices.Kind.LAPSED, None, series.booker, series=series)
+            notify_booking(notices.Kind.LAPSED, None, series.booker, series=series)
             record(Action.BOOKING_SERIES_LAPSED, actor_label="anju worker", obj=series, data={"dates": len(future)})
             lapsed += 1
     return reminded, lapsed

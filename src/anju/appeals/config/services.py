@@ -9,7 +9,7 @@ What a change affects (also said on the pages):
 - **SLA policies** apply to deadlines computed from now on: every new appeal,
   and an open appeal when its deadlines are computed again (it is dispatched
   or re-routed, or an official holiday schedule touching its deadlines is
-  entered or corrected: ``appeals.holidays``). Deadlines already stored on open appeals are not rewritten
+  entered or corrected: ``appeals.recompute``). Deadlines already stored on open appeals are not rewritten
   by the change itself, so nobody's clock jumps under them.
 - **Routing rules** are read when an appeal is dispatched without naming a
   department: the nearest rule at or above the appeal's location wins.

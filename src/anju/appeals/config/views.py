@@ -15,12 +15,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from anju.accounts import policy
-from anju.appeals import holidays as schedule
 from anju.appeals import privacy
 from anju.appeals.config import forms
 from anju.appeals.config import services as config
 from anju.appeals.forms import HolidayForm
-from anju.appeals.models import Category, CategoryRoute, HolidayDate, HolidayYear, SatisfactionLevel, SlaPolicy
+from anju.appeals.models import Category, CategoryRoute, SatisfactionLevel, SlaPolicy
+from anju.calendar import selectors as calendar_selectors
+from anju.calendar import services as calendar_services
+from anju.calendar.models import HolidayDate
 from anju.core.forms import apply_service_errors
 from anju.core.pagination import paginate, query_without_page
 from anju.core.params import parse_id
@@ -119,7 +121,7 @@ def publication(request: HttpRequest) -> HttpResponse:
 
 @policy.permission("appeal.routes")
 def index(request: HttpRequest) -> HttpResponse:
-    years = list(HolidayYear.objects.order_by("-year").values_list("year", flat=True)[:5])
+    years = calendar_selectors.recent_years()
     return render(request, "appeals/config/index.html", {"links": _index_links(request.user), "years": years})
 
 
@@ -395,7 +397,9 @@ def holidays(request: HttpRequest) -> HttpResponse:
             form.add_error("days", bad)
         else:
             try:
-                schedule.holidays_set(actor=request.user, year=form.cleaned_data["year"], days=days, request=request)
+                calendar_services.holidays_set(
+                    actor=request.user, year=form.cleaned_data["year"], days=days, request=request
+                )
             except ValidationError as exc:
                 apply_service_errors(form, exc)
             else:
@@ -403,9 +407,9 @@ def holidays(request: HttpRequest) -> HttpResponse:
                     request, _("Schedule saved; the open deadlines touching this year are being recomputed.")
                 )
                 return redirect("appeals:holidays")
-    entered = HolidayDate.objects.order_by("-date")[:60]
+    entered = calendar_selectors.entered_days()
     return render(
         request,
         "appeals/holidays.html",
-        {"form": form, "entered": entered, "years": schedule.years(), **schedule.coverage()},
+        {"form": form, "entered": entered, "years": calendar_selectors.years(), **calendar_selectors.coverage()},
     )

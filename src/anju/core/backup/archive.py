@@ -24,9 +24,8 @@ from anju.audit import services as audit_services
 from anju.audit.actions import Action
 from anju.core import crypto
 from anju.core.backup.base import (
-    _CHUNK,
-    _TEMP_PREFIX,
     BACKUP_ACTOR,
+    CHUNK,
     FORMAT,
     FORMAT_VERSION,
     KEYS_MEMBER,
@@ -34,16 +33,17 @@ from anju.core.backup.base import (
     MEDIA_DIR,
     POSTGRES_MEMBER,
     SQLITE_MEMBER,
+    TEMP_PREFIX,
     BackupError,
     BackupResult,
-    _key_document,
-    _sha256_file,
     anju_version,
     default_backup_path,
+    key_document,
     key_fingerprints,
     key_warning,
+    sha256_file,
 )
-from anju.core.backup.engines import _pg_snapshot, _sqlite_snapshot
+from anju.core.backup.engines import pg_snapshot, sqlite_snapshot
 
 # --------------------------------------------------------------------------- writing an archive
 
@@ -90,7 +90,7 @@ def _media_files(root: Path, skip: set[Path], warnings: list[str]) -> list[tuple
         dirnames.sort()
         for name in sorted(filenames):
             path = Path(dirpath) / name
-            if path in skip or name.startswith(_TEMP_PREFIX):
+            if path in skip or name.startswith(TEMP_PREFIX):
                 continue
             if path.is_symlink() or not path.is_file():
                 warnings.append(_("Skipped %(path)s: not a regular file.") % {"path": path})
@@ -108,7 +108,7 @@ def _write_archive(
 ) -> None:
     """Write the archive to a temporary file beside ``out`` and rename it into
     place only once complete and on disk; on any failure remove it."""
-    fd, tmp_name = tempfile.mkstemp(dir=out.parent, prefix=_TEMP_PREFIX, suffix=".partial")
+    fd, tmp_name = tempfile.mkstemp(dir=out.parent, prefix=TEMP_PREFIX, suffix=".partial")
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as raw:
@@ -148,7 +148,7 @@ def backup_create(*, output: Path | str | None = None, include_keys: bool = Fals
         raise BackupError(_("%(path)s exists already; choose another --output.") % {"path": out})
     out.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
 
-    key_doc, key_source = _key_document(crypto.key_file_path())
+    key_doc, key_source = key_document(crypto.key_file_path())
     warnings: list[str] = []
     keys_included = include_keys and key_doc is not None
     if include_keys and key_doc is None:
@@ -156,12 +156,12 @@ def backup_create(*, output: Path | str | None = None, include_keys: bool = Fals
     db_member = SQLITE_MEMBER if vendor == "sqlite" else POSTGRES_MEMBER
 
     try:
-        with tempfile.TemporaryDirectory(dir=out.parent, prefix=_TEMP_PREFIX) as staging:
+        with tempfile.TemporaryDirectory(dir=out.parent, prefix=TEMP_PREFIX) as staging:
             db_copy = Path(staging) / db_member
             if vendor == "sqlite":
-                migrations, counts, server_version = _sqlite_snapshot(conn, db_copy)
+                migrations, counts, server_version = sqlite_snapshot(conn, db_copy)
             else:
-                migrations, counts, server_version = _pg_snapshot(conn.settings_dict, db_copy)
+                migrations, counts, server_version = pg_snapshot(conn.settings_dict, db_copy)
             manifest: dict[str, Any] = {
                 "format": FORMAT,
                 "format_version": FORMAT_VERSION,
@@ -181,7 +181,7 @@ def backup_create(*, output: Path | str | None = None, include_keys: bool = Fals
     except (OSError, sqlite3.Error) as exc:
         raise BackupError(_("The backup failed and nothing was written: %(error)s") % {"error": exc}) from exc
 
-    digest, size = _sha256_file(out), out.stat().st_size
+    digest, size = sha256_file(out), out.stat().st_size
     try:
         with transaction.atomic():
             audit_services.record(
@@ -251,7 +251,7 @@ def _walk_archive(archive: Path, handle: Callable[[str, tarfile.TarInfo, IO[byte
                     if fh is None:  # pragma: no cover - _member_name admits regular files only
                         raise tarfile.ReadError(name)
                     handle(name, member, fh)
-            while gz.read(_CHUNK):
+            while gz.read(CHUNK):
                 pass
     except BackupError:
         raise
@@ -326,7 +326,7 @@ def _compare(archive: Path, manifest: dict[str, Any], found: dict[str, tuple[str
         )
 
 
-def _read_verified(archive: Path) -> tuple[dict[str, Any], bytes | None]:
+def read_verified(archive: Path) -> tuple[dict[str, Any], bytes | None]:
     if not archive.is_file():
         raise BackupError(_("There is no archive at %(path)s.") % {"path": archive})
     found: dict[str, tuple[str, int]] = {}
@@ -341,7 +341,7 @@ def _read_verified(archive: Path) -> tuple[dict[str, Any], bytes | None]:
             found[name] = (hashlib.sha256(data).hexdigest(), len(data))
             return
         digest, size = hashlib.sha256(), 0
-        while chunk := fh.read(_CHUNK):
+        while chunk := fh.read(CHUNK):
             digest.update(chunk)
             size += len(chunk)
         found[name] = (digest.hexdigest(), size)
@@ -355,10 +355,10 @@ def _read_verified(archive: Path) -> tuple[dict[str, Any], bytes | None]:
 def backup_verify(archive: Path | str) -> dict[str, Any]:
     """Check an archive end to end (gzip CRC, format, every member's SHA-256)
     and return its manifest; raise :class:`BackupError` otherwise."""
-    return _read_verified(Path(archive).expanduser().resolve())[0]
+    return read_verified(Path(archive).expanduser().resolve())[0]
 
 
-def _extract(archive: Path, manifest: dict[str, Any], staging: Path) -> None:
+def extract_archive(archive: Path, manifest: dict[str, Any], staging: Path) -> None:
     """Unpack into ``staging``, hashing again on the way (the file could have
     changed since it was verified)."""
     found: dict[str, tuple[str, int]] = {}
@@ -371,7 +371,7 @@ def _extract(archive: Path, manifest: dict[str, Any], staging: Path) -> None:
         try:
             dest.parent.mkdir(parents=True, exist_ok=True)
             with dest.open("xb") as out:
-                while chunk := fh.read(_CHUNK):
+                while chunk := fh.read(CHUNK):
                     digest.update(chunk)
                     size += len(chunk)
                     out.write(chunk)

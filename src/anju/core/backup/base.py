@@ -26,13 +26,13 @@ BACKUP_ACTOR = "anju backup"
 RESTORE_ACTOR = "anju restore"
 SQLITE_ENGINE = "django.db.backends.sqlite3"
 POSTGRES_ENGINE = "django.db.backends.postgresql"
-_CHUNK = 1024 * 1024
-_TEMP_PREFIX = ".anju-backup-"
-_LOCK_WAIT_SECONDS = 30
+CHUNK = 1024 * 1024
+TEMP_PREFIX = ".anju-backup-"
+LOCK_WAIT_SECONDS = 30
 
 # libpq connection parameters we pass on, and the environment variable pg_dump
 # and pg_restore read each from (so a password never shows in a process list).
-_LIBPQ_ENV = {
+LIBPQ_ENV = {
     "dbname": "PGDATABASE",
     "host": "PGHOST",
     "port": "PGPORT",
@@ -87,27 +87,27 @@ def anju_version() -> str:
         return "unknown"
 
 
-def _stamp() -> str:
+def time_stamp() -> str:
     return timezone.localtime().strftime("%Y%m%d-%H%M%S")
 
 
 def default_backup_path() -> Path:
-    return Path(settings.VAR_DIR) / "backups" / f"anju-{_stamp()}.tar.gz"
+    return Path(settings.VAR_DIR) / "backups" / f"anju-{time_stamp()}.tar.gz"
 
 
-def _sha256_file(path: Path) -> str:
+def sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as fh:
-        while chunk := fh.read(_CHUNK):
+        while chunk := fh.read(CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
 
 
-def _quote(name: str) -> str:
+def quote_name(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _move_aside(path: Path, stamp: str) -> Path:
+def move_aside(path: Path, stamp: str) -> Path:
     target = path.with_name(f"{path.name}.{stamp}.bak")
     n = 1
     while target.exists():
@@ -133,7 +133,7 @@ def key_fingerprints(doc: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _key_document(key_file: Path) -> tuple[dict[str, Any] | None, str]:
+def key_document(key_file: Path) -> tuple[dict[str, Any] | None, str]:
     """The key document in use (environment first, then the file) and where it
     comes from, without creating one the way ``crypto.read_key_document`` would."""
     raw = os.environ.get("ANJU_DATA_KEYS")
@@ -165,13 +165,13 @@ def key_warning(*, included: bool, source: str) -> str:
     ) % {"source": source}
 
 
-def _check_keys_at_target(manifest: dict[str, Any], key_file: Path) -> list[str]:
+def check_keys_at_target(manifest: dict[str, Any], key_file: Path) -> list[str]:
     """Warn when the keys the backup was made with are not available where the restored install looks."""
     wanted = (manifest.get("data_keys") or {}).get("fingerprints")
     if not isinstance(wanted, dict) or not isinstance(wanted.get("keys"), dict):
         return []
     try:
-        doc, source = _key_document(key_file)
+        doc, source = key_document(key_file)
     except BackupError as exc:
         return [str(exc)]
     ids = ", ".join(sorted(wanted.get("keys", {}))) or "-"

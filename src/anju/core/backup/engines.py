@@ -19,7 +19,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils.translation import gettext as _
 from psycopg import sql
 
-from anju.core.backup.base import _LIBPQ_ENV, _LOCK_WAIT_SECONDS, SQLITE_ENGINE, SQLITE_FILENAME, BackupError, _quote
+from anju.core.backup.base import LIBPQ_ENV, LOCK_WAIT_SECONDS, SQLITE_ENGINE, SQLITE_FILENAME, BackupError, quote_name
 
 # --------------------------------------------------------------------------- SQLite
 
@@ -32,7 +32,7 @@ def _sqlite_tables(con: sqlite3.Connection) -> list[str]:
 
 
 def _sqlite_row_counts(con: sqlite3.Connection) -> dict[str, int]:
-    return {t: con.execute(f"SELECT count(*) FROM {_quote(t)}").fetchone()[0] for t in _sqlite_tables(con)}  # noqa: S608
+    return {t: con.execute(f"SELECT count(*) FROM {quote_name(t)}").fetchone()[0] for t in _sqlite_tables(con)}  # noqa: S608
 
 
 def _sqlite_migrations(con: sqlite3.Connection) -> list[list[str]]:
@@ -41,18 +41,18 @@ def _sqlite_migrations(con: sqlite3.Connection) -> list[list[str]]:
     return [[a, n] for a, n in con.execute("SELECT app, name FROM django_migrations ORDER BY id")]
 
 
-def _sqlite_snapshot(conn: BaseDatabaseWrapper, dest: Path) -> tuple[list[list[str]], dict[str, int], str]:
+def sqlite_snapshot(conn: BaseDatabaseWrapper, dest: Path) -> tuple[list[list[str]], dict[str, int], str]:
     """Copy the live database with the online backup API, in one step, so the
     copy is one consistent state even while the server goes on writing."""
     conn.ensure_connection()
     target = sqlite3.connect(dest)
-    deadline = time.monotonic() + _LOCK_WAIT_SECONDS
+    deadline = time.monotonic() + LOCK_WAIT_SECONDS
 
     def give_up_when_locked_too_long(status: int, remaining: int, total: int) -> None:
         if status in {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED} and time.monotonic() > deadline:
             raise BackupError(
                 _("The database stayed locked for %(seconds)s seconds; no backup was made. Try again.")
-                % {"seconds": _LOCK_WAIT_SECONDS}
+                % {"seconds": LOCK_WAIT_SECONDS}
             )
 
     try:
@@ -66,7 +66,7 @@ def _sqlite_snapshot(conn: BaseDatabaseWrapper, dest: Path) -> tuple[list[list[s
         target.close()
 
 
-def _check_sqlite_copy(path: Path, manifest: dict[str, Any]) -> None:
+def check_sqlite_copy(path: Path, manifest: dict[str, Any]) -> None:
     con = sqlite3.connect(path)
     try:
         ok = con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
@@ -79,7 +79,7 @@ def _check_sqlite_copy(path: Path, manifest: dict[str, Any]) -> None:
         raise BackupError(_("The database in the archive does not match its manifest; nothing was changed."))
 
 
-def _configured_sqlite_file() -> Path | None:
+def configured_sqlite_file() -> Path | None:
     """The configured database's file, if it is an SQLite file (not in memory, as under the tests)."""
     conn = connections[DEFAULT_DB_ALIAS]
     name = str(conn.settings_dict["NAME"])
@@ -88,7 +88,7 @@ def _configured_sqlite_file() -> Path | None:
     return Path(name).resolve()
 
 
-def _sqlite_target(var_dir: Path | None) -> Path:
+def sqlite_target(var_dir: Path | None) -> Path:
     if var_dir is not None:
         return var_dir / SQLITE_FILENAME
     conn = connections[DEFAULT_DB_ALIAS]
@@ -100,10 +100,10 @@ def _sqlite_target(var_dir: Path | None) -> Path:
             )
             % {"vendor": conn.vendor}
         )
-    return _configured_sqlite_file() or Path(settings.VAR_DIR) / SQLITE_FILENAME
+    return configured_sqlite_file() or Path(settings.VAR_DIR) / SQLITE_FILENAME
 
 
-def _sqlite_files(db: Path) -> list[Path]:
+def sqlite_files(db: Path) -> list[Path]:
     return [db, *(db.with_name(db.name + suffix) for suffix in ("-wal", "-shm", "-journal"))]
 
 
@@ -120,17 +120,17 @@ def pg_params(settings_dict: dict[str, Any]) -> dict[str, str]:
         "password": settings_dict.get("PASSWORD"),
     }
     options = settings_dict.get("OPTIONS") or {}
-    params.update({k: options[k] for k in _LIBPQ_ENV if k in options and k not in params})
+    params.update({k: options[k] for k in LIBPQ_ENV if k in options and k not in params})
     return {k: str(v) for k, v in params.items() if v not in (None, "")}
 
 
-def _pg_env(params: dict[str, str]) -> dict[str, str]:
+def pg_env(params: dict[str, str]) -> dict[str, str]:
     env = dict(os.environ)
-    env.update({_LIBPQ_ENV[k]: v for k, v in params.items()})
+    env.update({LIBPQ_ENV[k]: v for k, v in params.items()})
     return env
 
 
-def _pg_tool(name: str) -> str:
+def pg_tool(name: str) -> str:
     path = shutil.which(name)
     if path is None:
         raise BackupError(
@@ -144,7 +144,7 @@ def _pg_tool(name: str) -> str:
 
 
 @contextmanager
-def _pg_connect(params: dict[str, str]) -> Iterator[psycopg.Connection[Any]]:
+def pg_connect(params: dict[str, str]) -> Iterator[psycopg.Connection[Any]]:
     try:
         conn = psycopg.connect(**params, autocommit=True)  # type: ignore[arg-type]
     except psycopg.Error as exc:
@@ -165,7 +165,7 @@ def _pg_tables(conn: psycopg.Connection[Any]) -> list[str]:
     return [r[0] for r in rows]
 
 
-def _pg_row_counts(conn: psycopg.Connection[Any]) -> dict[str, int]:
+def pg_row_counts(conn: psycopg.Connection[Any]) -> dict[str, int]:
     counts = {}
     for table in _pg_tables(conn):
         row = conn.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(table))).fetchone()
@@ -179,7 +179,7 @@ def _pg_migrations(conn: psycopg.Connection[Any]) -> list[list[str]]:
     return [[a, n] for a, n in conn.execute("SELECT app, name FROM django_migrations ORDER BY id")]
 
 
-def _pg_user_table_count(conn: psycopg.Connection[Any]) -> int:
+def pg_user_table_count(conn: psycopg.Connection[Any]) -> int:
     """Tables in any schema but the system ones, leaving out those extensions own."""
     row = conn.execute(
         "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
@@ -191,19 +191,19 @@ def _pg_user_table_count(conn: psycopg.Connection[Any]) -> int:
     return int(row[0]) if row else 0
 
 
-def _pg_snapshot(settings_dict: dict[str, Any], dest: Path) -> tuple[list[list[str]], dict[str, int], str]:
+def pg_snapshot(settings_dict: dict[str, Any], dest: Path) -> tuple[list[list[str]], dict[str, int], str]:
     """pg_dump in the snapshot the manifest's counts and migrations are read in."""
-    pg_dump = _pg_tool("pg_dump")
+    pg_dump = pg_tool("pg_dump")
     params = pg_params(settings_dict)
-    with _pg_connect(params) as conn:
+    with pg_connect(params) as conn:
         conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         row = conn.execute("SELECT pg_export_snapshot()").fetchone()
         snapshot = str(row[0]) if row else ""
-        migrations, counts = _pg_migrations(conn), _pg_row_counts(conn)
+        migrations, counts = _pg_migrations(conn), pg_row_counts(conn)
         server_version = str(conn.info.server_version)
         proc = subprocess.run(  # noqa: S603 - fixed argument list, no shell
             [pg_dump, "--format=custom", "--no-owner", "--no-privileges", f"--snapshot={snapshot}", f"--file={dest}"],
-            env=_pg_env(params),
+            env=pg_env(params),
             capture_output=True,
             text=True,
             check=False,

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from anju.audit import services as audit_services
 from anju.audit.actions import Action
 from anju.core import crypto
-from anju.core.backup.archive import _extract, _read_verified
+from anju.core.backup.archive import extract_archive, read_verified
 from anju.core.backup.base import (
     MEDIA_DIR,
     POSTGRES_ENGINE,
@@ -33,21 +33,21 @@ from anju.core.backup.base import (
     SQLITE_MEMBER,
     BackupError,
     RestoreResult,
-    _check_keys_at_target,
-    _move_aside,
-    _stamp,
+    check_keys_at_target,
+    move_aside,
+    time_stamp,
 )
 from anju.core.backup.engines import (
-    _check_sqlite_copy,
-    _configured_sqlite_file,
-    _pg_connect,
-    _pg_env,
-    _pg_row_counts,
-    _pg_tool,
-    _pg_user_table_count,
-    _sqlite_files,
-    _sqlite_target,
+    check_sqlite_copy,
+    configured_sqlite_file,
+    pg_connect,
+    pg_env,
     pg_params,
+    pg_row_counts,
+    pg_tool,
+    pg_user_table_count,
+    sqlite_files,
+    sqlite_target,
 )
 
 # --------------------------------------------------------------------------- restoring
@@ -128,12 +128,12 @@ class _Plan:
 
 
 def _plan_sqlite(plan: dict[str, Any], var_dir: Path | None, force: bool) -> None:
-    db_target = _sqlite_target(var_dir)
+    db_target = sqlite_target(var_dir)
     target_settings: dict[str, Any] = {"ENGINE": SQLITE_ENGINE, "NAME": str(db_target)}
     configured = connections[DEFAULT_DB_ALIAS].settings_dict
     if configured["ENGINE"] == SQLITE_ENGINE:
         target_settings["OPTIONS"] = dict(configured.get("OPTIONS") or {})
-    occupied = [p for p in _sqlite_files(db_target) if p.exists()]
+    occupied = [p for p in sqlite_files(db_target) if p.exists()]
     if occupied and not force:
         raise BackupError(
             _(
@@ -160,10 +160,10 @@ def _plan_postgres(plan: dict[str, Any], database: dict[str, Any] | None) -> Non
                 "it. Nothing was changed."
             )
         )
-    _pg_tool("pg_restore")
+    pg_tool("pg_restore")
     params = pg_params(target_settings)
-    with _pg_connect(params) as pg:
-        tables = _pg_user_table_count(pg)
+    with pg_connect(params) as pg:
+        tables = pg_user_table_count(pg)
     if tables:
         raise BackupError(
             _(
@@ -181,7 +181,7 @@ def _plan_postgres(plan: dict[str, Any], database: dict[str, Any] | None) -> Non
 
 
 def _plan_restore(archive: Path, var_dir: Path | None, force: bool, database: dict[str, Any] | None) -> _Plan:
-    manifest, key_bytes = _read_verified(archive)
+    manifest, key_bytes = read_verified(archive)
     try:
         key_doc = json.loads(key_bytes) if key_bytes is not None else None
     except ValueError as exc:
@@ -223,10 +223,10 @@ def _plan_restore(archive: Path, var_dir: Path | None, force: bool, database: di
 def _apply_sqlite(plan: _Plan, staging: Path, result: RestoreResult, stamp: str) -> None:
     if plan.db_target is None:  # pragma: no cover - set by _plan_sqlite
         raise BackupError("no SQLite target")
-    _check_sqlite_copy(staging / SQLITE_MEMBER, plan.manifest)
-    if _configured_sqlite_file() == plan.db_target:
+    check_sqlite_copy(staging / SQLITE_MEMBER, plan.manifest)
+    if configured_sqlite_file() == plan.db_target:
         connections[DEFAULT_DB_ALIAS].close()  # it would go on using the file moved aside
-    result.moved_aside += [_move_aside(p, stamp) for p in plan.occupied]
+    result.moved_aside += [move_aside(p, stamp) for p in plan.occupied]
     os.replace(staging / SQLITE_MEMBER, plan.db_target)
 
 
@@ -234,7 +234,7 @@ def _apply_postgres(plan: _Plan, staging: Path) -> None:
     params = plan.pg_params
     proc = subprocess.run(  # noqa: S603 - fixed argument list, no shell
         [
-            _pg_tool("pg_restore"),
+            pg_tool("pg_restore"),
             "--no-owner",
             "--no-privileges",
             "--exit-on-error",
@@ -242,7 +242,7 @@ def _apply_postgres(plan: _Plan, staging: Path) -> None:
             f"--dbname={params['dbname']}",
             str(staging / POSTGRES_MEMBER),
         ],
-        env=_pg_env(params),
+        env=pg_env(params),
         capture_output=True,
         text=True,
         check=False,
@@ -251,8 +251,8 @@ def _apply_postgres(plan: _Plan, staging: Path) -> None:
         raise BackupError(
             _("pg_restore failed; the database was left unchanged: %(error)s") % {"error": proc.stderr.strip()}
         )
-    with _pg_connect(params) as pg:
-        if _pg_row_counts(pg) != plan.manifest["row_counts"]:
+    with pg_connect(params) as pg:
+        if pg_row_counts(pg) != plan.manifest["row_counts"]:
             raise BackupError(
                 _("The restored database %(name)s does not have the row counts the manifest lists.")
                 % {"name": plan.database_label}
@@ -262,7 +262,7 @@ def _apply_postgres(plan: _Plan, staging: Path) -> None:
 def _apply_files(plan: _Plan, staging: Path, result: RestoreResult, stamp: str) -> None:
     media = plan.media_target
     if plan.media_busy:
-        result.moved_aside.append(_move_aside(media, stamp))
+        result.moved_aside.append(move_aside(media, stamp))
     elif media.is_dir():
         media.rmdir()  # empty
     media.parent.mkdir(parents=True, exist_ok=True)
@@ -273,7 +273,7 @@ def _apply_files(plan: _Plan, staging: Path, result: RestoreResult, stamp: str) 
         media.mkdir()
     if plan.key_doc is not None:
         if plan.key_clash:
-            result.moved_aside.append(_move_aside(plan.key_target, stamp))
+            result.moved_aside.append(move_aside(plan.key_target, stamp))
         if not plan.key_target.exists():
             crypto.write_key_file(plan.key_doc, plan.key_target)
             result.keys_written = plan.key_target
@@ -307,12 +307,12 @@ def backup_restore(
         media_dir=plan.media_target,
         media_files=int(manifest.get("media_files", 0)),
     )
-    stamp = _stamp()
+    stamp = time_stamp()
     try:
         plan.staging_parent.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=plan.staging_parent, prefix=".anju-restore-") as staging_name:
             staging = Path(staging_name)
-            _extract(path, manifest, staging)
+            extract_archive(path, manifest, staging)
             if plan.vendor == "sqlite":
                 _apply_sqlite(plan, staging, result, stamp)
             else:
@@ -326,7 +326,7 @@ def backup_restore(
 
     result.warnings += _migration_warnings(manifest)
     if plan.key_doc is None:
-        result.warnings += _check_keys_at_target(manifest, plan.key_target)
+        result.warnings += check_keys_at_target(manifest, plan.key_target)
     elif os.environ.get("ANJU_DATA_KEYS"):
         result.warnings.append(
             _("ANJU_DATA_KEYS is set and takes precedence over the restored key file %(path)s.")

@@ -21,9 +21,10 @@ class Command(BaseCommand):
         parser.add_argument("--no-worker", action="store_true", help="Do not run the worker in this process.")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        from django.core.servers.basehttp import get_internal_wsgi_application
         from waitress import serve
 
-        from anju.wsgi import application
+        application = get_internal_wsgi_application()  # settings.WSGI_APPLICATION: core does not import the site
 
         if settings.PRODUCTION:
             call_command("collectstatic", interactive=False, verbosity=0)

@@ -15,7 +15,9 @@ import chinese_calendar
 from django.utils import timezone
 from django.utils.translation import get_language
 
-from anju.appeals.models import HolidayDate, HolidayYear, SlaUnit
+from anju.calendar.models import HolidayDate, HolidayYear
+
+WORKDAYS = "workdays"  # the unit name of working days (appeals' ``SlaUnit.WORKDAYS``); any other unit is hours
 
 
 @dataclass
@@ -83,7 +85,7 @@ class Calendar:
         return local.replace(year=day.year, month=day.month, day=day.day)
 
     def add(self, start: dt.datetime, value: int, unit: str) -> dt.datetime:
-        if unit == SlaUnit.WORKDAYS:
+        if unit == WORKDAYS:
             return self.add_workdays(start, value)
         return start + dt.timedelta(hours=value)
 
