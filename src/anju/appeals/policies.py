@@ -18,20 +18,12 @@ STAFF = [Role.GRID_WORKER, Role.COMMUNITY_WORKER, Role.BRANCH_SECRETARY]
 OVERSIGHT = [Role.SUPERVISOR, Role.BRANCH_SECRETARY]
 
 
-def _covers(grant_path: str, path: str) -> bool:
-    return path.startswith(grant_path) or grant_path.startswith(path)
-
-
 def is_staff_for(user: Any, appeal: Any) -> bool:
-    if policy.is_superuser(user):
-        return True
-    path = appeal.community.path
-    return any(g.role in {*STAFF, Role.ADMIN} and _covers(g.path, path) for g in policy.grants_of(user))
+    return policy.in_reach(user, appeal.community, roles=STAFF, upward=True)
 
 
 def is_overseer_for(user: Any, appeal: Any) -> bool:
-    path = appeal.community.path
-    return any(g.role in {Role.SUPERVISOR, Role.ADMIN} and path.startswith(g.path) for g in policy.grants_of(user))
+    return policy.in_reach(user, appeal.community, roles=[Role.SUPERVISOR])
 
 
 def liaison_departments(user: Any) -> set[int]:

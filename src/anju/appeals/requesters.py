@@ -67,8 +67,7 @@ def may_reveal_contact(user: Any, appeal: Appeal) -> bool:
         return False
     if policy.is_superuser(user):
         return True
-    path = appeal.community.path
-    if any(g.role in REVEAL_STAFF_ROLES and path.startswith(g.path) for g in policy.grants_of(user)):
+    if policy.in_reach(user, appeal.community, roles=REVEAL_STAFF_ROLES):
         return True
     return (
         appeal.status in LIAISON_REVEAL_STATUSES

@@ -20,13 +20,7 @@ _BASE = ("community", "category", "location", "department")
 
 
 def _staff_q(user: Any, roles: set[str]) -> Q:
-    q = Q(pk__in=[])
-    for g in policy.grants_of(user):
-        if g.role in roles or g.role == Role.ADMIN:
-            q |= Q(community__path__startswith=g.path)
-            if len(g.path) > 10:
-                q |= Q(community__path__in=[g.path[: i * 10] for i in range(1, len(g.path) // 10)])
-    return q
+    return policy.reach_q(user, "community__path", roles=roles, upward=True)
 
 
 def appeals_visible(user: Any) -> QuerySet[Appeal]:
