@@ -46,7 +46,8 @@ def test_queryset_and_object_reach_agree(tree: Tree, role: str, where: str, how:
 def test_upward_reach_covers_the_units_above_and_below_never_the_neighbours(tree: Tree) -> None:
     worker = make_user(Role.GRID_WORKER, tree.grid)
     reached = _reached_by_q(worker, action="appeal.triage")
-    assert {tree.grid.pk, tree.building.pk, tree.area.pk, tree.community.pk, tree.street.pk, tree.province.pk} <= reached
+    above_and_below = {tree.grid, tree.building, tree.area, tree.community, tree.street, tree.province}
+    assert {u.pk for u in above_and_below} <= reached
     assert tree.other_community.pk not in reached
     assert tree.other_grid.pk not in reached
     assert _reached_by_q(worker, roles=[Role.GRID_WORKER]) == {tree.grid.pk, tree.building.pk}

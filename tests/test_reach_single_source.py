@@ -43,10 +43,8 @@ def reach_arithmetic(source: str) -> list[tuple[int, str]]:
             found.append((node.lineno, f"lookup {node.arg}"))
         elif isinstance(node, ast.Constant) and isinstance(node.value, str) and "path__startswith" in node.value:
             found.append((node.lineno, f"lookup in string {node.value!r}"))
-        elif isinstance(node, ast.Attribute) and node.attr == "PATH_STEP":
-            found.append((node.lineno, "PATH_STEP"))
-        elif isinstance(node, ast.Name) and node.id == "PATH_STEP":
-            found.append((node.lineno, "PATH_STEP"))
+        elif getattr(node, "attr", None) == "PATH_STEP" or getattr(node, "id", None) == "PATH_STEP":
+            found.append((getattr(node, "lineno", 0), "PATH_STEP"))
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "startswith":
             receiver = node.func.value
             if _is_request_path(receiver):
