@@ -12,14 +12,11 @@ from typing import Any
 
 from anju.accounts import policy
 from anju.accounts.policy import declare
-from anju.accounts.roles import Role
-
-STAFF = [Role.GRID_WORKER, Role.COMMUNITY_WORKER, Role.BRANCH_SECRETARY]
-OVERSIGHT = [Role.SUPERVISOR, Role.BRANCH_SECRETARY]
+from anju.accounts.roles import MEMBER_ROLES, STAFF_ROLES, Role
 
 
 def is_staff_for(user: Any, appeal: Any) -> bool:
-    return policy.in_reach(user, appeal.community, roles=STAFF, upward=True)
+    return policy.in_reach(user, appeal.community, roles=STAFF_ROLES, upward=True)
 
 
 def is_overseer_for(user: Any, appeal: Any) -> bool:
@@ -79,17 +76,27 @@ def _lead_check(user: Any, appeal: Any) -> bool:
     return is_lead_liaison_for(user, appeal)
 
 
-ALL_USERS = [Role.RESIDENT, Role.VOLUNTEER, *STAFF, Role.DEPARTMENT_LIAISON, Role.SUPERVISOR]
+ALL_USERS = [*MEMBER_ROLES, Role.DEPARTMENT_LIAISON, Role.SUPERVISOR]
 
 declare("appeal.view", ALL_USERS, upward=True, check=_view_check, description="See an appeal")
 declare(
     "appeal.file",
-    [Role.RESIDENT, Role.VOLUNTEER, *STAFF],
+    MEMBER_ROLES,
     upward=True,
     description="File an appeal (for oneself, or on behalf of a resident)",
 )
 declare(
-    "appeal.triage", STAFF, upward=True, check=_staff_check, description="Accept, dispatch, verify, blow the whistle"
+    "appeal.file_for_others",
+    [Role.VOLUNTEER, *STAFF_ROLES],
+    upward=True,
+    description="File an appeal on behalf of a resident (party members and station staff)",
+)
+declare(
+    "appeal.triage",
+    STAFF_ROLES,
+    upward=True,
+    check=_staff_check,
+    description="Accept, dispatch, verify, blow the whistle",
 )
 declare(
     "appeal.handle",
@@ -105,12 +112,14 @@ declare(
 )
 declare(
     "appeal.callback",
-    [Role.RESIDENT, Role.VOLUNTEER, *STAFF],
+    MEMBER_ROLES,
     upward=True,
     check=_callback_check,
     description="Answer the callback",
 )
-declare("appeal.rates", [*STAFF, Role.SUPERVISOR, Role.DEPARTMENT_LIAISON], upward=True, description="Three rates")
+declare(
+    "appeal.rates", [*STAFF_ROLES, Role.SUPERVISOR, Role.DEPARTMENT_LIAISON], upward=True, description="Three rates"
+)
 declare("appeal.configure", [Role.ADMIN], description="Catalogue, SLA and the holiday schedule")
 declare(
     "appeal.routes",
@@ -120,7 +129,7 @@ declare(
 declare("appeal.inbox", ALL_USERS, description="Read one's notifications")
 declare(
     "appeal.link_requester",
-    STAFF,
+    STAFF_ROLES,
     upward=True,
     check=_staff_check,
     description="Link a filed appeal to the requester's registry entry, or unlink it",

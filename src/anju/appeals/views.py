@@ -31,11 +31,9 @@ from anju.appeals import (
 )
 from anju.appeals.models import Appeal, AppealFollower, AppealPhoto, SatisfactionLevel, Status
 from anju.appeals.policies import (
-    STAFF,
     is_lead_liaison_for,
     is_liaison_for,
     is_party,
-    is_staff_for,
     liaison_departments,
 )
 from anju.core.images import image_response
@@ -58,7 +56,7 @@ def _remaining(due: dt.datetime | None) -> dict[str, Any] | None:
 @policy.permission("appeal.view")
 def appeal_list(request: HttpRequest) -> HttpResponse:
     user = request.user
-    is_staff = any(r in policy.roles_of(user) for r in STAFF) or policy.is_superuser(user)
+    is_staff = policy.can(user, "appeal.triage")
     is_liaison = bool(liaison_departments(user))
     tabs = []
     if is_staff:
@@ -120,7 +118,7 @@ def _contact(appeal: Appeal) -> dict[str, Any]:
 
 def _detail_context(request: HttpRequest, appeal: Appeal) -> dict[str, Any]:
     user = request.user
-    staff = is_staff_for(user, appeal)
+    staff = policy.can(user, "appeal.triage", appeal)
     liaison = is_liaison_for(user, appeal)
     lead = is_lead_liaison_for(user, appeal)
     party = is_party(user, appeal)

@@ -13,10 +13,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from anju.accounts import policy
-from anju.accounts.roles import Role
 from anju.appeals import forms, intake, privacy, requesters
 from anju.appeals.models import ON_BEHALF_CHANNELS, Channel
-from anju.appeals.policies import STAFF
 from anju.core.forms import apply_service_errors
 from anju.orgs.models import OrgUnit
 
@@ -39,8 +37,7 @@ def _locations(communities: list[OrgUnit]) -> Any:
 def appeal_new(request: HttpRequest) -> HttpResponse:
     user = request.user
     communities = _communities_of(user)
-    roles = policy.roles_of(user)
-    on_behalf = bool(roles & {Role.VOLUNTEER, *STAFF})
+    on_behalf = policy.can(user, "appeal.file_for_others")
     form = forms.AppealForm(
         request.POST or None, request.FILES or None, locations=_locations(communities), on_behalf=on_behalf
     )
