@@ -64,6 +64,10 @@ def _callback_check(user: Any, appeal: Any) -> bool:
     return is_staff_for(user, appeal) or is_party(user, appeal)
 
 
+def _insider_check(user: Any, appeal: Any) -> bool:
+    return is_staff_for(user, appeal) or is_liaison_for(user, appeal) or is_overseer_for(user, appeal)
+
+
 def _staff_check(user: Any, appeal: Any) -> bool:
     return is_staff_for(user, appeal)
 
@@ -84,6 +88,14 @@ declare(
     MEMBER_ROLES,
     upward=True,
     description="File an appeal (for oneself, or on behalf of a resident)",
+)
+declare(
+    "appeal.inside",
+    [*STAFF_ROLES, Role.DEPARTMENT_LIAISON, Role.SUPERVISOR],
+    upward=True,
+    check=_insider_check,
+    description="Read an appeal as an insider (staff of its community, a department on it, a supervisor above it):"
+    " every callback, residents' names, unmasked notes",
 )
 declare(
     "appeal.file_for_others",

@@ -31,8 +31,6 @@ from anju.appeals import (
 )
 from anju.appeals.models import Appeal, AppealFollower, AppealPhoto, SatisfactionLevel, Status
 from anju.appeals.policies import (
-    is_lead_liaison_for,
-    is_liaison_for,
     is_party,
     liaison_departments,
 )
@@ -119,8 +117,8 @@ def _contact(appeal: Appeal) -> dict[str, Any]:
 def _detail_context(request: HttpRequest, appeal: Appeal) -> dict[str, Any]:
     user = request.user
     staff = policy.can(user, "appeal.triage", appeal)
-    liaison = is_liaison_for(user, appeal)
-    lead = is_lead_liaison_for(user, appeal)
+    liaison = policy.can(user, "appeal.handle", appeal)
+    lead = policy.can(user, "appeal.lead", appeal)
     party = is_party(user, appeal)
     internal = staff or liaison or policy.is_superuser(user)
     public = privacy.public_view(user, appeal)  # a follower: what the public may see (``privacy``)
