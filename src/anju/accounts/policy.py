@@ -127,7 +127,104 @@ def unit_of(obj: Any) -> Any:
 
 def _grants_for(user: Any, rule: Rule) -> list[Grant]:
     """Grants that carry the action; an administrator's grant carries every action."""
-    return [g for g in grants_of(user) if g.role in rule.roles or g.role == Role.ADMIN]
+    return _holding(user, rule.roles)
+
+
+def _holding(user: Any, roles: Iterable[str]) -> list[Grant]:
+    """The user's grants of one of ``roles``; an administrator's grant counts as every role."""
+    wanted = {str(r) for r in roles}
+    return [g for g in grants_of(user) if g.role in wanted or g.role == Role.ADMIN]
+
+
+# --- reach ---------------------------------------------------------------------------------------
+# The one place that turns grants into reach. A grant reaches its unit's subtree; an ``upward``
+# reach also reaches the units above the grant (a grid worker reads their community and street).
+# Everything else asks these functions: path arithmetic outside this module and ``orgs`` is
+# refused by tests/test_reach_single_source.py.
+
+
+def _reaches(grant_path: str, path: str, upward: bool) -> bool:
+    return path.startswith(grant_path) or (upward and grant_path.startswith(path))
+
+
+def _reach_grants(
+    user: Any, action: str | None, roles: Iterable[str] | None, upward: bool | None
+) -> tuple[list[Grant], bool]:
+    """The grants that give reach, and whether it goes upward: those of ``action`` (and its
+    ``upward`` flag), or of an explicit role set (downward unless told)."""
+    if (action is None) == (roles is None):
+        raise TypeError("give exactly one of action= or roles=")
+    if action is not None:
+        rule = rule_for(action)
+        return _grants_for(user, rule), rule.upward if upward is None else upward
+    return _holding(user, roles or ()), bool(upward)
+
+
+def in_reach(
+    user: Any,
+    unit: Any,
+    *,
+    action: str | None = None,
+    roles: Iterable[str] | None = None,
+    upward: bool | None = None,
+) -> bool:
+    """Does the user's reach for ``action`` (or ``roles``) cover the org unit ``unit``?
+    Reach only: an action's object check is :func:`can`'s business."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active or unit is None:
+        return False
+    if is_superuser(user):
+        return True
+    grants, up = _reach_grants(user, action, roles, upward)
+    path: str = unit.path
+    return any(_reaches(g.path, path, up) for g in grants)
+
+
+def reach_q(
+    user: Any,
+    path_field: str,
+    *,
+    action: str | None = None,
+    roles: Iterable[str] | None = None,
+    upward: bool | None = None,
+) -> Q:
+    """A filter limiting rows to those whose ``path_field`` (an org-unit path lookup such as
+    ``"community__path"``) lies within the user's reach for ``action`` (or ``roles``)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Q(pk__in=[])
+    if is_superuser(user):
+        return Q()
+    grants, up = _reach_grants(user, action, roles, upward)
+    if not grants:
+        return Q(pk__in=[])
+    from anju.orgs.models import OrgUnit
+
+    q = Q(pk__in=[])
+    for g in grants:
+        q |= Q(**{f"{path_field}__startswith": g.path})
+        if up:
+            above = OrgUnit.paths_above(g.path)
+            if above:
+                q |= Q(**{f"{path_field}__in": above})
+    return q
+
+
+def communities_in_reach(
+    user: Any, *, action: str | None = None, roles: Iterable[str] | None = None
+) -> models.QuerySet[Any]:
+    """The communities the user works in: those under a grant, and the community (or street …)
+    a grant below community level lies in, i.e. upward reach over communities."""
+    from anju.orgs.models import OrgUnit
+
+    return OrgUnit.objects.communities().filter(reach_q(user, "path", action=action, roles=roles, upward=True))
+
+
+def reaches_root(user: Any, action: str) -> bool:
+    """Does a grant carrying ``action`` sit on a tree root (so the user sees rows of no community)?"""
+    if is_superuser(user):
+        return True
+    from anju.orgs.models import OrgUnit
+
+    return any(not OrgUnit.paths_above(g.path) for g in _grants_for(user, rule_for(action)))
 
 
 def can(user: Any, action: str, obj: Any = None) -> bool:
@@ -150,8 +247,7 @@ def can(user: Any, action: str, obj: Any = None) -> bool:
     if unit is None:
         return False
     path: str = unit.path
-    in_reach = any(path.startswith(g.path) or (rule.upward and g.path.startswith(path)) for g in grants)
-    if not in_reach:
+    if not any(_reaches(g.path, path, rule.upward) for g in grants):
         return False
     return rule.check(user, obj) if rule.check else True
 
@@ -159,22 +255,10 @@ def can(user: Any, action: str, obj: Any = None) -> bool:
 def scope_q(user: Any, action: str, path_field: str) -> Q:
     """A filter limiting rows to those whose ``path_field`` (an org-unit path
     lookup such as ``"community__path"``) lies within the user's reach."""
-    rule = rule_for(action)
+    rule_for(action)
     if is_superuser(user):
         return Q()
-    grants = _grants_for(user, rule)
-    if not grants:
-        return Q(pk__in=[])
-    q = Q()
-    for g in grants:
-        q |= Q(**{f"{path_field}__startswith": g.path})
-        if rule.upward:
-            # The grant unit's ancestors (their paths are prefixes of it).
-            step = 10
-            prefixes = [g.path[: i * step] for i in range(1, len(g.path) // step)]
-            if prefixes:
-                q |= Q(**{f"{path_field}__in": prefixes})
-    return q
+    return reach_q(user, path_field, action=action)
 
 
 def visible(queryset: models.QuerySet[Any], user: Any, action: str, path_field: str) -> models.QuerySet[Any]:

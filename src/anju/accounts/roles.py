@@ -15,5 +15,10 @@ class Role(models.TextChoices):
     ADMIN = "admin", _("Administrator")
 
 
-STAFF_ROLES = frozenset({Role.GRID_WORKER, Role.COMMUNITY_WORKER, Role.BRANCH_SECRETARY, Role.ADMIN})
-OVERSIGHT_ROLES = frozenset({Role.BRANCH_SECRETARY, Role.SUPERVISOR, Role.ADMIN})
+# Named role sets, the one definition every app's ``policies.py`` declares its actions with.
+# An administrator's grant counts as every role (``accounts.policy``), so no set names it.
+
+#: Station staff of a community (社区工作人员): they run the station's work.
+STAFF_ROLES = frozenset({Role.GRID_WORKER, Role.COMMUNITY_WORKER, Role.BRANCH_SECRETARY})
+#: Residents and party members, who use the station, and its staff.
+MEMBER_ROLES = frozenset({Role.RESIDENT, Role.VOLUNTEER}) | STAFF_ROLES

@@ -268,7 +268,7 @@ def role_grant(
     if role == Role.DEPARTMENT_LIAISON:
         if department is None:
             raise ValidationError({"department": [_("A department liaison needs a department.")]})
-        if not department.unit.path.startswith(unit.path) and not unit.path.startswith(department.unit.path):
+        if not department.unit.is_within(unit) and not unit.is_within(department.unit):
             raise ValidationError({"department": [_("The department does not belong to this org unit.")]})
     elif department is not None:
         raise ValidationError({"department": [_("Only a department liaison is tied to a department.")]})

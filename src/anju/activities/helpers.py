@@ -17,6 +17,7 @@ from anju.accounts.roles import Role
 from anju.activities.models import Activity, Helper, Session
 from anju.audit.actions import Action
 from anju.audit.services import record
+from anju.orgs.models import OrgUnit
 from anju.people.models import Resident
 
 MAX_SESSION_HOURS = Decimal(24)
@@ -26,9 +27,10 @@ HELPER_ROLES = [Role.VOLUNTEER, Role.GRID_WORKER, Role.COMMUNITY_WORKER, Role.BR
 
 def helper_candidates(activity: Activity) -> QuerySet[User]:
     """Accounts that may have helped: volunteers and staff with a role within the activity's community."""
-    path = activity.community.path
     return (
-        User.objects.filter(is_active=True, grants__role__in=HELPER_ROLES, grants__unit__path__startswith=path)
+        User.objects.filter(
+            OrgUnit.subtree_q(activity.community, "grants__unit__"), is_active=True, grants__role__in=HELPER_ROLES
+        )
         .distinct()
         .order_by("display_name", "pk")
     )
@@ -167,7 +169,7 @@ def helpers_for_ledger(*, community: Any = None, user: Any = None) -> QuerySet[H
     qs = Helper.objects.select_related("activity", "session")
     q = Q()
     if community is not None:
-        q &= Q(community__path__startswith=community.path)
+        q &= OrgUnit.subtree_q(community, "community__")
     if user is not None:
         q &= Q(user=user)
     return qs.filter(q).order_by("created_at", "pk")

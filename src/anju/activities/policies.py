@@ -2,36 +2,34 @@ from typing import Any
 
 from anju.accounts import policy
 from anju.accounts.policy import declare
-from anju.accounts.roles import Role
-
-STAFF = [Role.GRID_WORKER, Role.COMMUNITY_WORKER, Role.BRANCH_SECRETARY]
+from anju.accounts.roles import MEMBER_ROLES, STAFF_ROLES, Role
 
 declare(
     "activity.view",
-    [Role.RESIDENT, Role.VOLUNTEER, *STAFF, Role.SUPERVISOR],
+    [*MEMBER_ROLES, Role.SUPERVISOR],
     upward=True,
     description="See the activities of one's community",
 )
 declare(
     "activity.register",
-    [Role.RESIDENT, Role.VOLUNTEER, *STAFF],
+    MEMBER_ROLES,
     upward=True,
     description="Register oneself or one's household for an activity",
 )
 declare(
     "activity.manage",
-    STAFF,
+    STAFF_ROLES,
     description="Create activities, register residents on their behalf, cancel any registration",
 )
 declare(
     "activity.checkin",
-    [Role.VOLUNTEER, *STAFF],
+    [Role.VOLUNTEER, *STAFF_ROLES],
     upward=True,
     description="Check participants in and out at the door, add walk-ins, see attendance",
 )
 declare(
     "activity.register_for",
-    [Role.VOLUNTEER, *STAFF],
+    [Role.VOLUNTEER, *STAFF_ROLES],
     upward=True,
     description="Register a resident on their behalf (elderly without phones)",
 )
@@ -47,7 +45,7 @@ def _owner_or_staff(user: Any, registration: Any) -> bool:
 
 declare(
     "registration.view",
-    [Role.RESIDENT, Role.VOLUNTEER, *STAFF],
+    MEMBER_ROLES,
     upward=True,
     description="See and cancel one's own registrations (staff: every registration within reach)",
     check=_owner_or_staff,

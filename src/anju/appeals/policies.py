@@ -12,26 +12,15 @@ from typing import Any
 
 from anju.accounts import policy
 from anju.accounts.policy import declare
-from anju.accounts.roles import Role
-
-STAFF = [Role.GRID_WORKER, Role.COMMUNITY_WORKER, Role.BRANCH_SECRETARY]
-OVERSIGHT = [Role.SUPERVISOR, Role.BRANCH_SECRETARY]
-
-
-def _covers(grant_path: str, path: str) -> bool:
-    return path.startswith(grant_path) or grant_path.startswith(path)
+from anju.accounts.roles import MEMBER_ROLES, STAFF_ROLES, Role
 
 
 def is_staff_for(user: Any, appeal: Any) -> bool:
-    if policy.is_superuser(user):
-        return True
-    path = appeal.community.path
-    return any(g.role in {*STAFF, Role.ADMIN} and _covers(g.path, path) for g in policy.grants_of(user))
+    return policy.in_reach(user, appeal.community, roles=STAFF_ROLES, upward=True)
 
 
 def is_overseer_for(user: Any, appeal: Any) -> bool:
-    path = appeal.community.path
-    return any(g.role in {Role.SUPERVISOR, Role.ADMIN} and path.startswith(g.path) for g in policy.grants_of(user))
+    return policy.in_reach(user, appeal.community, roles=[Role.SUPERVISOR])
 
 
 def liaison_departments(user: Any) -> set[int]:
@@ -75,6 +64,10 @@ def _callback_check(user: Any, appeal: Any) -> bool:
     return is_staff_for(user, appeal) or is_party(user, appeal)
 
 
+def _insider_check(user: Any, appeal: Any) -> bool:
+    return is_staff_for(user, appeal) or is_liaison_for(user, appeal) or is_overseer_for(user, appeal)
+
+
 def _staff_check(user: Any, appeal: Any) -> bool:
     return is_staff_for(user, appeal)
 
@@ -87,17 +80,35 @@ def _lead_check(user: Any, appeal: Any) -> bool:
     return is_lead_liaison_for(user, appeal)
 
 
-ALL_USERS = [Role.RESIDENT, Role.VOLUNTEER, *STAFF, Role.DEPARTMENT_LIAISON, Role.SUPERVISOR]
+ALL_USERS = [*MEMBER_ROLES, Role.DEPARTMENT_LIAISON, Role.SUPERVISOR]
 
 declare("appeal.view", ALL_USERS, upward=True, check=_view_check, description="See an appeal")
 declare(
     "appeal.file",
-    [Role.RESIDENT, Role.VOLUNTEER, *STAFF],
+    MEMBER_ROLES,
     upward=True,
     description="File an appeal (for oneself, or on behalf of a resident)",
 )
 declare(
-    "appeal.triage", STAFF, upward=True, check=_staff_check, description="Accept, dispatch, verify, blow the whistle"
+    "appeal.inside",
+    [*STAFF_ROLES, Role.DEPARTMENT_LIAISON, Role.SUPERVISOR],
+    upward=True,
+    check=_insider_check,
+    description="Read an appeal as an insider (staff of its community, a department on it, a supervisor above it):"
+    " every callback, residents' names, unmasked notes",
+)
+declare(
+    "appeal.file_for_others",
+    [Role.VOLUNTEER, *STAFF_ROLES],
+    upward=True,
+    description="File an appeal on behalf of a resident (party members and station staff)",
+)
+declare(
+    "appeal.triage",
+    STAFF_ROLES,
+    upward=True,
+    check=_staff_check,
+    description="Accept, dispatch, verify, blow the whistle",
 )
 declare(
     "appeal.handle",
@@ -113,12 +124,14 @@ declare(
 )
 declare(
     "appeal.callback",
-    [Role.RESIDENT, Role.VOLUNTEER, *STAFF],
+    MEMBER_ROLES,
     upward=True,
     check=_callback_check,
     description="Answer the callback",
 )
-declare("appeal.rates", [*STAFF, Role.SUPERVISOR, Role.DEPARTMENT_LIAISON], upward=True, description="Three rates")
+declare(
+    "appeal.rates", [*STAFF_ROLES, Role.SUPERVISOR, Role.DEPARTMENT_LIAISON], upward=True, description="Three rates"
+)
 declare("appeal.configure", [Role.ADMIN], description="Catalogue, SLA and the holiday schedule")
 declare(
     "appeal.routes",
@@ -128,7 +141,7 @@ declare(
 declare("appeal.inbox", ALL_USERS, description="Read one's notifications")
 declare(
     "appeal.link_requester",
-    STAFF,
+    STAFF_ROLES,
     upward=True,
     check=_staff_check,
     description="Link a filed appeal to the requester's registry entry, or unlink it",

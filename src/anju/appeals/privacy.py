@@ -44,7 +44,6 @@ from anju.accounts import policy
 from anju.accounts.roles import Role
 from anju.appeals import clock
 from anju.appeals.models import Appeal, AppealEvent, AppealFollower, Callback, Publication
-from anju.appeals.policies import is_liaison_for, is_overseer_for, is_staff_for
 from anju.audit.actions import Action
 from anju.audit.reasons import clean_reveal_reason
 from anju.audit.services import record, record_pii_access
@@ -107,12 +106,7 @@ def follower_link(*, actor: Any, appeal: Appeal, user: Any, request: HttpRequest
 
 def is_insider(user: Any, appeal: Appeal) -> bool:
     """Staff of the community, a department on it, a supervisor above it, or a superuser."""
-    return bool(
-        policy.is_superuser(user)
-        or is_staff_for(user, appeal)
-        or is_liaison_for(user, appeal)
-        or is_overseer_for(user, appeal)
-    )
+    return policy.can(user, "appeal.inside", appeal)
 
 
 def is_own(user: Any, appeal: Appeal) -> bool:
@@ -181,6 +175,7 @@ def timeline_for(user: Any, appeal: Appeal, events: Any) -> list[Step]:
     """The timeline as ``user`` may read it: residents' names hidden from other residents, typed notes
     hidden in the public view, numbers in notes masked for everyone."""
     insider = is_insider(user, appeal)
+    staff = policy.can(user, "appeal.triage", appeal)
     public = public_view(user, appeal)
     cache: dict[int, bool] = {}
     steps = []
@@ -188,7 +183,7 @@ def timeline_for(user: Any, appeal: Appeal, events: Any) -> list[Step]:
         who = e.actor_label if (e.actor_id or (e.actor_label and e.actor_label != "anju")) else ""
         if who and not insider and _acts_as_resident(e.actor_id, appeal, cache):
             who = str(YOU) if e.actor_id == getattr(user, "pk", None) else str(ANOTHER_RESIDENT)
-        elif who and insider and not is_staff_for(user, appeal) and _acts_as_resident(e.actor_id, appeal, cache):
+        elif who and insider and not staff and _acts_as_resident(e.actor_id, appeal, cache):
             who = mask_name(who)  # departments and supervisors: a resident's name masked
         note = e.text if not public else _system_sentence(e)
         steps.append(Step(event=e, who=who, note=note))

@@ -11,22 +11,16 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from anju.accounts import policy
-from anju.accounts.roles import Role
+from anju.accounts.roles import STAFF_ROLES, Role
 from anju.appeals.models import OPEN_STATUSES, Appeal, Category, DailyRollup, Summons
-from anju.appeals.policies import STAFF, liaison_departments
+from anju.appeals.policies import liaison_departments
 from anju.orgs.models import Department, OrgUnit
 
 _BASE = ("community", "category", "location", "department")
 
 
 def _staff_q(user: Any, roles: set[str]) -> Q:
-    q = Q(pk__in=[])
-    for g in policy.grants_of(user):
-        if g.role in roles or g.role == Role.ADMIN:
-            q |= Q(community__path__startswith=g.path)
-            if len(g.path) > 10:
-                q |= Q(community__path__in=[g.path[: i * 10] for i in range(1, len(g.path) // 10)])
-    return q
+    return policy.reach_q(user, "community__path", roles=roles, upward=True)
 
 
 def appeals_visible(user: Any) -> QuerySet[Appeal]:
@@ -35,7 +29,7 @@ def appeals_visible(user: Any) -> QuerySet[Appeal]:
     qs = Appeal.objects.select_related(*_BASE)
     if policy.is_superuser(user):
         return qs
-    q = _staff_q(user, {*STAFF, Role.SUPERVISOR})
+    q = _staff_q(user, {*STAFF_ROLES, Role.SUPERVISOR})
     depts = liaison_departments(user)
     if depts:
         q |= Q(department_id__in=depts) | Q(assists__department_id__in=depts)
@@ -48,7 +42,7 @@ def worker_queue(user: Any) -> QuerySet[Appeal]:
     """Open appeals of the worker's communities, what is due first."""
     return (
         Appeal.objects.select_related(*_BASE)
-        .filter(_staff_q(user, set(STAFF)), status__in=OPEN_STATUSES)
+        .filter(_staff_q(user, set(STAFF_ROLES)), status__in=OPEN_STATUSES)
         .order_by(F("due_at").asc(nulls_last=True), "id")
     )
 

@@ -24,11 +24,7 @@ from anju.appeals.callback import followers
 from anju.appeals.intake import services as intake
 from anju.appeals.models import Appeal, AppealPhoto, SatisfactionLevel, Status
 from anju.appeals.policies import (
-    STAFF,
-    is_lead_liaison_for,
-    is_liaison_for,
     is_party,
-    is_staff_for,
     liaison_departments,
 )
 from anju.appeals.requesters import services as requesters
@@ -53,7 +49,7 @@ def _remaining(due: dt.datetime | None) -> dict[str, Any] | None:
 @policy.permission("appeal.view")
 def appeal_list(request: HttpRequest) -> HttpResponse:
     user = request.user
-    is_staff = any(r in policy.roles_of(user) for r in STAFF) or policy.is_superuser(user)
+    is_staff = policy.can(user, "appeal.triage")
     is_liaison = bool(liaison_departments(user))
     tabs = []
     if is_staff:
@@ -115,9 +111,9 @@ def _contact(appeal: Appeal) -> dict[str, Any]:
 
 def detail_context(request: HttpRequest, appeal: Appeal) -> dict[str, Any]:
     user = request.user
-    staff = is_staff_for(user, appeal)
-    liaison = is_liaison_for(user, appeal)
-    lead = is_lead_liaison_for(user, appeal)
+    staff = policy.can(user, "appeal.triage", appeal)
+    liaison = policy.can(user, "appeal.handle", appeal)
+    lead = policy.can(user, "appeal.lead", appeal)
     party = is_party(user, appeal)
     internal = staff or liaison or policy.is_superuser(user)
     public = privacy.public_view(user, appeal)  # a follower: what the public may see (``privacy``)

@@ -9,9 +9,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from anju.accounts import policy
-from anju.accounts.roles import Role
 from anju.audit.models import AuditEvent, PiiAccess
-from anju.orgs.models import OrgUnit
 
 
 def _scoped(qs: QuerySet[Any], user: Any, action: str) -> QuerySet[Any]:
@@ -20,13 +18,7 @@ def _scoped(qs: QuerySet[Any], user: Any, action: str) -> QuerySet[Any]:
     if policy.is_superuser(user):
         return qs
     scope = policy.scope_q(user, action, "community__path")
-    rule = policy.rule_for(action)
-    roots = {
-        g.path
-        for g in policy.grants_of(user)
-        if len(g.path) == OrgUnit.PATH_STEP and (g.role in rule.roles or g.role == Role.ADMIN)
-    }
-    if roots:
+    if policy.reaches_root(user, action):
         scope |= Q(community__isnull=True)
     return qs.filter(scope)
 

@@ -99,7 +99,7 @@ def load_demo_notices(*, community: OrgUnit, actor: Any, activities: dict[str, A
     """Returns the number of notices made (0 on a second run)."""
     now = timezone.now()
     existing = set(Notice.objects.filter(community=community).values_list("title", flat=True))
-    area = OrgUnit.objects.filter(path__startswith=community.path, kind=UnitKind.AREA).order_by("path").first()
+    area = OrgUnit.objects.subtree_of(community).filter(kind=UnitKind.AREA).order_by("path").first()
     tags = {t.name: t for t in Tag.objects.filter(community=community)}
     readers = list(
         User.objects.filter(username__in=["resident", "volunteer", "gridworker", "secretary", "worker", "supervisor"])

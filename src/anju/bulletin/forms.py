@@ -36,9 +36,8 @@ class NoticeForm(forms.Form):
         super().__init__(*args, **kwargs)
         area_field: Any = self.fields["area"]
         tag_field: Any = self.fields["tag"]
-        area_field.queryset = OrgUnit.objects.filter(
-            path__startswith=community.path, kind__in=[UnitKind.AREA, UnitKind.GRID]
-        ).order_by("path")
+        areas = OrgUnit.objects.subtree_of(community).filter(kind__in=[UnitKind.AREA, UnitKind.GRID])
+        area_field.queryset = areas.order_by("path")
         tag_field.queryset = Tag.objects.filter(community=community, is_active=True).order_by("sort_order", "name")
 
     def service_fields(self) -> dict[str, Any]:

@@ -1,12 +1,10 @@
 from anju.accounts.policy import declare
-from anju.accounts.roles import Role
-
-STAFF = [Role.GRID_WORKER, Role.COMMUNITY_WORKER, Role.BRANCH_SECRETARY]
+from anju.accounts.roles import MEMBER_ROLES, STAFF_ROLES, Role
 
 declare(
     "notice.view",
-    [Role.RESIDENT, Role.VOLUNTEER, *STAFF, Role.SUPERVISOR],
+    [*MEMBER_ROLES, Role.SUPERVISOR],
     upward=True,
     description="Read the notice board of one's community",
 )
-declare("notice.manage", STAFF, description="Publish, pin and withdraw notices")
+declare("notice.manage", STAFF_ROLES, description="Publish, pin and withdraw notices")

@@ -130,7 +130,7 @@ def _check(
         errors["category"] = [_("Choose a valid category.")]
     if expires_at is not None and expires_at <= publish_at:
         errors["expires_at"] = [_("The notice must expire after it is published.")]
-    if audience == Notice.Audience.AREA and (area is None or not area.path.startswith(community.path)):
+    if audience == Notice.Audience.AREA and (area is None or not area.is_within(community)):
         errors["area"] = [_("Choose an area of the community.")]
     if audience == Notice.Audience.TAG and (tag is None or tag.community_id != community.pk):
         errors["tag"] = [_("Choose a tag of the community.")]

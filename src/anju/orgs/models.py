@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
@@ -36,7 +37,7 @@ KIND_RANK = {kind: rank for rank, kind in enumerate(UnitKind.values)}
 
 class OrgUnitQuerySet(models.QuerySet["OrgUnit"]):
     def subtree_of(self, unit: OrgUnit) -> OrgUnitQuerySet:
-        return self.filter(path__startswith=unit.path)
+        return self.filter(OrgUnit.subtree_q(unit))
 
     def communities(self) -> OrgUnitQuerySet:
         return self.filter(kind=UnitKind.COMMUNITY)
@@ -86,10 +87,21 @@ class OrgUnit(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @classmethod
+    def paths_above(cls, path: str) -> list[str]:
+        """The paths of the units above the one at ``path``, from the root down."""
+        step = cls.PATH_STEP
+        return [path[: i * step] for i in range(1, len(path) // step)]
+
+    @staticmethod
+    def subtree_q(unit: OrgUnit, prefix: str = "") -> Q:
+        """A filter for rows whose org unit (``prefix`` + ``path``, e.g. ``"community__"``) lies in
+        ``unit``'s subtree (the unit itself included)."""
+        return Q(**{f"{prefix}path__startswith": unit.path})
+
     @property
     def ancestor_paths(self) -> list[str]:
-        step = self.PATH_STEP
-        return [self.path[: i * step] for i in range(1, len(self.path) // step)]
+        return self.paths_above(self.path)
 
     def ancestors(self) -> OrgUnitQuerySet:
         """Ancestors from the root down, in one query."""

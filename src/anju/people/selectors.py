@@ -67,17 +67,7 @@ def communities_for(user: Any, action: str) -> QuerySet[OrgUnit]:
 def communities_reached(user: Any, action: str = "people.view") -> QuerySet[OrgUnit]:
     """Communities the user works in for ``action``: those under a grant, and the community a
     grant below community level (a grid, a building) lies in."""
-    communities = OrgUnit.objects.communities()
-    if policy.is_superuser(user):
-        return communities
-    rule = policy.rule_for(action)
-    q = Q(pk__in=[])
-    for grant in policy.grants_of(user):
-        if grant.role in rule.roles or grant.role == "admin":
-            step = OrgUnit.PATH_STEP
-            prefixes = [grant.path[: i * step] for i in range(1, len(grant.path) // step + 1)]
-            q |= Q(path__startswith=grant.path) | Q(path__in=prefixes)
-    return communities.filter(q)
+    return policy.communities_in_reach(user, action=action)
 
 
 def tags_for(user: Any, community: OrgUnit | None = None) -> QuerySet[Tag]:

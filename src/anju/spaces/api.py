@@ -248,7 +248,7 @@ def create_booking(request: HttpRequest, payload: BookingIn) -> Any:
     instead and lists them), 422 when a rule is broken."""
     space = policy.get_for(request.user, "space.view", selectors.spaces_visible(request.user), pk=payload.space_id)
     on_behalf_of = None
-    if payload.on_behalf_of not in (None, request.user.pk) and not services.is_staff_for(request.user, space):
+    if payload.on_behalf_of not in (None, request.user.pk) and not policy.can(request.user, "booking.manage", space):
         raise ValidationError({"on_behalf_of": [services.only_own_household_message()]})
     if payload.on_behalf_of is not None:
         on_behalf_of = User.objects.filter(pk=payload.on_behalf_of, is_active=True).first()
@@ -258,7 +258,7 @@ def create_booking(request: HttpRequest, payload: BookingIn) -> Any:
     if payload.household_id is not None:
         household = Household.objects.filter(pk=payload.household_id).first()
         if household is None:  # the same answer as for a household one may not name
-            staff = services.is_staff_for(request.user, space)
+            staff = policy.can(request.user, "booking.manage", space)
             raise ValidationError({"household": [services.household_refusal(space, staff=staff)]})
     recurrence = Recurrence(**payload.recurrence.dict()) if payload.recurrence else None
     result = services.booking_create(

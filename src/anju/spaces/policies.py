@@ -2,34 +2,31 @@ from typing import Any
 
 from anju.accounts import policy
 from anju.accounts.policy import declare
-from anju.accounts.roles import Role
-
-STAFF = [Role.GRID_WORKER, Role.COMMUNITY_WORKER, Role.BRANCH_SECRETARY]
+from anju.accounts.roles import MEMBER_ROLES, STAFF_ROLES, Role
 
 declare(
     "space.view",
-    [
-        Role.RESIDENT,
-        Role.VOLUNTEER,
-        Role.GRID_WORKER,
-        Role.COMMUNITY_WORKER,
-        Role.BRANCH_SECRETARY,
-        Role.SUPERVISOR,
-    ],
+    [*MEMBER_ROLES, Role.SUPERVISOR],
     upward=True,
     description="See the station and its spaces",
 )
 
 declare(
     "booking.create",
-    [Role.RESIDENT, Role.VOLUNTEER, *STAFF],
+    MEMBER_ROLES,
     upward=True,
     description="Book a space of one's community's station",
 )
 
 declare(
+    "booking.for_groups",
+    [Role.VOLUNTEER, *STAFF_ROLES],
+    description="Book a space open to groups (party members and station staff)",
+)
+
+declare(
     "booking.manage",
-    STAFF,
+    STAFF_ROLES,
     description="Confirm, reject, cancel and check in any booking; book on someone's behalf; close a space",
 )
 
@@ -42,7 +39,7 @@ def _owner_or_staff(user: Any, booking: Any) -> bool:
 # whose reach covers its community.
 declare(
     "booking.view",
-    [Role.RESIDENT, Role.VOLUNTEER, *STAFF],
+    MEMBER_ROLES,
     upward=True,
     description="See and act on one's own bookings (staff: every booking within reach)",
     check=_owner_or_staff,

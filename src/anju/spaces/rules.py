@@ -25,7 +25,6 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from anju.accounts import policy
-from anju.accounts.roles import Role
 from anju.calendar.workdays import Calendar
 from anju.core.api import Conflict
 from anju.core.text import join_list
@@ -61,7 +60,7 @@ def audience_error(user: Any, space: Space) -> str | None:
     if space.bookable_by == Space.Audience.RESIDENTS or is_staff_for(user, space):
         return None
     if space.bookable_by == Space.Audience.GROUPS:
-        if Role.VOLUNTEER in policy.roles_of(user):
+        if policy.can(user, "booking.for_groups"):
             return None
         return _("Only groups (party members and station staff) may book %(space)s.") % {"space": space.name}
     return _("Only station staff may book %(space)s.") % {"space": space.name}

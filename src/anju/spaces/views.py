@@ -90,7 +90,7 @@ def _space_page(request: HttpRequest, space: Space, form: forms.BookingForm | No
     week = request.GET.get("view") == "week"
     days = [day - timedelta(days=day.weekday()) + timedelta(days=i) for i in range(7)] if week else [day]
     columns = selectors.space_days(space, days, request.user)  # spans the space's opening hours
-    staff = services.is_staff_for(request.user, space)
+    staff = policy.can(request.user, "booking.manage", space)
     step = timedelta(days=7 if week else 1)
     times = [cell.start for cell in columns[0][1]]
     grid = [(times[i], [cells[i] for _d, cells in columns]) for i in range(len(times))]
@@ -116,7 +116,7 @@ def _space_page(request: HttpRequest, space: Space, form: forms.BookingForm | No
 
 def _households(request: HttpRequest, space: Space) -> Any:
     """The households staff may count a booking against: active ones of the space's community within reach."""
-    if not services.is_staff_for(request.user, space):
+    if not policy.can(request.user, "booking.manage", space):
         return None
     return (
         people_selectors.households_visible(request.user, "booking.manage")
@@ -145,7 +145,7 @@ def space_book(request: HttpRequest, space_id: int) -> HttpResponse:
     space = _space(request, space_id)
     if request.method != "POST":
         return redirect("spaces:space", space_id=space.pk)
-    staff = services.is_staff_for(request.user, space)
+    staff = policy.can(request.user, "booking.manage", space)
     form = forms.BookingForm(request.POST, staff=staff, households=_households(request, space))
     if not form.is_valid():
         return _space_page(request, space, form, status=422)

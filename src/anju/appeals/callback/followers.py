@@ -35,7 +35,6 @@ from django.utils.translation import gettext as _
 from anju.accounts import policy
 from anju.appeals import clock, notes, notify
 from anju.appeals.models import Appeal, AppealEvent, AppealFollower, Callback, SatisfactionLevel, Status
-from anju.appeals.policies import is_staff_for
 from anju.appeals.rates import rollup
 from anju.appeals.services import InvalidTransition
 from anju.audit.actions import Action
@@ -96,9 +95,7 @@ def callbacks_for(user: Any, appeal: Appeal) -> dict[str, list[Callback]]:
     qs: QuerySet[Callback] = Callback.objects.filter(appeal=appeal).select_related(
         "satisfaction", "respondent", "recorded_by"
     )
-    from anju.appeals.policies import is_liaison_for, is_overseer_for
-
-    if not (is_staff_for(user, appeal) or is_overseer_for(user, appeal) or is_liaison_for(user, appeal)):
+    if not policy.can(user, "appeal.inside", appeal):
         if user.pk in (appeal.requester_id, appeal.filed_by_id):
             qs = qs.filter(is_follower=False)
         else:
@@ -131,7 +128,7 @@ def follower_callback(
     by_self = getattr(actor, "pk", None) == follower.pk
     if by_self and not policy.can(actor, "appeal.callback", appeal):
         raise PermissionDenied
-    if not by_self and not (policy.can(actor, "appeal.triage", appeal) and is_staff_for(actor, appeal)):
+    if not by_self and not policy.can(actor, "appeal.triage", appeal):
         raise PermissionDenied
     at = clock.now()
     counted = privacy.publication_for(appeal.community_id).followers_counted

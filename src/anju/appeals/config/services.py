@@ -78,16 +78,7 @@ def route_units(user: Any) -> QuerySet[OrgUnit]:
 def route_departments(user: Any) -> QuerySet[Department]:
     """Active departments that may serve some unit within the user's reach (at, above or below a grant)."""
     qs = Department.objects.filter(is_active=True).select_related("unit")
-    if policy.is_superuser(user):
-        return qs
-    q = Q(pk__in=[])
-    rule = policy.rule_for("appeal.routes")
-    for g in policy.grants_of(user):
-        if g.role in rule.roles or g.role == "admin":
-            step = OrgUnit.PATH_STEP
-            prefixes = [g.path[: i * step] for i in range(1, len(g.path) // step + 1)]
-            q |= Q(unit__path__startswith=g.path) | Q(unit__path__in=prefixes)
-    return qs.filter(q)
+    return qs.filter(policy.reach_q(user, "unit__path", action="appeal.routes", upward=True))
 
 
 def routes(user: Any, *, unit: OrgUnit | None = None, q: str = "") -> QuerySet[CategoryRoute]:
@@ -355,7 +346,7 @@ def route_set(
         errors["unit"] = [_("Choose an active org unit.")]
     if department is None or not department.is_active:
         errors["department"] = [_("Choose an active department.")]
-    elif not unit.path.startswith(department.unit.path):
+    elif not unit.is_within(department.unit):
         errors["department"] = [
             _("%(department)s belongs to %(owner)s and does not serve %(unit)s.")
             % {"department": department.name, "owner": department.unit.name, "unit": unit.name}

@@ -110,7 +110,7 @@ def appeal_dispatch(
         department = default_department(appeal.category, appeal.location)
     if department is None or not department.is_active:
         raise ValidationError({"department": [_("Choose the department to dispatch to.")]})
-    if not appeal.community.path.startswith(department.unit.path):
+    if not appeal.community.is_within(department.unit):
         raise ValidationError({"department": [_("This department does not serve the appeal's community.")]})
     assisting = [d for d in assisting if d.pk != department.pk]
 

@@ -104,7 +104,7 @@ def appeal_file(
         errors["description"] = [_("Describe the problem.")]
     elif len(description) > 2000:
         errors["description"] = [_("Keep the description under 2000 characters.")]
-    if location is None or not location.path.startswith(community.path):
+    if location is None or not location.is_within(community):
         errors["location"] = [_("Choose a place inside the community.")]
     if urgency not in Urgency.values:
         errors["urgency"] = [_("Choose an urgency.")]
@@ -220,8 +220,8 @@ def similar_open(category: Category, location: OrgUnit, *, days: int = 30, limit
         scope = location.parent or location
     return list(
         Appeal.objects.filter(
+            OrgUnit.subtree_q(scope, "location__"),
             category=category,
-            location__path__startswith=scope.path,
             received_at__gte=since,
             status__in=OPEN_STATUSES,
         )

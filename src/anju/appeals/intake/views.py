@@ -13,11 +13,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from anju.accounts import policy
-from anju.accounts.roles import Role
 from anju.appeals import forms, privacy
 from anju.appeals.intake import services as intake
 from anju.appeals.models import ON_BEHALF_CHANNELS, Channel
-from anju.appeals.policies import STAFF
 from anju.appeals.requesters import services as requesters
 from anju.core.forms import apply_service_errors
 from anju.orgs.models import OrgUnit
@@ -25,26 +23,15 @@ from anju.orgs.models import OrgUnit
 
 def _communities_of(user: Any) -> list[OrgUnit]:
     """The communities the user files appeals in (their grants' communities)."""
-    ids = [g.unit_id for g in policy.grants_of(user) if g.role in {Role.RESIDENT, Role.VOLUNTEER, *STAFF}]
-    units = list(OrgUnit.objects.filter(pk__in=ids).select_related("community"))
-    found = {u.community_id: u.community for u in units if u.community_id and u.community is not None}
-    above = [u for u in units if u.community_id is None]
-    if above:  # grants above community level: every community below them
-        q = Q(pk__in=[])
-        for u in above:
-            q |= Q(path__startswith=u.path)
-        found.update({c.pk: c for c in OrgUnit.objects.communities().filter(q)})
-    return sorted(found.values(), key=lambda c: c.path)
+    return list(policy.communities_in_reach(user, action="appeal.file").order_by("path"))
 
 
 def _locations(communities: list[OrgUnit]) -> Any:
     if not communities:
         return OrgUnit.objects.none()
-    from django.db.models import Q
-
-    q = Q()
+    q = Q(pk__in=[])
     for c in communities:
-        q |= Q(path__startswith=c.path)
+        q |= OrgUnit.subtree_q(c)
     return OrgUnit.objects.filter(q, is_active=True).select_related("community", "parent").order_by("path")
 
 
@@ -52,8 +39,7 @@ def _locations(communities: list[OrgUnit]) -> Any:
 def appeal_new(request: HttpRequest) -> HttpResponse:
     user = request.user
     communities = _communities_of(user)
-    roles = policy.roles_of(user)
-    on_behalf = bool(roles & {Role.VOLUNTEER, *STAFF})
+    on_behalf = policy.can(user, "appeal.file_for_others")
     form = forms.AppealForm(
         request.POST or None, request.FILES or None, locations=_locations(communities), on_behalf=on_behalf
     )

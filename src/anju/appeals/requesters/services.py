@@ -53,7 +53,7 @@ from anju.core.params import parse_id
 from anju.orgs.models import OrgUnit
 from anju.people.models import Resident
 
-REVEAL_STAFF_ROLES = frozenset({Role.COMMUNITY_WORKER, Role.BRANCH_SECRETARY, Role.ADMIN})
+REVEAL_ROLES = frozenset({Role.COMMUNITY_WORKER, Role.BRANCH_SECRETARY, Role.ADMIN})
 LIAISON_REVEAL_STATUSES = frozenset({Status.SIGNED, Status.IN_PROGRESS, Status.WAITING})
 PICK_LIMIT = 10
 
@@ -67,8 +67,7 @@ def may_reveal_contact(user: Any, appeal: Appeal) -> bool:
         return False
     if policy.is_superuser(user):
         return True
-    path = appeal.community.path
-    if any(g.role in REVEAL_STAFF_ROLES and path.startswith(g.path) for g in policy.grants_of(user)):
+    if policy.in_reach(user, appeal.community, roles=REVEAL_ROLES):
         return True
     return (
         appeal.status in LIAISON_REVEAL_STATUSES

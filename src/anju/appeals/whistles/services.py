@@ -67,7 +67,7 @@ def whistle_blow(
     if not 5 <= minutes <= 24 * 60:
         raise ValidationError({"minutes": [_("The arrival deadline is between 5 minutes and 24 hours.")]})
     for d in departments:
-        if not appeal.community.path.startswith(d.unit.path):
+        if not appeal.community.is_within(d.unit):
             raise ValidationError({"departments": [_("%(name)s does not serve this community.") % {"name": d.name}]})
     if appeal.status not in OPEN_STATUSES:
         raise InvalidTransition(_("The appeal is closed; no whistle can be blown for it."))
