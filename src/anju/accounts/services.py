@@ -21,7 +21,7 @@ from anju.accounts.models import ApiToken, LoginThrottle, RoleGrant, User, usern
 from anju.accounts.policy import forget_grants
 from anju.accounts.roles import Role
 from anju.audit.actions import Action
-from anju.audit.services import record
+from anju.audit.services import diff, record
 from anju.core import crypto
 from anju.core.masking import is_valid_mainland_mobile, mask_email, normalise_mobile
 from anju.orgs.models import Department, OrgUnit
@@ -213,6 +213,23 @@ def user_set_active(
             request=request,
             data={"reason": reason} if reason else {},
         )
+    return user
+
+
+def user_set_admin_access(
+    *, actor: Any, user: User, staff: bool, superuser: bool, request: HttpRequest | None = None
+) -> User:
+    """Set the Django admin flags. ``is_superuser`` carries every permission everywhere, so it is
+    changed only here, with an audit row of what it was and what it became."""
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        before = {"is_staff": user.is_staff, "is_superuser": user.is_superuser}
+        user.is_staff, user.is_superuser = staff, superuser
+        changed = diff(before, {"is_staff": staff, "is_superuser": superuser})
+        if not changed:
+            return user
+        user.save(update_fields=["is_staff", "is_superuser"])
+        record(Action.ACCOUNT_ADMIN_ACCESS_SET, actor=actor, obj=user, request=request, data={"changed": changed})
     return user
 
 
