@@ -23,7 +23,7 @@ from anju.accounts.roles import Role
 from anju.audit.actions import Action
 from anju.audit.services import diff, record
 from anju.core import crypto
-from anju.core.masking import is_valid_mainland_mobile, mask_email, normalise_mobile
+from anju.core.masking import is_valid_mainland_mobile, mask_email, mask_mobile, normalise_mobile
 from anju.orgs.models import Department, OrgUnit
 
 MOBILE_PURPOSE = "user.mobile"
@@ -159,31 +159,28 @@ def user_update(
         raise ValidationError(errors)
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
-        changed = []
-        data: dict[str, Any] = {}
+        changed: dict[str, list[Any]] = {}  # the audit diff; personal data only masked
         if display_name is not None and user.display_name != display_name:
+            changed["display_name"] = [user.display_name, display_name]
             user.display_name = display_name
-            changed.append("display_name")
         if mobile is not None and mobile != user.mobile:
+            old_mobile = user.mobile
             _set_mobile(user, mobile)
-            changed.append("mobile")
+            changed["mobile"] = [mask_mobile(old_mobile), mask_mobile(user.mobile)]
         if email is not None and email != user.email:
             if not user.email and notify_by_email is None:
                 user.notify_by_email = True  # a newly given address is for notices unless said otherwise
+            changed["email"] = [mask_email(user.email), mask_email(email)]
             user.email_sealed = crypto.encrypt(email) if email else ""
-            changed.append("email")
-            data["email"] = mask_email(email)
         if preferred_language is not None and user.preferred_language != preferred_language:
+            changed["preferred_language"] = [user.preferred_language, preferred_language]
             user.preferred_language = preferred_language
-            changed.append("preferred_language")
-            data["preferred_language"] = preferred_language
         if notify_by_email is not None and user.notify_by_email != notify_by_email:
+            changed["notify_by_email"] = [user.notify_by_email, notify_by_email]
             user.notify_by_email = notify_by_email
-            changed.append("notify_by_email")
-            data["notify_by_email"] = notify_by_email
         if changed:
             user.save()
-            record(Action.ACCOUNT_UPDATED, actor=actor, obj=user, request=request, data={"fields": changed, **data})
+            record(Action.ACCOUNT_UPDATED, actor=actor, obj=user, request=request, data={"changed": changed})
     return user
 
 
@@ -384,6 +381,7 @@ def preference_set_language(*, user: User, language: str) -> None:
     if language not in dict(settings.LANGUAGES):
         raise ValidationError({"language": [_("Choose a supported language.")]})
     with transaction.atomic():
+        changed = diff({"preferred_language": user.preferred_language}, {"preferred_language": language})
         User.objects.filter(pk=user.pk).update(preferred_language=language)
         user.preferred_language = language
-        record(Action.ACCOUNT_UPDATED, actor=user, obj=user, data={"fields": ["preferred_language"]})
+        record(Action.ACCOUNT_UPDATED, actor=user, obj=user, data={"changed": changed})

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_noop
 
 from anju.audit.actions import Action
 from anju.audit.reasons import clean_reveal_reason
-from anju.audit.services import record, record_pii_access
+from anju.audit.services import diff, record, record_pii_access
 from anju.core import crypto
 from anju.orgs.models import OrgUnit, UnitKind
 from anju.people import validation
@@ -165,7 +165,8 @@ def tag_update(*, actor: Any, tag: Tag, name: str, is_active: bool, request: Htt
         before = {"name": tag.name, "is_active": tag.is_active}
         tag.name, tag.is_active = name, is_active
         tag.save(update_fields=["name", "is_active"])
-        record(Action.TAG_UPDATED, actor=actor, obj=tag, request=request, data={"before": before})
+        after = {"name": tag.name, "is_active": tag.is_active}
+        record(Action.TAG_UPDATED, actor=actor, obj=tag, request=request, data={"changed": diff(before, after)})
     return tag
 
 
@@ -253,7 +254,9 @@ def household_update(
         before = {"number": household.number, "is_central": household.is_central}
         household.number, household.is_central = number, is_central
         household.save(update_fields=["number", "is_central", "updated_at"])
-        record(Action.HOUSEHOLD_UPDATED, actor=actor, obj=household, request=request, data={"before": before})
+        after = {"number": household.number, "is_central": household.is_central}
+        data = {"changed": diff(before, after)}
+        record(Action.HOUSEHOLD_UPDATED, actor=actor, obj=household, request=request, data=data)
     return household
 
 
