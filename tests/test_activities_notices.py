@@ -38,7 +38,6 @@ def sent(monkeypatch: Any) -> list[tuple[str, list[int], dict[str, Any], int | N
         out.append((kind, sorted(recipients), params, activity_id))
         return len(out)
 
-    monkeypatch.setattr(notices, "inbox_available", lambda: True)
     monkeypatch.setattr(notices, "send", fake_send)
     return out
 
@@ -85,11 +84,10 @@ def test_offer_expiry_and_promotion_send_notices(world: World, sent: list[Any], 
     assert sent == []
 
 
-def test_notices_are_a_no_op_without_the_inbox(world: World, monkeypatch: Any) -> None:
-    monkeypatch.setattr(notices, "inbox_available", lambda: False)
+def test_a_notice_to_nobody_writes_nothing(world: World) -> None:
     session = first_session(make_activity(world, target_tags=[]))
     reg = services.registration_create(actor=world.users["resident"], session=session)
-    assert notices.send(kind=notices.OFFER, recipients=[world.users["resident"]], community=None, params={}) == 0
+    assert notices.send(kind=notices.OFFER, recipients=[None], community=None, params={}) == 0
     services.registration_cancel(actor=world.users["worker"], registration=reg, reason="测试")
     reg.refresh_from_db()
     assert reg.status == "cancelled"

@@ -156,7 +156,6 @@ def test_edit_page_changes_details_refuses_capacity_below_registrations_and_prom
     world: World, client_for: Callable[..., Client], monkeypatch: Any
 ) -> None:
     sent: list[tuple[str, list[int], dict[str, Any]]] = []
-    monkeypatch.setattr("anju.activities.notices.inbox_available", lambda: True)
     monkeypatch.setattr(
         "anju.activities.notices.send",
         lambda *, kind, recipients, community, params, activity_id=None: (
@@ -215,7 +214,6 @@ def test_organiser_cancels_a_session_and_the_activity_with_a_reason(
     world: World, client_for: Callable[..., Client], monkeypatch: Any
 ) -> None:
     sent: list[tuple[str, list[int], dict[str, Any]]] = []
-    monkeypatch.setattr("anju.activities.notices.inbox_available", lambda: True)
     monkeypatch.setattr(
         "anju.activities.notices.send",
         lambda *, kind, recipients, community, params, activity_id=None: (
@@ -268,7 +266,6 @@ def test_organiser_cancelling_a_registration_needs_a_reason_and_tells_the_partic
     world: World, client_for: Callable[..., Client], monkeypatch: Any
 ) -> None:
     sent: list[tuple[str, list[int], dict[str, Any]]] = []
-    monkeypatch.setattr("anju.activities.notices.inbox_available", lambda: True)
     monkeypatch.setattr(
         "anju.activities.notices.send",
         lambda *, kind, recipients, community, params, activity_id=None: (

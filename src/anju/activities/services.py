@@ -68,7 +68,7 @@ def _recipients(reg: Registration, *, besides: Any = None) -> list[int]:
 
 def _notify(kind: str, reg: Registration, session: Session, *, besides: Any = None, **params: Any) -> None:
     recipients = _recipients(reg, besides=besides)
-    if not recipients or not notices.inbox_available():
+    if not recipients:
         return
     activity = session.activity
     notices.send(
@@ -415,15 +415,13 @@ def activity_cancel(*, actor: Any, activity: Activity, reason: str, request: Htt
         for session in sessions:
             told += _cancel_session_rows(session, reason)
         released = _release_bookings(actor, sessions, reason)
-        if notices.inbox_available():
-            recipients = {pk for reg in told for pk in _recipients(reg, besides=actor)}
-            notices.send(
-                kind=notices.ACTIVITY_CANCELLED,
-                recipients=recipients,
-                community=locked.community_id,
-                activity_id=locked.pk,
-                params={"activity": locked.title, "reason": reason[:200]},
-            )
+        notices.send(
+            kind=notices.ACTIVITY_CANCELLED,
+            recipients={pk for reg in told for pk in _recipients(reg, besides=actor)},
+            community=locked.community_id,
+            activity_id=locked.pk,
+            params={"activity": locked.title, "reason": reason[:200]},
+        )
         record(
             Action.ACTIVITY_CANCELLED,
             actor=actor,
