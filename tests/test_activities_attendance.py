@@ -18,7 +18,7 @@ from openpyxl import load_workbook
 
 from anju.accounts import services as account_services
 from anju.accounts.roles import Role
-from anju.activities import attendance, helpers, services
+from anju.activities import attendance, services, volunteer_hours
 from anju.activities.models import Activity, Helper
 from anju.activities.testing import World, make_activity, make_world
 from anju.audit.models import AuditEvent
@@ -121,7 +121,9 @@ def test_report_and_page_query_counts_do_not_grow_with_participants(
 def test_excel_has_a_sheet_per_view(world: World, client_for: Callable[..., Client]) -> None:
     activity = make_activity(world, weeks=2, target_tags=[], capacity=10)
     _fill(world, activity)
-    helpers.helper_record(actor=world.users["worker"], activity=activity, user=world.users["volunteer"], hours="2.5")
+    volunteer_hours.helper_record(
+        actor=world.users["worker"], activity=activity, user=world.users["volunteer"], hours="2.5"
+    )
     worker = en(client_for(world.users["worker"]))
     export = worker.get(f"/activities/{activity.pk}/attendance/?format=xlsx")
     assert export.status_code == 200
@@ -174,7 +176,7 @@ def test_helpers_page_records_hours_with_audit_and_refuses_bad_input(
         worker.post(f"/activities/{activity.pk}/helpers/", {"resident": world.spouse.pk, "hours": "4"}).status_code
         == 302
     )
-    assert list(helpers.helpers_for_ledger(community=world.tree.community).values_list("name", flat=True)) == [
+    assert list(volunteer_hours.helpers_for_ledger(community=world.tree.community).values_list("name", flat=True)) == [
         volunteer.display_name,
         "李建国",
     ]
@@ -191,7 +193,7 @@ def test_helpers_page_records_hours_with_audit_and_refuses_bad_input(
         response = worker.post(f"/activities/{activity.pk}/helpers/", data)
         assert response.status_code == 422, data
         assert message in response.content.decode(), (data, message)
-    assert helpers.helper_candidates(activity).filter(pk=outsider.pk).count() == 0
+    assert volunteer_hours.helper_candidates(activity).filter(pk=outsider.pk).count() == 0
     assert Helper.objects.count() == 2
     assert AuditEvent.objects.count() == audits
     # Removal is audited too; residents and other communities get nothing.

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 from openpyxl import load_workbook
 
 from anju.accounts import services as account_services
-from anju.activities import attendance, helpers, services
+from anju.activities import attendance, services, volunteer_hours
 from anju.activities.models import Helper
 from anju.activities.testing import World, first_session, make_activity, make_world
 from anju.appeals.exports import rates_xlsx
@@ -78,7 +78,7 @@ def test_attendance_export_writes_names_and_tasks_as_text(world: World, client_f
     walk_in = services.walk_in_add(actor=worker, session=session, name='=HYPERLINK("http://x.test","点我")')
     services.checkout(actor=worker, registration=walk_in, guardian="@SUM(1+1)")
     services.walk_in_add(actor=worker, session=session, name="+86 138")
-    helpers.helper_record(
+    volunteer_hours.helper_record(
         actor=worker, activity=activity, session=session, user=world.users["volunteer"], hours="2", task="-2+3"
     )
     export = en(client_for(worker)).get(f"/activities/{activity.pk}/attendance/?format=xlsx")
@@ -141,7 +141,7 @@ def test_volunteers_see_attendance_counts_but_not_households(world: World, clien
 def test_helper_hours_out_of_range_are_a_clear_error(world: World, hours: Any) -> None:
     activity = make_activity(world, target_tags=[])
     with pytest.raises(ValidationError) as caught:
-        helpers.helper_record(
+        volunteer_hours.helper_record(
             actor=world.users["worker"],
             activity=activity,
             session=first_session(activity),
@@ -155,9 +155,11 @@ def test_helper_hours_out_of_range_are_a_clear_error(world: World, hours: Any) -
 def test_whole_activity_hours_stay_within_what_a_row_holds(world: World) -> None:
     activity = make_activity(world, target_tags=[], weeks=45, space=None)  # 45 × 24 h > 999 h
     with pytest.raises(ValidationError) as caught:
-        helpers.helper_record(actor=world.users["worker"], activity=activity, user=world.users["volunteer"], hours=1000)
+        volunteer_hours.helper_record(
+            actor=world.users["worker"], activity=activity, user=world.users["volunteer"], hours=1000
+        )
     assert "At most 999 hours" in str(caught.value)
-    made = helpers.helper_record(
+    made = volunteer_hours.helper_record(
         actor=world.users["worker"], activity=activity, user=world.users["volunteer"], hours=999
     )
     assert made.hours == Decimal("999.0")
@@ -209,7 +211,7 @@ def test_a_second_entry_recorded_at_the_same_moment_is_a_clear_error(
         "session": session,
         "user": world.users["volunteer"],
     }
-    helpers.helper_record(**kwargs, hours="2")
+    volunteer_hours.helper_record(**kwargs, hours="2")
     audits = AuditEvent.objects.count()
     # The other request's check ran before this one's insert: the check sees nothing, the database decides.
     real_exists = QuerySet.exists
@@ -223,7 +225,7 @@ def test_a_second_entry_recorded_at_the_same_moment_is_a_clear_error(
 
     monkeypatch.setattr(QuerySet, "exists", exists_after_race)
     with pytest.raises(ValidationError) as caught:
-        helpers.helper_record(**kwargs, hours="3")
+        volunteer_hours.helper_record(**kwargs, hours="3")
     assert "already recorded here" in str(caught.value)
     assert raced
     assert Helper.objects.filter(activity=activity).count() == 1

@@ -28,7 +28,8 @@ def createadmin(monkeypatch: Any, *args: str) -> str:
 def test_first_admin_before_any_org_unit_is_a_superuser_with_an_audit_row(monkeypatch: Any) -> None:
     createadmin(monkeypatch, "root.admin")
     user = User.objects.get(username="root.admin")
-    assert user.is_staff and user.is_superuser
+    assert user.is_staff
+    assert user.is_superuser
     event = AuditEvent.objects.get(action=Action.ACCOUNT_ADMIN_ACCESS_SET, object_id=str(user.pk))
     assert event.data == {"changed": {"is_staff": [False, True], "is_superuser": [False, True]}}
 
@@ -36,7 +37,8 @@ def test_first_admin_before_any_org_unit_is_a_superuser_with_an_audit_row(monkey
 def test_admin_of_a_unit_is_staff_but_not_superuser(monkeypatch: Any, tree: Tree) -> None:
     createadmin(monkeypatch, "unit.admin", "--unit", str(tree.community.pk))
     user = User.objects.get(username="unit.admin")
-    assert user.is_staff and not user.is_superuser
+    assert user.is_staff
+    assert not user.is_superuser
     event = AuditEvent.objects.get(action=Action.ACCOUNT_ADMIN_ACCESS_SET, object_id=str(user.pk))
     assert event.data == {"changed": {"is_staff": [False, True]}}
 

@@ -30,7 +30,7 @@ from anju.bulletin.models import Notice, NoticePhoto
 from anju.core import files
 from anju.jobs import worker
 from anju.jobs.models import PeriodicTask
-from anju.spaces import config as space_config
+from anju.spaces import setup as space_setup
 from anju.spaces.models import SpacePhoto
 from anju.testing import build_tree
 from appeals_world import make_world as make_appeals_world
@@ -145,7 +145,7 @@ def _space_photos() -> tuple[type[models.Model], str, Callable[[], Any]]:
     return (
         SpacePhoto,
         "image",
-        lambda: space_config.space_photo_add(
+        lambda: space_setup.space_photo_add(
             actor=world.users["worker"], space=world.station.kitchen, files=[upload(), upload()]
         ),
     )

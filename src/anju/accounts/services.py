@@ -33,7 +33,9 @@ def mobile_index(mobile: str) -> str:
     return crypto.blind_index(mobile, purpose=MOBILE_PURPOSE)
 
 
-def clean_mobile(raw: str) -> str:
+def validate_account_mobile(raw: str) -> str:
+    """An account's sign-in mobile: required and valid, or a form error on ``mobile``. (The registry's
+    optional, import-friendly parser is :func:`anju.people.validation.parse_mobile`.)"""
     mobile = normalise_mobile(raw or "")
     if not is_valid_mainland_mobile(mobile):
         raise ValidationError({"mobile": _("Enter an 11-digit mainland mobile number, such as 13812345678.")})
@@ -44,7 +46,7 @@ def _set_mobile(user: User, raw: str) -> None:
     if not raw:
         user.mobile_sealed, user.mobile_index = "", None
         return
-    mobile = clean_mobile(raw)
+    mobile = validate_account_mobile(raw)
     index = mobile_index(mobile)
     if User.objects.filter(mobile_index=index).exclude(pk=user.pk).exists():
         raise ValidationError({"mobile": _("Another account already uses this mobile number.")})
@@ -152,7 +154,7 @@ def user_update(
         errors["preferred_language"] = [_("Choose a supported language.")]
     if mobile:
         try:
-            clean_mobile(mobile)
+            validate_account_mobile(mobile)
         except ValidationError as exc:
             errors.update(exc.message_dict)
     if errors:

@@ -72,7 +72,7 @@ def clean_person(data: dict[str, Any], *, today: date | None = None) -> tuple[di
     run("name", validation.clean_name)
     run("gender", validation.clean_gender)
     run("birth_date", lambda v: validation.clean_date(v, today=today))
-    run("mobile", validation.clean_mobile)
+    run("mobile", validation.parse_mobile)
     run("is_party_member", validation.clean_yes_no)
     if "relation" in data:
         relation = str(data["relation"] or "").strip()

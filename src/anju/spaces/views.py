@@ -27,7 +27,7 @@ from anju.core.security import no_store
 from anju.core.text import join_list
 from anju.people import selectors as people_selectors
 from anju.people.models import Household
-from anju.spaces import config, forms, ical, selectors, services
+from anju.spaces import forms, ical, selectors, services, setup
 from anju.spaces.models import Booking, ClosedPeriod, Occupancy, Series, Space, SpacePhoto
 from anju.spaces.recurrence import describe
 
@@ -259,7 +259,7 @@ def _edit_page(
             "form": form or forms.SpaceForm(initial=forms.SpaceForm.initial_for(space)),
             "photo_form": photo_form or forms.PhotoForm(),
             "photos": list(space.photos.all()),
-            "max_photos": config.MAX_PHOTOS,
+            "max_photos": setup.MAX_PHOTOS,
             "closures": list(closures),
             "closure_form": forms.ClosureForm(),
         },
@@ -276,7 +276,7 @@ def space_edit(request: HttpRequest, space_id: int) -> HttpResponse:
     if not form.is_valid():
         return _edit_page(request, space, form=form, status=422)
     try:
-        config.space_update(
+        setup.space_update(
             actor=request.user,
             space=space,
             hours=form.cleaned_data["hours"],
@@ -299,7 +299,7 @@ def space_photo_add(request: HttpRequest, space_id: int) -> HttpResponse:
     if not form.is_valid():
         return _edit_page(request, space, photo_form=form, status=422)
     try:
-        added = config.space_photo_add(
+        added = setup.space_photo_add(
             actor=request.user,
             space=space,
             files=form.cleaned_data["photos"],
@@ -322,7 +322,7 @@ def space_photo_remove(request: HttpRequest, space_id: int, photo_id: int) -> Ht
     photo = SpacePhoto.objects.filter(space=space, pk=photo_id).first()
     if photo is None:
         raise Http404
-    config.space_photo_remove(actor=request.user, photo=photo, request=request)
+    setup.space_photo_remove(actor=request.user, photo=photo, request=request)
     messages.success(request, _("The photo was removed."))
     return redirect("spaces:edit", space_id=space.pk)
 
@@ -338,7 +338,7 @@ def closure_remove(request: HttpRequest, space_id: int, closure_id: int) -> Http
     )
     if period is None:
         raise Http404
-    config.closed_period_remove(actor=request.user, period=period, request=request)
+    setup.closed_period_remove(actor=request.user, period=period, request=request)
     messages.success(request, _("The closed period was removed."))
     return redirect("spaces:edit", space_id=space.pk)
 
