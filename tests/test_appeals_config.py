@@ -21,7 +21,7 @@ from anju.jobs.worker import run_once
 from anju.orgs import services as org_services
 from anju.orgs.models import Department
 from anju.testing import make_user
-from appeals_world import World, english_client
+from anju.testing.appeals import AppealsWorld, english_client
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english", "media_root")]
 TZ = timezone.get_current_timezone()
@@ -32,12 +32,12 @@ def _audits(action: str) -> int:
 
 
 @pytest.fixture
-def secretary(world: World) -> Any:
+def secretary(world: AppealsWorld) -> Any:
     return make_user(Role.BRANCH_SECRETARY, world.tree.community)
 
 
 @pytest.fixture
-def power(world: World) -> Department:
+def power(world: AppealsWorld) -> Department:
     """A second department of the appeal's street."""
     return Department.objects.get(name="东湖街道供电所")
 
@@ -55,7 +55,7 @@ ADMIN_PAGES = [
 
 
 @pytest.mark.parametrize("who", ["resident", "worker", "liaison", "supervisor", "volunteer"])
-def test_non_admins_are_refused_every_config_page(world: World, who: str) -> None:
+def test_non_admins_are_refused_every_config_page(world: AppealsWorld, who: str) -> None:
     c = english_client(getattr(world, who))
     sla_pk = SlaPolicy.objects.first().pk  # type: ignore[union-attr]
     urls = [reverse(n) for n in ADMIN_PAGES] + [
@@ -74,7 +74,7 @@ def test_non_admins_are_refused_every_config_page(world: World, who: str) -> Non
     assert AuditEvent.objects.count() == before
 
 
-def test_admin_reaches_every_config_page_from_the_nav(world: World) -> None:
+def test_admin_reaches_every_config_page_from_the_nav(world: AppealsWorld) -> None:
     c = english_client(world.admin)
     home = c.get("/").content.decode()
     assert reverse("appeals:config") in home
@@ -90,7 +90,9 @@ def test_admin_reaches_every_config_page_from_the_nav(world: World) -> None:
     assert c.get(reverse("appeals:config_category", kwargs={"pk": 987654321})).status_code == 404
 
 
-def test_branch_secretary_sets_routes_only_within_the_community(world: World, secretary: Any, power: Any) -> None:
+def test_branch_secretary_sets_routes_only_within_the_community(
+    world: AppealsWorld, secretary: Any, power: Any
+) -> None:
     c = english_client(secretary)
     index = c.get(reverse("appeals:config")).content.decode()
     assert reverse("appeals:config_routes") in index
@@ -122,7 +124,7 @@ def test_branch_secretary_sets_routes_only_within_the_community(world: World, se
     assert world.tree.other_community.name not in page.split('id="route-form"')[0]
 
 
-def test_services_refuse_an_actor_without_the_action(world: World) -> None:
+def test_services_refuse_an_actor_without_the_action(world: AppealsWorld) -> None:
     from django.core.exceptions import PermissionDenied
 
     with pytest.raises(PermissionDenied):
@@ -137,7 +139,7 @@ def test_services_refuse_an_actor_without_the_action(world: World) -> None:
 # --- catalogue ----------------------------------------------------------------------------------
 
 
-def test_category_create_writes_one_audit_row_and_reaches_open311(world: World) -> None:
+def test_category_create_writes_one_audit_row_and_reaches_open311(world: AppealsWorld) -> None:
     c = english_client(world.admin)
     response = c.post(
         reverse("appeals:config_category_new"),
@@ -169,7 +171,9 @@ def test_category_create_writes_one_audit_row_and_reaches_open311(world: World) 
         ({"code": "new-one", "name": "新类别", "sort_order": -1}, "sort_order", "between 0 and"),
     ],
 )
-def test_category_bad_input_changes_nothing(world: World, data: dict[str, Any], field: str, message: str) -> None:
+def test_category_bad_input_changes_nothing(
+    world: AppealsWorld, data: dict[str, Any], field: str, message: str
+) -> None:
     c = english_client(world.admin)
     before = (Category.objects.count(), AuditEvent.objects.count())
     post = {"default_urgency": "general", "sort_order": 0, **data}
@@ -180,7 +184,7 @@ def test_category_bad_input_changes_nothing(world: World, data: dict[str, Any], 
     assert (Category.objects.count(), AuditEvent.objects.count()) == before
 
 
-def test_category_in_use_keeps_its_code_and_is_deactivated_not_deleted(world: World) -> None:
+def test_category_in_use_keeps_its_code_and_is_deactivated_not_deleted(world: AppealsWorld) -> None:
     world.file()
     c = english_client(world.admin)
     url = reverse("appeals:config_category", kwargs={"pk": world.category.pk})
@@ -221,7 +225,7 @@ def test_category_in_use_keeps_its_code_and_is_deactivated_not_deleted(world: Wo
     assert _audits("appeal.category_activated") == 1
 
 
-def test_unused_category_can_be_deleted(world: World) -> None:
+def test_unused_category_can_be_deleted(world: AppealsWorld) -> None:
     category = config.category_create(actor=world.admin, code="tmp-cat", name="临时")
     c = english_client(world.admin)
     assert c.post(reverse("appeals:config_category_delete", kwargs={"pk": category.pk})).status_code == 302
@@ -229,7 +233,9 @@ def test_unused_category_can_be_deleted(world: World) -> None:
     assert _audits("appeal.category_deleted") == 1
 
 
-def test_category_list_search_pagination_and_constant_queries(world: World, django_assert_max_num_queries: Any) -> None:
+def test_category_list_search_pagination_and_constant_queries(
+    world: AppealsWorld, django_assert_max_num_queries: Any
+) -> None:
     c = english_client(world.admin)
     page = c.get(reverse("appeals:config_categories"), {"q": "路灯"}).content.decode()
     assert "路灯损坏" in page
@@ -249,7 +255,7 @@ def test_category_list_search_pagination_and_constant_queries(world: World, djan
 # --- routing ------------------------------------------------------------------------------------
 
 
-def test_new_route_is_used_by_the_next_appeal(world: World, power: Any) -> None:
+def test_new_route_is_used_by_the_next_appeal(world: AppealsWorld, power: Any) -> None:
     first = world.file()
     dispatch.appeal_dispatch(actor=world.worker, appeal=first, department=None)
     assert first.department_id == world.tree.department.pk
@@ -280,7 +286,7 @@ def test_new_route_is_used_by_the_next_appeal(world: World, power: Any) -> None:
     assert dispatch.default_department(world.category, world.tree.grid) is None
 
 
-def test_route_to_a_department_outside_the_unit_is_refused(world: World) -> None:
+def test_route_to_a_department_outside_the_unit_is_refused(world: AppealsWorld) -> None:
     closed = org_services.department_create(
         actor=None, name="已撤销的所", kind=Department.Kind.OTHER, unit=world.tree.street
     )
@@ -336,7 +342,7 @@ def _sla_post(**over: Any) -> dict[str, Any]:
         ({"sign_unit": "weeks"}, "sign_unit", "valid choice"),
     ],
 )
-def test_sla_bad_values_change_nothing(world: World, over: dict[str, Any], field: str, message: str) -> None:
+def test_sla_bad_values_change_nothing(world: AppealsWorld, over: dict[str, Any], field: str, message: str) -> None:
     policy = SlaPolicy.objects.get(category=None, urgency=Urgency.GENERAL, complex=False)
     before = {f.attname: getattr(policy, f.attname) for f in SlaPolicy._meta.fields}
     audits = AuditEvent.objects.count()
@@ -351,7 +357,7 @@ def test_sla_bad_values_change_nothing(world: World, over: dict[str, Any], field
     assert AuditEvent.objects.count() == audits
 
 
-def test_sla_change_applies_to_new_appeals_not_to_stored_deadlines(world: World) -> None:
+def test_sla_change_applies_to_new_appeals_not_to_stored_deadlines(world: AppealsWorld) -> None:
     start = dt.datetime(2026, 11, 2, 9, 0, tzinfo=TZ)  # a Monday
     with clock.frozen(start):
         old = world.file()
@@ -376,7 +382,7 @@ def test_sla_change_applies_to_new_appeals_not_to_stored_deadlines(world: World)
     assert _audits("appeal.sla_updated") == 1
 
 
-def test_category_sla_override_added_used_and_removed(world: World) -> None:
+def test_category_sla_override_added_used_and_removed(world: AppealsWorld) -> None:
     c = english_client(world.admin)
     data = _sla_post(dispatch_value=1, category=world.category.pk, urgency="general")
     assert c.post(reverse("appeals:config_sla"), data).status_code == 302
@@ -403,7 +409,7 @@ def test_category_sla_override_added_used_and_removed(world: World) -> None:
 # --- satisfaction scale -------------------------------------------------------------------------
 
 
-def test_satisfaction_scale_edit_and_validation(world: World) -> None:
+def test_satisfaction_scale_edit_and_validation(world: AppealsWorld) -> None:
     c = english_client(world.admin)
     unsatisfied = world.level("unsatisfied")
     basic = world.level("basic")
@@ -438,7 +444,7 @@ def test_satisfaction_scale_edit_and_validation(world: World) -> None:
 # --- holiday schedule ---------------------------------------------------------------------------
 
 
-def test_holiday_entry_from_config_recomputes_an_open_deadline_into_that_year(world: World) -> None:
+def test_holiday_entry_from_config_recomputes_an_open_deadline_into_that_year(world: AppealsWorld) -> None:
     start = dt.datetime(2026, 12, 30, 9, 0, tzinfo=TZ)  # seven working days run into 2027
     with clock.frozen(start):
         appeal = world.file()
@@ -470,7 +476,7 @@ def _json(c: Client, method: str, url: str, body: Any = None) -> Any:
     )
 
 
-def test_api_catalogue_same_rules_as_the_pages(world: World) -> None:
+def test_api_catalogue_same_rules_as_the_pages(world: AppealsWorld) -> None:
     admin, worker = english_client(world.admin), english_client(world.worker)
     body = {"code": "pet-nuisance", "name": "宠物扰民", "group": "社会治理"}
     assert _json(worker, "post", "/appeals/config/categories", body).status_code == 403
@@ -492,7 +498,7 @@ def test_api_catalogue_same_rules_as_the_pages(world: World) -> None:
     assert _json(admin, "put", "/appeals/config/categories/987654321", body).status_code == 404
 
 
-def test_api_routes_sla_and_scale(world: World, secretary: Any, power: Any) -> None:
+def test_api_routes_sla_and_scale(world: AppealsWorld, secretary: Any, power: Any) -> None:
     c = english_client(secretary)
     body = {"unit_id": world.tree.community.pk, "category": world.category.code, "department_id": power.pk}
     response = _json(c, "put", "/appeals/config/routes", body)
@@ -553,7 +559,7 @@ def _queries(c: Client, url: str, params: dict[str, Any] | None = None) -> int:
     return len(ctx.captured_queries)
 
 
-def test_list_pages_do_not_grow_queries_with_rows(world: World, power: Any) -> None:
+def test_list_pages_do_not_grow_queries_with_rows(world: AppealsWorld, power: Any) -> None:
     c = english_client(world.admin)
     community = {"unit": world.tree.community.pk}
     routes_url, sla_url = reverse("appeals:config_routes"), reverse("appeals:config_sla")
@@ -571,6 +577,6 @@ def test_list_pages_do_not_grow_queries_with_rows(world: World, power: Any) -> N
     assert many == few
 
 
-def test_holiday_page_leads_back_to_the_settings(world: World) -> None:
+def test_holiday_page_leads_back_to_the_settings(world: AppealsWorld) -> None:
     page = english_client(world.admin).get(reverse("appeals:holidays")).content.decode()
     assert reverse("appeals:config") in page

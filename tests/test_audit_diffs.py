@@ -10,34 +10,34 @@ from anju.audit.actions import Action
 from anju.audit.models import AuditEvent
 from anju.orgs import services as org_services
 from anju.people import services as people_services
-from people_world import World, make_world
+from anju.testing.people import PeopleWorld, make_people_world
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def people(db: Any) -> World:
-    return make_world()
+def people(db: Any) -> PeopleWorld:
+    return make_people_world()
 
 
 def changed(action: Action) -> Any:
     return AuditEvent.objects.filter(action=action).latest("pk").data
 
 
-def test_org_unit_update(people: World) -> None:
+def test_org_unit_update(people: PeopleWorld) -> None:
     unit = people.tree.grid
     old = unit.name
     org_services.orgunit_update(actor=None, unit=unit, name="新网格", code=unit.code, is_active=True)
     assert changed(Action.ORGUNIT_UPDATED) == {"changed": {"name": [old, "新网格"]}}
 
 
-def test_tag_update(people: World) -> None:
+def test_tag_update(people: PeopleWorld) -> None:
     tag = people.tags["老人"]
     people_services.tag_update(actor=None, tag=tag, name="长者", is_active=False)
     assert changed(Action.TAG_UPDATED) == {"changed": {"name": ["老人", "长者"], "is_active": [True, False]}}
 
 
-def test_household_update(people: World) -> None:
+def test_household_update(people: PeopleWorld) -> None:
     household = people.households[0]
     old = household.number
     people_services.household_update(actor=None, household=household, number="A1", is_central=True)

@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, datetime
 
 import pytest
-from django.utils import translation
 
 from anju.people import fakes, validation
 from anju.people.validation import Invalid
 
-
-@pytest.fixture(autouse=True)
-def _english() -> Iterator[None]:
-    with translation.override("en"):
-        yield
-
+pytestmark = pytest.mark.usefixtures("english")
 
 GOOD = fakes.id_number(date(1950, 5, 17), 1, male=True)
 

@@ -14,8 +14,8 @@ from anju.accounts.roles import Role
 from anju.core import crypto, screening
 from anju.spaces import services
 from anju.spaces.models import Booking
-from anju.spaces.testing import days_ahead, local, make_station
 from anju.testing import Tree, make_user
+from anju.testing.spaces import days_ahead, local, make_station
 
 
 @pytest.mark.parametrize(

@@ -17,8 +17,8 @@ from anju.people import fakes
 from anju.people import services as people_services
 from anju.spaces import services
 from anju.spaces.models import Booking
-from anju.spaces.testing import days_ahead, local, make_station
 from anju.testing import build_tree, make_user, sqlite_file_database, thread_connection
+from anju.testing.spaces import days_ahead, local, make_station
 
 ROUNDS = 8
 

@@ -19,8 +19,8 @@ from anju.accounts.roles import Role
 from anju.audit.models import AuditEvent
 from anju.spaces import services, setup
 from anju.spaces.models import ClosedPeriod, OpeningHours, Space, SpacePhoto
-from anju.spaces.testing import Demo, days_ahead, local, make_station
 from anju.testing import Tree, make_user
+from anju.testing.spaces import Demo, days_ahead, local
 
 
 @pytest.fixture(autouse=True)
@@ -28,11 +28,6 @@ def _english_and_media(settings: Any, tmp_path: Path) -> Iterator[None]:
     settings.MEDIA_ROOT = tmp_path / "media"
     with translation.override("en"):
         yield
-
-
-@pytest.fixture
-def demo(tree: Tree) -> Demo:
-    return make_station(tree.community)
 
 
 @pytest.fixture
@@ -304,7 +299,8 @@ def test_a_bad_photo_refuses_the_whole_upload(demo: Demo, staff: Any) -> None:
 def test_a_space_has_at_most_twelve_photos(demo: Demo, staff: Any) -> None:
     setup.space_photo_add(actor=staff, space=demo.kitchen, files=[photo(f"{n}.jpg", (20, 20)) for n in range(10)])
     response = login(staff).post(
-        reverse("spaces:photo_add", args=[demo.kitchen.pk]), {"photos": [photo("x.jpg"), photo("y.jpg"), photo()]}
+        reverse("spaces:photo_add", args=[demo.kitchen.pk]),
+        {"photos": [photo("x.jpg"), photo("y.jpg"), photo()]},
     )
     assert response.status_code == 422
     assert "at most 12 photos" in response.content.decode()

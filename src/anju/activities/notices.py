@@ -11,6 +11,8 @@ from typing import Any
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from anju.activities.models import Registration, Session
+from anju.core.text import local_minute
 from anju.inbox.kinds import register
 from anju.inbox.services import inbox_send
 
@@ -46,3 +48,25 @@ def send(
     url = reverse("activities:detail", args=[activity_id]) if activity_id else ""
     sent: int = inbox_send(recipients=ids, kind=kind, community=community, params=params, url=url)
     return sent
+
+
+def recipients_of(reg: Registration, *, besides: Any = None) -> list[int]:
+    """Who hears about a registration: the participant's account and whoever registered them, except
+    ``besides`` (the person who acted: nobody is told of their own act)."""
+    skip = getattr(besides, "pk", besides)
+    return [pk for pk in {reg.user_id, reg.registered_by_id} if pk is not None and pk != skip]
+
+
+def tell(kind: str, reg: Registration, session: Session, *, besides: Any = None, **params: Any) -> None:
+    """Send ``kind`` about one registration in ``session`` to :func:`recipients_of` it."""
+    recipients = recipients_of(reg, besides=besides)
+    if not recipients:
+        return
+    activity = session.activity
+    send(
+        kind=kind,
+        recipients=recipients,
+        community=activity.community_id,
+        activity_id=activity.pk,
+        params={"name": reg.name, "activity": activity.title, "when": local_minute(session.starts_at), **params},
+    )
