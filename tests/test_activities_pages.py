@@ -188,8 +188,9 @@ def test_edit_page_changes_details_refuses_capacity_below_registrations_and_prom
     assert sent == [("activities.promoted", [activity_world.users["volunteer"].pk], sent[0][2])]
     assert sent[0][2]["activity"] == "老年课堂：手机支付"
     event = AuditEvent.objects.filter(action="activity.changed").latest("pk")
-    assert event.data["capacity"] == 3
-    assert event.data["poster"] == "replaced"
+    assert event.data["changed"]["capacity"] == [2, 3]
+    assert event.data["changed"]["title"] == ["老年课堂：智能手机入门", "老年课堂：手机支付"]
+    assert event.data["changed"]["poster"] == [None, activity.poster.name]
     # Removing the poster.
     assert (
         worker.post(f"/activities/{activity.pk}/edit/", data | {"capacity": 3, "remove_poster": "on"}).status_code

@@ -243,6 +243,11 @@ def activity_create(
     return activity
 
 
+def _plain(value: Any) -> Any:
+    """A value as an audit diff holds it (JSON): datetimes and decimals as text."""
+    return value if value is None or isinstance(value, bool | int | str | list) else str(value)
+
+
 def _naive_errors(**values: Any) -> dict[str, list[str]]:
     """Times must carry their time zone (the API may send naive ones)."""
     return {
@@ -341,6 +346,7 @@ def activity_update(
                         ]
                     }
                 )
+        before = {k: getattr(locked, k) for k in changed}
         for k, v in changed.items():
             setattr(locked, k, v)
         if changed:
@@ -350,25 +356,26 @@ def activity_update(
             session.capacity = capacity
             session.activity = locked
             waitlist_promote(session)
-        data: dict[str, Any] = {k: (str(v) if isinstance(v, datetime) else v) for k, v in changed.items()}
+        diff_ = {k: [_plain(before[k]), _plain(v)] for k, v in changed.items()}
         if tags is not None and {t.pk for t in tags} != {t.pk for t in locked.target_tags.all()}:
+            diff_["target_tags"] = [sorted(t.name for t in locked.target_tags.all()), sorted(t.name for t in tags)]
             locked.target_tags.set(tags)
-            data["target_tags"] = sorted(t.name for t in tags)
         old = locked.poster.name if locked.poster else ""
         if remove_poster and image is None and old:
             locked.poster = ""
             locked.poster_width = locked.poster_height = 0
             locked.save(update_fields=["poster", "poster_width", "poster_height"])
-            data["poster"] = "removed"
+            diff_["poster"] = [old, None]
         if image is not None:
             locked.poster_width, locked.poster_height = image.width, image.height
             locked.poster.save(image.content.name, image.content, save=False)
             locked.save(update_fields=["poster", "poster_width", "poster_height"])
-            data["poster"] = "replaced"
-        if old and "poster" in data:
+            diff_["poster"] = [old or None, locked.poster.name]
+        if old and "poster" in diff_:
             storage = locked.poster.storage
             transaction.on_commit(lambda: storage.delete(old))
-        if data:
+        if diff_:
+            data = {"changed": diff_}
             record(Action.ACTIVITY_CHANGED, actor=actor, obj=locked, request=request, data=data)
     return locked
 
