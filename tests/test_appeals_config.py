@@ -20,8 +20,8 @@ from anju.audit.models import AuditEvent
 from anju.jobs.worker import run_once
 from anju.orgs import services as org_services
 from anju.orgs.models import Department
-from anju.testing import make_user
-from anju.testing.appeals import AppealsWorld, english_client
+from anju.testing import english_client, make_user
+from anju.testing.appeals import AppealsWorld
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english", "media_root")]
 TZ = timezone.get_current_timezone()

@@ -18,7 +18,8 @@ from anju.audit.models import AuditEvent
 from anju.jobs.models import Job
 from anju.jobs.worker import run_once
 from anju.spaces import selectors as space_selectors
-from anju.testing.appeals import AppealsWorld, english_client
+from anju.testing import english_client
+from anju.testing.appeals import AppealsWorld
 from anju.testing.spaces import make_station
 
 TZ = timezone.get_fixed_timezone(8 * 60)

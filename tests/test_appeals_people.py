@@ -21,8 +21,8 @@ from anju.appeals.selectors import rates
 from anju.audit.models import AuditEvent, PiiAccess
 from anju.inbox.models import Message
 from anju.people import fakes
-from anju.testing import make_user
-from anju.testing.appeals import AppealsWorld, anonymous_appeal, english_client, follow, make_resident
+from anju.testing import english_client, make_user
+from anju.testing.appeals import AppealsWorld, anonymous_appeal, follow, make_resident
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english", "media_root")]
 

@@ -15,8 +15,8 @@ from anju.appeals import callback, intake, privacy, services
 from anju.appeals.models import Appeal, AppealFollower, Callback, Channel, Status
 from anju.appeals.selectors import rates
 from anju.audit.models import PiiAccess
-from anju.testing import make_user
-from anju.testing.appeals import AppealsWorld, english_client, follow, upload
+from anju.testing import english_client, make_user
+from anju.testing.appeals import AppealsWorld, follow, upload
 
 TEXT = "楼下邻居张三每晚吵闹，请回电 17000000002 身份证429999199001011234 卡4111 1111 1111 1111 车鄂J·12345"
 NUMBERS = ("17000000002", "429999199001011234", "4111111111111111", "4111 1111 1111 1111", "鄂J·12345", "鄂J12345")

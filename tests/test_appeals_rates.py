@@ -27,8 +27,8 @@ from anju.audit.actions import Action
 from anju.audit.models import AuditEvent
 from anju.orgs import services as org_services
 from anju.orgs.models import Department
-from anju.testing import make_user
-from anju.testing.appeals import AppealsWorld, english_client, follow
+from anju.testing import english_client, make_user
+from anju.testing.appeals import AppealsWorld, follow
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english", "media_root")]
 

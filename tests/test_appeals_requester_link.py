@@ -13,7 +13,8 @@ from anju.appeals import requesters
 from anju.appeals.models import AppealEvent
 from anju.audit.models import AuditEvent
 from anju.people.models import Resident
-from anju.testing.appeals import AppealsWorld, anonymous_appeal, english_client, make_resident
+from anju.testing import english_client
+from anju.testing.appeals import AppealsWorld, anonymous_appeal, make_resident
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 

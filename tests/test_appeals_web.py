@@ -12,7 +12,8 @@ from openpyxl import load_workbook
 from anju.appeals import callback, dispatch, services, whistles
 from anju.appeals.models import Appeal, AppealEvent, Channel, Status, Summons
 from anju.inbox.models import Message
-from anju.testing.appeals import AppealsWorld, english_client, jpeg_bytes, upload
+from anju.testing import english_client
+from anju.testing.appeals import AppealsWorld, jpeg_bytes, upload
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english", "media_root")]
 

@@ -17,7 +17,8 @@ from anju.appeals import sitecode, whistles
 from anju.appeals.models import AppealEvent, DailyRollup, Status, Summons
 from anju.appeals.services import InvalidTransition
 from anju.audit.models import AuditEvent
-from anju.testing.appeals import AppealsWorld, english_client
+from anju.testing import english_client
+from anju.testing.appeals import AppealsWorld
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from anju.audit.models import PiiAccess
 from anju.audit.reasons import Purpose, RevealReasonForm, clean_reveal_reason
-from anju.testing.appeals import english_client
+from anju.testing import english_client
 from anju.testing.people import PeopleWorld
 
 pytestmark = pytest.mark.usefixtures("english")

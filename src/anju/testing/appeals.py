@@ -19,10 +19,8 @@ from anju.orgs.models import UnitKind
 from anju.people import fakes
 from anju.people import services as people_services
 from anju.people.models import Resident
-from anju.testing import Tree, english_client, make_user
+from anju.testing import Tree, make_user
 from anju.testing import unit as make_unit
-
-__all__ = ["AppealsWorld", "english_client", "make_appeals_world"]
 
 
 @dataclass
