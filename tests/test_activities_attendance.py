@@ -29,15 +29,10 @@ from anju.core.excel import safe_cell, safe_row
 from anju.people import fakes
 from anju.people import services as people_services
 from anju.people.importer import rows_to_xlsx
-from anju.testing import api_client, make_user
+from anju.testing import api_client, english_client, make_user
 from anju.testing.activities import ActivityWorld, first_session, make_activity
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
-
-
-def en(client: Client) -> Client:
-    client.cookies["anju_language"] = "en"
-    return client
 
 
 def _fill(activity_world: ActivityWorld, activity: Activity, extra_households: int = 0) -> None:
@@ -98,7 +93,7 @@ def test_report_and_page_query_counts_do_not_grow_with_participants(
     with django_assert_num_queries(6):
         report = attendance.attendance_report(big)
     assert len(report.households) == 9
-    worker = en(client_for(activity_world.users["worker"]))
+    worker = english_client(activity_world.users["worker"])
     counts = []
     for activity in (small, big):
         with CaptureQueriesContext(connection) as ctx:
@@ -119,7 +114,7 @@ def test_excel_has_a_sheet_per_view(activity_world: ActivityWorld, client_for: C
     volunteer_hours.helper_record(
         actor=activity_world.users["worker"], activity=activity, user=activity_world.users["volunteer"], hours="2.5"
     )
-    worker = en(client_for(activity_world.users["worker"]))
+    worker = english_client(activity_world.users["worker"])
     export = worker.get(f"/activities/{activity.pk}/attendance/?format=xlsx")
     assert export.status_code == 200
     book = load_workbook(io.BytesIO(export.content))
@@ -150,7 +145,7 @@ def test_helpers_page_records_hours_with_audit_and_refuses_bad_input(
     activity = make_activity(activity_world, weeks=2, target_tags=[])
     one = activity.sessions.order_by("starts_at").first()
     assert one is not None
-    worker = en(client_for(activity_world.users["worker"]))
+    worker = english_client(activity_world.users["worker"])
     page = worker.get(f"/activities/{activity.pk}/helpers/")
     assert page.status_code == 200
     volunteer = activity_world.users["volunteer"]
@@ -197,10 +192,10 @@ def test_helpers_page_records_hours_with_audit_and_refuses_bad_input(
     assert AuditEvent.objects.count() == audits
     # Removal is audited too; residents and other communities get nothing.
     assert (
-        en(client_for(activity_world.users["resident"])).get(f"/activities/{activity.pk}/helpers/").status_code == 403
+        english_client(activity_world.users["resident"]).get(f"/activities/{activity.pk}/helpers/").status_code == 403
     )
     assert (
-        en(client_for(activity_world.users["other_worker"]))
+        english_client(activity_world.users["other_worker"])
         .post(f"/activities/helpers/{helper.pk}/remove/")
         .status_code
         == 404
@@ -266,7 +261,7 @@ def test_attendance_export_writes_names_and_tasks_as_text(
     volunteer_hours.helper_record(
         actor=worker, activity=activity, session=session, user=activity_world.users["volunteer"], hours="2", task="-2+3"
     )
-    export = en(client_for(worker)).get(f"/activities/{activity.pk}/attendance/?format=xlsx")
+    export = english_client(worker).get(f"/activities/{activity.pk}/attendance/?format=xlsx")
     assert export.status_code == 200
     cells = _cells(export.content)
     assert not [c.value for c in cells if c.data_type == "f"]  # no formula anywhere
@@ -294,14 +289,14 @@ def test_volunteers_see_attendance_counts_but_not_households(
     services.checkin_tick(actor=volunteer, registration=reg)
     address = "Entrance 1 101"
 
-    page = en(client_for(volunteer)).get(f"/activities/{activity.pk}/attendance/")
+    page = english_client(volunteer).get(f"/activities/{activity.pk}/attendance/")
     assert page.status_code == 200
     html = page.content.decode()
     assert 'id="attendance"' in html  # the counts per session
     assert 'id="attendance-households"' not in html
     assert address not in html
     assert "format=xlsx" not in html
-    assert en(client_for(volunteer)).get(f"/activities/{activity.pk}/attendance/?format=xlsx").status_code == 404
+    assert english_client(volunteer).get(f"/activities/{activity.pk}/attendance/?format=xlsx").status_code == 404
     with pytest.raises(PermissionDenied):
         attendance.attendance_xlsx(actor=volunteer, activity=activity)
     assert not AuditEvent.objects.filter(action="activity.attendance_exported").exists()
@@ -310,10 +305,10 @@ def test_volunteers_see_attendance_counts_but_not_households(
     assert data["total"]["checked_in"] == 1
     assert address not in json.dumps(data, ensure_ascii=False)
 
-    html = en(client_for(worker)).get(f"/activities/{activity.pk}/attendance/").content.decode()
+    html = english_client(worker).get(f"/activities/{activity.pk}/attendance/").content.decode()
     assert 'id="attendance-households"' in html
     assert address in html
-    assert en(client_for(worker)).get(f"/activities/{activity.pk}/attendance/?format=xlsx").status_code == 200
+    assert english_client(worker).get(f"/activities/{activity.pk}/attendance/?format=xlsx").status_code == 200
     data = api_client(worker).get(f"/api/v1/activities/{activity.pk}/attendance").json()
     assert [h["label"] for h in data["households"]] == [f"{activity_world.tree.building.name} {address}"]
 

@@ -16,14 +16,10 @@ from anju.accounts import services as account_services
 from anju.activities import services
 from anju.activities.models import Activity, Registration, Session
 from anju.audit.models import AuditEvent
+from anju.testing import english_client
 from anju.testing.activities import ActivityWorld, first_session, make_activity
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
-
-
-def en(client: Client) -> Client:
-    client.cookies["anju_language"] = "en"
-    return client
 
 
 def api_for(user: Any, language: str = "en") -> Client:
@@ -56,7 +52,7 @@ def test_registration_outside_the_window(activity_world: ActivityWorld, client_f
     )
     api, api_zh = api_for(activity_world.users["resident"]), api_for(activity_world.users["resident"], "zh-hans")
     before = snapshot()
-    page = en(client_for(activity_world.users["resident"])).post(
+    page = english_client(activity_world.users["resident"]).post(
         f"/activities/sessions/{early.pk}/register/", follow=True
     )
     opens = timezone.localtime(now + timedelta(hours=5)).strftime("%Y-%m-%d %H:%M")
@@ -71,7 +67,7 @@ def test_registration_outside_the_window(activity_world: ActivityWorld, client_f
 
 def test_over_the_household_limit(activity_world: ActivityWorld, client_for: Callable[..., Client]) -> None:
     session = first_session(make_activity(activity_world, household_limit=1))
-    me = en(client_for(activity_world.users["resident"]))
+    me = english_client(activity_world.users["resident"])
     assert (
         me.post(f"/activities/sessions/{session.pk}/register/", {"resident": activity_world.elder.pk}).status_code
         == 302
@@ -88,7 +84,7 @@ def test_target_group_only_on_behalf_with_a_reason(
     session = first_session(make_activity(activity_world))  # for 老人; 王小明 has no such tag
     api = api_for(activity_world.users["volunteer"])
     before = snapshot()
-    page = en(client_for(activity_world.users["young"])).post(
+    page = english_client(activity_world.users["young"]).post(
         f"/activities/sessions/{session.pk}/register/", follow=True
     )
     assert "This activity is for another group of residents." in page.content.decode()
@@ -110,7 +106,7 @@ def test_forged_and_expired_qr_codes(activity_world: ActivityWorld, client_for: 
     session = first_session(make_activity(activity_world, soon=True))
     reg = services.registration_create(actor=activity_world.users["resident"], session=session)
     token = services.checkin_token(reg)
-    door = en(client_for(activity_world.users["volunteer"]))
+    door = english_client(activity_world.users["volunteer"])
     url = f"/activities/sessions/{session.pk}/door/"
     before = snapshot()
     forged = token.replace(f'"r":{reg.pk}', f'"r":{reg.pk + 1}') if f'"r":{reg.pk}' in token else token[:-2] + "xx"
@@ -131,7 +127,7 @@ def test_forged_and_expired_qr_codes(activity_world: ActivityWorld, client_for: 
 
 def test_poster_that_is_not_an_image(activity_world: ActivityWorld, client_for: Callable[..., Client]) -> None:
     activity = make_activity(activity_world)
-    worker = en(client_for(activity_world.users["worker"]))
+    worker = english_client(activity_world.users["worker"])
     form = worker.get(f"/activities/{activity.pk}/edit/").context["form"]
     data = {k: v for k, v in form.initial.items() if v is not None and k != "target_tags"}
     data["registration_opens_at"] = timezone.localtime(activity.registration_opens_at).strftime("%Y-%m-%dT%H:%M")

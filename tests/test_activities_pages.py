@@ -42,11 +42,6 @@ def upload(name: str = "poster.jpg", data: bytes | None = None) -> SimpleUploade
     return SimpleUploadedFile(name, data if data is not None else jpeg_with_exif(), content_type="image/jpeg")
 
 
-def en(client: Client) -> Client:
-    client.cookies["anju_language"] = "en"
-    return client
-
-
 def _local(value: Any) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%dT%H:%M")
 
@@ -76,7 +71,7 @@ def _form(activity_world: ActivityWorld, **over: Any) -> dict[str, Any]:
 def test_create_page_makes_a_weekly_series_booking_the_space_with_a_clean_poster(
     activity_world: ActivityWorld, client_for: Callable[..., Client]
 ) -> None:
-    worker = en(client_for(activity_world.users["worker"]))
+    worker = english_client(activity_world.users["worker"])
     assert worker.get("/activities/new/").status_code == 200
     response = worker.post("/activities/new/", _form(activity_world) | {"poster": upload()})
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -96,7 +91,7 @@ def test_create_page_makes_a_weekly_series_booking_the_space_with_a_clean_poster
     assert b"SecretCam" not in stored
     assert (activity.poster_width, activity.poster_height) == (1200, 800)
     # Shown on the list and the detail page, served to residents who may see the activity.
-    resident = en(client_for(activity_world.users["resident"]))
+    resident = english_client(activity_world.users["resident"])
     poster_url = f"/activities/{activity.pk}/poster/"
     assert poster_url in resident.get("/activities/").content.decode()
     assert poster_url in resident.get(f"/activities/{activity.pk}/").content.decode()
@@ -104,13 +99,13 @@ def test_create_page_makes_a_weekly_series_booking_the_space_with_a_clean_poster
     assert served.status_code == 200
     assert served["Content-Type"] == "image/jpeg"
     assert b"".join(served.streaming_content) == stored  # type: ignore[attr-defined]
-    assert en(client_for(activity_world.users["other_worker"])).get(poster_url).status_code == 404
+    assert english_client(activity_world.users["other_worker"]).get(poster_url).status_code == 404
 
 
 def test_create_page_one_off_without_place_and_the_taken_space_is_a_clear_form_error(
     activity_world: ActivityWorld, client_for: Callable[..., Client]
 ) -> None:
-    worker = en(client_for(activity_world.users["worker"]))
+    worker = english_client(activity_world.users["worker"])
     response = worker.post("/activities/new/", _form(activity_world, repeat="", times=1, space="", title="平安宣传"))
     assert response.status_code == 302
     assert Activity.objects.get(title="平安宣传").sessions.count() == 1
@@ -129,7 +124,7 @@ def test_create_page_one_off_without_place_and_the_taken_space_is_a_clear_form_e
 def test_a_file_that_is_not_an_image_or_too_large_is_refused_and_nothing_is_made(
     activity_world: ActivityWorld, client_for: Callable[..., Client], settings: Any
 ) -> None:
-    worker = en(client_for(activity_world.users["worker"]))
+    worker = english_client(activity_world.users["worker"])
     fake = SimpleUploadedFile("poster.jpg", b"%PDF-1.4 not an image", content_type="image/jpeg")
     response = worker.post("/activities/new/", _form(activity_world) | {"poster": fake})
     assert response.status_code == 422
@@ -160,7 +155,7 @@ def test_edit_page_changes_details_refuses_capacity_below_registrations_and_prom
         for u in (activity_world.users["resident"], activity_world.users["young"], activity_world.users["volunteer"])
     ]
     assert [r.status for r in regs] == ["confirmed", "confirmed", "waitlisted"]
-    worker = en(client_for(activity_world.users["worker"]))
+    worker = english_client(activity_world.users["worker"])
     page = worker.get(f"/activities/{activity.pk}/edit/")
     assert page.status_code == 200
     form = page.context["form"]
@@ -199,7 +194,7 @@ def test_edit_page_changes_details_refuses_capacity_below_registrations_and_prom
     activity.refresh_from_db()
     assert not activity.poster
     # A resident may not edit.
-    assert en(client_for(activity_world.users["resident"])).get(f"/activities/{activity.pk}/edit/").status_code == 403
+    assert english_client(activity_world.users["resident"]).get(f"/activities/{activity.pk}/edit/").status_code == 403
 
 
 def test_organiser_cancels_a_session_and_the_activity_with_a_reason(
@@ -216,7 +211,7 @@ def test_organiser_cancels_a_session_and_the_activity_with_a_reason(
     one, two, three = list(activity.sessions.order_by("starts_at"))
     reg = services.registration_create(actor=activity_world.users["resident"], session=one)
     services.registration_create(actor=activity_world.users["young"], session=two)
-    worker = en(client_for(activity_world.users["worker"]))
+    worker = english_client(activity_world.users["worker"])
     # A reason is required; nothing changes without one.
     response = worker.post(f"/activities/sessions/{one.pk}/cancel/", {"reason": " "}, follow=True)
     assert "Say why the session is cancelled" in response.content.decode()
@@ -233,7 +228,7 @@ def test_organiser_cancels_a_session_and_the_activity_with_a_reason(
     assert sent == [("activities.session_cancelled", [activity_world.users["resident"].pk], sent[0][2])]
     assert sent[0][2]["reason"] == "场地维修"
     # Registering for a cancelled session is refused clearly.
-    resident = en(client_for(activity_world.users["resident"]))
+    resident = english_client(activity_world.users["resident"])
     response = resident.post(f"/activities/sessions/{one.pk}/register/", follow=True)
     assert "This session has been cancelled." in response.content.decode()
     # The whole activity.
@@ -266,7 +261,7 @@ def test_organiser_cancelling_a_registration_needs_a_reason_and_tells_the_partic
     )
     session = first_session(make_activity(activity_world, target_tags=[]))
     reg = services.registration_create(actor=activity_world.users["resident"], session=session)
-    worker = en(client_for(activity_world.users["worker"]))
+    worker = english_client(activity_world.users["worker"])
     response = worker.post(f"/activities/registrations/{reg.pk}/cancel/", follow=True)
     assert "Say why the registration is cancelled" in response.content.decode()
     reg.refresh_from_db()
@@ -357,7 +352,7 @@ def test_api_creates_a_series_from_a_recurrence(activity_world: ActivityWorld) -
 def test_list_page_with_posters_has_a_constant_query_count(
     activity_world: ActivityWorld, client_for: Callable[..., Client]
 ) -> None:
-    resident = en(client_for(activity_world.users["resident"]))
+    resident = english_client(activity_world.users["resident"])
 
     def queries() -> int:
         from django.db import connection
