@@ -31,6 +31,8 @@ KIND = "tests.parcel"
 # "Inbox" has a translation in the compiled catalogue, so the reader's language shows.
 kinds.register("tests.translated", gettext_lazy("Inbox"))
 kinds.register(KIND, "Parcel {number} is waiting at {place}")
+CANCELLED_KIND = "tests.cancelled"
+kinds.register(CANCELLED_KIND, "Cancelled: {reason}")
 
 
 @pytest.fixture
@@ -532,12 +534,6 @@ def test_appeal_messages_have_full_titles_in_each_language(tree: Tree) -> None:
 # --- subject lines, a failing row, local links -----------------------------------------------------------
 
 
-KIND = "tests.hardening"
-
-
-kinds.register(KIND, "Cancelled: {reason}")
-
-
 @pytest.fixture
 def people(tree: Tree) -> tuple[User, User]:
     return (
@@ -550,7 +546,9 @@ def test_a_title_with_line_breaks_is_sent_on_one_subject_line(
     tree: Tree, people: tuple[User, User], settings: Any, monkeypatch: Any
 ) -> None:
     email_everyone(settings, monkeypatch)
-    inbox_send(recipients=[people[0]], kind=KIND, community=tree.community, params={"reason": "rain\r\nBcc: x@y"})
+    inbox_send(
+        recipients=[people[0]], kind=CANCELLED_KIND, community=tree.community, params={"reason": "rain\r\nBcc: x@y"}
+    )
 
     assert tasks.deliver_outbox() == 1
 
@@ -566,7 +564,7 @@ def test_one_row_that_cannot_be_sent_does_not_stop_the_others(
     tree: Tree, people: tuple[User, User], settings: Any, monkeypatch: Any
 ) -> None:
     email_everyone(settings, monkeypatch)
-    inbox_send(recipients=list(people), kind=KIND, community=tree.community, params={"reason": "rain"})
+    inbox_send(recipients=list(people), kind=CANCELLED_KIND, community=tree.community, params={"reason": "rain"})
     real = tasks.send_mail
 
     def picky(subject: str, body: str, sender: Any, to: list[str]) -> int:
@@ -588,10 +586,14 @@ def test_one_row_that_cannot_be_sent_does_not_stop_the_others(
 @pytest.mark.parametrize("url", ["javascript:alert(1)", "https://example.com/", "//example.com/x", "/\\example.com"])
 def test_message_links_must_be_local_paths(tree: Tree, people: tuple[User, User], url: str) -> None:
     with pytest.raises(ValueError, match="local paths"):
-        inbox_send(recipients=[people[0]], kind=KIND, community=tree.community, params={"reason": "x"}, url=url)
+        inbox_send(
+            recipients=[people[0]], kind=CANCELLED_KIND, community=tree.community, params={"reason": "x"}, url=url
+        )
     assert not Message.objects.exists()
 
 
 def test_a_local_path_is_kept(tree: Tree, people: tuple[User, User]) -> None:
-    inbox_send(recipients=[people[0]], kind=KIND, community=tree.community, params={"reason": "x"}, url="/inbox/")
+    inbox_send(
+        recipients=[people[0]], kind=CANCELLED_KIND, community=tree.community, params={"reason": "x"}, url="/inbox/"
+    )
     assert Message.objects.get().url == "/inbox/"
