@@ -1,4 +1,8 @@
-"""Test set-up shared by every test: fixed data keys, a throw-away var dir."""
+"""Test set-up shared by every test: fixed data keys, a throw-away var dir, test-only settings.
+
+``anju.settings`` does not know it is under test: pytest-django imports it before this file runs,
+so the settings only tests want are set here, in ``pytest_configure``, on top of the real ones.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,8 @@ import json
 import os
 import tempfile
 
-os.environ.setdefault("ANJU_TESTING", "1")
+import pytest
+
 os.environ.setdefault("ANJU_VAR_DIR", tempfile.mkdtemp(prefix="anju-test-var-"))
 os.environ.setdefault(
     "ANJU_DATA_KEYS",
@@ -19,3 +24,14 @@ os.environ.setdefault(
         }
     ),
 )
+
+
+#: Cheap hashing keeps the suite fast. ``ANJU_TEST_REAL_HASHER=1`` runs the suite on the real list.
+CHEAP_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from django.conf import settings
+
+    if os.environ.get("ANJU_TEST_REAL_HASHER", "") not in {"1", "true", "yes", "on"}:
+        settings.PASSWORD_HASHERS = [CHEAP_HASHER, *settings.PASSWORD_HASHERS]

@@ -40,8 +40,8 @@ from anju.accounts.roles import Role  # noqa: E402
 from anju.spaces import services  # noqa: E402
 from anju.spaces.models import Booking, Occupancy, Space  # noqa: E402
 from anju.spaces.selectors import availability  # noqa: E402
-from anju.spaces.testing import make_station  # noqa: E402
 from anju.testing import build_tree, make_user  # noqa: E402
+from anju.testing.spaces import make_station  # noqa: E402
 
 ZONE = ZoneInfo("Asia/Shanghai")
 

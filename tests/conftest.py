@@ -13,7 +13,10 @@ from django.utils import translation
 from anju.accounts.models import User
 from anju.core import crypto
 from anju.testing import Tree, build_tree, make_user
-from appeals_world import World, make_world
+from anju.testing.activities import ActivityWorld, make_activity_world
+from anju.testing.appeals import AppealsWorld, make_appeals_world
+from anju.testing.people import PeopleWorld, make_people_world
+from anju.testing.spaces import Demo, make_station
 
 
 class _RawSQL:
@@ -69,9 +72,29 @@ def client_for() -> Callable[[User], Client]:
 
 
 @pytest.fixture
-def world(tree: Tree) -> World:
-    """The appeals world (categories, routes, staff) on top of ``tree``; see tests/appeals_world.py."""
-    return make_world(tree)
+def world(tree: Tree) -> AppealsWorld:
+    """The appeals world (categories, routes, staff) on top of ``tree``; see ``anju.testing.appeals``.
+
+    ``world`` always means this one; the other domains' scenes are named after them."""
+    return make_appeals_world(tree)
+
+
+@pytest.fixture
+def activity_world(db: Any) -> ActivityWorld:
+    """A community with residents, households, a station and staff for activities; ``anju.testing.activities``."""
+    return make_activity_world()
+
+
+@pytest.fixture
+def people_world(db: Any) -> PeopleWorld:
+    """The resident registry's households, residents and tags in two communities; ``anju.testing.people``."""
+    return make_people_world()
+
+
+@pytest.fixture
+def demo(tree: Tree) -> Demo:
+    """A station in ``tree.community`` with a kitchen and a reading room; see ``anju.testing.spaces``."""
+    return make_station(tree.community)
 
 
 @pytest.fixture

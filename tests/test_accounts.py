@@ -422,23 +422,31 @@ def test_argon2_is_configured() -> None:
     assert "django.contrib.auth.hashers.Argon2PasswordHasher" in settings.PASSWORD_HASHERS
 
 
-def _hashers_outside_the_suite(tmp_path: Path, **env: str) -> list[str]:
-    """PASSWORD_HASHERS as a fresh process (not pytest) computes it."""
-    environ = {
-        k: v for k, v in os.environ.items() if k not in {"ANJU_TESTING", "ANJU_TEST_REAL_HASHER", "DATABASE_URL"}
-    }
-    environ.update({"ANJU_VAR_DIR": str(tmp_path), "SECRET_KEY": "k" * 60, **env})
-    code = "import anju.settings as s; print('\\n'.join(s.PASSWORD_HASHERS))"
+def _hashers_outside_the_suite(tmp_path: Path, code: str = "import anju.settings as s") -> list[str]:
+    """PASSWORD_HASHERS as a fresh process (not pytest's) computes it after running ``code``."""
+    environ = {k: v for k, v in os.environ.items() if k not in {"ANJU_TEST_REAL_HASHER", "DATABASE_URL"}}
+    environ.update({"ANJU_VAR_DIR": str(tmp_path), "SECRET_KEY": "k" * 60})
+    code += "; print('\\n'.join(s.PASSWORD_HASHERS))"
     result = subprocess.run([sys.executable, "-c", code], env=environ, capture_output=True, text=True, check=True)
     return result.stdout.split()
 
 
 def test_argon2_is_first_outside_tests(tmp_path: Path) -> None:
     assert _hashers_outside_the_suite(tmp_path)[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
-    real = _hashers_outside_the_suite(tmp_path, ANJU_TESTING="1", ANJU_TEST_REAL_HASHER="1")
-    assert real[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
-    cheap = _hashers_outside_the_suite(tmp_path, ANJU_TESTING="1")
-    assert cheap[0] == "django.contrib.auth.hashers.MD5PasswordHasher"
+    assert "django.contrib.auth.hashers.MD5PasswordHasher" not in _hashers_outside_the_suite(tmp_path)
+
+
+def test_settings_do_not_guess_a_test_run_from_pytest_being_imported(tmp_path: Path) -> None:
+    """A process that merely imports pytest (a plugin, a REPL, a management command) hashes for real."""
+    hashers = _hashers_outside_the_suite(tmp_path, "import pytest; import anju.settings as s")
+    assert hashers[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+    assert "django.contrib.auth.hashers.MD5PasswordHasher" not in hashers
+
+
+def test_the_suite_sets_its_cheap_hasher_itself() -> None:
+    """MD5 comes only from the root conftest.py's override, on top of the real list."""
+    assert settings.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.MD5PasswordHasher"
+    assert settings.PASSWORD_HASHERS[1] == "django.contrib.auth.hashers.Argon2PasswordHasher"
 
 
 @pytest.mark.django_db

@@ -106,7 +106,7 @@ def test_email_is_normalised_sealed_and_audited_masked(resident: User) -> None:
     assert again.email_masked == "W***@example.org"
     row = audit_rows(resident).get()
     assert row.actor_id == resident.pk
-    assert row.data == {"fields": ["email"], "email": "W***@example.org"}
+    assert row.data == {"changed": {"email": ["", "W***@example.org"]}}
     assert "Wang.Wu" not in json.dumps(row.data)
     # saving the same values again changes nothing and records nothing
     services.user_update(actor=resident, user=again, email="Wang.Wu@EXAMPLE.org")
@@ -123,12 +123,13 @@ def test_one_audit_row_for_several_fields_and_clearing(resident: User) -> None:
         notify_by_email=False,
     )
     row = audit_rows(resident).get()
-    assert row.data["fields"] == ["display_name", "email", "preferred_language", "notify_by_email"]
-    assert row.data["email"] == "w***@example.org"
+    assert set(row.data["changed"]) == {"display_name", "email", "preferred_language", "notify_by_email"}
+    assert row.data["changed"]["email"] == ["", "w***@example.org"]
+    assert row.data["changed"]["notify_by_email"] == [True, False]
     services.user_update(actor=resident, user=resident, email="")
     assert fresh(resident).email == ""
     assert audit_rows(resident).count() == 2
-    assert audit_rows(resident).order_by("-id").first().data == {"fields": ["email"], "email": ""}  # type: ignore[union-attr]
+    assert audit_rows(resident).order_by("-id").first().data == {"changed": {"email": ["w***@example.org", ""]}}  # type: ignore[union-attr]
 
 
 def test_email_is_not_unique(resident: User, neighbour: User) -> None:
@@ -302,7 +303,7 @@ def test_admin_sets_email_sees_it_masked_and_blank_keeps(
     assert again.mobile == "13900001234"  # an empty mobile field keeps the number (it is shown masked)
     row = audit_rows(resident).get()
     assert row.actor_id == admin.pk
-    assert row.data["email"] == "W***@example.org"
+    assert row.data["changed"]["email"] == ["", "W***@example.org"]
 
     listing = client.get("/accounts/users/").content.decode()
     detail = client.get(f"/accounts/users/{resident.pk}/").content.decode()

@@ -10,31 +10,16 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from anju.accounts import services as account_services
 from anju.activities import services
 from anju.activities.models import Activity, Registration, Session
-from anju.activities.testing import World, first_session, make_activity, make_world
 from anju.audit.models import AuditEvent
+from anju.testing import english_client
+from anju.testing.activities import ActivityWorld, first_session, make_activity
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _english() -> Any:
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture
-def world(db: Any) -> World:
-    return make_world()
-
-
-def en(client: Client) -> Client:
-    client.cookies["anju_language"] = "en"
-    return client
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def api_for(user: Any, language: str = "en") -> Client:
@@ -53,21 +38,23 @@ def snapshot() -> tuple[Any, ...]:
     )
 
 
-def test_registration_outside_the_window(world: World, client_for: Callable[..., Client]) -> None:
+def test_registration_outside_the_window(activity_world: ActivityWorld, client_for: Callable[..., Client]) -> None:
     now = timezone.now()
-    early = first_session(make_activity(world, target_tags=[], registration_opens_at=now + timedelta(hours=5)))
+    early = first_session(make_activity(activity_world, target_tags=[], registration_opens_at=now + timedelta(hours=5)))
     late = first_session(
         make_activity(
-            world,
+            activity_world,
             target_tags=[],
             days=6,
             registration_opens_at=now - timedelta(days=2),
             registration_closes_at=now - timedelta(minutes=1),
         )
     )
-    api, api_zh = api_for(world.users["resident"]), api_for(world.users["resident"], "zh-hans")
+    api, api_zh = api_for(activity_world.users["resident"]), api_for(activity_world.users["resident"], "zh-hans")
     before = snapshot()
-    page = en(client_for(world.users["resident"])).post(f"/activities/sessions/{early.pk}/register/", follow=True)
+    page = english_client(activity_world.users["resident"]).post(
+        f"/activities/sessions/{early.pk}/register/", follow=True
+    )
     opens = timezone.localtime(now + timedelta(hours=5)).strftime("%Y-%m-%d %H:%M")
     assert f"Registration opens at {opens}." in page.content.decode()
     answer = api.post(f"/api/v1/activity-sessions/{late.pk}/registrations", {}, content_type="application/json")
@@ -78,41 +65,48 @@ def test_registration_outside_the_window(world: World, client_for: Callable[...,
     assert snapshot() == before
 
 
-def test_over_the_household_limit(world: World, client_for: Callable[..., Client]) -> None:
-    session = first_session(make_activity(world, household_limit=1))
-    me = en(client_for(world.users["resident"]))
-    assert me.post(f"/activities/sessions/{session.pk}/register/", {"resident": world.elder.pk}).status_code == 302
+def test_over_the_household_limit(activity_world: ActivityWorld, client_for: Callable[..., Client]) -> None:
+    session = first_session(make_activity(activity_world, household_limit=1))
+    me = english_client(activity_world.users["resident"])
+    assert (
+        me.post(f"/activities/sessions/{session.pk}/register/", {"resident": activity_world.elder.pk}).status_code
+        == 302
+    )
     before = snapshot()
-    page = me.post(f"/activities/sessions/{session.pk}/register/", {"resident": world.spouse.pk}, follow=True)
+    page = me.post(f"/activities/sessions/{session.pk}/register/", {"resident": activity_world.spouse.pk}, follow=True)
     assert "A household can register at most 1 people for this session." in page.content.decode()
     assert snapshot() == before
 
 
-def test_target_group_only_on_behalf_with_a_reason(world: World, client_for: Callable[..., Client]) -> None:
-    session = first_session(make_activity(world))  # for 老人; 王小明 has no such tag
-    api = api_for(world.users["volunteer"])
+def test_target_group_only_on_behalf_with_a_reason(
+    activity_world: ActivityWorld, client_for: Callable[..., Client]
+) -> None:
+    session = first_session(make_activity(activity_world))  # for 老人; 王小明 has no such tag
+    api = api_for(activity_world.users["volunteer"])
     before = snapshot()
-    page = en(client_for(world.users["young"])).post(f"/activities/sessions/{session.pk}/register/", follow=True)
+    page = english_client(activity_world.users["young"]).post(
+        f"/activities/sessions/{session.pk}/register/", follow=True
+    )
     assert "This activity is for another group of residents." in page.content.decode()
     url = f"/api/v1/activity-sessions/{session.pk}/registrations"
-    answer = api.post(url, {"resident_id": world.young.pk}, content_type="application/json")
+    answer = api.post(url, {"resident_id": activity_world.young.pk}, content_type="application/json")
     assert answer.status_code == 422
     assert "give a reason to register them" in str(answer.json())
     assert snapshot() == before
     made = api.post(
-        url, {"resident_id": world.young.pk, "reason": "子女代报，陪同父母"}, content_type="application/json"
+        url, {"resident_id": activity_world.young.pk, "reason": "子女代报，陪同父母"}, content_type="application/json"
     )
     assert made.status_code == 201
     reg = Registration.objects.get(pk=made.json()["id"])
-    assert (reg.reason, reg.registered_by) == ("子女代报，陪同父母", world.users["volunteer"])
+    assert (reg.reason, reg.registered_by) == ("子女代报，陪同父母", activity_world.users["volunteer"])
     assert AuditEvent.objects.filter(action="activity.registered").latest("pk").data["reason"] == "子女代报，陪同父母"
 
 
-def test_forged_and_expired_qr_codes(world: World, client_for: Callable[..., Client]) -> None:
-    session = first_session(make_activity(world, soon=True))
-    reg = services.registration_create(actor=world.users["resident"], session=session)
+def test_forged_and_expired_qr_codes(activity_world: ActivityWorld, client_for: Callable[..., Client]) -> None:
+    session = first_session(make_activity(activity_world, soon=True))
+    reg = services.registration_create(actor=activity_world.users["resident"], session=session)
     token = services.checkin_token(reg)
-    door = en(client_for(world.users["volunteer"]))
+    door = english_client(activity_world.users["volunteer"])
     url = f"/activities/sessions/{session.pk}/door/"
     before = snapshot()
     forged = token.replace(f'"r":{reg.pk}', f'"r":{reg.pk + 1}') if f'"r":{reg.pk}' in token else token[:-2] + "xx"
@@ -131,9 +125,9 @@ def test_forged_and_expired_qr_codes(world: World, client_for: Callable[..., Cli
     assert snapshot() == before
 
 
-def test_poster_that_is_not_an_image(world: World, client_for: Callable[..., Client]) -> None:
-    activity = make_activity(world)
-    worker = en(client_for(world.users["worker"]))
+def test_poster_that_is_not_an_image(activity_world: ActivityWorld, client_for: Callable[..., Client]) -> None:
+    activity = make_activity(activity_world)
+    worker = english_client(activity_world.users["worker"])
     form = worker.get(f"/activities/{activity.pk}/edit/").context["form"]
     data = {k: v for k, v in form.initial.items() if v is not None and k != "target_tags"}
     data["registration_opens_at"] = timezone.localtime(activity.registration_opens_at).strftime("%Y-%m-%dT%H:%M")
@@ -153,12 +147,12 @@ def test_poster_that_is_not_an_image(world: World, client_for: Callable[..., Cli
     assert snapshot() == before
 
 
-def test_capacity_below_current_registrations(world: World, client_for: Callable[..., Client]) -> None:
-    activity = make_activity(world, capacity=3, target_tags=[])
+def test_capacity_below_current_registrations(activity_world: ActivityWorld, client_for: Callable[..., Client]) -> None:
+    activity = make_activity(activity_world, capacity=3, target_tags=[])
     session = first_session(activity)
-    for user in (world.users["resident"], world.users["young"]):
+    for user in (activity_world.users["resident"], activity_world.users["young"]):
         services.registration_create(actor=user, session=session)
-    api = api_for(world.users["worker"])
+    api = api_for(activity_world.users["worker"])
     before = snapshot()
     answer = api.patch(
         f"/api/v1/activities/{activity.pk}", {"capacity": 1, "title": "改名"}, content_type="application/json"
@@ -171,9 +165,9 @@ def test_capacity_below_current_registrations(world: World, client_for: Callable
     assert snapshot() == before
 
 
-def test_api_times_without_a_time_zone_are_refused(world: World) -> None:
-    activity = make_activity(world, target_tags=[])
-    api = api_for(world.users["worker"])
+def test_api_times_without_a_time_zone_are_refused(activity_world: ActivityWorld) -> None:
+    activity = make_activity(activity_world, target_tags=[])
+    api = api_for(activity_world.users["worker"])
     before = snapshot()
     answer = api.patch(
         f"/api/v1/activities/{activity.pk}",
@@ -183,7 +177,7 @@ def test_api_times_without_a_time_zone_are_refused(world: World) -> None:
     assert answer.status_code == 422
     assert "Give the time with its time zone" in str(answer.json())
     body = {
-        "community_id": world.tree.community.pk,
+        "community_id": activity_world.tree.community.pk,
         "title": "无时区",
         "starts_at": "2027-01-05T09:00:00",
         "ends_at": "2027-01-05T10:00:00",

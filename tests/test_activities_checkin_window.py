@@ -13,41 +13,30 @@ from typing import Any
 import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from anju.activities import services
 from anju.activities.models import Registration, Session
-from anju.activities.testing import World, first_session, make_activity, make_world
 from anju.audit.models import AuditEvent
+from anju.testing.activities import ActivityWorld, first_session, make_activity
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _english() -> Any:
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture
-def world(db: Any) -> World:
-    return make_world()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def _minute(value: Any) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
 
 
-def _far_session(world: World, **fields: Any) -> tuple[Session, Registration]:
+def _far_session(activity_world: ActivityWorld, **fields: Any) -> tuple[Session, Registration]:
     """A session eight days ahead with one confirmed registration (the issue: filled in from the office)."""
-    session = first_session(make_activity(world, days=8, target_tags=[], **fields))
-    reg = services.registration_create(actor=world.users["resident"], session=session)
+    session = first_session(make_activity(activity_world, days=8, target_tags=[], **fields))
+    reg = services.registration_create(actor=activity_world.users["resident"], session=session)
     return session, reg
 
 
-def test_every_path_is_refused_eight_days_early_and_nothing_changes(world: World) -> None:
-    session, reg = _far_session(world)
-    door = world.users["volunteer"]
+def test_every_path_is_refused_eight_days_early_and_nothing_changes(activity_world: ActivityWorld) -> None:
+    session, reg = _far_session(activity_world)
+    door = activity_world.users["volunteer"]
     audits = AuditEvent.objects.count()
     opens = f"Check-in opens at {_minute(session.starts_at - timedelta(minutes=30))}, 30 minutes before the start."
     for call in (
@@ -64,9 +53,9 @@ def test_every_path_is_refused_eight_days_early_and_nothing_changes(world: World
     assert AuditEvent.objects.count() == audits
 
 
-def test_the_window_opens_thirty_minutes_before_and_shuts_at_the_end(world: World) -> None:
-    session, reg = _far_session(world, guardian_checkout=True)
-    door = world.users["volunteer"]
+def test_the_window_opens_thirty_minutes_before_and_shuts_at_the_end(activity_world: ActivityWorld) -> None:
+    session, reg = _far_session(activity_world, guardian_checkout=True)
+    door = activity_world.users["volunteer"]
     just_before = session.starts_at - timedelta(minutes=31)
     with pytest.raises(ValidationError, match="Check-in opens at"):
         services.checkin_tick(actor=door, registration=reg, now=just_before)
@@ -88,33 +77,33 @@ def test_the_window_opens_thirty_minutes_before_and_shuts_at_the_end(world: Worl
     assert out.checked_out_at == session.ends_at + timedelta(minutes=120)
 
 
-def test_station_settings_move_the_window(world: World, settings: Any) -> None:
+def test_station_settings_move_the_window(activity_world: ActivityWorld, settings: Any) -> None:
     settings.ANJU_ACTIVITY_CHECKIN_OPENS_BEFORE_MINUTES = 60
     settings.ANJU_ACTIVITY_CHECKIN_CLOSES_AFTER_MINUTES = 15
-    session, reg = _far_session(world)
+    session, reg = _far_session(activity_world)
     window = services.checkin_window(session)
     assert window.opens == session.starts_at - timedelta(minutes=60)
     assert window.closes == session.ends_at + timedelta(minutes=15)
-    door = world.users["volunteer"]
+    door = activity_world.users["volunteer"]
     with pytest.raises(ValidationError, match="60 minutes before the start"):
         services.checkin_tick(actor=door, registration=reg, now=session.starts_at - timedelta(minutes=61))
     late = session.ends_at + timedelta(minutes=15)
     assert not services.checkin_scan(actor=door, session=session, code=reg.short_code, now=late).already
 
 
-def test_a_cancelled_session_shuts_its_door(world: World) -> None:
-    session = first_session(make_activity(world, soon=True, target_tags=[]))
-    services.session_cancel(actor=world.users["worker"], session=session, reason="下雨")
+def test_a_cancelled_session_shuts_its_door(activity_world: ActivityWorld) -> None:
+    session = first_session(make_activity(activity_world, soon=True, target_tags=[]))
+    services.session_cancel(actor=activity_world.users["worker"], session=session, reason="下雨")
     session.refresh_from_db()
     with pytest.raises(ValidationError, match="This session has been cancelled"):
-        services.walk_in_add(actor=world.users["volunteer"], session=session, name="路人甲")
+        services.walk_in_add(actor=activity_world.users["volunteer"], session=session, name="路人甲")
 
 
 def test_the_door_page_refuses_early_check_in_walk_ins_and_ticks(
-    world: World, client_for: Callable[..., Client]
+    activity_world: ActivityWorld, client_for: Callable[..., Client]
 ) -> None:
-    session, reg = _far_session(world)
-    door = client_for(world.users["volunteer"])
+    session, reg = _far_session(activity_world)
+    door = client_for(activity_world.users["volunteer"])
     door.cookies["anju_language"] = "en"
     opens = _minute(session.starts_at - timedelta(minutes=30))
     scanned = door.post(f"/activities/sessions/{session.pk}/door/", {"code": reg.short_code})
@@ -132,10 +121,12 @@ def test_the_door_page_refuses_early_check_in_walk_ins_and_ticks(
     assert f"{opens} 开放签到" in zh
 
 
-def test_the_door_page_checks_in_within_the_window(world: World, client_for: Callable[..., Client]) -> None:
-    session = first_session(make_activity(world, soon=True, target_tags=[]))
-    reg = services.registration_create(actor=world.users["resident"], session=session)
-    door = client_for(world.users["volunteer"])
+def test_the_door_page_checks_in_within_the_window(
+    activity_world: ActivityWorld, client_for: Callable[..., Client]
+) -> None:
+    session = first_session(make_activity(activity_world, soon=True, target_tags=[]))
+    reg = services.registration_create(actor=activity_world.users["resident"], session=session)
+    door = client_for(activity_world.users["volunteer"])
     door.cookies["anju_language"] = "en"
     done = door.post(f"/activities/sessions/{session.pk}/door/", {"code": reg.short_code})
     assert done.status_code == 200

@@ -26,10 +26,10 @@ from anju.accounts import services as account_services
 from anju.accounts.roles import Role
 from anju.activities import services
 from anju.activities.models import Activity, Registration, Session
-from anju.activities.testing import first_session, make_activity, make_world
 from anju.audit.models import AuditEvent
 from anju.inbox.models import Message
 from anju.testing import make_user, sqlite_file_database, thread_connection
+from anju.testing.activities import first_session, make_activity, make_activity_world
 
 ATTEMPTS = 100
 PLACES = 10
@@ -38,12 +38,12 @@ PLACES = 10
 @pytest.mark.django_db(transaction=True)
 def test_hundred_concurrent_registrations_for_ten_places(tmp_path: Path) -> None:
     with sqlite_file_database(tmp_path / "activities.sqlite3"), translation.override("en"):
-        world = make_world()
-        activity = make_activity(world, capacity=PLACES, target_tags=[], category=Activity.Category.SPORTS)
+        activity_world = make_activity_world()
+        activity = make_activity(activity_world, capacity=PLACES, target_tags=[], category=Activity.Category.SPORTS)
         session = first_session(activity)
         tokens = []
         for _ in range(ATTEMPTS):
-            user = make_user(Role.RESIDENT, world.tree.building)
+            user = make_user(Role.RESIDENT, activity_world.tree.building)
             tokens.append(account_services.token_create(actor=user, user=user, name="test", days=1)[1])
         results: list[tuple[int, dict[str, Any]]] = []
         start_line = threading.Barrier(ATTEMPTS)
@@ -97,12 +97,12 @@ def test_simultaneous_cancels_of_one_registration_change_it_once(tmp_path: Path)
     """N phones cancel the same registration at the same moment through the API: one 200, the rest 422, one
     audit row, and the freed place is offered once (to the one person waiting)."""
     with sqlite_file_database(tmp_path / "cancels.sqlite3"), translation.override("en"):
-        world = make_world()
-        session = first_session(make_activity(world, capacity=1, target_tags=[]))
-        reg = services.registration_create(actor=world.users["resident"], session=session)
-        waiting = services.registration_create(actor=world.users["young"], session=session)
+        activity_world = make_activity_world()
+        session = first_session(make_activity(activity_world, capacity=1, target_tags=[]))
+        reg = services.registration_create(actor=activity_world.users["resident"], session=session)
+        waiting = services.registration_create(actor=activity_world.users["young"], session=session)
         assert (reg.status, waiting.status) == ("confirmed", "waitlisted")
-        user = world.users["resident"]
+        user = activity_world.users["resident"]
         token = account_services.token_create(actor=user, user=user, name="test", days=1)[1]
         results: list[int] = []
         start_line = threading.Barrier(CANCELS)
@@ -136,16 +136,16 @@ def test_a_stale_copy_cannot_cancel_twice_or_check_in_a_cancelled_place(db: Any)
     """What two requests see when each loaded the registration before the other wrote: the second cancel is
     refused (no second audit row), and a tick from a stale door page does not check in a cancelled place."""
     with translation.override("en"):
-        world = make_world()
-        session = first_session(make_activity(world, capacity=1, target_tags=[], soon=True))
-        reg = services.registration_create(actor=world.users["resident"], session=session)
-        services.registration_create(actor=world.users["young"], session=session)
+        activity_world = make_activity_world()
+        session = first_session(make_activity(activity_world, capacity=1, target_tags=[], soon=True))
+        reg = services.registration_create(actor=activity_world.users["resident"], session=session)
+        services.registration_create(actor=activity_world.users["young"], session=session)
         stale = Registration.objects.get(pk=reg.pk)
-        services.registration_cancel(actor=world.users["resident"], registration=reg)
+        services.registration_cancel(actor=activity_world.users["resident"], registration=reg)
         with pytest.raises(ValidationError, match="already cancelled"):
-            services.registration_cancel(actor=world.users["resident"], registration=stale)
+            services.registration_cancel(actor=activity_world.users["resident"], registration=stale)
         assert AuditEvent.objects.filter(action="activity.registration_cancelled").count() == 1
         with pytest.raises(ValidationError, match="no confirmed place"):
-            services.checkin_tick(actor=world.users["volunteer"], registration=stale)
+            services.checkin_tick(actor=activity_world.users["volunteer"], registration=stale)
         assert not Registration.objects.filter(checked_in_at__isnull=False).exists()
         assert Registration.objects.filter(status=Registration.Status.OFFERED).count() == 1

@@ -9,62 +9,55 @@ from typing import Any
 import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from anju.accounts import services as account_services
 from anju.accounts.roles import Role
 from anju.activities import services
 from anju.activities.models import Activity, Registration
-from anju.activities.testing import World, first_session, make_activity, make_world
 from anju.audit.models import AuditEvent
 from anju.jobs.worker import run_once
 from anju.spaces.models import Booking
 from anju.spaces.services import SlotTaken
 from anju.testing import make_user
+from anju.testing.activities import ActivityWorld, first_session, make_activity
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _english() -> Any:
-    with translation.override("en"):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
-@pytest.fixture
-def world(db: Any) -> World:
-    return make_world()
+def _resident(activity_world: ActivityWorld) -> Any:
+    return make_user(Role.RESIDENT, activity_world.tree.building)
 
 
-def _resident(world: World) -> Any:
-    return make_user(Role.RESIDENT, world.tree.building)
-
-
-def test_activity_books_its_space_and_fails_cleanly_when_taken(world: World) -> None:
-    activity = make_activity(world, weeks=8)
+def test_activity_books_its_space_and_fails_cleanly_when_taken(activity_world: ActivityWorld) -> None:
+    activity = make_activity(activity_world, weeks=8)
     sessions = list(activity.sessions.order_by("starts_at"))
     assert len(sessions) == 8
     assert sessions[1].starts_at - sessions[0].starts_at == timedelta(weeks=1)
-    assert all(s.booking is not None and s.booking.space_id == world.station.kitchen.pk for s in sessions)
-    assert Booking.objects.filter(space=world.station.kitchen).count() == 8
+    assert all(s.booking is not None and s.booking.space_id == activity_world.station.kitchen.pk for s in sessions)
+    assert Booking.objects.filter(space=activity_world.station.kitchen).count() == 8
     before = Activity.objects.count()
     with pytest.raises(SlotTaken):
-        make_activity(world, title="包饺子")
+        make_activity(activity_world, title="包饺子")
     assert Activity.objects.count() == before  # nothing half-made
 
 
-def test_confirm_then_waitlist_and_positions(world: World) -> None:
-    session = first_session(make_activity(world, capacity=2, target_tags=[]))
-    regs = [services.registration_create(actor=_resident(world), session=session) for _ in range(4)]
+def test_confirm_then_waitlist_and_positions(activity_world: ActivityWorld) -> None:
+    session = first_session(make_activity(activity_world, capacity=2, target_tags=[]))
+    regs = [services.registration_create(actor=_resident(activity_world), session=session) for _ in range(4)]
     assert [r.status for r in regs] == ["confirmed", "confirmed", "waitlisted", "waitlisted"]
     assert [services.waitlist_position(r) for r in regs] == [None, None, 1, 2]
     session.refresh_from_db()
     assert session.taken == 2
 
 
-def test_freed_place_is_offered_and_unanswered_offer_passes_on_by_the_worker(world: World, monkeypatch: Any) -> None:
-    session = first_session(make_activity(world, capacity=1, target_tags=[], offer_hours=2))
-    first, second, third = (services.registration_create(actor=_resident(world), session=session) for _ in range(3))
+def test_freed_place_is_offered_and_unanswered_offer_passes_on_by_the_worker(
+    activity_world: ActivityWorld, monkeypatch: Any
+) -> None:
+    session = first_session(make_activity(activity_world, capacity=1, target_tags=[], offer_hours=2))
+    first, second, third = (
+        services.registration_create(actor=_resident(activity_world), session=session) for _ in range(3)
+    )
     services.registration_cancel(actor=first.user, registration=first, reason="生病")
     second.refresh_from_db()
     assert second.status == Registration.Status.OFFERED
@@ -92,84 +85,94 @@ def test_freed_place_is_offered_and_unanswered_offer_passes_on_by_the_worker(wor
     assert session.taken == 1
 
 
-def test_household_member_and_limit(world: World) -> None:
-    session = first_session(make_activity(world, household_limit=1))
-    me = world.users["resident"]
-    reg = services.registration_create(actor=me, session=session, resident=world.spouse)
+def test_household_member_and_limit(activity_world: ActivityWorld) -> None:
+    session = first_session(make_activity(activity_world, household_limit=1))
+    me = activity_world.users["resident"]
+    reg = services.registration_create(actor=me, session=session, resident=activity_world.spouse)
     assert reg.status == "confirmed"
-    assert reg.household_id == world.household.pk
+    assert reg.household_id == activity_world.household.pk
     with pytest.raises(ValidationError, match="at most 1"):
         services.registration_create(actor=me, session=session)
     assert Registration.objects.filter(session=session).count() == 1
 
 
-def test_bad_input_changes_nothing(world: World) -> None:
+def test_bad_input_changes_nothing(activity_world: ActivityWorld) -> None:
     now = timezone.now()
     closed = first_session(
         make_activity(
-            world, registration_closes_at=now - timedelta(minutes=1), registration_opens_at=now - timedelta(days=2)
+            activity_world,
+            registration_closes_at=now - timedelta(minutes=1),
+            registration_opens_at=now - timedelta(days=2),
         )
     )
     with pytest.raises(ValidationError, match="Registration has closed"):
-        services.registration_create(actor=world.users["resident"], session=closed)
+        services.registration_create(actor=activity_world.users["resident"], session=closed)
     # Not in the target group: refused for oneself, and on behalf only with a reason.
-    later = first_session(make_activity(world, days=5))
+    later = first_session(make_activity(activity_world, days=5))
     with pytest.raises(ValidationError, match="another group"):
-        services.registration_create(actor=world.users["young"], session=later)
+        services.registration_create(actor=activity_world.users["young"], session=later)
     with pytest.raises(ValidationError, match="give a reason"):
-        services.registration_create(actor=world.users["worker"], session=later, resident=world.young)
+        services.registration_create(actor=activity_world.users["worker"], session=later, resident=activity_world.young)
     # Someone else's household: refused for a resident.
     with pytest.raises(ValidationError, match="only yourself"):
-        services.registration_create(actor=world.users["young"], session=later, resident=world.elder)
+        services.registration_create(actor=activity_world.users["young"], session=later, resident=activity_world.elder)
     assert Registration.objects.count() == 0
-    reg = services.registration_create(actor=world.users["worker"], session=later, resident=world.young, reason="陪同")
+    reg = services.registration_create(
+        actor=activity_world.users["worker"], session=later, resident=activity_world.young, reason="陪同"
+    )
     assert reg.reason == "陪同"
-    assert reg.registered_by == world.users["worker"]
+    assert reg.registered_by == activity_world.users["worker"]
     with pytest.raises(ValidationError, match="already registered"):
-        services.registration_create(actor=world.users["worker"], session=later, resident=world.young, reason="x")
+        services.registration_create(
+            actor=activity_world.users["worker"], session=later, resident=activity_world.young, reason="x"
+        )
     # A capacity below the places taken is refused.
     with pytest.raises(ValidationError, match="cannot be lower"):
-        services.session_set_capacity(actor=world.users["worker"], session=later, capacity=0)
+        services.session_set_capacity(actor=activity_world.users["worker"], session=later, capacity=0)
 
 
-def test_pages_list_register_and_cancel(world: World, client_for: Callable[..., Client]) -> None:
+def test_pages_list_register_and_cancel(activity_world: ActivityWorld, client_for: Callable[..., Client]) -> None:
     def client_for_en(user: Any) -> Client:
         client = client_for(user)
         client.cookies["anju_language"] = "en"
         return client
 
-    elderly = make_activity(world)
-    everyone = make_activity(world, title="平安宣传进小区", target_tags=[], days=6, space=None)
-    young = client_for_en(world.users["young"])
+    elderly = make_activity(activity_world)
+    everyone = make_activity(activity_world, title="平安宣传进小区", target_tags=[], days=6, space=None)
+    young = client_for_en(activity_world.users["young"])
     page = young.get("/activities/").content.decode()
     assert "平安宣传进小区" in page
     assert "老年课堂" not in page
     assert young.get(f"/activities/{elderly.pk}/").status_code == 200
-    elder = client_for_en(world.users["resident"])
+    elder = client_for_en(activity_world.users["resident"])
     page = elder.get("/activities/").content.decode()
     assert "平安宣传进小区" in page
     assert "老年课堂" in page
     session = first_session(elderly)
-    response = elder.post(f"/activities/sessions/{session.pk}/register/", {"resident": world.elder.pk}, follow=True)
+    response = elder.post(
+        f"/activities/sessions/{session.pk}/register/", {"resident": activity_world.elder.pk}, follow=True
+    )
     assert "张桂兰 is registered." in response.content.decode()
     reg = Registration.objects.get(session=session)
-    refused = young.post(f"/activities/sessions/{first_session(everyone).pk}/register/", {"resident": world.elder.pk})
+    refused = young.post(
+        f"/activities/sessions/{first_session(everyone).pk}/register/", {"resident": activity_world.elder.pk}
+    )
     assert refused.status_code == 302
     assert young.post(f"/activities/registrations/{reg.pk}/cancel/").status_code == 404  # not theirs
     response = elder.post(f"/activities/registrations/{reg.pk}/cancel/", follow=True)
     assert "The registration was cancelled." in response.content.decode()
     reg.refresh_from_db()
     assert reg.status == "cancelled"
-    worker = client_for(world.users["worker"])
+    worker = client_for(activity_world.users["worker"])
     assert "张桂兰" in worker.get(f"/activities/sessions/{session.pk}/roster/").content.decode()
     assert elder.get(f"/activities/sessions/{session.pk}/roster/").status_code == 403
-    other = client_for(world.users["other_worker"])
+    other = client_for(activity_world.users["other_worker"])
     assert other.get(f"/activities/{elderly.pk}/").status_code == 404
 
 
-def test_api_list_detail_register_cancel(world: World) -> None:
-    activity = make_activity(world)
-    token = account_services.token_create(actor=None, user=world.users["resident"], name="t", days=1)[1]
+def test_api_list_detail_register_cancel(activity_world: ActivityWorld) -> None:
+    activity = make_activity(activity_world)
+    token = account_services.token_create(actor=None, user=activity_world.users["resident"], name="t", days=1)[1]
     api = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
     api.cookies["anju_language"] = "en"
     listed = api.get("/api/v1/activities").json()
@@ -192,18 +195,18 @@ def test_api_list_detail_register_cancel(world: World) -> None:
     assert api.get("/api/v1/activities/999999").status_code == 404
 
 
-def test_api_organiser_creates_a_weekly_class_and_a_taken_space_answers_409(world: World) -> None:
-    token = account_services.token_create(actor=None, user=world.users["worker"], name="t", days=1)[1]
+def test_api_organiser_creates_a_weekly_class_and_a_taken_space_answers_409(activity_world: ActivityWorld) -> None:
+    token = account_services.token_create(actor=None, user=activity_world.users["worker"], name="t", days=1)[1]
     api = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
     api.cookies["anju_language"] = "en"
     starts = timezone.localtime() + timedelta(days=7)
     starts = starts.replace(hour=9, minute=0, second=0, microsecond=0)
     body = {
-        "community_id": world.tree.community.pk,
+        "community_id": activity_world.tree.community.pk,
         "title": "老年课堂",
         "category": "class",
-        "target_tag_ids": [world.tags["老人"].pk],
-        "space_id": world.station.kitchen.pk,
+        "target_tag_ids": [activity_world.tags["老人"].pk],
+        "space_id": activity_world.station.kitchen.pk,
         "starts_at": starts.isoformat(),
         "ends_at": (starts + timedelta(hours=1)).isoformat(),
         "weeks": 8,
@@ -219,6 +222,37 @@ def test_api_organiser_creates_a_weekly_class_and_a_taken_space_answers_409(worl
     assert Activity.objects.count() == 1
     bad = api.post("/api/v1/activities", body | {"capacity": 0}, content_type="application/json")
     assert bad.status_code == 422
-    resident_token = account_services.token_create(actor=None, user=world.users["resident"], name="t", days=1)[1]
+    resident_token = account_services.token_create(actor=None, user=activity_world.users["resident"], name="t", days=1)[
+        1
+    ]
     resident_api = Client(HTTP_AUTHORIZATION=f"Bearer {resident_token}")
     assert resident_api.post("/api/v1/activities", body, content_type="application/json").status_code == 403
+
+
+# --- a cancellation writes one audit row -----------------------------------------------------------------
+
+
+def test_cancelling_an_activity_writes_one_audit_row(activity_world: ActivityWorld) -> None:
+    activity = make_activity(activity_world, target_tags=[], weeks=3)
+    sessions = list(activity.sessions.order_by("starts_at"))
+    booking_ids = [s.booking_id for s in sessions]
+    assert len(booking_ids) == 3
+    assert None not in booking_ids
+    before = AuditEvent.objects.count()
+    services.activity_cancel(actor=activity_world.users["worker"], activity=activity, reason="天气原因")
+    events = list(AuditEvent.objects.order_by("pk")[before:])
+    assert [e.action for e in events] == ["activity.cancelled"]
+    assert sorted(events[0].data["bookings"]) == sorted(booking_ids)
+    assert set(Booking.objects.filter(pk__in=booking_ids).values_list("status", flat=True)) == {"cancelled"}
+
+
+def test_cancelling_a_session_writes_one_audit_row(activity_world: ActivityWorld) -> None:
+    activity = make_activity(activity_world, target_tags=[], weeks=2)
+    one, two = list(activity.sessions.order_by("starts_at"))
+    before = AuditEvent.objects.count()
+    services.session_cancel(actor=activity_world.users["worker"], session=one, reason="场地维修")
+    events = list(AuditEvent.objects.order_by("pk")[before:])
+    assert [e.action for e in events] == ["activity.session_cancelled"]
+    assert events[0].data["bookings"] == [one.booking_id]
+    assert Booking.objects.get(pk=one.booking_id).status == "cancelled"
+    assert Booking.objects.get(pk=two.booking_id).status == "confirmed"

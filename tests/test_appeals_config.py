@@ -22,8 +22,8 @@ from anju.audit.models import AuditEvent
 from anju.jobs.worker import run_once
 from anju.orgs import services as org_services
 from anju.orgs.models import Department
-from anju.testing import make_user
-from appeals_world import World, english_client
+from anju.testing import english_client, make_user
+from anju.testing.appeals import AppealsWorld
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english", "media_root")]
 TZ = timezone.get_current_timezone()
@@ -34,12 +34,12 @@ def _audits(action: str) -> int:
 
 
 @pytest.fixture
-def secretary(world: World) -> Any:
+def secretary(world: AppealsWorld) -> Any:
     return make_user(Role.BRANCH_SECRETARY, world.tree.community)
 
 
 @pytest.fixture
-def power(world: World) -> Department:
+def power(world: AppealsWorld) -> Department:
     """A second department of the appeal's street."""
     return Department.objects.get(name="东湖街道供电所")
 
@@ -57,7 +57,7 @@ ADMIN_PAGES = [
 
 
 @pytest.mark.parametrize("who", ["resident", "worker", "liaison", "supervisor", "volunteer"])
-def test_non_admins_are_refused_every_config_page(world: World, who: str) -> None:
+def test_non_admins_are_refused_every_config_page(world: AppealsWorld, who: str) -> None:
     c = english_client(getattr(world, who))
     sla_pk = SlaPolicy.objects.first().pk  # type: ignore[union-attr]
     urls = [reverse(n) for n in ADMIN_PAGES] + [
@@ -76,7 +76,7 @@ def test_non_admins_are_refused_every_config_page(world: World, who: str) -> Non
     assert AuditEvent.objects.count() == before
 
 
-def test_admin_reaches_every_config_page_from_the_nav(world: World) -> None:
+def test_admin_reaches_every_config_page_from_the_nav(world: AppealsWorld) -> None:
     c = english_client(world.admin)
     home = c.get("/").content.decode()
     assert reverse("appeals:config") in home
@@ -92,7 +92,9 @@ def test_admin_reaches_every_config_page_from_the_nav(world: World) -> None:
     assert c.get(reverse("appeals:config_category", kwargs={"pk": 987654321})).status_code == 404
 
 
-def test_branch_secretary_sets_routes_only_within_the_community(world: World, secretary: Any, power: Any) -> None:
+def test_branch_secretary_sets_routes_only_within_the_community(
+    world: AppealsWorld, secretary: Any, power: Any
+) -> None:
     c = english_client(secretary)
     index = c.get(reverse("appeals:config")).content.decode()
     assert reverse("appeals:config_routes") in index
@@ -124,7 +126,7 @@ def test_branch_secretary_sets_routes_only_within_the_community(world: World, se
     assert world.tree.other_community.name not in page.split('id="route-form"')[0]
 
 
-def test_services_refuse_an_actor_without_the_action(world: World) -> None:
+def test_services_refuse_an_actor_without_the_action(world: AppealsWorld) -> None:
     from django.core.exceptions import PermissionDenied
 
     with pytest.raises(PermissionDenied):
@@ -139,7 +141,7 @@ def test_services_refuse_an_actor_without_the_action(world: World) -> None:
 # --- catalogue ----------------------------------------------------------------------------------
 
 
-def test_category_create_writes_one_audit_row_and_reaches_open311(world: World) -> None:
+def test_category_create_writes_one_audit_row_and_reaches_open311(world: AppealsWorld) -> None:
     c = english_client(world.admin)
     response = c.post(
         reverse("appeals:config_category_new"),
@@ -171,7 +173,9 @@ def test_category_create_writes_one_audit_row_and_reaches_open311(world: World) 
         ({"code": "new-one", "name": "新类别", "sort_order": -1}, "sort_order", "between 0 and"),
     ],
 )
-def test_category_bad_input_changes_nothing(world: World, data: dict[str, Any], field: str, message: str) -> None:
+def test_category_bad_input_changes_nothing(
+    world: AppealsWorld, data: dict[str, Any], field: str, message: str
+) -> None:
     c = english_client(world.admin)
     before = (Category.objects.count(), AuditEvent.objects.count())
     post = {"default_urgency": "general", "sort_order": 0, **data}
@@ -182,7 +186,7 @@ def test_category_bad_input_changes_nothing(world: World, data: dict[str, Any], 
     assert (Category.objects.count(), AuditEvent.objects.count()) == before
 
 
-def test_category_in_use_keeps_its_code_and_is_deactivated_not_deleted(world: World) -> None:
+def test_category_in_use_keeps_its_code_and_is_deactivated_not_deleted(world: AppealsWorld) -> None:
     world.file()
     c = english_client(world.admin)
     url = reverse("appeals:config_category", kwargs={"pk": world.category.pk})
@@ -223,7 +227,7 @@ def test_category_in_use_keeps_its_code_and_is_deactivated_not_deleted(world: Wo
     assert _audits("appeal.category_activated") == 1
 
 
-def test_unused_category_can_be_deleted(world: World) -> None:
+def test_unused_category_can_be_deleted(world: AppealsWorld) -> None:
     category = config.category_create(actor=world.admin, code="tmp-cat", name="临时")
     c = english_client(world.admin)
     assert c.post(reverse("appeals:config_category_delete", kwargs={"pk": category.pk})).status_code == 302
@@ -231,7 +235,9 @@ def test_unused_category_can_be_deleted(world: World) -> None:
     assert _audits("appeal.category_deleted") == 1
 
 
-def test_category_list_search_pagination_and_constant_queries(world: World, django_assert_max_num_queries: Any) -> None:
+def test_category_list_search_pagination_and_constant_queries(
+    world: AppealsWorld, django_assert_max_num_queries: Any
+) -> None:
     c = english_client(world.admin)
     page = c.get(reverse("appeals:config_categories"), {"q": "路灯"}).content.decode()
     assert "路灯损坏" in page
@@ -251,7 +257,7 @@ def test_category_list_search_pagination_and_constant_queries(world: World, djan
 # --- routing ------------------------------------------------------------------------------------
 
 
-def test_new_route_is_used_by_the_next_appeal(world: World, power: Any) -> None:
+def test_new_route_is_used_by_the_next_appeal(world: AppealsWorld, power: Any) -> None:
     first = world.file()
     dispatch.appeal_dispatch(actor=world.worker, appeal=first, department=None)
     assert first.department_id == world.tree.department.pk
@@ -282,7 +288,7 @@ def test_new_route_is_used_by_the_next_appeal(world: World, power: Any) -> None:
     assert dispatch.default_department(world.category, world.tree.grid) is None
 
 
-def test_route_to_a_department_outside_the_unit_is_refused(world: World) -> None:
+def test_route_to_a_department_outside_the_unit_is_refused(world: AppealsWorld) -> None:
     closed = org_services.department_create(
         actor=None, name="已撤销的所", kind=Department.Kind.OTHER, unit=world.tree.street
     )
@@ -338,7 +344,7 @@ def _sla_post(**over: Any) -> dict[str, Any]:
         ({"sign_unit": "weeks"}, "sign_unit", "valid choice"),
     ],
 )
-def test_sla_bad_values_change_nothing(world: World, over: dict[str, Any], field: str, message: str) -> None:
+def test_sla_bad_values_change_nothing(world: AppealsWorld, over: dict[str, Any], field: str, message: str) -> None:
     policy = SlaPolicy.objects.get(category=None, urgency=Urgency.GENERAL, complex=False)
     before = {f.attname: getattr(policy, f.attname) for f in SlaPolicy._meta.fields}
     audits = AuditEvent.objects.count()
@@ -353,7 +359,7 @@ def test_sla_bad_values_change_nothing(world: World, over: dict[str, Any], field
     assert AuditEvent.objects.count() == audits
 
 
-def test_sla_change_applies_to_new_appeals_not_to_stored_deadlines(world: World) -> None:
+def test_sla_change_applies_to_new_appeals_not_to_stored_deadlines(world: AppealsWorld) -> None:
     start = dt.datetime(2026, 11, 2, 9, 0, tzinfo=TZ)  # a Monday
     with clock.frozen(start):
         old = world.file()
@@ -378,7 +384,7 @@ def test_sla_change_applies_to_new_appeals_not_to_stored_deadlines(world: World)
     assert _audits("appeal.sla_updated") == 1
 
 
-def test_category_sla_override_added_used_and_removed(world: World) -> None:
+def test_category_sla_override_added_used_and_removed(world: AppealsWorld) -> None:
     c = english_client(world.admin)
     data = _sla_post(dispatch_value=1, category=world.category.pk, urgency="general")
     assert c.post(reverse("appeals:config_sla"), data).status_code == 302
@@ -405,7 +411,7 @@ def test_category_sla_override_added_used_and_removed(world: World) -> None:
 # --- satisfaction scale -------------------------------------------------------------------------
 
 
-def test_satisfaction_scale_edit_and_validation(world: World) -> None:
+def test_satisfaction_scale_edit_and_validation(world: AppealsWorld) -> None:
     c = english_client(world.admin)
     unsatisfied = world.level("unsatisfied")
     basic = world.level("basic")
@@ -440,7 +446,7 @@ def test_satisfaction_scale_edit_and_validation(world: World) -> None:
 # --- holiday schedule ---------------------------------------------------------------------------
 
 
-def test_holiday_entry_from_config_recomputes_an_open_deadline_into_that_year(world: World) -> None:
+def test_holiday_entry_from_config_recomputes_an_open_deadline_into_that_year(world: AppealsWorld) -> None:
     start = dt.datetime(2026, 12, 30, 9, 0, tzinfo=TZ)  # seven working days run into 2027
     with clock.frozen(start):
         appeal = world.file()
@@ -472,7 +478,7 @@ def _json(c: Client, method: str, url: str, body: Any = None) -> Any:
     )
 
 
-def test_api_catalogue_same_rules_as_the_pages(world: World) -> None:
+def test_api_catalogue_same_rules_as_the_pages(world: AppealsWorld) -> None:
     admin, worker = english_client(world.admin), english_client(world.worker)
     body = {"code": "pet-nuisance", "name": "宠物扰民", "group": "社会治理"}
     assert _json(worker, "post", "/appeals/config/categories", body).status_code == 403
@@ -494,7 +500,7 @@ def test_api_catalogue_same_rules_as_the_pages(world: World) -> None:
     assert _json(admin, "put", "/appeals/config/categories/987654321", body).status_code == 404
 
 
-def test_api_routes_sla_and_scale(world: World, secretary: Any, power: Any) -> None:
+def test_api_routes_sla_and_scale(world: AppealsWorld, secretary: Any, power: Any) -> None:
     c = english_client(secretary)
     body = {"unit_id": world.tree.community.pk, "category": world.category.code, "department_id": power.pk}
     response = _json(c, "put", "/appeals/config/routes", body)
@@ -555,7 +561,7 @@ def _queries(c: Client, url: str, params: dict[str, Any] | None = None) -> int:
     return len(ctx.captured_queries)
 
 
-def test_list_pages_do_not_grow_queries_with_rows(world: World, power: Any) -> None:
+def test_list_pages_do_not_grow_queries_with_rows(world: AppealsWorld, power: Any) -> None:
     c = english_client(world.admin)
     community = {"unit": world.tree.community.pk}
     routes_url, sla_url = reverse("appeals:config_routes"), reverse("appeals:config_sla")
@@ -573,6 +579,6 @@ def test_list_pages_do_not_grow_queries_with_rows(world: World, power: Any) -> N
     assert many == few
 
 
-def test_holiday_page_leads_back_to_the_settings(world: World) -> None:
+def test_holiday_page_leads_back_to_the_settings(world: AppealsWorld) -> None:
     page = english_client(world.admin).get(reverse("appeals:holidays")).content.decode()
     assert reverse("appeals:config") in page

@@ -22,7 +22,7 @@ from anju.calendar.workdays import Calendar
 from anju.inbox.models import Message, Outbox
 from anju.jobs.worker import run_once
 from anju.testing import Tree, email_everyone, sqlite_file_database, thread_connection
-from appeals_world import World, make_world
+from anju.testing.appeals import AppealsWorld, make_appeals_world
 
 pytestmark = pytest.mark.usefixtures("english", "media_root")
 
@@ -38,7 +38,7 @@ class Crash(Exception):
     pass
 
 
-def _file_many(world: World, n: int, at: dt.datetime) -> list[Appeal]:
+def _file_many(world: AppealsWorld, n: int, at: dt.datetime) -> list[Appeal]:
     with clock.frozen(at):
         return [world.file(description=f"问题{i}") for i in range(n)]
 
@@ -69,7 +69,7 @@ def _assert_exactly_once(appeals: list[Appeal], now: dt.datetime) -> None:
 
 
 @pytest.mark.django_db
-def test_ladder_levels_fire_in_order_once(world: World) -> None:
+def test_ladder_levels_fire_in_order_once(world: AppealsWorld) -> None:
     start = dt.datetime(2026, 3, 2, 9, 0, tzinfo=TZ)  # a Monday
     (appeal,) = _file_many(world, 1, start)
     assert appeal.dispatch_due == start + dt.timedelta(hours=24)
@@ -94,7 +94,7 @@ def test_ladder_levels_fire_in_order_once(world: World) -> None:
 
 
 @pytest.mark.django_db
-def test_signing_stops_the_dispatch_clock(world: World) -> None:
+def test_signing_stops_the_dispatch_clock(world: AppealsWorld) -> None:
     start = dt.datetime(2026, 3, 2, 9, 0, tzinfo=TZ)
     (appeal,) = _file_many(world, 1, start)
     with clock.frozen(start + dt.timedelta(hours=1)):
@@ -116,7 +116,7 @@ def test_workdays_follow_statutory_holidays() -> None:
 
 
 @pytest.mark.django_db
-def test_unannounced_year_is_provisional_then_recomputed_from_admin_schedule(world: World) -> None:
+def test_unannounced_year_is_provisional_then_recomputed_from_admin_schedule(world: AppealsWorld) -> None:
     start = dt.datetime(2026, 12, 30, 9, 0, tzinfo=TZ)  # seven working days run into 2027
     (appeal,) = _file_many(world, 1, start)
     assert appeal.deadlines_provisional is True
@@ -142,7 +142,7 @@ def test_unannounced_year_is_provisional_then_recomputed_from_admin_schedule(wor
 # --- crashes ------------------------------------------------------------------------------------
 
 
-def _crash_and_rerun(world: World, appeals: list[Appeal], now: dt.datetime, rounds: int, seed: int) -> None:
+def _crash_and_rerun(world: AppealsWorld, appeals: list[Appeal], now: dt.datetime, rounds: int, seed: int) -> None:
     rng = random.Random(seed)
     crashes = 0
     for _ in range(rounds):
@@ -164,7 +164,7 @@ def _crash_and_rerun(world: World, appeals: list[Appeal], now: dt.datetime, roun
 
 
 @pytest.mark.django_db
-def test_sweeper_killed_at_random_points_never_loses_or_duplicates(world: World) -> None:
+def test_sweeper_killed_at_random_points_never_loses_or_duplicates(world: AppealsWorld) -> None:
     start = dt.datetime(2026, 3, 2, 9, 0, tzinfo=TZ)
     appeals = _file_many(world, 12, start)
     # Some appeals are further along, so their due deadline and levels differ.
@@ -189,7 +189,7 @@ def test_two_sweepers_at_once_fire_each_level_once(tree: Tree, tmp_path: Path) -
     appeals. SQLite: each batch is an IMMEDIATE transaction, so batches are serialised. On both,
     the unique (appeal, level) constraint is the last guard. On SQLite the sweepers use a file copy of the
     test database (:func:`anju.testing.sqlite_file_database`)."""
-    world = make_world(tree)
+    world = make_appeals_world(tree)
     start = dt.datetime(2026, 3, 2, 9, 0, tzinfo=TZ)
     appeals = _file_many(world, 30, start)
     now = dt.datetime(2026, 3, 20, 10, 0, tzinfo=TZ)

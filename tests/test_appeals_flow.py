@@ -28,12 +28,12 @@ from anju.audit.models import AuditEvent
 from anju.core import crypto
 from anju.inbox.models import Message, Outbox
 from anju.testing import email_everyone
-from appeals_world import World, follow, jpeg_bytes, upload
+from anju.testing.appeals import AppealsWorld, follow, jpeg_bytes, upload
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english", "media_root")]
 
 
-def test_full_loop_counts_in_three_rates(world: World) -> None:
+def test_full_loop_counts_in_three_rates(world: AppealsWorld) -> None:
     appeal = world.file(photos=[upload()])
     assert appeal.status == Status.RECEIVED
     assert appeal.dispatch_due
@@ -62,7 +62,7 @@ def test_full_loop_counts_in_three_rates(world: World) -> None:
     assert AuditEvent.objects.filter(object_type="appeals.appeal", object_id=str(appeal.pk)).count() == 8
 
 
-def test_unsatisfied_callback_reopens_to_same_department_and_counts_against_it(world: World) -> None:
+def test_unsatisfied_callback_reopens_to_same_department_and_counts_against_it(world: AppealsWorld) -> None:
     appeal = world.to_status(world.file(), Status.VERIFIED)
     callback.appeal_callback(
         actor=world.resident, appeal=appeal, resolved=False, satisfaction=world.level("unsatisfied")
@@ -85,7 +85,7 @@ def test_unsatisfied_callback_reopens_to_same_department_and_counts_against_it(w
     assert appeal.status == Status.SIGNED
 
 
-def test_closed_unresolved_is_never_resolved(world: World) -> None:
+def test_closed_unresolved_is_never_resolved(world: AppealsWorld) -> None:
     appeal = world.to_status(world.file(), Status.VERIFIED)
     dispatch.appeal_close_unresolved(actor=world.worker, appeal=appeal, reason="联系不上")
     appeal.refresh_from_db()
@@ -96,7 +96,7 @@ def test_closed_unresolved_is_never_resolved(world: World) -> None:
     assert total.resolution_rate == 0.0
 
 
-def test_satisfied_but_not_resolved_closes_unresolved(world: World) -> None:
+def test_satisfied_but_not_resolved_closes_unresolved(world: AppealsWorld) -> None:
     appeal = world.to_status(world.file(), Status.VERIFIED)
     callback.appeal_callback(actor=world.resident, appeal=appeal, resolved=False, satisfaction=world.level("basic"))
     assert appeal.status == Status.CLOSED_UNRESOLVED
@@ -105,7 +105,7 @@ def test_satisfied_but_not_resolved_closes_unresolved(world: World) -> None:
     assert (total.counts["satisfied"], total.counts["ratings"]) == (1, 1)
 
 
-def test_on_behalf_intake_records_who_how_and_consent(world: World) -> None:
+def test_on_behalf_intake_records_who_how_and_consent(world: AppealsWorld) -> None:
     with pytest.raises(ValidationError) as err:
         world.file(actor=world.volunteer, channel=Channel.VISIT, contact_name="赵大妈", contact_mobile="17000000099")
     assert "consent" in err.value.message_dict
@@ -125,7 +125,7 @@ def test_on_behalf_intake_records_who_how_and_consent(world: World) -> None:
     assert appeal.contact_mobile_index == crypto.blind_index("17000000099", purpose="appeal-mobile")
 
 
-def test_bad_intake_changes_nothing(world: World) -> None:
+def test_bad_intake_changes_nothing(world: AppealsWorld) -> None:
     before = Appeal.objects.count()
     with pytest.raises(ValidationError) as err:
         world.file(category=None)
@@ -146,7 +146,7 @@ def test_bad_intake_changes_nothing(world: World) -> None:
     assert Appeal.objects.count() == before
 
 
-def test_photos_are_reencoded_without_exif(world: World) -> None:
+def test_photos_are_reencoded_without_exif(world: AppealsWorld) -> None:
     data = jpeg_bytes(exif_gps=True)
     assert Image.open(io.BytesIO(data)).getexif()  # the original carries EXIF
     appeal = world.file(photos=[upload("gps.jpg", data)])
@@ -158,7 +158,7 @@ def test_photos_are_reencoded_without_exif(world: World) -> None:
         assert "exif" not in stored.info
 
 
-def test_anonymous_flood_is_rate_limited_per_address(world: World, rf: object) -> None:
+def test_anonymous_flood_is_rate_limited_per_address(world: AppealsWorld, rf: object) -> None:
     from django.test import RequestFactory
 
     request = RequestFactory().post("/appeals/report/", REMOTE_ADDR="10.1.2.3")
@@ -176,7 +176,7 @@ def test_anonymous_flood_is_rate_limited_per_address(world: World, rf: object) -
     world.file(actor=None, channel=Channel.ANONYMOUS, contact_name="王", contact_mobile="17000000055", request=other)
 
 
-def test_duplicate_suggestion_and_followers_are_called_back(world: World) -> None:
+def test_duplicate_suggestion_and_followers_are_called_back(world: AppealsWorld) -> None:
     first = world.file()
     assert intake.similar_open(world.category, world.tree.building) == [first]
     follow(world.other_resident, first)
@@ -192,7 +192,7 @@ def test_duplicate_suggestion_and_followers_are_called_back(world: World) -> Non
     assert Callback.objects.filter(appeal=first, is_follower=True).count() == 1
 
 
-def test_mark_duplicate_makes_requester_a_follower(world: World) -> None:
+def test_mark_duplicate_makes_requester_a_follower(world: AppealsWorld) -> None:
     first = world.file()
     second = world.file(actor=world.other_resident)
     dispatch.appeal_mark_duplicate(actor=world.worker, appeal=second, original=first)
@@ -200,7 +200,7 @@ def test_mark_duplicate_makes_requester_a_follower(world: World) -> None:
     assert AppealFollower.objects.filter(appeal=first, user=world.other_resident).exists()
 
 
-def test_out_of_order_is_a_conflict_and_changes_nothing(world: World) -> None:
+def test_out_of_order_is_a_conflict_and_changes_nothing(world: AppealsWorld) -> None:
     appeal = world.to_status(world.file(), Status.VERIFIED)
     callback.appeal_callback(actor=world.resident, appeal=appeal, resolved=True, satisfaction=world.level("satisfied"))
     events = AppealEvent.objects.count()
@@ -211,7 +211,7 @@ def test_out_of_order_is_a_conflict_and_changes_nothing(world: World) -> None:
     assert Appeal.objects.get(pk=appeal.pk).status == Status.CLOSED_RESOLVED
 
 
-def test_callback_on_someone_elses_appeal_is_refused(world: World) -> None:
+def test_callback_on_someone_elses_appeal_is_refused(world: AppealsWorld) -> None:
     appeal = world.to_status(world.file(), Status.VERIFIED)
     with pytest.raises(PermissionDenied):
         callback.appeal_callback(
@@ -219,7 +219,7 @@ def test_callback_on_someone_elses_appeal_is_refused(world: World) -> None:
         )
 
 
-def test_split_dispatch_lead_and_assisting(world: World) -> None:
+def test_split_dispatch_lead_and_assisting(world: AppealsWorld) -> None:
     appeal = world.file()
     other = world.other_liaison.grants.get().department
     dispatch.appeal_dispatch(actor=world.worker, appeal=appeal, department=world.tree.department, assisting=[other])
@@ -232,7 +232,7 @@ def test_split_dispatch_lead_and_assisting(world: World) -> None:
     assert appeal in appeals_visible(world.other_liaison)
 
 
-def test_an_assisting_department_records_progress_but_does_not_lead(world: World) -> None:
+def test_an_assisting_department_records_progress_but_does_not_lead(world: AppealsWorld) -> None:
     """首接负责: only the lead department's liaison signs, contacts, waits, gives feedback or refers back; an
     assisting department adds progress. A refused step changes nothing."""
     appeal = world.file()
@@ -261,13 +261,13 @@ def test_an_assisting_department_records_progress_but_does_not_lead(world: World
     assert appeal.events.filter(action="progress", actor=helper).exists()
 
 
-def test_default_department_from_catalogue_route(world: World) -> None:
+def test_default_department_from_catalogue_route(world: AppealsWorld) -> None:
     appeal = world.file()
     dispatch.appeal_dispatch(actor=world.worker, appeal=appeal, department=None)
     assert appeal.department_id == world.tree.department.pk
 
 
-def test_refer_back_and_redispatch(world: World) -> None:
+def test_refer_back_and_redispatch(world: AppealsWorld) -> None:
     appeal = world.to_status(world.file(), Status.DISPATCHED)
     dispatch.appeal_refer(actor=world.liaison, appeal=appeal, reason="不归我们管")
     assert appeal.status == Status.REFERRED
@@ -279,7 +279,7 @@ def test_refer_back_and_redispatch(world: World) -> None:
     assert total.counts["dispatched"] == 2
 
 
-def test_waiting_needs_a_reason_and_internal_notes_are_hidden(world: World) -> None:
+def test_waiting_needs_a_reason_and_internal_notes_are_hidden(world: AppealsWorld) -> None:
     appeal = world.to_status(world.file(), Status.SIGNED)
     with pytest.raises(ValidationError):
         handling.appeal_wait(actor=world.liaison, appeal=appeal, reason="")
@@ -293,7 +293,7 @@ def test_waiting_needs_a_reason_and_internal_notes_are_hidden(world: World) -> N
     assert "内部：物业拖延" not in [e.note for e in timeline(appeal, internal=False)]
 
 
-def test_notifications_write_outbox_in_same_transaction(world: World, settings: Any, monkeypatch: Any) -> None:
+def test_notifications_write_outbox_in_same_transaction(world: AppealsWorld, settings: Any, monkeypatch: Any) -> None:
     email_everyone(settings, monkeypatch)
     appeal = world.file()
     message = Message.objects.get(recipient=world.worker, kind="appeal.filed")
@@ -303,14 +303,14 @@ def test_notifications_write_outbox_in_same_transaction(world: World, settings: 
     assert set(Outbox.objects.values_list("state", flat=True)) == {Outbox.State.PENDING}
 
 
-def test_rollup_matches_live_rows(world: World) -> None:
+def test_rollup_matches_live_rows(world: AppealsWorld) -> None:
     for _ in range(3):
         world.to_status(world.file(), Status.DISPATCHED)
     assert sum(DailyRollup.objects.values_list("dispatched", flat=True)) == 3
     assert sum(DailyRollup.objects.values_list("received", flat=True)) == 3
 
 
-def test_deadlines_follow_preset(world: World) -> None:
+def test_deadlines_follow_preset(world: AppealsWorld) -> None:
     appeal = world.file()
     assert appeal.dispatch_due - appeal.received_at == sla.dt.timedelta(hours=24)
     urgent = world.file(urgency="emergency")
@@ -318,7 +318,7 @@ def test_deadlines_follow_preset(world: World) -> None:
     assert urgent.feedback_due - urgent.received_at == sla.dt.timedelta(hours=2)
 
 
-def test_a_note_longer_than_a_page_is_refused_and_changes_nothing(world: World) -> None:
+def test_a_note_longer_than_a_page_is_refused_and_changes_nothing(world: AppealsWorld) -> None:
     appeal = world.to_status(world.file(), Status.SIGNED)
     events = appeal.events.count()
     with pytest.raises(ValidationError, match="2000"):
@@ -330,7 +330,7 @@ def test_a_note_longer_than_a_page_is_refused_and_changes_nothing(world: World) 
     assert appeal.events.count() == events + 1
 
 
-def test_the_worker_queue_puts_what_is_due_first_and_undated_last(world: World) -> None:
+def test_the_worker_queue_puts_what_is_due_first_and_undated_last(world: AppealsWorld) -> None:
     from anju.appeals.models import Appeal
     from anju.appeals.selectors import worker_queue
 

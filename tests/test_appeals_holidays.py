@@ -21,8 +21,9 @@ from anju.calendar.models import HolidayDate, HolidayYear
 from anju.jobs.models import Job
 from anju.jobs.worker import run_once
 from anju.spaces import selectors as space_selectors
-from anju.spaces.testing import make_station
-from appeals_world import World, english_client
+from anju.testing import english_client
+from anju.testing.appeals import AppealsWorld
+from anju.testing.spaces import make_station
 
 TZ = timezone.get_fixed_timezone(8 * 60)
 H = HolidayDate.Kind.HOLIDAY
@@ -31,7 +32,7 @@ W = HolidayDate.Kind.WORKDAY
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
-def _file_at(world: World, at: dt.datetime, **kw: Any) -> Appeal:
+def _file_at(world: AppealsWorld, at: dt.datetime, **kw: Any) -> Appeal:
     with clock.frozen(at):
         return world.file(**kw)
 
@@ -40,7 +41,7 @@ FIRST = [(dt.date(2027, 1, 1), H)]
 CORRECTED = [(dt.date(2027, 1, 1), H), (dt.date(2027, 1, 4), H), (dt.date(2027, 1, 5), H), (dt.date(2027, 1, 9), W)]
 
 
-def test_a_corrected_schedule_moves_an_already_computed_deadline(world: World) -> None:
+def test_a_corrected_schedule_moves_an_already_computed_deadline(world: AppealsWorld) -> None:
     calendar_services.holidays_set(actor=world.admin, year=2027, days=FIRST)
     run_once()
     # Filed after the first entry: its deadlines are computed from that schedule, not provisional.
@@ -68,7 +69,7 @@ def test_a_corrected_schedule_moves_an_already_computed_deadline(world: World) -
     assert AuditEvent.objects.filter(action="appeal.deadlines_recomputed").count() == 2
 
 
-def test_running_the_job_twice_changes_nothing_more(world: World) -> None:
+def test_running_the_job_twice_changes_nothing_more(world: AppealsWorld) -> None:
     appeal = _file_at(world, dt.datetime(2026, 12, 30, 9, 0, tzinfo=TZ))
     assert appeal.deadlines_provisional is True
     entry = calendar_services.holidays_set(actor=world.admin, year=2027, days=CORRECTED)
@@ -87,7 +88,7 @@ def test_running_the_job_twice_changes_nothing_more(world: World) -> None:
     assert entry.recomputed_count == 1
 
 
-def test_only_open_appeals_touching_the_year_are_recomputed_in_batches(world: World) -> None:
+def test_only_open_appeals_touching_the_year_are_recomputed_in_batches(world: AppealsWorld) -> None:
     inside = [_file_at(world, dt.datetime(2026, 12, 28 + n, 9, 0, tzinfo=TZ)) for n in range(3)]
     spring = _file_at(world, dt.datetime(2026, 3, 2, 9, 0, tzinfo=TZ))  # all its deadlines in March 2026
     closed = _file_at(world, dt.datetime(2026, 12, 29, 9, 0, tzinfo=TZ))
@@ -104,7 +105,7 @@ def test_only_open_appeals_touching_the_year_are_recomputed_in_batches(world: Wo
     assert closed_now.deadlines_provisional is True
 
 
-def test_the_page_shows_the_recompute_queued_then_finished(world: World) -> None:
+def test_the_page_shows_the_recompute_queued_then_finished(world: AppealsWorld) -> None:
     _file_at(world, dt.datetime(2026, 12, 30, 9, 0, tzinfo=TZ))
     c = english_client(world.admin)
     days = "2027-01-01 holiday\n2027-01-04 holiday"
@@ -124,7 +125,7 @@ def test_the_page_shows_the_recompute_queued_then_finished(world: World) -> None
     assert HolidayYear.objects.get(year=2027).revision == 2
 
 
-def test_bad_schedules_and_other_roles_change_nothing(world: World) -> None:
+def test_bad_schedules_and_other_roles_change_nothing(world: AppealsWorld) -> None:
     with pytest.raises(PermissionDenied):
         calendar_services.holidays_set(actor=world.worker, year=2027, days=FIRST)
     with pytest.raises(ValidationError):
@@ -138,7 +139,7 @@ def test_bad_schedules_and_other_roles_change_nothing(world: World) -> None:
     assert not Job.objects.filter(name=recompute.TASK).exists()
 
 
-def test_spaces_see_the_corrected_schedule_at_once(world: World) -> None:
+def test_spaces_see_the_corrected_schedule_at_once(world: AppealsWorld) -> None:
     station = make_station(world.tree.community)
     from anju.spaces import services as space_services
 
@@ -157,7 +158,7 @@ def test_spaces_see_the_corrected_schedule_at_once(world: World) -> None:
     assert "closed" not in states()
 
 
-def test_the_page_lists_the_library_years_and_the_entered_ones(world: World) -> None:
+def test_the_page_lists_the_library_years_and_the_entered_ones(world: AppealsWorld) -> None:
     library = calendar_selectors.library_years()
     assert library[0] <= 2010
     assert 2026 in library

@@ -11,7 +11,7 @@ from django.test import Client
 
 from anju.accounts import services as account_services
 from anju.appeals.models import Appeal, Channel, Status
-from appeals_world import World
+from anju.testing.appeals import AppealsWorld
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
@@ -37,12 +37,12 @@ REQUEST_FIELDS = {
 
 
 @pytest.fixture
-def api_key(world: World) -> str:
+def api_key(world: AppealsWorld) -> str:
     _token, raw = account_services.token_create(actor=None, user=world.worker, name="open311")
     return raw
 
 
-def test_discovery_and_services(world: World) -> None:
+def test_discovery_and_services(world: AppealsWorld) -> None:
     c = Client()
     discovery = c.get("/open311/v2/discovery.json").json()
     assert discovery["endpoints"][0]["specification"] == "http://wiki.open311.org/GeoReport_v2"
@@ -62,7 +62,7 @@ def test_discovery_and_services(world: World) -> None:
     assert ET.fromstring(xml.content).tag == "services"  # noqa: S314  our own response
 
 
-def test_get_requests_fields_status_and_masking(world: World) -> None:
+def test_get_requests_fields_status_and_masking(world: AppealsWorld) -> None:
     open_one = world.file(contact_mobile="17000000088")
     world.to_status(open_one, Status.DISPATCHED)
     closed = world.to_status(world.file(), Status.VERIFIED)
@@ -102,7 +102,7 @@ def test_get_requests_fields_status_and_masking(world: World) -> None:
     assert c.get("/open311/v2/requests/999999.json").status_code == 404
 
 
-def test_post_request_like_the_spec_example(world: World, api_key: str) -> None:
+def test_post_request_like_the_spec_example(world: AppealsWorld, api_key: str) -> None:
     c = Client()
     data: dict[str, Any] = {
         "api_key": api_key,
@@ -125,7 +125,7 @@ def test_post_request_like_the_spec_example(world: World, api_key: str) -> None:
     assert float(appeal.lat or 0) == pytest.approx(30.4536)
 
 
-def test_post_errors_change_nothing(world: World, api_key: str) -> None:
+def test_post_errors_change_nothing(world: AppealsWorld, api_key: str) -> None:
     c = Client()
     base = {
         "api_key": api_key,

@@ -26,8 +26,8 @@ from anju.appeals.whistles import sitecode
 from anju.audit.models import AuditEvent, PiiAccess
 from anju.inbox.models import Message
 from anju.people import fakes
-from anju.testing import make_user
-from appeals_world import World, anonymous_appeal, english_client, follow, make_resident
+from anju.testing import english_client, make_user
+from anju.testing.appeals import AppealsWorld, anonymous_appeal, follow, make_resident
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english", "media_root")]
 
@@ -45,7 +45,7 @@ def _checkins(appeal: Appeal) -> int:
     return AuditEvent.objects.filter(action="appeal.checkin", object_id=str(appeal.pk)).count()
 
 
-def test_site_code_image_decodes_to_a_link_that_checks_in_once(world: World) -> None:
+def test_site_code_image_decodes_to_a_link_that_checks_in_once(world: AppealsWorld) -> None:
     appeal = world.to_status(world.file(), Status.DISPATCHED)
     power = world.other_liaison.grants.get().department
     whistle = whistles.whistle_blow(actor=world.worker, appeal=appeal, departments=[world.tree.department, power])
@@ -97,7 +97,7 @@ def test_site_code_image_decodes_to_a_link_that_checks_in_once(world: World) -> 
     assert _checkins(appeal) == 2
 
 
-def test_site_code_refuses_other_whistle_forged_expired_and_closed(world: World, monkeypatch: Any) -> None:
+def test_site_code_refuses_other_whistle_forged_expired_and_closed(world: AppealsWorld, monkeypatch: Any) -> None:
     appeal = world.to_status(world.file(), Status.DISPATCHED)
     whistle = whistles.whistle_blow(actor=world.worker, appeal=appeal, departments=[world.tree.department])
     token = sitecode.whistle_token(whistle)
@@ -142,7 +142,7 @@ def test_site_code_refuses_other_whistle_forged_expired_and_closed(world: World,
     assert Summons.objects.get(whistle=whistle).arrived_at is None
 
 
-def test_site_code_api(world: World) -> None:
+def test_site_code_api(world: AppealsWorld) -> None:
     appeal = world.to_status(world.file(), Status.DISPATCHED)
     whistle = whistles.whistle_blow(actor=world.worker, appeal=appeal, departments=[world.tree.department])
     token = sitecode.whistle_token(whistle)
@@ -166,7 +166,7 @@ def _reveal(c: Client, appeal: Appeal, reason: str) -> Any:
     return c.post(f"/appeals/{appeal.pk}/reveal/", {"purpose": "callback", "reason": reason}, HTTP_HX_REQUEST="true")
 
 
-def test_reveal_needs_a_reason_and_writes_the_access_log(world: World) -> None:
+def test_reveal_needs_a_reason_and_writes_the_access_log(world: AppealsWorld) -> None:
     appeal = anonymous_appeal(world)
     c = english_client(world.worker)
     page = c.get(f"/appeals/{appeal.pk}/").content.decode()
@@ -201,7 +201,7 @@ def test_reveal_needs_a_reason_and_writes_the_access_log(world: World) -> None:
     assert "17000000055" not in c.get(f"/appeals/{appeal.pk}/").content.decode()
 
 
-def test_reveal_is_404_for_those_without_need(world: World) -> None:
+def test_reveal_is_404_for_those_without_need(world: AppealsWorld) -> None:
     appeal = anonymous_appeal(world)
     secretary = make_user(Role.BRANCH_SECRETARY, world.tree.community)
     outsider = make_user(Role.COMMUNITY_WORKER, world.tree.other_community)
@@ -222,7 +222,7 @@ def test_reveal_is_404_for_those_without_need(world: World) -> None:
     assert PiiAccess.objects.count() == 2
 
 
-def test_reveal_over_the_api(world: World) -> None:
+def test_reveal_over_the_api(world: AppealsWorld) -> None:
     appeal = anonymous_appeal(world)
     url = f"/api/v1/appeals/{appeal.pk}/reveal"
     c = english_client(world.worker)
@@ -245,7 +245,7 @@ def test_reveal_over_the_api(world: World) -> None:
 # --- 3. the requester in the registry ---------------------------------------------------------------
 
 
-def test_resident_filing_is_linked_to_their_registry_entry(world: World) -> None:
+def test_resident_filing_is_linked_to_their_registry_entry(world: AppealsWorld) -> None:
     me = make_resident(world.tree.building, "刘明", 11, mobile="17000000011")  # the account's mobile
     appeal = world.file()
     assert appeal.requester_resident == me
@@ -260,7 +260,7 @@ def test_resident_filing_is_linked_to_their_registry_entry(world: World) -> None
     assert "刘明" not in liaison_page
 
 
-def test_volunteer_picks_the_resident_from_the_registry(world: World) -> None:
+def test_volunteer_picks_the_resident_from_the_registry(world: AppealsWorld) -> None:
     grandma = make_resident(world.tree.building, "孙桂兰", 21)
     elsewhere = make_resident(world.tree.other_grid, "孙桂芳", 22)
     v = english_client(world.volunteer)
@@ -308,7 +308,7 @@ def test_volunteer_picks_the_resident_from_the_registry(world: World) -> None:
     assert log.reason == f"{appeal.number}: 电话回访诉求人"
 
 
-def test_picked_resident_without_mobile_needs_a_number_and_api_pick(world: World) -> None:
+def test_picked_resident_without_mobile_needs_a_number_and_api_pick(world: AppealsWorld) -> None:
     nobody = make_resident(world.tree.building, "周老汉", 31, mobile="")
     with pytest.raises(ValidationError) as err:
         world.file(
@@ -351,13 +351,13 @@ def test_picked_resident_without_mobile_needs_a_number_and_api_pick(world: World
 # --- 4. followers are called back too ---------------------------------------------------------------
 
 
-def _followed(world: World) -> Appeal:
+def _followed(world: AppealsWorld) -> Appeal:
     appeal = world.file()
     follow(world.other_resident, appeal)
     return appeal
 
 
-def test_follower_answers_from_the_appeal_page_and_counts(world: World) -> None:
+def test_follower_answers_from_the_appeal_page_and_counts(world: AppealsWorld) -> None:
     appeal = _followed(world)
     f = english_client(world.other_resident)
     assert 'data-step="follower-callback"' not in f.get(f"/appeals/{appeal.pk}/").content.decode()
@@ -403,7 +403,7 @@ def test_follower_answers_from_the_appeal_page_and_counts(world: World) -> None:
     assert 'data-callback="follower"' in worker_page
 
 
-def test_follower_may_answer_after_the_requester_closed_it(world: World) -> None:
+def test_follower_may_answer_after_the_requester_closed_it(world: AppealsWorld) -> None:
     appeal = world.to_status(_followed(world), Status.VERIFIED)
     callback.appeal_callback(actor=world.resident, appeal=appeal, resolved=True, satisfaction=world.level("satisfied"))
     f = english_client(world.other_resident)
@@ -417,7 +417,7 @@ def test_follower_may_answer_after_the_requester_closed_it(world: World) -> None
     assert Callback.objects.filter(appeal=appeal, is_follower=True, resolved=True).count() == 1
 
 
-def test_worker_records_a_followers_answer(world: World) -> None:
+def test_worker_records_a_followers_answer(world: AppealsWorld) -> None:
     appeal = world.to_status(_followed(world), Status.VERIFIED)
     w = english_client(world.worker)
     page = w.get(f"/appeals/{appeal.pk}/").content.decode()
@@ -461,7 +461,7 @@ def test_worker_records_a_followers_answer(world: World) -> None:
     assert [c["respondent_id"] for c in mine] == [third.pk]
 
 
-def test_a_reopened_appeal_asks_followers_again(world: World) -> None:
+def test_a_reopened_appeal_asks_followers_again(world: AppealsWorld) -> None:
     appeal = world.to_status(_followed(world), Status.VERIFIED)
     callback.appeal_callback(
         actor=world.other_resident, appeal=appeal, resolved=False, satisfaction=world.level("unsatisfied")
@@ -482,7 +482,7 @@ def test_a_reopened_appeal_asks_followers_again(world: World) -> None:
     assert Callback.objects.filter(appeal=appeal, is_follower=True).count() == 2
 
 
-def test_appeal_page_queries_do_not_grow_with_followers(world: World) -> None:
+def test_appeal_page_queries_do_not_grow_with_followers(world: AppealsWorld) -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 

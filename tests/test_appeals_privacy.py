@@ -17,8 +17,8 @@ from anju.appeals.intake import services as intake
 from anju.appeals.models import Appeal, AppealFollower, Callback, Channel, Status
 from anju.appeals.selectors import rates
 from anju.audit.models import PiiAccess
-from anju.testing import make_user
-from appeals_world import World, english_client, follow, upload
+from anju.testing import english_client, make_user
+from anju.testing.appeals import AppealsWorld, follow, upload
 
 TEXT = "楼下邻居张三每晚吵闹，请回电 17000000002 身份证429999199001011234 卡4111 1111 1111 1111 车鄂J·12345"
 NUMBERS = ("17000000002", "429999199001011234", "4111111111111111", "4111 1111 1111 1111", "鄂J·12345", "鄂J12345")
@@ -40,7 +40,7 @@ def _no_number(text: str, *, at_rest: bool = True) -> None:
 # --- 1. following opens nothing ------------------------------------------------------------------------
 
 
-def test_following_an_appeal_not_offered_is_404_and_writes_nothing(world: World) -> None:
+def test_following_an_appeal_not_offered_is_404_and_writes_nothing(world: AppealsWorld) -> None:
     appeal = world.file(description=TEXT)
     c = english_client(world.other_resident)
     assert c.post(f"/appeals/{appeal.pk}/follow/").status_code == 404
@@ -53,7 +53,7 @@ def test_following_an_appeal_not_offered_is_404_and_writes_nothing(world: World)
     assert c.get(f"/appeals/{appeal.pk}/").status_code == 404
 
 
-def test_filing_offers_similar_appeals_that_can_then_be_followed(world: World) -> None:
+def test_filing_offers_similar_appeals_that_can_then_be_followed(world: AppealsWorld) -> None:
     first = world.file(description=TEXT)
     c = english_client(world.other_resident)
     form = {
@@ -72,13 +72,13 @@ def test_filing_offers_similar_appeals_that_can_then_be_followed(world: World) -
     assert AppealFollower.objects.filter(appeal=first, user=world.other_resident).exists()
 
 
-def test_staff_may_link_a_follower(world: World) -> None:
+def test_staff_may_link_a_follower(world: AppealsWorld) -> None:
     appeal = world.file()
     privacy.follower_link(actor=world.worker, appeal=appeal, user=world.other_resident)
     assert AppealFollower.objects.filter(appeal=appeal, user=world.other_resident).exists()
 
 
-def test_follower_sees_the_public_view_only(world: World, media_root: None) -> None:
+def test_follower_sees_the_public_view_only(world: AppealsWorld, media_root: None) -> None:
     appeal = world.file(description=TEXT, address="3栋2单元501", photos=[upload()])
     services.appeal_note(actor=world.worker, appeal=appeal, note="内部：与张三谈过")
     follow(world.other_resident, appeal)
@@ -103,7 +103,7 @@ def test_follower_sees_the_public_view_only(world: World, media_root: None) -> N
     response.close()
 
 
-def test_follower_answers_do_not_count_unless_the_community_chose(world: World) -> None:
+def test_follower_answers_do_not_count_unless_the_community_chose(world: AppealsWorld) -> None:
     appeal = world.file()
     follow(world.other_resident, appeal)
     world.to_status(appeal, Status.VERIFIED)
@@ -123,7 +123,7 @@ def test_follower_answers_do_not_count_unless_the_community_chose(world: World) 
 # --- 2. residents' names ---------------------------------------------------------------------------------
 
 
-def test_timeline_shows_another_resident_not_the_neighbours_name(world: World) -> None:
+def test_timeline_shows_another_resident_not_the_neighbours_name(world: AppealsWorld) -> None:
     world.other_resident.display_name = "赵桂兰"
     world.other_resident.save()
     appeal = world.file()
@@ -139,7 +139,7 @@ def test_timeline_shows_another_resident_not_the_neighbours_name(world: World) -
 # --- 3. numbers in free text ----------------------------------------------------------------------------
 
 
-def test_numbers_are_sealed_at_rest_and_masked_on_page_api_and_open311(world: World) -> None:
+def test_numbers_are_sealed_at_rest_and_masked_on_page_api_and_open311(world: AppealsWorld) -> None:
     appeal = world.file(description=TEXT, address="鄂J·12345 车旁 17000000002")
     raw = _raw("appeals_appeal", "description", appeal.pk)
     _no_number(raw)
@@ -158,7 +158,7 @@ def test_numbers_are_sealed_at_rest_and_masked_on_page_api_and_open311(world: Wo
     _no_number(body, at_rest=False)
 
 
-def test_callback_comments_and_notes_are_screened(world: World) -> None:
+def test_callback_comments_and_notes_are_screened(world: AppealsWorld) -> None:
     appeal = world.to_status(world.file(), Status.VERIFIED)
     callback.appeal_callback(
         actor=world.resident,
@@ -174,7 +174,7 @@ def test_callback_comments_and_notes_are_screened(world: World) -> None:
     assert "17000000002" not in page
 
 
-def test_staff_reveal_the_numbers_with_a_reason_written_to_the_access_log(world: World) -> None:
+def test_staff_reveal_the_numbers_with_a_reason_written_to_the_access_log(world: AppealsWorld) -> None:
     appeal = world.file(description=TEXT)
     c = english_client(world.worker)
     assert (
@@ -218,7 +218,7 @@ def test_staff_reveal_the_numbers_with_a_reason_written_to_the_access_log(world:
     assert PiiAccess.objects.count() == 2
 
 
-def test_the_data_migration_screens_existing_rows(world: World) -> None:
+def test_the_data_migration_screens_existing_rows(world: AppealsWorld) -> None:
     import importlib
 
     from django.apps import apps as django_apps
@@ -238,7 +238,7 @@ def test_the_data_migration_screens_existing_rows(world: World) -> None:
 # --- Open311: what was published, two communities ------------------------------------------------------
 
 
-def _other_community_appeal(world: World) -> Appeal:
+def _other_community_appeal(world: AppealsWorld) -> Appeal:
     resident = make_user(Role.RESIDENT, world.tree.other_grid)
     return intake.appeal_file(
         actor=resident,
@@ -251,7 +251,7 @@ def _other_community_appeal(world: World) -> Appeal:
     )
 
 
-def test_open311_publishes_only_what_each_community_chose(world: World) -> None:
+def test_open311_publishes_only_what_each_community_chose(world: AppealsWorld) -> None:
     mine = world.file(description=TEXT, address="3栋2单元501")
     theirs = _other_community_appeal(world)
     c = Client()
@@ -277,7 +277,7 @@ def test_open311_publishes_only_what_each_community_chose(world: World) -> None:
     assert c.get("/open311/v2/requests.json?api_key=nope").status_code == 403
 
 
-def test_publication_is_set_by_the_communitys_staff_and_audited(world: World) -> None:
+def test_publication_is_set_by_the_communitys_staff_and_audited(world: AppealsWorld) -> None:
     from anju.audit.models import AuditEvent
 
     c = english_client(world.worker)

@@ -31,8 +31,8 @@ from anju.audit.actions import Action
 from anju.audit.models import AuditEvent
 from anju.orgs import services as org_services
 from anju.orgs.models import Department
-from anju.testing import make_user
-from appeals_world import World, english_client, follow
+from anju.testing import english_client, make_user
+from anju.testing.appeals import AppealsWorld, follow
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english", "media_root")]
 
@@ -133,7 +133,7 @@ def test_trend_months() -> None:
 # --- the roll-up against a raw recount ----------------------------------------------------------------
 
 
-def _mixed(world: World) -> dict[str, Appeal]:
+def _mixed(world: AppealsWorld) -> dict[str, Appeal]:
     """A small history with every outcome the rates distinguish."""
     w = world
     got: dict[str, Appeal] = {}
@@ -192,7 +192,7 @@ def _raw_by_department() -> dict[int, Counter[str]]:
 COMPARED = ("dispatched", "completed", "resolved", "ratings", "satisfied", "reopened", "awaiting_callback")
 
 
-def _assert_rollup_matches_raw(world: World) -> None:
+def _assert_rollup_matches_raw(world: AppealsWorld) -> None:
     raw = _raw_by_department()
     rows, total = rates(world.supervisor, group="department")
     by_key = {r.key: r for r in rows}
@@ -214,7 +214,7 @@ def _assert_rollup_matches_raw(world: World) -> None:
     assert not DailyRollup.objects.filter(awaiting_callback__lt=0).exists()
 
 
-def test_rollup_figures_equal_a_raw_recount(world: World) -> None:
+def test_rollup_figures_equal_a_raw_recount(world: AppealsWorld) -> None:
     got = _mixed(world)
     _assert_rollup_matches_raw(world)
     _rows, total = rates(world.supervisor)
@@ -226,7 +226,7 @@ def test_rollup_figures_equal_a_raw_recount(world: World) -> None:
     assert got["returned"].status == Status.IN_PROGRESS
 
 
-def test_backfill_migration_rebuilds_the_awaiting_balance(world: World) -> None:
+def test_backfill_migration_rebuilds_the_awaiting_balance(world: AppealsWorld) -> None:
     _mixed(world)
     DailyRollup.objects.update(awaiting_callback=0)
     DailyRollup.objects.filter(
@@ -243,7 +243,7 @@ def test_backfill_migration_rebuilds_the_awaiting_balance(world: World) -> None:
     _assert_rollup_matches_raw(world)
 
 
-def test_awaiting_callback_follows_the_period_by_received_day(world: World) -> None:
+def test_awaiting_callback_follows_the_period_by_received_day(world: AppealsWorld) -> None:
     old_day = timezone.now() - dt.timedelta(days=40)
     with clock.frozen(old_day):
         old = world.to_status(world.file(), Status.HANDLED)
@@ -268,7 +268,7 @@ def test_awaiting_callback_follows_the_period_by_received_day(world: World) -> N
     assert rates(world.supervisor, end=today - dt.timedelta(days=30))[1].pending_callback == 0
 
 
-def test_monthly_trend_from_the_rollup(world: World) -> None:
+def test_monthly_trend_from_the_rollup(world: AppealsWorld) -> None:
     now = timezone.now()
     with clock.frozen(now - dt.timedelta(days=62)):
         a = world.to_status(world.file(), Status.VERIFIED)
@@ -293,7 +293,7 @@ def test_monthly_trend_from_the_rollup(world: World) -> None:
 # --- the page ---------------------------------------------------------------------------------------
 
 
-def test_rates_page_draws_charts_with_counts_and_dashes(world: World) -> None:
+def test_rates_page_draws_charts_with_counts_and_dashes(world: AppealsWorld) -> None:
     world.to_status(world.file(), Status.HANDLED)
     page = english_client(world.supervisor).get("/appeals/rates/").content.decode()
     assert page.count("<svg") >= 2
@@ -312,14 +312,14 @@ def test_rates_page_draws_charts_with_counts_and_dashes(world: World) -> None:
     assert f"pending=1&amp;department={dept}" in page  # awaiting callback per department, drillable
 
 
-def test_rates_page_is_empty_without_data(world: World) -> None:
+def test_rates_page_is_empty_without_data(world: AppealsWorld) -> None:
     page = english_client(world.supervisor).get("/appeals/rates/").content.decode()
     assert "No appeals in this period." in page
     assert 'data-chart="bars"' not in page
     assert "0.0%" not in page
 
 
-def test_excel_has_a_month_sheet(world: World) -> None:
+def test_excel_has_a_month_sheet(world: AppealsWorld) -> None:
     world.to_status(world.file(), Status.HANDLED)
     response = english_client(world.supervisor).get("/appeals/rates/?format=xlsx")
     wb = load_workbook(io.BytesIO(response.content))
@@ -344,7 +344,7 @@ RATES_PAGE_QUERIES = 6  # session, user, grants, the inbox badge, the one roll-u
 
 
 @pytest.mark.parametrize("group", ["department", "category", "community", "grid"])
-def test_rates_page_query_count_is_constant(world: World, group: str, django_assert_num_queries: Any) -> None:
+def test_rates_page_query_count_is_constant(world: AppealsWorld, group: str, django_assert_num_queries: Any) -> None:
     c = english_client(world.supervisor)
     world.to_status(world.file(), Status.HANDLED)
     url = f"/appeals/rates/?group={group}"
@@ -378,7 +378,7 @@ INTAKE_API_QUERIES = 20
 INTAKE_PAGE_QUERIES = 21
 
 
-def test_filing_by_api_query_count(world: World, django_assert_num_queries: Any) -> None:
+def test_filing_by_api_query_count(world: AppealsWorld, django_assert_num_queries: Any) -> None:
     c = english_client(world.resident)
     body = json.dumps({"category": "street-lamp", "description": "路灯不亮", "location_id": world.tree.building.pk})
     assert c.post("/api/v1/appeals", body, content_type="application/json").status_code == 201
@@ -394,7 +394,7 @@ def test_filing_by_api_query_count(world: World, django_assert_num_queries: Any)
     assert (appeal.community_id, appeal.grid_id) == (world.tree.community.pk, world.tree.grid.pk)
 
 
-def test_filing_on_the_page_query_count(world: World, django_assert_num_queries: Any) -> None:
+def test_filing_on_the_page_query_count(world: AppealsWorld, django_assert_num_queries: Any) -> None:
     c = english_client(world.resident)
     data = {
         "category": world.category.pk,
@@ -414,7 +414,7 @@ def test_filing_on_the_page_query_count(world: World, django_assert_num_queries:
     assert appeal.requester_id == world.resident.pk
 
 
-def test_grid_of_the_place_is_unchanged_by_the_shortcut(world: World) -> None:
+def test_grid_of_the_place_is_unchanged_by_the_shortcut(world: AppealsWorld) -> None:
     """The grid comes from the parent loaded with the place when it is one, from the tree otherwise."""
     from anju.testing import unit
 

@@ -13,7 +13,8 @@ from anju.appeals.models import AppealEvent
 from anju.appeals.requesters import services as requesters
 from anju.audit.models import AuditEvent
 from anju.people.models import Resident
-from appeals_world import World, anonymous_appeal, english_client, make_resident
+from anju.testing import english_client
+from anju.testing.appeals import AppealsWorld, anonymous_appeal, make_resident
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
@@ -22,7 +23,7 @@ def _audits(action: str) -> int:
     return AuditEvent.objects.filter(action=action).count()
 
 
-def test_worker_links_and_unlinks_from_the_appeal_page(world: World) -> None:
+def test_worker_links_and_unlinks_from_the_appeal_page(world: AppealsWorld) -> None:
     grandma = make_resident(world.tree.building, "王桂英", 41)
     appeal = anonymous_appeal(world)
     assert appeal.requester_resident is None
@@ -56,7 +57,7 @@ def test_worker_links_and_unlinks_from_the_appeal_page(world: World) -> None:
     assert _audits("appeal.requester_unlinked") == 1
 
 
-def test_only_residents_of_the_appeals_community(world: World) -> None:
+def test_only_residents_of_the_appeals_community(world: AppealsWorld) -> None:
     elsewhere = make_resident(world.tree.other_grid, "李四", 42)  # in the other community
     appeal = anonymous_appeal(world)
     # Even an administrator who sees both communities' registries cannot link across communities.
@@ -76,7 +77,7 @@ def test_only_residents_of_the_appeals_community(world: World) -> None:
     assert _audits("appeal.requester_linked") == 0
 
 
-def test_who_may_link(world: World) -> None:
+def test_who_may_link(world: AppealsWorld) -> None:
     grandma = make_resident(world.tree.building, "王桂英", 41)
     appeal = anonymous_appeal(world)
     for user in (world.resident, world.volunteer, world.liaison, world.supervisor):
@@ -90,7 +91,7 @@ def test_who_may_link(world: World) -> None:
     assert appeal.requester_resident == grandma
 
 
-def test_link_over_the_api(world: World) -> None:
+def test_link_over_the_api(world: AppealsWorld) -> None:
     grandma = make_resident(world.tree.building, "王桂英", 41)
     elsewhere = make_resident(world.tree.other_grid, "李四", 42)
     appeal = anonymous_appeal(world)

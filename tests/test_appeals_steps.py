@@ -14,7 +14,8 @@ import pytest
 import anju.appeals
 from anju.appeals import steps
 from anju.appeals.models import Appeal, AppealEvent, Status
-from appeals_world import World, english_client
+from anju.testing import english_client
+from anju.testing.appeals import AppealsWorld
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english", "media_root")]
 
@@ -69,7 +70,9 @@ def _spy(monkeypatch: pytest.MonkeyPatch, name: str) -> list[steps.StepInput]:
     return seen
 
 
-def test_the_page_and_the_api_give_a_step_the_same_typed_input(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_page_and_the_api_give_a_step_the_same_typed_input(
+    world: AppealsWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
     seen = _spy(monkeypatch, "dispatch")
     other = world.to_status(world.file(), Status.RECEIVED)
     page_appeal = world.to_status(world.file(), Status.ACCEPTED)
@@ -98,7 +101,7 @@ def test_the_page_and_the_api_give_a_step_the_same_typed_input(world: World, mon
 
 
 def test_a_step_of_another_role_is_missing_on_the_page_and_in_the_api(
-    world: World, monkeypatch: pytest.MonkeyPatch
+    world: AppealsWorld, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The table alone decides: make "note" a triage step, and a department liaison loses it in both places.
     monkeypatch.setitem(steps.STEPS, "note", steps.Step("note", "appeal.triage", steps.STEPS["note"].run))
@@ -119,7 +122,7 @@ def test_a_step_of_another_role_is_missing_on_the_page_and_in_the_api(
 
 
 @pytest.mark.parametrize("original", ["abc", "A", "", "-3", "A99999999999999999999999"])
-def test_a_duplicate_of_a_malformed_number_is_refused_not_a_server_error(world: World, original: str) -> None:
+def test_a_duplicate_of_a_malformed_number_is_refused_not_a_server_error(world: AppealsWorld, original: str) -> None:
     appeal = world.to_status(world.file(), Status.RECEIVED)
     response = english_client(world.worker).post(
         f"/appeals/{appeal.pk}/act/", {"action": "duplicate", "original": original}
@@ -129,7 +132,7 @@ def test_a_duplicate_of_a_malformed_number_is_refused_not_a_server_error(world: 
     assert Appeal.objects.get(pk=appeal.pk).status == Status.RECEIVED
 
 
-def test_a_duplicate_names_its_original_with_or_without_the_letter(world: World) -> None:
+def test_a_duplicate_names_its_original_with_or_without_the_letter(world: AppealsWorld) -> None:
     original = world.file()
     first, second = world.file(), world.file()
     client = english_client(world.worker)
@@ -139,7 +142,7 @@ def test_a_duplicate_names_its_original_with_or_without_the_letter(world: World)
         assert Appeal.objects.get(pk=appeal.pk).status == Status.DUPLICATE
 
 
-def test_an_unknown_step_is_a_validation_error_on_the_page_and_in_the_api(world: World) -> None:
+def test_an_unknown_step_is_a_validation_error_on_the_page_and_in_the_api(world: AppealsWorld) -> None:
     appeal = world.file()
     client = english_client(world.worker)
     page = client.post(f"/appeals/{appeal.pk}/act/", {"action": "teleport"})

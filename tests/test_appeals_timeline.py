@@ -15,15 +15,9 @@ from anju.appeals.dispatch import services as dispatch
 from anju.appeals.handling import services as handling
 from anju.appeals.models import AppealEvent
 from anju.appeals.whistles import services as whistles
-from anju.testing import Tree
-from appeals_world import World, make_world
+from anju.testing.appeals import AppealsWorld
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def world(tree: Tree) -> World:
-    return make_world(tree)
 
 
 def _client(user: Any, language: str) -> Client:
@@ -40,7 +34,7 @@ def _timeline(user: Any, appeal_pk: int, language: str) -> str:
     return page[page.index('<ol class="timeline">') :]
 
 
-def test_dispatch_note_follows_the_readers_language(world: World) -> None:
+def test_dispatch_note_follows_the_readers_language(world: AppealsWorld) -> None:
     with translation.override("zh-hans"):
         appeal = world.file()
         dispatch.appeal_dispatch(
@@ -63,7 +57,7 @@ def test_dispatch_note_follows_the_readers_language(world: World) -> None:
     assert "Resident on the web" not in chinese
 
 
-def test_typed_notes_are_shown_as_typed_in_every_language(world: World) -> None:
+def test_typed_notes_are_shown_as_typed_in_every_language(world: AppealsWorld) -> None:
     appeal = world.to_status(world.file(), "signed")
     handling.appeal_contact(actor=world.liaison, appeal=appeal, note="Called the resident 已电话联系")
     event = AppealEvent.objects.get(appeal=appeal, action="contact")
@@ -72,7 +66,7 @@ def test_typed_notes_are_shown_as_typed_in_every_language(world: World) -> None:
         assert "Called the resident 已电话联系" in _timeline(world.worker, appeal.pk, language)
 
 
-def test_every_system_sentence_renders_in_both_languages(world: World) -> None:
+def test_every_system_sentence_renders_in_both_languages(world: AppealsWorld) -> None:
     appeal = world.to_status(world.file(), "verified")
     callback.appeal_callback(
         actor=world.resident, appeal=appeal, resolved=True, satisfaction=world.level("satisfied"), comment="谢谢"
@@ -107,13 +101,13 @@ def test_broken_or_unknown_keys_never_raise() -> None:
     assert notes.text("", None, "  ") == ""
 
 
-def test_old_rows_keep_their_stored_note(world: World) -> None:
+def test_old_rows_keep_their_stored_note(world: AppealsWorld) -> None:
     appeal = world.file()
     AppealEvent.objects.filter(appeal=appeal).update(note_key="", note_params={}, note="居民网上提交")
     assert "居民网上提交" in _timeline(world.worker, appeal.pk, "en")
 
 
-def test_department_steps_name_the_department_when_no_person_acted(world: World) -> None:
+def test_department_steps_name_the_department_when_no_person_acted(world: AppealsWorld) -> None:
     """Signing recorded by the system on the department's behalf (e.g. the demo, a department without a
     liaison account) names the department, not "System"; a liaison's step names the liaison and the
     department."""

@@ -15,7 +15,8 @@ from anju.appeals.dispatch import services as dispatch
 from anju.appeals.models import Appeal, AppealEvent, Channel, Status, Summons
 from anju.appeals.whistles import services as whistles
 from anju.inbox.models import Message
-from appeals_world import World, english_client, jpeg_bytes, upload
+from anju.testing import english_client
+from anju.testing.appeals import AppealsWorld, jpeg_bytes, upload
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english", "media_root")]
 
@@ -47,7 +48,7 @@ MATRIX = [
 
 @pytest.mark.parametrize(("step", "start", "right", "wrong", "data", "after"), MATRIX, ids=[m[0] for m in MATRIX])
 def test_transition_refuses_wrong_role_and_accepts_right_one(
-    world: World, step: str, start: str, right: str, wrong: list[str], data: dict[str, str], after: str
+    world: AppealsWorld, step: str, start: str, right: str, wrong: list[str], data: dict[str, str], after: str
 ) -> None:
     appeal = world.to_status(world.file(), start)
     url = f"/appeals/{appeal.pk}/act/"
@@ -64,7 +65,7 @@ def test_transition_refuses_wrong_role_and_accepts_right_one(
     assert event.actor == getattr(world, right)
 
 
-def test_duplicate_step(world: World) -> None:
+def test_duplicate_step(world: AppealsWorld) -> None:
     first = world.file()
     second = world.file(actor=world.other_resident)
     url = f"/appeals/{second.pk}/act/"
@@ -73,7 +74,7 @@ def test_duplicate_step(world: World) -> None:
     assert Appeal.objects.get(pk=second.pk).status == Status.DUPLICATE
 
 
-def test_signing_a_closed_appeal_is_a_clear_409(world: World) -> None:
+def test_signing_a_closed_appeal_is_a_clear_409(world: AppealsWorld) -> None:
     appeal = world.to_status(world.file(), Status.VERIFIED)
     dispatch.appeal_close_unresolved(actor=world.worker, appeal=appeal, reason="x")
     response = english_client(world.liaison).post(f"/appeals/{appeal.pk}/act/", {"action": "sign"})
@@ -82,7 +83,7 @@ def test_signing_a_closed_appeal_is_a_clear_409(world: World) -> None:
     assert Appeal.objects.get(pk=appeal.pk).status == Status.CLOSED_UNRESOLVED
 
 
-def test_callback_on_someone_elses_appeal_is_404(world: World) -> None:
+def test_callback_on_someone_elses_appeal_is_404(world: AppealsWorld) -> None:
     appeal = world.to_status(world.file(), Status.VERIFIED)
     c = english_client(world.other_resident)
     assert c.get(f"/appeals/{appeal.pk}/").status_code == 404
@@ -93,14 +94,14 @@ def test_callback_on_someone_elses_appeal_is_404(world: World) -> None:
     assert Appeal.objects.get(pk=appeal.pk).status == Status.VERIFIED
 
 
-def test_missing_reason_is_422_and_changes_nothing(world: World) -> None:
+def test_missing_reason_is_422_and_changes_nothing(world: AppealsWorld) -> None:
     appeal = world.to_status(world.file(), Status.SIGNED)
     response = english_client(world.liaison).post(f"/appeals/{appeal.pk}/act/", {"action": "wait", "note": ""})
     assert response.status_code == 422
     assert Appeal.objects.get(pk=appeal.pk).status == Status.SIGNED
 
 
-def test_resident_files_on_the_page_with_photo(world: World) -> None:
+def test_resident_files_on_the_page_with_photo(world: AppealsWorld) -> None:
     c = english_client(world.resident)
     assert c.get("/appeals/new/").status_code == 200
     response = c.post(
@@ -126,7 +127,7 @@ def test_resident_files_on_the_page_with_photo(world: World) -> None:
     assert english_client(world.other_resident).get(f"/appeals/{appeal.pk}/photos/{photo.pk}/").status_code == 404
 
 
-def test_page_suggests_duplicates_then_files_anyway(world: World) -> None:
+def test_page_suggests_duplicates_then_files_anyway(world: AppealsWorld) -> None:
     world.file()
     c = english_client(world.other_resident)
     data = {
@@ -144,7 +145,7 @@ def test_page_suggests_duplicates_then_files_anyway(world: World) -> None:
     assert Appeal.objects.count() == 2
 
 
-def test_page_refuses_location_outside_community_and_bad_photo(world: World) -> None:
+def test_page_refuses_location_outside_community_and_bad_photo(world: AppealsWorld) -> None:
     c = english_client(world.resident)
     base = {"category": world.category.pk, "description": "x", "urgency": "general"}
     response = c.post("/appeals/new/", {**base, "location": world.tree.other_grid.pk})
@@ -157,7 +158,7 @@ def test_page_refuses_location_outside_community_and_bad_photo(world: World) -> 
     assert Appeal.objects.count() == 0
 
 
-def test_anonymous_report_page_is_rate_limited(world: World) -> None:
+def test_anonymous_report_page_is_rate_limited(world: AppealsWorld) -> None:
     c = Client(REMOTE_ADDR="10.0.0.7")
     c.cookies["anju_language"] = "en"
     data = {
@@ -183,7 +184,7 @@ def test_anonymous_report_page_is_rate_limited(world: World) -> None:
     assert "李*生" in page
 
 
-def test_queues_sort_due_first_and_show_remaining(world: World) -> None:
+def test_queues_sort_due_first_and_show_remaining(world: AppealsWorld) -> None:
     general = world.file()
     emergency = world.file(urgency="emergency")
     page = english_client(world.worker).get("/appeals/?view=worker").content.decode()
@@ -195,14 +196,14 @@ def test_queues_sort_due_first_and_show_remaining(world: World) -> None:
     assert emergency.number not in dept_page
 
 
-def test_resident_sees_public_timeline_only(world: World) -> None:
+def test_resident_sees_public_timeline_only(world: AppealsWorld) -> None:
     appeal = world.file()
     services.appeal_note(actor=world.worker, appeal=appeal, note="内部备注ABC")
     assert "内部备注ABC" not in english_client(world.resident).get(f"/appeals/{appeal.pk}/").content.decode()
     assert "内部备注ABC" in english_client(world.worker).get(f"/appeals/{appeal.pk}/").content.decode()
 
 
-def test_whistle_checkin_and_evaluation(world: World) -> None:
+def test_whistle_checkin_and_evaluation(world: AppealsWorld) -> None:
     appeal = world.to_status(world.file(), Status.DISPATCHED)
     url = f"/appeals/{appeal.pk}/whistle/"
     data = {"departments": [world.tree.department.pk], "minutes": "30"}
@@ -231,7 +232,7 @@ def test_whistle_checkin_and_evaluation(world: World) -> None:
     assert "1/1" in page  # one summoned, one on time
 
 
-def test_qr_token_checkin(world: World) -> None:
+def test_qr_token_checkin(world: AppealsWorld) -> None:
     appeal = world.to_status(world.file(), Status.DISPATCHED)
     whistle = whistles.whistle_blow(actor=world.worker, appeal=appeal, departments=[world.tree.department])
     token = whistles.checkin_token(whistle.summonses.get())
@@ -243,7 +244,7 @@ def test_qr_token_checkin(world: World) -> None:
     assert whistle.summonses.get().arrived_at is not None
 
 
-def test_rates_page_drilldown_and_excel(world: World) -> None:
+def test_rates_page_drilldown_and_excel(world: AppealsWorld) -> None:
     appeal = world.to_status(world.file(), Status.VERIFIED)
     pending = world.to_status(world.file(), Status.HANDLED)
     callback.appeal_callback(actor=world.resident, appeal=appeal, resolved=True, satisfaction=world.level("basic"))
@@ -268,7 +269,7 @@ def test_rates_page_drilldown_and_excel(world: World) -> None:
     assert rows[2][5] == 1  # resolved
 
 
-def test_holiday_page_is_admin_only(world: World) -> None:
+def test_holiday_page_is_admin_only(world: AppealsWorld) -> None:
     assert english_client(world.worker).get("/appeals/holidays/").status_code == 403
     c = english_client(world.admin)
     response = c.post("/appeals/holidays/", {"year": "2027", "days": "2027-01-01 holiday\n2027-02-20 workday"})
@@ -278,7 +279,7 @@ def test_holiday_page_is_admin_only(world: World) -> None:
     assert "Line 1" in response.content.decode()
 
 
-def test_inbox(world: World) -> None:
+def test_inbox(world: AppealsWorld) -> None:
     appeal = world.file()
     c = english_client(world.worker)
     html = c.get("/appeals/inbox/", follow=True).content.decode()  # the shared inbox (anju.inbox)
@@ -293,7 +294,7 @@ def test_inbox(world: World) -> None:
 # --- the JSON API ---------------------------------------------------------------------------------
 
 
-def test_api_file_step_and_conflict(world: World) -> None:
+def test_api_file_step_and_conflict(world: AppealsWorld) -> None:
     c = english_client(world.resident)
     response = c.post(
         "/api/v1/appeals",
@@ -328,7 +329,7 @@ def test_api_file_step_and_conflict(world: World) -> None:
     assert english_client(world.supervisor).get("/api/v1/appeals/rates").status_code == 200
 
 
-def test_api_on_behalf_needs_consent(world: World) -> None:
+def test_api_on_behalf_needs_consent(world: AppealsWorld) -> None:
     c = english_client(world.volunteer)
     body = {
         "category": "street-lamp",
@@ -344,7 +345,7 @@ def test_api_on_behalf_needs_consent(world: World) -> None:
     assert response.status_code == 201
 
 
-def test_exif_photo_upload_via_feedback(world: World) -> None:
+def test_exif_photo_upload_via_feedback(world: AppealsWorld) -> None:
     appeal = world.to_status(world.file(), Status.IN_PROGRESS)
     c = english_client(world.liaison)
     response = c.post(

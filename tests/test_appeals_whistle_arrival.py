@@ -18,14 +18,15 @@ from anju.appeals.services import InvalidTransition
 from anju.appeals.whistles import services as whistles
 from anju.appeals.whistles import sitecode
 from anju.audit.models import AuditEvent
-from appeals_world import World, english_client
+from anju.testing import english_client
+from anju.testing.appeals import AppealsWorld
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 SPLIT = ("arrived_on_time", "arrived_scanned", "arrived_confirmed", "arrived_self_declared")
 
 
-def _summons(world: World) -> Summons:
+def _summons(world: AppealsWorld) -> Summons:
     appeal = world.to_status(world.file(), Status.DISPATCHED)
     whistle = whistles.whistle_blow(actor=world.worker, appeal=appeal, departments=[world.tree.department])
     return whistle.summonses.select_related("whistle__appeal", "department").get()
@@ -42,7 +43,7 @@ def _timeline(summons: Summons, language: str) -> list[str]:
         return [e.text for e in events]
 
 
-def test_the_button_records_a_self_declared_arrival_that_a_scan_then_verifies(world: World) -> None:
+def test_the_button_records_a_self_declared_arrival_that_a_scan_then_verifies(world: AppealsWorld) -> None:
     summons = _summons(world)
     pressed = whistles.summons_checkin(actor=world.liaison, summons=summons)
     assert pressed.arrival_method == Summons.Arrival.SELF_DECLARED
@@ -66,7 +67,7 @@ def test_the_button_records_a_self_declared_arrival_that_a_scan_then_verifies(wo
     assert AuditEvent.objects.filter(action="appeal.checkin").count() == 2
 
 
-def test_a_community_worker_confirms_on_site_and_a_liaison_cannot(world: World) -> None:
+def test_a_community_worker_confirms_on_site_and_a_liaison_cannot(world: AppealsWorld) -> None:
     summons = _summons(world)
     with pytest.raises(PermissionDenied):
         whistles.summons_checkin(actor=world.liaison, summons=summons, method=Summons.Arrival.CONFIRMED)
@@ -85,7 +86,7 @@ def test_a_community_worker_confirms_on_site_and_a_liaison_cannot(world: World) 
     assert AuditEvent.objects.filter(action="appeal.checkin").count() == 1
 
 
-def test_pages_show_the_method_and_the_rates_show_the_split(world: World) -> None:
+def test_pages_show_the_method_and_the_rates_show_the_split(world: AppealsWorld) -> None:
     summons = _summons(world)
     appeal = summons.whistle.appeal
     liaison = english_client(world.liaison)
@@ -104,7 +105,7 @@ def test_pages_show_the_method_and_the_rates_show_the_split(world: World) -> Non
     assert "Arrivals: 0 scanned the site code, 1 confirmed on site, 0 self-declared (not counted)" in rates
 
 
-def test_migration_marks_earlier_arrivals_self_declared_and_takes_back_their_on_time_count(world: World) -> None:
+def test_migration_marks_earlier_arrivals_self_declared_and_takes_back_their_on_time_count(world: AppealsWorld) -> None:
     migration = importlib.import_module("anju.appeals.migrations.0011_summons_arrival_method")
     summons = _summons(world)
     late = _summons(world)
@@ -123,6 +124,6 @@ def test_migration_marks_earlier_arrivals_self_declared_and_takes_back_their_on_
     assert _rollup() == {"arrived_on_time": 0, "arrived_scanned": 0, "arrived_confirmed": 0, "arrived_self_declared": 2}
 
 
-def test_unknown_method_is_a_programming_error(world: World) -> None:
+def test_unknown_method_is_a_programming_error(world: AppealsWorld) -> None:
     with pytest.raises(ValueError, match="unknown arrival method"):
         whistles.summons_checkin(actor=world.liaison, summons=_summons(world), method="teleported")

@@ -5,18 +5,18 @@ requester number alike."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import translation
 
 from anju.audit.models import PiiAccess
 from anju.audit.reasons import Purpose, RevealReasonForm, clean_reveal_reason
-from appeals_world import english_client
-from people_world import World, make_world
+from anju.testing import english_client
+from anju.testing.people import PeopleWorld
+
+pytestmark = pytest.mark.usefixtures("english")
 
 JUNK = [
     "",
@@ -40,12 +40,6 @@ GOOD = [
     "民政部门高龄补贴核对",
     "上门送药，确认门牌号",
 ]
-
-
-@pytest.fixture(autouse=True)
-def _english() -> Iterator[None]:
-    with translation.override("en"):
-        yield
 
 
 @pytest.mark.parametrize("text", JUNK)
@@ -75,14 +69,9 @@ def test_the_form_says_what_is_wrong_per_field() -> None:
     assert form.reveal_reason.purpose_label == "Emergency"
 
 
-@pytest.fixture
-def world(db: Any) -> World:
-    return make_world()
-
-
-def test_every_reveal_surface_refuses_junk_and_logs_the_purpose(world: World, client_for: Any) -> None:
-    client = client_for(world.users["community_worker"])
-    target = world.residents[0]
+def test_every_reveal_surface_refuses_junk_and_logs_the_purpose(people_world: PeopleWorld, client_for: Any) -> None:
+    client = client_for(people_world.users["community_worker"])
+    target = people_world.residents[0]
     page_url = reverse("people:resident_reveal", args=[target.pk])
     api_url = f"/api/v1/people/residents/{target.pk}/reveal"
 
@@ -122,7 +111,7 @@ def test_every_reveal_surface_refuses_junk_and_logs_the_purpose(world: World, cl
     assert api_ok.status_code == 200
     logged = list(PiiAccess.objects.order_by("pk").values_list("purpose", "reason"))
     assert logged == [("home_visit", "上门送药前电话确认"), ("verify_identity", "办理高龄补贴核对身份")]
-    log_page = english_client(world.users["supervisor"]).get(reverse("audit:pii")).content.decode()
+    log_page = english_client(people_world.users["supervisor"]).get(reverse("audit:pii")).content.decode()
     assert "Home visit or service" in log_page
     assert "Verify identity" in log_page
     assert "上门送药前电话确认" in log_page

@@ -18,17 +18,12 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 from PIL import Image
 
-from anju.activities.testing import World, make_activity, make_past_activity, make_world
 from anju.audit.models import AuditEvent
 from anju.bulletin import services
 from anju.bulletin.models import Notice, NoticePhoto
+from anju.testing.activities import ActivityWorld, make_activity, make_past_activity
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english", "media_root")]
-
-
-@pytest.fixture
-def world(db: Any) -> World:
-    return make_world()
 
 
 def photo(name: str = "photo.jpg", size: tuple[int, int] = (2000, 1500), color: str = "orange") -> SimpleUploadedFile:
@@ -65,14 +60,16 @@ def _post_notice(client: Client, **extra: Any) -> Any:
     return client.post("/notices/new/", data | extra)
 
 
-def test_cover_is_cleaned_and_shown_as_thumbnail_and_in_full(world: World, client_for: Callable[..., Client]) -> None:
-    worker = client_for(world.users["worker"])
+def test_cover_is_cleaned_and_shown_as_thumbnail_and_in_full(
+    activity_world: ActivityWorld, client_for: Callable[..., Client]
+) -> None:
+    worker = client_for(activity_world.users["worker"])
     response = _post_notice(worker, cover=photo())
     assert response.status_code == 302
     notice = Notice.objects.get()
     assert notice.cover
     assert notice.cover_thumb
-    resident = client_for(world.users["resident"])
+    resident = client_for(activity_world.users["resident"])
     listing = resident.get("/notices/").content.decode()
     assert f'src="/notices/{notice.pk}/cover/thumb/"' in listing
     detail = resident.get(f"/notices/{notice.pk}/").content.decode()
@@ -84,19 +81,19 @@ def test_cover_is_cleaned_and_shown_as_thumbnail_and_in_full(world: World, clien
     assert max(thumb.size) == services.THUMB_MAX_SIDE
     assert not thumb.getexif()
     # Outside the community: not found, image included.
-    other = client_for(world.users["other_worker"])
+    other = client_for(activity_world.users["other_worker"])
     assert other.get(f"/notices/{notice.pk}/cover/").status_code == 404
     # A notice without a cover has no image.
     bare = services.notice_create(
-        actor=world.users["worker"], community=world.tree.community, title="无图", body="<p>文字</p>"
+        actor=activity_world.users["worker"], community=activity_world.tree.community, title="无图", body="<p>文字</p>"
     )
     assert resident.get(f"/notices/{bare.pk}/cover/").status_code == 404
 
 
 def test_a_cover_that_is_not_an_image_or_too_big_is_refused(
-    world: World, client_for: Callable[..., Client], settings: Any
+    activity_world: ActivityWorld, client_for: Callable[..., Client], settings: Any
 ) -> None:
-    worker = client_for(world.users["worker"])
+    worker = client_for(activity_world.users["worker"])
     audit_before = AuditEvent.objects.count()
     response = _post_notice(worker, cover=not_an_image())
     assert response.status_code == 200
@@ -112,12 +109,12 @@ def test_a_cover_that_is_not_an_image_or_too_big_is_refused(
 
 
 def test_staff_edit_a_notice_and_its_cover_keeping_the_read_count(
-    world: World, client_for: Callable[..., Client], django_capture_on_commit_callbacks: Any
+    activity_world: ActivityWorld, client_for: Callable[..., Client], django_capture_on_commit_callbacks: Any
 ) -> None:
-    worker = client_for(world.users["worker"])
+    worker = client_for(activity_world.users["worker"])
     _post_notice(worker, cover=photo(color="red"))
     notice = Notice.objects.get()
-    client_for(world.users["resident"]).get(f"/notices/{notice.pk}/")
+    client_for(activity_world.users["resident"]).get(f"/notices/{notice.pk}/")
     old_cover = notice.cover.name
     page = worker.get(f"/notices/{notice.pk}/edit/")
     assert page.status_code == 200
@@ -131,7 +128,7 @@ def test_staff_edit_a_notice_and_its_cover_keeping_the_read_count(
                 "category": "notice",
                 "body": '<p onclick="x()">更新</p><iframe src="https://evil.example.com/"></iframe>',
                 "audience": "tag",
-                "tag": world.tags["老人"].pk,
+                "tag": activity_world.tags["老人"].pk,
                 "pinned": "on",
                 "expires_at": later,
                 "cover": photo(color="blue"),
@@ -142,14 +139,14 @@ def test_staff_edit_a_notice_and_its_cover_keeping_the_read_count(
     assert notice.title == "冬季用电安全提醒（更新）"
     assert notice.pinned
     assert notice.audience == "tag"
-    assert notice.tag == world.tags["老人"]
+    assert notice.tag == activity_world.tags["老人"]
     assert notice.body == "<p>更新</p>"
     assert notice.read_count == 1
     assert notice.cover.name != old_cover
     assert not notice.cover.storage.exists(old_cover)  # the replaced file is gone
     assert AuditEvent.objects.filter(action="notice.changed", object_id=str(notice.pk)).count() == 1
     # The young resident is not in the audience any more.
-    assert client_for(world.users["young"]).get(f"/notices/{notice.pk}/").status_code == 404
+    assert client_for(activity_world.users["young"]).get(f"/notices/{notice.pk}/").status_code == 404
     # Remove the cover; bad input changes nothing.
     data = {"title": "t", "category": "notice", "body": "<p>x</p>", "audience": "community", "remove_cover": "on"}
     assert worker.post(f"/notices/{notice.pk}/edit/", data).status_code == 302
@@ -161,13 +158,15 @@ def test_staff_edit_a_notice_and_its_cover_keeping_the_read_count(
     notice.refresh_from_db()
     assert notice.title == "t"
     # Residents may not edit; another community's staff do not find it.
-    assert client_for(world.users["resident"]).get(f"/notices/{notice.pk}/edit/").status_code == 403
-    assert client_for(world.users["other_worker"]).get(f"/notices/{notice.pk}/edit/").status_code == 404
+    assert client_for(activity_world.users["resident"]).get(f"/notices/{notice.pk}/edit/").status_code == 403
+    assert client_for(activity_world.users["other_worker"]).get(f"/notices/{notice.pk}/edit/").status_code == 404
 
 
-def test_staff_see_scheduled_and_expired_notices_to_edit(world: World, client_for: Callable[..., Client]) -> None:
+def test_staff_see_scheduled_and_expired_notices_to_edit(
+    activity_world: ActivityWorld, client_for: Callable[..., Client]
+) -> None:
     now = timezone.now()
-    actor, community = world.users["worker"], world.tree.community
+    actor, community = activity_world.users["worker"], activity_world.tree.community
     later = services.notice_create(actor=actor, community=community, title="下周停水", body="<p>x</p>",
                                    publish_at=now + timedelta(days=3))  # fmt: skip
     gone = services.notice_create(actor=actor, community=community, title="旧通知", body="<p>x</p>",
@@ -182,16 +181,18 @@ def test_staff_see_scheduled_and_expired_notices_to_edit(world: World, client_fo
     )
     assert _status(client_for(actor), f"/notices/{later.pk}/cover/thumb/") == 200
     assert f"/notices/{later.pk}/cover/thumb/" in client_for(actor).get(f"/notices/{later.pk}/edit/").content.decode()
-    assert client_for(world.users["resident"]).get(f"/notices/{later.pk}/cover/thumb/").status_code == 404
-    resident_page = client_for(world.users["resident"]).get("/notices/").content.decode()
+    assert client_for(activity_world.users["resident"]).get(f"/notices/{later.pk}/cover/thumb/").status_code == 404
+    resident_page = client_for(activity_world.users["resident"]).get("/notices/").content.decode()
     assert "下周停水" not in resident_page
     assert "旧通知" not in resident_page
     assert 'id="off-board"' not in resident_page
 
 
-def test_notice_list_queries_do_not_grow_with_covers(world: World, client_for: Callable[..., Client]) -> None:
-    worker = client_for(world.users["worker"])
-    resident = client_for(world.users["resident"])
+def test_notice_list_queries_do_not_grow_with_covers(
+    activity_world: ActivityWorld, client_for: Callable[..., Client]
+) -> None:
+    worker = client_for(activity_world.users["worker"])
+    resident = client_for(activity_world.users["resident"])
 
     def queries() -> int:
         with CaptureQueriesContext(connection) as ctx:
@@ -209,9 +210,11 @@ def test_notice_list_queries_do_not_grow_with_covers(world: World, client_for: C
 # --- after-activity summary ------------------------------------------------------------------------------------
 
 
-def test_summary_with_photos_is_published_and_linked_both_ways(world: World, client_for: Callable[..., Client]) -> None:
-    activity = make_past_activity(world)
-    worker = client_for(world.users["worker"])
+def test_summary_with_photos_is_published_and_linked_both_ways(
+    activity_world: ActivityWorld, client_for: Callable[..., Client]
+) -> None:
+    activity = make_past_activity(activity_world)
+    worker = client_for(activity_world.users["worker"])
     before = worker.get(f"/activities/{activity.pk}/").content.decode()
     assert f'href="/notices/activities/{activity.pk}/summary/"' in before
     form = worker.get(f"/notices/activities/{activity.pk}/summary/")
@@ -235,7 +238,7 @@ def test_summary_with_photos_is_published_and_linked_both_ways(world: World, cli
     photos = list(NoticePhoto.objects.filter(notice=notice))
     assert [p.position for p in photos] == [0, 1, 2]
     assert AuditEvent.objects.filter(action="notice.summary_published").count() == 1
-    resident = client_for(world.users["resident"])
+    resident = client_for(activity_world.users["resident"])
     board = resident.get("/notices/").content.decode()
     assert "平安宣传进小区：活动回顾" in board
     detail = resident.get(f"/notices/{notice.pk}/").content.decode()
@@ -248,7 +251,8 @@ def test_summary_with_photos_is_published_and_linked_both_ways(world: World, cli
     assert not img.getexif()
     assert resident.get(f"/notices/{notice.pk}/photos/999999/").status_code == 404
     assert (
-        client_for(world.users["other_worker"]).get(f"/notices/{notice.pk}/photos/{photos[0].pk}/").status_code == 404
+        client_for(activity_world.users["other_worker"]).get(f"/notices/{notice.pk}/photos/{photos[0].pk}/").status_code
+        == 404
     )
     # The activity page links to the summary for residents too; staff no longer get the publish button.
     page = resident.get(f"/activities/{activity.pk}/").content.decode()
@@ -261,9 +265,9 @@ def test_summary_with_photos_is_published_and_linked_both_ways(world: World, cli
     assert again["Location"] == f"/notices/{notice.pk}/"
 
 
-def test_summary_bad_input_changes_nothing(world: World, client_for: Callable[..., Client]) -> None:
-    activity = make_past_activity(world)
-    actor = world.users["worker"]
+def test_summary_bad_input_changes_nothing(activity_world: ActivityWorld, client_for: Callable[..., Client]) -> None:
+    activity = make_past_activity(activity_world)
+    actor = activity_world.users["worker"]
     kw: dict[str, Any] = {"actor": actor, "activity": activity, "title": "回顾", "body": "<p>很好</p>"}
     with pytest.raises(ValidationError) as exc:
         services.activity_summary_publish(**kw, photos=[])
@@ -273,7 +277,7 @@ def test_summary_bad_input_changes_nothing(world: World, client_for: Callable[..
     assert exc.value.message_dict["photos"] == ["virus.jpg is not a photo (JPEG, PNG, WebP or GIF)."]
     with pytest.raises(ValidationError):
         services.activity_summary_publish(**kw, photos=[photo(size=(10, 10)) for _ in range(10)])
-    upcoming = make_activity(world)
+    upcoming = make_activity(activity_world)
     with pytest.raises(ValidationError) as exc:
         services.activity_summary_publish(**(kw | {"activity": upcoming}), photos=[photo()])
     assert "has not finished yet" in exc.value.messages[0]
@@ -293,6 +297,9 @@ def test_summary_bad_input_changes_nothing(world: World, client_for: Callable[..
     assert exc.value.messages == ["This activity already has a summary."]
     assert Notice.objects.count() == 1
     # Residents cannot publish; another community's staff do not find the activity.
-    assert client_for(world.users["resident"]).get(f"/notices/activities/{activity.pk}/summary/").status_code == 403
-    other = client_for(world.users["other_worker"])
+    assert (
+        client_for(activity_world.users["resident"]).get(f"/notices/activities/{activity.pk}/summary/").status_code
+        == 403
+    )
+    other = client_for(activity_world.users["other_worker"])
     assert other.get(f"/notices/activities/{activity.pk}/summary/").status_code == 404

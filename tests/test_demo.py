@@ -50,12 +50,12 @@ def _counts() -> dict[str, int]:
 
 
 @pytest.fixture
-def demo() -> dict[str, Any]:
+def loaded() -> dict[str, Any]:
     return _quiet_demo()
 
 
-def test_second_load_creates_nothing(demo: dict[str, Any]) -> None:
-    assert demo["created"] is True
+def test_second_load_creates_nothing(loaded: dict[str, Any]) -> None:
+    assert loaded["created"] is True
     named = [OrgUnit, Department, User, RoleGrant, Space, Station, TaskForce, AuditEvent, Activity, Registration]
     named += [Notice, NoticePhoto, SpacePhoto]
     before = _counts()
@@ -63,7 +63,7 @@ def test_second_load_creates_nothing(demo: dict[str, Any]) -> None:
         assert before[model._meta.label] > 0, model
     again = _quiet_demo()
     assert again["created"] is False
-    assert again["logins"] == demo["logins"]
+    assert again["logins"] == loaded["logins"]
     assert _counts() == before  # every table, the named ones and all others
     out = StringIO()
     call_command("demo", stdout=out)  # the command on an existing demo: checks, prints, adds nothing
@@ -71,17 +71,17 @@ def test_second_load_creates_nothing(demo: dict[str, Any]) -> None:
     assert _counts() == before
 
 
-def test_demo_contents(demo: dict[str, Any]) -> None:
+def test_demo_contents(loaded: dict[str, Any]) -> None:
     # One load for all three checks keeps the suite quick.
-    _check_every_role_once(demo)
+    _check_every_role_once(loaded)
     _check_tree()
     _check_station_spaces()
 
 
-def _check_every_role_once(demo: dict[str, Any]) -> None:
+def _check_every_role_once(loaded: dict[str, Any]) -> None:
     assert sorted(acc.role for acc in ACCOUNTS) == sorted(Role.values)
     usernames = [acc.username for acc in ACCOUNTS]
-    assert [login["username"] for login in demo["logins"]] == usernames
+    assert [login["username"] for login in loaded["logins"]] == usernames
     grants = RoleGrant.objects.filter(user__username__in=usernames)
     assert sorted(grants.values_list("role", flat=True)) == sorted(Role.values)
     liaison = grants.get(role=Role.DEPARTMENT_LIAISON)
@@ -91,9 +91,9 @@ def _check_every_role_once(demo: dict[str, Any]) -> None:
         assert user.mobile == "" or user.mobile.startswith("170")
 
 
-def test_every_demo_login_signs_in_and_lands_home(demo: dict[str, Any]) -> None:
-    assert demo["password"] == DEMO_PASSWORD
-    for login in demo["logins"]:
+def test_every_demo_login_signs_in_and_lands_home(loaded: dict[str, Any]) -> None:
+    assert loaded["password"] == DEMO_PASSWORD
+    for login in loaded["logins"]:
         client = Client()
         response = client.post(reverse("accounts:login"), {"username": login["username"], "password": DEMO_PASSWORD})
         assert response.status_code == 302, login["username"]
@@ -101,7 +101,7 @@ def test_every_demo_login_signs_in_and_lands_home(demo: dict[str, Any]) -> None:
         home = client.get(response["Location"])
         assert home.status_code == 200, login["username"]
         assert home.context["user"].username == login["username"]
-    assert AuditEvent.objects.filter(action="account.login").count() == len(demo["logins"])
+    assert AuditEvent.objects.filter(action="account.login").count() == len(loaded["logins"])
     assert not AuditEvent.objects.filter(action="account.login_failed").exists()
 
 
@@ -144,7 +144,7 @@ def _check_station_spaces() -> None:
         assert Image.open(f).format in {"JPEG", "PNG", "WEBP"}
 
 
-def test_demo_activities_and_notices(demo: dict[str, Any]) -> None:
+def test_demo_activities_and_notices(loaded: dict[str, Any]) -> None:
     from django.utils import timezone
 
     worker = User.objects.get(username="worker")
@@ -267,7 +267,7 @@ def test_expectations_cover_every_role() -> None:
     assert set(EXPECTED_NAV) == set(Role) == set(HOME_KIND)
 
 
-def test_home_page_per_role_shows_only_usable_links(demo: dict[str, Any]) -> None:
+def test_home_page_per_role_shows_only_usable_links(loaded: dict[str, Any]) -> None:
     # One demo load for all roles (a parametrised test would load it once per role).
     for role in Role:
         _check_home(role)

@@ -31,6 +31,8 @@ KIND = "tests.parcel"
 # "Inbox" has a translation in the compiled catalogue, so the reader's language shows.
 kinds.register("tests.translated", gettext_lazy("Inbox"))
 kinds.register(KIND, "Parcel {number} is waiting at {place}")
+CANCELLED_KIND = "tests.cancelled"
+kinds.register(CANCELLED_KIND, "Cancelled: {reason}")
 
 
 @pytest.fixture
@@ -498,9 +500,9 @@ def test_appeal_messages_have_full_titles_in_each_language(tree: Tree) -> None:
     from anju.appeals import clock, sla
     from anju.appeals.dispatch import services as dispatch
     from anju.appeals.whistles import services as whistles
-    from appeals_world import make_world
+    from anju.testing.appeals import make_appeals_world
 
-    world = make_world(tree)
+    world = make_appeals_world(tree)
     start = dt.datetime(2026, 3, 2, 9, 0, tzinfo=timezone.get_current_timezone())
     with clock.frozen(start):
         appeal = world.file()
@@ -529,3 +531,71 @@ def test_appeal_messages_have_full_titles_in_each_language(tree: Tree) -> None:
         reminder = Message.objects.filter(kind="escalation.1").first()
         assert reminder is not None
         assert reminder.title.startswith(f"Reminder before the deadline: appeal {appeal.number}, due 2026-03-0")
+
+
+# --- subject lines, a failing row, local links -----------------------------------------------------------
+
+
+@pytest.fixture
+def people(tree: Tree) -> tuple[User, User]:
+    return (
+        make_user(Role.RESIDENT, tree.building, username="hard_a"),
+        make_user(Role.RESIDENT, tree.building, username="hard_b"),
+    )
+
+
+def test_a_title_with_line_breaks_is_sent_on_one_subject_line(
+    tree: Tree, people: tuple[User, User], settings: Any, monkeypatch: Any
+) -> None:
+    email_everyone(settings, monkeypatch)
+    inbox_send(
+        recipients=[people[0]], kind=CANCELLED_KIND, community=tree.community, params={"reason": "rain\r\nBcc: x@y"}
+    )
+
+    assert tasks.deliver_outbox() == 1
+
+    assert Outbox.objects.get().state == Outbox.State.SENT
+    (sent,) = mail.outbox
+    assert "\n" not in sent.subject
+    assert "\r" not in sent.subject
+    assert sent.subject == "Cancelled: rain Bcc: x@y"
+    assert sent.to == ["hard_a@example.org"]
+
+
+def test_one_row_that_cannot_be_sent_does_not_stop_the_others(
+    tree: Tree, people: tuple[User, User], settings: Any, monkeypatch: Any
+) -> None:
+    email_everyone(settings, monkeypatch)
+    inbox_send(recipients=list(people), kind=CANCELLED_KIND, community=tree.community, params={"reason": "rain"})
+    real = tasks.send_mail
+
+    def picky(subject: str, body: str, sender: Any, to: list[str]) -> int:
+        if to == ["hard_a@example.org"]:
+            raise ValueError("header trouble")  # not an OSError
+        return int(real(subject, body, sender, to))
+
+    monkeypatch.setattr(tasks, "send_mail", picky)
+
+    assert tasks.deliver_outbox() == 1
+
+    states = dict(Outbox.objects.values_list("message__recipient__username", "state"))
+    assert states == {"hard_a": Outbox.State.PENDING, "hard_b": Outbox.State.SENT}
+    failed = Outbox.objects.get(message__recipient__username="hard_a")
+    assert failed.attempts == 1
+    assert failed.last_error == "header trouble"
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "https://example.com/", "//example.com/x", "/\\example.com"])
+def test_message_links_must_be_local_paths(tree: Tree, people: tuple[User, User], url: str) -> None:
+    with pytest.raises(ValueError, match="local paths"):
+        inbox_send(
+            recipients=[people[0]], kind=CANCELLED_KIND, community=tree.community, params={"reason": "x"}, url=url
+        )
+    assert not Message.objects.exists()
+
+
+def test_a_local_path_is_kept(tree: Tree, people: tuple[User, User]) -> None:
+    inbox_send(
+        recipients=[people[0]], kind=CANCELLED_KIND, community=tree.community, params={"reason": "x"}, url="/inbox/"
+    )
+    assert Message.objects.get().url == "/inbox/"

@@ -18,9 +18,9 @@ from django.utils import timezone, translation
 from anju.accounts.roles import Role
 from anju.inbox.models import Message, Outbox
 from anju.spaces import services as space_services
-from anju.spaces.testing import days_ahead, local, make_station
 from anju.testing import Tree, make_user
-from appeals_world import make_world
+from anju.testing.appeals import make_appeals_world
+from anju.testing.spaces import days_ahead, local, make_station
 
 
 @contextmanager
@@ -74,7 +74,7 @@ def test_spaces_notices_become_inbox_messages(tree: Tree) -> None:
 @pytest.mark.django_db(transaction=True)
 def test_appeals_notifications_and_outbox_move_with_their_state(tree: Tree) -> None:
     migration = importlib.import_module("anju.appeals.migrations.0005_notifications_to_inbox")
-    world = make_world(tree)
+    world = make_appeals_world(tree)
     appeal = world.file()
     Message.objects.all().delete()
     at = timezone.now()

@@ -21,8 +21,6 @@ from django.utils import timezone
 
 from anju.activities import services as activity_services
 from anju.activities.models import Activity
-from anju.activities.testing import make_activity, make_past_activity
-from anju.activities.testing import make_world as make_activities_world
 from anju.appeals.handling import services as handling
 from anju.appeals.models import AppealPhoto
 from anju.bulletin import services as bulletin_services
@@ -30,11 +28,11 @@ from anju.bulletin.models import Notice, NoticePhoto
 from anju.core import files
 from anju.jobs import worker
 from anju.jobs.models import PeriodicTask
-from anju.spaces import config as space_config
+from anju.spaces import setup as space_setup
 from anju.spaces.models import SpacePhoto
 from anju.testing import build_tree
-from appeals_world import make_world as make_appeals_world
-from appeals_world import upload
+from anju.testing.activities import make_activity, make_activity_world, make_past_activity
+from anju.testing.appeals import make_appeals_world, upload
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
@@ -84,13 +82,13 @@ def _appeal_feedback_photos() -> tuple[type[models.Model], str, Callable[[], Any
 
 
 def _notice_cover() -> tuple[type[models.Model], str, Callable[[], Any]]:
-    world = make_activities_world()
+    activity_world = make_activity_world()
     return (
         Notice,
         "cover",
         lambda: bulletin_services.notice_create(
-            actor=world.users["worker"],
-            community=world.tree.community,
+            actor=activity_world.users["worker"],
+            community=activity_world.tree.community,
             title="停水通知",
             body="<p>x</p>",
             cover=upload(),
@@ -99,7 +97,7 @@ def _notice_cover() -> tuple[type[models.Model], str, Callable[[], Any]]:
 
 
 def _notice_cover_replaced() -> tuple[type[models.Model], str, Callable[[], Any]]:
-    world = make_activities_world()
+    world = make_activity_world()
     notice = bulletin_services.notice_create(
         actor=world.users["worker"], community=world.tree.community, title="停水通知", body="<p>x</p>"
     )
@@ -114,7 +112,7 @@ def _notice_cover_replaced() -> tuple[type[models.Model], str, Callable[[], Any]
 
 
 def _summary_photos() -> tuple[type[models.Model], str, Callable[[], Any]]:
-    world = make_activities_world()
+    world = make_activity_world()
     activity = make_past_activity(world)
     return (
         NoticePhoto,
@@ -126,12 +124,12 @@ def _summary_photos() -> tuple[type[models.Model], str, Callable[[], Any]]:
 
 
 def _activity_poster() -> tuple[type[models.Model], str, Callable[[], Any]]:
-    world = make_activities_world()
+    world = make_activity_world()
     return Activity, "poster", lambda: make_activity(world, poster=upload())
 
 
 def _activity_poster_replaced() -> tuple[type[models.Model], str, Callable[[], Any]]:
-    world = make_activities_world()
+    world = make_activity_world()
     activity = make_activity(world)
     return (
         Activity,
@@ -141,11 +139,11 @@ def _activity_poster_replaced() -> tuple[type[models.Model], str, Callable[[], A
 
 
 def _space_photos() -> tuple[type[models.Model], str, Callable[[], Any]]:
-    world = make_activities_world()
+    world = make_activity_world()
     return (
         SpacePhoto,
         "image",
-        lambda: space_config.space_photo_add(
+        lambda: space_setup.space_photo_add(
             actor=world.users["worker"], space=world.station.kitchen, files=[upload(), upload()]
         ),
     )

@@ -52,7 +52,7 @@ def test_the_trend_stays_inside_its_calendar() -> None:
 
 @pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
 def test_calendar_pages_at_the_ends_of_time(tree: Tree, worker_client: Client, day: str) -> None:
-    from anju.spaces.testing import make_station
+    from anju.testing.spaces import make_station
 
     demo = make_station(tree.community)
     for url in (f"/station/{demo.station.pk}/day/?date={day}", f"/station/spaces/{demo.kitchen.pk}/?date={day}"):

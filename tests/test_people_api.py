@@ -2,55 +2,44 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.utils import translation
 
 from anju.audit.models import AuditEvent
 from anju.people import fakes
 from anju.people.models import Resident
-from people_world import World, make_world, person
+from anju.testing.people import PeopleWorld, person
 
-
-@pytest.fixture(autouse=True)
-def _english() -> Iterator[None]:
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture
-def world(db: Any) -> World:
-    return make_world()
+pytestmark = pytest.mark.usefixtures("english")
 
 
 def test_list_and_detail_are_masked_and_scoped(
-    world: World, client_for: Any, django_assert_max_num_queries: Any
+    people_world: PeopleWorld, client_for: Any, django_assert_max_num_queries: Any
 ) -> None:
-    client = client_for(world.users["community_worker"])
+    client = client_for(people_world.users["community_worker"])
     with django_assert_max_num_queries(12):
         body = client.get("/api/v1/people/residents?limit=50").json()
     assert body["count"] == 3
-    first = next(r for r in body["results"] if r["id"] == world.residents[0].pk)
+    first = next(r for r in body["results"] if r["id"] == people_world.residents[0].pk)
     assert first["name"] == "张三"
     assert first["mobile"] == "170****0001"
     assert first["id_number"].startswith("4299")
     assert "*" in first["id_number"]
     assert first["tags"] == ["老人", "退役军人"]
     assert first["is_central_household"]
-    assert client.get(f"/api/v1/people/residents/{world.other_resident.pk}").status_code == 404
-    grid = client_for(world.users["grid_worker"]).get("/api/v1/people/residents").json()
+    assert client.get(f"/api/v1/people/residents/{people_world.other_resident.pk}").status_code == 404
+    grid = client_for(people_world.users["grid_worker"]).get("/api/v1/people/residents").json()
     assert grid["count"] == 2
-    assert client_for(world.users["liaison"]).get("/api/v1/people/residents").status_code == 403
-    assert client_for(world.users["resident"]).get("/api/v1/people/households").status_code == 403
+    assert client_for(people_world.users["liaison"]).get("/api/v1/people/residents").status_code == 403
+    assert client_for(people_world.users["resident"]).get("/api/v1/people/households").status_code == 403
 
 
-def test_create_update_archive_through_the_api(world: World, client_for: Any) -> None:
-    client = client_for(world.users["grid_worker"])
+def test_create_update_archive_through_the_api(people_world: PeopleWorld, client_for: Any) -> None:
+    client = client_for(people_world.users["grid_worker"])
     household = client.post(
         "/api/v1/people/households",
-        {"building_id": world.tree.building.pk, "door": "601", "entrance": "2", "is_central": False},
+        {"building_id": people_world.tree.building.pk, "door": "601", "entrance": "2", "is_central": False},
         content_type="application/json",
     )
     assert household.status_code == 201, household.content
@@ -64,7 +53,7 @@ def test_create_update_archive_through_the_api(world: World, client_for: Any) ->
             "id_number": new["id_number"].lower(),
             "relation": "head",
             "mobile": "+86 170-0000-0077",
-            "tag_ids": [world.tags["低保"].pk],
+            "tag_ids": [people_world.tags["低保"].pk],
         },
         content_type="application/json",
     )
@@ -108,13 +97,13 @@ def test_create_update_archive_through_the_api(world: World, client_for: Any) ->
     # Out of reach and wrong role.
     other = client.post(
         "/api/v1/people/households",
-        {"building_id": world.other_building.pk, "door": "1"},
+        {"building_id": people_world.other_building.pk, "door": "1"},
         content_type="application/json",
     )
     assert other.status_code == 404
-    volunteer = client_for(world.users["volunteer"]).post(
+    volunteer = client_for(people_world.users["volunteer"]).post(
         "/api/v1/people/households",
-        {"building_id": world.tree.building.pk, "door": "1"},
+        {"building_id": people_world.tree.building.pk, "door": "1"},
         content_type="application/json",
     )
     assert volunteer.status_code == 403
@@ -140,10 +129,14 @@ def test_create_update_archive_through_the_api(world: World, client_for: Any) ->
         },
     ],
 )
-def test_bad_input_is_a_422_and_writes_nothing(world: World, client_for: Any, payload: dict[str, Any]) -> None:
+def test_bad_input_is_a_422_and_writes_nothing(
+    people_world: PeopleWorld, client_for: Any, payload: dict[str, Any]
+) -> None:
     before = Resident.objects.count()
-    response = client_for(world.users["community_worker"]).post(
-        "/api/v1/people/residents", {"household_id": world.households[1].pk, **payload}, content_type="application/json"
+    response = client_for(people_world.users["community_worker"]).post(
+        "/api/v1/people/residents",
+        {"household_id": people_world.households[1].pk, **payload},
+        content_type="application/json",
     )
     assert response.status_code == 422, response.content
     assert Resident.objects.count() == before

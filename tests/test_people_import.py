@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from datetime import date, datetime
 from io import StringIO
 from pathlib import Path
@@ -14,25 +13,15 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
-from django.utils import translation
 from openpyxl import Workbook, load_workbook
 
 from anju.audit.models import AuditEvent
 from anju.jobs.worker import run_once
 from anju.people import fakes, importer
 from anju.people.models import Household, ImportBatch, Resident, ResidentEvent
-from people_world import World, make_world, person
+from anju.testing.people import PeopleWorld, person
 
-
-@pytest.fixture(autouse=True)
-def _english() -> Iterator[None]:
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture
-def world(db: Any) -> World:
-    return make_world()
+pytestmark = pytest.mark.usefixtures("english")
 
 
 def english(client: Any) -> Any:
@@ -74,14 +63,14 @@ def counts() -> tuple[int, int, int, int]:
     )
 
 
-def test_good_file_dry_run_writes_nothing_then_commit_writes_all(world: World) -> None:
+def test_good_file_dry_run_writes_nothing_then_commit_writes_all(people_world: PeopleWorld) -> None:
     data = fakes.workbook(rows(40))
     before = counts()
-    plan = importer.dry_run(world.community, data)
+    plan = importer.dry_run(people_world.community, data)
     assert plan.ok, plan.problems
     assert plan.summary()["rows"] == 40
     assert counts() == before
-    summary = importer.commit(actor=world.users["community_worker"], community=world.community, data=data)
+    summary = importer.commit(actor=people_world.users["community_worker"], community=people_world.community, data=data)
     assert summary["residents_created"] == 40
     after = counts()
     assert after[0] == before[0] + 40
@@ -91,16 +80,18 @@ def test_good_file_dry_run_writes_nothing_then_commit_writes_all(world: World) -
     assert all(r.id_number_sealed.startswith("v1:") for r in imported)
     assert imported.filter(tags__name="老人").exists()
     # Running the same file again: every row is a duplicate against the database; nothing written.
-    again = importer.dry_run(world.community, data)
+    again = importer.dry_run(people_world.community, data)
     assert {p.row for p in again.problems if p.column == "身份证号"} == set(range(2, 42))
     assert {p.column for p in again.problems} <= {"身份证号", "与户主关系"}
     with pytest.raises(importer.ImportRejected):
-        importer.commit(actor=None, community=world.community, data=data)
+        importer.commit(actor=None, community=people_world.community, data=data)
     assert counts() == after
 
 
-def test_template_has_the_columns_and_examples_and_imports_when_filled(world: World, client_for: Any) -> None:
-    client = english(client_for(world.users["community_worker"]))
+def test_template_has_the_columns_and_examples_and_imports_when_filled(
+    people_world: PeopleWorld, client_for: Any
+) -> None:
+    client = english(client_for(people_world.users["community_worker"]))
     response = client.get(reverse("people:import_template"))
     assert response.status_code == 200
     book = load_workbook(io.BytesIO(response.content))
@@ -109,7 +100,7 @@ def test_template_has_the_columns_and_examples_and_imports_when_filled(world: Wo
     assert book["示例"].max_row == 4
     # The examples themselves are valid rows.
     examples = [[c.value for c in row] for row in book["示例"].iter_rows(min_row=2)]
-    plan = importer.dry_run(world.community, sheet_bytes(HEADER, examples))
+    plan = importer.dry_run(people_world.community, sheet_bytes(HEADER, examples))
     assert plan.ok, plan.problems
 
 
@@ -118,7 +109,7 @@ def problems_of(community: Any, data: bytes) -> list[tuple[int | None, str, str]
     return [(p.row, p.column, p.message) for p in plan.problems]
 
 
-def test_broken_rows_are_all_reported_with_row_and_column_and_nothing_written(world: World) -> None:
+def test_broken_rows_are_all_reported_with_row_and_column_and_nothing_written(people_world: PeopleWorld) -> None:
     good = rows(6)
     bad_check = dict(good[0], id_number=good[0]["id_number"][:-1] + ("1" if good[0]["id_number"][-1] != "1" else "2"))
     dup_in_file = dict(good[1], household_number="X1", relation="子女")
@@ -139,7 +130,7 @@ def test_broken_rows_are_all_reported_with_row_and_column_and_nothing_written(wo
         ],
     )
     before = counts()
-    found = problems_of(world.community, data)
+    found = problems_of(people_world.community, data)
     where = {(row, column) for row, column, _message in found}
     assert (2, "身份证号") in where
     assert (5, "身份证号") in where
@@ -153,20 +144,20 @@ def test_broken_rows_are_all_reported_with_row_and_column_and_nothing_written(wo
     assert "YYYY-MM-DD" in messages[(7, "出生日期")]
     assert not any(row in (3, 4, 9) for row, _c, _m in found)
     with pytest.raises(importer.ImportRejected) as exc:
-        importer.commit(actor=None, community=world.community, data=data)
+        importer.commit(actor=None, community=people_world.community, data=data)
     assert len(exc.value.problems) == len(found)
     assert counts() == before
 
 
-def test_missing_required_column_is_reported(world: World) -> None:
+def test_missing_required_column_is_reported(people_world: PeopleWorld) -> None:
     header = [h for h in HEADER if h != "身份证号"]
     data = sheet_bytes(
         header, [[r.get(c.key, "") for c in importer.COLUMNS if c.header != "身份证号"] for r in rows(2)]
     )
-    assert problems_of(world.community, data) == [(1, "身份证号", "The required column “身份证号” is missing.")]
+    assert problems_of(people_world.community, data) == [(1, "身份证号", "The required column “身份证号” is missing.")]
 
 
-def test_formulas_numbers_and_dates_in_cells(world: World) -> None:
+def test_formulas_numbers_and_dates_in_cells(people_world: PeopleWorld) -> None:
     r = rows(3)
     formula = as_list(r[0])
     formula[HEADER.index("姓名")] = '=CONCATENATE("张","三")'
@@ -175,16 +166,16 @@ def test_formulas_numbers_and_dates_in_cells(world: World) -> None:
     real_date = as_list(r[2])
     real_date[HEADER.index("出生日期")] = datetime.fromisoformat(r[2]["birth_date"])
     real_date[HEADER.index("手机号")] = int(r[2]["mobile"]) if r[2]["mobile"] else None
-    found = problems_of(world.community, sheet_bytes(HEADER, [formula, as_float, real_date]))
+    found = problems_of(people_world.community, sheet_bytes(HEADER, [formula, as_float, real_date]))
     assert [(row, column) for row, column, _m in found] == [(2, "姓名"), (3, "身份证号")]
     assert "formula" in found[0][2]
     assert "format the column as text" in found[1][2]
 
 
-def test_unknown_building_tag_and_relation(world: World) -> None:
+def test_unknown_building_tag_and_relation(people_world: PeopleWorld) -> None:
     r = rows(1)[0]
     bad = dict(r, building="99栋", tags="老人、外星人", relation="邻居")
-    found = problems_of(world.community, sheet_bytes(HEADER, [as_list(bad)]))
+    found = problems_of(people_world.community, sheet_bytes(HEADER, [as_list(bad)]))
     assert {column for _row, column, _m in found} == {"楼栋", "标签", "与户主关系"}
 
 
@@ -198,27 +189,29 @@ def test_unknown_building_tag_and_relation(world: World) -> None:
     ],
     ids=["50MB", "csv", "broken-zip", "empty"],
 )
-def test_whole_file_problems_are_refused_before_parsing(world: World, data: bytes, fragment: str) -> None:
-    found = problems_of(world.community, data)
+def test_whole_file_problems_are_refused_before_parsing(people_world: PeopleWorld, data: bytes, fragment: str) -> None:
+    found = problems_of(people_world.community, data)
     assert len(found) == 1
     assert fragment in found[0][2]
 
 
-def test_a_zip_that_is_not_a_workbook(world: World) -> None:
+def test_a_zip_that_is_not_a_workbook(people_world: PeopleWorld) -> None:
     import zipfile
 
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as z:
         z.writestr("hello.txt", "hi")
-    assert "not an Excel" in problems_of(world.community, out.getvalue())[0][2]
+    assert "not an Excel" in problems_of(people_world.community, out.getvalue())[0][2]
 
 
-def test_cli_dry_run_then_commit_with_progress_on_stderr(world: World, tmp_path: Path) -> None:
+def test_cli_dry_run_then_commit_with_progress_on_stderr(people_world: PeopleWorld, tmp_path: Path) -> None:
     path = tmp_path / "residents.xlsx"
     path.write_bytes(fakes.workbook(rows(30)))
     out, err = StringIO(), StringIO()
     before = counts()
-    call_command("import", "residents", str(path), "--community", str(world.community.pk), stdout=out, stderr=err)
+    call_command(
+        "import", "residents", str(path), "--community", str(people_world.community.pk), stdout=out, stderr=err
+    )
     assert "Dry run: 30 residents" in out.getvalue()
     assert "checking" in err.getvalue()
     assert counts() == before
@@ -231,11 +224,11 @@ def test_cli_dry_run_then_commit_with_progress_on_stderr(world: World, tmp_path:
     assert "身份证号" in out.getvalue()
 
 
-def test_page_upload_check_commit_with_progress(world: World, client_for: Any) -> None:
-    client = english(client_for(world.users["community_worker"]))
+def test_page_upload_check_commit_with_progress(people_world: PeopleWorld, client_for: Any) -> None:
+    client = english(client_for(people_world.users["community_worker"]))
     data = fakes.workbook(rows(25))
     upload = SimpleUploadedFile("居民.xlsx", data)
-    response = client.post(reverse("people:import"), {"community": world.community.pk, "file": upload})
+    response = client.post(reverse("people:import"), {"community": people_world.community.pk, "file": upload})
     batch = ImportBatch.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("people:import_batch", args=[batch.pk])
@@ -265,12 +258,15 @@ def test_page_upload_check_commit_with_progress(world: World, client_for: Any) -
     assert counts()[0] == before[0] + 25
 
 
-def test_page_rejected_file_lists_problems_and_forgets_the_file(world: World, client_for: Any) -> None:
-    client = english(client_for(world.users["community_worker"]))
+def test_page_rejected_file_lists_problems_and_forgets_the_file(people_world: PeopleWorld, client_for: Any) -> None:
+    client = english(client_for(people_world.users["community_worker"]))
     bad = dict(rows(1)[0], birth_date="1950-13-45")
     client.post(
         reverse("people:import"),
-        {"community": world.community.pk, "file": SimpleUploadedFile("x.xlsx", sheet_bytes(HEADER, [as_list(bad)]))},
+        {
+            "community": people_world.community.pk,
+            "file": SimpleUploadedFile("x.xlsx", sheet_bytes(HEADER, [as_list(bad)])),
+        },
     )
     run_once()
     batch = ImportBatch.objects.get()
@@ -283,34 +279,34 @@ def test_page_rejected_file_lists_problems_and_forgets_the_file(world: World, cl
     assert ImportBatch.objects.get().status == "rejected"
 
 
-def test_page_refuses_a_50mb_upload_and_a_non_xlsx_without_storing(world: World, client_for: Any) -> None:
-    client = english(client_for(world.users["community_worker"]))
+def test_page_refuses_a_50mb_upload_and_a_non_xlsx_without_storing(people_world: PeopleWorld, client_for: Any) -> None:
+    client = english(client_for(people_world.users["community_worker"]))
     big = SimpleUploadedFile("big.xlsx", b"PK\x03\x04" + b"\0" * (50 * 1024 * 1024))
-    response = client.post(reverse("people:import"), {"community": world.community.pk, "file": big})
+    response = client.post(reverse("people:import"), {"community": people_world.community.pk, "file": big})
     assert response.status_code == 200
     assert "the limit is 10 MB" in response.content.decode()
     text = SimpleUploadedFile("residents.xlsx", "姓名,身份证号\n张三,1\n".encode())
-    response = client.post(reverse("people:import"), {"community": world.community.pk, "file": text})
+    response = client.post(reverse("people:import"), {"community": people_world.community.pk, "file": text})
     assert response.status_code == 200
     assert "not an Excel .xlsx file" in response.content.decode()
     assert not ImportBatch.objects.exists()
 
 
-def test_only_import_roles_reach_the_import_pages(world: World, client_for: Any) -> None:
+def test_only_import_roles_reach_the_import_pages(people_world: PeopleWorld, client_for: Any) -> None:
     for role in ("volunteer", "grid_worker", "supervisor"):
-        assert client_for(world.users[role]).get(reverse("people:import")).status_code == 403
-    other = client_for(world.users["other_worker"])
+        assert client_for(people_world.users[role]).get(reverse("people:import")).status_code == 403
+    other = client_for(people_world.users["other_worker"])
     response = other.post(
         reverse("people:import"),
-        {"community": world.community.pk, "file": SimpleUploadedFile("x.xlsx", fakes.workbook(rows(1)))},
+        {"community": people_world.community.pk, "file": SimpleUploadedFile("x.xlsx", fakes.workbook(rows(1)))},
     )
     assert response.status_code == 200
     assert not ImportBatch.objects.exists()
 
 
-def test_date_today_is_needed_for_plausibility(world: World) -> None:
+def test_date_today_is_needed_for_plausibility(people_world: PeopleWorld) -> None:
     future = dict(rows(1)[0])
     born = date(2030, 1, 1)
     future.update(birth_date=born.isoformat(), id_number=fakes.id_number(born, 9, male=True), gender="男")
-    found = problems_of(world.community, sheet_bytes(HEADER, [as_list(future)]))
+    found = problems_of(people_world.community, sheet_bytes(HEADER, [as_list(future)]))
     assert {column for _r, column, _m in found} >= {"身份证号"}

@@ -14,7 +14,7 @@ from anju.jobs.models import Job
 from anju.jobs.worker import LEASE_SECONDS, claim_job, run_job, run_once
 from anju.people import batches, fakes, importer
 from anju.people.models import ImportBatch, Resident
-from people_world import World, make_world
+from anju.testing.people import PeopleWorld
 
 ROWS = 30
 
@@ -23,15 +23,10 @@ class Crash(BaseException):
     """The process dies here (a BaseException, like a kill: no handler of the code under test sees it)."""
 
 
-@pytest.fixture
-def world(db: Any) -> World:
-    return make_world()
-
-
-def _committing_batch(world: World) -> ImportBatch:
-    actor = world.users["community_worker"]
+def _committing_batch(people_world: PeopleWorld) -> ImportBatch:
+    actor = people_world.users["community_worker"]
     data = fakes.workbook(fakes.people_rows(ROWS, buildings=["1栋", "2栋"], start=500))
-    batch = batches.import_start(actor=actor, community=world.community, filename="居民.xlsx", data=data)
+    batch = batches.import_start(actor=actor, community=people_world.community, filename="居民.xlsx", data=data)
     run_once()  # the check
     batch.refresh_from_db()
     assert batch.status == ImportBatch.Status.READY, batch.errors
@@ -57,9 +52,9 @@ def _crash_at(monkeypatch: pytest.MonkeyPatch, point: str) -> None:
 
 @pytest.mark.parametrize("point", ["before_status", "after_write"])
 def test_a_crash_between_rows_and_status_leaves_the_truth_and_the_rerun_imports_once(
-    world: World, monkeypatch: pytest.MonkeyPatch, point: str
+    people_world: PeopleWorld, monkeypatch: pytest.MonkeyPatch, point: str
 ) -> None:
-    batch = _committing_batch(world)
+    batch = _committing_batch(people_world)
     before = Resident.objects.count()
     with monkeypatch.context() as patch:
         _crash_at(patch, point)
@@ -77,8 +72,8 @@ def test_a_crash_between_rows_and_status_leaves_the_truth_and_the_rerun_imports_
     assert Resident.objects.count() - before == ROWS  # neither duplicated nor rejected
 
 
-def test_a_rerun_after_the_batch_finished_changes_nothing(world: World) -> None:
-    batch = _committing_batch(world)
+def test_a_rerun_after_the_batch_finished_changes_nothing(people_world: PeopleWorld) -> None:
+    batch = _committing_batch(people_world)
     before = Resident.objects.count()
     batches.run_batch(batch_id=batch.pk, commit=True)
     batches.run_batch(batch_id=batch.pk, commit=True)
@@ -87,11 +82,11 @@ def test_a_rerun_after_the_batch_finished_changes_nothing(world: World) -> None:
 
 
 def test_a_run_that_finds_its_batch_finished_meanwhile_writes_nothing(
-    world: World, monkeypatch: pytest.MonkeyPatch
+    people_world: PeopleWorld, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Another run finished the batch while this one was writing: this one's rows roll back and the
     batch is not marked rejected."""
-    batch = _committing_batch(world)
+    batch = _committing_batch(people_world)
     before = Resident.objects.count()
     real_commit = importer.commit
 
@@ -106,8 +101,8 @@ def test_a_run_that_finds_its_batch_finished_meanwhile_writes_nothing(
     assert Resident.objects.count() == before
 
 
-def test_an_import_whose_worker_was_killed_is_taken_over_within_the_lease(world: World) -> None:
-    batch = _committing_batch(world)
+def test_an_import_whose_worker_was_killed_is_taken_over_within_the_lease(people_world: PeopleWorld) -> None:
+    batch = _committing_batch(people_world)
     t0 = timezone.now()
     dead = claim_job(now=t0)  # the worker is killed before it finishes
     assert dead is not None

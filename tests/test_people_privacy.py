@@ -7,14 +7,12 @@ import io
 import os
 import re
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.db import connection
 from django.urls import reverse
-from django.utils import translation
 from openpyxl import load_workbook
 
 from anju.api import api as anju_api
@@ -22,19 +20,9 @@ from anju.audit.models import PiiAccess
 from anju.core import pii
 from anju.core.demo import load_demo
 from anju.people.models import DEFAULT_TAGS, Household, Resident, Tag
-from people_world import World, make_world, plaintexts
+from anju.testing.people import PeopleWorld, plaintexts
 
-
-@pytest.fixture(autouse=True)
-def _english() -> Iterator[None]:
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture
-def world(db: Any) -> World:
-    return make_world()
-
+pytestmark = pytest.mark.usefixtures("english")
 
 # --- at rest -------------------------------------------------------------------------------
 
@@ -89,7 +77,7 @@ def test_demo_database_holds_no_plaintext_mobile_or_id_number(tmp_path: Path) ->
 # --- in every response ---------------------------------------------------------------------
 
 
-def _page_urls(world: World) -> list[str]:
+def _page_urls(people_world: PeopleWorld) -> list[str]:
     urls = [
         reverse("core:home"),
         reverse("people:residents"),
@@ -100,21 +88,21 @@ def _page_urls(world: World) -> list[str]:
         reverse("people:household_create"),
         reverse("audit:pii"),
     ]
-    for r in [*world.residents, world.other_resident]:
+    for r in [*people_world.residents, people_world.other_resident]:
         urls += [reverse("people:resident", args=[r.pk]), reverse("people:resident_edit", args=[r.pk])]
         urls.append(reverse("people:residents") + f"?q={r.mobile}")
         urls.append(reverse("people:residents") + f"?q={r.id_number}")
-    for h in world.households:
+    for h in people_world.households:
         urls.append(reverse("people:household", args=[h.pk]))
         urls.append(reverse("people:resident_create") + f"?household={h.pk}")
     return urls
 
 
-def _api_urls(world: World) -> list[str]:
+def _api_urls(people_world: PeopleWorld) -> list[str]:
     urls = []
     ids = {
-        "resident_id": [r.pk for r in [*world.residents, world.other_resident]],
-        "household_id": [h.pk for h in world.households],
+        "resident_id": [r.pk for r in [*people_world.residents, people_world.other_resident]],
+        "household_id": [h.pk for h in people_world.households],
     }
     routes = [
         prefix.rstrip("/") + route
@@ -128,7 +116,7 @@ def _api_urls(world: World) -> list[str]:
             urls.append(f"/api/v1/{route.lstrip('/')}")
         elif len(params) == 1 and params[0] in ids:
             urls += [f"/api/v1/{route.lstrip('/')}".replace(f"{{{params[0]}}}", str(pk)) for pk in ids[params[0]]]
-    urls.append(f"/api/v1/people/residents?q={world.residents[0].mobile}")
+    urls.append(f"/api/v1/people/residents?q={people_world.residents[0].mobile}")
     urls.append("/api/v1/people/residents?status=all")
     return [u.replace("/api/v1//", "/api/v1/") for u in urls]
 
@@ -145,13 +133,13 @@ ROLES = [
 ]
 
 
-def test_crawl_as_every_role_finds_no_full_number(world: World, client_for: Any) -> None:
+def test_crawl_as_every_role_finds_no_full_number(people_world: PeopleWorld, client_for: Any) -> None:
     values = plaintexts()
-    pages, api = _page_urls(world), _api_urls(world)
+    pages, api = _page_urls(people_world), _api_urls(people_world)
     assert any("/people/residents/" in u for u in api)
     seen_ok = 0
     for role in ROLES:
-        client = client_for(world.users[role])
+        client = client_for(people_world.users[role])
         for url in pages + api:
             response = client.get(url, follow=True)
             assert response.status_code < 500, (role, url)
@@ -162,21 +150,23 @@ def test_crawl_as_every_role_finds_no_full_number(world: World, client_for: Any)
                 assert not leaked, (role, url, leaked)
     assert seen_ok > 100
     # Names: full for workers, masked for volunteers and supervisors.
-    detail = reverse("people:resident", args=[world.residents[1].pk])
-    assert "李秀英" in client_for(world.users["grid_worker"]).get(detail).content.decode()
+    detail = reverse("people:resident", args=[people_world.residents[1].pk])
+    assert "李秀英" in client_for(people_world.users["grid_worker"]).get(detail).content.decode()
     for role in ("volunteer", "supervisor"):
-        body = client_for(world.users[role]).get(detail).content.decode()
+        body = client_for(people_world.users[role]).get(detail).content.decode()
         assert "李*英" in body
         assert "李秀英" not in body
-        api_body = client_for(world.users[role]).get(f"/api/v1/people/residents/{world.residents[1].pk}").json()
+        api_body = (
+            client_for(people_world.users[role]).get(f"/api/v1/people/residents/{people_world.residents[1].pk}").json()
+        )
         assert api_body["name"] == "李*英"
         assert "*" in api_body["mobile"]
 
 
-def test_reveal_shows_one_value_once_and_logs_it(world: World, client_for: Any) -> None:
-    worker = world.users["community_worker"]
+def test_reveal_shows_one_value_once_and_logs_it(people_world: PeopleWorld, client_for: Any) -> None:
+    worker = people_world.users["community_worker"]
     client = client_for(worker)
-    target = world.residents[0]
+    target = people_world.residents[0]
     url = reverse("people:resident_reveal", args=[target.pk])
     response = client.post(
         url, {"field": "mobile", "purpose": "callback", "reason": "核实独居老人联系方式"}, HTTP_HX_REQUEST="true"
@@ -200,12 +190,12 @@ def test_reveal_shows_one_value_once_and_logs_it(world: World, client_for: Any) 
     # Roles that may not reveal get 403; another community's resident answers 404.
     for role in ("volunteer", "grid_worker", "supervisor"):
         assert (
-            client_for(world.users[role])
+            client_for(people_world.users[role])
             .post(url, {"field": "mobile", "purpose": "callback", "reason": "核实独居老人联系方式"})
             .status_code
             == 403
         )
-    other = reverse("people:resident_reveal", args=[world.other_resident.pk])
+    other = reverse("people:resident_reveal", args=[people_world.other_resident.pk])
     assert (
         client.post(other, {"field": "mobile", "purpose": "callback", "reason": "核实独居老人联系方式"}).status_code
         == 404
@@ -220,7 +210,7 @@ def test_reveal_shows_one_value_once_and_logs_it(world: World, client_for: Any) 
     assert "no-store" in api["Cache-Control"]
     assert api.json()["value"] == target.id_number
     assert PiiAccess.objects.count() == 2
-    log_page = client_for(world.users["supervisor"]).get(reverse("audit:pii")).content.decode()
+    log_page = client_for(people_world.users["supervisor"]).get(reverse("audit:pii")).content.decode()
     assert "办理高龄补贴" in log_page
     assert "核实独居老人联系方式" in log_page
     assert target.mobile not in log_page
@@ -232,8 +222,8 @@ def _xlsx_text(content: bytes) -> str:
     return "\n".join(str(v) for row in book.worksheets[0].iter_rows(values_only=True) for v in row)
 
 
-def test_export_is_masked_unless_revealed_with_a_reason(world: World, client_for: Any) -> None:
-    worker = client_for(world.users["community_worker"])
+def test_export_is_masked_unless_revealed_with_a_reason(people_world: PeopleWorld, client_for: Any) -> None:
+    worker = client_for(people_world.users["community_worker"])
     values = plaintexts()
     masked = worker.get(reverse("people:export"))
     assert masked.status_code == 200
@@ -243,21 +233,21 @@ def test_export_is_masked_unless_revealed_with_a_reason(world: World, client_for
     assert "138" not in text or "****" in text
     assert PiiAccess.objects.count() == 0
     unmasked = worker.post(
-        reverse("people:export") + "?tag=" + str(world.tags["老人"].pk),
+        reverse("people:export") + "?tag=" + str(people_world.tags["老人"].pk),
         {"unmasked": "1", "purpose": "verify_identity", "reason": "民政部门高龄补贴核对"},
     )
     assert unmasked.status_code == 200
     text = _xlsx_text(unmasked.content)
-    assert world.residents[0].id_number in text
-    assert world.residents[1].mobile in text
-    assert world.residents[2].id_number not in text  # filtered out
+    assert people_world.residents[0].id_number in text
+    assert people_world.residents[1].mobile in text
+    assert people_world.residents[2].id_number not in text  # filtered out
     assert PiiAccess.objects.filter(reason="民政部门高龄补贴核对").count() == 2
     no_reason = worker.post(reverse("people:export"), {"unmasked": "1", "reason": ""})
     assert no_reason.status_code == 302
     assert PiiAccess.objects.count() == 2
-    assert client_for(world.users["volunteer"]).get(reverse("people:export")).status_code == 403
+    assert client_for(people_world.users["volunteer"]).get(reverse("people:export")).status_code == 403
     assert (
-        client_for(world.users["grid_worker"])
+        client_for(people_world.users["grid_worker"])
         .post(reverse("people:export"), {"unmasked": "1", "purpose": "other", "reason": "民政部门高龄补贴核对"})
         .status_code
         == 403
@@ -296,9 +286,11 @@ def test_sealed_fields_cover_users_and_residents(db: Any) -> None:
     } <= labels
 
 
-def test_exact_number_search_on_the_page_keeps_the_number_out_of_the_address(world: World, client_for: Any) -> None:
-    client = client_for(world.users["community_worker"])
-    target = world.residents[1]
+def test_exact_number_search_on_the_page_keeps_the_number_out_of_the_address(
+    people_world: PeopleWorld, client_for: Any
+) -> None:
+    client = client_for(people_world.users["community_worker"])
+    target = people_world.residents[1]
     response = client.get(reverse("people:residents"), {"q": f"+86 {target.mobile}"})
     assert response.status_code == 302
     assert target.mobile not in response["Location"]

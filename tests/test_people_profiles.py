@@ -19,7 +19,7 @@ from openpyxl import load_workbook
 from anju.core.masking import mask_id_number
 from anju.people import profiles
 from anju.people.models import Resident, Tag
-from demo_world import (
+from anju.testing.demo import (
     EARLIEST,
     ROLES,
     DemoWorld,
@@ -41,7 +41,7 @@ EXPORTERS = {"admin", "secretary", "worker"}
 
 
 @pytest.fixture
-def demo() -> DemoWorld:
+def demo_world() -> DemoWorld:
     return load_demo_world()
 
 
@@ -59,10 +59,10 @@ def _export_rows(client: Any, api_ids: list[int]) -> dict[int, str]:
     return dict(zip(api_ids, rows, strict=True))
 
 
-def _shown(demo: DemoWorld, role: str, resident: Resident, extra: list[str]) -> str:
+def _shown(demo_world: DemoWorld, role: str, resident: Resident, extra: list[str]) -> str:
     """Everything ``role`` is shown about ``resident`` (its pages, and ``extra``: its API row and
     export row), as one text."""
-    client = demo.clients[role]
+    client = demo_world.clients[role]
     parts = list(extra)
     for name in ("people:resident", "people:resident_edit"):
         response = client.get(reverse(name, args=[resident.pk]))
@@ -92,17 +92,17 @@ def _candidates(number: str, shown: str) -> tuple[int, str]:
     return count, source
 
 
-def test_no_role_can_rebuild_an_id_number_from_what_it_is_shown(demo: DemoWorld) -> None:
+def test_no_role_can_rebuild_an_id_number_from_what_it_is_shown(demo_world: DemoWorld) -> None:
     seen_birth: dict[str, set[str]] = {role: set() for role in ROLES}
     problems = []
     for role in ROLES:
-        client = demo.clients[role]
+        client = demo_world.clients[role]
         listed = client.get("/api/v1/people/residents?status=all&limit=200")
         api_rows = {row["id"]: row for row in listed.json()["results"]} if listed.status_code == 200 else {}
         exported = _export_rows(client, list(api_rows)) if role in EXPORTERS else {}
-        for resident in demo.residents:
+        for resident in demo_world.residents:
             extra = [json.dumps(api_rows.get(resident.pk, {}), ensure_ascii=False), exported.get(resident.pk, "")]
-            shown = _shown(demo, role, resident, extra)
+            shown = _shown(demo_world, role, resident, extra)
             count, source = _candidates(resident.id_number, shown)
             seen_birth[role].add(source)
             if count < MIN_CANDIDATES:
@@ -133,13 +133,13 @@ def test_the_usual_mask_beside_a_birth_date_is_rebuilt() -> None:
     assert _candidates(number, f"{ours} {born.isoformat()}")[0] >= MIN_CANDIDATES
 
 
-def test_limited_profile_hides_door_and_sensitive_tags(demo: DemoWorld) -> None:
+def test_limited_profile_hides_door_and_sensitive_tags(demo_world: DemoWorld) -> None:
     sensitive = set(Tag.objects.filter(sensitive=True).values_list("name", flat=True))
     assert sensitive == {"残疾", "低保", "孕产妇"}
-    carrier = next(r for r in demo.residents if r.is_active and {t.name for t in r.tags.all()} & sensitive)
+    carrier = next(r for r in demo_world.residents if r.is_active and {t.name for t in r.tags.all()} & sensitive)
     door = carrier.household.address.door
     for role, profile in (("worker", profiles.FULL), ("gridworker", profiles.FULL), ("volunteer", profiles.LIMITED)):
-        client = demo.clients[role]
+        client = demo_world.clients[role]
         row = client.get(f"/api/v1/people/residents/{carrier.pk}").json()
         assert row["profile"] == profile.key
         assert bool(set(row["tags"]) & sensitive) is profile.sensitive_tags, role
@@ -151,23 +151,23 @@ def test_limited_profile_hides_door_and_sensitive_tags(demo: DemoWorld) -> None:
         assert (door in page) is profile.door, role
     # Filtering by a sensitive tag would tell who carries it: refused to the limited profile.
     tag = Tag.objects.get(name="低保", community=carrier.community)
-    volunteer = demo.clients["volunteer"]
+    volunteer = demo_world.clients["volunteer"]
     assert volunteer.get(f"/api/v1/people/residents?tag_id={tag.pk}").json()["count"] == 0
-    assert demo.clients["worker"].get(f"/api/v1/people/residents?tag_id={tag.pk}").json()["count"] > 0
+    assert demo_world.clients["worker"].get(f"/api/v1/people/residents?tag_id={tag.pk}").json()["count"] > 0
     listing = as_text(volunteer.get(reverse("people:residents")))
     assert "低保" not in listing
     assert "老人" in listing
     # Nor may the door number be searched for.
     found = volunteer.get(f"/api/v1/people/households?q={door}").json()["count"]
     assert found == 0
-    assert demo.clients["worker"].get(f"/api/v1/people/households?q={door}").json()["count"] > 0
+    assert demo_world.clients["worker"].get(f"/api/v1/people/households?q={door}").json()["count"] > 0
 
 
-def test_tags_created_sensitive_by_default_only_for_the_sensitive_defaults(demo: DemoWorld) -> None:
+def test_tags_created_sensitive_by_default_only_for_the_sensitive_defaults(demo_world: DemoWorld) -> None:
     from anju.people import services
     from anju.people.models import SENSITIVE_DEFAULT_TAGS
 
-    community = demo.residents[0].community
+    community = demo_world.residents[0].community
     made = services.tag_create(actor=None, community=community, name="慢性病", sensitive=True)
     plain = services.tag_create(actor=None, community=community, name="志愿者")
     assert made.sensitive

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -11,28 +10,19 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db.models import Count
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from anju.audit.models import AuditEvent, PiiAccess
 from anju.core import crypto, pii
 from anju.people import selectors, services
 from anju.people.models import Household, Resident, ResidentEvent
-from people_world import World, make_world, person
+from anju.testing.people import PeopleWorld, make_people_world, person
+
+pytestmark = pytest.mark.usefixtures("english")
 
 
-@pytest.fixture(autouse=True)
-def _english() -> Iterator[None]:
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture
-def world(db: Any) -> World:
-    return make_world()
-
-
-def test_registration_seals_numbers_and_writes_history_and_audit(world: World) -> None:
-    r = Resident.objects.get(pk=world.residents[0].pk)
+def test_registration_seals_numbers_and_writes_history_and_audit(people_world: PeopleWorld) -> None:
+    r = Resident.objects.get(pk=people_world.residents[0].pk)
     assert r.mobile_sealed.startswith("v1:")
     assert r.id_number_sealed.startswith("v1:")
     assert r.mobile == person(1)["mobile"]
@@ -47,19 +37,23 @@ def test_registration_seals_numbers_and_writes_history_and_audit(world: World) -
     assert event.object_label == "张*"  # audit labels are masked
 
 
-def test_duplicate_id_number_is_refused_through_the_keyed_hash(world: World) -> None:
+def test_duplicate_id_number_is_refused_through_the_keyed_hash(people_world: PeopleWorld) -> None:
     with pytest.raises(ValidationError) as exc:
         services.resident_create(
-            actor=None, household=world.households[1], name="重复", relation="child", id_number=person(1)["id_number"]
+            actor=None,
+            household=people_world.households[1],
+            name="重复",
+            relation="child",
+            id_number=person(1)["id_number"],
         )
     assert "registered already" in str(exc.value.message_dict["id_number"])
 
 
-def test_second_head_and_mismatched_birth_date_are_refused(world: World) -> None:
+def test_second_head_and_mismatched_birth_date_are_refused(people_world: PeopleWorld) -> None:
     with pytest.raises(ValidationError) as exc:
         services.resident_create(
             actor=None,
-            household=world.households[0],
+            household=people_world.households[0],
             name="二号户主",
             relation="head",
             id_number=person(50)["id_number"],
@@ -71,8 +65,8 @@ def test_second_head_and_mismatched_birth_date_are_refused(world: World) -> None
     assert not Resident.objects.filter(name="二号户主").exists()
 
 
-def test_update_keeps_which_fields_changed_never_values(world: World) -> None:
-    r = world.residents[2]
+def test_update_keeps_which_fields_changed_never_values(people_world: PeopleWorld) -> None:
+    r = people_world.residents[2]
     services.resident_update(actor=None, resident=r, changes={"mobile": "+86 170 0000 9999", "name": "王晓明"})
     r.refresh_from_db()
     assert r.mobile == "17000009999"
@@ -82,8 +76,8 @@ def test_update_keeps_which_fields_changed_never_values(world: World) -> None:
     assert "17000009999" not in str(AuditEvent.objects.filter(action="resident.updated").values_list("data"))
 
 
-def test_archiving_keeps_the_row_and_frees_the_id_for_a_new_registration(world: World) -> None:
-    r = world.residents[2]
+def test_archiving_keeps_the_row_and_frees_the_id_for_a_new_registration(people_world: PeopleWorld) -> None:
+    r = people_world.residents[2]
     services.resident_archive(actor=None, resident=r, reason="moved_out", on_date=timezone.localdate(), note="迁往武汉")
     r.refresh_from_db()
     assert r.status == "moved_out"
@@ -93,23 +87,23 @@ def test_archiving_keeps_the_row_and_frees_the_id_for_a_new_registration(world: 
         services.resident_update(actor=None, resident=r, changes={"name": "新名"})
     # Moving back in later is a new registration with the same ID number.
     back = services.resident_create(
-        actor=None, household=world.households[1], name="王小明", relation="head", id_number=r.id_number
+        actor=None, household=people_world.households[1], name="王小明", relation="head", id_number=r.id_number
     )
     assert back.pk != r.pk
 
 
-def test_household_move_moves_members_and_records_it(world: World) -> None:
-    h = world.households[0]
-    services.household_move(actor=None, household=h, unit=world.building2, entrance="2", door="909")
-    assert set(Resident.objects.filter(household=h).values_list("unit_id", flat=True)) == {world.building2.pk}
+def test_household_move_moves_members_and_records_it(people_world: PeopleWorld) -> None:
+    h = people_world.households[0]
+    services.household_move(actor=None, household=h, unit=people_world.building2, entrance="2", door="909")
+    assert set(Resident.objects.filter(household=h).values_list("unit_id", flat=True)) == {people_world.building2.pk}
     assert ResidentEvent.objects.filter(kind="household_moved").count() == 2
     with pytest.raises(ValidationError):
-        services.household_move(actor=None, household=h, unit=world.other_building, door="1")
+        services.household_move(actor=None, household=h, unit=people_world.other_building, door="1")
 
 
-def test_reveal_writes_one_access_row(world: World) -> None:
-    worker = world.users["community_worker"]
-    r = world.residents[0]
+def test_reveal_writes_one_access_row(people_world: PeopleWorld) -> None:
+    worker = people_world.users["community_worker"]
+    r = people_world.residents[0]
     value = services.resident_reveal(
         actor=worker, resident=r, field="mobile", purpose="callback", reason="回访核实联系方式"
     )
@@ -121,41 +115,45 @@ def test_reveal_writes_one_access_row(world: World) -> None:
     assert PiiAccess.objects.count() == 1
 
 
-def test_scope_grid_worker_sees_own_grid_volunteer_sees_masked_names(world: World) -> None:
-    grid = selectors.resident_search(world.users["grid_worker"], selectors.ResidentFilter())
-    assert {r.pk for r in grid} == {world.residents[0].pk, world.residents[1].pk}
-    community = selectors.resident_search(world.users["community_worker"], selectors.ResidentFilter())
-    assert {r.pk for r in community} == {r.pk for r in world.residents}
-    assert selectors.Viewer(world.users["volunteer"]).row(world.residents[1])["name"] == "李*英"
-    assert selectors.Viewer(world.users["supervisor"]).row(world.residents[1])["name"] == "李*英"
-    assert selectors.Viewer(world.users["grid_worker"]).row(world.residents[1])["name"] == "李秀英"
-    assert not selectors.Viewer(world.users["supervisor"]).may_reveal(world.residents[0])
+def test_scope_grid_worker_sees_own_grid_volunteer_sees_masked_names(people_world: PeopleWorld) -> None:
+    grid = selectors.resident_search(people_world.users["grid_worker"], selectors.ResidentFilter())
+    assert {r.pk for r in grid} == {people_world.residents[0].pk, people_world.residents[1].pk}
+    community = selectors.resident_search(people_world.users["community_worker"], selectors.ResidentFilter())
+    assert {r.pk for r in community} == {r.pk for r in people_world.residents}
+    assert selectors.Viewer(people_world.users["volunteer"]).row(people_world.residents[1])["name"] == "李*英"
+    assert selectors.Viewer(people_world.users["supervisor"]).row(people_world.residents[1])["name"] == "李*英"
+    assert selectors.Viewer(people_world.users["grid_worker"]).row(people_world.residents[1])["name"] == "李秀英"
+    assert not selectors.Viewer(people_world.users["supervisor"]).may_reveal(people_world.residents[0])
 
 
 @pytest.mark.parametrize(
     ("q", "expected"),
     [("zs", {"张三"}), ("ZS", {"张三"}), ("zhang", {"张三"}), ("秀", {"李秀英"}), ("lxy", {"李秀英"}), ("qq", set())],
 )
-def test_search_by_name_and_pinyin(world: World, q: str, expected: set[str]) -> None:
-    found = selectors.resident_search(world.users["community_worker"], selectors.ResidentFilter(q=q))
+def test_search_by_name_and_pinyin(people_world: PeopleWorld, q: str, expected: set[str]) -> None:
+    found = selectors.resident_search(people_world.users["community_worker"], selectors.ResidentFilter(q=q))
     assert {r.name for r in found} == expected
 
 
-def test_exact_search_by_mobile_and_id_goes_through_the_hash(world: World, django_assert_max_num_queries: Any) -> None:
-    user = world.users["community_worker"]
+def test_exact_search_by_mobile_and_id_goes_through_the_hash(
+    people_world: PeopleWorld, django_assert_max_num_queries: Any
+) -> None:
+    user = people_world.users["community_worker"]
     mobile = person(2)["mobile"]
     spaced = f"+86 {mobile[:3]} {mobile[3:7]} {mobile[7:]}"
     assert [r.name for r in selectors.resident_search(user, selectors.ResidentFilter(q=spaced))] == ["李秀英"]
     by_id = selectors.resident_search(user, selectors.ResidentFilter(q=person(3, born=date(1988, 12, 1))["id_number"]))
     assert [r.name for r in by_id] == ["王小明"]
     # Another community's resident stays out of reach even by exact number.
-    assert not selectors.resident_search(user, selectors.ResidentFilter(q=world.other_resident.id_number)).exists()
+    assert not selectors.resident_search(
+        user, selectors.ResidentFilter(q=people_world.other_resident.id_number)
+    ).exists()
 
 
-def test_filters_by_building_tag_and_party(world: World) -> None:
-    user = world.users["community_worker"]
-    assert selectors.resident_search(user, selectors.ResidentFilter(building=world.building2.pk)).count() == 1
-    assert selectors.resident_search(user, selectors.ResidentFilter(tag=world.tags["老人"].pk)).count() == 2
+def test_filters_by_building_tag_and_party(people_world: PeopleWorld) -> None:
+    user = people_world.users["community_worker"]
+    assert selectors.resident_search(user, selectors.ResidentFilter(building=people_world.building2.pk)).count() == 1
+    assert selectors.resident_search(user, selectors.ResidentFilter(tag=people_world.tags["老人"].pk)).count() == 2
     assert [r.name for r in selectors.resident_search(user, selectors.ResidentFilter(party=True))] == ["张三"]
 
 
@@ -171,9 +169,9 @@ def _stats() -> dict[str, Any]:
     }
 
 
-def test_anonymisation_after_retention_keeps_statistics(world: World, settings: Any) -> None:
+def test_anonymisation_after_retention_keeps_statistics(people_world: PeopleWorld, settings: Any) -> None:
     settings.PEOPLE_RETENTION_DAYS = 30
-    old, recent = world.residents[0], world.residents[2]
+    old, recent = people_world.residents[0], people_world.residents[2]
     services.resident_archive(actor=None, resident=old, reason="deceased", note="病故")
     services.resident_archive(actor=None, resident=recent, reason="moved_out")
     Resident.objects.filter(pk=old.pk).update(archived_at=timezone.now() - timedelta(days=31))
@@ -192,17 +190,17 @@ def test_anonymisation_after_retention_keeps_statistics(world: World, settings: 
     assert recent.id_number
 
 
-def test_anonymisation_runs_as_a_periodic_task(world: World, settings: Any) -> None:
+def test_anonymisation_runs_as_a_periodic_task(people_world: PeopleWorld, settings: Any) -> None:
     from anju.jobs.registry import periodic_tasks
 
     settings.PEOPLE_RETENTION_DAYS = 0
-    services.resident_archive(actor=None, resident=world.residents[2], reason="moved_out")
-    Resident.objects.filter(pk=world.residents[2].pk).update(archived_at=timezone.now() - timedelta(seconds=5))
+    services.resident_archive(actor=None, resident=people_world.residents[2], reason="moved_out")
+    Resident.objects.filter(pk=people_world.residents[2].pk).update(archived_at=timezone.now() - timedelta(seconds=5))
     assert periodic_tasks()["people.anonymise_archived"].func() == 1
 
 
 def test_key_rotation_reseals_everything_and_lookups_still_work(key_file: Path, db: Any, capsys: Any) -> None:
-    world = make_world("rot")
+    people_world = make_people_world("rot")
     from anju.testing import make_user
 
     staff = make_user(mobile="17099998888")
@@ -217,8 +215,8 @@ def test_key_rotation_reseals_everything_and_lookups_still_work(key_file: Path, 
     staff.refresh_from_db()
     assert crypto.key_id_of(staff.mobile_sealed) == new_kid
     assert staff.mobile == "17099998888"
-    user = world.users["community_worker"]
-    for expected in [*world.residents]:
+    user = people_world.users["community_worker"]
+    for expected in [*people_world.residents]:
         expected.refresh_from_db()
         by_id = selectors.resident_search(user, selectors.ResidentFilter(q=expected.id_number))
         by_mobile = selectors.resident_search(user, selectors.ResidentFilter(q=expected.mobile))

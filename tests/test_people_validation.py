@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, datetime
 
 import pytest
-from django.utils import translation
 
 from anju.people import fakes, validation
 from anju.people.validation import Invalid
 
-
-@pytest.fixture(autouse=True)
-def _english() -> Iterator[None]:
-    with translation.override("en"):
-        yield
-
+pytestmark = pytest.mark.usefixtures("english")
 
 GOOD = fakes.id_number(date(1950, 5, 17), 1, male=True)
 
@@ -63,13 +56,13 @@ def test_bad_id_numbers_are_refused_with_a_reason(raw: str, fragment: str) -> No
     "raw", ["13812341234", "138 1234 1234", "+86 138-1234-1234", "0086 13812341234", "１３８１２３４１２３４"]
 )
 def test_mobile_numbers_are_normalised(raw: str) -> None:
-    assert validation.clean_mobile(raw) == "13812341234"
+    assert validation.parse_mobile(raw) == "13812341234"
 
 
 @pytest.mark.parametrize("raw", ["1381234123", "23812341234", "+1 415 555 0100", "abc"])
 def test_bad_mobile_numbers_are_refused(raw: str) -> None:
     with pytest.raises(Invalid, match="11-digit"):
-        validation.clean_mobile(raw)
+        validation.parse_mobile(raw)
 
 
 def test_names_are_trimmed_and_traditional_characters_kept() -> None:

@@ -13,8 +13,6 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-import appeals_world
-import people_world
 from anju.accounts import policy
 from anju.accounts.roles import Role
 from anju.activities import services as activity_services
@@ -27,8 +25,10 @@ from anju.inbox import services as inbox_services
 from anju.inbox.models import Message
 from anju.orgs import services as org_services
 from anju.spaces import services as space_services
-from anju.spaces.testing import days_ahead, local, make_station
 from anju.testing import make_user
+from anju.testing.appeals import make_appeals_world
+from anju.testing.people import make_people_world
+from anju.testing.spaces import days_ahead, local, make_station
 
 pytestmark = pytest.mark.django_db
 
@@ -106,9 +106,9 @@ def _activity(community: Any, actor: Any, space: Any) -> Activity:
 
 @pytest.fixture
 def objects() -> Objects:
-    people = people_world.make_world()
+    people = make_people_world()
     tree = people.tree
-    appeals = appeals_world.make_world(tree)
+    appeals = make_appeals_world(tree)
     other_resident = make_user(Role.RESIDENT, tree.other_grid)
     other_worker = people.users["other_worker"]
     worker = people.users["community_worker"]

@@ -39,7 +39,7 @@ from anju.appeals.models import Appeal, Category, Channel
 from anju.orgs.models import OrgUnit, TaskForceMember, UnitKind
 from anju.people import fakes
 from anju.people.selectors import household_members_of
-from demo_world import ROLES, DemoWorld, load_demo_world
+from anju.testing.demo import ROLES, DemoWorld, load_demo_world
 from test_permissions import api_operations, iter_endpoints
 
 pytestmark = pytest.mark.django_db

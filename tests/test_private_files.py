@@ -23,7 +23,7 @@ from anju.core.security import SecurityHeadersMiddleware, no_store
 from anju.orgs.models import OrgUnit, UnitKind
 from anju.spaces import services as space_services
 from anju.spaces.models import SpacePhoto
-from appeals_world import upload
+from anju.testing.appeals import upload
 
 pytestmark = pytest.mark.django_db
 

@@ -14,8 +14,8 @@ from anju.accounts.roles import Role
 from anju.core import crypto, screening
 from anju.spaces import services
 from anju.spaces.models import Booking
-from anju.spaces.testing import days_ahead, local, make_station
 from anju.testing import Tree, make_user
+from anju.testing.spaces import days_ahead, local, make_station
 
 
 @pytest.mark.parametrize(
@@ -108,11 +108,11 @@ def test_booking_purpose_is_sealed_at_rest_and_read_back_masked(tree: Tree) -> N
 def test_rotating_the_data_key_reseals_screened_texts(tree: Tree, key_file: Any) -> None:
     """``anju rotate_keys`` re-seals the numbers typed into free text (appeal texts and ScreenedCharFields),
     not only the registry's sealed columns: after it, no trailer is left under the old key."""
+    from appeals_world import make_world
     from django.core.management import call_command
 
     from anju.appeals.models import Appeal
     from anju.core import pii
-    from appeals_world import make_world
 
     world = make_world(tree)
     appeal = world.file(description="请回电 17000000002", address="鄂J·12345 旁")

@@ -27,7 +27,6 @@ PRODUCTION_ENV = {
 
 def run_anju(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith(("ANJU_", "DATABASE_URL", "SECRET_KEY"))}
-    base.pop("ANJU_TESTING", None)
     return subprocess.run(
         [sys.executable, "-m", "anju", *args],
         env={**base, **env},

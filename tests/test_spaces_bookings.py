@@ -18,8 +18,8 @@ from anju.jobs.worker import run_once
 from anju.spaces import bookings, services
 from anju.spaces.models import Booking, Occupancy, Series
 from anju.spaces.recurrence import MAX_OCCURRENCES, Recurrence, expand
-from anju.spaces.testing import Demo, days_ahead, local, make_station
 from anju.testing import Tree, make_user
+from anju.testing.spaces import Demo, days_ahead, local
 
 
 @pytest.fixture(autouse=True)
@@ -27,11 +27,6 @@ def _english() -> Iterator[None]:
     """Messages are matched in English (the zh-Hans catalogue is filled in later)."""
     with translation.override("en"):
         yield
-
-
-@pytest.fixture
-def demo(tree: Tree) -> Demo:
-    return make_station(tree.community)
 
 
 @pytest.fixture

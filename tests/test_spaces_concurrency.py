@@ -29,8 +29,8 @@ from anju.accounts.roles import Role
 from anju.audit.models import AuditEvent
 from anju.spaces import services as space_services
 from anju.spaces.models import Booking, Occupancy
-from anju.spaces.testing import days_ahead, local, make_station
 from anju.testing import build_tree, make_user, sqlite_file_database, thread_connection
+from anju.testing.spaces import days_ahead, local, make_station
 
 ATTEMPTS = 50
 ROUNDS = 20

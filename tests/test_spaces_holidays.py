@@ -3,7 +3,6 @@ library's announced years, then the schedule an administrator enters for later y
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
@@ -11,7 +10,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from anju.accounts.roles import Role
 from anju.calendar import services as calendar_services
@@ -19,8 +18,10 @@ from anju.calendar.models import HolidayDate
 from anju.spaces import selectors, services
 from anju.spaces.models import Booking, Space
 from anju.spaces.recurrence import Recurrence
-from anju.spaces.testing import Demo, local, make_station
 from anju.testing import Tree, make_user
+from anju.testing.spaces import Demo, local
+
+pytestmark = pytest.mark.usefixtures("english")
 
 # The 2027 Spring Festival as the State Council would announce it (chinesecalendar 1.11 stops at 2026).
 FESTIVAL_2027 = [date(2027, 2, 6) + timedelta(days=n) for n in range(8)]
@@ -28,15 +29,9 @@ MAKEUP_2027 = [date(2027, 2, 20)]
 NOW = local(date(2027, 1, 4), 8)
 
 
-@pytest.fixture(autouse=True)
-def _english() -> Iterator[None]:
-    with translation.override("en"):
-        yield
-
-
 @pytest.fixture
-def demo(tree: Tree) -> Demo:
-    demo = make_station(tree.community)
+def demo(demo: Demo) -> Demo:
+    """The shared station, its reading room closed on public holidays."""
     services.space_set_rules(actor=None, space=demo.reading, closed_on_holidays=True, max_days_ahead=90)
     return demo
 

@@ -17,8 +17,8 @@ from anju.people import fakes
 from anju.people import services as people_services
 from anju.spaces import services
 from anju.spaces.models import Booking
-from anju.spaces.testing import days_ahead, local, make_station
 from anju.testing import build_tree, make_user, sqlite_file_database, thread_connection
+from anju.testing.spaces import days_ahead, local, make_station
 
 ROUNDS = 8
 
@@ -50,7 +50,7 @@ def test_a_household_at_its_weekly_limit_gets_one_booking_when_two_members_book_
             with thread_connection(), translation.override("en"):
                 for n in range(ROUNDS):
                     day = days_ahead(7) + timedelta(weeks=n)  # a new week each round, within 60 days
-                    start_line.wait()
+                    start_line.wait(timeout=60)
                     try:
                         services.booking_create(
                             actor=member,

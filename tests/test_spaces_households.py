@@ -4,16 +4,14 @@ does not know the booker."""
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.test import Client
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from anju.accounts.roles import Role
 from anju.audit.models import AuditEvent
@@ -23,14 +21,10 @@ from anju.people import services as people_services
 from anju.people.models import Household
 from anju.spaces import services
 from anju.spaces.models import Booking
-from anju.spaces.testing import Demo, days_ahead, local, make_station
-from anju.testing import Tree, make_user, unit
+from anju.testing import Tree, english_client, make_user, unit
+from anju.testing.spaces import Demo, days_ahead, local, make_station
 
-
-@pytest.fixture(autouse=True)
-def _english() -> Iterator[None]:
-    with translation.override("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("english")
 
 
 @dataclass
@@ -184,28 +178,21 @@ def test_staff_count_the_household_whose_limit_a_staff_booking_uses(fam: Familie
         book(fam.her, fam.demo.kitchen, day, 12, 13)
 
 
-def _client(user: Any) -> Client:
-    client = Client()
-    client.cookies["anju_language"] = "en"
-    client.force_login(user)
-    return client
-
-
 def test_staff_booking_page_offers_the_communitys_households(fam: Families) -> None:
     space_url = reverse("spaces:space", args=[fam.demo.kitchen.pk])
-    page = _client(fam.staff).get(space_url)
+    page = english_client(fam.staff).get(space_url)
     assert page.status_code == 200
     assert 'name="household"' in page.content.decode()
-    assert 'name="household"' not in _client(fam.her).get(space_url).content.decode()
+    assert 'name="household"' not in english_client(fam.her).get(space_url).content.decode()
     day = days_ahead(5)
     form = {"date": day.isoformat(), "starts": "10:00", "ends": "11:00", "title": "包饺子"}
-    response = _client(fam.staff).post(
+    response = english_client(fam.staff).post(
         reverse("spaces:book", args=[fam.demo.kitchen.pk]), {**form, "household": fam.grandma.pk}
     )
     assert response.status_code == 302
     assert Booking.objects.get().household == fam.grandma
     # A resident posting a household field is ignored by the form: the booking is counted as theirs.
-    _client(fam.her).post(
+    english_client(fam.her).post(
         reverse("spaces:book", args=[fam.demo.kitchen.pk]),
         {**form, "starts": "12:00", "ends": "13:00", "household": fam.next_door.pk},
     )

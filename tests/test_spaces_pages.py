@@ -2,53 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import timedelta
+import re
+from datetime import date, time, timedelta
 from typing import Any
 
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from icalendar import Calendar
 
 from anju.accounts.roles import Role
+from anju.core import text
 from anju.inbox.models import Message
 from anju.orgs.models import OrgUnit, UnitKind
+from anju.people import fakes
 from anju.people import services as people_services
-from anju.spaces import services
+from anju.spaces import selectors, services
 from anju.spaces.models import Booking, Series
-from anju.spaces.testing import Demo, days_ahead, local, make_station
-from anju.testing import Tree, make_user
+from anju.spaces.recurrence import describe
+from anju.testing import Tree, english_client, make_user
+from anju.testing.spaces import Demo, days_ahead, local
 
-
-@pytest.fixture(autouse=True)
-def _english() -> Iterator[None]:
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture
-def client_for() -> Any:
-    """Signed-in clients that read the pages in English (the zh-Hans catalogue is filled in later)."""
-
-    def login(user: Any) -> Client:
-        client = english_client()
-        client.force_login(user)
-        return client
-
-    return login
-
-
-def english_client() -> Client:
-    client = Client()
-    client.cookies["anju_language"] = "en"
-    return client
-
-
-@pytest.fixture
-def demo(tree: Tree) -> Demo:
-    return make_station(tree.community)
+pytestmark = pytest.mark.usefixtures("english")
 
 
 @pytest.fixture
@@ -76,8 +52,8 @@ def body(space: Any, day: Any, start: int, end: int, **extra: Any) -> dict[str, 
     }
 
 
-def test_api_book_list_availability_and_act(demo: Demo, resident: Any, staff: Any, client_for: Any) -> None:
-    me, boss = client_for(resident), client_for(staff)
+def test_api_book_list_availability_and_act(demo: Demo, resident: Any, staff: Any) -> None:
+    me, boss = english_client(resident), english_client(staff)
     day = days_ahead(3)
     made = api(me, "post", "/bookings", body(demo.kitchen, day, 14, 17))
     assert made.status_code == 201, made.json()
@@ -110,8 +86,8 @@ def test_api_book_list_availability_and_act(demo: Demo, resident: Any, staff: An
     assert mine["count"] == 4
 
 
-def test_api_recurring_with_skip_then_claim(demo: Demo, resident: Any, staff: Any, client_for: Any) -> None:
-    me = client_for(resident)
+def test_api_recurring_with_skip_then_claim(demo: Demo, resident: Any, staff: Any) -> None:
+    me = english_client(resident)
     first = days_ahead(2)
     blocker = services.booking_create(
         actor=staff,
@@ -190,9 +166,9 @@ BAD_INPUT = [
 
 @pytest.mark.parametrize(("case", "make", "field", "text"), BAD_INPUT, ids=[c[0] for c in BAD_INPUT])
 def test_api_bad_input_is_a_clear_422_and_writes_nothing(
-    demo: Demo, resident: Any, client_for: Any, case: str, make: Any, field: str, text: str
+    demo: Demo, resident: Any, case: str, make: Any, field: str, text: str
 ) -> None:
-    response = api(client_for(resident), "post", "/bookings", make(days_ahead(3), demo))
+    response = api(english_client(resident), "post", "/bookings", make(days_ahead(3), demo))
     assert response.status_code == 422, response.json()
     details = response.json()["error"]["details"]
     assert any(d["field"] == field and text in d["message"] for d in details), details
@@ -200,23 +176,23 @@ def test_api_bad_input_is_a_clear_422_and_writes_nothing(
     assert not Series.objects.exists()
 
 
-def test_api_booking_for_another_user_and_in_a_closed_period(
-    demo: Demo, resident: Any, staff: Any, client_for: Any, tree: Tree
-) -> None:
+def test_api_booking_for_another_user_and_in_a_closed_period(demo: Demo, resident: Any, staff: Any, tree: Tree) -> None:
     neighbour = make_user(Role.RESIDENT, tree.building)
     day = days_ahead(3)
-    refused = api(client_for(resident), "post", "/bookings", body(demo.kitchen, day, 10, 11, on_behalf_of=neighbour.pk))
+    refused = api(
+        english_client(resident), "post", "/bookings", body(demo.kitchen, day, 10, 11, on_behalf_of=neighbour.pk)
+    )
     assert refused.status_code == 422
     assert "only for yourself" in refused.json()["error"]["details"][0]["message"]
     services.closed_period_add(
         actor=staff, station=demo.station, starts_at=local(day, 0), ends_at=local(day, 23), reason="消防检查"
     )
-    closed = api(client_for(resident), "post", "/bookings", body(demo.kitchen, day, 10, 11))
+    closed = api(english_client(resident), "post", "/bookings", body(demo.kitchen, day, 10, 11))
     assert closed.status_code == 422
     assert "消防检查" in closed.json()["error"]["details"][0]["message"]
     assert not Booking.objects.exists()
     made = api(
-        client_for(staff),
+        english_client(staff),
         "post",
         "/bookings",
         body(demo.kitchen, day + timedelta(days=1), 10, 11, on_behalf_of=neighbour.pk),
@@ -225,8 +201,8 @@ def test_api_booking_for_another_user_and_in_a_closed_period(
     assert made.json()["bookings"][0]["booker_id"] == neighbour.pk
 
 
-def test_pages_book_see_and_check_in(demo: Demo, resident: Any, client_for: Any, tree: Tree, monkeypatch: Any) -> None:
-    me = client_for(resident)
+def test_pages_book_see_and_check_in(demo: Demo, resident: Any, tree: Tree, monkeypatch: Any) -> None:
+    me = english_client(resident)
     day = days_ahead(3)
     assert me.get(reverse("spaces:stations")).status_code == 200
     page = me.get(reverse("spaces:space", args=[demo.kitchen.pk]), {"date": day.isoformat()})
@@ -245,7 +221,7 @@ def test_pages_book_see_and_check_in(demo: Demo, resident: Any, client_for: Any,
     assert "包饺子" in mine
     # Another resident sees the slot taken in the station day view and cannot book it.
     other_user = make_user(Role.RESIDENT, tree.building)
-    other = client_for(other_user)
+    other = english_client(other_user)
     grid = other.get(reverse("spaces:station_day", args=[demo.station.pk]), {"date": day.isoformat()}).content.decode()
     assert grid.count('data-state="taken"') == 6  # 14:00–17:00 in half hours
     week = other.get(reverse("spaces:space", args=[demo.kitchen.pk]), {"date": day.isoformat(), "view": "week"})
@@ -259,7 +235,7 @@ def test_pages_book_see_and_check_in(demo: Demo, resident: Any, client_for: Any,
     # Scanning the QR code at the start checks in.
     token = services.checkin_token(booking)
     monkeypatch.setattr(timezone, "now", lambda: local(day, 14, 5))
-    me, other = client_for(resident), client_for(other_user)  # fresh sessions at the new time
+    me, other = english_client(resident), english_client(other_user)  # fresh sessions at the new time
     assert me.get(reverse("spaces:qr_checkin", args=[token])).status_code == 200
     assert other.get(reverse("spaces:qr_checkin", args=[token])).status_code == 404  # not theirs
     me.post(reverse("spaces:qr_checkin", args=[token]))
@@ -267,8 +243,8 @@ def test_pages_book_see_and_check_in(demo: Demo, resident: Any, client_for: Any,
     assert booking.checked_in_at == local(day, 14, 5)
 
 
-def test_page_form_errors_are_shown_and_nothing_is_written(demo: Demo, resident: Any, client_for: Any) -> None:
-    response = client_for(resident).post(
+def test_page_form_errors_are_shown_and_nothing_is_written(demo: Demo, resident: Any) -> None:
+    response = english_client(resident).post(
         reverse("spaces:book", args=[demo.kitchen.pk]),
         {"date": days_ahead(3).isoformat(), "starts": "14:00", "ends": "13:00", "title": "x"},
     )
@@ -277,7 +253,7 @@ def test_page_form_errors_are_shown_and_nothing_is_written(demo: Demo, resident:
     assert not Booking.objects.exists()
 
 
-def test_staff_approval_page_and_cancel_notice(demo: Demo, resident: Any, staff: Any, client_for: Any) -> None:
+def test_staff_approval_page_and_cancel_notice(demo: Demo, resident: Any, staff: Any) -> None:
     pending = services.booking_create(
         actor=resident,
         space=demo.living,
@@ -285,9 +261,9 @@ def test_staff_approval_page_and_cancel_notice(demo: Demo, resident: Any, staff:
         ends_at=local(days_ahead(4), 10),
         title="生日会",
     ).bookings[0]
-    boss = client_for(staff)
+    boss = english_client(staff)
     assert "生日会" in boss.get(reverse("spaces:approvals")).content.decode()
-    assert client_for(resident).get(reverse("spaces:approvals")).status_code == 403
+    assert english_client(resident).get(reverse("spaces:approvals")).status_code == 403
     boss.post(reverse("spaces:confirm", args=[pending.pk]), {"next": "approvals"})
     pending.refresh_from_db()
     assert pending.status == Booking.Status.CONFIRMED
@@ -296,25 +272,25 @@ def test_staff_approval_page_and_cancel_notice(demo: Demo, resident: Any, staff:
     assert pending.status == Booking.Status.CANCELLED
     notice = Message.objects.get(params__booking=pending.pk, kind="spaces.booking_cancelled")
     assert notice.note == "停电"
-    assert "停电" in client_for(resident).get(reverse("spaces:mine")).content.decode()
+    assert "停电" in english_client(resident).get(reverse("spaces:mine")).content.decode()
 
 
 def test_station_day_view_query_count_does_not_grow_with_bookings(
-    demo: Demo, resident: Any, staff: Any, client_for: Any, django_assert_max_num_queries: Any
+    demo: Demo, resident: Any, staff: Any, django_assert_max_num_queries: Any
 ) -> None:
     day = days_ahead(3)
     for hour in range(9, 19):
         services.booking_create(
             actor=staff, space=demo.kitchen, starts_at=local(day, hour), ends_at=local(day, hour, 30), title="x"
         )
-    me = client_for(resident)
+    me = english_client(resident)
     with django_assert_max_num_queries(13):  # 12 + the inbox's unread count in the page header
         assert (
             me.get(reverse("spaces:station_day", args=[demo.station.pk]), {"date": day.isoformat()}).status_code == 200
         )
 
 
-def test_ical_feeds_parse(demo: Demo, resident: Any, staff: Any, client_for: Any, tree: Tree) -> None:
+def test_ical_feeds_parse(demo: Demo, resident: Any, staff: Any, tree: Tree) -> None:
     day = days_ahead(3)
     services.booking_create(
         actor=resident, space=demo.kitchen, starts_at=local(day, 14), ends_at=local(day, 17), title="包饺子"
@@ -336,7 +312,7 @@ def test_ical_feeds_parse(demo: Demo, resident: Any, staff: Any, client_for: Any
     assert cal.walk("VTIMEZONE")
     # A space's feed, by session and by the feed secret: the whole's booking shows on its part, without titles.
     for response in (
-        client_for(resident).get(reverse("spaces:space_feed", args=[demo.reading.pk])),
+        english_client(resident).get(reverse("spaces:space_feed", args=[demo.reading.pk])),
         anonymous.get(reverse("spaces:token_space_feed", args=[token, demo.reading.pk])),
     ):
         part_events = Calendar.from_ical(response.content).walk("VEVENT")
@@ -348,3 +324,125 @@ def test_ical_feeds_parse(demo: Demo, resident: Any, staff: Any, client_for: Any
     outsider = make_user(Role.RESIDENT, tree.other_grid)
     outsider_token = services.feed_token(user=outsider)
     assert anonymous.get(reverse("spaces:token_space_feed", args=[outsider_token, demo.kitchen.pk])).status_code == 404
+
+
+# --- grids, repeat fields, households and separators -----------------------------------------------------
+
+
+def _rows(page: str) -> list[str]:
+    return re.findall(r'<tr data-time="(\d\d:\d\d)">', page)
+
+
+def test_grids_span_the_opening_hours_of_the_spaces(demo: Demo, tree: Tree) -> None:
+    services.space_set_hours(actor=None, space=demo.kitchen, hours=[(d, time(6), time(20)) for d in range(7)])
+    services.space_set_hours(actor=None, space=demo.reading, hours=[(d, time(9), time(22, 30)) for d in range(7)])
+    staff = english_client(make_user(Role.COMMUNITY_WORKER, tree.community))
+    day = days_ahead(2).isoformat()
+    kitchen = staff.get(f"/station/spaces/{demo.kitchen.pk}/?date={day}").content.decode()
+    rows = _rows(kitchen)
+    assert (rows[0], rows[-1]) == ("06:00", "19:30")
+    week = staff.get(f"/station/spaces/{demo.kitchen.pk}/?date={day}&view=week").content.decode()
+    assert _rows(week)[0] == "06:00"
+    # A space without its own hours keeps the default ones (08:00–21:00).
+    living = _rows(staff.get(f"/station/spaces/{demo.living.pk}/?date={day}").content.decode())
+    assert (living[0], living[-1]) == ("08:00", "20:30")
+    # The station's day: the earliest opening (06:00) to the latest closing (22:30, so up to 23:00).
+    station = staff.get(f"/station/{demo.station.pk}/day/?date={day}").content.decode()
+    heads = re.findall(r'<th scope="col" colspan="2">(\d\d)</th>', station)
+    assert (heads[0], heads[-1]) == ("06", "22")
+    assert selectors.grid_bounds([demo.kitchen, demo.reading]) == (6, 23)
+    kitchen_cells = dict(selectors.station_day(demo.station, days_ahead(2), staff_user(tree)))[demo.kitchen]
+    assert len(kitchen_cells) == (23 - 6) * 2
+    assert kitchen_cells[0].state == "free"  # 06:00 is bookable in the kitchen
+
+
+def staff_user(tree: Tree) -> Any:
+    return make_user(Role.COMMUNITY_WORKER, tree.community, username="grid")
+
+
+def test_repeat_fields_fold_away_and_open_on_their_errors(demo: Demo, tree: Tree) -> None:
+    me = english_client(make_user(Role.RESIDENT, tree.building))
+    url = f"/station/spaces/{demo.kitchen.pk}/"
+    page = me.get(url).content.decode()
+    fold = re.search(r'<details class="repeat-fold" id="repeat-fold"( open)?>(.*?)</details>', page, re.S)
+    assert fold is not None
+    assert fold.group(1) is None  # folded
+    for name in ("repeat", "interval", "until", "count", "on_conflict"):
+        assert f'name="{name}"' in fold.group(2)
+    assert 'name="title"' not in fold.group(2)
+    day = days_ahead(3).isoformat()
+    base = {"date": day, "starts": "10:00", "ends": "11:00", "title": "包饺子"}
+    # An error elsewhere leaves it folded; an error in the repeat part opens it.
+    bad_title = me.post(f"{url}book/", base | {"title": ""})
+    assert bad_title.status_code == 422
+    assert '<details class="repeat-fold" id="repeat-fold">' in bad_title.content.decode()
+    no_end = me.post(f"{url}book/", base | {"repeat": "weekly"})
+    assert no_end.status_code == 422
+    assert '<details class="repeat-fold" id="repeat-fold" open>' in no_end.content.decode()
+    # The service's recurrence errors land in the fold too.
+    too_far = me.post(f"{url}book/", base | {"repeat": "daily", "count": "500"})
+    assert too_far.status_code == 422
+    body = too_far.content.decode()
+    assert '<details class="repeat-fold" id="repeat-fold" open>' in body
+    errors = re.search(r'id="repeat-fold" open>(.*?)</details>', body, re.S)
+    assert errors is not None
+    assert "errorlist" in errors.group(1)
+
+
+def test_the_household_of_a_booking_is_shown_as_the_registry_would(demo: Demo, tree: Tree) -> None:
+    home = people_services.household_create(actor=None, unit=tree.building, entrance="1", door="101")
+    other = people_services.household_create(actor=None, unit=tree.building, entrance="1", door="102")
+    for household, seq in ((home, 41), (other, 42)):
+        people_services.resident_create(
+            actor=None,
+            household=household,
+            name="张三" if seq == 41 else "李四",
+            relation="head",
+            id_number=fakes.id_number(date(1970, 1, 1), seq, male=True),
+            mobile=fakes.mobile(700 + seq),
+        )
+    her = make_user(Role.RESIDENT, tree.building, mobile=fakes.mobile(741), username="her")
+    neighbour = make_user(Role.RESIDENT, tree.building, mobile=fakes.mobile(742), username="neighbour")
+    staff = make_user(Role.COMMUNITY_WORKER, tree.community, username="staff")
+    day = days_ahead(3)
+    booking = services.booking_create(
+        actor=her, space=demo.kitchen, starts_at=local(day, 10), ends_at=local(day, 11), title="包饺子"
+    ).bookings[0]
+    label = str(home)
+    assert "101" in label
+    mine = english_client(her).get("/station/my/").content.decode()
+    assert f'<td class="household">{label}</td>' in mine
+    detail = english_client(her).get(f"/station/bookings/{booking.pk}/").content.decode()
+    assert f'<dd id="booking-household">{label}</dd>' in detail
+    staff_page = english_client(staff).get(f"/station/bookings/{booking.pk}/").content.decode()
+    assert f'<dd id="booking-household">{label}</dd>' in staff_page
+    # Someone neither in the household nor with registry reach sees the building, not the door.
+    hidden = selectors.household_labels(neighbour, [booking])[booking.pk]
+    assert "101" not in hidden
+    assert tree.building.name in hidden
+
+
+def test_lists_use_the_languages_separators(demo: Demo, tree: Tree, monkeypatch: Any) -> None:
+    rule = {"freq": "weekly", "interval": 1, "weekdays": [0, 2], "count": 4}
+    assert describe(rule) == "every week (Mon, Wed), 4 times"
+    zh = {("list separator", ", "): "、", ("clause separator", "; "): "；", ("phrase separator", ", "): "，"}
+    monkeypatch.setattr(text, "pgettext", lambda context, message: zh[(context, message)])
+    assert describe(rule) == "every week (Mon、Wed)，4 times"
+    services.space_set_hours(
+        actor=None,
+        space=demo.kitchen,
+        hours=[(d, time(8), time(12)) for d in range(5)] + [(0, time(14), time(18))],
+    )
+    page = (
+        english_client(make_user(Role.RESIDENT, tree.building))
+        .get(f"/station/spaces/{demo.living.pk}/")
+        .content.decode()
+    )
+    assert "阅览室</a>、<a" in page  # the parts of the living room
+    kitchen = (
+        english_client(make_user(Role.RESIDENT, tree.building, username="kitchen-reader"))
+        .get(f"/station/spaces/{demo.kitchen.pk}/")
+        .content.decode()
+    )
+    assert "08:00–12:00、14:00–18:00" in kitchen
+    assert "</span>；<span" in kitchen

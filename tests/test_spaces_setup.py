@@ -17,10 +17,10 @@ from PIL import Image
 
 from anju.accounts.roles import Role
 from anju.audit.models import AuditEvent
-from anju.spaces import config, services
+from anju.spaces import services, setup
 from anju.spaces.models import ClosedPeriod, OpeningHours, Space, SpacePhoto
-from anju.spaces.testing import Demo, days_ahead, local, make_station
 from anju.testing import Tree, make_user
+from anju.testing.spaces import Demo, days_ahead, local
 
 
 @pytest.fixture(autouse=True)
@@ -28,11 +28,6 @@ def _english_and_media(settings: Any, tmp_path: Path) -> Iterator[None]:
     settings.MEDIA_ROOT = tmp_path / "media"
     with translation.override("en"):
         yield
-
-
-@pytest.fixture
-def demo(tree: Tree) -> Demo:
-    return make_station(tree.community)
 
 
 @pytest.fixture
@@ -85,7 +80,7 @@ def state(space: Space) -> tuple[Any, ...]:
     space.refresh_from_db()
     hours = sorted(OpeningHours.objects.filter(space=space).values_list("weekday", "opens", "closes"))
     return (
-        tuple(getattr(space, f) for f in config.EDIT_FIELDS),
+        tuple(getattr(space, f) for f in setup.EDIT_FIELDS),
         tuple(hours),
         AuditEvent.objects.count(),
         SpacePhoto.objects.count(),
@@ -264,7 +259,7 @@ def test_photos_are_uploaded_cleaned_shown_and_removed(
     assert AuditEvent.objects.filter(action="space.photo_added").count() == 1
     with Image.open(photos[0].image.path) as img:
         assert img.format == "JPEG"
-        assert max(img.size) == config.PHOTO_MAX_SIDE
+        assert max(img.size) == setup.PHOTO_MAX_SIDE
         assert not img.getexif()  # no camera, no GPS position
     # Shown on the space page to residents, served through a checked view.
     page = login(resident).get(reverse("spaces:space", args=[demo.kitchen.pk])).content.decode()
@@ -302,9 +297,10 @@ def test_a_bad_photo_refuses_the_whole_upload(demo: Demo, staff: Any) -> None:
 
 
 def test_a_space_has_at_most_twelve_photos(demo: Demo, staff: Any) -> None:
-    config.space_photo_add(actor=staff, space=demo.kitchen, files=[photo(f"{n}.jpg", (20, 20)) for n in range(10)])
+    setup.space_photo_add(actor=staff, space=demo.kitchen, files=[photo(f"{n}.jpg", (20, 20)) for n in range(10)])
     response = login(staff).post(
-        reverse("spaces:photo_add", args=[demo.kitchen.pk]), {"photos": [photo("x.jpg"), photo("y.jpg"), photo()]}
+        reverse("spaces:photo_add", args=[demo.kitchen.pk]),
+        {"photos": [photo("x.jpg"), photo("y.jpg"), photo()]},
     )
     assert response.status_code == 422
     assert "at most 12 photos" in response.content.decode()
@@ -316,7 +312,7 @@ def test_an_existing_booking_is_kept_when_rules_change(demo: Demo, staff: Any, r
     made = services.booking_create(
         actor=resident, space=demo.kitchen, starts_at=local(day, 10), ends_at=local(day, 11), title="x"
     ).bookings[0]
-    config.space_update(actor=staff, space=demo.kitchen, requires_approval=True, max_minutes=30)
+    setup.space_update(actor=staff, space=demo.kitchen, requires_approval=True, max_minutes=30)
     made.refresh_from_db()
     assert made.status == "confirmed"
     assert made.ends_at - made.starts_at == timedelta(hours=1)

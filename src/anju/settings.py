@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import sys
 from pathlib import Path
 
 import dj_database_url
@@ -22,7 +21,6 @@ from django.utils.translation import gettext_lazy as _
 PACKAGE_DIR = Path(__file__).resolve().parent
 ENV = os.environ.get("ANJU_ENV", "embedded").strip().lower()
 PRODUCTION = ENV == "production"
-TESTING = os.environ.get("ANJU_TESTING") == "1" or "pytest" in sys.modules
 
 if ENV not in {"embedded", "production"}:
     raise ImproperlyConfigured(f"ANJU_ENV must be 'embedded' or 'production', not {ENV!r}.")
@@ -80,7 +78,7 @@ if PRODUCTION:
         _require("ALLOWED_HOSTS")
     DEBUG = False
 else:
-    SECRET_KEY = os.environ.get("SECRET_KEY") or ("insecure-test-key-" + "x" * 40 if TESTING else _embedded_secret())
+    SECRET_KEY = os.environ.get("SECRET_KEY") or _embedded_secret()
     _db_url = os.environ.get("DATABASE_URL", "")
     if _db_url:
         DATABASES = {"default": dj_database_url.parse(_db_url)}
@@ -184,9 +182,8 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
-if TESTING and not _env_bool("ANJU_TEST_REAL_HASHER", False):
-    # Cheap hashing keeps the suite fast; test_security checks the real list.
-    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
+# The test suite puts a cheap hasher first in its own conftest.py; these settings never ask
+# whether they run under a test runner.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},

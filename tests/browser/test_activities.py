@@ -19,8 +19,8 @@ from playwright.sync_api import Browser, Page, expect
 
 from anju.activities import services
 from anju.activities.models import Registration
-from anju.activities.testing import first_session, make_activity, make_world
 from anju.testing import TEST_PASSWORD
+from anju.testing.activities import first_session, make_activity, make_activity_world
 
 pytestmark = pytest.mark.browser
 
@@ -44,12 +44,12 @@ def scan_qr(page: Page, selector: str) -> str:
 def test_resident_registers_on_a_phone_and_the_organiser_checks_her_in(
     phone_page: Page, browser: Browser, live_server: Any
 ) -> None:
-    world = make_world()
-    activity = make_activity(world, soon=True)
+    activity_world = make_activity_world()
+    activity = make_activity(activity_world, soon=True)
     session = first_session(activity)
     page = phone_page
 
-    sign_in(page, world.users["resident"].username)
+    sign_in(page, activity_world.users["resident"].username)
     page.goto("/activities/")
     # The list starts at the card's edge on a phone: no list indent.
     assert page.evaluate("getComputedStyle(document.querySelector('#activity-list')).paddingLeft") == "0px"
@@ -71,7 +71,7 @@ def test_resident_registers_on_a_phone_and_the_organiser_checks_her_in(
     )
     door = context.new_page()
     try:
-        sign_in(door, world.users["worker"].username)
+        sign_in(door, activity_world.users["worker"].username)
         door.goto(f"/activities/sessions/{session.pk}/door/")
         door.locator("#code").fill(token)
         door.locator("form[action$='/door/'] button[type=submit]").click()

@@ -24,9 +24,9 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from anju.activities import services
 from anju.activities.models import Registration, Session
-from anju.activities.testing import World, first_session, make_activity, make_world
 from anju.audit.models import AuditEvent
 from anju.testing import TEST_PASSWORD
+from anju.testing.activities import ActivityWorld, first_session, make_activity, make_activity_world
 
 pytestmark = pytest.mark.browser
 
@@ -88,9 +88,9 @@ def camera_phone(
     return context
 
 
-def open_door(context: BrowserContext, world: World, session: Session) -> Page:
+def open_door(context: BrowserContext, activity_world: ActivityWorld, session: Session) -> Page:
     page = context.new_page()
-    sign_in(page, world.users["worker"].username)
+    sign_in(page, activity_world.users["worker"].username)
     page.goto(f"/activities/sessions/{session.pk}/door/")
     return page
 
@@ -98,12 +98,12 @@ def open_door(context: BrowserContext, world: World, session: Session) -> Page:
 @pytest.fixture
 def door(
     live_server: Any, django_db_serialized_rollback: None, transactional_db: Any
-) -> tuple[World, Session, Registration]:
-    world = make_world()
-    session = first_session(make_activity(world, soon=True))
-    reg = services.registration_create(actor=world.users["resident"], session=session)
+) -> tuple[ActivityWorld, Session, Registration]:
+    activity_world = make_activity_world()
+    session = first_session(make_activity(activity_world, soon=True))
+    reg = services.registration_create(actor=activity_world.users["resident"], session=session)
     assert reg.status == Registration.Status.CONFIRMED
-    return world, session, reg
+    return activity_world, session, reg
 
 
 def checked_in() -> int:
@@ -115,16 +115,16 @@ NO_NATIVE_DETECTOR = "delete window.BarcodeDetector;"
 
 
 def test_organiser_scans_the_pass_with_the_phone_camera(
-    door: tuple[World, Session, Registration],
+    door: tuple[ActivityWorld, Session, Registration],
     live_server: Any,
     launch_chromium: Callable[..., Browser],
     tmp_path: Path,
 ) -> None:
-    world, session, reg = door
+    activity_world, session, reg = door
     video = qr_video(services.checkin_token(reg), tmp_path / "pass.y4m")
     context = camera_phone(launch_chromium, live_server, video, NO_NATIVE_DETECTOR)
     try:
-        page = open_door(context, world, session)
+        page = open_door(context, activity_world, session)
         expect(page.locator("#attendance-count")).to_contain_text("0")
         assert page.evaluate("typeof window.jsQR") == "undefined"  # loaded only when the camera needs it
         page.locator("#camera-start").click()  # "Scan with camera"
@@ -141,7 +141,7 @@ def test_organiser_scans_the_pass_with_the_phone_camera(
         expect(page.locator("#attendance-count")).to_contain_text("1")
         reg.refresh_from_db()
         assert reg.checked_in_at is not None
-        assert reg.checked_in_by == world.users["worker"]
+        assert reg.checked_in_by == activity_world.users["worker"]
         assert checked_in() == 1
         assert Registration.objects.filter(session=session, checked_in_at__isnull=False).count() == 1
 
@@ -163,14 +163,14 @@ def test_organiser_scans_the_pass_with_the_phone_camera(
 
 
 def test_a_native_barcode_detector_is_used_when_the_browser_has_one(
-    door: tuple[World, Session, Registration],
+    door: tuple[ActivityWorld, Session, Registration],
     live_server: Any,
     launch_chromium: Callable[..., Browser],
     tmp_path: Path,
 ) -> None:
     """Where the browser reads QR codes itself (Android Chrome), jsQR is not even loaded. The stand-in detector
     answers with the short code once it is handed a camera frame."""
-    world, session, reg = door
+    activity_world, session, reg = door
     video = qr_video(services.checkin_token(reg), tmp_path / "pass.y4m")
     context = camera_phone(
         launch_chromium,
@@ -191,7 +191,7 @@ def test_a_native_barcode_detector_is_used_when_the_browser_has_one(
         """,
     )
     try:
-        page = open_door(context, world, session)
+        page = open_door(context, activity_world, session)
         page.locator("#camera-start").click()
         expect(page.locator("#camera-result .msg-success")).to_contain_text("张桂兰")
         expect(page.locator("#attendance-count")).to_contain_text("1")
@@ -204,19 +204,19 @@ def test_a_native_barcode_detector_is_used_when_the_browser_has_one(
 
 
 def test_a_foreign_code_read_by_the_camera_is_refused(
-    door: tuple[World, Session, Registration],
+    door: tuple[ActivityWorld, Session, Registration],
     live_server: Any,
     launch_chromium: Callable[..., Browser],
     tmp_path: Path,
 ) -> None:
     """The camera's code goes through the same checks as a typed one: a pass for another activity is refused."""
-    world, session, _ = door
-    other = first_session(make_activity(world, title="包饺子", days=5))
-    foreign = services.registration_create(actor=world.users["resident"], session=other)
+    activity_world, session, _ = door
+    other = first_session(make_activity(activity_world, title="包饺子", days=5))
+    foreign = services.registration_create(actor=activity_world.users["resident"], session=other)
     video = qr_video(services.checkin_token(foreign), tmp_path / "foreign.y4m")
     context = camera_phone(launch_chromium, live_server, video, NO_NATIVE_DETECTOR)
     try:
-        page = open_door(context, world, session)
+        page = open_door(context, activity_world, session)
         page.locator("#camera-start").click()
         expect(page.locator("#camera-result .msg-error")).to_contain_text("包饺子")
         expect(page.locator("#attendance-count")).to_contain_text("0")
@@ -244,11 +244,11 @@ def test_a_foreign_code_read_by_the_camera_is_refused(
     ],
 )
 def test_without_a_camera_the_page_says_why_and_the_typed_code_still_works(
-    page: Page, door: tuple[World, Session, Registration], script: str, message: str
+    page: Page, door: tuple[ActivityWorld, Session, Registration], script: str, message: str
 ) -> None:
-    world, session, reg = door
+    activity_world, session, reg = door
     page.context.add_init_script(script)
-    sign_in(page, world.users["worker"].username)
+    sign_in(page, activity_world.users["worker"].username)
     page.goto(f"/activities/sessions/{session.pk}/door/")
     expected = page.locator("#camera-scan").get_attribute(f"data-msg-{message}")
     assert expected

@@ -11,11 +11,11 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from anju.activities.testing import make_activity, make_world
 from anju.bulletin import services
 from anju.bulletin.demo import demo_picture
 from anju.bulletin.models import Notice, NoticePhoto
 from anju.testing import TEST_PASSWORD
+from anju.testing.activities import make_activity, make_activity_world
 
 pytestmark = pytest.mark.browser
 
@@ -38,10 +38,10 @@ def _png(seed: int) -> dict[str, Any]:
 
 
 def test_worker_publishes_an_activity_summary_on_a_phone(phone_page: Page, live_server: Any) -> None:
-    world = make_world()
+    activity_world = make_activity_world()
     starts = timezone.now() - timedelta(days=2)
     activity = make_activity(
-        world,
+        activity_world,
         title="平安宣传进小区",
         space=None,
         starts_at=starts,
@@ -50,15 +50,15 @@ def test_worker_publishes_an_activity_summary_on_a_phone(phone_page: Page, live_
         registration_closes_at=starts - timedelta(hours=1),
     )
     services.notice_create(
-        actor=world.users["worker"],
-        community=world.tree.community,
+        actor=activity_world.users["worker"],
+        community=activity_world.tree.community,
         title="冬季用电安全提醒",
         body="<p>请勿在楼道充电。</p>",
         pinned=True,
         cover=demo_picture(1, "cover.png"),
     )
     page = phone_page
-    sign_in(page, world.users["worker"].username)
+    sign_in(page, activity_world.users["worker"].username)
     page.goto(f"/activities/{activity.pk}/")
     page.locator("#activity-summary a").click()
     assert page.locator("#id_title").input_value().startswith("平安宣传进小区")  # suggested from the activity

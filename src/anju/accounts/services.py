@@ -21,9 +21,9 @@ from anju.accounts.models import ApiToken, LoginThrottle, RoleGrant, User, usern
 from anju.accounts.policy import forget_grants
 from anju.accounts.roles import Role
 from anju.audit.actions import Action
-from anju.audit.services import record
+from anju.audit.services import diff, record
 from anju.core import crypto
-from anju.core.masking import is_valid_mainland_mobile, mask_email, normalise_mobile
+from anju.core.masking import is_valid_mainland_mobile, mask_email, mask_mobile, normalise_mobile
 from anju.orgs.models import Department, OrgUnit
 
 MOBILE_PURPOSE = "user.mobile"
@@ -33,7 +33,9 @@ def mobile_index(mobile: str) -> str:
     return crypto.blind_index(mobile, purpose=MOBILE_PURPOSE)
 
 
-def clean_mobile(raw: str) -> str:
+def validate_account_mobile(raw: str) -> str:
+    """An account's sign-in mobile: required and valid, or a form error on ``mobile``. (The registry's
+    optional, import-friendly parser is :func:`anju.people.validation.parse_mobile`.)"""
     mobile = normalise_mobile(raw or "")
     if not is_valid_mainland_mobile(mobile):
         raise ValidationError({"mobile": _("Enter an 11-digit mainland mobile number, such as 13812345678.")})
@@ -44,7 +46,7 @@ def _set_mobile(user: User, raw: str) -> None:
     if not raw:
         user.mobile_sealed, user.mobile_index = "", None
         return
-    mobile = clean_mobile(raw)
+    mobile = validate_account_mobile(raw)
     index = mobile_index(mobile)
     if User.objects.filter(mobile_index=index).exclude(pk=user.pk).exists():
         raise ValidationError({"mobile": _("Another account already uses this mobile number.")})
@@ -152,38 +154,35 @@ def user_update(
         errors["preferred_language"] = [_("Choose a supported language.")]
     if mobile:
         try:
-            clean_mobile(mobile)
+            validate_account_mobile(mobile)
         except ValidationError as exc:
             errors.update(exc.message_dict)
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
-        changed = []
-        data: dict[str, Any] = {}
+        changed: dict[str, list[Any]] = {}  # the audit diff; personal data only masked
         if display_name is not None and user.display_name != display_name:
+            changed["display_name"] = [user.display_name, display_name]
             user.display_name = display_name
-            changed.append("display_name")
         if mobile is not None and mobile != user.mobile:
+            old_mobile = user.mobile
             _set_mobile(user, mobile)
-            changed.append("mobile")
+            changed["mobile"] = [mask_mobile(old_mobile), mask_mobile(user.mobile)]
         if email is not None and email != user.email:
             if not user.email and notify_by_email is None:
                 user.notify_by_email = True  # a newly given address is for notices unless said otherwise
+            changed["email"] = [mask_email(user.email), mask_email(email)]
             user.email_sealed = crypto.encrypt(email) if email else ""
-            changed.append("email")
-            data["email"] = mask_email(email)
         if preferred_language is not None and user.preferred_language != preferred_language:
+            changed["preferred_language"] = [user.preferred_language, preferred_language]
             user.preferred_language = preferred_language
-            changed.append("preferred_language")
-            data["preferred_language"] = preferred_language
         if notify_by_email is not None and user.notify_by_email != notify_by_email:
+            changed["notify_by_email"] = [user.notify_by_email, notify_by_email]
             user.notify_by_email = notify_by_email
-            changed.append("notify_by_email")
-            data["notify_by_email"] = notify_by_email
         if changed:
             user.save()
-            record(Action.ACCOUNT_UPDATED, actor=actor, obj=user, request=request, data={"fields": changed, **data})
+            record(Action.ACCOUNT_UPDATED, actor=actor, obj=user, request=request, data={"changed": changed})
     return user
 
 
@@ -213,6 +212,23 @@ def user_set_active(
             request=request,
             data={"reason": reason} if reason else {},
         )
+    return user
+
+
+def user_set_admin_access(
+    *, actor: Any, user: User, staff: bool, superuser: bool, request: HttpRequest | None = None
+) -> User:
+    """Set the Django admin flags. ``is_superuser`` carries every permission everywhere, so it is
+    changed only here, with an audit row of what it was and what it became."""
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        before = {"is_staff": user.is_staff, "is_superuser": user.is_superuser}
+        user.is_staff, user.is_superuser = staff, superuser
+        changed = diff(before, {"is_staff": staff, "is_superuser": superuser})
+        if not changed:
+            return user
+        user.save(update_fields=["is_staff", "is_superuser"])
+        record(Action.ACCOUNT_ADMIN_ACCESS_SET, actor=actor, obj=user, request=request, data={"changed": changed})
     return user
 
 
@@ -367,6 +383,7 @@ def preference_set_language(*, user: User, language: str) -> None:
     if language not in dict(settings.LANGUAGES):
         raise ValidationError({"language": [_("Choose a supported language.")]})
     with transaction.atomic():
+        changed = diff({"preferred_language": user.preferred_language}, {"preferred_language": language})
         User.objects.filter(pk=user.pk).update(preferred_language=language)
         user.preferred_language = language
-        record(Action.ACCOUNT_UPDATED, actor=user, obj=user, data={"fields": ["preferred_language"]})
+        record(Action.ACCOUNT_UPDATED, actor=user, obj=user, data={"changed": changed})

@@ -12,7 +12,7 @@ from ninja.pagination import paginate
 
 from anju.accounts import policy
 from anju.accounts.models import User
-from anju.activities import attendance, helpers, selectors, services
+from anju.activities import attendance, selectors, services, volunteer_hours
 from anju.activities.models import Helper, Registration, Session
 from anju.core.api import ErrorOut, Pagination
 from anju.core.params import Id
@@ -123,7 +123,7 @@ class HelperIn(Schema):
     hours: Decimal = Field(
         ...,
         gt=0,
-        le=helpers.MAX_ENTRY_HOURS,
+        le=volunteer_hours.MAX_ENTRY_HOURS,
         description="e.g. 2 or 1.5; at most 24 for a session, 24 per session for the activity as a whole",
     )
     task: str = Field("", max_length=200)
@@ -416,7 +416,7 @@ def get_attendance(request: HttpRequest, activity_id: Id) -> Any:
 )
 @policy.permission("activity.manage")
 def list_helpers(request: HttpRequest, activity_id: Id) -> Any:
-    return list(helpers.helpers_of(_managed(request, activity_id)))
+    return list(volunteer_hours.helpers_of(_managed(request, activity_id)))
 
 
 @router.post(
@@ -442,7 +442,7 @@ def record_helper(request: HttpRequest, activity_id: Id, payload: HelperIn) -> A
         resident = Resident.objects.filter(pk=payload.resident_id, community_id=activity.community_id).first()
         if resident is None:
             raise ValidationError({"resident_id": [_("No such resident.")]})
-    helper = helpers.helper_record(
+    helper = volunteer_hours.helper_record(
         actor=request.user,
         activity=activity,
         session=session,
@@ -463,5 +463,5 @@ def record_helper(request: HttpRequest, activity_id: Id, payload: HelperIn) -> A
 @policy.permission("activity.manage")
 def remove_helper(request: HttpRequest, helper_id: Id) -> Any:
     helper = policy.get_for(request.user, "activity.manage", Helper.objects.select_related("activity"), pk=helper_id)
-    helpers.helper_remove(actor=request.user, helper=helper, request=request)
+    volunteer_hours.helper_remove(actor=request.user, helper=helper, request=request)
     return Status(204, None)

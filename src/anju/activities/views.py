@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from anju.accounts import policy
 from anju.activities import attendance as attendance_report
-from anju.activities import forms, helpers, selectors, services
+from anju.activities import forms, selectors, services, volunteer_hours
 from anju.activities.models import Activity, Helper, Registration, Session
 from anju.core.api import Conflict
 from anju.core.forms import apply_service_errors
@@ -440,7 +440,9 @@ def activity_helpers(request: HttpRequest, activity_id: int) -> HttpResponse:
     """Volunteers who helped: record who, at which session, for how many hours (for the hours ledger)."""
     activity = _managed(request, activity_id)
     form = forms.HelperForm(
-        request.POST or None, candidates=helpers.helper_candidates(activity), sessions=selectors.sessions_of(activity)
+        request.POST or None,
+        candidates=volunteer_hours.helper_candidates(activity),
+        sessions=selectors.sessions_of(activity),
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -451,7 +453,7 @@ def activity_helpers(request: HttpRequest, activity_id: int) -> HttpResponse:
                 form.add_error("resident", _("No such resident."))
         if not form.errors:
             try:
-                helper = helpers.helper_record(
+                helper = volunteer_hours.helper_record(
                     actor=request.user,
                     activity=activity,
                     session=data["session"],
@@ -472,7 +474,7 @@ def activity_helpers(request: HttpRequest, activity_id: int) -> HttpResponse:
     return render(
         request,
         "activities/helpers.html",
-        {"activity": activity, "form": form, "helpers": list(helpers.helpers_of(activity))},
+        {"activity": activity, "form": form, "helpers": list(volunteer_hours.helpers_of(activity))},
         status=status,
     )
 
@@ -483,6 +485,6 @@ def helper_remove(request: HttpRequest, helper_id: int) -> HttpResponse:
     helper: Helper = policy.get_for(
         request.user, "activity.manage", Helper.objects.select_related("activity"), pk=helper_id
     )
-    helpers.helper_remove(actor=request.user, helper=helper, request=request)
+    volunteer_hours.helper_remove(actor=request.user, helper=helper, request=request)
     messages.success(request, _("The entry is removed."))
     return redirect("activities:helpers", activity_id=helper.activity_id)

@@ -20,6 +20,7 @@ class Action(models.TextChoices):
     ACCOUNT_ENABLED = "account.enabled", _("Account enabled")
     ACCOUNT_PASSWORD_CHANGED = "account.password_changed", _("Password changed")
     ACCOUNT_PASSWORD_RESET = "account.password_reset", _("Password reset by an administrator")
+    ACCOUNT_ADMIN_ACCESS_SET = "account.admin_access_set", _("Administrator access changed")
     ROLE_GRANTED = "role.granted", _("Role granted")
     ROLE_REVOKED = "role.revoked", _("Role revoked")
     TOKEN_CREATED = "token.created", _("API token created")

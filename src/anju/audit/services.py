@@ -47,6 +47,17 @@ def _community_of(obj: models.Model | None) -> Any:
     return getattr(obj, "community", None)
 
 
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    """The one shape of a change in an audit row: ``{"field": [old, new]}`` for each field whose value
+    differs, recorded as ``data={"changed": diff(before, after)}``. A field missing on one side counts
+    as ``None`` there. Secrets are redacted by :func:`record` like any other data."""
+    return {
+        name: [before.get(name), after.get(name)]
+        for name in [*before, *(k for k in after if k not in before)]
+        if before.get(name) != after.get(name)
+    }
+
+
 def record(
     action: Action,
     *,

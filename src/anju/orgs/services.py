@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from anju.audit.actions import Action
-from anju.audit.services import record
+from anju.audit.services import diff, record
 from anju.orgs.models import KIND_RANK, Department, OrgUnit, TaskForce, TaskForceMember, UnitKind
 
 DEPARTMENT_UNIT_KINDS = {UnitKind.CITY, UnitKind.DISTRICT, UnitKind.STREET}
@@ -105,7 +105,7 @@ def orgunit_update(
             obj=unit,
             community=unit.community,
             request=request,
-            data={"before": before, "after": after},
+            data={"changed": diff(before, after)},
         )
     return unit
 

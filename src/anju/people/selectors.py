@@ -108,7 +108,7 @@ def exact_token(q: str) -> str:
         return f"id_number:{services.id_number_index(number)}"
     if len([ch for ch in text if ch.isdigit()]) >= 11:
         try:
-            return f"mobile:{services.mobile_index(validation.clean_mobile(text))}"
+            return f"mobile:{services.mobile_index(validation.parse_mobile(text))}"
         except Invalid:
             return ""
     return ""
@@ -134,7 +134,7 @@ def _search_q(q: str) -> Q:
     digits = "".join(ch for ch in text if ch.isdigit())
     if len(digits) >= 11:
         try:
-            mobile = validation.clean_mobile(text)
+            mobile = validation.parse_mobile(text)
         except Invalid:
             return Q(pk__in=[])
         return Q(mobile_index=services.mobile_index(mobile))

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_noop
 
 from anju.audit.actions import Action
 from anju.audit.reasons import clean_reveal_reason
-from anju.audit.services import record, record_pii_access
+from anju.audit.services import diff, record, record_pii_access
 from anju.core import crypto
 from anju.orgs.models import OrgUnit, UnitKind
 from anju.people import validation
@@ -72,7 +72,7 @@ def clean_person(data: dict[str, Any], *, today: date | None = None) -> tuple[di
     run("name", validation.clean_name)
     run("gender", validation.clean_gender)
     run("birth_date", lambda v: validation.clean_date(v, today=today))
-    run("mobile", validation.clean_mobile)
+    run("mobile", validation.parse_mobile)
     run("is_party_member", validation.clean_yes_no)
     if "relation" in data:
         relation = str(data["relation"] or "").strip()
@@ -165,7 +165,8 @@ def tag_update(*, actor: Any, tag: Tag, name: str, is_active: bool, request: Htt
         before = {"name": tag.name, "is_active": tag.is_active}
         tag.name, tag.is_active = name, is_active
         tag.save(update_fields=["name", "is_active"])
-        record(Action.TAG_UPDATED, actor=actor, obj=tag, request=request, data={"before": before})
+        after = {"name": tag.name, "is_active": tag.is_active}
+        record(Action.TAG_UPDATED, actor=actor, obj=tag, request=request, data={"changed": diff(before, after)})
     return tag
 
 
@@ -253,7 +254,9 @@ def household_update(
         before = {"number": household.number, "is_central": household.is_central}
         household.number, household.is_central = number, is_central
         household.save(update_fields=["number", "is_central", "updated_at"])
-        record(Action.HOUSEHOLD_UPDATED, actor=actor, obj=household, request=request, data={"before": before})
+        after = {"number": household.number, "is_central": household.is_central}
+        data = {"changed": diff(before, after)}
+        record(Action.HOUSEHOLD_UPDATED, actor=actor, obj=household, request=request, data=data)
     return household
 
 

@@ -99,8 +99,10 @@ def clean_id_number(raw: object, *, today: date | None = None) -> tuple[str, dat
     return text, born, gender
 
 
-def clean_mobile(raw: object) -> str:
-    """Spaces, dashes, full-width digits and a +86/0086 prefix are removed."""
+def parse_mobile(raw: object) -> str:
+    """A resident's optional mobile as typed or imported: blank gives ``""``; spaces, dashes, full-width
+    digits and a +86/0086 prefix are removed; anything else raises :class:`Invalid` (one cell's error).
+    Accounts require theirs: :func:`anju.accounts.services.validate_account_mobile`."""
     text = _nfkc(raw)
     if not text:
         return ""

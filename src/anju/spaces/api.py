@@ -13,7 +13,7 @@ from anju.accounts.models import User
 from anju.core.api import ErrorOut, Pagination
 from anju.core.params import Id
 from anju.people.models import Household
-from anju.spaces import config, selectors, services
+from anju.spaces import selectors, services, setup
 from anju.spaces.models import Booking, Series, Space
 from anju.spaces.recurrence import Recurrence
 
@@ -228,7 +228,7 @@ def update_space(request: HttpRequest, space_id: Id, payload: SpaceUpdateIn) -> 
     for name in ("kind", "bookable_by"):
         if fields.get(name) is not None:
             fields[name] = str(fields[name])
-    return config.space_update(
+    return setup.space_update(
         actor=request.user,
         space=space,
         hours=[(h["weekday"], h["opens"], h["closes"]) for h in hours] if hours is not None else None,

@@ -12,9 +12,9 @@ from django.utils.translation import gettext_lazy as _
 
 from anju.core.forms import MultipleFileField
 from anju.people.models import Household
-from anju.spaces.config import EDIT_FIELDS, weekday_names
 from anju.spaces.models import Space
 from anju.spaces.recurrence import MAX_OCCURRENCES, Recurrence
+from anju.spaces.setup import EDIT_FIELDS, weekday_names
 
 REPEAT_CHOICES = [
     ("", _("Does not repeat")),

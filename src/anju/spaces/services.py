@@ -1,6 +1,6 @@
 """State changes of stations, spaces and bookings, by sub-domain:
 
-- :mod:`anju.spaces.config` — stations and spaces set up by staff: details, rules, hours, closures, photos;
+- :mod:`anju.spaces.setup` — stations and spaces set up by staff: details, rules, hours, closures, photos;
 - :mod:`anju.spaces.rules` — who may book what, opening hours, holidays, limits, the occupancy invariant;
 - :mod:`anju.spaces.bookings` — booking once or on a recurrence; confirm, reject, cancel, claim;
 - :mod:`anju.spaces.series` — re-confirming, cancelling and lapsing recurring bookings;
@@ -29,18 +29,6 @@ from anju.spaces.checkin import (
     checkin_booking_id,
     checkin_token,
 )
-from anju.spaces.config import (
-    RULE_FIELDS,
-    closed_period_add,
-    closed_period_remove,
-    space_create,
-    space_photo_add,
-    space_photo_remove,
-    space_set_hours,
-    space_set_rules,
-    space_update,
-    station_create,
-)
 from anju.spaces.feeds import FEED_SALT, feed_reset, feed_token, feed_user
 from anju.spaces.rules import (
     DEFAULT_HOURS,
@@ -62,6 +50,18 @@ from anju.spaces.series import (
     series_cancel,
     series_reconfirm,
     series_sweep,
+)
+from anju.spaces.setup import (
+    RULE_FIELDS,
+    closed_period_add,
+    closed_period_remove,
+    space_create,
+    space_photo_add,
+    space_photo_remove,
+    space_set_hours,
+    space_set_rules,
+    space_update,
+    station_create,
 )
 
 __all__ = [

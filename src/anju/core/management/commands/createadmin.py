@@ -49,7 +49,7 @@ class Command(BaseCommand):
                     password=password,
                     mobile=options["mobile"],
                 )
-                User.objects.filter(pk=user.pk).update(is_staff=True, is_superuser=not units)
+                services.user_set_admin_access(actor=None, user=user, staff=True, superuser=not units)
                 for unit in units:
                     services.role_grant(actor=None, user=user, role=Role.ADMIN, unit=unit)
         except ValidationError as exc:

@@ -14,7 +14,7 @@ from anju.testing import Tree, build_tree, make_user, unit
 
 
 @dataclass
-class World:
+class PeopleWorld:
     tree: Tree
     building2: OrgUnit  # in another grid of the same community
     other_building: OrgUnit  # in the other community
@@ -33,7 +33,7 @@ def person(n: int, *, born: date = date(1950, 5, 17), male: bool = True) -> dict
     return {"id_number": fakes.id_number(born, n, male=male), "mobile": fakes.mobile(n), "birth_date": born}
 
 
-def make_world(prefix: str = "") -> World:
+def make_people_world(prefix: str = "") -> PeopleWorld:
     tree = build_tree(prefix)
     grid2 = unit(UnitKind.GRID, "第2网格", tree.area)
     building2 = unit(UnitKind.BUILDING, "2栋", grid2)
@@ -78,7 +78,7 @@ def make_world(prefix: str = "") -> World:
         "liaison": make_user(Role.DEPARTMENT_LIAISON, tree.street, department=tree.department),
         "other_worker": make_user(Role.COMMUNITY_WORKER, tree.other_community),
     }
-    return World(tree, building2, other_building, [h1, h2, h3], [r1, r2, r3], other, tags, users)
+    return PeopleWorld(tree, building2, other_building, [h1, h2, h3], [r1, r2, r3], other, tags, users)
 
 
 def plaintexts() -> set[str]:

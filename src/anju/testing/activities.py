@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
-from django.db import connection, connections
 from django.utils import timezone
 
 from anju.accounts.roles import Role
@@ -18,12 +14,12 @@ from anju.activities.models import Activity, Session
 from anju.people import fakes
 from anju.people import services as people_services
 from anju.people.models import Household, Resident, Tag
-from anju.spaces.testing import Demo, days_ahead, local, make_station
 from anju.testing import Tree, build_tree, make_user
+from anju.testing.spaces import Demo, days_ahead, local, make_station
 
 
 @dataclass
-class World:
+class ActivityWorld:
     tree: Tree
     station: Demo
     tags: dict[str, Tag]
@@ -34,7 +30,7 @@ class World:
     users: dict[str, Any]
 
 
-def make_world(prefix: str = "") -> World:
+def make_activity_world(prefix: str = "") -> ActivityWorld:
     tree = build_tree(prefix)
     station = make_station(tree.community)
     tags = {t.name: t for t in people_services.tags_ensure_default(community=tree.community)}
@@ -74,10 +70,12 @@ def make_world(prefix: str = "") -> World:
         "worker": make_user(Role.COMMUNITY_WORKER, tree.community),
         "other_worker": make_user(Role.COMMUNITY_WORKER, tree.other_community),
     }
-    return World(tree, station, tags, h1, elder, spouse, young, users)
+    return ActivityWorld(tree, station, tags, h1, elder, spouse, young, users)
 
 
-def make_activity(world: World, *, capacity: int = 10, days: int = 3, soon: bool = False, **fields: Any) -> Activity:
+def make_activity(
+    world: ActivityWorld, *, capacity: int = 10, days: int = 3, soon: bool = False, **fields: Any
+) -> Activity:
     """An activity in ``days`` days at 9:00 in the kitchen; ``soon``: one starting in ten minutes, out of doors
     (its check-in window is open now; registration is still open)."""
     starts = local(days_ahead(days), 9)
@@ -101,7 +99,7 @@ def make_activity(world: World, *, capacity: int = 10, days: int = 3, soon: bool
     return services.activity_create(**(base | fields))
 
 
-def make_past_activity(world: World) -> Activity:
+def make_past_activity(world: ActivityWorld) -> Activity:
     """A two-hour outdoor activity that took place two days ago (for after-activity summaries)."""
     starts = timezone.now() - timedelta(days=2)
     return make_activity(
@@ -118,24 +116,3 @@ def make_past_activity(world: World) -> Activity:
 def first_session(activity: Activity) -> Session:
     session: Session = activity.sessions.select_related("activity").order_by("starts_at").first()  # type: ignore[assignment]
     return session
-
-
-@contextmanager
-def sqlite_file_database(path: Path) -> Iterator[None]:
-    """On SQLite, point the default alias at a file copy of the migrated test database so that threads wait
-    for the write lock as in production (the in-memory shared cache fails table locks at once)."""
-    if connection.vendor != "sqlite":
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM INTO %s", [str(path)])
-    original_settings = connections.settings["default"]
-    original = connections["default"]
-    connections.settings["default"] = {**original_settings, "NAME": str(path)}
-    connections["default"] = connections.create_connection("default")
-    try:
-        yield
-    finally:
-        connections["default"].close()
-        connections["default"] = original
-        connections.settings["default"] = original_settings

@@ -10,7 +10,6 @@ from typing import Any
 
 from django.apps import apps as django_apps
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 from PIL import Image
 
 from anju.accounts.roles import Role
@@ -27,7 +26,7 @@ from anju.testing import unit as make_unit
 
 
 @dataclass
-class World:
+class AppealsWorld:
     tree: Tree
     category: Category
     resident: Any
@@ -72,17 +71,18 @@ class World:
             if appeal.status == target:
                 break
             step()
-        assert appeal.status == target
+        if appeal.status != target:
+            raise AssertionError(f"appeal stopped at {appeal.status}, not {target}")
         return appeal
 
 
-def make_world(tree: Tree) -> World:
+def make_appeals_world(tree: Tree) -> AppealsWorld:
     # A transactional test that ran earlier flushes every table, the seeded catalogue included: seed it again
     # (idempotent) so that these tests do not depend on the order they run in.
     importlib.import_module("anju.appeals.migrations.0002_seed_catalogue").seed(django_apps, None)
     category = Category.objects.get(code="street-lamp")
     CategoryRoute.objects.create(category=category, unit=tree.community, department=tree.department)
-    return World(
+    return AppealsWorld(
         tree=tree,
         category=category,
         resident=make_user(Role.RESIDENT, tree.building, mobile="17000000011"),
@@ -123,14 +123,6 @@ def upload(name: str = "p.jpg", data: bytes | None = None) -> SimpleUploadedFile
     return SimpleUploadedFile(name, data if data is not None else jpeg_bytes(), content_type="image/jpeg")
 
 
-def english_client(user: Any) -> Client:
-    """A test client logged in as ``user`` that asks for the English pages."""
-    c = Client()
-    c.cookies["anju_language"] = "en"
-    c.force_login(user)
-    return c
-
-
 def make_resident(unit: Any, name: str, n: int, *, mobile: str | None = None) -> Resident:
     """A registered resident heading their own household (door ``100 + n``) in ``unit``, or in a new building
     under it; ``n`` picks the fake ID number and, unless ``mobile`` is given, the fake mobile."""
@@ -148,7 +140,7 @@ def make_resident(unit: Any, name: str, n: int, *, mobile: str | None = None) ->
     )
 
 
-def anonymous_appeal(world: World, mobile: str = "17000000055") -> Appeal:
+def anonymous_appeal(world: AppealsWorld, mobile: str = "17000000055") -> Appeal:
     """An appeal filed without an account, with only a contact name and mobile."""
     return world.file(actor=None, channel=Channel.ANONYMOUS, contact_name="王大妈", contact_mobile=mobile)
 

@@ -14,7 +14,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from anju.audit.actions import Action
-from anju.audit.services import record
+from anju.audit.services import diff, record
 from anju.core.images import clean_image
 from anju.orgs.models import OrgUnit, UnitKind
 from anju.spaces.models import ClosedPeriod, OpeningHours, Space, SpacePhoto, Station
@@ -149,10 +149,11 @@ def space_set_rules(*, actor: Any, space: Space, request: HttpRequest | None = N
     if merged["bookable_by"] not in Space.Audience.values:
         raise ValidationError({"bookable_by": [_("Choose who may book.")]})
     with transaction.atomic():
+        before = {name: _json(getattr(space, name)) for name in rules}
         for name, value in rules.items():
             setattr(space, name, value)
         space.save(update_fields=list(rules))
-        data = {k: str(v) for k, v in rules.items()}
+        data = {"changed": diff(before, {name: _json(value) for name, value in rules.items()})}
         record(Action.SPACE_RULES_CHANGED, actor=actor, obj=space, request=request, data=data)
     return space
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import connection, connections
+from django.test import Client
 
 from anju.accounts import services as account_services
 from anju.accounts.models import User
@@ -101,6 +102,23 @@ def make_user(
     if extra:
         user.save()
     return user
+
+
+def english_client(user: User | None = None) -> Client:
+    """A test client that asks for the English pages, logged in as ``user`` when one is given."""
+    client = Client()
+    client.cookies["anju_language"] = "en"
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def api_client(user: User) -> Client:
+    """A client that calls the API with a fresh token of ``user`` and asks for English answers."""
+    token = account_services.token_create(actor=None, user=user, name="test", days=1)[1]
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+    client.cookies["anju_language"] = "en"
+    return client
 
 
 # --- concurrency tests --------------------------------------------------------------------------
