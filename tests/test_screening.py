@@ -15,6 +15,7 @@ from anju.core import crypto, screening
 from anju.spaces import services
 from anju.spaces.models import Booking
 from anju.testing import Tree, make_user
+from anju.testing.appeals import AppealsWorld
 from anju.testing.spaces import days_ahead, local, make_station
 
 
@@ -105,16 +106,14 @@ def test_booking_purpose_is_sealed_at_rest_and_read_back_masked(tree: Tree) -> N
     assert str(Booking.objects.get(pk=booking.pk).title) == "旧的 170****0003"
 
 
-def test_rotating_the_data_key_reseals_screened_texts(tree: Tree, key_file: Any) -> None:
+def test_rotating_the_data_key_reseals_screened_texts(key_file: Any, tree: Tree, world: AppealsWorld) -> None:
     """``anju rotate_keys`` re-seals the numbers typed into free text (appeal texts and ScreenedCharFields),
     not only the registry's sealed columns: after it, no trailer is left under the old key."""
-    from appeals_world import make_world
     from django.core.management import call_command
 
     from anju.appeals.models import Appeal
     from anju.core import pii
 
-    world = make_world(tree)
     appeal = world.file(description="请回电 17000000002", address="鄂J·12345 旁")
     demo = make_station(tree.community)
     day = days_ahead(3)
