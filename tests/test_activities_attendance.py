@@ -18,8 +18,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils.translation import gettext_lazy
 from openpyxl import load_workbook
 
+from anju.access.roles import Role
 from anju.accounts import services as account_services
-from anju.accounts.roles import Role
 from anju.activities import attendance, services, volunteer_hours
 from anju.activities.models import Activity, Helper
 from anju.appeals.rates.exports import rates_xlsx

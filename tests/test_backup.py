@@ -22,8 +22,8 @@ from django.test import override_settings
 from django.utils import translation
 from psycopg import sql
 
+from anju.access.roles import Role
 from anju.accounts.models import User
-from anju.accounts.roles import Role
 from anju.core import backup, crypto
 from anju.core.backup import archive as backup_archive
 from anju.testing import build_tree, make_user

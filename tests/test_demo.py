@@ -13,8 +13,8 @@ from django.test import Client
 from django.urls import reverse
 from PIL import Image
 
+from anju.access.roles import Role
 from anju.accounts.models import RoleGrant, User
-from anju.accounts.roles import Role
 from anju.activities.demo import ELDERLY_CLASS, FAMILY_DOCTOR, PAST_SAFETY, SUMMER_CARE, WALK_IN_NAME
 from anju.activities.models import Activity, Registration
 from anju.audit.models import AuditEvent

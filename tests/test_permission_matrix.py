@@ -1,5 +1,5 @@
 """URL × role × scope: for an object of every app, in one's own community and in another, every role
-gets what ``accounts.policy`` says — 200 when it may, 403 without the action at all, and 404 (the
+gets what ``access.policy`` says — 200 when it may, 403 without the action at all, and 404 (the
 same as missing) for an object outside its reach."""
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from anju.accounts import policy
-from anju.accounts.roles import Role
+from anju.access import policy
+from anju.access.roles import Role
 from anju.activities import services as activity_services
 from anju.activities.models import Activity
 from anju.appeals.intake import services as intake

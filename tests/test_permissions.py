@@ -20,9 +20,9 @@ from django.urls.converters import IntConverter, UUIDConverter
 from ninja import NinjaAPI, Router
 from ninja.operation import PathView
 
-from anju.accounts import policy
+from anju.access import policy
+from anju.access.roles import Role
 from anju.accounts import services as account_services
-from anju.accounts.roles import Role
 from anju.api import api as anju_api
 from anju.orgs import services as org_services
 from anju.orgs.models import OrgUnit, UnitKind

@@ -14,7 +14,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from anju.accounts import policy
+from anju.access import policy
 from anju.activities import attendance as attendance_report
 from anju.activities import forms, selectors, services, volunteer_hours
 from anju.activities.models import Activity, Helper, Registration, Session

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from anju.accounts import policy
-from anju.accounts.policy import declare
-from anju.accounts.roles import MEMBER_ROLES, STAFF_ROLES, Role
+from anju.access import policy
+from anju.access.policy import declare
+from anju.access.roles import MEMBER_ROLES, STAFF_ROLES, Role
 
 
 def is_staff_for(user: Any, appeal: Any) -> bool:

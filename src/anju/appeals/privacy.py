@@ -40,8 +40,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from anju.accounts import policy
-from anju.accounts.roles import Role
+from anju.access import policy
+from anju.access.roles import Role
 from anju.appeals import clock
 from anju.appeals.models import Appeal, AppealEvent, AppealFollower, Callback, Publication
 from anju.audit.actions import Action

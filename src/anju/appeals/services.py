@@ -17,7 +17,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from anju.accounts import policy
+from anju.access import policy
 from anju.appeals import clock
 from anju.appeals.models import Appeal, AppealEvent, Status
 from anju.appeals.rates import rollup

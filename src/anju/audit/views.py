@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
-from anju.accounts import policy
+from anju.access import policy
 from anju.audit import selectors
 from anju.audit.actions import Action
 from anju.core.pagination import paginate, query_without_page

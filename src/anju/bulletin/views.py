@@ -12,7 +12,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from anju.accounts import policy
+from anju.access import policy
 from anju.activities.models import Activity
 from anju.bulletin import forms, selectors, services
 from anju.bulletin.models import Notice, NoticePhoto

@@ -11,9 +11,9 @@ from typing import Any
 
 from django.db import transaction
 
+from anju.access.roles import Role
 from anju.accounts import services as account_services
 from anju.accounts.models import RoleGrant, User
-from anju.accounts.roles import Role
 from anju.audit.actions import Action
 from anju.audit.services import record
 from anju.core import registry

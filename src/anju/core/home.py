@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from anju.accounts import policy
+from anju.access import policy
+from anju.access.roles import Role
 from anju.accounts.models import RoleGrant
-from anju.accounts.roles import Role
 from anju.core import registry
 from anju.orgs import selectors as org_selectors
 from anju.orgs.models import OrgUnit, UnitKind

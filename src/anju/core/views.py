@@ -14,7 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from anju.accounts import policy
+from anju.access import policy
 from anju.core import home as home_pages
 from anju.core.context_processors import ELDER_COOKIE
 from anju.core.middleware import is_outage, outage_response

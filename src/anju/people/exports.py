@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from anju.accounts import policy
+from anju.access import policy
 from anju.audit.actions import Action
 from anju.audit.models import PiiAccess
 from anju.audit.reasons import clean_reveal_reason

@@ -24,7 +24,7 @@ from django.db.models import Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from anju.accounts import policy
+from anju.access import policy
 from anju.calendar.workdays import Calendar
 from anju.core.api import Conflict
 from anju.core.text import join_list

@@ -31,7 +31,7 @@ from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from anju.accounts import policy
+from anju.access import policy
 from anju.appeals.models import Appeal, Category, CategoryRoute, SatisfactionLevel, SlaPolicy, SlaUnit, Urgency
 from anju.audit.actions import Action
 from anju.audit.services import record

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from anju.accounts import policy
+from anju.access import policy
 from anju.appeals import privacy
 from anju.appeals.config import forms
 from anju.appeals.config import services as config

@@ -39,8 +39,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from anju.accounts import policy
-from anju.accounts.roles import Role
+from anju.access import policy
+from anju.access.roles import Role
 from anju.appeals import clock, notes
 from anju.appeals.models import ON_BEHALF_CHANNELS, Appeal, AppealEvent, Channel, Status
 from anju.appeals.policies import liaison_departments

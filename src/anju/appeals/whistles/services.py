@@ -12,7 +12,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from anju.accounts import policy
+from anju.access import policy
 from anju.appeals import clock, notes, notify
 from anju.appeals.models import OPEN_STATUSES, Appeal, AppealAssist, AppealEvent, Summons, Whistle
 from anju.appeals.policies import liaison_departments

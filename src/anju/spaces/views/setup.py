@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from anju.accounts import policy
+from anju.access import policy
 from anju.core.forms import apply_service_errors
 from anju.core.images import image_response, token_readable
 from anju.spaces import forms, setup

@@ -8,9 +8,9 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from anju.access.roles import Role
 from anju.accounts import services
 from anju.accounts.models import User
-from anju.accounts.roles import Role
 from anju.orgs.models import OrgUnit
 
 

@@ -16,7 +16,7 @@ class Role(models.TextChoices):
 
 
 # Named role sets, the one definition every app's ``policies.py`` declares its actions with.
-# An administrator's grant counts as every role (``accounts.policy``), so no set names it.
+# An administrator's grant counts as every role (``access.policy``), so no set names it.
 
 #: Station staff of a community (社区工作人员): they run the station's work.
 STAFF_ROLES = frozenset({Role.GRID_WORKER, Role.COMMUNITY_WORKER, Role.BRANCH_SECRETARY})

@@ -25,7 +25,7 @@ from django.db import models
 from django.db.models import Q
 from django.http import Http404, HttpRequest
 
-from anju.accounts.roles import Role
+from anju.access.roles import Role
 
 PUBLIC = "public"
 AUTHENTICATED = "authenticated"
@@ -81,6 +81,8 @@ class Grant:
     path: str
     unit_id: int
     department_id: int | None
+    #: The paths of the units above the granted one, from the root down (its upward reach).
+    above: tuple[str, ...] = ()
 
 
 def grants_of(user: Any) -> list[Grant]:
@@ -89,11 +91,9 @@ def grants_of(user: Any) -> list[Grant]:
         return []
     cached = getattr(user, "_anju_grants", None)
     if cached is None:
-        from anju.accounts.models import RoleGrant
-
         cached = [
-            Grant(g.role, g.unit.path, g.unit_id, g.department_id)
-            for g in RoleGrant.objects.filter(user=user, unit__is_active=True).select_related("unit")
+            Grant(g.role, g.unit.path, g.unit_id, g.department_id, tuple(g.unit.paths_above(g.unit.path)))
+            for g in user.grants.filter(unit__is_active=True).select_related("unit")
         ]
         user._anju_grants = cached
     return list(cached)
@@ -196,35 +196,19 @@ def reach_q(
     grants, up = _reach_grants(user, action, roles, upward)
     if not grants:
         return Q(pk__in=[])
-    from anju.orgs.models import OrgUnit
-
     q = Q(pk__in=[])
     for g in grants:
         q |= Q(**{f"{path_field}__startswith": g.path})
-        if up:
-            above = OrgUnit.paths_above(g.path)
-            if above:
-                q |= Q(**{f"{path_field}__in": above})
+        if up and g.above:
+            q |= Q(**{f"{path_field}__in": list(g.above)})
     return q
-
-
-def communities_in_reach(
-    user: Any, *, action: str | None = None, roles: Iterable[str] | None = None
-) -> models.QuerySet[Any]:
-    """The communities the user works in: those under a grant, and the community (or street …)
-    a grant below community level lies in, i.e. upward reach over communities."""
-    from anju.orgs.models import OrgUnit
-
-    return OrgUnit.objects.communities().filter(reach_q(user, "path", action=action, roles=roles, upward=True))
 
 
 def reaches_root(user: Any, action: str) -> bool:
     """Does a grant carrying ``action`` sit on a tree root (so the user sees rows of no community)?"""
     if is_superuser(user):
         return True
-    from anju.orgs.models import OrgUnit
-
-    return any(not OrgUnit.paths_above(g.path) for g in _grants_for(user, rule_for(action)))
+    return any(not g.above for g in _grants_for(user, rule_for(action)))
 
 
 def can(user: Any, action: str, obj: Any = None) -> bool:
