@@ -24,8 +24,9 @@ from psycopg import sql
 
 from anju.access.roles import Role
 from anju.accounts.models import User
-from anju.core import backup, crypto
-from anju.core.backup import archive as backup_archive
+from anju.core import crypto
+from anju.site import backup
+from anju.site.backup import archive as backup_archive
 from anju.testing import build_tree, make_user
 
 MOBILE = "13800138000"

@@ -20,8 +20,8 @@ from anju.activities.models import Activity, Registration
 from anju.audit.models import AuditEvent
 from anju.bulletin.models import Notice, NoticePhoto
 from anju.core import nav as navigation
-from anju.core.demo import ACCOUNTS, DEMO_PASSWORD, load_demo
 from anju.orgs.models import Department, OrgUnit, TaskForce, UnitKind
+from anju.site.demo import ACCOUNTS, DEMO_PASSWORD, load_demo
 from anju.spaces.models import Space, SpacePhoto, Station
 
 pytestmark = pytest.mark.django_db

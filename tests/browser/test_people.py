@@ -11,10 +11,10 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
-from anju.core.demo import DEMO_PASSWORD, load_demo
 from anju.jobs.worker import run_once
 from anju.people import fakes, importer
 from anju.people.models import ImportBatch, Resident
+from anju.site.demo import DEMO_PASSWORD, load_demo
 
 pytestmark = pytest.mark.browser
 

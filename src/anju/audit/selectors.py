@@ -23,6 +23,13 @@ def _scoped(qs: QuerySet[Any], user: Any, action: str) -> QuerySet[Any]:
     return qs.filter(scope)
 
 
+def communities_for_filter(user: Any) -> QuerySet[Any]:
+    """The communities the user may filter the trail by. They are reached through the event's own foreign key
+    (``AuditEvent.community``), so audit, which sits below orgs (DEVELOPMENT.md, "Layers"), never imports it."""
+    unit_model: Any = AuditEvent._meta.get_field("community").related_model
+    return policy.visible(unit_model.objects.communities(), user, "audit.view", "path")
+
+
 def events_visible(user: Any) -> QuerySet[AuditEvent]:
     return _scoped(AuditEvent.objects.all(), user, "audit.view")
 

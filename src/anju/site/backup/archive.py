@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from anju.audit import services as audit_services
 from anju.audit.actions import Action
 from anju.core import crypto
-from anju.core.backup.base import (
+from anju.site.backup.base import (
     BACKUP_ACTOR,
     CHUNK,
     FORMAT,
@@ -43,7 +43,7 @@ from anju.core.backup.base import (
     key_warning,
     sha256_file,
 )
-from anju.core.backup.engines import pg_snapshot, sqlite_snapshot
+from anju.site.backup.engines import pg_snapshot, sqlite_snapshot
 
 # --------------------------------------------------------------------------- writing an archive
 

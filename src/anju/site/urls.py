@@ -1,6 +1,6 @@
 from django.urls import path
 
-from anju.core import views
+from anju.site import views
 
 app_name = "core"
 urlpatterns = [

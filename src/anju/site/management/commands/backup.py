@@ -5,7 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from anju.core.backup import BackupError, backup_create
+from anju.site.backup import BackupError, backup_create
 
 
 class Command(BaseCommand):

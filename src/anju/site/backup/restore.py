@@ -23,8 +23,8 @@ from django.utils.translation import gettext as _
 from anju.audit import services as audit_services
 from anju.audit.actions import Action
 from anju.core import crypto
-from anju.core.backup.archive import extract_archive, read_verified
-from anju.core.backup.base import (
+from anju.site.backup.archive import extract_archive, read_verified
+from anju.site.backup.base import (
     MEDIA_DIR,
     POSTGRES_ENGINE,
     POSTGRES_MEMBER,
@@ -37,7 +37,7 @@ from anju.core.backup.base import (
     move_aside,
     time_stamp,
 )
-from anju.core.backup.engines import (
+from anju.site.backup.engines import (
     check_sqlite_copy,
     configured_sqlite_file,
     pg_connect,

@@ -25,8 +25,8 @@ The work is split by step: ``base`` (format, results, data keys), ``engines`` (S
 PostgreSQL snapshots), ``archive`` (writing and verifying), ``restore``.
 """
 
-from anju.core.backup.archive import backup_create, backup_verify
-from anju.core.backup.base import (
+from anju.site.backup.archive import backup_create, backup_verify
+from anju.site.backup.base import (
     FORMAT,
     FORMAT_VERSION,
     BackupError,
@@ -36,8 +36,8 @@ from anju.core.backup.base import (
     key_fingerprints,
     key_warning,
 )
-from anju.core.backup.engines import pg_params
-from anju.core.backup.restore import backup_restore
+from anju.site.backup.engines import pg_params
+from anju.site.backup.restore import backup_restore
 
 __all__ = [
     "FORMAT",

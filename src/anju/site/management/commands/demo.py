@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from anju.core.demo import load_demo
+from anju.site.demo import load_demo
 
 
 class Command(BaseCommand):

@@ -19,7 +19,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils.translation import gettext as _
 from psycopg import sql
 
-from anju.core.backup.base import LIBPQ_ENV, LOCK_WAIT_SECONDS, SQLITE_ENGINE, SQLITE_FILENAME, BackupError, quote_name
+from anju.site.backup.base import LIBPQ_ENV, LOCK_WAIT_SECONDS, SQLITE_ENGINE, SQLITE_FILENAME, BackupError, quote_name
 
 # --------------------------------------------------------------------------- SQLite
 

@@ -15,9 +15,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from anju.access import policy
-from anju.core import home as home_pages
 from anju.core.context_processors import ELDER_COOKIE
 from anju.core.middleware import is_outage, outage_response
+from anju.site import home as home_pages
 
 ONE_YEAR = 365 * 24 * 3600
 
@@ -25,7 +25,7 @@ ONE_YEAR = 365 * 24 * 3600
 @policy.permission(policy.AUTHENTICATED)
 def home(request: HttpRequest) -> HttpResponse:
     kind, context = home_pages.home_context(request.user)
-    return render(request, f"core/home_{kind}.html", context)
+    return render(request, f"site/home_{kind}.html", context)
 
 
 def _safe_next(request: HttpRequest) -> str:

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class Config(AppConfig):
+    name = "anju.site"
+    label = "site"
+    verbose_name = _("Site")
+
+    def ready(self) -> None:
+        from anju.access import policy
+        from anju.core import nav
+
+        nav.register(nav.NavItem(_("Home"), "core:home", policy.AUTHENTICATED), order=10)
