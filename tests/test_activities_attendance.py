@@ -28,7 +28,7 @@ from anju.audit.models import AuditEvent
 from anju.core.excel import safe_cell, safe_row
 from anju.people import fakes
 from anju.people import services as people_services
-from anju.people.importer import rows_to_xlsx
+from anju.people.importing.template import rows_to_xlsx
 from anju.testing import api_client, english_client, make_user
 from anju.testing.activities import ActivityWorld, first_session, make_activity
 

@@ -14,7 +14,8 @@ from anju.audit.actions import Action
 from anju.audit.models import PiiAccess
 from anju.audit.reasons import clean_reveal_reason
 from anju.audit.services import client_ip, record
-from anju.people.importer import COLUMNS, rows_to_xlsx
+from anju.people.importing.columns import COLUMNS
+from anju.people.importing.template import rows_to_xlsx
 from anju.people.models import Resident
 from anju.people.selectors import Viewer
 
