@@ -59,8 +59,9 @@ def _sources() -> list[tuple[str, str]]:
 
 
 def _is_page_or_api(rel: str) -> bool:
+    """Pages, API operations and home-page cards (``site/home.py``, each app's ``home.py``)."""
     name = rel.rsplit("/", 1)[-1]
-    return name.startswith(("views", "api")) or name.endswith(("_views.py", "_api.py"))
+    return name.startswith(("views", "api", "home")) or name.endswith(("_views.py", "_api.py"))
 
 
 def test_staff_is_defined_only_in_access_roles() -> None:

@@ -125,6 +125,12 @@ def unit_of(obj: Any) -> Any:
     return None
 
 
+def grants_for(user: Any, action: str) -> list[Grant]:
+    """The user's grants that carry ``action`` (an administrator's grant carries every action): where the user
+    may do it. A superuser's reach does not come from grants; ask :func:`is_superuser` first when it matters."""
+    return _grants_for(user, rule_for(action))
+
+
 def _grants_for(user: Any, rule: Rule) -> list[Grant]:
     """Grants that carry the action; an administrator's grant carries every action."""
     return _holding(user, rule.roles)

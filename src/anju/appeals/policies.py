@@ -132,7 +132,7 @@ declare(
 declare(
     "appeal.rates", [*STAFF_ROLES, Role.SUPERVISOR, Role.DEPARTMENT_LIAISON], upward=True, description="Three rates"
 )
-declare("appeal.configure", [Role.ADMIN], description="Catalogue, SLA and the holiday schedule")
+declare("appeal.configure", [Role.ADMIN], description="Catalogue, SLA and the satisfaction scale")
 declare(
     "appeal.routes",
     [Role.BRANCH_SECRETARY],

@@ -10,5 +10,6 @@ class Config(AppConfig):
     def ready(self) -> None:
         from anju.access import policy
         from anju.core import nav
+        from anju.site import policies  # noqa: F401  (declares the actions)
 
         nav.register(nav.NavItem(_("Home"), "core:home", policy.AUTHENTICATED), order=10)

@@ -9,32 +9,28 @@ from anju.access.roles import Role
 from anju.accounts.models import RoleGrant
 from anju.core import registry
 from anju.orgs import selectors as org_selectors
-from anju.orgs.models import OrgUnit, UnitKind
+from anju.orgs.models import Department, OrgUnit, UnitKind
 
-# Which home a user sees, by the weightiest role they hold.
-HOME_ORDER: list[tuple[str, set[str]]] = [
-    ("admin", {Role.ADMIN}),
-    ("supervisor", {Role.SUPERVISOR}),
-    ("worker", {Role.BRANCH_SECRETARY, Role.COMMUNITY_WORKER, Role.GRID_WORKER}),
-    ("department", {Role.DEPARTMENT_LIAISON}),
-    ("volunteer", {Role.VOLUNTEER}),
-    ("resident", {Role.RESIDENT}),
-]
+# The kinds of home, weightiest first: a user sees the first whose action ``home.<kind>`` they may do
+# (``site/policies.py`` declares them).
+HOME_ORDER: tuple[str, ...] = ("admin", "supervisor", "worker", "department", "volunteer", "resident")
 
 
 def home_kind(user: Any) -> str:
-    if policy.is_superuser(user):
-        return "admin"
-    roles = policy.roles_of(user)
-    for kind, wanted in HOME_ORDER:
-        if roles & wanted:
+    for kind in HOME_ORDER:
+        if policy.can(user, f"home.{kind}"):
             return kind
     return "none"
 
 
-def _grant_units(user: Any, roles: set[str]) -> list[OrgUnit]:
-    ids = [g.unit_id for g in policy.grants_of(user) if g.role in roles]
+def _units(grants: list[policy.Grant]) -> list[OrgUnit]:
+    ids = [g.unit_id for g in grants]
     return list(OrgUnit.objects.filter(pk__in=ids).select_related("community").order_by("path"))
+
+
+def _role_labels(user: Any) -> list[str]:
+    """The names of the roles the user holds, for the page's header (shown, not used to decide)."""
+    return sorted({str(Role(g.role).label) for g in policy.grants_of(user)})
 
 
 def _unit_card(unit: OrgUnit) -> dict[str, Any]:
@@ -52,15 +48,14 @@ def _unit_card(unit: OrgUnit) -> dict[str, Any]:
 
 def home_context(user: Any) -> tuple[str, dict[str, Any]]:
     kind = home_kind(user)
-    roles = policy.roles_of(user)
-    context: dict[str, Any] = {"home_kind": kind, "role_labels": sorted(Role(r).label for r in roles)}
+    context: dict[str, Any] = {"home_kind": kind, "role_labels": _role_labels(user)}
+    mine = _units(policy.grants_for(user, f"home.{kind}")) if kind != "none" else []
     if kind in {"worker", "supervisor", "admin"}:
-        wanted = {r for k, rs in HOME_ORDER if k == kind for r in rs}
-        units = _grant_units(user, wanted) or list(OrgUnit.objects.filter(parent=None).order_by("path"))
+        units = mine or list(OrgUnit.objects.filter(parent=None).order_by("path"))
         context["unit_cards"] = [_unit_card(u) for u in units]
     if kind == "worker":
         context["taskforces"] = list(org_selectors.taskforces_visible(user)[:6])
-        communities = {u.community for u in _grant_units(user, set(roles)) if u.community}
+        communities = {u.community for u in _units(policy.grants_of(user)) if u.community}
         context["departments"] = (
             list(org_selectors.departments_for_unit(next(iter(communities)))[:12]) if communities else []
         )
@@ -79,10 +74,8 @@ def home_context(user: Any) -> tuple[str, dict[str, Any]]:
             "periodic": PeriodicTask.objects.count(),
         }
     if kind == "department":
-        grants = RoleGrant.objects.filter(user=user, role=Role.DEPARTMENT_LIAISON).select_related(
-            "department", "department__unit"
-        )
-        depts = [g.department for g in grants if g.department]
+        ids = [g.department_id for g in policy.grants_for(user, "home.department") if g.department_id]
+        depts = list(Department.objects.filter(pk__in=ids).select_related("unit").order_by("pk"))
         context["departments"] = depts
         context["colleagues"] = list(
             RoleGrant.objects.filter(department__in=depts, role=Role.DEPARTMENT_LIAISON)
@@ -90,8 +83,6 @@ def home_context(user: Any) -> tuple[str, dict[str, Any]]:
             .select_related("user", "department")[:20]
         )
     if kind in {"volunteer", "resident"}:
-        wanted = {Role.VOLUNTEER} if kind == "volunteer" else {Role.RESIDENT}
-        units = _grant_units(user, wanted)
-        context["home_units"] = [{"unit": u, "ancestors": list(u.ancestors())} for u in units]
+        context["home_units"] = [{"unit": u, "ancestors": list(u.ancestors())} for u in mine]
     context.update(registry.home_cards(user, kind))  # each app's cards (appeals, activities, people …)
     return kind, context
