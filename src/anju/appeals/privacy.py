@@ -46,7 +46,7 @@ from anju.appeals import clock
 from anju.appeals.models import Appeal, AppealEvent, AppealFollower, Callback, Publication
 from anju.audit.actions import Action
 from anju.audit.reasons import clean_reveal_reason
-from anju.audit.services import record, record_pii_access
+from anju.audit.services import diff, record, record_pii_access
 from anju.core import screening
 from anju.core.masking import mask_name
 from anju.core.params import parse_id
@@ -307,6 +307,6 @@ def publication_set(
             obj=row,
             community=community,
             request=request,
-            data={"before": before, "after": after, "at": clock.now().isoformat()},
+            data={"changed": diff(before, after), "at": clock.now().isoformat()},
         )
     return row

@@ -46,7 +46,7 @@ from anju.appeals.models import ON_BEHALF_CHANNELS, Appeal, AppealEvent, Channel
 from anju.appeals.policies import liaison_departments
 from anju.audit.actions import Action
 from anju.audit.reasons import clean_reveal_reason
-from anju.audit.services import record, record_pii_access
+from anju.audit.services import diff, record, record_pii_access
 from anju.core.crypto import decrypt
 from anju.core.masking import mask_mobile, mask_name
 from anju.core.params import parse_id
@@ -266,7 +266,7 @@ def _relink(
             actor=actor,
             obj=locked,
             request=request,
-            data={"resident": resident.pk if resident else None, "previous": previous},
+            data={"changed": diff({"resident": previous}, {"resident": resident.pk if resident else None})},
         )
     appeal.requester_resident = resident
     return appeal
