@@ -2,6 +2,7 @@ from django.urls import path
 
 from anju.site import views
 
+# The namespace keeps its first name, so every `{% url "core:home" %}` and `reverse("core:…")` stays as it was.
 app_name = "core"
 urlpatterns = [
     path("", views.home, name="home"),
