@@ -45,7 +45,7 @@ def main() -> None:
     from django.utils import timezone
 
     call_command("migrate", verbosity=0)
-    from anju.accounts.roles import Role
+    from anju.access.roles import Role
     from anju.appeals import selectors
     from anju.appeals.models import Category, CategoryRoute
     from anju.appeals.sla import sweep_escalations
@@ -166,7 +166,7 @@ def main() -> None:
 
     from django.db.models import Count, Sum
 
-    from anju.accounts import policy
+    from anju.access import policy
     from anju.appeals.models import AWAITING_CALLBACK, Appeal, DailyRollup
     from anju.orgs.models import OrgUnit
 

@@ -34,7 +34,8 @@ from django.db import connection  # noqa: E402
 from openpyxl import load_workbook  # noqa: E402
 
 from anju.orgs.models import UnitKind  # noqa: E402
-from anju.people import fakes, importer  # noqa: E402
+from anju.people import fakes  # noqa: E402
+from anju.people.importing import validate, write  # noqa: E402
 from anju.people.models import Resident  # noqa: E402
 from anju.testing import build_tree, unit  # noqa: E402
 
@@ -66,11 +67,11 @@ def main() -> None:
         return count
 
     baseline, _ = timed("baseline: openpyxl reads the rows", read_only)
-    dry, plan = timed("dry run (read + check, no writes)", lambda: importer.dry_run(tree.community, data))
+    dry, plan = timed("dry run (read + check, no writes)", lambda: validate.dry_run(tree.community, data))
     assert plan.ok, plan.problems[:5]  # type: ignore[attr-defined]
     commit, summary = timed(
         "commit (check again + write, 1 txn)",
-        lambda: importer.commit(actor=None, community=tree.community, data=data),
+        lambda: write.commit(actor=None, community=tree.community, data=data),
     )
     assert Resident.objects.count() == ROWS
     print(f"households created: {summary['households_created']}")  # type: ignore[index]

@@ -36,7 +36,7 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
-from anju.accounts.roles import Role  # noqa: E402
+from anju.access.roles import Role  # noqa: E402
 from anju.spaces import services  # noqa: E402
 from anju.spaces.models import Booking, Occupancy, Space  # noqa: E402
 from anju.spaces.selectors import availability  # noqa: E402

@@ -19,9 +19,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
+from anju.access.roles import Role
 from anju.accounts import services, signin
 from anju.accounts.models import LoginThrottle, User
-from anju.accounts.roles import Role
 from anju.audit.models import AuditEvent
 from anju.testing import TEST_PASSWORD, Tree, make_user
 

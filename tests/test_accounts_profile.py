@@ -13,9 +13,9 @@ from django.test import Client
 from django.utils import translation
 from django.utils.translation import gettext, gettext_lazy
 
+from anju.access.roles import Role
 from anju.accounts import services
 from anju.accounts.models import User
-from anju.accounts.roles import Role
 from anju.audit.actions import Action
 from anju.audit.models import AuditEvent
 from anju.core import pii

@@ -18,8 +18,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils.translation import gettext_lazy
 from openpyxl import load_workbook
 
+from anju.access.roles import Role
 from anju.accounts import services as account_services
-from anju.accounts.roles import Role
 from anju.activities import attendance, services, volunteer_hours
 from anju.activities.models import Activity, Helper
 from anju.appeals.rates.exports import rates_xlsx
@@ -28,7 +28,7 @@ from anju.audit.models import AuditEvent
 from anju.core.excel import safe_cell, safe_row
 from anju.people import fakes
 from anju.people import services as people_services
-from anju.people.importer import rows_to_xlsx
+from anju.people.importing.template import rows_to_xlsx
 from anju.testing import api_client, english_client, make_user
 from anju.testing.activities import ActivityWorld, first_session, make_activity
 

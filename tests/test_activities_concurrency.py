@@ -22,8 +22,8 @@ from django.db.models import F
 from django.test import Client
 from django.utils import translation
 
+from anju.access.roles import Role
 from anju.accounts import services as account_services
-from anju.accounts.roles import Role
 from anju.activities import services
 from anju.activities.models import Activity, Registration, Session
 from anju.audit.models import AuditEvent

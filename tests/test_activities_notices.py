@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.utils import timezone, translation
 
-from anju.accounts.roles import Role
+from anju.access.roles import Role
 from anju.activities import notices, services
 from anju.activities.models import Registration
 from anju.jobs.worker import run_once

@@ -11,8 +11,8 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import timezone
 
+from anju.access.roles import Role
 from anju.accounts import services as account_services
-from anju.accounts.roles import Role
 from anju.activities import services
 from anju.activities.models import Activity, Registration
 from anju.audit.models import AuditEvent

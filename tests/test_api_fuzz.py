@@ -24,8 +24,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from anju.access.roles import Role
 from anju.accounts import services as account_services
-from anju.accounts.roles import Role
 from anju.api import api as anju_api
 from anju.testing import Tree, make_user
 

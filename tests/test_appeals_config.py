@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from anju.accounts.roles import Role
+from anju.access.roles import Role
 from anju.appeals import clock, services
 from anju.appeals.config import services as config
 from anju.appeals.dispatch import services as dispatch

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
-from anju.accounts import policy
-from anju.accounts.roles import Role
+from anju.access import policy
+from anju.access.roles import Role
 from anju.testing import Tree, make_user
 
 pytestmark = pytest.mark.django_db

@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from PIL import Image
 
-from anju.accounts.roles import Role
+from anju.access.roles import Role
 from anju.appeals.callback import followers
 from anju.appeals.callback import services as callback
 from anju.appeals.dispatch import services as dispatch

@@ -9,8 +9,8 @@ import re
 from django.db import connection
 from django.test import Client
 
+from anju.access.roles import Role
 from anju.accounts import services as account_services
-from anju.accounts.roles import Role
 from anju.appeals import privacy, services
 from anju.appeals.callback import services as callback
 from anju.appeals.intake import services as intake

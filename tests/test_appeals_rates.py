@@ -19,7 +19,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from anju.accounts.roles import Role
+from anju.access.roles import Role
 from anju.appeals import clock
 from anju.appeals.callback import services as callback
 from anju.appeals.dispatch import services as dispatch

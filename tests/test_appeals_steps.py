@@ -52,7 +52,7 @@ def test_every_step_the_page_offers_is_in_the_table() -> None:
 
 
 def test_each_step_declares_a_known_action() -> None:
-    from anju.accounts import policy
+    from anju.access import policy
 
     for step in steps.STEPS.values():
         assert step.action in policy.rules(), step  # an undeclared action would never be granted

@@ -13,8 +13,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from anju.access.roles import Role
 from anju.accounts.models import User
-from anju.accounts.roles import Role
 from anju.audit import selectors
 from anju.audit.actions import Action
 from anju.audit.models import AppendOnlyError, AuditEvent, PiiAccess

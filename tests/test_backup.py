@@ -22,10 +22,11 @@ from django.test import override_settings
 from django.utils import translation
 from psycopg import sql
 
+from anju.access.roles import Role
 from anju.accounts.models import User
-from anju.accounts.roles import Role
-from anju.core import backup, crypto
-from anju.core.backup import archive as backup_archive
+from anju.core import crypto
+from anju.site import backup
+from anju.site.backup import archive as backup_archive
 from anju.testing import build_tree, make_user
 
 MOBILE = "13800138000"

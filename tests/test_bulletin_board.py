@@ -12,7 +12,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from anju.accounts.roles import Role
+from anju.access.roles import Role
 from anju.bulletin import selectors, services
 from anju.bulletin.models import Notice, NoticeRead
 from anju.testing import make_user

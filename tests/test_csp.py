@@ -15,8 +15,8 @@ import pytest
 from django.test import Client
 
 from anju.accounts.models import User
-from anju.core.demo import load_demo
 from anju.core.security import CONTENT_SECURITY_POLICY
+from anju.site.demo import load_demo
 
 pytestmark = pytest.mark.django_db
 

@@ -13,15 +13,15 @@ from django.test import Client
 from django.urls import reverse
 from PIL import Image
 
+from anju.access.roles import Role
 from anju.accounts.models import RoleGrant, User
-from anju.accounts.roles import Role
 from anju.activities.demo import ELDERLY_CLASS, FAMILY_DOCTOR, PAST_SAFETY, SUMMER_CARE, WALK_IN_NAME
 from anju.activities.models import Activity, Registration
 from anju.audit.models import AuditEvent
 from anju.bulletin.models import Notice, NoticePhoto
 from anju.core import nav as navigation
-from anju.core.demo import ACCOUNTS, DEMO_PASSWORD, load_demo
 from anju.orgs.models import Department, OrgUnit, TaskForce, UnitKind
+from anju.site.demo import ACCOUNTS, DEMO_PASSWORD, load_demo
 from anju.spaces.models import Space, SpacePhoto, Station
 
 pytestmark = pytest.mark.django_db

@@ -18,9 +18,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
 
+from anju.access.roles import Role
 from anju.accounts import services as account_services
 from anju.accounts.models import User
-from anju.accounts.roles import Role
 from anju.audit.models import AuditEvent
 from anju.inbox import kinds, selectors, services, tasks
 from anju.inbox.models import Message, Outbox

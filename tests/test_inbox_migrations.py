@@ -15,7 +15,7 @@ from django.db import connection
 from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone, translation
 
-from anju.accounts.roles import Role
+from anju.access.roles import Role
 from anju.inbox.models import Message, Outbox
 from anju.spaces import services as space_services
 from anju.testing import Tree, make_user

@@ -15,7 +15,7 @@ from django.test import Client
 from django.urls import get_resolver, reverse
 from django.urls.converters import IntConverter
 
-from anju.accounts.roles import Role
+from anju.access.roles import Role
 from anju.api import api as anju_api
 from anju.core.params import MAX_INT, parse_id, parse_ids, parse_int, parse_positive
 from anju.testing import Tree, make_user

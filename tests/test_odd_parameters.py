@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from anju.accounts.roles import Role
+from anju.access.roles import Role
 from anju.appeals.selectors import TREND_CEILING, TREND_FLOOR, trend_months
 from anju.testing import Tree, make_user
 

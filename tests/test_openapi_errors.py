@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from anju.accounts.roles import Role
+from anju.access.roles import Role
 from anju.api import api as anju_api
 from anju.testing import Tree, make_user
 

@@ -12,8 +12,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from anju.access.roles import Role
 from anju.accounts.models import User
-from anju.accounts.roles import Role
 from anju.audit.models import AuditEvent
 from anju.orgs import selectors, services
 from anju.orgs.models import Department, OrgUnit, TaskForce, UnitKind

@@ -20,7 +20,7 @@ from django.db import InterfaceError, OperationalError, close_old_connections, c
 from django.http import HttpResponse
 from django.test import Client
 
-from anju.accounts.roles import Role
+from anju.access.roles import Role
 from anju.accounts.services import token_create
 from anju.core.middleware import OutageMiddleware, is_outage
 from anju.testing import build_tree, make_user, sqlite_file_database

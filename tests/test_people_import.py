@@ -17,7 +17,8 @@ from openpyxl import Workbook, load_workbook
 
 from anju.audit.models import AuditEvent
 from anju.jobs.worker import run_once
-from anju.people import fakes, importer
+from anju.people import fakes
+from anju.people.importing import columns, validate, write
 from anju.people.models import Household, ImportBatch, Resident, ResidentEvent
 from anju.testing.people import PeopleWorld, person
 
@@ -47,11 +48,11 @@ def sheet_bytes(header: list[str], data: list[list[Any]]) -> bytes:
     return out.getvalue()
 
 
-HEADER = [c.header for c in importer.COLUMNS]
+HEADER = [c.header for c in columns.COLUMNS]
 
 
 def as_list(row: dict[str, Any]) -> list[Any]:
-    return [row.get(c.key, "") for c in importer.COLUMNS]
+    return [row.get(c.key, "") for c in columns.COLUMNS]
 
 
 def counts() -> tuple[int, int, int, int]:
@@ -66,11 +67,11 @@ def counts() -> tuple[int, int, int, int]:
 def test_good_file_dry_run_writes_nothing_then_commit_writes_all(people_world: PeopleWorld) -> None:
     data = fakes.workbook(rows(40))
     before = counts()
-    plan = importer.dry_run(people_world.community, data)
+    plan = validate.dry_run(people_world.community, data)
     assert plan.ok, plan.problems
     assert plan.summary()["rows"] == 40
     assert counts() == before
-    summary = importer.commit(actor=people_world.users["community_worker"], community=people_world.community, data=data)
+    summary = write.commit(actor=people_world.users["community_worker"], community=people_world.community, data=data)
     assert summary["residents_created"] == 40
     after = counts()
     assert after[0] == before[0] + 40
@@ -80,11 +81,11 @@ def test_good_file_dry_run_writes_nothing_then_commit_writes_all(people_world: P
     assert all(r.id_number_sealed.startswith("v1:") for r in imported)
     assert imported.filter(tags__name="老人").exists()
     # Running the same file again: every row is a duplicate against the database; nothing written.
-    again = importer.dry_run(people_world.community, data)
+    again = validate.dry_run(people_world.community, data)
     assert {p.row for p in again.problems if p.column == "身份证号"} == set(range(2, 42))
     assert {p.column for p in again.problems} <= {"身份证号", "与户主关系"}
-    with pytest.raises(importer.ImportRejected):
-        importer.commit(actor=None, community=people_world.community, data=data)
+    with pytest.raises(columns.ImportRejected):
+        write.commit(actor=None, community=people_world.community, data=data)
     assert counts() == after
 
 
@@ -100,12 +101,12 @@ def test_template_has_the_columns_and_examples_and_imports_when_filled(
     assert book["示例"].max_row == 4
     # The examples themselves are valid rows.
     examples = [[c.value for c in row] for row in book["示例"].iter_rows(min_row=2)]
-    plan = importer.dry_run(people_world.community, sheet_bytes(HEADER, examples))
+    plan = validate.dry_run(people_world.community, sheet_bytes(HEADER, examples))
     assert plan.ok, plan.problems
 
 
 def problems_of(community: Any, data: bytes) -> list[tuple[int | None, str, str]]:
-    plan = importer.dry_run(community, data)
+    plan = validate.dry_run(community, data)
     return [(p.row, p.column, p.message) for p in plan.problems]
 
 
@@ -143,17 +144,15 @@ def test_broken_rows_are_all_reported_with_row_and_column_and_nothing_written(pe
     assert "registered already" in messages[(6, "身份证号")]
     assert "YYYY-MM-DD" in messages[(7, "出生日期")]
     assert not any(row in (3, 4, 9) for row, _c, _m in found)
-    with pytest.raises(importer.ImportRejected) as exc:
-        importer.commit(actor=None, community=people_world.community, data=data)
+    with pytest.raises(columns.ImportRejected) as exc:
+        write.commit(actor=None, community=people_world.community, data=data)
     assert len(exc.value.problems) == len(found)
     assert counts() == before
 
 
 def test_missing_required_column_is_reported(people_world: PeopleWorld) -> None:
     header = [h for h in HEADER if h != "身份证号"]
-    data = sheet_bytes(
-        header, [[r.get(c.key, "") for c in importer.COLUMNS if c.header != "身份证号"] for r in rows(2)]
-    )
+    data = sheet_bytes(header, [[r.get(c.key, "") for c in columns.COLUMNS if c.header != "身份证号"] for r in rows(2)])
     assert problems_of(people_world.community, data) == [(1, "身份证号", "The required column “身份证号” is missing.")]
 
 

@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from anju.jobs.models import Job
 from anju.jobs.worker import LEASE_SECONDS, claim_job, run_job, run_once
-from anju.people import batches, fakes, importer
+from anju.people import batches, fakes
+from anju.people.importing import write
 from anju.people.models import ImportBatch, Resident
 from anju.testing.people import PeopleWorld
 
@@ -34,7 +35,7 @@ def _committing_batch(people_world: PeopleWorld) -> ImportBatch:
 
 
 def _crash_at(monkeypatch: pytest.MonkeyPatch, point: str) -> None:
-    real_commit = importer.commit
+    real_commit = write.commit
 
     def crashing_commit(**kwargs: Any) -> dict[str, Any]:
         on_written = kwargs.get("on_written")
@@ -47,7 +48,7 @@ def _crash_at(monkeypatch: pytest.MonkeyPatch, point: str) -> None:
         real_commit(**kwargs)
         raise Crash(point)  # the writing function returned: whatever it committed stays
 
-    monkeypatch.setattr(importer, "commit", crashing_commit)
+    monkeypatch.setattr(write, "commit", crashing_commit)
 
 
 @pytest.mark.parametrize("point", ["before_status", "after_write"])
@@ -88,13 +89,13 @@ def test_a_run_that_finds_its_batch_finished_meanwhile_writes_nothing(
     batch is not marked rejected."""
     batch = _committing_batch(people_world)
     before = Resident.objects.count()
-    real_commit = importer.commit
+    real_commit = write.commit
 
     def other_run_finished_first(**kwargs: Any) -> dict[str, Any]:
         ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.DONE)
         return real_commit(**kwargs)
 
-    monkeypatch.setattr(importer, "commit", other_run_finished_first)
+    monkeypatch.setattr(write, "commit", other_run_finished_first)
     batches.run_batch(batch_id=batch.pk, commit=True)
     batch.refresh_from_db()
     assert batch.status == ImportBatch.Status.DONE

@@ -18,8 +18,8 @@ from openpyxl import load_workbook
 from anju.api import api as anju_api
 from anju.audit.models import PiiAccess
 from anju.core import pii
-from anju.core.demo import load_demo
 from anju.people.models import DEFAULT_TAGS, Household, Resident, Tag
+from anju.site.demo import load_demo
 from anju.testing.people import PeopleWorld, plaintexts
 
 pytestmark = pytest.mark.usefixtures("english")

@@ -20,9 +20,9 @@ from django.urls.converters import IntConverter, UUIDConverter
 from ninja import NinjaAPI, Router
 from ninja.operation import PathView
 
-from anju.accounts import policy
+from anju.access import policy
+from anju.access.roles import Role
 from anju.accounts import services as account_services
-from anju.accounts.roles import Role
 from anju.api import api as anju_api
 from anju.orgs import services as org_services
 from anju.orgs.models import OrgUnit, UnitKind
@@ -224,7 +224,9 @@ def test_decorator_refuses_an_undeclared_action() -> None:
 
 
 @dataclass
-class World:
+class Scene:
+    """The objects the URL walk fills path parameters with (not the shared appeals ``world``)."""
+
     tree: Tree
     admin: Any
     task_force: Any
@@ -235,7 +237,7 @@ class World:
 
 
 @pytest.fixture
-def world(tree: Tree) -> World:
+def scene(tree: Tree) -> Scene:
     admin = make_user(Role.ADMIN, tree.province)
     task_force = org_services.taskforce_create(actor=None, community=tree.community, name="四位一体专班")
     member = org_services.taskforce_add_member(
@@ -243,13 +245,13 @@ def world(tree: Tree) -> World:
     )
     user = make_user(Role.GRID_WORKER, tree.grid)
     token, _raw = account_services.token_create(actor=None, user=user, name="cli")
-    return World(tree, admin, task_force, member, user, user.grants.get(), token)
+    return Scene(tree, admin, task_force, member, user, user.grants.get(), token)
 
 
-def _path_kwargs(endpoint: Endpoint, world: World) -> dict[str, Any]:
+def _path_kwargs(endpoint: Endpoint, scene: Scene) -> dict[str, Any]:
     """Fill each path parameter: with the pk of a real object of the right kind
     where this test knows one, else with any existing pk (int) or a plain value."""
-    sources: dict[tuple[str, str], Callable[[World], int]] = {
+    sources: dict[tuple[str, str], Callable[[Scene], int]] = {
         ("orgs:unit", "pk"): lambda w: w.tree.community.pk,
         ("orgs:taskforce", "pk"): lambda w: w.task_force.pk,
         ("orgs:taskforce", "member_pk"): lambda w: w.member.pk,
@@ -263,9 +265,9 @@ def _path_kwargs(endpoint: Endpoint, world: World) -> dict[str, Any]:
             (fn for (prefix, p), fn in sources.items() if endpoint.name.startswith(prefix) and p == param), None
         )
         if source is not None:
-            kwargs[param] = source(world)
+            kwargs[param] = source(scene)
         elif isinstance(converter, IntConverter):
-            kwargs[param] = world.tree.community.pk
+            kwargs[param] = scene.tree.community.pk
         elif isinstance(converter, UUIDConverter):
             kwargs[param] = uuid.UUID(int=1)
         else:
@@ -273,14 +275,14 @@ def _path_kwargs(endpoint: Endpoint, world: World) -> dict[str, Any]:
     return kwargs
 
 
-def guarded_html_urls(world: World) -> list[str]:
+def guarded_html_urls(scene: Scene) -> list[str]:
     urls = []
     for endpoint in iter_endpoints(get_resolver().url_patterns):
         if endpoint.name.startswith("api:"):
             continue
         if getattr(endpoint.callback, "anju_permission", None) == policy.PUBLIC:
             continue
-        urls.append(reverse(endpoint.name, kwargs=_path_kwargs(endpoint, world)))
+        urls.append(reverse(endpoint.name, kwargs=_path_kwargs(endpoint, scene)))
     return urls
 
 
@@ -295,11 +297,11 @@ def _login_redirect_next(response: HttpResponse) -> str | None:
 
 
 @pytest.mark.django_db
-def test_anonymous_get_of_every_guarded_page_redirects_to_login(world: World) -> None:
-    urls = guarded_html_urls(world)
+def test_anonymous_get_of_every_guarded_page_redirects_to_login(scene: Scene) -> None:
+    urls = guarded_html_urls(scene)
     assert "/orgs/" in urls
-    assert f"/orgs/units/{world.tree.community.pk}/" in urls
-    assert f"/accounts/users/{world.user.pk}/grants/{world.grant.pk}/revoke/" in urls
+    assert f"/orgs/units/{scene.tree.community.pk}/" in urls
+    assert f"/accounts/users/{scene.user.pk}/grants/{scene.grant.pk}/revoke/" in urls
     assert reverse("accounts:login") not in urls  # public pages are not in the list
     client = Client()
     wrong = {}
@@ -311,33 +313,33 @@ def test_anonymous_get_of_every_guarded_page_redirects_to_login(world: World) ->
 
 
 @pytest.mark.django_db
-def test_anonymous_post_to_guarded_pages_changes_nothing(world: World) -> None:
+def test_anonymous_post_to_guarded_pages_changes_nothing(scene: Scene) -> None:
     units = OrgUnit.objects.count()
     client = Client()
-    for url in guarded_html_urls(world):
+    for url in guarded_html_urls(scene):
         response = client.post(url, {"name": "被篡改", "kind": UnitKind.AREA, "reason": "x", "active": "0"})
         assert _login_redirect_next(response) == url, url
-    world.tree.community.refresh_from_db()
-    world.user.refresh_from_db()
+    scene.tree.community.refresh_from_db()
+    scene.user.refresh_from_db()
     assert OrgUnit.objects.count() == units
-    assert world.tree.community.name == "安居社区"
-    assert world.user.is_active
+    assert scene.tree.community.name == "安居社区"
+    assert scene.user.is_active
 
 
-def _api_url(route: str, world: World) -> str:
+def _api_url(route: str, scene: Scene) -> str:
     # Any other "{…_id}" path parameter: an id that need not exist (anonymous callers get 401 first).
-    route = route.replace("{unit_id}", str(world.tree.community.pk))
+    route = route.replace("{unit_id}", str(scene.tree.community.pk))
     return "/api/v1" + re.sub(r"\{[a-z_]+_id\}", str(MISSING_ID), route)
 
 
 @pytest.mark.django_db
-def test_anonymous_call_of_every_api_operation_is_401(world: World) -> None:
+def test_anonymous_call_of_every_api_operation_is_401(scene: Scene) -> None:
     operations = api_operations()
     assert ("POST", "/orgunits") in {(m, r) for m, r, _op in operations}
     client = Client()
     wrong = {}
     for method, route, _op in operations:
-        url = _api_url(route, world)
+        url = _api_url(route, scene)
         assert "{" not in url, f"fill the path parameters of {route} in this test"
         response = client.generic(method, url, data=json.dumps({}), content_type="application/json")
         body = response.json() if response.get("Content-Type", "").startswith("application/json") else None
@@ -349,7 +351,7 @@ def test_anonymous_call_of_every_api_operation_is_401(world: World) -> None:
 
 
 @pytest.mark.django_db
-def test_anonymous_with_bad_token_is_401(world: World) -> None:
+def test_anonymous_with_bad_token_is_401(scene: Scene) -> None:
     response = Client().get("/api/v1/me", headers={"Authorization": "Bearer anju_not-a-token"})
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "unauthorized"

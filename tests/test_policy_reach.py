@@ -1,4 +1,4 @@
-"""The reach functions of ``accounts.policy``: one answer for a user, an object and a queryset."""
+"""The reach functions of ``access.policy``: one answer for a user, an object and a queryset."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ from typing import Any
 
 import pytest
 
-from anju.accounts import policy
-from anju.accounts.roles import Role
+from anju.access import policy
+from anju.access.roles import Role
+from anju.orgs import selectors as org_selectors
 from anju.orgs.models import OrgUnit
 from anju.testing import Tree, make_user
 
@@ -56,9 +57,9 @@ def test_upward_reach_covers_the_units_above_and_below_never_the_neighbours(tree
 def test_communities_in_reach_of_a_grant_below_and_above_community_level(tree: Tree) -> None:
     grid_worker = make_user(Role.GRID_WORKER, tree.grid)
     street_worker = make_user(Role.COMMUNITY_WORKER, tree.street)
-    assert list(policy.communities_in_reach(grid_worker, action="people.view")) == [tree.community]
-    assert set(policy.communities_in_reach(street_worker, action="people.view")) >= {tree.community}
-    assert set(policy.communities_in_reach(make_user(), action="people.view")) == set()
+    assert list(org_selectors.communities_in_reach(grid_worker, action="people.view")) == [tree.community]
+    assert set(org_selectors.communities_in_reach(street_worker, action="people.view")) >= {tree.community}
+    assert set(org_selectors.communities_in_reach(make_user(), action="people.view")) == set()
 
 
 def test_reaches_root_only_for_a_grant_on_a_root(tree: Tree) -> None:

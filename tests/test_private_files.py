@@ -18,9 +18,9 @@ from anju.activities.models import Activity
 from anju.appeals.intake import services as intake
 from anju.appeals.models import Appeal, AppealPhoto, Category, Channel, Whistle
 from anju.bulletin.models import Notice, NoticePhoto
-from anju.core.demo import load_demo
 from anju.core.security import SecurityHeadersMiddleware, no_store
 from anju.orgs.models import OrgUnit, UnitKind
+from anju.site.demo import load_demo
 from anju.spaces import services as space_services
 from anju.spaces.models import SpacePhoto
 from anju.testing.appeals import upload

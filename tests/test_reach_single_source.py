@@ -1,4 +1,4 @@
-"""Reach (which org units a user's grants cover) is computed in one module, ``accounts/policy.py``.
+"""Reach (which org units a user's grants cover) is computed in one module, ``access/policy.py``.
 
 Tree geometry lives in ``orgs`` (``OrgUnit.is_within``, ``subtree_of``, ``subtree_q``,
 ``paths_above``). Anywhere else, path-prefix arithmetic is a copy of reach waiting to drift — the
@@ -20,7 +20,7 @@ import anju
 SRC = Path(anju.__file__).resolve().parent
 
 # Modules allowed to do path arithmetic: the reach module and the org tree itself.
-OWNERS = ("accounts/policy.py", "orgs/")
+OWNERS = ("access/policy.py", "orgs/")
 
 # Further exceptions, each with its reason. Keep this list tiny; prefer asking policy or orgs.
 EXCEPTIONS: dict[str, str] = {}
@@ -74,7 +74,7 @@ def test_no_module_outside_policy_and_orgs_computes_reach() -> None:
         if rel in EXCEPTIONS:
             continue
         for line, what in reach_arithmetic(path.read_text(encoding="utf-8")):
-            problems.append(f"{rel}:{line}: {what} — ask accounts.policy (reach) or orgs (tree geometry)")
+            problems.append(f"{rel}:{line}: {what} — ask access.policy (reach) or orgs (tree geometry)")
     assert problems == []
 
 

@@ -1,5 +1,5 @@
-""" "Staff" and the other role sets are defined once, in ``accounts/roles.py``; pages and API operations
-ask ``accounts.policy`` for a declared action instead of looking at role membership."""
+""" "Staff" and the other role sets are defined once, in ``access/roles.py``; pages and API operations
+ask ``access.policy`` for a declared action instead of looking at role membership."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import ast
 from pathlib import Path
 
 import anju
-from anju.accounts import policy
-from anju.accounts.roles import MEMBER_ROLES, STAFF_ROLES, Role
+from anju.access import policy
+from anju.access.roles import MEMBER_ROLES, STAFF_ROLES, Role
 
 SRC = Path(anju.__file__).resolve().parent
 
@@ -59,12 +59,13 @@ def _sources() -> list[tuple[str, str]]:
 
 
 def _is_page_or_api(rel: str) -> bool:
+    """Pages, API operations and home-page cards (``site/home.py``, each app's ``home.py``)."""
     name = rel.rsplit("/", 1)[-1]
-    return name.startswith(("views", "api")) or name.endswith(("_views.py", "_api.py"))
+    return name.startswith(("views", "api", "home")) or name.endswith(("_views.py", "_api.py"))
 
 
-def test_staff_is_defined_only_in_accounts_roles() -> None:
-    found = [f"{rel}: {name}" for rel, src in _sources() if rel != "accounts/roles.py" for name in staff_sets(src)]
+def test_staff_is_defined_only_in_access_roles() -> None:
+    found = [f"{rel}: {name}" for rel, src in _sources() if rel != "access/roles.py" for name in staff_sets(src)]
     assert found == []
 
 

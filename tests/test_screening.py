@@ -10,7 +10,7 @@ import pytest
 from django.apps import apps as django_apps
 from django.db import connection
 
-from anju.accounts.roles import Role
+from anju.access.roles import Role
 from anju.core import crypto, screening
 from anju.spaces import services
 from anju.spaces.models import Booking

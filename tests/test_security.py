@@ -15,9 +15,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
+from anju.access.roles import Role
 from anju.accounts import services as account_services
 from anju.accounts.models import ApiToken, User
-from anju.accounts.roles import Role
 from anju.audit.models import AuditEvent
 from anju.orgs.models import OrgUnit, UnitKind
 from anju.testing import TEST_PASSWORD, Tree, make_user

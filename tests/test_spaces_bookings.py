@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone, translation
 
-from anju.accounts.roles import Role
+from anju.access.roles import Role
 from anju.audit.models import AuditEvent
 from anju.inbox.models import Message
 from anju.jobs.worker import run_once

@@ -24,8 +24,8 @@ from django.db import connection
 from django.test import Client
 from django.utils import translation
 
+from anju.access.roles import Role
 from anju.accounts import services as account_services
-from anju.accounts.roles import Role
 from anju.audit.models import AuditEvent
 from anju.spaces import services as space_services
 from anju.spaces.models import Booking, Occupancy

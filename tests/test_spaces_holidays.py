@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from anju.accounts.roles import Role
+from anju.access.roles import Role
 from anju.calendar import services as calendar_services
 from anju.calendar.models import HolidayDate
 from anju.spaces import selectors, services

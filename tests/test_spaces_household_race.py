@@ -12,7 +12,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
-from anju.accounts.roles import Role
+from anju.access.roles import Role
 from anju.people import fakes
 from anju.people import services as people_services
 from anju.spaces import services

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from anju.accounts.roles import Role
+from anju.access.roles import Role
 from anju.audit.models import AuditEvent
 from anju.orgs.models import UnitKind
 from anju.people import fakes

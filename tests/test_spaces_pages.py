@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 
-from anju.accounts.roles import Role
+from anju.access.roles import Role
 from anju.core import text
 from anju.inbox.models import Message
 from anju.orgs.models import OrgUnit, UnitKind

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import translation
 from PIL import Image
 
-from anju.accounts.roles import Role
+from anju.access.roles import Role
 from anju.audit.models import AuditEvent
 from anju.spaces import services, setup
 from anju.spaces.models import ClosedPeriod, OpeningHours, Space, SpacePhoto

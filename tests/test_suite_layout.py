@@ -12,9 +12,6 @@ PACKAGE = ROOT / "src" / "anju"
 TESTS = ROOT / "tests"
 WORK_ROUNDS = re.compile(r"_(polish|fixes|review|hardening|followup|round\d*|v\d+)(_|\.py$)")
 SHARED_FIXTURES = {"tree", "world", "activity_world", "people_world", "demo", "english", "client_for"}
-# Another branch (issue 11, items 1-2) is extending this file right now; its scene of every app's objects
-# gets its own name when the branches meet, and this entry goes.
-PENDING_RENAME = {"tests/test_permissions.py::world"}
 
 
 def _test_files() -> list[Path]:
@@ -40,7 +37,7 @@ def test_shared_fixtures_are_defined_once_in_conftest() -> None:
                 decorated = any("fixture" in ast.unparse(d) for d in node.decorator_list)
                 if decorated and not refines:
                     copies.append(f"{path.relative_to(ROOT)}::{node.name}")
-    assert sorted(set(copies) - PENDING_RENAME) == []
+    assert sorted(copies) == []
 
 
 def test_every_barrier_and_event_wait_has_a_timeout() -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from ninja import Swagger
 
-from anju.core.api import AnjuAPI, SessionAuth, TokenAuth, install_error_handlers
+from anju.accounts.tokens import TokenAuth
+from anju.core.api import AnjuAPI, SessionAuth, install_error_handlers
 
 api = AnjuAPI(
     title="Anju API",

@@ -132,6 +132,7 @@ INSTALLED_APPS = [
     "anju.appeals",
     "anju.activities",
     "anju.bulletin",
+    "anju.site",
 ]
 
 MIDDLEWARE = [
@@ -208,7 +209,7 @@ SESSION_COOKIE_AGE = int(os.environ.get("ANJU_SESSION_SECONDS", str(8 * 3600)))
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = False  # htmx reads it to send X-CSRFToken
-CSRF_FAILURE_VIEW = "anju.core.views.csrf_failure"
+CSRF_FAILURE_VIEW = "anju.site.views.csrf_failure"
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]

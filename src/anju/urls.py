@@ -4,16 +4,16 @@ from django.urls import include, path
 
 from anju.api import api
 
-handler400 = "anju.core.views.bad_request"
-handler403 = "anju.core.views.permission_denied"
-handler404 = "anju.core.views.page_not_found"
-handler500 = "anju.core.views.server_error"
+handler400 = "anju.site.views.bad_request"
+handler403 = "anju.site.views.permission_denied"
+handler404 = "anju.site.views.page_not_found"
+handler500 = "anju.site.views.server_error"
 
 admin.site.site_header = settings.ANJU_SITE_NAME
 admin.site.site_title = settings.ANJU_SITE_NAME
 
 urlpatterns = [
-    path("", include("anju.core.urls")),
+    path("", include("anju.site.urls")),
     path("accounts/", include("anju.accounts.urls")),
     path("orgs/", include("anju.orgs.urls")),
     path("audit/", include("anju.audit.urls")),

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from anju.access.roles import Role
 from anju.accounts.models import User
-from anju.accounts.roles import Role
 from anju.testing import TEST_PASSWORD, build_tree, make_user
 
 pytestmark = pytest.mark.browser

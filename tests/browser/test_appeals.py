@@ -13,8 +13,8 @@ from playwright.sync_api import Page, expect
 from anju.accounts.models import User
 from anju.appeals.models import Appeal, Status
 from anju.appeals.selectors import rates
-from anju.core.demo import DEMO_PASSWORD, load_demo
 from anju.orgs.models import OrgUnit
+from anju.site.demo import DEMO_PASSWORD, load_demo
 
 pytestmark = pytest.mark.browser
 

@@ -9,8 +9,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from anju.appeals.models import Category, CategoryRoute, SlaPolicy
-from anju.core.demo import DEMO_PASSWORD, load_demo
 from anju.orgs.models import OrgUnit
+from anju.site.demo import DEMO_PASSWORD, load_demo
 
 pytestmark = pytest.mark.browser
 

@@ -12,7 +12,7 @@ import pytest
 from django.apps import apps as django_apps
 from playwright.sync_api import Page, expect
 
-from anju.accounts.roles import Role
+from anju.access.roles import Role
 from anju.appeals.intake import services as intake
 from anju.appeals.models import Appeal, Category, Channel
 from anju.audit.models import PiiAccess

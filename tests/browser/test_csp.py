@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 
 from anju.activities.models import Session
 from anju.bulletin.models import Notice
-from anju.core.demo import DEMO_PASSWORD, load_demo
+from anju.site.demo import DEMO_PASSWORD, load_demo
 
 pytestmark = pytest.mark.browser
 

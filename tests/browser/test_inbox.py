@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from anju.accounts.roles import Role
+from anju.access.roles import Role
 from anju.inbox.kinds import register
 from anju.inbox.models import Message
 from anju.inbox.services import inbox_send

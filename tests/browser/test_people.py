@@ -11,10 +11,11 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
-from anju.core.demo import DEMO_PASSWORD, load_demo
 from anju.jobs.worker import run_once
-from anju.people import fakes, importer
+from anju.people import fakes
+from anju.people.importing import columns, template
 from anju.people.models import ImportBatch, Resident
+from anju.site.demo import DEMO_PASSWORD, load_demo
 
 pytestmark = pytest.mark.browser
 
@@ -29,12 +30,12 @@ def sign_in(page: Page, username: str) -> None:
 
 def filled_template(tmp_path: Path) -> tuple[Path, dict[str, Any]]:
     """The downloadable template with 20 residents typed into its first sheet."""
-    book = load_workbook(io.BytesIO(importer.build_template()))
+    book = load_workbook(io.BytesIO(template.build_template()))
     sheet = book["居民"]
     rows = fakes.people_rows(20, buildings=["5栋"], start=5000)
     rows[0].update(name="邹思凡", relation="户主", mobile="17055550001")
     for index, row in enumerate(rows, start=2):
-        for column, spec in enumerate(importer.COLUMNS, start=1):
+        for column, spec in enumerate(columns.COLUMNS, start=1):
             sheet.cell(row=index, column=column, value=row.get(spec.key, ""))
     path = tmp_path / "居民导入.xlsx"
     book.save(path)

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
+from anju.access.roles import Role
 from anju.accounts.models import User
-from anju.accounts.roles import Role
-from anju.core.demo import DEMO_PASSWORD, load_demo
+from anju.site.demo import DEMO_PASSWORD, load_demo
 from anju.testing import TEST_PASSWORD, build_tree, make_user
 
 pytestmark = pytest.mark.browser

@@ -11,10 +11,10 @@ from django.utils import timezone
 from PIL import Image
 from playwright.sync_api import Browser, Page, expect
 
-from anju.accounts.roles import Role
-from anju.core.demo import DEMO_PASSWORD, load_demo
+from anju.access.roles import Role
 from anju.core.text import near_date
 from anju.orgs.models import OrgUnit
+from anju.site.demo import DEMO_PASSWORD, load_demo
 from anju.spaces.models import Booking, Space
 from anju.testing import TEST_PASSWORD, make_user
 

@@ -3,9 +3,10 @@ from typing import Literal
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
-from anju.accounts import policy, services
+from anju.access import policy
+from anju.access.roles import Role
+from anju.accounts import services
 from anju.accounts.models import User
-from anju.accounts.roles import Role
 from anju.core.api import ErrorOut
 
 router = Router(tags=["accounts"])

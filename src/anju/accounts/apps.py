@@ -8,4 +8,10 @@ class Config(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
+        from anju.access import policy
         from anju.accounts import policies  # noqa: F401  (declares the actions)
+        from anju.core import nav
+
+        nav.register(nav.NavItem(_("Accounts"), "accounts:users", "user.view"), order=160)
+        nav.register(nav.NavItem(_("Locked accounts"), "accounts:locked", "user.unlock"), order=170)
+        nav.register(nav.NavItem(_("My account"), "accounts:profile", policy.AUTHENTICATED), order=210)

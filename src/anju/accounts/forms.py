@@ -5,7 +5,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from anju.accounts.roles import Role
+from anju.access.roles import Role
 from anju.orgs.models import Department, OrgUnit
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
-from anju.accounts.roles import Role
+from anju.access.roles import Role
 from anju.core import crypto
 from anju.core.masking import mask_email, mask_mobile
 

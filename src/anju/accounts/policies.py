@@ -1,5 +1,5 @@
-from anju.accounts.policy import declare
-from anju.accounts.roles import Role
+from anju.access.policy import declare
+from anju.access.roles import Role
 
 declare("user.view", [Role.ADMIN, Role.SUPERVISOR, Role.BRANCH_SECRETARY], description="See accounts in one's scope")
 declare("user.manage", [Role.ADMIN], description="Create, disable and grant roles to accounts")

@@ -17,9 +17,9 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from anju.access.policy import forget_grants
+from anju.access.roles import Role
 from anju.accounts.models import ApiToken, LoginThrottle, RoleGrant, User, username_validator
-from anju.accounts.policy import forget_grants
-from anju.accounts.roles import Role
 from anju.audit.actions import Action
 from anju.audit.services import diff, record
 from anju.core import crypto

@@ -36,7 +36,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponseBase
 from django.utils import timezone
 
-from anju.accounts import policy
+from anju.access import policy
 from anju.accounts.models import LoginThrottle, User
 from anju.audit.actions import Action
 from anju.audit.services import client_ip, record

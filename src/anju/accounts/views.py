@@ -19,10 +19,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from anju.accounts import forms, policy, services, signin
+from anju.access import policy
+from anju.access.roles import Role
+from anju.accounts import forms, services, signin
 from anju.accounts.backends import find_user
 from anju.accounts.models import ApiToken, RoleGrant, User
-from anju.accounts.roles import Role
 from anju.core.forms import apply_service_errors
 from anju.core.middleware import language_for
 from anju.core.pagination import paginate, query_without_page

@@ -10,7 +10,7 @@ from ninja import Field, File, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
-from anju.accounts import policy
+from anju.access import policy
 from anju.accounts.models import User
 from anju.activities import attendance, selectors, services, volunteer_hours
 from anju.activities.models import Helper, Registration, Session

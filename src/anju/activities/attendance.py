@@ -15,7 +15,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from anju.accounts import policy
+from anju.access import policy
 from anju.activities.models import Activity, Helper, Registration, Session
 from anju.audit.actions import Action
 from anju.audit.services import record

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from anju.accounts import policy
+from anju.access import policy
 from anju.activities import selectors
 
 

@@ -1,8 +1,8 @@
 from typing import Any
 
-from anju.accounts import policy
-from anju.accounts.policy import declare
-from anju.accounts.roles import MEMBER_ROLES, STAFF_ROLES, Role
+from anju.access import policy
+from anju.access.policy import declare
+from anju.access.roles import MEMBER_ROLES, STAFF_ROLES, Role
 
 declare(
     "activity.view",

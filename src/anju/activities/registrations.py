@@ -14,7 +14,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from anju.accounts import policy
+from anju.access import policy
 from anju.activities import notices
 from anju.activities.audience import suits
 from anju.activities.checkin import new_short_code

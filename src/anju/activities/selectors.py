@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from anju.accounts import policy
+from anju.access import policy
 from anju.activities import services
 from anju.activities.models import Activity, Registration, Session
 from anju.people import selectors as people_selectors

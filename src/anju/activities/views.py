@@ -14,13 +14,14 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from anju.accounts import policy
+from anju.access import policy
+from anju.accounts.tokens import token_readable
 from anju.activities import attendance as attendance_report
 from anju.activities import forms, selectors, services, volunteer_hours
 from anju.activities.models import Activity, Helper, Registration, Session
 from anju.core.api import Conflict
 from anju.core.forms import apply_service_errors
-from anju.core.images import image_response, token_readable
+from anju.core.images import image_response
 from anju.core.params import parse_id
 from anju.core.security import no_store
 from anju.orgs.models import OrgUnit, UnitKind

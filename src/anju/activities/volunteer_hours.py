@@ -12,8 +12,8 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
+from anju.access.roles import Role
 from anju.accounts.models import User
-from anju.accounts.roles import Role
 from anju.activities.models import Activity, Helper, Session
 from anju.audit.actions import Action
 from anju.audit.services import record

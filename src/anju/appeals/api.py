@@ -6,7 +6,7 @@ from django.utils.cache import patch_cache_control
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from anju.accounts import policy
+from anju.access import policy
 from anju.appeals import privacy, selectors, steps
 from anju.appeals.callback import followers
 from anju.appeals.intake import services as intake

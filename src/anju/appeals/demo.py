@@ -12,9 +12,9 @@ from typing import Any
 
 from django.utils import timezone
 
+from anju.access.roles import Role
 from anju.accounts import services as account_services
 from anju.accounts.models import User
-from anju.accounts.roles import Role
 from anju.appeals import clock, privacy
 from anju.appeals.callback import followers
 from anju.appeals.callback import services as callback

@@ -13,8 +13,8 @@ from typing import Any
 from django.db import transaction
 from django.urls import reverse
 
+from anju.access.roles import Role
 from anju.accounts.models import RoleGrant
-from anju.accounts.roles import Role
 from anju.appeals.models import Appeal, Escalation, Summons
 from anju.core.text import local_minute
 from anju.inbox.kinds import is_registered

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from anju.accounts import policy
-from anju.accounts.policy import declare
-from anju.accounts.roles import MEMBER_ROLES, STAFF_ROLES, Role
+from anju.access import policy
+from anju.access.policy import declare
+from anju.access.roles import MEMBER_ROLES, STAFF_ROLES, Role
 
 
 def is_staff_for(user: Any, appeal: Any) -> bool:
@@ -132,7 +132,7 @@ declare(
 declare(
     "appeal.rates", [*STAFF_ROLES, Role.SUPERVISOR, Role.DEPARTMENT_LIAISON], upward=True, description="Three rates"
 )
-declare("appeal.configure", [Role.ADMIN], description="Catalogue, SLA and the holiday schedule")
+declare("appeal.configure", [Role.ADMIN], description="Catalogue, SLA and the satisfaction scale")
 declare(
     "appeal.routes",
     [Role.BRANCH_SECRETARY],

@@ -40,13 +40,13 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from anju.accounts import policy
-from anju.accounts.roles import Role
+from anju.access import policy
+from anju.access.roles import Role
 from anju.appeals import clock
 from anju.appeals.models import Appeal, AppealEvent, AppealFollower, Callback, Publication
 from anju.audit.actions import Action
 from anju.audit.reasons import clean_reveal_reason
-from anju.audit.services import record, record_pii_access
+from anju.audit.services import diff, record, record_pii_access
 from anju.core import screening
 from anju.core.masking import mask_name
 from anju.core.params import parse_id
@@ -307,6 +307,6 @@ def publication_set(
             obj=row,
             community=community,
             request=request,
-            data={"before": before, "after": after, "at": clock.now().isoformat()},
+            data={"changed": diff(before, after), "at": clock.now().isoformat()},
         )
     return row

@@ -10,8 +10,8 @@ from django.db.models import F, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from anju.accounts import policy
-from anju.accounts.roles import STAFF_ROLES, Role
+from anju.access import policy
+from anju.access.roles import STAFF_ROLES, Role
 from anju.appeals.models import OPEN_STATUSES, Appeal, Category, DailyRollup, Summons
 from anju.appeals.policies import liaison_departments
 from anju.orgs.models import Department, OrgUnit

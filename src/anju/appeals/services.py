@@ -17,13 +17,13 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from anju.accounts import policy
+from anju.access import policy
 from anju.appeals import clock
 from anju.appeals.models import Appeal, AppealEvent, Status
 from anju.appeals.rates import rollup
 from anju.appeals.sla import compute_deadlines, set_due
 from anju.audit.actions import Action
-from anju.audit.services import record
+from anju.audit.services import diff, record
 from anju.core import screening
 from anju.core.api import Conflict
 from anju.orgs.models import Department
@@ -157,7 +157,7 @@ def transition(
             actor=actor,
             obj=locked,
             request=request,
-            data={"step": name, "from": before, "to": locked.status, **data},
+            data={"step": name, "changed": diff({"status": before}, {"status": locked.status}), **data},
         )
     appeal.__dict__.update({k: v for k, v in locked.__dict__.items() if not k.startswith("_")})
     # The caller's related objects cached before the step (e.g. ``department`` read as None before the

@@ -17,7 +17,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 
-from anju.accounts import policy
+from anju.access import policy
 from anju.appeals import privacy, services
 from anju.appeals.callback import followers
 from anju.appeals.callback import services as callback

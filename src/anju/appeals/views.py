@@ -18,7 +18,7 @@ from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from anju.accounts import policy
+from anju.access import policy
 from anju.appeals import privacy, selectors, services, steps
 from anju.appeals.callback import followers
 from anju.appeals.intake import services as intake

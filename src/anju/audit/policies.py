@@ -1,4 +1,4 @@
-from anju.accounts.policy import declare
-from anju.accounts.roles import Role
+from anju.access.policy import declare
+from anju.access.roles import Role
 
 declare("audit.view", [Role.SUPERVISOR, Role.ADMIN], description="Browse the audit trail")

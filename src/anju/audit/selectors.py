@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from anju.accounts import policy
+from anju.access import policy
 from anju.audit.models import AuditEvent, PiiAccess
 
 
@@ -21,6 +21,13 @@ def _scoped(qs: QuerySet[Any], user: Any, action: str) -> QuerySet[Any]:
     if policy.reaches_root(user, action):
         scope |= Q(community__isnull=True)
     return qs.filter(scope)
+
+
+def communities_for_filter(user: Any) -> QuerySet[Any]:
+    """The communities the user may filter the trail by. They are reached through the event's own foreign key
+    (``AuditEvent.community``), so audit, which sits below orgs (DEVELOPMENT.md, "Layers"), never imports it."""
+    unit_model: Any = AuditEvent._meta.get_field("community").related_model
+    return policy.visible(unit_model.objects.communities(), user, "audit.view", "path")
 
 
 def events_visible(user: Any) -> QuerySet[AuditEvent]:

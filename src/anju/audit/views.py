@@ -9,17 +9,19 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
-from anju.accounts import policy
+from anju.access import policy
 from anju.audit import selectors
 from anju.audit.actions import Action
+from anju.audit.models import AuditEvent
 from anju.core.pagination import paginate, query_without_page
-from anju.orgs.models import OrgUnit
 
 
 class EventFilter(forms.Form):
     action = forms.ChoiceField(label=_("Action"), required=False)
     actor = forms.CharField(label=_("Actor"), required=False, max_length=150)
-    community = forms.ModelChoiceField(label=_("Community"), required=False, queryset=OrgUnit.objects.none())
+    community = forms.ModelChoiceField(
+        label=_("Community"), required=False, queryset=AuditEvent.objects.none()
+    )  # set in __init__
     since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
@@ -51,7 +53,7 @@ def _plain(value: object) -> str:
 
 @policy.permission("audit.view")
 def events(request: HttpRequest) -> HttpResponse:
-    communities = policy.visible(OrgUnit.objects.communities(), request.user, "audit.view", "path")
+    communities = selectors.communities_for_filter(request.user)
     form = EventFilter(request.GET or None, communities=communities)
     qs = selectors.events_visible(request.user).none()
     if not request.GET:

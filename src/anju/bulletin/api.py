@@ -10,7 +10,7 @@ from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
-from anju.accounts import policy
+from anju.access import policy
 from anju.activities.models import Activity
 from anju.bulletin import selectors, services
 from anju.bulletin.models import Notice

@@ -1,5 +1,5 @@
-from anju.accounts.policy import declare
-from anju.accounts.roles import MEMBER_ROLES, STAFF_ROLES, Role
+from anju.access.policy import declare
+from anju.access.roles import MEMBER_ROLES, STAFF_ROLES, Role
 
 declare(
     "notice.view",

@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from anju.accounts import policy
+from anju.access import policy
 from anju.accounts.models import RoleGrant
 from anju.bulletin.models import Notice
 

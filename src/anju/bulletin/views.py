@@ -12,12 +12,13 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from anju.accounts import policy
+from anju.access import policy
+from anju.accounts.tokens import token_readable
 from anju.activities.models import Activity
 from anju.bulletin import forms, selectors, services
 from anju.bulletin.models import Notice, NoticePhoto
 from anju.core.forms import apply_service_errors
-from anju.core.images import image_response, token_readable
+from anju.core.images import image_response
 from anju.core.pagination import paginate, query_without_page
 from anju.orgs.models import OrgUnit, UnitKind
 

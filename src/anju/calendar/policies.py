@@ -1,4 +1,4 @@
-from anju.accounts.policy import declare
-from anju.accounts.roles import Role
+from anju.access.policy import declare
+from anju.access.roles import Role
 
 declare("calendar.configure", [Role.ADMIN], description="Enter the official holiday schedule of a year")

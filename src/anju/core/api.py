@@ -22,7 +22,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.openapi.schema import OpenAPISchema
 from ninja.operation import Operation
 from ninja.pagination import LimitOffsetPagination
-from ninja.security import APIKeyCookie, HttpBearer
+from ninja.security import APIKeyCookie
 
 from anju.core.middleware import is_outage, outage_response
 from anju.core.params import MAX_INT
@@ -69,18 +69,6 @@ class SessionAuth(APIKeyCookie):
         if user is not None and user.is_authenticated and user.is_active:
             return user
         return None
-
-
-class TokenAuth(HttpBearer):
-    """``Authorization: Bearer anju_…`` personal API tokens."""
-
-    def authenticate(self, request: HttpRequest, token: str) -> Any:
-        from anju.accounts.services import token_authenticate
-
-        user = token_authenticate(token)
-        if user is not None:
-            request.user = user
-        return user
 
 
 class Pagination(LimitOffsetPagination):

@@ -4,16 +4,14 @@ position) and every other metadata chunk is gone. Apps (appeal photos, activity 
 
 from __future__ import annotations
 
-import functools
 import io
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.http import FileResponse, Http404, HttpRequest
+from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
@@ -69,25 +67,6 @@ def clean_image(
             {field: [_("%(name)s is not a photo (JPEG, PNG, WebP or GIF).") % {"name": name}]}
         ) from exc
     return CleanImage(ContentFile(buffer.getvalue(), name=f"{uuid.uuid4().hex}.jpg"), *rgb.size)
-
-
-def token_readable(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Let an API client fetch this image with its personal token (``Authorization: Bearer anju_…``), as the
-    API's ``*_url`` fields promise; a browser keeps using its session. Wraps a ``@policy.permission`` view, which
-    then checks the token's user like any other; only GET and HEAD are let through this way."""
-
-    @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        header = request.headers.get("Authorization", "")
-        if request.method in ("GET", "HEAD") and header.startswith("Bearer ") and not request.user.is_authenticated:
-            from anju.accounts.services import token_authenticate
-
-            user = token_authenticate(header.removeprefix("Bearer ").strip())
-            if user is not None:
-                request.user = user
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def image_response(field: Any) -> FileResponse:

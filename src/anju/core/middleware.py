@@ -188,7 +188,7 @@ def outage_response(request: HttpRequest, exc: BaseException) -> HttpResponse:
 class OutageMiddleware:
     """A view that fails because the database is down answers 503 (see :func:`outage_response`).
     Failures earlier, in another middleware (a session read, say), reach ``handler500``, which
-    answers the same way (``core.views.server_error``)."""
+    answers the same way (``site.views.server_error``)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response

@@ -7,9 +7,8 @@ from typing import Any
 
 from django.urls import reverse
 from django.utils.functional import Promise
-from django.utils.translation import gettext_lazy as _
 
-from anju.accounts import policy
+from anju.access import policy
 
 
 @dataclass(frozen=True)
@@ -20,7 +19,7 @@ class NavItem:
     section: str = ""
 
 
-# The base apps' entries; every other app registers its own from its AppConfig.ready() with :func:`register`.
+# Every app registers its own entries from its AppConfig.ready() with :func:`register`.
 # ``order`` places an entry among all of them (tens, so an app can slot one in between).
 _entries: dict[str, tuple[int, NavItem]] = {}
 
@@ -36,21 +35,6 @@ def register(item: NavItem, *, order: int) -> None:
 
 def entries() -> list[NavItem]:
     return [item for _order, item in sorted(_entries.values(), key=lambda entry: entry[0])]
-
-
-for _order, _item in (
-    (10, NavItem(_("Home"), "core:home", policy.AUTHENTICATED)),
-    (120, NavItem(_("Org tree"), "orgs:tree", "orgunit.view")),
-    (130, NavItem(_("Departments"), "orgs:departments", "department.view")),
-    (140, NavItem(_("Task forces"), "orgs:taskforces", "taskforce.view")),
-    (160, NavItem(_("Accounts"), "accounts:users", "user.view")),
-    (170, NavItem(_("Locked accounts"), "accounts:locked", "user.unlock")),
-    (180, NavItem(_("Audit trail"), "audit:events", "audit.view")),
-    (190, NavItem(_("Personal-data access log"), "audit:pii", "pii.log.view")),
-    (200, NavItem(_("Background work"), "jobs:status", "jobs.view")),
-    (210, NavItem(_("My account"), "accounts:profile", policy.AUTHENTICATED)),
-):
-    register(_item, order=_order)
 
 
 def nav_for(user: Any, current_path: str) -> list[dict[str, Any]]:

@@ -1,7 +1,8 @@
 """What each app contributes to the site shell: home-page cards, the shell's per-page context and demo loaders.
 
 Base apps never import domain apps (DEVELOPMENT.md, "Layers"). Instead each app registers its pieces from its
-``AppConfig.ready()`` and core asks this registry (pretix's dashboard-widget registry is the pattern):
+``AppConfig.ready()`` and the site (``anju.site``) asks this registry (pretix's dashboard-widget registry is the
+pattern):
 
 - :func:`home_card` — ``fn(user, kind) -> value | None``; the home page gets ``context[key] = value``;
 - :func:`shell_context` — ``fn(request) -> value``; every page's shell gets ``context[key] = value``;

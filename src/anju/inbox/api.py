@@ -5,7 +5,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
-from anju.accounts import policy
+from anju.access import policy
 from anju.core.api import ErrorOut, Pagination
 from anju.core.params import Id
 from anju.inbox import selectors, services

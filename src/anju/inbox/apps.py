@@ -8,7 +8,7 @@ class Config(AppConfig):
     verbose_name = _("Inbox")
 
     def ready(self) -> None:
-        from anju.accounts import policy
+        from anju.access import policy
         from anju.core import nav, registry
         from anju.inbox import policies, shell  # noqa: F401  (declares the actions)
 

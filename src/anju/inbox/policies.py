@@ -4,6 +4,6 @@ Views and API operations declare ``READ`` (any signed-in, active user); every qu
 ``recipient=user``, so another user's message answers 404 like a missing one.
 """
 
-from anju.accounts.policy import AUTHENTICATED
+from anju.access.policy import AUTHENTICATED
 
 READ = AUTHENTICATED

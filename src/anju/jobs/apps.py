@@ -9,6 +9,9 @@ class Config(AppConfig):
     verbose_name = _("Background work")
 
     def ready(self) -> None:
+        from anju.core import nav
         from anju.jobs import policies  # noqa: F401  (declares the actions)
+
+        nav.register(nav.NavItem(_("Background work"), "jobs:status", "jobs.view"), order=200)
 
         autodiscover_modules("tasks")

@@ -1,4 +1,4 @@
-from anju.accounts.policy import declare
-from anju.accounts.roles import Role
+from anju.access.policy import declare
+from anju.access.roles import Role
 
 declare("jobs.view", [Role.ADMIN], description="See background work and its failures")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from anju.accounts import policy
+from anju.access import policy
 from anju.core.pagination import paginate
 from anju.jobs.models import Job, PeriodicTask
 

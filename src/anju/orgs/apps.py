@@ -8,4 +8,9 @@ class Config(AppConfig):
     verbose_name = _("Organisation")
 
     def ready(self) -> None:
+        from anju.core import nav
         from anju.orgs import policies  # noqa: F401  (declares the actions)
+
+        nav.register(nav.NavItem(_("Org tree"), "orgs:tree", "orgunit.view"), order=120)
+        nav.register(nav.NavItem(_("Departments"), "orgs:departments", "department.view"), order=130)
+        nav.register(nav.NavItem(_("Task forces"), "orgs:taskforces", "taskforce.view"), order=140)

@@ -17,7 +17,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
-    from anju.accounts.models import User
+    # Django's base user, not ``accounts.User``: accounts sits above orgs (DEVELOPMENT.md, "Layers").
+    from django.contrib.auth.base_user import AbstractBaseUser
 
 
 class UnitKind(models.TextChoices):
@@ -189,7 +190,7 @@ class TaskForce(CommunityScopedModel):
 
 class TaskForceMember(CommunityScopedModel):
     task_force = models.ForeignKey(TaskForce, on_delete=models.CASCADE, related_name="members")
-    user: models.ForeignKey[User | None, User | None] = models.ForeignKey(
+    user: models.ForeignKey[AbstractBaseUser | None, AbstractBaseUser | None] = models.ForeignKey(
         "accounts.User", verbose_name=_("user"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     name = models.CharField(_("name"), max_length=100)

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
-from anju.accounts import policy
+from anju.access import policy
 from anju.orgs.models import Department, OrgUnit, TaskForce
+
+
+def communities_in_reach(
+    user: Any, *, action: str | None = None, roles: Iterable[str] | None = None
+) -> QuerySet[OrgUnit]:
+    """The communities the user works in: those under a grant, and the community (or street …)
+    a grant below community level lies in, i.e. upward reach over communities (``policy.reach_q``)."""
+    return OrgUnit.objects.communities().filter(policy.reach_q(user, "path", action=action, roles=roles, upward=True))
 
 
 def orgunits_visible(user: Any) -> QuerySet[OrgUnit]:

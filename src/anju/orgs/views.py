@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from anju.accounts import policy
+from anju.access import policy
 from anju.core.forms import apply_service_errors
 from anju.core.pagination import paginate, query_without_page
 from anju.orgs import forms, selectors, services

@@ -9,7 +9,7 @@ from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
-from anju.accounts import policy
+from anju.access import policy
 from anju.audit.reasons import Purpose
 from anju.core.api import ErrorOut, page_slice
 from anju.core.params import MAX_INT, Id

@@ -25,7 +25,7 @@ from anju.audit.services import record
 from anju.core import crypto
 from anju.jobs.services import job_enqueue
 from anju.orgs.models import OrgUnit
-from anju.people import importer
+from anju.people.importing import columns, parse, validate, write
 from anju.people.models import ImportBatch
 
 PROGRESS_EVERY = 250
@@ -36,7 +36,7 @@ def import_start(
 ) -> ImportBatch:
     """Accept a workbook for checking. File-level problems (size, not xlsx) are refused here
     and nothing is stored."""
-    problems = importer.check_file(data)
+    problems = parse.check_file(data)
     if problems:
         raise ValidationError({"file": [p.message for p in problems]})
     with transaction.atomic():
@@ -75,7 +75,7 @@ def import_commit(*, actor: Any, batch: ImportBatch, request: HttpRequest | None
     return batch
 
 
-def _progress(batch_id: int) -> importer.Progress:
+def _progress(batch_id: int) -> columns.Progress:
     last = {"at": -PROGRESS_EVERY}
 
     def report(phase: str, done: int, total: int) -> None:
@@ -101,7 +101,7 @@ def run_batch(*, batch_id: int, commit: bool) -> None:
     progress = _progress(batch.pk)
     with translation.override(batch.language):
         if not commit:
-            plan = importer.dry_run(batch.community, data, progress)
+            plan = validate.dry_run(batch.community, data, progress)
             ImportBatch.objects.filter(pk=batch.pk).update(
                 status=ImportBatch.Status.READY if plan.ok else ImportBatch.Status.REJECTED,
                 errors=[p.as_dict() for p in plan.problems],
@@ -130,7 +130,7 @@ def run_batch(*, batch_id: int, commit: bool) -> None:
                 raise _AlreadyFinished  # another run finished this batch meanwhile: write nothing
 
         try:
-            importer.commit(
+            write.commit(
                 actor=batch.created_by,
                 community=batch.community,
                 data=data,
@@ -138,7 +138,7 @@ def run_batch(*, batch_id: int, commit: bool) -> None:
                 filename=batch.filename,
                 on_written=mark_done,
             )
-        except importer.ImportRejected as exc:
+        except columns.ImportRejected as exc:
             # Only a batch still being imported is rejected: never one whose rows another run committed.
             ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.COMMITTING).update(
                 status=ImportBatch.Status.REJECTED,

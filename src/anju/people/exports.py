@@ -9,12 +9,13 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from anju.accounts import policy
+from anju.access import policy
 from anju.audit.actions import Action
 from anju.audit.models import PiiAccess
 from anju.audit.reasons import clean_reveal_reason
 from anju.audit.services import client_ip, record
-from anju.people.importer import COLUMNS, rows_to_xlsx
+from anju.people.importing.columns import COLUMNS
+from anju.people.importing.template import rows_to_xlsx
 from anju.people.models import Resident
 from anju.people.selectors import Viewer
 

@@ -88,7 +88,7 @@ def workbook(rows: list[dict[str, Any]], *, headers: list[str] | None = None) ->
     """An xlsx in the template's layout holding ``rows`` (values written as text)."""
     from openpyxl import Workbook
 
-    from anju.people.importer import COLUMNS, SHEET_NAME
+    from anju.people.importing.columns import COLUMNS, SHEET_NAME
 
     columns = [c for c in COLUMNS if headers is None or c.header in headers]
     book = Workbook(write_only=True)

@@ -1,5 +1,5 @@
-from anju.accounts.policy import declare
-from anju.accounts.roles import Role
+from anju.access.policy import declare
+from anju.access.roles import Role
 
 _WORKERS = [Role.GRID_WORKER, Role.COMMUNITY_WORKER, Role.BRANCH_SECRETARY]
 

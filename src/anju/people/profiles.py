@@ -45,8 +45,8 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from anju.accounts import policy
-from anju.accounts.roles import Role
+from anju.access import policy
+from anju.access.roles import Role
 
 # The action that grants the full profile (declared in ``people.policies``).
 FULL_ACTION = "people.names"

@@ -8,8 +8,9 @@ from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from anju.accounts import policy
+from anju.access import policy
 from anju.core.masking import mask_id_number, mask_mobile, mask_name
+from anju.orgs import selectors as org_selectors
 from anju.orgs.models import OrgUnit, UnitKind
 from anju.people import profiles, services, validation
 from anju.people.models import Household, ImportBatch, Resident, ResidentEvent, Tag
@@ -67,7 +68,7 @@ def communities_for(user: Any, action: str) -> QuerySet[OrgUnit]:
 def communities_reached(user: Any, action: str = "people.view") -> QuerySet[OrgUnit]:
     """Communities the user works in for ``action``: those under a grant, and the community a
     grant below community level (a grid, a building) lies in."""
-    return policy.communities_in_reach(user, action=action)
+    return org_selectors.communities_in_reach(user, action=action)
 
 
 def tags_for(user: Any, community: OrgUnit | None = None) -> QuerySet[Tag]:

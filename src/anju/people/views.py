@@ -13,13 +13,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from anju.accounts import policy
+from anju.access import policy
 from anju.core.forms import apply_service_errors
 from anju.core.pagination import paginate, query_without_page
 from anju.core.params import parse_id
 from anju.core.security import no_store
 from anju.orgs.models import OrgUnit, UnitKind
-from anju.people import batches, exports, forms, importer, selectors, services
+from anju.people import batches, exports, forms, selectors, services
+from anju.people.importing import columns as import_columns
+from anju.people.importing import template as import_sheet
 from anju.people.models import Household, ImportBatch, Resident, Tag
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -349,12 +351,12 @@ def import_start(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         community = policy.get_for(request.user, "people.import", communities, pk=form.cleaned_data["community"])
         upload = form.cleaned_data["file"]
-        if upload.size > importer.IMPORT_MAX_BYTES:
+        if upload.size > import_columns.IMPORT_MAX_BYTES:
             # Refused before the file is read into memory or parsed.
             form.add_error(
                 "file",
                 _("The file is %(size)s MB; the limit is %(limit)s MB. Split it into smaller files.")
-                % {"size": f"{upload.size / 1048576:.1f}", "limit": f"{importer.IMPORT_MAX_BYTES / 1048576:.0f}"},
+                % {"size": f"{upload.size / 1048576:.1f}", "limit": f"{import_columns.IMPORT_MAX_BYTES / 1048576:.0f}"},
             )
         else:
             try:
@@ -375,7 +377,7 @@ def import_start(request: HttpRequest) -> HttpResponse:
 
 @policy.permission("people.import")
 def import_template(request: HttpRequest) -> HttpResponse:
-    response = HttpResponse(importer.build_template(), content_type=XLSX)
+    response = HttpResponse(import_sheet.build_template(), content_type=XLSX)
     response["Content-Disposition"] = (
         'attachment; filename="residents-template.xlsx"; '
         "filename*=UTF-8''%E5%B1%85%E6%B0%91%E5%AF%BC%E5%85%A5%E6%A8%A1%E6%9D%BF.xlsx"

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from anju.accounts import policy
+from anju.access import policy
 from anju.accounts.models import User
 from anju.core.api import ErrorOut, Pagination
 from anju.core.params import Id

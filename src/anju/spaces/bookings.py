@@ -14,7 +14,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from anju.accounts import policy
+from anju.access import policy
 from anju.audit.actions import Action
 from anju.audit.services import record
 from anju.core.text import join_list
@@ -35,7 +35,6 @@ from anju.spaces.rules import (
     format_local,
     household_limit_errors,
     is_overlap_violation,
-    is_staff_for,
     lock_counted,
     locked_booking,
     notify_booking,
@@ -83,7 +82,7 @@ def booking_create(
     reason = audience_error(actor, space)
     if reason:
         raise ValidationError({"space": [reason]})
-    staff = is_staff_for(actor, space)
+    staff = policy.can(actor, "booking.manage", space)
     booker = actor if on_behalf_of is None else on_behalf_of
     if booker.pk != actor.pk and not staff:
         errors["on_behalf_of"] = [only_own_household_message()]
@@ -322,7 +321,7 @@ def booking_claim(*, actor: Any, booking: Booking, request: HttpRequest | None =
     if booking.booker_id != actor.pk and not policy.can(actor, "booking.manage", booking):
         raise ValidationError(_("Only the booker or station staff can claim this date."))
     space = booking.space
-    staff = is_staff_for(actor, space)
+    staff = policy.can(actor, "booking.manage", space)
     try:
         with transaction.atomic():
             booking = locked_booking(booking)

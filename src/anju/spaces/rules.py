@@ -24,7 +24,7 @@ from django.db.models import Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from anju.accounts import policy
+from anju.access import policy
 from anju.calendar.workdays import Calendar
 from anju.core.api import Conflict
 from anju.core.text import join_list
@@ -47,17 +47,13 @@ def only_own_household_message() -> str:
     return _("You can book only for yourself and your own household. Station staff can book for others.")
 
 
-def is_staff_for(user: Any, space: Space) -> bool:
-    return policy.can(user, "booking.manage", space)
-
-
 def audience_error(user: Any, space: Space) -> str | None:
     """Why ``user`` may not book ``space``, or None."""
     if not space.is_active:
         return _("This space is not open for booking.")
     if not policy.can(user, "booking.create", space):
         return _("You may not book spaces of this station.")
-    if space.bookable_by == Space.Audience.RESIDENTS or is_staff_for(user, space):
+    if space.bookable_by == Space.Audience.RESIDENTS or policy.can(user, "booking.manage", space):
         return None
     if space.bookable_by == Space.Audience.GROUPS:
         if policy.can(user, "booking.for_groups"):

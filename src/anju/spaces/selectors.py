@@ -11,7 +11,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from anju.accounts import policy
+from anju.access import policy
 from anju.calendar.workdays import Calendar
 from anju.inbox import selectors as inbox_selectors
 from anju.inbox.models import Message

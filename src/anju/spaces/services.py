@@ -41,7 +41,6 @@ from anju.spaces.rules import (
     family_up,
     holiday_name,
     household_refusal,
-    is_staff_for,
     only_own_household_message,
 )
 from anju.spaces.series import (
@@ -97,7 +96,6 @@ __all__ = [
     "feed_user",
     "holiday_name",
     "household_refusal",
-    "is_staff_for",
     "only_own_household_message",
     "series_cancel",
     "series_reconfirm",

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from anju.accounts.roles import Role
+from anju.access.roles import Role
 from anju.activities import services
 from anju.activities.models import Activity, Session
 from anju.people import fakes

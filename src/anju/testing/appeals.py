@@ -12,7 +12,7 @@ from django.apps import apps as django_apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from anju.accounts.roles import Role
+from anju.access.roles import Role
 from anju.appeals.dispatch import services as dispatch
 from anju.appeals.handling import services as handling
 from anju.appeals.intake import services as intake

@@ -12,8 +12,8 @@ from typing import Any
 from django.test import Client
 
 from anju.accounts.models import User
-from anju.core.demo import ACCOUNTS, load_demo
 from anju.people.models import Resident
+from anju.site.demo import ACCOUNTS, load_demo
 
 ROLES = [
     acc.username for acc in ACCOUNTS

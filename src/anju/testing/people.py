@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from anju.accounts.roles import Role
+from anju.access.roles import Role
 from anju.orgs.models import OrgUnit, UnitKind
 from anju.people import fakes, services
 from anju.people.models import Household, Resident, Tag

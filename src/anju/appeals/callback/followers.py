@@ -32,7 +32,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from anju.accounts import policy
+from anju.access import policy
 from anju.appeals import clock, notes, notify
 from anju.appeals.models import Appeal, AppealEvent, AppealFollower, Callback, SatisfactionLevel, Status
 from anju.appeals.rates import rollup

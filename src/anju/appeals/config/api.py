@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
-from anju.accounts import policy
+from anju.access import policy
 from anju.appeals import privacy
 from anju.appeals.config import services as config
 from anju.appeals.models import Category, CategoryRoute, SatisfactionLevel, SlaPolicy, SlaUnit, Urgency

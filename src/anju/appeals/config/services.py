@@ -31,10 +31,10 @@ from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from anju.accounts import policy
+from anju.access import policy
 from anju.appeals.models import Appeal, Category, CategoryRoute, SatisfactionLevel, SlaPolicy, SlaUnit, Urgency
 from anju.audit.actions import Action
-from anju.audit.services import record
+from anju.audit.services import diff, record
 from anju.orgs.models import Department, OrgUnit
 
 # Open311 service_code: it appears in URLs (services/{code}.json) and in comma-separated filters, so only
@@ -246,6 +246,10 @@ def category_create(
     return category
 
 
+def _without_description(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if k != "description"}
+
+
 def category_update(
     *,
     actor: Any,
@@ -288,7 +292,8 @@ def category_update(
                 actor=actor,
                 obj=category,
                 request=request,
-                data={"changed": {k: [before[k], v] for k, v in changed.items() if k != "description"}},
+                # The description is long free text, left out of the row as before.
+                data={"changed": diff(_without_description(before), _without_description(changed))},
             )
     except IntegrityError as exc:
         raise ValidationError({"code": [_("Another category already has this code.")]}) from exc
@@ -379,8 +384,7 @@ def route_set(
             data={
                 "category": category.code,
                 "unit": unit.pk,
-                "department": department.pk,
-                "previous_department": before,
+                "changed": diff({"department": before}, {"department": department.pk}),
             },
         )
     return route
@@ -486,7 +490,7 @@ def sla_update(*, actor: Any, sla: SlaPolicy, request: HttpRequest | None = None
             actor=actor,
             obj=sla,
             request=request,
-            data={"changed": {k: [before[k], v] for k, v in changed.items()}},
+            data={"changed": diff(before, changed)},
         )
     return sla
 
@@ -592,6 +596,6 @@ def satisfaction_update(
             actor=actor,
             obj=level,
             request=request,
-            data={"changed": {k: [before[k], v] for k, v in changed.items()}},
+            data={"changed": diff(before, changed)},
         )
     return level

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from anju.accounts import policy
+from anju.access import policy
 from anju.appeals import privacy
 from anju.appeals.config import forms
 from anju.appeals.config import services as config
@@ -60,11 +60,17 @@ def _index_links(user: Any) -> list[dict[str, Any]]:
                 "title": _("SLA policies"),
                 "text": _("Deadlines for dispatch, signing, contact and feedback, per category and urgency."),
             },
+        ]
+    if policy.can(user, "calendar.configure"):
+        links += [
             {
                 "url": reverse("appeals:holidays"),
                 "title": _("Official holiday schedule"),
                 "text": _("Holidays and make-up working days of a year the holiday library does not know yet."),
             },
+        ]
+    if policy.can(user, "appeal.configure"):
+        links += [
             {
                 "url": reverse("appeals:config_satisfaction"),
                 "title": _("Satisfaction scale"),
@@ -378,7 +384,7 @@ def satisfaction_edit(request: HttpRequest, pk: int) -> HttpResponse:
 # --- the official holiday schedule ---------------------------------------------------------------
 
 
-@policy.permission("appeal.configure")
+@policy.permission("calendar.configure")  # the calendar's own action, as calendar.services.holidays_set checks
 def holidays(request: HttpRequest) -> HttpResponse:
     form = HolidayForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

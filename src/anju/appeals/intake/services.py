@@ -14,7 +14,7 @@ from django.db.models import F
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from anju.accounts import policy
+from anju.access import policy
 from anju.appeals import clock, notes, notify
 from anju.appeals.models import (
     ON_BEHALF_CHANNELS,

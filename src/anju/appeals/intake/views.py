@@ -12,18 +12,19 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from anju.accounts import policy
+from anju.access import policy
 from anju.appeals import forms, privacy
 from anju.appeals.intake import services as intake
 from anju.appeals.models import ON_BEHALF_CHANNELS, Channel
 from anju.appeals.requesters import services as requesters
 from anju.core.forms import apply_service_errors
+from anju.orgs import selectors as org_selectors
 from anju.orgs.models import OrgUnit
 
 
 def _communities_of(user: Any) -> list[OrgUnit]:
     """The communities the user files appeals in (their grants' communities)."""
-    return list(policy.communities_in_reach(user, action="appeal.file").order_by("path"))
+    return list(org_selectors.communities_in_reach(user, action="appeal.file").order_by("path"))
 
 
 def _locations(communities: list[OrgUnit]) -> Any:

@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 
-from anju.accounts import policy
+from anju.access import policy
 from anju.accounts.services import token_authenticate
 from anju.appeals import privacy
 from anju.appeals.intake import services as intake

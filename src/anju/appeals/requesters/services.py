@@ -39,14 +39,14 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from anju.accounts import policy
-from anju.accounts.roles import Role
+from anju.access import policy
+from anju.access.roles import Role
 from anju.appeals import clock, notes
 from anju.appeals.models import ON_BEHALF_CHANNELS, Appeal, AppealEvent, Channel, Status
 from anju.appeals.policies import liaison_departments
 from anju.audit.actions import Action
 from anju.audit.reasons import clean_reveal_reason
-from anju.audit.services import record, record_pii_access
+from anju.audit.services import diff, record, record_pii_access
 from anju.core.crypto import decrypt
 from anju.core.masking import mask_mobile, mask_name
 from anju.core.params import parse_id
@@ -266,7 +266,7 @@ def _relink(
             actor=actor,
             obj=locked,
             request=request,
-            data={"resident": resident.pk if resident else None, "previous": previous},
+            data={"changed": diff({"resident": previous}, {"resident": resident.pk if resident else None})},
         )
     appeal.requester_resident = resident
     return appeal

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from anju.accounts import policy
+from anju.access import policy
 from anju.appeals import privacy
 from anju.appeals.callback import followers
 from anju.appeals.models import OPEN_STATUSES, Appeal

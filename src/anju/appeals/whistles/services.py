@@ -12,14 +12,14 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from anju.accounts import policy
+from anju.access import policy
 from anju.appeals import clock, notes, notify
 from anju.appeals.models import OPEN_STATUSES, Appeal, AppealAssist, AppealEvent, Summons, Whistle
 from anju.appeals.policies import liaison_departments
 from anju.appeals.rates import rollup
 from anju.appeals.services import InvalidTransition
 from anju.audit.actions import Action
-from anju.audit.services import record
+from anju.audit.services import diff, record
 from anju.core.text import local_minute
 from anju.orgs.models import Department
 
@@ -186,7 +186,7 @@ def summons_checkin(
             actor=actor,
             obj=appeal,
             request=request,
-            data={"summons": locked.pk, "method": method, "replaces": before},
+            data={"summons": locked.pk, "changed": diff({"arrival_method": before}, {"arrival_method": method})},
         )
     return locked
 

@@ -14,7 +14,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from anju.accounts import policy
+from anju.access import policy
 from anju.appeals import services
 from anju.appeals.models import Summons, Whistle
 from anju.appeals.policies import liaison_departments

@@ -8,7 +8,7 @@ from typing import Any
 from django import template
 from django.utils import timezone
 
-from anju.accounts import policy
+from anju.access import policy
 from anju.bulletin import selectors, services
 
 register = template.Library()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from anju.accounts import policy
+from anju.access import policy
 from anju.spaces import selectors
 from anju.spaces.models import Booking, Space
 

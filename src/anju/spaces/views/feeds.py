@@ -9,7 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from anju.accounts import policy
+from anju.access import policy
 from anju.core.security import no_store
 from anju.spaces import ical, selectors, services
 from anju.spaces.models import Booking, Occupancy, Space

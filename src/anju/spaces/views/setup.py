@@ -12,9 +12,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from anju.accounts import policy
+from anju.access import policy
+from anju.accounts.tokens import token_readable
 from anju.core.forms import apply_service_errors
-from anju.core.images import image_response, token_readable
+from anju.core.images import image_response
 from anju.spaces import forms, setup
 from anju.spaces.models import ClosedPeriod, Space, SpacePhoto
 from anju.spaces.views.common import space_for

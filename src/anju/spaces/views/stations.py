@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from anju.accounts import policy
+from anju.access import policy
 from anju.accounts.models import User
 from anju.core.forms import apply_service_errors
 from anju.core.text import join_list

@@ -13,7 +13,7 @@ from django.db.models import Q
 from anju.accounts.models import User
 from anju.core.params import parse_id
 from anju.orgs.models import OrgUnit
-from anju.people import importer
+from anju.people.importing import columns, validate, write
 
 
 class ProgressBar:
@@ -67,15 +67,15 @@ class Command(BaseCommand):
             if actor is None:
                 raise CommandError(f"No user {options['user']!r}.")
         size = path.stat().st_size
-        if size > importer.IMPORT_MAX_BYTES:
+        if size > columns.IMPORT_MAX_BYTES:
             raise CommandError(
-                f"The file is {size / 1048576:.1f} MB; the limit is {importer.IMPORT_MAX_BYTES / 1048576:.0f} MB."
+                f"The file is {size / 1048576:.1f} MB; the limit is {columns.IMPORT_MAX_BYTES / 1048576:.0f} MB."
             )
         data = path.read_bytes()
         bar = ProgressBar(self.stderr if not options["quiet"] else OutputWrapper(io.StringIO()))
         if options["commit"]:
             try:
-                summary = importer.commit(
+                summary = write.commit(
                     actor=actor,
                     community=community,
                     data=data,
@@ -83,7 +83,7 @@ class Command(BaseCommand):
                     actor_label=actor.username if actor else "anju import",
                     filename=path.name,
                 )
-            except importer.ImportRejected as exc:
+            except columns.ImportRejected as exc:
                 bar.finish()
                 self._report(exc.problems)
                 raise CommandError(f"{len(exc.problems)} problem(s): nothing was written.") from exc
@@ -95,7 +95,7 @@ class Command(BaseCommand):
                 )
             )
             return
-        plan = importer.dry_run(community, data, bar)
+        plan = validate.dry_run(community, data, bar)
         bar.finish()
         if not plan.ok:
             self._report(plan.problems)
@@ -108,7 +108,7 @@ class Command(BaseCommand):
             )
         )
 
-    def _report(self, problems: list[importer.Problem]) -> None:
+    def _report(self, problems: list[columns.Problem]) -> None:
         for p in problems:
             where = f"row {p.row}" if p.row else "file"
             column = f", {p.column}" if p.column else ""

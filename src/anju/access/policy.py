@@ -1,0 +1,303 @@
+"""The permission policy: may this user do this action on this object?
+
+Every action is declared once with :func:`declare` (each domain app's
+``policies.py``), naming the roles that may do it. A role granted on an org
+unit is valid over that unit's subtree, so an object is within reach when the
+org unit it belongs to lies under one of the user's grants for those roles.
+Read-only actions may also be declared ``upward``: a grid worker may then read
+the community and street above their grid.
+
+Views and API operations call this module from one fixed place, the
+:func:`permission` decorator, and fetch objects through :func:`get_for`, which
+answers 404 alike for a missing and for a forbidden object.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.db import models
+from django.db.models import Q
+from django.http import Http404, HttpRequest
+
+from anju.access.roles import Role
+
+PUBLIC = "public"
+AUTHENTICATED = "authenticated"
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class Rule:
+    action: str
+    roles: frozenset[str]
+    upward: bool = False
+    description: str = ""
+    check: Callable[[Any, Any], bool] | None = field(default=None, compare=False)
+
+
+_RULES: dict[str, Rule] = {}
+
+
+def declare(
+    action: str,
+    roles: Iterable[str],
+    *,
+    upward: bool = False,
+    description: str = "",
+    check: Callable[[Any, Any], bool] | None = None,
+) -> Rule:
+    """Declare an action and the roles that may do it.
+
+    ``check(user, obj)`` is an extra object-level predicate that must also hold.
+    """
+    rule = Rule(action, frozenset(str(r) for r in roles), upward, description, check)
+    if action in _RULES and _RULES[action] != rule:
+        raise ValueError(f"action {action!r} declared twice")
+    _RULES[action] = rule
+    return rule
+
+
+def rules() -> dict[str, Rule]:
+    return dict(_RULES)
+
+
+def rule_for(action: str) -> Rule:
+    try:
+        return _RULES[action]
+    except KeyError as exc:
+        raise LookupError(f"undeclared action {action!r}") from exc
+
+
+@dataclass(frozen=True)
+class Grant:
+    role: str
+    path: str
+    unit_id: int
+    department_id: int | None
+    #: The paths of the units above the granted one, from the root down (its upward reach).
+    above: tuple[str, ...] = ()
+
+
+def grants_of(user: Any) -> list[Grant]:
+    """The user's role grants, cached on the user object for the request."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    cached = getattr(user, "_anju_grants", None)
+    if cached is None:
+        cached = [
+            Grant(g.role, g.unit.path, g.unit_id, g.department_id, tuple(g.unit.paths_above(g.unit.path)))
+            for g in user.grants.filter(unit__is_active=True).select_related("unit")
+        ]
+        user._anju_grants = cached
+    return list(cached)
+
+
+def forget_grants(user: Any) -> None:
+    if hasattr(user, "_anju_grants"):
+        del user._anju_grants
+
+
+def roles_of(user: Any) -> set[str]:
+    return {g.role for g in grants_of(user)}
+
+
+def is_superuser(user: Any) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and user.is_active and user.is_superuser)
+
+
+def unit_of(obj: Any) -> Any:
+    """The org unit an object belongs to, for scope checks."""
+    if obj is None:
+        return None
+    if getattr(obj, "_meta", None) is not None and obj._meta.label == "orgs.OrgUnit":
+        return obj
+    for attr in ("policy_unit", "unit", "community"):
+        unit = getattr(obj, attr, None)
+        if unit is not None:
+            return unit() if callable(unit) else unit
+    return None
+
+
+def grants_for(user: Any, action: str) -> list[Grant]:
+    """The user's grants that carry ``action`` (an administrator's grant carries every action): where the user
+    may do it. A superuser's reach does not come from grants; ask :func:`is_superuser` first when it matters."""
+    return _grants_for(user, rule_for(action))
+
+
+def _grants_for(user: Any, rule: Rule) -> list[Grant]:
+    """Grants that carry the action; an administrator's grant carries every action."""
+    return _holding(user, rule.roles)
+
+
+def _holding(user: Any, roles: Iterable[str]) -> list[Grant]:
+    """The user's grants of one of ``roles``; an administrator's grant counts as every role."""
+    wanted = {str(r) for r in roles}
+    return [g for g in grants_of(user) if g.role in wanted or g.role == Role.ADMIN]
+
+
+# --- reach ---------------------------------------------------------------------------------------
+# The one place that turns grants into reach. A grant reaches its unit's subtree; an ``upward``
+# reach also reaches the units above the grant (a grid worker reads their community and street).
+# Everything else asks these functions: path arithmetic outside this module and ``orgs`` is
+# refused by tests/test_reach_single_source.py.
+
+
+def _reaches(grant_path: str, path: str, upward: bool) -> bool:
+    return path.startswith(grant_path) or (upward and grant_path.startswith(path))
+
+
+def _reach_grants(
+    user: Any, action: str | None, roles: Iterable[str] | None, upward: bool | None
+) -> tuple[list[Grant], bool]:
+    """The grants that give reach, and whether it goes upward: those of ``action`` (and its
+    ``upward`` flag), or of an explicit role set (downward unless told)."""
+    if (action is None) == (roles is None):
+        raise TypeError("give exactly one of action= or roles=")
+    if action is not None:
+        rule = rule_for(action)
+        return _grants_for(user, rule), rule.upward if upward is None else upward
+    return _holding(user, roles or ()), bool(upward)
+
+
+def in_reach(
+    user: Any,
+    unit: Any,
+    *,
+    action: str | None = None,
+    roles: Iterable[str] | None = None,
+    upward: bool | None = None,
+) -> bool:
+    """Does the user's reach for ``action`` (or ``roles``) cover the org unit ``unit``?
+    Reach only: an action's object check is :func:`can`'s business."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active or unit is None:
+        return False
+    if is_superuser(user):
+        return True
+    grants, up = _reach_grants(user, action, roles, upward)
+    path: str = unit.path
+    return any(_reaches(g.path, path, up) for g in grants)
+
+
+def reach_q(
+    user: Any,
+    path_field: str,
+    *,
+    action: str | None = None,
+    roles: Iterable[str] | None = None,
+    upward: bool | None = None,
+) -> Q:
+    """A filter limiting rows to those whose ``path_field`` (an org-unit path lookup such as
+    ``"community__path"``) lies within the user's reach for ``action`` (or ``roles``)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Q(pk__in=[])
+    if is_superuser(user):
+        return Q()
+    grants, up = _reach_grants(user, action, roles, upward)
+    if not grants:
+        return Q(pk__in=[])
+    q = Q(pk__in=[])
+    for g in grants:
+        q |= Q(**{f"{path_field}__startswith": g.path})
+        if up and g.above:
+            q |= Q(**{f"{path_field}__in": list(g.above)})
+    return q
+
+
+def reaches_root(user: Any, action: str) -> bool:
+    """Does a grant carrying ``action`` sit on a tree root (so the user sees rows of no community)?"""
+    if is_superuser(user):
+        return True
+    return any(not g.above for g in _grants_for(user, rule_for(action)))
+
+
+def can(user: Any, action: str, obj: Any = None) -> bool:
+    """May ``user`` do ``action`` (on ``obj``, when given)?"""
+    if action == PUBLIC:
+        return True
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if action == AUTHENTICATED:
+        return True
+    rule = rule_for(action)
+    if is_superuser(user):
+        return rule.check(user, obj) if (rule.check and obj is not None) else True
+    grants = _grants_for(user, rule)
+    if not grants:
+        return False
+    if obj is None:
+        return True
+    unit = unit_of(obj)
+    if unit is None:
+        return False
+    path: str = unit.path
+    if not any(_reaches(g.path, path, rule.upward) for g in grants):
+        return False
+    return rule.check(user, obj) if rule.check else True
+
+
+def scope_q(user: Any, action: str, path_field: str) -> Q:
+    """A filter limiting rows to those whose ``path_field`` (an org-unit path
+    lookup such as ``"community__path"``) lies within the user's reach."""
+    rule_for(action)
+    if is_superuser(user):
+        return Q()
+    return reach_q(user, path_field, action=action)
+
+
+def visible(queryset: models.QuerySet[Any], user: Any, action: str, path_field: str) -> models.QuerySet[Any]:
+    return queryset.filter(scope_q(user, action, path_field))
+
+
+def get_for(user: Any, action: str, queryset: models.QuerySet[Any] | type[models.Model], **lookup: Any) -> Any:
+    """Fetch one object and authorise ``action`` on it; 404 when missing *or* forbidden."""
+    qs = queryset._default_manager.all() if isinstance(queryset, type) else queryset
+    try:
+        obj = qs.get(**lookup)
+    except (ObjectDoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+    if not can(user, action, obj):
+        raise Http404
+    return obj
+
+
+def _is_api_request(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def permission(action: str) -> Callable[[F], F]:
+    """Declare and enforce the permission of a view or API operation.
+
+    Anonymous users are sent to the login page (the API's auth answers 401
+    before this runs); a signed-in user without the action gets 403.
+    """
+    if action not in (PUBLIC, AUTHENTICATED):
+        rule_for(action)  # fail at import time on a typo
+
+    def decorator(view: F) -> F:
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+            if action != PUBLIC:
+                user = request.user
+                if not user.is_authenticated:
+                    if _is_api_request(request):
+                        raise PermissionDenied
+                    return redirect_to_login(request.get_full_path())
+                if not can(user, action):
+                    raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        wrapper.anju_permission = action  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    return decorator
+
+
+def public(view: F) -> F:
+    return permission(PUBLIC)(view)
