@@ -35,7 +35,7 @@ from anju.audit.models import AuditEvent
 from anju.orgs import services as org_services
 from anju.orgs.models import Department
 from anju.testing import english_client, make_user
-from anju.testing.appeals import AppealsWorld, follow
+from anju.testing.appeals import AppealsWorld, follow, rollup_rows
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english", "media_root")]
 
@@ -403,14 +403,6 @@ def test_a_reopened_round_referred_elsewhere_is_not_counted_again(world: Appeals
     assert (total.counts["dispatches"], total.counts["misrouted"]) == (2, 1)
 
 
-def _rollup_rows() -> list[tuple[Any, ...]]:
-    return sorted(
-        (r.day, r.community_id, r.grid_key, r.department_key, r.category_key, *[getattr(r, n) for n in DailyRollup.COUNTERS])
-        for r in DailyRollup.objects.all()
-        if any(getattr(r, n) for n in DailyRollup.COUNTERS)
-    )
-
-
 def test_rollup_rebuild_gives_the_same_figures(world: AppealsWorld) -> None:
     _issue_figures(world)
     _mixed(world)
@@ -419,13 +411,13 @@ def test_rollup_rebuild_gives_the_same_figures(world: AppealsWorld) -> None:
     whistles.summons_checkin(
         actor=world.liaison, summons=whistle.summonses.get(), method=Summons.Arrival.SELF_DECLARED
     )
-    kept = _rollup_rows()
+    kept = rollup_rows()
     before = rates_report(world.supervisor, group="community")
     DailyRollup.objects.update(dispatched=0, responded=0, completed=0, awaiting_callback=0)
     out = io.StringIO()
     call_command("rollup_rebuild", stdout=out)
     assert "Roll-up rebuilt" in out.getvalue()
-    assert _rollup_rows() == kept
+    assert rollup_rows() == kept
     after = rates_report(world.supervisor, group="community")
     assert [r.counts for r in after.rows] == [r.counts for r in before.rows]
     assert AuditEvent.objects.filter(action=Action.APPEAL_ROLLUP_REBUILT).count() == 1
