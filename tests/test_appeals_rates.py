@@ -28,8 +28,8 @@ from anju.appeals.dispatch import services as dispatch
 from anju.appeals.handling import services as handling
 from anju.appeals.models import AWAITING_CALLBACK, Appeal, AppealEvent, Callback, DailyRollup, Status, Summons
 from anju.appeals.rates import charts
-from anju.appeals.whistles import services as whistles
 from anju.appeals.selectors import RateRow, rates, rates_report, trend_months
+from anju.appeals.whistles import services as whistles
 from anju.audit.actions import Action
 from anju.audit.models import AuditEvent
 from anju.orgs import services as org_services
@@ -356,7 +356,10 @@ def test_redispatch_counts_an_appeal_once_in_the_response_rate(world: AppealsWor
     # the department that kept them is, once.
     by_dept = {r.key: r for r in rates(world.supervisor, start=dt.date(2026, 3, 1), end=dt.date(2026, 3, 31))[0]}
     other = world.other_liaison.grants.get().department
-    assert (by_dept[world.tree.department.pk].counts["responded"], by_dept[world.tree.department.pk].counts["dispatched"]) == (7, 11)
+    assert (
+        by_dept[world.tree.department.pk].counts["responded"],
+        by_dept[world.tree.department.pk].counts["dispatched"],
+    ) == (7, 11)
     assert (by_dept[other.pk].counts["responded"], by_dept[other.pk].counts["dispatched"]) == (2, 2)
     # Routing accuracy is the community's own figure: 15 dispatches to a department, 2 of them sent wrongly.
     assert (march[0].counts["dispatches"], march[0].counts["misrouted"], march[0].routing_rate) == (15, 2, 86.7)
@@ -389,7 +392,9 @@ def test_a_reopened_round_referred_elsewhere_is_not_counted_again(world: Appeals
     with clock.frozen(_at(3, 3)):
         handling.appeal_feedback(actor=world.liaison, appeal=a, note="已修复")
         dispatch.appeal_verify(actor=world.worker, appeal=a)
-        callback.appeal_callback(actor=world.resident, appeal=a, resolved=False, satisfaction=world.level("unsatisfied"))
+        callback.appeal_callback(
+            actor=world.resident, appeal=a, resolved=False, satisfaction=world.level("unsatisfied")
+        )
     with clock.frozen(_at(3, 4)):
         handling.appeal_sign(actor=world.liaison, appeal=a)
         dispatch.appeal_refer(actor=world.liaison, appeal=a, reason="其实是供电的问题")
@@ -408,9 +413,7 @@ def test_rollup_rebuild_gives_the_same_figures(world: AppealsWorld) -> None:
     _mixed(world)
     a = world.to_status(world.file(), Status.SIGNED)
     whistle = whistles.whistle_blow(actor=world.worker, appeal=a, departments=[world.tree.department], minutes=30)
-    whistles.summons_checkin(
-        actor=world.liaison, summons=whistle.summonses.get(), method=Summons.Arrival.SELF_DECLARED
-    )
+    whistles.summons_checkin(actor=world.liaison, summons=whistle.summonses.get(), method=Summons.Arrival.SELF_DECLARED)
     kept = rollup_rows()
     before = rates_report(world.supervisor, group="community")
     DailyRollup.objects.update(dispatched=0, responded=0, completed=0, awaiting_callback=0)

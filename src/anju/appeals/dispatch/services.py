@@ -175,8 +175,12 @@ def count_dispatch(a: Appeal, *, department: Department, before: str, at: dt.dat
         rollup.bump_appeal(a, day=at, department_id=department.pk, dispatched=1, dispatches=1)
         return "first"
     last = (
-        AppealEvent.objects.filter(appeal=a, action="dispatch").order_by("-at", "-id").values_list("at", flat=True)
-    ).first() or a.dispatched_at or at
+        (
+            AppealEvent.objects.filter(appeal=a, action="dispatch").order_by("-at", "-id").values_list("at", flat=True)
+        ).first()
+        or a.dispatched_at
+        or at
+    )
     moved = held_by != department.pk
     if moved:
         rollup.bump_appeal(a, day=last, department_id=held_by, misrouted=1)

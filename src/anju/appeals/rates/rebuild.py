@@ -52,7 +52,7 @@ def response_of(appeal: Appeal, steps: list[AppealEvent], tally: Tally) -> None:
     signed = contacted = False
     for step in steps:
         if step.action == "dispatch":
-            department = (step.note_params or {}).get("department_id") or appeal.department_id
+            department = int((step.note_params or {}).get("department_id") or appeal.department_id or 0)
             if held is None:
                 tally.add(appeal, step.at, department, dispatches=1)
                 counted = (step.at, department)
@@ -82,8 +82,19 @@ def response_of(appeal: Appeal, steps: list[AppealEvent], tally: Tally) -> None:
 def recount() -> dict[Key, Counter[str]]:
     """Every roll-up counter recomputed from the rows, by key."""
     tally = Tally()
-    appeals = {a.pk: a for a in Appeal.objects.only("pk", "community_id", "grid_id", "category_id", "department_id",
-                                                     "received_at", "status", "responded_on_time")}
+    appeals = {
+        a.pk: a
+        for a in Appeal.objects.only(
+            "pk",
+            "community_id",
+            "grid_id",
+            "category_id",
+            "department_id",
+            "received_at",
+            "status",
+            "responded_on_time",
+        )
+    }
     steps: dict[int, list[AppealEvent]] = defaultdict(list)
     events = AppealEvent.objects.filter(action__in=RESPONSE_STEPS).only(
         "appeal_id", "action", "from_status", "note_params", "at"
