@@ -448,6 +448,39 @@ def test_rates_page_draws_charts_with_counts_and_dashes(world: AppealsWorld) -> 
     assert f"pending=1&amp;department={dept}" in page  # awaiting callback per department, drillable
 
 
+def test_formula_line_says_how_each_case_counts_in_both_languages(world: AppealsWorld) -> None:
+    """The page's formula line states the written definitions (docs/rates.md) in English and in zh-Hans."""
+    english = english_client(world.supervisor).get("/appeals/rates/").content.decode()
+    formula = english[english.index("data-formula") : english.index('<div class="cards">')]
+    for words in (
+        "each appeal once, on the dispatch that kept it",
+        "re-routed",
+        "rightly referred back",
+        "counts as a missed response",
+        "A reopened round is not counted again",
+        "closed-unresolved stays in the denominator",
+        "Followers' answers count in both only where the community chose so",
+        "A complex appeal counts like any other",
+        "Routing accuracy (the community's) = dispatches kept",
+    ):
+        assert words in formula, words
+    chinese = Client()
+    chinese.force_login(world.supervisor)
+    page = chinese.get("/appeals/rates/").content.decode()
+    formula = page[page.index("data-formula") : page.index('<div class="cards">')]
+    for words in (
+        "每件诉求只计一次",
+        "社区改派",
+        "理由成立的退回",
+        "未按时响应",
+        "重办的一轮不再重复计入",
+        "我也遇到",
+        "复杂诉求",
+        "派单准确率",
+    ):
+        assert words in formula, words
+
+
 def test_rates_page_is_empty_without_data(world: AppealsWorld) -> None:
     page = english_client(world.supervisor).get("/appeals/rates/").content.decode()
     assert "No appeals in this period." in page
