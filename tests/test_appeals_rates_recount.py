@@ -25,7 +25,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from anju.accounts.roles import Role
@@ -72,7 +72,7 @@ NEXT: dict[str, tuple[str, ...]] = {
         "close",
         "follower_callback",
     ),
-    Status.REOPENED: ("sign", "refer"),
+    Status.REOPENED: ("sign",),
     Status.CLOSED_RESOLVED: ("follower_callback",),
     Status.CLOSED_UNRESOLVED: ("follower_callback",),
 }
@@ -286,12 +286,45 @@ def scene(world: AppealsWorld) -> Scene:
 
 
 @settings(
-    max_examples=30,
+    max_examples=25,
     deadline=None,
     database=None,  # no example database written into the checkout
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(ops=operations, period=periods)
+# Always tried, whatever is drawn: a reopened round referred back and dispatched elsewhere (its response must not
+# count again), a referral the community refuses, and a re-route before signing.
+@example(
+    ops=[
+        ("step", 0, 1, 0),  # dispatch to A
+        ("step", 0, 0, 20),  # sign
+        ("step", 0, 0, 20),  # contact
+        ("step", 0, 0, 600),  # feedback
+        ("step", 0, 0, 60),  # verify
+        ("step", 0, 2, 1600),  # callback: not satisfied, reopened
+        ("step", 0, 0, 20),  # sign again
+        ("step", 0, 3, 20),  # refer back
+        ("step", 0, 1, 20),  # dispatch to B
+        ("step", 0, 0, 20),  # sign
+        ("step", 0, 0, 20),  # contact
+    ],
+    period=(0, 60),
+)
+@example(
+    ops=[
+        ("step", 0, 1, 0),  # dispatch to A
+        ("step", 0, 2, 20),  # refer back
+        ("step", 0, 0, 20),  # dispatch to A again: the referral refused
+        ("step", 0, 0, 5),  # sign
+        ("step", 0, 0, 5),  # contact
+        ("file", 0, 0, 20),
+        ("step", 1, 1, 0),  # dispatch the second to A
+        ("step", 1, 4, 20),  # re-route to B
+        ("step", 1, 0, 20),  # sign
+        ("step", 1, 0, 20),  # contact
+    ],
+    period=(0, 0),
+)
 def test_dashboard_rates_equal_a_recount_and_the_rebuild(scene: Scene, ops: Any, period: tuple[int, int]) -> None:
     with transaction.atomic():  # each example starts from the same world: its rows are rolled back
         scene.run(ops)
