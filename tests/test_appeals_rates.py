@@ -10,9 +10,11 @@ import json
 import re
 from collections import Counter
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.apps import apps as django_apps
+from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -24,15 +26,16 @@ from anju.appeals import clock
 from anju.appeals.callback import services as callback
 from anju.appeals.dispatch import services as dispatch
 from anju.appeals.handling import services as handling
-from anju.appeals.models import AWAITING_CALLBACK, Appeal, AppealEvent, Callback, DailyRollup, Status
+from anju.appeals.models import AWAITING_CALLBACK, Appeal, AppealEvent, Callback, DailyRollup, Status, Summons
 from anju.appeals.rates import charts
 from anju.appeals.selectors import RateRow, rates, rates_report, trend_months
+from anju.appeals.whistles import services as whistles
 from anju.audit.actions import Action
 from anju.audit.models import AuditEvent
 from anju.orgs import services as org_services
 from anju.orgs.models import Department
 from anju.testing import english_client, make_user
-from anju.testing.appeals import AppealsWorld, follow
+from anju.testing.appeals import AppealsWorld, follow, rollup_rows
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english", "media_root")]
 
@@ -290,6 +293,146 @@ def test_monthly_trend_from_the_rollup(world: AppealsWorld) -> None:
     assert len(rates_report(world.supervisor, start=start).months) >= 7  # a period asked for is shown whole
 
 
+# --- the response rate counts each appeal once (docs/rates.md) ----------------------------------------
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def _at(month: int, day: int, hour: int = 9, minute: int = 0) -> dt.datetime:
+    return dt.datetime(2026, month, day, hour, minute, tzinfo=SHANGHAI)
+
+
+def _dispatched(world: AppealsWorld, at: dt.datetime, department: Department | None = None) -> Appeal:
+    with clock.frozen(at):
+        a = world.file()
+        dispatch.appeal_dispatch(actor=world.worker, appeal=a, department=department or world.tree.department)
+    return a
+
+
+def _respond(liaison: Any, a: Appeal, at: dt.datetime) -> None:
+    """Sign at ``at`` and contact the requester ten minutes later."""
+    with clock.frozen(at):
+        handling.appeal_sign(actor=liaison, appeal=a)
+    with clock.frozen(at + dt.timedelta(minutes=10)):
+        handling.appeal_contact(actor=liaison, appeal=a, note="电话联系")
+
+
+def _issue_figures(world: AppealsWorld) -> None:
+    """The issue's set: 13 appeals of 安居社区 dispatched in March, 9 answered in time, one of them referred back
+    and re-dispatched elsewhere and one re-routed by the community; 4 more in April, 2 answered in time."""
+    w, other = world, world.other_liaison.grants.get().department
+    for n in range(7):  # dispatched once, answered in time
+        a = _dispatched(w, _at(3, 2 + n))
+        _respond(w.liaison, a, _at(3, 2 + n, 10))
+    referred = _dispatched(w, _at(3, 10))
+    with clock.frozen(_at(3, 10, 9, 30)):
+        dispatch.appeal_refer(actor=w.liaison, appeal=referred, reason="不归我们管")
+    with clock.frozen(_at(3, 10, 10)):
+        dispatch.appeal_dispatch(actor=w.worker, appeal=referred, department=other)
+    _respond(w.other_liaison, referred, _at(3, 10, 11))
+    rerouted = _dispatched(w, _at(3, 11))
+    with clock.frozen(_at(3, 11, 9, 20)):
+        dispatch.appeal_dispatch(actor=w.worker, appeal=rerouted, department=other)
+    _respond(w.other_liaison, rerouted, _at(3, 11, 10))
+    for n in range(4):  # signed too late, or never
+        a = _dispatched(w, _at(3, 16 + n))
+        if n % 2:
+            _respond(w.liaison, a, _at(3, 16 + n, 15))
+    for n in range(4):  # April: two in time, two late
+        a = _dispatched(w, _at(4, 7 + n))
+        _respond(w.liaison, a, _at(4, 7 + n, 10 if n < 2 else 16))
+
+
+def test_redispatch_counts_an_appeal_once_in_the_response_rate(world: AppealsWorld) -> None:
+    """Fails on the old roll-up, which counted every dispatch: 11/19 (57.9 %) and 9/15 (60.0 %) in March."""
+    _issue_figures(world)
+    _rows, total = rates(world.supervisor)
+    assert (total.counts["responded"], total.counts["dispatched"], total.response_rate) == (11, 17, 64.7)
+    march = rates(world.supervisor, group="community", start=dt.date(2026, 3, 1), end=dt.date(2026, 3, 31))[0]
+    assert [(r.label, r.counts["responded"], r.counts["dispatched"], r.response_rate) for r in march] == [
+        ("安居社区", 9, 13, 69.2)
+    ]
+    # The referring department and the one whose dispatch was re-routed are not charged with either appeal;
+    # the department that kept them is, once.
+    by_dept = {r.key: r for r in rates(world.supervisor, start=dt.date(2026, 3, 1), end=dt.date(2026, 3, 31))[0]}
+    other = world.other_liaison.grants.get().department
+    assert (
+        by_dept[world.tree.department.pk].counts["responded"],
+        by_dept[world.tree.department.pk].counts["dispatched"],
+    ) == (7, 11)
+    assert (by_dept[other.pk].counts["responded"], by_dept[other.pk].counts["dispatched"]) == (2, 2)
+    # Routing accuracy is the community's own figure: 15 dispatches to a department, 2 of them sent wrongly.
+    assert (march[0].counts["dispatches"], march[0].counts["misrouted"], march[0].routing_rate) == (15, 2, 86.7)
+    page = english_client(world.supervisor).get("/appeals/rates/?group=community&start=2026-03-01&end=2026-03-31")
+    html = page.content.decode()
+    assert 'data-rate="response">69.2%<' in html
+    assert 'data-rate="routing">86.7%<' in html
+    assert "2 of 15 re-routed" in html
+
+
+def test_a_referral_the_community_does_not_take_is_a_missed_response(world: AppealsWorld) -> None:
+    a = _dispatched(world, _at(3, 2))
+    with clock.frozen(_at(3, 2, 9, 30)):
+        dispatch.appeal_refer(actor=world.liaison, appeal=a, reason="不归我们管")
+    with clock.frozen(_at(3, 2, 10)):
+        dispatch.appeal_dispatch(actor=world.worker, appeal=a, department=world.tree.department)
+    _respond(world.liaison, a, _at(3, 2, 10, 30))  # in time for the second dispatch, but the first was refused
+    _rows, total = rates(world.supervisor)
+    assert (total.counts["responded"], total.counts["dispatched"]) == (0, 1)
+    assert (total.counts["dispatches"], total.counts["misrouted"], total.routing_rate) == (1, 0, 100.0)
+    a.refresh_from_db()
+    assert a.responded_on_time is False
+
+
+def test_a_reopened_round_referred_elsewhere_is_not_counted_again(world: AppealsWorld) -> None:
+    """Fails on the old roll-up: the second department's signing after the reopen counted a second response."""
+    other = world.other_liaison.grants.get().department
+    a = _dispatched(world, _at(3, 2))
+    _respond(world.liaison, a, _at(3, 2, 10))
+    with clock.frozen(_at(3, 3)):
+        handling.appeal_feedback(actor=world.liaison, appeal=a, note="已修复")
+        dispatch.appeal_verify(actor=world.worker, appeal=a)
+        callback.appeal_callback(
+            actor=world.resident, appeal=a, resolved=False, satisfaction=world.level("unsatisfied")
+        )
+    with clock.frozen(_at(3, 4)):
+        handling.appeal_sign(actor=world.liaison, appeal=a)
+        dispatch.appeal_refer(actor=world.liaison, appeal=a, reason="其实是供电的问题")
+        dispatch.appeal_dispatch(actor=world.worker, appeal=a, department=other)
+    _respond(world.other_liaison, a, _at(3, 4, 10))
+    rows, total = rates(world.supervisor)
+    assert (total.counts["responded"], total.counts["dispatched"]) == (1, 1)
+    assert {r.key: (r.counts.get("responded", 0), r.counts.get("dispatched", 0)) for r in rows} == {
+        world.tree.department.pk: (1, 1)
+    }
+    assert (total.counts["dispatches"], total.counts["misrouted"]) == (2, 1)
+
+
+def test_rollup_rebuild_gives_the_same_figures(world: AppealsWorld) -> None:
+    _issue_figures(world)
+    _mixed(world)
+    a = world.to_status(world.file(), Status.SIGNED)
+    whistle = whistles.whistle_blow(actor=world.worker, appeal=a, departments=[world.tree.department], minutes=30)
+    whistles.summons_checkin(actor=world.liaison, summons=whistle.summonses.get(), method=Summons.Arrival.SELF_DECLARED)
+    kept = rollup_rows()
+    before = rates_report(world.supervisor, group="community")
+    DailyRollup.objects.update(dispatched=0, responded=0, completed=0, awaiting_callback=0)
+    # History from before the department was written on the dispatch step: the migration takes it from the
+    # audit trail.
+    for event in AppealEvent.objects.filter(action="dispatch"):
+        event.note_params.pop("department_id")
+        event.save(update_fields=["note_params"])
+    importlib.import_module("anju.appeals.migrations.0013_rollup_routing").dispatch_departments(django_apps, None)
+    assert not AppealEvent.objects.filter(action="dispatch").exclude(note_params__has_key="department_id").exists()
+    out = io.StringIO()
+    call_command("rollup_rebuild", stdout=out)
+    assert "Roll-up rebuilt" in out.getvalue()
+    assert rollup_rows() == kept
+    after = rates_report(world.supervisor, group="community")
+    assert [r.counts for r in after.rows] == [r.counts for r in before.rows]
+    assert AuditEvent.objects.filter(action=Action.APPEAL_ROLLUP_REBUILT).count() == 1
+
+
 # --- the page ---------------------------------------------------------------------------------------
 
 
@@ -310,6 +453,39 @@ def test_rates_page_draws_charts_with_counts_and_dashes(world: AppealsWorld) -> 
     assert f"start={month:%Y-%m-%d}" in page  # the month's drill-down
     dept = world.tree.department.pk
     assert f"pending=1&amp;department={dept}" in page  # awaiting callback per department, drillable
+
+
+def test_formula_line_says_how_each_case_counts_in_both_languages(world: AppealsWorld) -> None:
+    """The page's formula line states the written definitions (docs/rates.md) in English and in zh-Hans."""
+    english = english_client(world.supervisor).get("/appeals/rates/").content.decode()
+    formula = english[english.index("data-formula") : english.index('<div class="cards">')]
+    for words in (
+        "each appeal once, on the dispatch that kept it",
+        "re-routed",
+        "rightly referred back",
+        "counts as a missed response",
+        "A reopened round is not counted again",
+        "closed-unresolved stays in the denominator",
+        "Followers' answers count in both only where the community chose so",
+        "A complex appeal counts like any other",
+        "Routing accuracy (the community's) = dispatches kept",
+    ):
+        assert words in formula, words
+    chinese = Client()
+    chinese.force_login(world.supervisor)
+    page = chinese.get("/appeals/rates/").content.decode()
+    formula = page[page.index("data-formula") : page.index('<div class="cards">')]
+    for words in (
+        "每件诉求只计一次",
+        "社区改派",
+        "理由成立的退回",
+        "未按时响应",
+        "重办的一轮不再重复计入",
+        "我也遇到",
+        "复杂诉求",
+        "派单准确率",
+    ):
+        assert words in formula, words
 
 
 def test_rates_page_is_empty_without_data(world: AppealsWorld) -> None:

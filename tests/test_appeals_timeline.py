@@ -43,7 +43,9 @@ def test_dispatch_note_follows_the_readers_language(world: AppealsWorld) -> None
     event = AppealEvent.objects.get(appeal=appeal, action="dispatch")
     dept = world.tree.department.name
     # Stored as a key and parameters, not as a translated sentence; the typed note is kept apart, as typed.
-    assert (event.note_key, event.note_params, event.note) == ("dispatched", {"department": dept}, "请尽快处理 today")
+    # The department's id goes with it, for the roll-up rebuild (docs/rates.md); the sentence does not show it.
+    params = {"department": dept, "department_id": world.tree.department.pk}
+    assert (event.note_key, event.note_params, event.note) == ("dispatched", params, "请尽快处理 today")
 
     english = _timeline(world.worker, appeal.pk, "en")
     chinese = _timeline(world.worker, appeal.pk, "zh-hans")

@@ -44,5 +44,11 @@ def test_rate_charts_fit_a_phone(phone_page: Page, live_server: Any, settings: A
     assert chart_box is not None
     assert text_box["x"] + text_box["width"] <= chart_box["x"] + chart_box["width"] + 1
     assert text_box["height"] >= 10  # readable, not shrunk to a speck
+    # By community: the routing accuracy card and column, and the formula line, still within the screen.
+    page.goto("/appeals/rates/?group=community")
+    expect(page.locator("[data-rate=routing]")).to_be_visible()
+    expect(page.locator("[data-formula]")).to_be_visible()
+    assert page.locator("td[data-routing]").count() >= 1
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360 + 1
     if os.environ.get("ANJU_SCREENSHOTS"):
         page.screenshot(path=os.environ["ANJU_SCREENSHOTS"], full_page=True)

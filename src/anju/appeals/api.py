@@ -90,6 +90,7 @@ class RateOut(Schema):
     response_rate: float | None
     resolution_rate: float | None
     satisfaction_rate: float | None
+    routing_rate: float | None  # the community's routing accuracy (docs/rates.md); counts: dispatches, misrouted
 
 
 @router.get("/appeals/categories", response=list[CategoryOut], summary="The dispatch catalogue")

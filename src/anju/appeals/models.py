@@ -463,8 +463,14 @@ class DailyRollup(CommunityScopedModel):
     department_key = models.PositiveIntegerField(default=0)
     category_key = models.PositiveIntegerField(default=0)
     received = models.PositiveIntegerField(default=0)
+    # The response rate (docs/rates.md): each dispatched appeal once, on the day and against the department of
+    # the dispatch that kept it (moved when the community re-routes it or rightly takes a referral back).
     dispatched = models.PositiveIntegerField(default=0)
     responded = models.PositiveIntegerField(default=0)
+    # The community's routing accuracy: every dispatch to a department not already leading the appeal, and
+    # those of them re-routed or rightly referred back, on the day and against the department of that dispatch.
+    dispatches = models.PositiveIntegerField(default=0)
+    misrouted = models.PositiveIntegerField(default=0)
     completed = models.PositiveIntegerField(default=0)  # callbacks completed + closed unresolved without one
     resolved = models.PositiveIntegerField(default=0)
     ratings = models.PositiveIntegerField(default=0)
@@ -486,6 +492,8 @@ class DailyRollup(CommunityScopedModel):
         "received",
         "dispatched",
         "responded",
+        "dispatches",
+        "misrouted",
         "completed",
         "resolved",
         "ratings",

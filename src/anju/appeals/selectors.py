@@ -79,6 +79,10 @@ GROUPS = {
 }
 
 
+#: The community's routing-accuracy counters (docs/rates.md), kept on the department dispatched to.
+ROUTING_COUNTERS = frozenset({"dispatches", "misrouted"})
+
+
 def _pct(num: int, den: int) -> float | None:
     return round(100.0 * num / den, 1) if den else None
 
@@ -102,6 +106,13 @@ class RateRow:
     @property
     def satisfaction_rate(self) -> float | None:
         return _pct(self.counts.get("satisfied", 0), self.counts.get("ratings", 0))
+
+    @property
+    def routing_rate(self) -> float | None:
+        """The community's routing accuracy: dispatches kept (not re-routed, not rightly referred back) ÷
+        dispatches made (docs/rates.md). A figure of the community, never a department's."""
+        made = self.counts.get("dispatches", 0)
+        return _pct(made - self.counts.get("misrouted", 0), made)
 
     @property
     def arrival_rate(self) -> float | None:
@@ -189,7 +200,8 @@ def rates_report(
         item.label = names.get(key, "—")
     rows = [r for r in by_key.values() if any(r.counts.values())]
     if group == "department":
-        rows = [r for r in rows if r.key]
+        # A department wrongly sent an appeal (and nothing else) is not ranked: routing is the community's figure.
+        rows = [r for r in rows if r.key and any(v for k, v in r.counts.items() if k not in ROUTING_COUNTERS)]
         rows.sort(
             key=lambda r: (-(r.response_rate or 0) - (r.resolution_rate or 0) - (r.satisfaction_rate or 0), r.label)
         )

@@ -83,6 +83,7 @@ class Action(models.TextChoices):
     APPEAL_SUMMONS_RATED = "appeal.summons_rated", _("Department response evaluated")
     APPEAL_HOLIDAYS_SET = "appeal.holidays_set", _("Official holiday schedule entered")
     APPEAL_DEADLINES_RECOMPUTED = "appeal.deadlines_recomputed", _("Open deadlines recomputed for a holiday schedule")
+    APPEAL_ROLLUP_REBUILT = "appeal.rollup_rebuilt", _("Three-rate roll-up rebuilt from the appeal rows")
     APPEAL_REQUESTER_LINKED = "appeal.requester_linked", _("Appeal linked to a registry resident")
     APPEAL_REQUESTER_UNLINKED = "appeal.requester_unlinked", _("Appeal unlinked from its registry resident")
     APPEAL_FOLLOWER_LINKED = "appeal.follower_linked", _("Staff linked a resident to an appeal as a follower")

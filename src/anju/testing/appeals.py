@@ -150,3 +150,15 @@ def follow(user: Any, appeal: Appeal) -> Any:
     from anju.appeals import privacy
 
     return intake.appeal_follow(actor=user, appeal=appeal, offer=privacy.offer_token(user, appeal))
+
+
+def rollup_rows() -> list[tuple[Any, ...]]:
+    """The roll-up as sorted tuples (key, then every counter), rows that count nothing left out: what the
+    services kept, comparable with what ``anju rollup_rebuild`` writes."""
+    from anju.appeals.models import DailyRollup
+
+    return sorted(
+        (r.day, r.community_id, r.grid_key, r.department_key, r.category_key, *[getattr(r, n) for n in r.COUNTERS])
+        for r in DailyRollup.objects.all()
+        if any(getattr(r, n) for n in r.COUNTERS)
+    )

@@ -70,7 +70,8 @@ def appeal_callback(
             a.handled_at = a.verified_at = None
             a.dispatched_at = at  # the department must sign again, within the signing deadline
             a.signed_at = None
-            a.responded_on_time = False  # a reopened appeal's response is not counted again
+            # The response was settled (signed and contacted) before handling; it is not counted again, and
+            # ``responded_on_time`` keeps its outcome (the roll-up rebuild reads it).
             counts["reopened"] = 1
             notify.notify(
                 notify.liaisons_of([a.department_id]),

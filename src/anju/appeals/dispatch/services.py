@@ -13,7 +13,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from anju.appeals import notes, notify
-from anju.appeals.models import Appeal, AppealAssist, AppealFollower, Category, CategoryRoute, Status
+from anju.appeals.models import Appeal, AppealAssist, AppealEvent, AppealFollower, Category, CategoryRoute, Status
 from anju.appeals.rates import rollup
 from anju.appeals.services import need_text, transition
 from anju.orgs.models import Department, OrgUnit
@@ -115,17 +115,18 @@ def appeal_dispatch(
     assisting = [d for d in assisting if d.pk != department.pk]
 
     def mutate(a: Appeal, at: dt.datetime) -> dict[str, Any]:
+        before, held_by = a.status, a.department_id
+        a.status = Status.DISPATCHED
+        counted = count_dispatch(a, department=department, before=before, at=at)
         a.department = department
         a.dispatched_at = at
         a.signed_at = a.contacted_at = None
-        a.responded_on_time = None
         a.waiting_reason = ""
         if a.accepted_at is None:
             a.accepted_at = at
         AppealAssist.objects.filter(appeal=a).exclude(department__in=assisting).delete()
         for d in assisting:
             AppealAssist.objects.get_or_create(appeal=a, department=d, defaults={"community_id": a.community_id})
-        rollup.bump_appeal(a, day=at, department_id=department.pk, dispatched=1)
         notify.notify(
             notify.liaisons_of([department.pk, *[d.pk for d in assisting]]),
             appeal=a,
@@ -133,9 +134,14 @@ def appeal_dispatch(
             title=_("Appeal %(number)s dispatched to %(department)s")
             % {"number": a.number, "department": department.name},
         )
-        return {"department": department.pk, "assisting": [d.pk for d in assisting]}
+        data: dict[str, Any] = {"department": department.pk, "assisting": [d.pk for d in assisting]}
+        if held_by is not None:
+            data["previous"] = held_by
+            data["counted"] = counted
+        return data
 
-    params: dict[str, Any] = {"department": department.name}
+    # The department's id goes with the timeline step: the roll-up rebuild and the recount read it there.
+    params: dict[str, Any] = {"department": department.name, "department_id": department.pk}
     if assisting:
         params["names"] = [d.name for d in assisting]
     return transition(
@@ -144,14 +150,49 @@ def appeal_dispatch(
         perm="appeal.triage",
         name="dispatch",
         allowed={Status.RECEIVED, Status.ACCEPTED, Status.REFERRED, Status.DISPATCHED},
-        to=Status.DISPATCHED,
         note=note.strip(),
         note_key=notes.DISPATCHED_ASSISTING if assisting else notes.DISPATCHED,
         note_params=params,
+        to=None,
         request=request,
         mutate=mutate,
         recompute=True,
     )
+
+
+def count_dispatch(a: Appeal, *, department: Department, before: str, at: dt.datetime) -> str:
+    """Count a dispatch in the roll-up by docs/rates.md and say how (``first``, ``moved``, ``missed``, ``kept``).
+
+    The response rate counts each appeal once, on the day and against the department of the dispatch that kept
+    it: a re-route by the community, or a referral back that the community takes (it dispatches elsewhere),
+    moves the count off the department it was wrongly sent to. A referral the community does not take (it
+    dispatches to the same department again) settles the response as missed, on the dispatch referred. Once
+    settled (signed and contacted, or missed), the response never moves again. The community's routing
+    accuracy counts the dispatches to a department not already leading the appeal, and those re-routed or
+    rightly referred back (``misrouted``), on their own day: a figure of the community, not of the department."""
+    held_by = a.department_id
+    if held_by is None:
+        rollup.bump_appeal(a, day=at, department_id=department.pk, dispatched=1, dispatches=1)
+        return "first"
+    last = (
+        (
+            AppealEvent.objects.filter(appeal=a, action="dispatch").order_by("-at", "-id").values_list("at", flat=True)
+        ).first()
+        or a.dispatched_at
+        or at
+    )
+    moved = held_by != department.pk
+    if moved:
+        rollup.bump_appeal(a, day=last, department_id=held_by, misrouted=1)
+        rollup.bump_appeal(a, day=at, department_id=department.pk, dispatches=1)
+    if a.responded_on_time is not None:
+        return "kept"
+    if not moved and before == Status.REFERRED:
+        a.responded_on_time = False
+        return "missed"
+    rollup.bump_appeal(a, day=last, department_id=held_by, dispatched=-1)
+    rollup.bump_appeal(a, day=at, department_id=department.pk, dispatched=1)
+    return "moved"
 
 
 def appeal_refer(*, actor: Any, appeal: Appeal, reason: str, request: HttpRequest | None = None) -> Appeal:

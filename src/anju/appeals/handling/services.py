@@ -21,7 +21,8 @@ _HANDLING = {Status.SIGNED, Status.IN_PROGRESS, Status.WAITING}
 
 
 def _check_response(a: Appeal) -> None:
-    """Response counts once per dispatch: signed and contacted, both within their deadlines."""
+    """The response counts once per appeal (docs/rates.md): signed and contacted, both within the deadlines of
+    the dispatch that kept it; settled once, never again (not by a reopen round, nor by a later re-dispatch)."""
     if a.responded_on_time is not None or a.signed_at is None or a.contacted_at is None:
         return
     on_time = bool(a.sign_due and a.contact_due and a.signed_at <= a.sign_due and a.contacted_at <= a.contact_due)

@@ -26,6 +26,9 @@ def _rate_headers() -> list[str]:
         _("Ratings"),
         _("Satisfied or basically satisfied"),
         _("Satisfaction rate %"),
+        _("Dispatches to a department"),
+        _("Re-routed or rightly referred back"),
+        _("Routing accuracy %"),
         _("Reopened"),
         _("Awaiting callback"),
     ]
@@ -43,6 +46,9 @@ def _rate_cells(r: RateRow) -> list[object]:
         c.get("ratings", 0),
         c.get("satisfied", 0),
         r.satisfaction_rate,
+        c.get("dispatches", 0),
+        c.get("misrouted", 0),
+        r.routing_rate,
         c.get("reopened", 0),
         r.pending_callback,
     ]
