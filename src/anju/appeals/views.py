@@ -5,7 +5,6 @@ photos. Intake pages are in ``intake.views``, whistles in ``whistles.views``, th
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -13,7 +12,6 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -30,79 +28,10 @@ from anju.appeals.policies import (
 from anju.appeals.requesters import services as requesters
 from anju.appeals.requesters import views as requester_views
 from anju.core.images import image_response
-from anju.core.pagination import paginate, query_without_page
 from anju.core.params import parse_id, parse_ids
 from anju.orgs.models import Department
 
 APPEALS = Appeal.objects.select_related("community", "category", "location", "department")
-
-
-def _remaining(due: dt.datetime | None) -> dict[str, Any] | None:
-    if due is None:
-        return None
-    seconds = int((due - timezone.now()).total_seconds())
-    hours, rest = divmod(abs(seconds), 3600)
-    text = _("%(h)d h %(m)d min") % {"h": hours, "m": rest // 60}
-    return {"overdue": seconds < 0, "text": text}
-
-
-@policy.permission("appeal.view")
-def appeal_list(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    is_staff = policy.can(user, "appeal.triage")
-    is_liaison = bool(liaison_departments(user))
-    tabs = []
-    if is_staff:
-        tabs.append(("worker", _("Community queue")))
-    if is_liaison:
-        tabs.append(("department", _("Department queue")))
-    tabs.append(("mine", _("My appeals")))
-    tabs.append(("all", _("All I can see")))
-    view = request.GET.get("view") or tabs[0][0]
-    if view == "worker" and is_staff:
-        qs = selectors.worker_queue(user)
-    elif view == "department" and is_liaison:
-        qs = selectors.department_queue(user)
-    elif view == "mine":
-        qs = selectors.my_appeals(user)
-    else:
-        view = "all"
-        qs = selectors.appeals_visible(user).order_by("-received_at")
-    filters: dict[str, Any] = {}
-    for name, lookup in (
-        ("department", "department_id"),
-        ("category", "category_id"),
-        ("community", "community_id"),
-        ("grid", "grid_id"),
-        ("status", "status"),
-    ):
-        value = request.GET.get(name, "")
-        parsed = value if name == "status" else parse_id(value)
-        if parsed:
-            filters[lookup] = parsed
-    for name, lookup in (("start", "received_at__date__gte"), ("end", "received_at__date__lte")):
-        try:
-            if request.GET.get(name):
-                filters[lookup] = dt.date.fromisoformat(request.GET[name])
-        except ValueError:
-            pass
-    if request.GET.get("pending") == "1":
-        filters["status__in"] = [Status.HANDLED, Status.VERIFIED]
-    qs = qs.filter(**filters)
-    page = paginate(request, qs)
-    rows = [{"appeal": a, "remaining": _remaining(a.due_at)} for a in page.object_list]
-    return render(
-        request,
-        "appeals/list.html",
-        {
-            "page": page,
-            "rows": rows,
-            "tabs": tabs,
-            "view": view,
-            "query": query_without_page(request),
-            "may_file": policy.can(user, "appeal.file"),
-        },
-    )
 
 
 def _contact(appeal: Appeal) -> dict[str, Any]:
@@ -140,11 +69,10 @@ def detail_context(request: HttpRequest, appeal: Appeal) -> dict[str, Any]:
         and appeal.status == Status.VERIFIED
         and not followers.is_follower(appeal, user),
         "deadlines": [
-            {"label": label, "due": due, "done": done, "remaining": None if done else _remaining(due)}
+            {"label": label, "due": due, "done": done}
             for label, due, done in deadlines
             if due
         ],
-        "remaining": _remaining(appeal.due_at),
         "contact": _contact(appeal) if internal else None,
         "photos": [] if public else list(appeal.photos.all()),
         "departments": departments,
