@@ -267,7 +267,12 @@ def test_staff_approval_page_and_cancel_notice(demo: Demo, resident: Any, staff:
     boss.post(reverse("spaces:confirm", args=[pending.pk]), {"next": "approvals"})
     pending.refresh_from_db()
     assert pending.status == Booking.Status.CONFIRMED
-    boss.post(reverse("spaces:cancel", args=[pending.pk]), {"reason": "停电"})
+    ask = boss.post(reverse("spaces:cancel", args=[pending.pk]), {"reason": "停电"})
+    assert "This cannot be undone." in ask.content.decode()  # a confirmed booking: asked first
+    pending.refresh_from_db()
+    assert pending.status == Booking.Status.CONFIRMED
+    done = boss.post(reverse("spaces:cancel", args=[pending.pk]), {"reason": "停电", "confirmed": "1"}, follow=True)
+    assert f"The booking was cancelled; {resident} was notified." in done.content.decode()
     pending.refresh_from_db()
     assert pending.status == Booking.Status.CANCELLED
     notice = Message.objects.get(params__booking=pending.pk, kind="spaces.booking_cancelled")
