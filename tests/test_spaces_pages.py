@@ -451,3 +451,24 @@ def test_lists_use_the_languages_separators(demo: Demo, tree: Tree, monkeypatch:
     )
     assert "08:00–12:00、14:00–18:00" in kitchen
     assert "</span>；<span" in kitchen
+
+
+def test_cancelling_all_later_dates_asks_first(demo: Demo, resident: Any) -> None:
+    from anju.spaces.recurrence import Recurrence
+
+    start = days_ahead(3)
+    services.booking_create(
+        actor=resident,
+        space=demo.kitchen,
+        starts_at=local(start, 10),
+        ends_at=local(start, 11),
+        title="编织小组",
+        recurrence=Recurrence("weekly", count=3),
+    )
+    series = Series.objects.get(title="编织小组")
+    client = english_client(resident)
+    ask = client.post(reverse("spaces:series_cancel", args=[series.pk]))
+    assert "This cannot be undone." in ask.content.decode()
+    assert Booking.objects.filter(series=series, status=Booking.Status.CANCELLED).count() == 0
+    client.post(reverse("spaces:series_cancel", args=[series.pk]), {"confirmed": "1"})
+    assert Booking.objects.filter(series=series, status=Booking.Status.CANCELLED).count() == 3
