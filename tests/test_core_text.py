@@ -59,9 +59,14 @@ def test_badges_separate_overdue_from_due_soon() -> None:
         overdue = deadline_badge(ago(days=3), NOW)
         soon = deadline_badge(ahead(hours=5), NOW)
         later = deadline_badge(ahead(days=4), NOW)
-    assert 'data-deadline="overdue"' in overdue and "badge-danger" in overdue and "已逾期 3 天" in overdue
-    assert 'data-deadline="soon"' in soon and "badge-warn" in soon and "剩余 5 小时" in soon
-    assert 'data-deadline="on_time"' in later and "badge-ok" in later
+    assert 'data-deadline="overdue"' in overdue
+    assert "badge-danger" in overdue
+    assert "已逾期 3 天" in overdue
+    assert 'data-deadline="soon"' in soon
+    assert "badge-warn" in soon
+    assert "剩余 5 小时" in soon
+    assert 'data-deadline="on_time"' in later
+    assert "badge-ok" in later
 
 
 def test_the_template_filter_is_the_same_helper() -> None:

@@ -101,12 +101,8 @@ class AppealFilterForm(forms.Form):
         choices("department", departments)
         choices("urgency", Urgency.choices)
         choices("grid", grids)
-        choices(
-            "deadline", [("overdue", _("Overdue")), ("soon", _("Due soon")), ("on_time", _("On time"))]
-        )
-        self.fields["q"].widget.attrs.update(
-            {"type": "search", "placeholder": _("Number, requester, text or address")}
-        )
+        choices("deadline", [("overdue", _("Overdue")), ("soon", _("Due soon")), ("on_time", _("On time"))])
+        self.fields["q"].widget.attrs.update({"type": "search", "placeholder": _("Number, requester, text or address")})
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

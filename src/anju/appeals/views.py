@@ -70,11 +70,7 @@ def detail_context(request: HttpRequest, appeal: Appeal) -> dict[str, Any]:
         "may_callback": (staff or party)
         and appeal.status == Status.VERIFIED
         and not followers.is_follower(appeal, user),
-        "deadlines": [
-            {"label": label, "due": due, "done": done}
-            for label, due, done in deadlines
-            if due
-        ],
+        "deadlines": [{"label": label, "due": due, "done": done} for label, due, done in deadlines if due],
         "contact": _contact(appeal) if internal else None,
         "photos": [] if public else list(appeal.photos.all()),
         "departments": departments,
