@@ -228,3 +228,15 @@ def test_bulk_refuses_what_is_not_the_workers(world: AppealsWorld) -> None:
     assert client.post("/appeals/bulk/", {"step": "accept"}).status_code == 422
     assert client.post("/appeals/bulk/", {"step": "explode", "ids": [a.pk]}).status_code == 422
     assert Appeal.objects.get(pk=a.pk).status == Status.RECEIVED
+
+
+def test_the_home_card_counts_overdue_and_due_soon_apart(world: AppealsWorld) -> None:
+    for delta in (-dt.timedelta(days=89), -dt.timedelta(hours=1), dt.timedelta(hours=3), dt.timedelta(days=5)):
+        due_in(world.file(), delta)
+    page = english_client(world.worker).get("/").content.decode()
+    overdue = page.split('data-deadline-count="overdue"', 1)[1].split("</a>", 1)[0]
+    soon = page.split('data-deadline-count="soon"', 1)[1].split("</a>", 1)[0]
+    assert overdue.endswith("Overdue 2")
+    assert soon.endswith("Due soon 1")  # months overdue is never "due soon"
+    assert "89 days overdue" in page
+    assert "/appeals/?view=worker&amp;deadline=overdue" in page or "/appeals/?view=worker&deadline=overdue" in page
