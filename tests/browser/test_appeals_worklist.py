@@ -166,7 +166,9 @@ def test_rejecting_asks_first_without_script(
 ) -> None:
     load_demo(log=lambda *a: None)
     appeal = file_appeal("浏览器测试：不该受理的")
-    context = browser.new_context(base_url=live_server.url, locale="zh-CN", java_script_enabled=False, viewport=PHONE_TALL)
+    context = browser.new_context(
+        base_url=live_server.url, locale="zh-CN", java_script_enabled=False, viewport=PHONE_TALL
+    )
     page = context.new_page()
     try:
         sign_in(page, "worker")

@@ -117,7 +117,7 @@ def appeal_list(request: HttpRequest) -> HttpResponse:
             "query": query,
             "may_file": policy.can(user, "appeal.file"),
             "may_export": policy.can(user, "appeal.export"),
-            "may_bulk": state.view == "worker" and policy.can(user, "appeal.triage"),
+            "may_bulk": state.view != "mine" and policy.can(user, "appeal.triage"),
             "bulk_steps": worklist.BULK_STEPS,
         },
     )
