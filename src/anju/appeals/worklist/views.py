@@ -49,7 +49,7 @@ def _tabs(user: Any) -> list[tuple[str, str]]:
 
 
 def list_state(request: HttpRequest, params: QueryDict) -> ListState:
-    """The queue, search and filters of ``params``, as the list, its export and its bulk steps read them."""
+    """The queue, search and filters of ``params``, read the same way by the list and by its export."""
     user = request.user
     tabs = _tabs(user)
     view, qs = selectors.queue(user, params.get("view") or tabs[0][0])
