@@ -103,7 +103,8 @@ def main() -> None:
                 community_id, category_id, description, location_id, grid_id, address, urgency, is_complex,
                 status, channel, contact_name_sealed, contact_mobile_sealed, contact_mobile_index, consent,
                 department_id, waiting_reason, reopen_count, received_at, dispatched_at, dispatch_due,
-                feedback_due, deadlines_provisional, due_at, escalation_level, escalation_due_at, responded_on_time)
+                feedback_due, deadlines_provisional, due_at, escalation_level, escalation_due_at, responded_on_time,
+                shared_with_followers)
             SELECT c.ids[1 + g %% 50], cats.ids[1 + g %% array_length(cats.ids, 1)], 'bench', c.ids[1 + g %% 50],
                    gr.ids[1 + g %% 50], '', 'general', false,
                    st.s[1 + (g / 7) %% array_length(st.s, 1)], 'app', '', '', '', true,
@@ -113,7 +114,7 @@ def main() -> None:
                    now() - (g %% 365) * interval '1 day' + interval '7 days', false,
                    now() + interval '1 day', 0,
                    CASE WHEN g %% 100 = 0 THEN now() - interval '1 minute' ELSE now() + interval '30 days' END,
-                   (g %% 5 <> 0)
+                   (g %% 5 <> 0), false
             FROM generate_series(1, %s) AS g,
                  (SELECT %s::int[] AS ids) c, (SELECT %s::int[] AS ids) gr, (SELECT %s::int[] AS ids) cats,
                  (SELECT %s::int[] AS ids) d, (SELECT %s::text[] AS s) st
@@ -126,14 +127,14 @@ def main() -> None:
             """
             INSERT INTO appeals_dailyrollup (community_id, day, grid_key, department_key, category_key, received,
                 dispatched, responded, completed, resolved, ratings, satisfied, reopened, whistles, summoned,
-                arrived_on_time, awaiting_callback)
+                arrived_on_time, arrived_scanned, arrived_confirmed, arrived_self_declared, awaiting_callback)
             SELECT community_id, (received_at AT TIME ZONE 'Asia/Shanghai')::date, coalesce(grid_id, 0),
                    coalesce(department_id, 0), category_id, count(*), count(*),
                    count(*) FILTER (WHERE responded_on_time),
                    count(*) FILTER (WHERE status LIKE 'closed%%'),
                    count(*) FILTER (WHERE status = 'closed_resolved'),
                    count(*) FILTER (WHERE status LIKE 'closed%%'),
-                   count(*) FILTER (WHERE status = 'closed_resolved'), 0, 0, 0, 0,
+                   count(*) FILTER (WHERE status = 'closed_resolved'), 0, 0, 0, 0, 0, 0, 0,
                    count(*) FILTER (WHERE status IN ('handled', 'verified'))
             FROM appeals_appeal GROUP BY 1, 2, 3, 4, 5
             """
@@ -205,6 +206,24 @@ def main() -> None:
         f"three-rate page (HTTP, district supervisor, charts included): {page_ms:.0f} ms; "
         f"bare Django view {bare_ms:.1f} ms; ratio {page_ms / bare_ms:.0f}x"
     )
+    # --- 4. the community worker's appeal list: a queue, filtered, searched, exported ------------------
+    worker = make_user(Role.COMMUNITY_WORKER, tree.community)
+    client.force_login(worker)
+    lists = {
+        "worker queue": "/appeals/?view=worker",
+        "all, overdue, one category": f"/appeals/?view=all&deadline=overdue&category={cat_ids[0]}",
+        "all, searched by number": "/appeals/?view=all&q=A00000050",
+        "all, searched by text": "/appeals/?view=all&q=bench",
+        "all, page 40": "/appeals/?view=all&page=40",
+    }
+    for label, url in lists.items():
+        assert client.get(url).status_code == 200
+        ms = best_ms(lambda u=url: client.get(u))
+        print(f"appeal list ({label}) over {N // 50} appeals of one community: {ms:.0f} ms")
+    t = time.perf_counter()
+    response = client.get("/appeals/export/?view=all&deadline=overdue")
+    assert response.status_code == 200
+    print(f"export of the overdue appeals of one community: {(time.perf_counter() - t) * 1000:.0f} ms")
     with connection.cursor() as cur:
         t = time.perf_counter()
         cur.execute(

@@ -218,7 +218,13 @@ def test_organiser_cancels_a_session_and_the_activity_with_a_reason(
     one.refresh_from_db()
     assert one.status == "open"
     assert not sent
-    response = worker.post(f"/activities/sessions/{one.pk}/cancel/", {"reason": "场地维修"}, follow=True)
+    ask = worker.post(f"/activities/sessions/{one.pk}/cancel/", {"reason": "场地维修"})  # asked first
+    assert "This cannot be undone." in ask.content.decode()
+    one.refresh_from_db()
+    assert one.status == "open"
+    response = worker.post(
+        f"/activities/sessions/{one.pk}/cancel/", {"reason": "场地维修", "confirmed": "1"}, follow=True
+    )
     assert "The session is cancelled" in response.content.decode()
     one.refresh_from_db()
     reg.refresh_from_db()
@@ -233,7 +239,9 @@ def test_organiser_cancels_a_session_and_the_activity_with_a_reason(
     assert "This session has been cancelled." in response.content.decode()
     # The whole activity.
     sent.clear()
-    response = worker.post(f"/activities/{activity.pk}/cancel/", {"reason": "天气原因"}, follow=True)
+    ask = worker.post(f"/activities/{activity.pk}/cancel/", {"reason": "天气原因"})
+    assert "Cancel the whole activity?" in ask.content.decode()
+    response = worker.post(f"/activities/{activity.pk}/cancel/", {"reason": "天气原因", "confirmed": "1"}, follow=True)
     assert "The activity is cancelled" in response.content.decode()
     activity.refresh_from_db()
     assert (activity.status, activity.cancel_reason) == ("cancelled", "天气原因")

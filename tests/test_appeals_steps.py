@@ -137,7 +137,9 @@ def test_a_duplicate_names_its_original_with_or_without_the_letter(world: Appeal
     first, second = world.file(), world.file()
     client = english_client(world.worker)
     for appeal, number in ((first, f"A{original.pk}"), (second, str(original.pk))):
-        response = client.post(f"/appeals/{appeal.pk}/act/", {"action": "duplicate", "original": number})
+        response = client.post(
+            f"/appeals/{appeal.pk}/act/", {"action": "duplicate", "original": number, "confirmed": "1"}
+        )
         assert response.status_code == 302, response.content[:300]
         assert Appeal.objects.get(pk=appeal.pk).status == Status.DUPLICATE
 

@@ -24,7 +24,14 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english", "media_r
 # (step, status to start from, who may, who may not, extra POST data, status after)
 MATRIX = [
     ("accept", Status.RECEIVED, "worker", ["resident", "liaison", "supervisor"], {}, Status.ACCEPTED),
-    ("reject", Status.RECEIVED, "worker", ["liaison", "resident"], {"note": "不属于受理范围"}, Status.REJECTED),
+    (
+        "reject",
+        Status.RECEIVED,
+        "worker",
+        ["liaison", "resident"],
+        {"note": "不属于受理范围", "confirmed": "1"},
+        Status.REJECTED,
+    ),
     ("dispatch", Status.ACCEPTED, "gridworker", ["liaison", "resident", "volunteer"], {}, Status.DISPATCHED),
     ("refer", Status.DISPATCHED, "liaison", ["worker", "other_liaison"], {"note": "不归我们"}, Status.REFERRED),
     ("sign", Status.DISPATCHED, "liaison", ["worker", "other_liaison", "resident"], {}, Status.SIGNED),
@@ -34,7 +41,14 @@ MATRIX = [
     ("feedback", Status.IN_PROGRESS, "liaison", ["worker", "other_liaison"], {"note": "已更换灯泡"}, Status.HANDLED),
     ("verify", Status.HANDLED, "worker", ["liaison", "resident"], {}, Status.VERIFIED),
     ("return", Status.HANDLED, "worker", ["liaison"], {"note": "还是不亮"}, Status.IN_PROGRESS),
-    ("close", Status.VERIFIED, "worker", ["liaison", "resident"], {"note": "联系不上"}, Status.CLOSED_UNRESOLVED),
+    (
+        "close",
+        Status.VERIFIED,
+        "worker",
+        ["liaison", "resident"],
+        {"note": "联系不上", "confirmed": "1"},
+        Status.CLOSED_UNRESOLVED,
+    ),
     (
         "callback",
         Status.VERIFIED,
@@ -70,7 +84,12 @@ def test_duplicate_step(world: AppealsWorld) -> None:
     second = world.file(actor=world.other_resident)
     url = f"/appeals/{second.pk}/act/"
     assert english_client(world.resident).post(url, {"action": "duplicate", "original": first.pk}).status_code == 404
-    assert english_client(world.worker).post(url, {"action": "duplicate", "original": first.pk}).status_code == 302
+    worker = english_client(world.worker)
+    ask = worker.post(url, {"action": "duplicate", "original": first.pk})  # irreversible: asked first
+    assert ask.status_code == 200
+    assert f"as a duplicate of {first.number}?" in ask.content.decode()
+    assert Appeal.objects.get(pk=second.pk).status == Status.RECEIVED
+    assert worker.post(url, {"action": "duplicate", "original": first.pk, "confirmed": "1"}).status_code == 302
     assert Appeal.objects.get(pk=second.pk).status == Status.DUPLICATE
 
 

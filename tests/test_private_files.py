@@ -40,6 +40,7 @@ FILE_URLS = {
     "appeals:photo",
     "appeals:whistle_code_image",
     "appeals:rates",  # ?format=xlsx
+    "appeals:export",
     "activities:poster",
     "activities:attendance",  # ?format=xlsx
     "bulletin:cover",
@@ -133,6 +134,7 @@ def test_every_private_file_and_export_is_never_cached(media_root: None) -> None
             "appeals:whistle_code_image", args=[whistle.appeal_id, whistle.pk, "png"]
         ),
         "appeals:rates": reverse("appeals:rates") + "?format=xlsx",
+        "appeals:export": reverse("appeals:export") + "?view=all",
         "activities:poster": reverse("activities:poster", args=[activity.pk]),
         "activities:attendance": reverse("activities:attendance", args=[activity.pk]) + "?format=xlsx",
         "bulletin:cover": reverse("bulletin:cover", args=[notice.pk]),

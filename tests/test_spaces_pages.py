@@ -267,7 +267,12 @@ def test_staff_approval_page_and_cancel_notice(demo: Demo, resident: Any, staff:
     boss.post(reverse("spaces:confirm", args=[pending.pk]), {"next": "approvals"})
     pending.refresh_from_db()
     assert pending.status == Booking.Status.CONFIRMED
-    boss.post(reverse("spaces:cancel", args=[pending.pk]), {"reason": "停电"})
+    ask = boss.post(reverse("spaces:cancel", args=[pending.pk]), {"reason": "停电"})
+    assert "This cannot be undone." in ask.content.decode()  # a confirmed booking: asked first
+    pending.refresh_from_db()
+    assert pending.status == Booking.Status.CONFIRMED
+    done = boss.post(reverse("spaces:cancel", args=[pending.pk]), {"reason": "停电", "confirmed": "1"}, follow=True)
+    assert f"The booking was cancelled; {resident} was notified." in done.content.decode()
     pending.refresh_from_db()
     assert pending.status == Booking.Status.CANCELLED
     notice = Message.objects.get(params__booking=pending.pk, kind="spaces.booking_cancelled")
@@ -446,3 +451,24 @@ def test_lists_use_the_languages_separators(demo: Demo, tree: Tree, monkeypatch:
     )
     assert "08:00–12:00、14:00–18:00" in kitchen
     assert "</span>；<span" in kitchen
+
+
+def test_cancelling_all_later_dates_asks_first(demo: Demo, resident: Any) -> None:
+    from anju.spaces.recurrence import Recurrence
+
+    start = days_ahead(3)
+    services.booking_create(
+        actor=resident,
+        space=demo.kitchen,
+        starts_at=local(start, 10),
+        ends_at=local(start, 11),
+        title="编织小组",
+        recurrence=Recurrence("weekly", count=3),
+    )
+    series = Series.objects.get(title="编织小组")
+    client = english_client(resident)
+    ask = client.post(reverse("spaces:series_cancel", args=[series.pk]))
+    assert "This cannot be undone." in ask.content.decode()
+    assert Booking.objects.filter(series=series, status=Booking.Status.CANCELLED).count() == 0
+    client.post(reverse("spaces:series_cancel", args=[series.pk]), {"confirmed": "1"})
+    assert Booking.objects.filter(series=series, status=Booking.Status.CANCELLED).count() == 3

@@ -29,7 +29,14 @@ def sign_in(page: Page, username: str) -> None:
 
 
 def step(page: Page, name: str, note: str = "") -> None:
+    """Take a step on the appeal page: the primary one, one folded under "more actions", or a choice of the
+    department's one handling form."""
     form = page.locator(f"form[data-step='{name}']")
+    if form.count() == 0:
+        form = page.locator("form[data-step='handle']")
+        form.locator(f"input[name=action][value={name}]").check()
+    elif not form.is_visible():
+        page.locator("details[data-more-steps] > summary").click()
     if note:
         form.locator("textarea[name=note]").fill(note)
     form.locator("button[type=submit]").click()

@@ -398,10 +398,19 @@ def activity_edit(request: HttpRequest, activity_id: int) -> HttpResponse:
     )
 
 
+def _ask_first(request: HttpRequest, reason: str, can_happen: bool) -> bool:
+    """Cancelling cannot be undone: ask first, once the step could happen (a reason given, still open);
+    otherwise the service says what is wrong straight away."""
+    return request.POST.get("confirmed") != "1" and bool(reason.strip()) and can_happen
+
+
 @policy.permission("activity.manage")
 @require_POST
 def activity_cancel(request: HttpRequest, activity_id: int) -> HttpResponse:
     activity = _managed(request, activity_id)
+    reason = request.POST.get("reason", "")[:200]
+    if _ask_first(request, reason, activity.status == Activity.Status.OPEN):
+        return render(request, "activities/confirm_cancel.html", {"activity": activity, "reason": reason})
     try:
         services.activity_cancel(
             actor=request.user, activity=activity, reason=request.POST.get("reason", "")[:200], request=request
@@ -419,6 +428,13 @@ def session_cancel(request: HttpRequest, session_id: int) -> HttpResponse:
     session: Session = policy.get_for(
         request.user, "activity.manage", Session.objects.select_related("activity"), pk=session_id
     )
+    reason = request.POST.get("reason", "")[:200]
+    if _ask_first(request, reason, session.status == Session.Status.OPEN):
+        return render(
+            request,
+            "activities/confirm_cancel.html",
+            {"activity": session.activity, "session": session, "reason": reason},
+        )
     try:
         services.session_cancel(
             actor=request.user, session=session, reason=request.POST.get("reason", "")[:200], request=request

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from anju.appeals.models import ON_BEHALF_CHANNELS, Category, Channel, Urgency
+from anju.appeals.models import ON_BEHALF_CHANNELS, Category, Channel, Status, Urgency
 from anju.core.forms import MultipleFileField
 from anju.orgs.models import OrgUnit, UnitKind
 
@@ -69,3 +69,50 @@ class HolidayForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 12}),
         help_text=_("One per line: a date and “holiday” or “workday”, e.g. 2027-01-01 holiday."),
     )
+
+
+class AppealFilterForm(forms.Form):
+    """The appeal list's search and filters, read from the URL (GET). A value that is not one of the choices
+    (a hand-edited link) is left out of the filter and said next to its field."""
+
+    q = forms.CharField(label=_("Search"), max_length=100, required=False)
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    category = forms.ChoiceField(label=_("Category"), required=False)
+    department = forms.ChoiceField(label=_("Department"), required=False)
+    urgency = forms.ChoiceField(label=_("Urgency"), required=False)
+    grid = forms.ChoiceField(label=_("Grid"), required=False)
+    deadline = forms.ChoiceField(label=_("Deadline"), required=False)
+    start = forms.DateField(label=_("Received from"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("Received until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(
+        self, *args: Any, departments: list[tuple[int, str]], grids: list[tuple[int, str]], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        anything = [("", _("Any"))]
+
+        def choices(name: str, items: Any) -> None:
+            self.fields[name].choices = anything + [(str(k), v) for k, v in items]  # type: ignore[attr-defined]
+
+        choices("status", Status.choices)
+        choices(
+            "category", Category.objects.filter(is_active=True).order_by("sort_order", "name").values_list("pk", "name")
+        )
+        choices("department", departments)
+        choices("urgency", Urgency.choices)
+        choices("grid", grids)
+        choices("deadline", [("overdue", _("Overdue")), ("soon", _("Due soon")), ("on_time", _("On time"))])
+        self.fields["q"].widget.attrs.update({"type": "search", "placeholder": _("Number, requester, text or address")})
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("start"), data.get("end")
+        if start and end and start > end:
+            self.add_error("end", _("The end date is before the start date."))
+        return data
+
+    def value(self, name: str) -> Any:
+        """The valid value of ``name``, else empty (an invalid one is not applied)."""
+        if not hasattr(self, "cleaned_data"):
+            return None
+        return self.cleaned_data.get(name) or None

@@ -25,10 +25,23 @@ def appeal_card(user: Any, kind: str) -> dict[str, Any] | None:
         title, qs, view = _("My open appeals"), selectors.my_appeals(user).filter(status__in=OPEN_STATUSES), "mine"
     else:
         return None
+    now = timezone.now()
+    counts = []
+    if view != "mine":  # a worker's and a department's queue: overdue and due soon, never mixed
+        for state, label in ((selectors.OVERDUE, _("Overdue")), (selectors.DUE_SOON_STATE, _("Due soon"))):
+            counts.append(
+                {
+                    "state": state,
+                    "label": label,
+                    "n": qs.filter(selectors.deadline_q(state, now)).count(),
+                    "url": f"{url}?view={view}&deadline={state}",
+                }
+            )
     return {
         "title": title,
         "items": list(qs[:8]),
+        "counts": counts,
         "url": f"{url}?view={view}",
-        "now": timezone.now(),
+        "now": now,
         "may_file": policy.can(user, "appeal.file"),
     }

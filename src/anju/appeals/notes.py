@@ -113,6 +113,7 @@ REQUESTER_UNLINKED = "requester_unlinked"
 WHISTLE = "whistle"
 CHECKIN = "checkin"  # before arrivals said how they were recorded
 CHECKIN_BY = "checkin_by"
+REMINDED = "reminded"
 
 _FOLLOWER_ANSWER = _("A follower answered the callback. Resolved: %(resolved)s. %(level)s.")
 
@@ -128,4 +129,5 @@ register(REQUESTER_LINKED, _("Linked to the requester's registry entry."))
 register(REQUESTER_UNLINKED, _("Unlinked from the registry entry."))
 register(WHISTLE, _("Whistle blown: %(names)s summoned, arrival within %(minutes)d minutes."), _names)
 register(CHECKIN, _("%(name)s arrived on site%(late)s."), _late)
+register(REMINDED, _("Reminder (催办) sent to %(department)s."))
 register(CHECKIN_BY, _("%(name)s arrived on site%(late)s: %(method)s."), _arrival)

@@ -12,6 +12,7 @@ from anju.inbox.kinds import register
 
 register("appeal.filed", _("New appeal {number}: {category}"))
 register("appeal.dispatched", _("Appeal {number} dispatched to {department}"))
+register("appeal.reminded", _("Reminder from the community (催办): appeal {number}"))
 register("appeal.handled", _("Appeal {number} handled; please verify"))
 register("appeal.callback", _("Appeal {number} was handled: was it resolved?"))
 register("appeal.reopened", _("Appeal {number} reopened: the requester is not satisfied"))

@@ -104,6 +104,12 @@ declare(
     description="File an appeal on behalf of a resident (party members and station staff)",
 )
 declare(
+    "appeal.export",
+    [*STAFF_ROLES, Role.DEPARTMENT_LIAISON, Role.SUPERVISOR],
+    upward=True,
+    description="Export the appeal list as filtered to Excel (personal data masked as on the page)",
+)
+declare(
     "appeal.triage",
     STAFF_ROLES,
     upward=True,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,11 +13,48 @@ from django.utils import timezone
 
 from anju.access import policy
 from anju.access.roles import STAFF_ROLES, Role
-from anju.appeals.models import OPEN_STATUSES, Appeal, Category, DailyRollup, Summons
+from anju.accounts.services import mobile_index as account_mobile_index
+from anju.appeals.models import AWAITING_CALLBACK, OPEN_STATUSES, Appeal, Category, DailyRollup, Summons
 from anju.appeals.policies import liaison_departments
+from anju.core import crypto
+from anju.core.masking import is_valid_mainland_mobile, normalise_mobile
+from anju.core.params import parse_id
 from anju.orgs.models import Department, OrgUnit
+from anju.people.services import mobile_index as resident_mobile_index
 
 _BASE = ("community", "category", "location", "department")
+
+
+# --- deadlines: overdue, due soon, on time ----------------------------------------------------------
+
+DUE_SOON = dt.timedelta(hours=24)
+"""An open appeal whose next deadline falls within this span is "due soon"; one past it is "overdue",
+never both (home card, lists, badges)."""
+
+OVERDUE, DUE_SOON_STATE, ON_TIME = "overdue", "soon", "on_time"
+DEADLINE_STATES = (OVERDUE, DUE_SOON_STATE, ON_TIME)
+
+
+def deadline_state(due: dt.datetime | None, now: dt.datetime | None = None) -> str:
+    """``overdue``, ``soon`` or ``on_time`` for a deadline; "" without one."""
+    if due is None:
+        return ""
+    now = now or timezone.now()
+    if due < now:
+        return OVERDUE
+    return DUE_SOON_STATE if due < now + DUE_SOON else ON_TIME
+
+
+def deadline_q(state: str, now: dt.datetime | None = None) -> Q:
+    """The appeals whose next deadline is in ``state`` (closed appeals have none)."""
+    now = now or timezone.now()
+    if state == OVERDUE:
+        return Q(due_at__lt=now)
+    if state == DUE_SOON_STATE:
+        return Q(due_at__gte=now, due_at__lt=now + DUE_SOON)
+    if state == ON_TIME:
+        return Q(due_at__gte=now + DUE_SOON)
+    return Q()
 
 
 def _staff_q(user: Any, roles: set[str]) -> Q:
@@ -62,6 +100,97 @@ def department_queue(user: Any) -> QuerySet[Appeal]:
 def my_appeals(user: Any) -> QuerySet[Appeal]:
     q = Q(requester=user) | Q(filed_by=user) | Q(pk__in=Appeal.objects.filter(followers__user=user).values("pk"))
     return Appeal.objects.select_related(*_BASE).filter(q).order_by("-received_at")
+
+
+# --- the list: queues, search and filters (the page, its export and its bulk actions share them) ------
+
+LIST_RELATED = (*_BASE, "grid", "requester", "requester_resident")
+QUEUES = ("worker", "department", "mine", "all")
+
+
+def queue(user: Any, view: str) -> tuple[str, QuerySet[Appeal]]:
+    """The list ``view`` the user asked for, if it is one of theirs (else "all I can see"): (view, rows)."""
+    if view == "worker" and policy.can(user, "appeal.triage"):
+        return view, worker_queue(user)
+    if view == "department" and liaison_departments(user):
+        return view, department_queue(user)
+    if view == "mine":
+        return view, my_appeals(user)
+    return "all", appeals_visible(user).order_by("-received_at", "-id")
+
+
+@dataclass(frozen=True, kw_only=True)
+class AppealFilter:
+    """What the list is narrowed to; every field optional. ``q`` matches the appeal number, the text and the
+    address (and, for insiders only, the requester's name or mobile number)."""
+
+    q: str = ""
+    status: str = ""
+    category_id: int | None = None
+    department_id: int | None = None
+    community_id: int | None = None
+    grid_id: int | None = None
+    urgency: str = ""
+    deadline: str = ""
+    start: dt.date | None = None
+    end: dt.date | None = None
+    pending: bool = False
+
+
+_NUMBER = re.compile(r"[Aa]?0*([0-9]{1,18})")
+
+
+def search_q(text: str, *, insider: bool) -> Q:
+    """Appeals matching ``text``: the number ("A00000012" or "12"), words of the description or the address
+    or the place; for insiders also the requester (a name, or a whole mobile number through its keyed hash,
+    never decrypting)."""
+    text = text.strip()
+    q = Q(description__icontains=text) | Q(address__icontains=text) | Q(location__name__icontains=text)
+    number = _NUMBER.fullmatch(text)
+    if number and parse_id(number.group(1)):
+        q |= Q(pk=int(number.group(1)))
+    if insider:
+        q |= Q(requester__display_name__icontains=text) | Q(requester_resident__name__icontains=text)
+        mobile = normalise_mobile(text)
+        if is_valid_mainland_mobile(mobile):
+            q |= (
+                Q(contact_mobile_index=crypto.blind_index(mobile, purpose="appeal-mobile"))
+                | Q(requester__mobile_index=account_mobile_index(mobile))
+                | Q(requester_resident__mobile_index=resident_mobile_index(mobile))
+            )
+    return q
+
+
+def filter_appeals(qs: QuerySet[Appeal], f: AppealFilter, *, insider: bool) -> QuerySet[Appeal]:
+    """``qs`` narrowed by ``f``, with what each row of the list shows loaded in the same query."""
+    if f.q:
+        qs = qs.filter(search_q(f.q, insider=insider))
+    if f.status:
+        qs = qs.filter(status=f.status)
+    if f.pending:
+        qs = qs.filter(status__in=list(AWAITING_CALLBACK))
+    for value, lookup in (
+        (f.category_id, "category_id"),
+        (f.department_id, "department_id"),
+        (f.community_id, "community_id"),
+        (f.grid_id, "grid_id"),
+    ):
+        if value:
+            qs = qs.filter(**{lookup: value})
+    if f.urgency:
+        qs = qs.filter(urgency=f.urgency)
+    if f.deadline in DEADLINE_STATES:
+        qs = qs.filter(deadline_q(f.deadline), status__in=list(OPEN_STATUSES))
+    if f.start:
+        qs = qs.filter(received_at__gte=local_day_start(f.start))
+    if f.end:
+        qs = qs.filter(received_at__lt=local_day_start(f.end + dt.timedelta(days=1)))
+    return qs.select_related(*LIST_RELATED)
+
+
+def local_day_start(day: dt.date) -> dt.datetime:
+    """Midnight at the start of ``day`` in the display zone (Asia/Shanghai)."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min), timezone.get_default_timezone())
 
 
 def timeline(appeal: Appeal, *, internal: bool) -> QuerySet[Any]:

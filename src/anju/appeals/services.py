@@ -94,6 +94,7 @@ ACTION_LABELS = {
     "return": gettext_lazy("returned to the department"),
     "callback": gettext_lazy("called back"),
     "close": gettext_lazy("closed"),
+    "remind": gettext_lazy("reminded"),
 }
 
 

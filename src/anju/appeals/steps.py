@@ -85,6 +85,10 @@ def _dispatch(*, actor: Any, appeal: Appeal, data: StepInput, request: HttpReque
     )
 
 
+def _remind(*, actor: Any, appeal: Appeal, data: StepInput, request: HttpRequest | None) -> Any:
+    return dispatch.appeal_remind(actor=actor, appeal=appeal, note=data.note, request=request)
+
+
 def _verify(*, actor: Any, appeal: Appeal, data: StepInput, request: HttpRequest | None) -> Any:
     return dispatch.appeal_verify(actor=actor, appeal=appeal, note=data.note, request=request)
 
@@ -161,6 +165,7 @@ STEPS: dict[str, Step] = {
         Step("reject", "appeal.triage", _reject),
         Step("duplicate", "appeal.triage", _duplicate),
         Step("dispatch", "appeal.triage", _dispatch),
+        Step("remind", "appeal.triage", _remind),
         Step("verify", "appeal.triage", _verify),
         Step("return", "appeal.triage", _return),
         Step("close", "appeal.triage", _close),

@@ -6,10 +6,13 @@ from anju.appeals.intake import views as views_intake
 from anju.appeals.rates import views as views_rates
 from anju.appeals.requesters import views as requester_views
 from anju.appeals.whistles import views as views_whistles
+from anju.appeals.worklist import views as views_worklist
 
 app_name = "appeals"
 urlpatterns = [
-    path("", views.appeal_list, name="list"),
+    path("", views_worklist.appeal_list, name="list"),
+    path("export/", views_worklist.appeal_export, name="export"),
+    path("bulk/", views_worklist.appeal_bulk, name="bulk"),
     path("new/", views_intake.appeal_new, name="new"),
     path("report/", views_intake.appeal_report, name="report"),
     path("rates/", views_rates.rates, name="rates"),

@@ -5,7 +5,6 @@ photos. Intake pages are in ``intake.views``, whistles in ``whistles.views``, th
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -19,8 +18,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from anju.access import policy
-from anju.appeals import privacy, selectors, services, steps
+from anju.appeals import notify, privacy, selectors, services, steps
 from anju.appeals.callback import followers
+from anju.appeals.dispatch import services as dispatch
 from anju.appeals.intake import services as intake
 from anju.appeals.models import Appeal, AppealPhoto, SatisfactionLevel, Status
 from anju.appeals.policies import (
@@ -30,79 +30,10 @@ from anju.appeals.policies import (
 from anju.appeals.requesters import services as requesters
 from anju.appeals.requesters import views as requester_views
 from anju.core.images import image_response
-from anju.core.pagination import paginate, query_without_page
 from anju.core.params import parse_id, parse_ids
 from anju.orgs.models import Department
 
 APPEALS = Appeal.objects.select_related("community", "category", "location", "department")
-
-
-def _remaining(due: dt.datetime | None) -> dict[str, Any] | None:
-    if due is None:
-        return None
-    seconds = int((due - timezone.now()).total_seconds())
-    hours, rest = divmod(abs(seconds), 3600)
-    text = _("%(h)d h %(m)d min") % {"h": hours, "m": rest // 60}
-    return {"overdue": seconds < 0, "text": text}
-
-
-@policy.permission("appeal.view")
-def appeal_list(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    is_staff = policy.can(user, "appeal.triage")
-    is_liaison = bool(liaison_departments(user))
-    tabs = []
-    if is_staff:
-        tabs.append(("worker", _("Community queue")))
-    if is_liaison:
-        tabs.append(("department", _("Department queue")))
-    tabs.append(("mine", _("My appeals")))
-    tabs.append(("all", _("All I can see")))
-    view = request.GET.get("view") or tabs[0][0]
-    if view == "worker" and is_staff:
-        qs = selectors.worker_queue(user)
-    elif view == "department" and is_liaison:
-        qs = selectors.department_queue(user)
-    elif view == "mine":
-        qs = selectors.my_appeals(user)
-    else:
-        view = "all"
-        qs = selectors.appeals_visible(user).order_by("-received_at")
-    filters: dict[str, Any] = {}
-    for name, lookup in (
-        ("department", "department_id"),
-        ("category", "category_id"),
-        ("community", "community_id"),
-        ("grid", "grid_id"),
-        ("status", "status"),
-    ):
-        value = request.GET.get(name, "")
-        parsed = value if name == "status" else parse_id(value)
-        if parsed:
-            filters[lookup] = parsed
-    for name, lookup in (("start", "received_at__date__gte"), ("end", "received_at__date__lte")):
-        try:
-            if request.GET.get(name):
-                filters[lookup] = dt.date.fromisoformat(request.GET[name])
-        except ValueError:
-            pass
-    if request.GET.get("pending") == "1":
-        filters["status__in"] = [Status.HANDLED, Status.VERIFIED]
-    qs = qs.filter(**filters)
-    page = paginate(request, qs)
-    rows = [{"appeal": a, "remaining": _remaining(a.due_at)} for a in page.object_list]
-    return render(
-        request,
-        "appeals/list.html",
-        {
-            "page": page,
-            "rows": rows,
-            "tabs": tabs,
-            "view": view,
-            "query": query_without_page(request),
-            "may_file": policy.can(user, "appeal.file"),
-        },
-    )
 
 
 def _contact(appeal: Appeal) -> dict[str, Any]:
@@ -139,12 +70,7 @@ def detail_context(request: HttpRequest, appeal: Appeal) -> dict[str, Any]:
         "may_callback": (staff or party)
         and appeal.status == Status.VERIFIED
         and not followers.is_follower(appeal, user),
-        "deadlines": [
-            {"label": label, "due": due, "done": done, "remaining": None if done else _remaining(due)}
-            for label, due, done in deadlines
-            if due
-        ],
-        "remaining": _remaining(appeal.due_at),
+        "deadlines": [{"label": label, "due": due, "done": done} for label, due, done in deadlines if due],
         "contact": _contact(appeal) if internal else None,
         "photos": [] if public else list(appeal.photos.all()),
         "departments": departments,
@@ -159,7 +85,109 @@ def detail_context(request: HttpRequest, appeal: Appeal) -> dict[str, Any]:
         ],
         "S": Status,
         "escalations": list(appeal.escalations.all()) if internal else [],
+        **step_menu(appeal, staff=staff, liaison=liaison, lead=lead, internal=internal),
+        **(duplicate_search(request, appeal) if staff and appeal.status in DUPLICABLE else {}),
         **requester_views.detail_extra(request, appeal, staff=staff, internal=internal),
+    }
+
+
+# --- the staff and department steps: one primary for the state and the role, the rest folded ---------------
+
+DUPLICABLE = frozenset({Status.RECEIVED, Status.ACCEPTED})
+HANDLING = frozenset({Status.SIGNED, Status.IN_PROGRESS, Status.WAITING})
+STAFF_PRIMARY = {
+    Status.RECEIVED: "accept",
+    Status.ACCEPTED: "dispatch",
+    Status.REFERRED: "dispatch",
+    Status.HANDLED: "verify",
+}
+# Steps that cannot be undone: the page asks first (a confirmation page, no script needed).
+IRREVERSIBLE = frozenset({"reject", "close", "duplicate"})
+
+
+def step_menu(appeal: Appeal, *, staff: bool, liaison: bool, lead: bool, internal: bool) -> dict[str, Any]:
+    """Which step blocks (``appeals/steps/_<name>.html``) the staff branch of the appeal page shows: the one
+    primary next step for the appeal's state and the viewer's role, and the others, folded. The resident's
+    callback forms are not here (the page shows them as before)."""
+    status = appeal.status
+    blocks: list[str] = []
+    if staff:
+        if status == Status.RECEIVED:
+            blocks.append("accept")
+        if status in (Status.RECEIVED, Status.ACCEPTED, Status.REFERRED, Status.DISPATCHED):
+            blocks.append("dispatch")
+        if status == Status.HANDLED:
+            blocks += ["verify", "return"]
+        if status in dispatch.REMINDABLE and appeal.department_id:
+            blocks.append("remind")
+    if liaison:
+        if lead and status in (Status.DISPATCHED, Status.REOPENED):
+            blocks.append("sign")
+        if status in HANDLING:
+            blocks.append("handle")
+        if lead and status in (Status.DISPATCHED, Status.SIGNED):
+            blocks.append("refer")
+    if staff:
+        if appeal.is_open:
+            blocks.append("whistle")
+        if status in DUPLICABLE:
+            blocks += ["duplicate", "reject"]
+        if status in (Status.HANDLED, Status.VERIFIED):
+            blocks.append("close")
+        blocks.append("share")
+    if internal:
+        blocks.append("note")
+    primary = ""
+    if staff:
+        primary = STAFF_PRIMARY.get(Status(status), "")
+    if not primary and liaison:
+        primary = "sign" if "sign" in blocks else ("handle" if "handle" in blocks else "")
+    if not primary and "remind" in blocks and appeal.due_at and appeal.due_at < timezone.now():
+        primary = "remind"  # the department is late: the worker's next step is to remind it
+    if primary not in blocks:
+        primary = ""
+    return {
+        "primary_step": f"appeals/steps/_{primary}.html" if primary else "",
+        "primary_name": primary,
+        "other_steps": [f"appeals/steps/_{b}.html" for b in blocks if b != primary],
+        "handle_actions": handle_actions(appeal, lead=lead) if "handle" in blocks else [],
+    }
+
+
+def handle_actions(appeal: Appeal, *, lead: bool) -> list[tuple[str, str]]:
+    """The choices of a department's one handling form, the likeliest first."""
+    actions: list[tuple[str, str]] = []
+    if lead and not appeal.contacted_at:
+        actions.append(("contact", _("Contacted the requester")))
+    actions.append(("progress", _("Record progress")))
+    if lead and appeal.status != Status.WAITING:
+        actions.append(("wait", _("Mark waiting (for parts, another party …)")))
+    if lead:
+        actions.append(("feedback", _("Handled: submit feedback for the community to verify")))
+    return actions
+
+
+DUPLICATE_CANDIDATES = 8
+
+
+def duplicate_search(request: HttpRequest, appeal: Appeal) -> dict[str, Any]:
+    """Candidates for "same problem as …": what the worker searched for (``dup_q``: a number, words of the
+    text or the address) among the appeals of the same community, else the recent ones of the same category
+    and place."""
+    text = request.GET.get("dup_q", "").strip()[:100]
+    qs = (
+        selectors.appeals_visible(request.user)
+        .filter(community_id=appeal.community_id)
+        .exclude(pk=appeal.pk)
+        .exclude(status=Status.DUPLICATE)
+    )
+    if text:
+        qs = qs.filter(selectors.search_q(text, insider=True))
+    else:
+        qs = qs.filter(category_id=appeal.category_id, location_id=appeal.location_id)
+    return {
+        "dup_q": text,
+        "dup_candidates": list(qs.order_by("-received_at", "-id")[:DUPLICATE_CANDIDATES]),
     }
 
 
@@ -198,12 +226,13 @@ def step_input(data: QueryDict, files: MultiValueDict[str, UploadedFile] | None)
 @require_POST
 def appeal_act(request: HttpRequest, pk: int) -> HttpResponse:
     appeal = policy.get_for(request.user, "appeal.view", APPEALS, pk=pk)
+    step = request.POST.get("action", "")
     data = step_input(request.POST, request.FILES)
+    if step in IRREVERSIBLE and request.POST.get("confirmed") != "1":
+        return confirm_step(request, appeal, step, data)
     try:
         # Someone else's callback, or a step of another role, answers 404 like a missing appeal (``steps``).
-        steps.step_take(
-            actor=request.user, appeal=appeal, step=request.POST.get("action", ""), data=data, request=request
-        )
+        steps.step_take(actor=request.user, appeal=appeal, step=step, data=data, request=request)
     except services.InvalidTransition as exc:
         context = detail_context(request, appeal)
         context["error"] = exc.message
@@ -212,8 +241,60 @@ def appeal_act(request: HttpRequest, pk: int) -> HttpResponse:
         context = detail_context(request, appeal)
         context["error"] = " ".join(exc.messages)
         return render(request, "appeals/detail.html", context, status=422)
-    messages.success(request, _("Saved."))
+    messages.success(request, step_done_message(step, appeal))
     return redirect("appeals:detail", pk=appeal.pk)
+
+
+def confirm_step(request: HttpRequest, appeal: Appeal, step: str, data: steps.StepInput) -> HttpResponse:
+    """Ask before a step that cannot be undone: what will happen, who will be told, the reason still editable."""
+    found = steps.STEPS[step]
+    if not policy.can(request.user, found.action, appeal):
+        raise Http404
+    original = None
+    if step == "duplicate" and data.original_id:
+        original = selectors.appeals_visible(request.user).filter(pk=data.original_id).first()
+    if step == "duplicate" and original is None:
+        context = detail_context(request, appeal)
+        context["error"] = _("Enter the number of the original appeal.")
+        return render(request, "appeals/detail.html", context, status=422)
+    return render(
+        request,
+        "appeals/confirm.html",
+        {"appeal": appeal, "step": step, "note": data.note, "original": original},
+    )
+
+
+def step_done_message(step: str, appeal: Appeal) -> str:
+    """What happened, and who was told, in a sentence (the flash message after a step)."""
+    number = appeal.number
+    department = appeal.department.name if appeal.department_id and appeal.department else ""
+    liaisons = len(notify.liaisons_of([appeal.department_id])) if department else 0
+    if step == "dispatch":
+        if liaisons:
+            return _("Dispatched to %(department)s; its liaisons were notified.") % {"department": department}
+        return _("Dispatched to %(department)s. It has no liaison with an account yet: call them.") % {
+            "department": department
+        }
+    if step == "remind":
+        return _("Reminder sent to %(department)s; its liaisons were notified.") % {"department": department}
+    texts = {
+        "accept": _("Appeal %(number)s accepted. Next: dispatch it to a department."),
+        "reject": _("Appeal %(number)s rejected; the requester sees the reason on the appeal's page."),
+        "duplicate": _("Appeal %(number)s closed as a duplicate; its requester now follows the original."),
+        "verify": _("Verified; the requester was asked whether the problem is resolved."),
+        "return": _("Returned to the department with what is still wrong."),
+        "close": _("Appeal %(number)s closed unresolved."),
+        "share": _("Saved: what followers see of this appeal has changed."),
+        "sign": _("Signed for; the community sees that your department has it."),
+        "contact": _("Saved: the requester was contacted."),
+        "progress": _("Progress recorded; the community sees it on the timeline."),
+        "wait": _("Marked waiting; the reason is shown on the appeal."),
+        "feedback": _("Feedback submitted; the community workers were notified to verify it."),
+        "refer": _("Referred back to the community for re-dispatch."),
+        "callback": _("Thank you: your answer was recorded."),
+        "note": _("Internal note added (staff and departments only)."),
+    }
+    return texts.get(step, _("Saved.")) % {"number": number}
 
 
 @policy.permission("appeal.file")

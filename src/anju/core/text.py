@@ -5,11 +5,11 @@ language (notice parameters, exports)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
-from django.utils.translation import pgettext
+from django.utils.translation import ngettext, pgettext
 
 
 def list_separator() -> str:
@@ -49,3 +49,37 @@ def near_date(value: date | datetime | None, rest: str = "", today: date | None 
 def local_minute(value: datetime) -> str:
     """An aware time as ``YYYY-MM-DD HH:MM`` in the display zone (Asia/Shanghai), e.g. for notice parameters."""
     return timezone.localtime(value, timezone.get_default_timezone()).strftime("%Y-%m-%d %H:%M")
+
+
+def duration_words(delta: timedelta) -> str:
+    """A length of time as people say it: "89 天" / "89 days" for long spans, "2 天 3 小时" / "2 days 3 hours"
+    within a few days, "3 小时 20 分钟" / "3 hours 20 minutes" within a day, "5 分钟" / "5 minutes" under an
+    hour (at least one minute). The sign of ``delta`` is ignored."""
+    minutes = max(1, int(abs(delta.total_seconds()) // 60))
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    parts: list[str] = []
+    if days:
+        parts.append(ngettext("%(n)d day", "%(n)d days", days) % {"n": days})
+        if days < 3 and hours:
+            parts.append(ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours})
+    elif hours:
+        parts.append(ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours})
+        if minutes:
+            parts.append(ngettext("%(n)d minute", "%(n)d minutes", minutes) % {"n": minutes})
+    else:
+        parts.append(ngettext("%(n)d minute", "%(n)d minutes", minutes) % {"n": minutes})
+    return " ".join(parts)
+
+
+def due_phrase(due: datetime | None, now: datetime | None = None) -> str:
+    """How far a deadline is, in words: "已逾期 89 天" / "89 days overdue" when it has passed, "剩余 2 天 3 小时" /
+    "2 days 3 hours left" otherwise; "" without a deadline. The one wording of durations on every page
+    (``{{ due|due_phrase }}``, ``core/templatetags/anju_text.py``)."""
+    if due is None:
+        return ""
+    now = now or timezone.now()
+    words = duration_words(due - now)
+    if due < now:
+        return pgettext("deadline", "%(duration)s overdue") % {"duration": words}
+    return pgettext("deadline", "%(duration)s left") % {"duration": words}

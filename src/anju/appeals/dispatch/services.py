@@ -273,3 +273,35 @@ def appeal_close_unresolved(*, actor: Any, appeal: Appeal, reason: str, request:
         request=request,
         mutate=mutate,
     )
+
+
+REMINDABLE = frozenset({Status.DISPATCHED, Status.SIGNED, Status.IN_PROGRESS, Status.WAITING, Status.REOPENED})
+
+
+def appeal_remind(*, actor: Any, appeal: Appeal, note: str = "", request: HttpRequest | None = None) -> Appeal:
+    """The community reminds the lead department (催办) by hand: its liaisons get a message; the status stays.
+    Only while a department holds the appeal."""
+
+    def mutate(a: Appeal, at: dt.datetime) -> dict[str, Any]:
+        told = notify.notify(
+            notify.liaisons_of([a.department_id]),
+            appeal=a,
+            kind="appeal.reminded",
+            title=_("Reminder from the community: appeal %(number)s") % {"number": a.number},
+        )
+        return {"department": a.department_id, "told": told}
+
+    return transition(
+        actor=actor,
+        appeal=appeal,
+        perm="appeal.triage",
+        name="remind",
+        allowed=REMINDABLE,
+        to=None,
+        note=note.strip(),
+        note_key=notes.REMINDED,
+        note_params={"department": appeal.department.name if appeal.department_id and appeal.department else ""},
+        public=False,
+        request=request,
+        mutate=mutate,
+    )

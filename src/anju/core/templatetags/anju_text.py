@@ -33,3 +33,9 @@ def list_separator() -> str:
 @register.simple_tag
 def clause_separator() -> str:
     return text.clause_separator()
+
+
+@register.filter
+def due_phrase(value: datetime | None) -> str:
+    """``{{ appeal.due_at|due_phrase }}``: "已逾期 89 天" / "剩余 2 天 3 小时" (``core.text.due_phrase``)."""
+    return text.due_phrase(value)

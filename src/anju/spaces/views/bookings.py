@@ -108,13 +108,25 @@ def _run(request: HttpRequest, booking: Booking, call: Any, done: str) -> HttpRe
 @policy.permission("booking.view")
 @require_POST
 def booking_cancel(request: HttpRequest, booking_id: int) -> HttpResponse:
+    """Cancelling cannot be undone (the slot may go to someone else at once): the first post shows what will
+    happen and who will be told; the second, with ``confirmed``, cancels."""
     booking = booking_for(request, booking_id)
     reason = request.POST.get("reason", "")[:300]
+    if request.POST.get("confirmed") != "1":
+        return render(
+            request,
+            "spaces/confirm_cancel.html",
+            {"booking": booking, "reason": reason, "tell_booker": booking.booker_id != request.user.pk},
+        )
+    if booking.booker_id != request.user.pk:
+        done = _("The booking was cancelled; %(name)s was notified.") % {"name": booking.booker}
+    else:
+        done = _("Your booking was cancelled; the time is free for others.")
     return _run(
         request,
         booking,
         lambda: services.booking_cancel(actor=request.user, booking=booking, reason=reason, request=request),
-        _("The booking was cancelled."),
+        done,
     )
 
 
@@ -184,6 +196,8 @@ def series_reconfirm(request: HttpRequest, series_id: int) -> HttpResponse:
 @require_POST
 def series_cancel(request: HttpRequest, series_id: int) -> HttpResponse:
     series = policy.get_for(request.user, "booking.view", Series.objects.all(), pk=series_id)
+    if request.POST.get("confirmed") != "1":  # asked first: the later dates cannot be brought back
+        return render(request, "spaces/confirm_cancel.html", {"series": series})
     try:
         count = services.series_cancel(actor=request.user, series=series, request=request)
     except ValidationError as exc:

@@ -40,6 +40,8 @@
   function syncMenus(root) {
     root = root && root.querySelectorAll ? root : document;
     root.querySelectorAll("details.nav-menu").forEach(function (d) { d.open = wide.matches; });
+    // A list's filters (<details data-open-wide>): folded on phones, shown open on wide screens.
+    if (wide.matches) root.querySelectorAll("details[data-open-wide]").forEach(function (d) { d.open = true; });
   }
   if (wide.addEventListener) wide.addEventListener("change", function () { syncMenus(); });
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", function () { syncMenus(); });

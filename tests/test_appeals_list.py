@@ -1,0 +1,242 @@
+"""The appeal list a worker lives in: search, filters kept in the URL, deadline states (overdue vs due soon),
+the Excel export of exactly what is filtered, bulk steps through the step table, and a query count that
+does not grow with the rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from anju.appeals.models import Appeal, AppealEvent, Status, Urgency
+from anju.audit.models import AuditEvent
+from anju.inbox.models import Message
+from anju.testing import english_client
+from anju.testing.appeals import AppealsWorld
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
+
+
+def due_in(appeal: Appeal, delta: dt.timedelta) -> Appeal:
+    """Move an appeal's next deadline (the SLA clock is tested elsewhere)."""
+    Appeal.objects.filter(pk=appeal.pk).update(due_at=timezone.now() + delta)
+    appeal.refresh_from_db()
+    return appeal
+
+
+def numbers(html: str, appeals: list[Appeal]) -> set[str]:
+    return {a.number for a in appeals if f'data-number="{a.number}"' in html}
+
+
+def test_search_by_number_text_address_and_requester(world: AppealsWorld) -> None:
+    lamp = world.file(description="楼下路灯不亮", address="3号楼东门")
+    water = world.file(description="水管漏水", address="菜市场", actor=world.other_resident)
+    on_behalf = world.file(
+        actor=world.worker,
+        description="垃圾没人清",
+        channel="phone",
+        contact_name="王小明",
+        contact_mobile="13912345678",
+        consent=True,
+    )
+    every = [lamp, water, on_behalf]
+    client = english_client(world.worker)
+
+    def found(q: str) -> set[str]:
+        return numbers(client.get("/appeals/", {"view": "all", "q": q}).content.decode(), every)
+
+    assert found(lamp.number) == {lamp.number}
+    assert found(str(water.pk)) >= {water.number}
+    assert found("漏水") == {water.number}
+    assert found("东门") == {lamp.number}
+    assert found("139 1234 5678") == {on_behalf.number}  # the whole number, through its keyed hash
+    assert found("王小明") == set()  # a sealed name is not searched
+    page = client.get("/appeals/", {"view": "all", "q": "13912345678"}).content.decode()
+    assert "王*明" in page
+    assert "139****5678" in page
+    assert "王小明" not in page
+    rows = page[page.index("<tbody>") : page.index("</tbody>")]
+    assert "13912345678" not in rows  # (the search box and the links keep what the worker typed)
+
+
+def test_a_resident_cannot_find_others_by_their_number(world: AppealsWorld) -> None:
+    mine = world.file()
+    theirs = world.file(actor=world.other_resident)
+    page = english_client(world.resident).get("/appeals/", {"view": "all", "q": "17000000011"}).content.decode()
+    assert numbers(page, [mine, theirs]) == set()  # residents get no requester search at all
+    assert "data-requester" not in english_client(world.resident).get("/appeals/?view=all").content.decode()
+
+
+def test_filters_combine_and_stay_in_the_url(world: AppealsWorld) -> None:
+    overdue = due_in(world.file(urgency=Urgency.URGENT), -dt.timedelta(days=89))
+    soon = due_in(world.file(), dt.timedelta(hours=5))
+    later = due_in(world.file(), dt.timedelta(days=3))
+    dispatched = due_in(world.to_status(world.file(), Status.DISPATCHED), dt.timedelta(days=10))
+    every = [overdue, soon, later, dispatched]
+    client = english_client(world.worker)
+
+    def found(**params: Any) -> set[str]:
+        return numbers(client.get("/appeals/", {"view": "all", **params}).content.decode(), every)
+
+    assert found(deadline="overdue") == {overdue.number}
+    assert found(deadline="soon") == {soon.number}  # an overdue appeal is never "due soon"
+    assert overdue.number not in found(deadline="on_time")
+    assert found(urgency="urgent") == {overdue.number}
+    assert found(status="dispatched") == {dispatched.number}
+    assert found(department=str(world.tree.department.pk)) == {dispatched.number}
+    assert found(category=str(world.category.pk)) == {a.number for a in every}
+    today = timezone.localdate()
+    assert found(start=str(today), end=str(today)) == {a.number for a in every}
+    assert found(start=str(today + dt.timedelta(days=1))) == set()
+    # A hand-edited value is ignored and said next to its field; the page still opens.
+    response = client.get("/appeals/", {"view": "all", "status": "nonsense", "start": "2026-13-01", "grid": "2**64"})
+    assert response.status_code == 200
+    assert numbers(response.content.decode(), every) == {a.number for a in every}
+    assert "has-error" in response.content.decode()
+    # The page links keep the filters: pagination and export carry the same query.
+    page = client.get("/appeals/", {"view": "all", "deadline": "overdue"}).content.decode()
+    assert "/appeals/export/?view=all&amp;deadline=overdue" in page
+    assert 'value="overdue" selected' in page
+
+
+def test_the_filtered_list_takes_the_same_queries_for_3_rows_and_for_12(world: AppealsWorld) -> None:
+    client = english_client(world.worker)
+    params = {"view": "worker", "q": "路灯", "category": str(world.category.pk), "deadline": ""}
+    for _ in range(3):
+        world.file(actor=world.worker, channel="phone", contact_name="李四", contact_mobile="13800000001", consent=True)
+    client.get("/appeals/", params)  # warm the session and the policy caches
+    with CaptureQueriesContext(connection) as few:
+        assert client.get("/appeals/", params).status_code == 200
+    for _ in range(9):
+        world.to_status(world.file(), Status.DISPATCHED)
+    with CaptureQueriesContext(connection) as many:
+        page = client.get("/appeals/", params).content.decode()
+    assert page.count("data-number=") == 12
+    assert len(many.captured_queries) == len(few.captured_queries), [q["sql"] for q in many.captured_queries]
+
+
+def read_export(client: Any, params: dict[str, str]) -> list[list[Any]]:
+    response = client.get("/appeals/export/", params)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    ws = load_workbook(io.BytesIO(response.content)).active
+    return [list(r) for r in ws.iter_rows(values_only=True)]
+
+
+def test_the_export_equals_the_filtered_rows_across_pages(world: AppealsWorld) -> None:
+    every = [world.file() for _ in range(27)]  # more than a page (25)
+    for a in every[:4]:
+        due_in(a, -dt.timedelta(days=2))
+    client = english_client(world.worker)
+    for params in ({"view": "all"}, {"view": "all", "deadline": "overdue"}, {"view": "worker", "q": "路灯"}):
+        listed: list[str] = []
+        page_no = 1
+        while True:
+            html = client.get("/appeals/", {**params, "page": str(page_no)}).content.decode()
+            listed += [
+                a.number
+                for a in sorted(every, key=lambda a: html.find(f'data-number="{a.number}"'))
+                if f'data-number="{a.number}"' in html
+            ]
+            if 'rel="next"' not in html:
+                break
+            page_no += 1
+        rows = read_export(client, params)
+        assert rows[0][0] == "Number"
+        assert [r[0] for r in rows[1:]] == listed  # the same rows, in the same order
+    assert len(read_export(client, {"view": "all", "deadline": "overdue"})) == 1 + 4
+
+
+def test_the_export_masks_as_the_page_and_is_audited(world: AppealsWorld) -> None:
+    world.file(
+        actor=world.worker,
+        description="电话 13512345678 联系我",
+        channel="phone",
+        contact_name="王小明",
+        contact_mobile="13912345678",
+        consent=True,
+    )
+    client = english_client(world.worker)
+    rows = read_export(client, {"view": "all"})
+    text = repr(rows)
+    assert "王*明" in text
+    assert "139****5678" in text
+    assert "王小明" not in text
+    assert "13912345678" not in text
+    assert "13512345678" not in text
+    event = AuditEvent.objects.get(action="appeal.exported")
+    assert event.actor == world.worker
+    assert event.data["rows"] == 1
+    assert event.data["filters"]["view"] == "all"
+    assert english_client(world.resident).get("/appeals/export/").status_code == 403
+
+
+def test_bulk_accept_confirms_first_then_takes_each_step_and_says_what_was_refused(world: AppealsWorld) -> None:
+    fresh = [world.file() for _ in range(2)]
+    taken = world.to_status(world.file(), Status.ACCEPTED)
+    client = english_client(world.worker)
+    ids = [str(a.pk) for a in [*fresh, taken]]
+    confirm = client.post("/appeals/bulk/", {"step": "accept", "ids": ids, "back": "?view=worker"})
+    assert confirm.status_code == 200
+    html = confirm.content.decode()
+    assert all(a.number in html for a in [*fresh, taken])
+    assert Appeal.objects.filter(status=Status.ACCEPTED).count() == 1  # nothing happened yet
+    done = client.post("/appeals/bulk/", {"step": "accept", "ids": ids, "confirm": "1", "back": "?view=worker"})
+    html = done.content.decode()
+    assert "2 appeals done." in html
+    assert "1 refused." in html
+    assert "it cannot be accepted now" in html
+    assert all(Appeal.objects.get(pk=a.pk).status == Status.ACCEPTED for a in fresh)
+    # One audit row and one timeline step per appeal, as on the appeal's own page.
+    steps = AuditEvent.objects.filter(action="appeal.transition", data__step="accept")
+    assert {int(e.object_id) for e in steps} >= {a.pk for a in fresh}
+    assert AppealEvent.objects.filter(action="accept", appeal__in=fresh).count() == 2
+
+
+def test_bulk_dispatch_and_remind_notify_the_department(world: AppealsWorld) -> None:
+    a, b = world.file(), world.file()
+    client = english_client(world.worker)
+    page = client.post("/appeals/bulk/", {"step": "dispatch", "ids": [a.pk, b.pk]}).content.decode()
+    assert world.tree.department.name in page  # the department picker of the confirmation
+    client.post(
+        "/appeals/bulk/",
+        {"step": "dispatch", "ids": [a.pk, b.pk], "confirm": "1", "department": str(world.tree.department.pk)},
+    )
+    assert set(Appeal.objects.filter(pk__in=[a.pk, b.pk]).values_list("status", flat=True)) == {Status.DISPATCHED}
+    before = Message.objects.filter(recipient=world.liaison).count()
+    html = client.post(
+        "/appeals/bulk/", {"step": "remind", "ids": [a.pk, b.pk], "confirm": "1", "note": "请尽快处理"}
+    ).content.decode()
+    assert "2 appeals done." in html
+    assert Message.objects.filter(recipient=world.liaison).count() == before + 2
+    assert Message.objects.filter(recipient=world.liaison, kind="appeal.reminded").count() == 2
+    event = AppealEvent.objects.get(appeal=a, action="remind")
+    assert not event.public
+    assert event.note == "请尽快处理"
+
+
+def test_bulk_refuses_what_is_not_the_workers(world: AppealsWorld) -> None:
+    a = world.file()
+    assert english_client(world.liaison).post("/appeals/bulk/", {"step": "accept", "ids": [a.pk]}).status_code == 403
+    client = english_client(world.worker)
+    assert client.post("/appeals/bulk/", {"step": "accept"}).status_code == 422
+    assert client.post("/appeals/bulk/", {"step": "explode", "ids": [a.pk]}).status_code == 422
+    assert Appeal.objects.get(pk=a.pk).status == Status.RECEIVED
+
+
+def test_the_home_card_counts_overdue_and_due_soon_apart(world: AppealsWorld) -> None:
+    for delta in (-dt.timedelta(days=89), -dt.timedelta(hours=1), dt.timedelta(hours=3), dt.timedelta(days=5)):
+        due_in(world.file(), delta)
+    page = english_client(world.worker).get("/").content.decode()
+    overdue = page.split('data-deadline-count="overdue"', 1)[1].split("</a>", 1)[0]
+    soon = page.split('data-deadline-count="soon"', 1)[1].split("</a>", 1)[0]
+    assert overdue.endswith("Overdue 2")
+    assert soon.endswith("Due soon 1")  # months overdue is never "due soon"
+    assert "89 days overdue" in page
+    assert "/appeals/?view=worker&amp;deadline=overdue" in page or "/appeals/?view=worker&deadline=overdue" in page
