@@ -256,7 +256,21 @@ def _callback(data: Mapping[str, Any]) -> str:
     return text
 
 
+def _printed(data: Mapping[str, Any]) -> str:
+    document = {
+        "work_order": _("Work order"),
+        "signin_sheet": _("Sign-in sheet"),
+        "room_schedule": _("Room schedule"),
+        "roster": _("Roster"),
+    }.get(str(data["document"]), value_text(data["document"]))
+    text = _("%(document)s with %(people)s people on it.") % {"document": document, "people": data.get("people", 0)}
+    if data.get("format") == "pdf":
+        text += " " + _("Downloaded as a PDF.")
+    return text
+
+
 for _action, _fn in (
+    ("document.printed", _printed),
     ("activity.registered", _registered),
     ("resident.exported", _exported),
     ("activity.attendance_exported", _exported),
