@@ -29,7 +29,7 @@ from anju.audit.services import record
 from anju.core import crypto
 from anju.core.excel import safe_row
 from anju.orgs.models import OrgUnit, UnitKind
-from anju.people import services, validation
+from anju.people import layout, services, updates, validation
 from anju.people.models import DEFAULT_TAGS, Address, Household, Relation, Resident, ResidentEvent, Tag
 from anju.people.validation import Invalid
 
@@ -125,6 +125,14 @@ COLUMNS: tuple[Column, ...] = (
         "是 marks the household as a central household.",
         ("是", "是", "是"),
     ),
+    Column(
+        layout.RESIDENT_NUMBER,
+        "居民编号",
+        False,
+        ("resident number",),
+        "Filled in by an export: the row updates that resident (people.updates).",
+        ("", "", ""),
+    ),
 )
 BY_KEY = {c.key: c for c in COLUMNS}
 PERSON_KEYS = ("name", "gender", "birth_date", "id_number", "mobile", "relation", "is_party_member", "party_branch")
@@ -159,6 +167,7 @@ class Plan:
     rows: list[Row] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     rows_read: int = 0
+    updates: list[updates.Update] = field(default_factory=list)  # rows naming a resident (people.updates)
 
     @property
     def ok(self) -> bool:
@@ -170,7 +179,13 @@ class Plan:
         for r in self.rows:
             for t in r.tags:
                 tags[t] = tags.get(t, 0) + 1
-        return {"rows": self.rows_read, "valid": len(self.rows), "households": len(households), "tags": tags}
+        return {
+            "rows": self.rows_read,
+            "valid": len(self.rows) + len(self.updates),
+            "households": len(households),
+            "tags": tags,
+            "updates": len(self.updates),
+        }
 
 
 class ImportRejected(Exception):
@@ -224,7 +239,7 @@ def _header_key(text: str) -> str | None:
     for column in COLUMNS:
         if cleaned == column.header or cleaned in column.aliases:
             return column.key
-    return None
+    return layout.key_of_english(cleaned)  # the headers of an English template or export
 
 
 def _is_blank(value: Any) -> bool:
@@ -265,12 +280,10 @@ def read_rows(
                         headers[key] = _text(value).replace("*", "")
                         positions[position] = key
                 missing = [c for c in COLUMNS if c.required and c.key not in headers]
+                english = any(layout.key_of_english(text) for text in headers.values())  # the sheet's language
                 for column in missing:
-                    problems.append(
-                        Problem(
-                            number, column.header, _("The required column “%(c)s” is missing.") % {"c": column.header}
-                        )
-                    )
+                    shown = layout.HEADER_EN[column.key] if english else column.header
+                    problems.append(Problem(number, shown, _("The required column “%(c)s” is missing.") % {"c": shown}))
                 if missing:
                     return headers, [], problems
                 continue
@@ -335,6 +348,12 @@ def check_rows(
     def header(key: str) -> str:
         return headers.get(key) or BY_KEY[key].header
 
+    changed = [(n, raw) for n, raw in raw_rows if updates.has_number(raw)]
+    if changed:
+        plan.updates, refused = updates.check(community, changed, header, today=today)
+        plan.problems.extend(Problem(*p) for p in refused)
+        raw_rows = [(n, raw) for n, raw in raw_rows if not updates.has_number(raw)]
+        total = len(raw_rows)
     for done, (number, raw) in enumerate(raw_rows, start=1):
         errors: dict[str, str] = {}
         values: dict[str, Any] = {}
@@ -608,6 +627,9 @@ def _write(
             ],
             batch_size=BATCH,
         )
+        refused = updates.apply(actor=actor, updates=plan.updates, header=lambda key: BY_KEY[key].header)
+        if refused:
+            raise ImportRejected([Problem(*p) for p in refused])  # leaves the transaction: nothing is written
         summary = plan.summary()
         summary.update({"households_created": len(new_households), "residents_created": len(residents)})
         record(
@@ -638,7 +660,8 @@ def build_template() -> bytes:
     required_fill = PatternFill("solid", fgColor="FCE4D6")
     text_columns = {"id_number", "mobile", "door", "entrance", "household_number"}
     for index, column in enumerate(COLUMNS, start=1):
-        cell = sheet.cell(row=1, column=index, value=column.header + ("*" if column.required else ""))
+        title = layout.header(column.key, column.header)  # in the user's language; both are accepted
+        cell = sheet.cell(row=1, column=index, value=title + ("*" if column.required else ""))
         cell.font = bold
         if column.required:
             cell.fill = required_fill
@@ -660,14 +683,21 @@ def build_template() -> bytes:
             rule.add(f"{letter}2:{letter}5000")
             sheet.add_data_validation(rule)
     sheet.freeze_panes = "A2"
-    help_sheet = book.create_sheet("说明")
-    help_sheet.append(["列", "必填", "说明 / Notes"])
+    _data, help_name, examples_name = layout.sheet_names()
+    help_sheet = book.create_sheet(help_name)
+    help_sheet.append([_("Column"), _("Required"), _("What to write")])
     for column in COLUMNS:
-        help_sheet.append([column.header, "是" if column.required else "", column.help])
+        help_sheet.append(
+            [
+                layout.header(column.key, column.header),
+                layout.yes_no(True) if column.required else "",
+                str(layout.HELP.get(column.key, column.help)),
+            ]
+        )
     help_sheet.column_dimensions["A"].width = 14
     help_sheet.column_dimensions["C"].width = 80
-    examples = book.create_sheet("示例")
-    examples.append([c.header for c in COLUMNS])
+    examples = book.create_sheet(examples_name)
+    examples.append([layout.header(c.key, c.header) for c in COLUMNS])
     for i in range(3):
         examples.append([c.example[i] if c.example else "" for c in COLUMNS])
     out = io.BytesIO()
