@@ -455,7 +455,9 @@ def _counts_for(world: AppealsWorld, department: Department, **counts: int) -> N
 
 
 def _few_and_many(world: AppealsWorld) -> tuple[Department, Department]:
-    few = org_services.department_create(actor=None, name="小样本所", kind=Department.Kind.POWER, unit=world.tree.street)
+    few = org_services.department_create(
+        actor=None, name="小样本所", kind=Department.Kind.POWER, unit=world.tree.street
+    )
     many = world.tree.department
     # The demo's case: 2 of 3 responses and one perfect callback outscore 95 of 100 on raw rates.
     _counts_for(world, few, responded=2, dispatched=3, resolved=1, completed=1, satisfied=1, ratings=1)
@@ -492,7 +494,8 @@ def test_supervisor_and_secretary_homes_show_rates_overdue_and_ranking(world: Ap
         assert 'data-rate="response"' in page
         assert 'data-overdue="1"' in page
         ranking_html = page[page.index("data-ranking") : page.index("data-unranked")]
-        assert many.name in ranking_html and few.name not in ranking_html
+        assert many.name in ranking_html
+        assert few.name not in ranking_html
         assert few.name in page[page.index("data-unranked") :]
         assert "Wilson" in page
     # A community worker's home keeps its queue; the rates are the secretary's and supervisor's.
@@ -507,4 +510,5 @@ def test_rates_card_reads_the_rollup_in_a_constant_number_of_queries(
     _few_and_many(world)
     with django_assert_max_num_queries(8):
         card = home.rates_card(world.supervisor, "supervisor")
-    assert card is not None and card["ranked_count"] == 1
+    assert card is not None
+    assert card["ranked_count"] == 1

@@ -105,9 +105,11 @@ def test_template_has_the_columns_and_examples_and_imports_when_filled(
     examples = [[c.value for c in row] for row in book["示例"].iter_rows(min_row=2)]
     plan = importer.dry_run(people_world.community, sheet_bytes(HEADER, examples))
     assert plan.ok, plan.problems
-    book = load_workbook(io.BytesIO(english(client_for(people_world.users["community_worker"])).get(
-        reverse("people:import_template")
-    ).content))
+    book = load_workbook(
+        io.BytesIO(
+            english(client_for(people_world.users["community_worker"])).get(reverse("people:import_template")).content
+        )
+    )
     assert book.sheetnames == ["居民", "Instructions", "Examples"]
     english_header = [c.value.rstrip("*") for c in book["居民"][1]]
     assert english_header[:4] == ["Name", "Gender", "Birth date", "ID number"]
@@ -382,7 +384,8 @@ def test_an_export_corrected_in_one_cell_imports_back_changing_only_that_cell(
     data = _edit(exported.content, row, branch_header, "安居社区第二党支部")
     plan = importer.dry_run(people_world.community, data)
     assert plan.ok, plan.problems
-    assert plan.summary()["updates"] == 1 and not plan.rows
+    assert plan.summary()["updates"] == 1
+    assert not plan.rows
     importer.commit(actor=worker, community=people_world.community, data=data)
     after = _snapshot()
     changed = {pk for pk in before if before[pk] != after[pk]}
@@ -398,7 +401,8 @@ def test_an_export_corrected_in_one_cell_imports_back_changing_only_that_cell(
     # A bad cell in a corrected row is reported by row and column, and nothing is written.
     bad = _edit(exported.content, row, name_header, "")
     problems = problems_of(people_world.community, bad)
-    assert problems and problems[0][:2] == (row, name_header)
+    assert problems
+    assert problems[0][:2] == (row, name_header)
 
 
 def test_a_resident_number_from_another_community_is_refused(people_world: PeopleWorld, client_for: Any) -> None:

@@ -226,7 +226,12 @@ def overdue_counts(user: Any, *, now: dt.datetime | None = None) -> OverdueCount
     )
     by_department: dict[int, int] = {}
     overdue = due_soon = 0
-    grouped = qs.annotate(late=ExpressionWrapper(Q(due_at__lt=now), output_field=BooleanField())).values("department_id", "late").annotate(n=Count("pk")).order_by()
+    grouped = (
+        qs.annotate(late=ExpressionWrapper(Q(due_at__lt=now), output_field=BooleanField()))
+        .values("department_id", "late")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
     for row in grouped:
         if row["late"]:
             overdue += row["n"]

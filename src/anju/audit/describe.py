@@ -17,8 +17,8 @@ from typing import Any
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import Promise
+from django.utils.translation import get_language, gettext_lazy, pgettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
 
 Renderer = Callable[[Mapping[str, Any]], str]
 
@@ -122,8 +122,15 @@ FIELD_LABELS: dict[str, Promise] = {
 
 
 def list_separator() -> str:
-    """", " in English, "、" in Chinese."""
+    """ ", " in English, "、" in Chinese."""
     return pgettext("list separator", ", ")
+
+
+def sentences(*parts: str) -> str:
+    """Sentences one after another: a space between them in English, none in Chinese (a catalogue cannot
+    translate a space to nothing, so the language decides)."""
+    gap = "" if (get_language() or "").lower().startswith("zh") else " "
+    return gap.join(p for p in parts if p)
 
 
 def register(action: str, fn: Renderer) -> None:
@@ -219,41 +226,40 @@ def _registered(data: Mapping[str, Any]) -> str:
         "waitlisted": _("on the waiting list"),
         "offered": _("a place offered"),
     }.get(str(data.get("status")), value_text(data.get("status")))
-    text = _("Registration: %(status)s.") % {"status": status}
-    if data.get("on_behalf"):
-        text += " " + _("Registered by staff on the resident's behalf.")
-    if data.get("reason"):
-        text += " " + _("Reason: %(reason)s") % {"reason": data["reason"]}
-    return text
+    return sentences(
+        _("Registration: %(status)s.") % {"status": status},
+        _("Registered by staff on the resident's behalf.") if data.get("on_behalf") else "",
+        _("Reason: %(reason)s") % {"reason": data["reason"]} if data.get("reason") else "",
+    )
 
 
 def _exported(data: Mapping[str, Any]) -> str:
     rows = data.get("rows")
-    text = _("%(rows)s rows exported.") % {"rows": rows} if rows is not None else ""
+    masking = ""
     if data.get("unmasked"):
-        text += " " + _("Mobile and ID numbers in full (logged as personal-data access).")
+        masking = _("Mobile and ID numbers in full (logged as personal-data access).")
     elif "unmasked" in data:
-        text += " " + _("Mobile and ID numbers masked.")
+        masking = _("Mobile and ID numbers masked.")
     rest = {k: v for k, v in data.items() if k not in {"rows", "unmasked"}}
-    return " ".join(p for p in (text.strip(), readable(rest)) if p)
+    return sentences(_("%(rows)s rows exported.") % {"rows": rows} if rows is not None else "", masking, readable(rest))
 
 
 def _transition(data: Mapping[str, Any]) -> str:
     text = _("From “%(from)s” to “%(to)s”.") % {"from": value_text(data["from"]), "to": value_text(data["to"])}
     rest = {k: v for k, v in data.items() if k not in {"from", "to", "step"}}
-    return " ".join(p for p in (text, readable(rest)) if p)
+    return sentences(text, readable(rest))
 
 
 def _callback(data: Mapping[str, Any]) -> str:
-    text = _("Resolved: %(resolved)s; satisfaction: %(level)s.") % {
-        "resolved": value_text(data["resolved"]),
-        "level": value_text(data.get("satisfaction")),
-    }
-    if data.get("follower"):
-        text += " " + _("Answered by a follower, not the requester.")
+    counted = ""
     if "counted" in data:
-        text += " " + (_("Counted in the rates.") if data["counted"] else _("Not counted in the rates."))
-    return text
+        counted = _("Counted in the rates.") if data["counted"] else _("Not counted in the rates.")
+    return sentences(
+        _("Resolved: %(resolved)s; satisfaction: %(level)s.")
+        % {"resolved": value_text(data["resolved"]), "level": value_text(data.get("satisfaction"))},
+        _("Answered by a follower, not the requester.") if data.get("follower") else "",
+        counted,
+    )
 
 
 def _printed(data: Mapping[str, Any]) -> str:
@@ -263,10 +269,10 @@ def _printed(data: Mapping[str, Any]) -> str:
         "room_schedule": _("Room schedule"),
         "roster": _("Roster"),
     }.get(str(data["document"]), value_text(data["document"]))
-    text = _("%(document)s with %(people)s people on it.") % {"document": document, "people": data.get("people", 0)}
-    if data.get("format") == "pdf":
-        text += " " + _("Downloaded as a PDF.")
-    return text
+    return sentences(
+        _("%(document)s with %(people)s people on it.") % {"document": document, "people": data.get("people", 0)},
+        _("Downloaded as a PDF.") if data.get("format") == "pdf" else "",
+    )
 
 
 for _action, _fn in (

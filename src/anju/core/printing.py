@@ -67,7 +67,9 @@ def print_response(
     context = {**context, "printed_at": timezone.now(), "printed_by": request.user, "pdf": fmt == "pdf"}
     html = render_to_string(template, context, request=request)
     if fmt == "pdf":
-        response = HttpResponse(pdf_bytes(html, base_url=request.build_absolute_uri("/")), content_type="application/pdf")
+        response = HttpResponse(
+            pdf_bytes(html, base_url=request.build_absolute_uri("/")), content_type="application/pdf"
+        )
         response["Content-Disposition"] = f'attachment; filename="{filename}.pdf"'
     else:
         response = HttpResponse(html)

@@ -48,7 +48,9 @@ HELP: dict[str, Promise] = {
     "entrance": _("Entrance (单元), may be empty."),
     "door": _("Door number."),
     "household_number": _("Only when several households share one door: tells them apart."),
-    "relation": _("户主, 配偶, 子女, 父母, 孙子女, 祖父母, 兄弟姐妹, 儿媳, 女婿 or 其他 (or the English words of an export)."),
+    "relation": _(
+        "户主, 配偶, 子女, 父母, 孙子女, 祖父母, 兄弟姐妹, 儿媳, 女婿 or 其他 (or the English words of an export)."
+    ),
     "tags": _("Tags of the community separated by 、 or a comma."),
     "is_party_member": _("是 or 否 (Yes or No)."),
     "party_branch": _("The party branch of a party member."),

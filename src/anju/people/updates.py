@@ -94,7 +94,11 @@ def check(
             continue
         if resident.pk in seen:
             problems.append(
-                (row, header(layout.RESIDENT_NUMBER), _("The same resident is on row %(row)d already.") % {"row": seen[resident.pk]})
+                (
+                    row,
+                    header(layout.RESIDENT_NUMBER),
+                    _("The same resident is on row %(row)d already.") % {"row": seen[resident.pk]},
+                )
             )
             continue
         seen[resident.pk] = row
@@ -121,8 +125,14 @@ def check(
             ("door", address.door),
             ("household_number", household.number),
         ):
-            if key in raw and not layout.is_masked(raw[key]) and _text(raw[key]).replace(" ", "") != now.replace(" ", ""):
-                problems.append((row, header(key), _("To move a resident to another household, use the household page.")))
+            if (
+                key in raw
+                and not layout.is_masked(raw[key])
+                and _text(raw[key]).replace(" ", "") != now.replace(" ", "")
+            ):
+                problems.append(
+                    (row, header(key), _("To move a resident to another household, use the household page."))
+                )
                 break
         if "is_central" in raw and _text(raw["is_central"]):
             try:
@@ -138,7 +148,11 @@ def check(
             unknown = [w for w in names if w not in tags]
             if unknown:
                 problems.append(
-                    (row, header("tags"), _("“%(t)s” is not a tag of this community; add it to the tag list first.") % {"t": unknown[0]})
+                    (
+                        row,
+                        header("tags"),
+                        _("“%(t)s” is not a tag of this community; add it to the tag list first.") % {"t": unknown[0]},
+                    )
                 )
             else:
                 kept = [t for t in resident.tags.all() if t.sensitive and t.name not in names]

@@ -11,20 +11,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from typing import Any, Protocol
+from typing import Any
 
 MIN_SAMPLE = 10  # dispatched appeals a department needs before it is ranked
 Z = 1.96  # 95 % two-sided
 
 # (numerator, denominator) counters of each of the three rates, as the roll-up names them.
 RATE_COUNTS = (("responded", "dispatched"), ("resolved", "completed"), ("satisfied", "ratings"))
-
-
-class Rankable(Protocol):
-    counts: dict[str, int]
-    label: str
-    score: float | None
-    rank: int | None
 
 
 def wilson_lower(successes: int, trials: int, *, z: float = Z) -> float | None:
@@ -49,13 +42,12 @@ def score(counts: dict[str, int]) -> float | None:
 def rank(rows: Iterable[Any], *, min_sample: int = MIN_SAMPLE) -> list[Any]:
     """Set ``score`` and ``rank`` on each row and answer them in order: ranked rows by score (best first),
     then the rows below the minimum sample (``rank`` None) by name."""
-    ranked, unranked = [], []
+    ranked: list[Any] = []
+    unranked: list[Any] = []
     for row in rows:
         row.score = score(row.counts)
         row.rank = None
-        (ranked if row.counts.get("dispatched", 0) >= min_sample and row.score is not None else unranked).append(
-            row
-        )
+        (ranked if row.counts.get("dispatched", 0) >= min_sample and row.score is not None else unranked).append(row)
     ranked.sort(key=lambda r: (-r.score, r.label))
     unranked.sort(key=lambda r: r.label)
     for position, row in enumerate(ranked, start=1):
