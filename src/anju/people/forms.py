@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from anju.audit.reasons import RevealReasonForm
 from anju.people.models import Relation, Resident
@@ -38,7 +39,7 @@ class ResidentFilterForm(forms.Form):
 
 
 class ResidentForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=60)
+    name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=60)
     id_number = forms.CharField(label=_("ID number"), max_length=40)
     relation = forms.ChoiceField(label=_("Relation to the head"), choices=Relation.choices)
     gender = forms.ChoiceField(
