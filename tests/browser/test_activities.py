@@ -16,9 +16,11 @@ import pytest
 import zxingcpp
 from PIL import Image
 from playwright.sync_api import Browser, Page, expect
+from tests.browser.conftest import ARTIFACTS
 
 from anju.activities import services
 from anju.activities.models import Registration
+from anju.core.printing import PRINT_CSS
 from anju.testing import TEST_PASSWORD
 from anju.testing.activities import first_session, make_activity, make_activity_world
 
@@ -89,9 +91,6 @@ def test_resident_registers_on_a_phone_and_the_organiser_checks_her_in(
 def test_the_sign_in_sheet_prints_clean_on_a4(page: Page, live_server: Any) -> None:
     """The organiser prints the 签到表 from the activity page: in print media the toolbar and the site's shell
     are gone, the table's header repeats on every page, and the names are on it (screenshot kept)."""
-    from anju.core.printing import PRINT_CSS
-    from tests.browser.conftest import ARTIFACTS
-
     activity_world = make_activity_world()
     activity = make_activity(activity_world, target_tags=[])
     session = first_session(activity)
