@@ -55,7 +55,14 @@ def pdf_bytes(html: str, *, base_url: str) -> bytes:
 
     sheet = finders.find(PRINT_CSS)
     stylesheets = [CSS(filename=str(sheet))] if sheet else []
-    return bytes(HTML(string=html, base_url=base_url).write_pdf(stylesheets=stylesheets))
+    document = HTML(string=html, base_url=base_url, url_fetcher=refuse_fetch)
+    return bytes(document.write_pdf(stylesheets=stylesheets))
+
+
+def refuse_fetch(url: str, *args: object, **kwargs: object) -> dict[str, object]:
+    """WeasyPrint fetches nothing: the print pages carry no images or links to load, and text from residents
+    must never make the server request a URL."""
+    raise ValueError(f"print pages load no resources ({url[:60]})")
 
 
 def print_response(
