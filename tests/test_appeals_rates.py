@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.apps import apps as django_apps
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -27,7 +27,7 @@ from anju.appeals.callback import services as callback
 from anju.appeals.dispatch import services as dispatch
 from anju.appeals.handling import services as handling
 from anju.appeals.models import AWAITING_CALLBACK, Appeal, AppealEvent, Callback, DailyRollup, Status, Summons
-from anju.appeals.rates import charts
+from anju.appeals.rates import charts, ranking
 from anju.appeals.selectors import RateRow, rates, rates_report, trend_months
 from anju.appeals.whistles import services as whistles
 from anju.audit.actions import Action
@@ -609,3 +609,82 @@ def test_grid_of_the_place_is_unchanged_by_the_shortcut(world: AppealsWorld) -> 
     assert filed_at(area_building.pk).grid_id is None
     deep = world.file(location=world.tree.building)  # the service alone, without the parent loaded
     assert deep.grid_id == world.tree.grid.pk
+
+
+# --- the department ranking and the home card ----------------------------------------------------
+
+
+def test_wilson_lower_bound_rewards_evidence() -> None:
+    assert ranking.wilson_lower(0, 0) is None
+    assert round(ranking.wilson_lower(2, 3) or 0, 2) == 0.21
+    assert round(ranking.wilson_lower(95, 100) or 0, 2) == 0.89
+    assert ranking.wilson_lower(3, 3) < ranking.wilson_lower(95, 100)  # type: ignore[operator]  # both known
+
+
+def _counts_for(world: AppealsWorld, department: Department, **counts: int) -> None:
+    from anju.appeals.rates import rollup
+
+    with transaction.atomic():
+        rollup.bump(
+            day=timezone.localdate(), community_id=world.tree.community.pk, department_id=department.pk, **counts
+        )
+
+
+def _few_and_many(world: AppealsWorld) -> tuple[Department, Department]:
+    few = org_services.department_create(
+        actor=None, name="小样本所", kind=Department.Kind.POWER, unit=world.tree.street
+    )
+    many = world.tree.department
+    # The demo's case: 2 of 3 responses and one perfect callback outscore 95 of 100 on raw rates.
+    _counts_for(world, few, responded=2, dispatched=3, resolved=1, completed=1, satisfied=1, ratings=1)
+    _counts_for(world, many, responded=95, dispatched=100, resolved=80, completed=100, satisfied=85, ratings=100)
+    return few, many
+
+
+def test_two_of_three_never_ranks_above_ninety_five_of_a_hundred(world: AppealsWorld) -> None:
+    few, many = _few_and_many(world)
+    rows = rates(world.supervisor, group="department")[0]
+    assert [r.key for r in rows][:2] == [many.pk, few.pk]
+    by_key = {r.key: r for r in rows}
+    assert by_key[many.pk].rank == 1
+    assert by_key[few.pk].rank is None  # below the minimum sample: listed, not ranked
+    # Even with the minimum sample out of the way, the score orders them by evidence, not by raw rate.
+    assert ranking.rank([RateRow(1, "a", {"dispatched": 3, "responded": 3})], min_sample=1)[0].score < (
+        ranking.rank([RateRow(2, "b", {"dispatched": 100, "responded": 95})], min_sample=1)[0].score
+    )
+    page = english_client(world.supervisor).get("/appeals/rates/").content.decode()
+    assert page.index(many.name) < page.index(few.name)
+    assert "not ranked" in page
+
+
+def test_supervisor_and_secretary_homes_show_rates_overdue_and_ranking(world: AppealsWorld) -> None:
+    few, many = _few_and_many(world)
+    late = world.file()
+    world.to_status(late, "dispatched")
+    with transaction.atomic():
+        Appeal.objects.filter(pk=late.pk).update(due_at=timezone.now() - dt.timedelta(days=3))
+    secretary = make_user(Role.BRANCH_SECRETARY, world.tree.community)
+    for user in (world.supervisor, secretary):
+        page = english_client(user).get("/").content.decode()
+        assert 'data-home-card="rates"' in page
+        assert 'data-rate="response"' in page
+        assert 'data-overdue="1"' in page
+        ranking_html = page[page.index("data-ranking") : page.index("data-unranked")]
+        assert many.name in ranking_html
+        assert few.name not in ranking_html
+        assert few.name in page[page.index("data-unranked") :]
+        assert "Wilson" in page
+    # A community worker's home keeps its queue; the rates are the secretary's and supervisor's.
+    assert 'data-home-card="rates"' not in english_client(world.worker).get("/").content.decode()
+
+
+def test_rates_card_reads_the_rollup_in_a_constant_number_of_queries(
+    world: AppealsWorld, django_assert_max_num_queries: Any
+) -> None:
+    from anju.appeals import home
+
+    _few_and_many(world)
+    with django_assert_max_num_queries(8):
+        card = home.rates_card(world.supervisor, "supervisor")
+    assert card is not None
+    assert card["ranked_count"] == 1

@@ -22,7 +22,7 @@ from anju.audit.reasons import RevealReason
 from anju.audit.services import REDACTED, record, record_pii_access
 from anju.orgs import services as org_services
 from anju.orgs.models import OrgUnit, UnitKind
-from anju.testing import Tree
+from anju.testing import Tree, english_client
 
 
 def _record(action: Action, **kwargs: Any) -> AuditEvent:
@@ -292,3 +292,51 @@ def test_pii_log_scope(tree: Tree, pii: PiiAccess, user_factory: Callable[..., U
     outside = client_for(user_factory(Role.SUPERVISOR, tree.other_community)).get(reverse("audit:pii"))
     assert outside.status_code == 200
     assert list(outside.context["page"].object_list) == []
+
+
+# --- readable details ------------------------------------------------------------------------------
+
+
+def test_audit_page_shows_sentences_not_raw_keys(tree: Tree, user_factory: Callable[..., User]) -> None:
+    from django.utils import translation
+
+    from anju.audit import describe
+
+    _record(
+        Action.ACTIVITY_REGISTERED,
+        community=tree.community,
+        data={"session": 3, "status": "confirmed", "on_behalf": False, "reason": ""},
+    )
+    _record(Action.RESIDENT_EXPORTED, community=tree.community, data={"rows": 12, "unmasked": True, "columns": 14})
+    _record(Action.SPACE_RULES_CHANGED, community=tree.community, data={"changed": {"max_minutes": [240, 180]}})
+    auditor = english_client(user_factory(Role.SUPERVISOR, tree.province))
+    with translation.override("en"):
+        page = auditor.get(reverse("audit:events")).content.decode()
+        assert "on_behalf" not in page
+        assert "False" not in page
+        assert "unmasked" not in page
+        assert "Registration: a place confirmed." in page
+        assert "12 rows exported. Mobile and ID numbers in full" in page
+        assert "max minutes: 240 → 180" in page
+    with translation.override("zh-hans"):
+        assert describe.describe("activity.registered", {"status": "confirmed", "on_behalf": True}) == (
+            "报名：已确认名额。由工作人员代为报名。"
+        )
+        assert describe.field_text("export:mobile,id_number") == "导出：手机号、身份证号"
+    # An unknown action and a renderer meeting an older row's shape both fall back to readable words.
+    with translation.override("en"):
+        assert describe.describe("no.such", {"on_behalf": False}) == "on someone's behalf: no"
+        assert describe.describe("appeal.callback", {"level": 2}) == "level: 2"
+
+
+def test_pii_log_names_the_fields_in_words(tree: Tree, user_factory: Callable[..., User], client_for: Any) -> None:
+    actor = user_factory(Role.COMMUNITY_WORKER, tree.community)
+    subject = user_factory(Role.RESIDENT, tree.building)
+    why = RevealReason("callback", "核对")
+    with transaction.atomic():
+        record_pii_access(
+            actor=actor, subject=subject, field="export:mobile,id_number", reason=why, community=tree.community
+        )
+    page = english_client(user_factory(Role.SUPERVISOR, tree.street)).get(reverse("audit:pii")).content.decode()
+    assert "exported: mobile number, ID number" in page
+    assert "export:mobile,id_number" not in page

@@ -92,16 +92,32 @@ def test_good_file_dry_run_writes_nothing_then_commit_writes_all(people_world: P
 def test_template_has_the_columns_and_examples_and_imports_when_filled(
     people_world: PeopleWorld, client_for: Any
 ) -> None:
-    client = english(client_for(people_world.users["community_worker"]))
-    response = client.get(reverse("people:import_template"))
+    # A zh-Hans reader gets the template in Chinese, instructions included; an English reader in English.
+    chinese = client_for(people_world.users["community_worker"])
+    response = chinese.get(reverse("people:import_template"))
     assert response.status_code == 200
     book = load_workbook(io.BytesIO(response.content))
     assert book.sheetnames == ["居民", "说明", "示例"]
     assert [c.value.rstrip("*") for c in book["居民"][1]] == HEADER
+    assert [c.value for c in book["说明"][1]] == ["列", "必填", "填写说明"]
+    assert book["说明"]["C2"].value == "姓名，与身份证一致。"
     assert book["示例"].max_row == 4
     # The examples themselves are valid rows.
     examples = [[c.value for c in row] for row in book["示例"].iter_rows(min_row=2)]
     plan = validate.dry_run(people_world.community, sheet_bytes(HEADER, examples))
+    assert plan.ok, plan.problems
+    book = load_workbook(
+        io.BytesIO(
+            english(client_for(people_world.users["community_worker"])).get(reverse("people:import_template")).content
+        )
+    )
+    assert book.sheetnames == ["居民", "Instructions", "Examples"]
+    english_header = [c.value.rstrip("*") for c in book["居民"][1]]
+    assert english_header[:4] == ["Name", "Gender", "Birth date", "ID number"]
+    assert book["Instructions"]["C2"].value == "Full name as on the ID card."
+    # English headers import as well as Chinese ones.
+    examples = [[c.value for c in row] for row in book["Examples"].iter_rows(min_row=2)]
+    plan = validate.dry_run(people_world.community, sheet_bytes(english_header, examples))
     assert plan.ok, plan.problems
 
 
@@ -309,3 +325,90 @@ def test_date_today_is_needed_for_plausibility(people_world: PeopleWorld) -> Non
     future.update(birth_date=born.isoformat(), id_number=fakes.id_number(born, 9, male=True), gender="男")
     found = problems_of(people_world.community, sheet_bytes(HEADER, [as_list(future)]))
     assert {column for _r, column, _m in found} >= {"身份证号"}
+
+
+# --- export → correct → import: one layout ----------------------------------------------------------
+
+
+def _snapshot() -> dict[int, tuple[Any, ...]]:
+    return {
+        r.pk: (
+            r.name,
+            r.gender,
+            r.birth_date,
+            r.id_number,
+            r.mobile,
+            r.relation,
+            r.is_party_member,
+            r.party_branch,
+            r.household_id,
+            tuple(sorted(t.name for t in r.tags.all())),
+        )
+        for r in Resident.objects.prefetch_related("tags")
+    }
+
+
+def _edit(content: bytes, row: int, header: str, value: Any) -> bytes:
+    book = load_workbook(io.BytesIO(content))
+    sheet = book["居民"]
+    column = [c.value for c in sheet[1]].index(header) + 1
+    sheet.cell(row=row, column=column, value=value)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_an_export_corrected_in_one_cell_imports_back_changing_only_that_cell(
+    people_world: PeopleWorld, client_for: Any, language: str
+) -> None:
+    worker = people_world.users["community_worker"]
+    client = client_for(worker)
+    if language == "en":
+        english(client)
+    exported = client.get(reverse("people:export"))
+    assert exported.status_code == 200
+    book = load_workbook(io.BytesIO(exported.content))
+    header = [c.value for c in book["居民"][1]]
+    # The export has the import's columns, in the reader's language, then the status.
+    template = load_workbook(io.BytesIO(client.get(reverse("people:import_template")).content))
+    assert header[:-1] == [c.value.rstrip("*") for c in template["居民"][1]]
+    name_header, branch_header = ("姓名", "所属党支部") if language == "zh-hans" else ("Name", "Party branch")
+    number_header = "居民编号" if language == "zh-hans" else "Resident no."
+    numbers = [r[header.index(number_header)] for r in book["居民"].iter_rows(min_row=2, values_only=True)]
+    target = people_world.residents[1]
+    row = numbers.index(target.pk) + 2
+    before = _snapshot()
+    events = AuditEvent.objects.filter(action="resident.updated").count()
+    data = _edit(exported.content, row, branch_header, "安居社区第二党支部")
+    plan = validate.dry_run(people_world.community, data)
+    assert plan.ok, plan.problems
+    assert plan.summary()["updates"] == 1
+    assert not plan.rows
+    write.commit(actor=worker, community=people_world.community, data=data)
+    after = _snapshot()
+    changed = {pk for pk in before if before[pk] != after[pk]}
+    assert changed == {target.pk}
+    assert after[target.pk][7] == "安居社区第二党支部"
+    assert after[target.pk][:7] == before[target.pk][:7]  # masked ID and mobile kept, nothing else touched
+    assert AuditEvent.objects.filter(action="resident.updated").count() == events + 1
+    assert len(after) == len(before)  # no one registered twice
+    # Importing a fresh export untouched changes nothing at all.
+    write.commit(actor=worker, community=people_world.community, data=client.get(reverse("people:export")).content)
+    assert _snapshot() == after
+    assert AuditEvent.objects.filter(action="resident.updated").count() == events + 1
+    # A bad cell in a corrected row is reported by row and column, and nothing is written.
+    bad = _edit(exported.content, row, name_header, "")
+    problems = problems_of(people_world.community, bad)
+    assert problems
+    assert problems[0][:2] == (row, name_header)
+
+
+def test_a_resident_number_from_another_community_is_refused(people_world: PeopleWorld, client_for: Any) -> None:
+    exported = client_for(people_world.users["community_worker"]).get(reverse("people:export")).content
+    book = load_workbook(io.BytesIO(exported))
+    header = [c.value for c in book["居民"][1]]
+    data = _edit(exported, 2, "居民编号", people_world.other_resident.pk)
+    problems = problems_of(people_world.community, data)
+    assert (2, "居民编号") in [p[:2] for p in problems]
+    assert "居民编号" in header

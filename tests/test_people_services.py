@@ -226,3 +226,55 @@ def test_key_rotation_reseals_everything_and_lookups_still_work(key_file: Path, 
     assert "Back up" in out
     # Resuming is a no-op.
     assert sum(pii.reseal_all().values()) == 0
+
+
+# --- 新增居民 from the residents page ---------------------------------------------------------------
+
+
+def test_add_a_resident_from_the_residents_page(people_world: PeopleWorld, client_for: Any) -> None:
+    from django.urls import reverse
+
+    from anju.testing import english_client
+
+    worker = people_world.users["community_worker"]
+    client = english_client(worker)
+    page = client.get(reverse("people:residents")).content.decode()
+    assert reverse("people:resident_new") in page
+    assert 'class="table table-cards"' in page
+    assert 'data-label="Mobile: "' in page
+    h1 = people_world.households[0]
+    form = {
+        "building": h1.unit_id,
+        "entrance": h1.address.entrance,
+        "door": h1.address.door,
+        "number": "",
+        "name": "张小花",
+        "relation": "child",
+        "id_number": person(7, born=date(2010, 6, 1), male=False)["id_number"],
+        "mobile": "",
+        "tags": [str(people_world.tags["老人"].pk)],
+    }
+    households = Household.objects.count()
+    response = client.post(reverse("people:resident_new"), form)
+    assert response.status_code == 302
+    made = Resident.objects.get(name="张小花")
+    assert made.household_id == h1.pk  # joined the household at that address
+    assert Household.objects.count() == households
+    assert AuditEvent.objects.filter(action="resident.created", object_id=str(made.pk)).exists()
+    assert made.id_number_sealed.startswith("v1:")
+    # A new door: the household is registered with the resident.
+    form |= {"door": "909", "relation": "head", "name": "钱多多", "id_number": person(8)["id_number"], "tags": []}
+    assert client.post(reverse("people:resident_new"), form).status_code == 302
+    assert Resident.objects.get(name="钱多多").household.address.door == "909"
+    # A refused resident (the ID number again) leaves no new household behind, and says why.
+    form |= {"door": "910", "name": "孙重复"}
+    households = Household.objects.count()
+    refused = client.post(reverse("people:resident_new"), form)
+    assert refused.status_code == 200
+    assert "registered already" in refused.content.decode()
+    assert Household.objects.count() == households
+    # Another community's building is out of reach; a volunteer may not register anyone.
+    form |= {"building": people_world.other_building.pk, "id_number": person(9)["id_number"], "name": "越界"}
+    assert client.post(reverse("people:resident_new"), form).status_code == 200
+    assert not Resident.objects.filter(name="越界").exists()
+    assert client_for(people_world.users["volunteer"]).get(reverse("people:resident_new")).status_code == 403

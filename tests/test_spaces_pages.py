@@ -331,6 +331,20 @@ def test_ical_feeds_parse(demo: Demo, resident: Any, staff: Any, tree: Tree) -> 
     assert anonymous.get(reverse("spaces:token_space_feed", args=[outsider_token, demo.kitchen.pk])).status_code == 404
 
 
+def test_opening_my_bookings_logs_no_feed_reset_but_a_reset_does(demo: Demo, resident: Any) -> None:
+    from anju.audit.models import AuditEvent
+
+    client = english_client(resident)
+    for _ in range(2):
+        assert client.get(reverse("spaces:mine")).status_code == 200
+    assert not AuditEvent.objects.filter(action="booking.feed_reset").exists()
+    token = services.feed_token(user=resident)
+    assert services.feed_token(user=resident) == token  # the address stays until it is reset
+    client.post(reverse("spaces:feed_reset"))
+    assert AuditEvent.objects.filter(action="booking.feed_reset", actor=resident).count() == 1
+    assert services.feed_token(user=resident) != token
+
+
 # --- grids, repeat fields, households and separators -----------------------------------------------------
 
 

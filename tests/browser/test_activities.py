@@ -16,9 +16,11 @@ import pytest
 import zxingcpp
 from PIL import Image
 from playwright.sync_api import Browser, Page, expect
+from tests.browser.conftest import ARTIFACTS
 
 from anju.activities import services
 from anju.activities.models import Registration
+from anju.core.printing import PRINT_CSS
 from anju.testing import TEST_PASSWORD
 from anju.testing.activities import first_session, make_activity, make_activity_world
 
@@ -84,3 +86,32 @@ def test_resident_registers_on_a_phone_and_the_organiser_checks_her_in(
         assert Registration.objects.filter(session=session, checked_in_at__isnull=False).count() == 1
     finally:
         context.close()
+
+
+def test_the_sign_in_sheet_prints_clean_on_a4(page: Page, live_server: Any) -> None:
+    """The organiser prints the 签到表 from the activity page: in print media the toolbar and the site's shell
+    are gone, the table's header repeats on every page, and the names are on it (screenshot kept)."""
+    activity_world = make_activity_world()
+    activity = make_activity(activity_world, target_tags=[])
+    session = first_session(activity)
+    for who in ("resident", "young"):
+        services.registration_create(actor=activity_world.users[who], session=session)
+    sign_in(page, activity_world.users["worker"].username)
+    page.goto(f"/activities/{activity.pk}/")
+    page.locator(f"#session-{session.pk} a[data-print-link]").click()
+    expect(page.locator("main.sheet h1")).to_have_text("签到表")
+    expect(page.locator("[data-signin]")).to_contain_text("张桂兰")
+    expect(page.locator(".print-toolbar")).to_be_visible()
+    assert page.locator(f"link[href$='{PRINT_CSS}']").count() == 1
+    page.emulate_media(media="print")
+    expect(page.locator(".print-toolbar")).to_be_hidden()
+    assert page.locator("nav.nav, header.topbar").count() == 0
+    assert page.evaluate("getComputedStyle(document.querySelector('[data-signin] thead')).display") == (
+        "table-header-group"
+    )
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "signin-sheet-print.png"), full_page=True)
+    # Chromium's own print to PDF (what 打印 → 另存为 PDF makes): A4, one page for a short list.
+    pdf = page.pdf(format="A4", print_background=True)
+    assert pdf.startswith(b"%PDF")
+    (ARTIFACTS / "signin-sheet-chromium.pdf").write_bytes(pdf)

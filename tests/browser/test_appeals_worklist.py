@@ -18,8 +18,8 @@ from playwright.sync_api import Page, expect
 from anju.accounts.models import User
 from anju.appeals.intake import services as intake
 from anju.appeals.models import Appeal, Category, Channel, Status
-from anju.site.demo import DEMO_PASSWORD, load_demo
 from anju.orgs.models import OrgUnit
+from anju.site.demo import DEMO_PASSWORD, load_demo
 
 pytestmark = pytest.mark.browser
 

@@ -96,3 +96,22 @@ def test_worker_imports_searches_reveals_and_supervisor_sees_the_log(
     expect(log_row).to_contain_text("worker")
     expect(log_row).to_contain_text("邹*凡")
     expect(page.locator("main")).not_to_contain_text("17055550001")
+
+
+def test_residents_on_a_phone_are_cards_and_a_resident_is_added(phone_page: Page, live_server: Any) -> None:
+    """At 360 px the residents list is a column of cards (no sideways scroller); 新增居民 registers someone."""
+    load_demo(log=lambda *a: None)
+    page = phone_page
+    sign_in(page, "worker")
+    page.goto("/people/")
+    expect(page.locator("#resident-table tbody tr").first).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert page.evaluate("document.querySelector('.table-cards-wrap').scrollWidth") <= 360
+    page.get_by_role("link", name="新增居民").click()
+    page.locator("#id_door").fill("808")
+    page.locator("#id_name").fill("邹新来")
+    page.locator("#id_relation").select_option("head")
+    page.locator("#id_id_number").fill(fakes.people_rows(1, buildings=["1栋"], start=7100)[0]["id_number"])
+    page.locator("form.form button[type=submit]").click()
+    expect(page.locator("main h1")).to_contain_text("邹新来")
+    assert Resident.objects.filter(name="邹新来", household__address__door="808").exists()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from anju.activities import views
+from anju.activities import printing, views
 
 app_name = "activities"
 urlpatterns = [
@@ -8,6 +8,8 @@ urlpatterns = [
     path("<int:activity_id>/", views.activity_detail, name="detail"),
     path("sessions/<int:session_id>/register/", views.session_register, name="register"),
     path("sessions/<int:session_id>/roster/", views.session_roster, name="roster"),
+    path("sessions/<int:session_id>/roster/print/", printing.roster_print, name="roster_print"),
+    path("sessions/<int:session_id>/signin-sheet/", printing.signin_sheet, name="signin_sheet"),
     path("registrations/<int:registration_id>/cancel/", views.registration_cancel, name="cancel"),
     path("registrations/<int:registration_id>/accept/", views.registration_accept, name="accept"),
     path("registrations/<int:registration_id>/pass/", views.registration_pass, name="pass"),

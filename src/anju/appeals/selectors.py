@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import F, Q, QuerySet, Sum
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -16,6 +16,7 @@ from anju.access.roles import STAFF_ROLES, Role
 from anju.accounts.services import mobile_index as account_mobile_index
 from anju.appeals.models import AWAITING_CALLBACK, OPEN_STATUSES, Appeal, Category, DailyRollup, Summons
 from anju.appeals.policies import liaison_departments
+from anju.appeals.rates import ranking
 from anju.core import crypto
 from anju.core.masking import is_valid_mainland_mobile, normalise_mobile
 from anju.core.params import parse_id
@@ -223,6 +224,9 @@ class RateRow:
     counts: dict[str, int] = field(default_factory=dict)
     pending_callback: int = 0
     month: dt.date | None = None
+    score: float | None = None  # the ranking's score (appeals.rates.ranking), departments only
+    rank: int | None = None  # None: not ranked (too few appeals, or not a department row)
+    overdue: int = 0  # open appeals past their deadline (set by the home card, not by the roll-up)
 
     @property
     def response_rate(self) -> float | None:
@@ -330,9 +334,8 @@ def rates_report(
     rows = [r for r in by_key.values() if any(r.counts.values())]
     if group == "department":
         # A department wrongly sent an appeal (and nothing else) is not ranked: routing is the community's figure.
-        rows = [r for r in rows if r.key and any(v for k, v in r.counts.items() if k not in ROUTING_COUNTERS)]
-        rows.sort(
-            key=lambda r: (-(r.response_rate or 0) - (r.resolution_rate or 0) - (r.satisfaction_rate or 0), r.label)
+        rows = ranking.rank(
+            r for r in rows if r.key and any(v for k, v in r.counts.items() if k not in ROUTING_COUNTERS)
         )
     else:
         rows.sort(key=lambda r: r.label)
@@ -343,6 +346,43 @@ def rates_report(
     for m in months:
         m.label = f"{m.month:%Y-%m}" if m.month else ""
     return RatesReport(rows, total, months)
+
+
+@dataclass
+class OverdueCounts:
+    """Open appeals past their next deadline, and those due within :data:`DUE_SOON`, kept apart."""
+
+    overdue: int
+    due_soon: int
+    by_department: dict[int, int]
+
+
+DUE_SOON = dt.timedelta(hours=24)
+
+
+def overdue_counts(user: Any, *, now: dt.datetime | None = None) -> OverdueCounts:
+    """The open appeals of the user's reach for the rates (``appeal.rates``) that are overdue, by lead
+    department, and the number due within a day: one grouped query."""
+    now = now or timezone.now()
+    qs = policy.visible(Appeal.objects.all(), user, "appeal.rates", "community__path").filter(
+        status__in=OPEN_STATUSES, due_at__lt=now + DUE_SOON
+    )
+    by_department: dict[int, int] = {}
+    overdue = due_soon = 0
+    grouped = (
+        qs.annotate(late=ExpressionWrapper(Q(due_at__lt=now), output_field=BooleanField()))
+        .values("department_id", "late")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for row in grouped:
+        if row["late"]:
+            overdue += row["n"]
+            key = row["department_id"] or 0
+            by_department[key] = by_department.get(key, 0) + row["n"]
+        else:
+            due_soon += row["n"]
+    return OverdueCounts(overdue, due_soon, by_department)
 
 
 def rates(

@@ -35,6 +35,7 @@ urlpatterns = [
     path("checkin/<str:token>/", views_whistles.checkin_code, name="checkin_qr"),
     path("residents/", requester_views.resident_search, name="resident_search"),
     path("<int:pk>/", views.appeal_detail, name="detail"),
+    path("<int:pk>/print/", views.appeal_print, name="print"),
     path("<int:pk>/act/", views.appeal_act, name="act"),
     path("<int:pk>/follow/", views.appeal_follow, name="follow"),
     path("<int:pk>/whistle/", views_whistles.whistle_blow, name="whistle"),

@@ -29,6 +29,8 @@ from anju.appeals.policies import (
 )
 from anju.appeals.requesters import services as requesters
 from anju.appeals.requesters import views as requester_views
+from anju.audit import services as audit_services
+from anju.core import printing
 from anju.core.images import image_response
 from anju.core.params import parse_id, parse_ids
 from anju.orgs.models import Department
@@ -195,6 +197,22 @@ def duplicate_search(request: HttpRequest, appeal: Appeal) -> dict[str, Any]:
 def appeal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     appeal = policy.get_for(request.user, "appeal.view", APPEALS, pk=pk)
     return render(request, "appeals/detail.html", detail_context(request, appeal))
+
+
+@policy.permission("appeal.inside")
+def appeal_print(request: HttpRequest, pk: int) -> HttpResponse:
+    """The work order (办件单) on paper: the appeal as insiders read it (requester masked), its deadlines,
+    the steps so far, and boxes to write the handling in by hand. Recorded as an export of personal data."""
+    appeal = policy.get_for(request.user, "appeal.inside", APPEALS, pk=pk)
+    fmt = printing.wanted_format(request)
+    audit_services.print_recorded(
+        actor=request.user, document="work_order", obj=appeal, people=1, fmt=fmt, request=request
+    )
+    context = detail_context(request, appeal)
+    context["contact"] = _contact(appeal)  # masked, whatever the viewer may reveal on screen
+    return printing.print_response(
+        request, "appeals/print_work_order.html", context, filename=f"work-order-{appeal.number}", fmt=fmt
+    )
 
 
 def departments_by_ids(ids: list[str]) -> list[Department]:

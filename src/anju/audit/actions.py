@@ -56,6 +56,7 @@ class Action(models.TextChoices):
     SYSTEM_BACKUP = "system.backup", _("Backup made")
     SYSTEM_RESTORE = "system.restore", _("Backup restored")
     SYSTEM_DEMO_LOADED = "system.demo_loaded", _("Demo data loaded")
+    DOCUMENT_PRINTED = "document.printed", _("Document with personal data printed or downloaded")
     # Resident registry (people)
     HOUSEHOLD_CREATED = "household.created", _("Household registered")
     HOUSEHOLD_UPDATED = "household.updated", _("Household updated")

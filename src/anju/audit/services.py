@@ -110,3 +110,23 @@ def record_pii_access(
         community=community if community is not None else getattr(subject, "community", None),
         ip=client_ip(request),
     )
+
+
+def print_recorded(
+    *,
+    actor: Any,
+    document: str,
+    obj: models.Model,
+    people: int,
+    fmt: str = "html",
+    request: HttpRequest | None = None,
+) -> None:
+    """One audit row for a printed document that shows personal data (``people`` persons on it)."""
+    with transaction.atomic():
+        record(
+            Action.DOCUMENT_PRINTED,
+            actor=actor,
+            obj=obj,
+            request=request,
+            data={"document": document, "people": people, "format": fmt},
+        )

@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from anju.access import policy
-from anju.audit import selectors
+from anju.audit import describe, selectors
 from anju.audit.actions import Action
 from anju.audit.models import AuditEvent
 from anju.core.pagination import paginate, query_without_page
@@ -43,14 +43,6 @@ class EventFilter(forms.Form):
         return data
 
 
-def _plain(value: object) -> str:
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{k}: {_plain(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, list):
-        return "[" + ", ".join(_plain(v) for v in value) + "]"
-    return "—" if value is None else str(value)
-
-
 @policy.permission("audit.view")
 def events(request: HttpRequest) -> HttpResponse:
     communities = selectors.communities_for_filter(request.user)
@@ -70,7 +62,7 @@ def events(request: HttpRequest) -> HttpResponse:
         )
     page = paginate(request, qs.select_related("community"), per_page=50)
     for event in page.object_list:
-        event.data_text = "; ".join(f"{key}: {_plain(value)}" for key, value in (event.data or {}).items())
+        event.data_text = describe.describe(event.action, event.data)
     return render(request, "audit/events.html", {"form": form, "page": page, "query": query_without_page(request)})
 
 
@@ -81,4 +73,6 @@ def pii_log(request: HttpRequest) -> HttpResponse:
     if q:
         qs = qs.filter(actor__username__icontains=q) | qs.filter(subject_label__icontains=q)
     page = paginate(request, qs, per_page=50)
+    for access in page.object_list:
+        access.field_text = describe.field_text(access.field)
     return render(request, "audit/pii.html", {"page": page, "q": q, "query": query_without_page(request)})

@@ -14,25 +14,48 @@ from anju.audit.actions import Action
 from anju.audit.models import PiiAccess
 from anju.audit.reasons import clean_reveal_reason
 from anju.audit.services import client_ip, record
+from anju.people import layout
 from anju.people.importing.columns import COLUMNS
 from anju.people.importing.template import rows_to_xlsx
 from anju.people.models import Resident
 from anju.people.selectors import Viewer
 
 EXPORT_MAX_ROWS = 20_000
-HEADERS = [
-    "姓名",
-    "性别",
-    "出生日期或年龄",
-    "身份证号",
-    "手机号",
-    "住址",
-    "与户主关系",
-    "标签",
-    "党员",
-    "所属党支部",
-    "状态",
-]
+STATUS_HEADER = ("状态", "Status")  # shown for reading; the import ignores it
+
+
+def headers() -> list[str]:
+    """The export's header row: the import's columns in the user's language (``people.layout``), then the status."""
+    return [layout.header(c.key, c.header) for c in COLUMNS] + [
+        STATUS_HEADER[0] if layout.chinese() else STATUS_HEADER[1]
+    ]
+
+
+def export_row(viewer: Viewer, r: Resident, *, unmasked: bool) -> list[Any]:
+    """One resident in the import's layout: what this viewer may see, masked cells marked with ``*`` (which
+    the import reads as "unchanged"), the resident's number so that a corrected sheet updates them."""
+    view = viewer.row(r)
+    profile = viewer.profile(r)
+    household = r.household
+    address = household.address
+    values: dict[str, Any] = {
+        "name": view["name"],
+        "gender": layout.gender_word(r.gender),
+        "birth_date": view["birth_date"].isoformat() if view["birth_date"] else "",
+        "id_number": r.id_number if unmasked else view["id_number"],
+        "mobile": r.mobile if unmasked else view["mobile"],
+        "building": address.unit.name,
+        "entrance": address.entrance,
+        "door": address.door if profile.door else layout.MASK * 3,
+        "household_number": household.number,
+        "relation": layout.relation_word(r.relation),
+        "tags": "、".join(view["tags"]),
+        "is_party_member": layout.yes_no(r.is_party_member),
+        "party_branch": r.party_branch,
+        "is_central": layout.yes_no(household.is_central),
+        layout.RESIDENT_NUMBER: r.pk,
+    }
+    return [values.get(c.key, "") for c in COLUMNS] + [view["status_label"]]
 
 
 def export_residents(
@@ -52,25 +75,8 @@ def export_residents(
         why = clean_reveal_reason(purpose, reason)
         if any(not viewer.may_reveal(r) for r in people):
             raise PermissionDenied
-    rows = []
-    for r in people:
-        view = viewer.row(r)
-        rows.append(
-            [
-                view["name"],
-                view["gender_label"],
-                view["birth"],
-                r.id_number if unmasked else view["id_number"],
-                r.mobile if unmasked else view["mobile"],
-                view["address"],
-                view["relation_label"],
-                "、".join(view["tags"]),
-                "是" if r.is_party_member else "否",
-                view["party_branch"],
-                view["status_label"],
-            ]
-        )
-    data = rows_to_xlsx([str(h) for h in HEADERS], iter(rows))
+    rows = [export_row(viewer, r, unmasked=unmasked) for r in people]
+    data = rows_to_xlsx(headers(), iter(rows))
     with transaction.atomic():
         if unmasked:
             ip = client_ip(request)

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from anju.audit.reasons import RevealReasonForm
 from anju.people.models import Relation, Resident
@@ -38,7 +39,7 @@ class ResidentFilterForm(forms.Form):
 
 
 class ResidentForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=60)
+    name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=60)
     id_number = forms.CharField(label=_("ID number"), max_length=40)
     relation = forms.ChoiceField(label=_("Relation to the head"), choices=Relation.choices)
     gender = forms.ChoiceField(
@@ -114,3 +115,25 @@ class TagForm(forms.Form):
     def __init__(self, *args: Any, communities: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["community"].choices = [(c.pk, c.name) for c in communities]  # type: ignore[attr-defined]
+
+
+class ResidentNewForm(ResidentForm):
+    """新增居民 from the residents page: where the resident lives, then who they are."""
+
+    building = forms.TypedChoiceField(label=_("Building"), coerce=int)
+    entrance = forms.CharField(label=_("Entrance (单元)"), required=False, max_length=20)
+    door = forms.CharField(label=_("Door number"), max_length=20)
+    number = forms.CharField(
+        label=_("Household number"),
+        required=False,
+        max_length=30,
+        help_text=_("Only when several households share one door."),
+    )
+    field_order = ["building", "entrance", "door", "number"]
+
+    def __init__(self, *args: Any, buildings: Any, tags: Any, **kwargs: Any) -> None:
+        super().__init__(*args, tags=tags, **kwargs)
+        self.fields["building"].choices = [  # type: ignore[attr-defined]
+            (b.pk, f"{b.community.name} {b.name}" if b.community else b.name) for b in buildings
+        ]
+        self.order_fields(self.field_order)

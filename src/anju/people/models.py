@@ -132,6 +132,16 @@ RELATION_WORDS = {
     "儿媳": Relation.CHILD_IN_LAW,
     "女婿": Relation.CHILD_IN_LAW,
     "其他": Relation.OTHER,
+    # An English export writes the relation's English label (``people.layout``); it imports back.
+    "Head of household": Relation.HEAD,
+    "Spouse": Relation.SPOUSE,
+    "Child": Relation.CHILD,
+    "Parent": Relation.PARENT,
+    "Grandchild": Relation.GRANDCHILD,
+    "Grandparent": Relation.GRANDPARENT,
+    "Sibling": Relation.SIBLING,
+    "Son- or daughter-in-law": Relation.CHILD_IN_LAW,
+    "Other": Relation.OTHER,
 }
 
 

@@ -405,6 +405,40 @@ def resident_create(
     return resident
 
 
+def resident_register(
+    *,
+    actor: Any,
+    unit: OrgUnit,
+    door: str,
+    entrance: str = "",
+    number: str = "",
+    request: HttpRequest | None = None,
+    **person: Any,
+) -> Resident:
+    """新增居民 from the residents page: the resident joins the active household at that address (and
+    household number), which is registered first when there is none. One transaction: a refused resident
+    leaves no new household behind. ``person`` takes :func:`resident_create`'s fields."""
+    entrance, door = _clean_address(unit, entrance, door)
+    number = validation.normalise_short(number)
+    with transaction.atomic():
+        household = (
+            Household.objects.filter(
+                address__unit=unit,
+                address__entrance=entrance,
+                address__door=door,
+                number=number,
+                status=Household.Status.ACTIVE,
+            )
+            .select_related("address__unit")
+            .first()
+        )
+        if household is None:
+            household = household_create(
+                actor=actor, unit=unit, entrance=entrance, door=door, number=number, request=request
+            )
+        return resident_create(actor=actor, household=household, request=request, **person)
+
+
 UPDATABLE = ("name", "id_number", "relation", "gender", "birth_date", "mobile", "is_party_member", "party_branch")
 
 

@@ -6,6 +6,7 @@ app_name = "people"
 urlpatterns = [
     path("", views.residents, name="residents"),
     path("residents/new/", views.resident_create, name="resident_create"),
+    path("residents/add/", views.resident_new, name="resident_new"),
     path("residents/<int:pk>/", views.resident_detail, name="resident"),
     path("residents/<int:pk>/edit/", views.resident_edit, name="resident_edit"),
     path("residents/<int:pk>/archive/", views.resident_archive, name="resident_archive"),

@@ -168,6 +168,36 @@ def _service_person_fields(data: dict[str, Any], *, editing: bool) -> dict[str, 
 
 
 @policy.permission("people.manage")
+def resident_new(request: HttpRequest) -> HttpResponse:
+    """新增居民: address and person on one page; the household is found, or registered with the resident."""
+    buildings = selectors.buildings_visible(request.user, "people.manage").select_related("community")
+    tags = selectors.tags_for(request.user)
+    form = forms.ResidentNewForm(request.POST or None, buildings=buildings, tags=tags)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        unit = policy.get_for(
+            request.user, "people.manage", OrgUnit.objects.filter(kind=UnitKind.BUILDING), pk=data["building"]
+        )
+        try:
+            resident = services.resident_register(
+                actor=request.user,
+                unit=unit,
+                entrance=data["entrance"],
+                door=data["door"],
+                number=data["number"],
+                tags=[t for t in tags if str(t.pk) in data["tags"] and t.community_id == unit.community_id],
+                request=request,
+                **_service_person_fields(data, editing=False),
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("The resident has been registered."))
+            return redirect("people:resident", pk=resident.pk)
+    return render(request, "people/resident_form.html", {"form": form, "household": None, "resident": None})
+
+
+@policy.permission("people.manage")
 def resident_create(request: HttpRequest) -> HttpResponse:
     household = policy.get_for(
         request.user,

@@ -44,6 +44,23 @@ def bookings_visible(user: Any) -> QuerySet[Booking]:
     return Booking.objects.filter(mine | staff).select_related("space", "space__station", "series", "booker")
 
 
+def day_schedule(station: Station, day: date, user: Any) -> list[Booking]:
+    """The day's confirmed and pending bookings of the station's spaces within the user's reach, by space and
+    time: the printed room schedule."""
+    zone = timezone.get_current_timezone()
+    start = datetime.combine(day, time(0), zone)
+    return list(
+        bookings_visible(user)
+        .filter(
+            space__station=station,
+            status__in=(Booking.Status.CONFIRMED, Booking.Status.PENDING),
+            starts_at__lt=start + timedelta(days=1),
+            ends_at__gt=start,
+        )
+        .order_by("space__name", "starts_at", "pk")
+    )
+
+
 def my_bookings(user: Any, *, upcoming: bool = True) -> QuerySet[Booking]:
     qs = Booking.objects.filter(booker=user).select_related("space", "space__station", "series")
     now = timezone.now()

@@ -6,6 +6,7 @@ app_name = "spaces"
 urlpatterns = [
     path("", stations.station_list, name="stations"),
     path("<int:station_id>/day/", stations.station_day, name="station_day"),
+    path("<int:station_id>/day/print/", stations.station_day_print, name="station_day_print"),
     path("spaces/<int:space_id>/", stations.space_detail, name="space"),
     path("spaces/<int:space_id>/book/", stations.space_book, name="book"),
     path("spaces/<int:space_id>/close/", stations.space_close, name="close"),

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from anju.access import policy
 from anju.appeals import selectors
-from anju.appeals.rates import charts, exports
+from anju.appeals.rates import charts, exports, ranking
 
 
 def _period(request: HttpRequest) -> tuple[dt.date | None, dt.date | None]:
@@ -57,6 +57,7 @@ def rates(request: HttpRequest) -> HttpResponse:
             ],
             "start": start,
             "end": end,
+            "min_sample": ranking.MIN_SAMPLE,
             "filter_name": {
                 "department": "department",
                 "category": "category",

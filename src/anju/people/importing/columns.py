@@ -5,11 +5,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
 from anju.orgs.models import OrgUnit
+from anju.people import layout
+
+if TYPE_CHECKING:
+    from anju.people.updates import Update
 
 IMPORT_MAX_BYTES = int(getattr(settings, "PEOPLE_IMPORT_MAX_BYTES", 10 * 1024 * 1024))
 IMPORT_MAX_UNZIPPED = 200 * 1024 * 1024
@@ -103,6 +107,14 @@ COLUMNS: tuple[Column, ...] = (
         "是 marks the household as a central household.",
         ("是", "是", "是"),
     ),
+    Column(
+        layout.RESIDENT_NUMBER,
+        "居民编号",
+        False,
+        ("resident number",),
+        "Filled in by an export: the row updates that resident (people.updates).",
+        ("", "", ""),
+    ),
 )
 BY_KEY = {c.key: c for c in COLUMNS}
 PERSON_KEYS = ("name", "gender", "birth_date", "id_number", "mobile", "relation", "is_party_member", "party_branch")
@@ -137,6 +149,7 @@ class Plan:
     rows: list[Row] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     rows_read: int = 0
+    updates: list[Update] = field(default_factory=list)  # rows naming a resident (people.updates)
 
     @property
     def ok(self) -> bool:
@@ -148,7 +161,13 @@ class Plan:
         for r in self.rows:
             for t in r.tags:
                 tags[t] = tags.get(t, 0) + 1
-        return {"rows": self.rows_read, "valid": len(self.rows), "households": len(households), "tags": tags}
+        return {
+            "rows": self.rows_read,
+            "valid": len(self.rows) + len(self.updates),
+            "households": len(households),
+            "tags": tags,
+            "updates": len(self.updates),
+        }
 
 
 class ImportRejected(Exception):

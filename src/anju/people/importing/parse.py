@@ -10,6 +10,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from anju.people import layout
 from anju.people.importing.columns import (
     BATCH,
     COLUMNS,
@@ -62,7 +63,7 @@ def _header_key(text: str) -> str | None:
     for column in COLUMNS:
         if cleaned == column.header or cleaned in column.aliases:
             return column.key
-    return None
+    return layout.key_of_english(cleaned)  # the headers of an English template or export
 
 
 def is_blank(value: Any) -> bool:
@@ -104,12 +105,10 @@ def read_rows(
                         headers[key] = cell_text(value).replace("*", "")
                         positions[position] = key
                 missing = [c for c in COLUMNS if c.required and c.key not in headers]
+                english = any(layout.key_of_english(text) for text in headers.values())  # the sheet's language
                 for column in missing:
-                    problems.append(
-                        Problem(
-                            number, column.header, _("The required column “%(c)s” is missing.") % {"c": column.header}
-                        )
-                    )
+                    shown = layout.HEADER_EN[column.key] if english else column.header
+                    problems.append(Problem(number, shown, _("The required column “%(c)s” is missing.") % {"c": shown}))
                 if missing:
                     return headers, [], problems
                 continue

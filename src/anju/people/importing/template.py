@@ -6,7 +6,10 @@ import io
 from collections.abc import Iterator
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from anju.core.excel import safe_row
+from anju.people import layout
 from anju.people.importing.columns import COLUMNS, SHEET_NAME
 
 
@@ -22,7 +25,8 @@ def build_template() -> bytes:
     required_fill = PatternFill("solid", fgColor="FCE4D6")
     text_columns = {"id_number", "mobile", "door", "entrance", "household_number"}
     for index, column in enumerate(COLUMNS, start=1):
-        cell = sheet.cell(row=1, column=index, value=column.header + ("*" if column.required else ""))
+        title = layout.header(column.key, column.header)  # in the user's language; both are accepted
+        cell = sheet.cell(row=1, column=index, value=title + ("*" if column.required else ""))
         cell.font = bold
         if column.required:
             cell.fill = required_fill
@@ -44,14 +48,21 @@ def build_template() -> bytes:
             rule.add(f"{letter}2:{letter}5000")
             sheet.add_data_validation(rule)
     sheet.freeze_panes = "A2"
-    help_sheet = book.create_sheet("说明")
-    help_sheet.append(["列", "必填", "说明 / Notes"])
+    _data, help_name, examples_name = layout.sheet_names()
+    help_sheet = book.create_sheet(help_name)
+    help_sheet.append([_("Column"), _("Required"), _("What to write")])
     for column in COLUMNS:
-        help_sheet.append([column.header, "是" if column.required else "", column.help])
+        help_sheet.append(
+            [
+                layout.header(column.key, column.header),
+                layout.yes_no(True) if column.required else "",
+                str(layout.HELP.get(column.key, column.help)),
+            ]
+        )
     help_sheet.column_dimensions["A"].width = 14
     help_sheet.column_dimensions["C"].width = 80
-    examples = book.create_sheet("示例")
-    examples.append([c.header for c in COLUMNS])
+    examples = book.create_sheet(examples_name)
+    examples.append([layout.header(c.key, c.header) for c in COLUMNS])
     for i in range(3):
         examples.append([c.example[i] if c.example else "" for c in COLUMNS])
     out = io.BytesIO()

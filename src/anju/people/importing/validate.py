@@ -8,7 +8,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from anju.orgs.models import OrgUnit, UnitKind
-from anju.people import services, validation
+from anju.people import services, updates, validation
 from anju.people.importing.columns import (
     BATCH,
     BY_KEY,
@@ -60,6 +60,12 @@ def check_rows(
     def header(key: str) -> str:
         return headers.get(key) or BY_KEY[key].header
 
+    changed = [(n, raw) for n, raw in raw_rows if updates.has_number(raw)]
+    if changed:
+        plan.updates, refused = updates.check(community, changed, header, today=today)
+        plan.problems.extend(Problem(*p) for p in refused)
+        raw_rows = [(n, raw) for n, raw in raw_rows if not updates.has_number(raw)]
+        total = len(raw_rows)
     for done, (number, raw) in enumerate(raw_rows, start=1):
         errors: dict[str, str] = {}
         values: dict[str, Any] = {}

@@ -13,8 +13,8 @@ from anju.audit.actions import Action
 from anju.audit.services import record
 from anju.core import crypto
 from anju.orgs.models import OrgUnit
-from anju.people import services, validation
-from anju.people.importing.columns import BATCH, ImportRejected, Plan, Problem, Progress, no_progress
+from anju.people import services, updates, validation
+from anju.people.importing.columns import BATCH, BY_KEY, ImportRejected, Plan, Problem, Progress, no_progress
 from anju.people.importing.validate import dry_run
 from anju.people.models import Address, Household, Resident, ResidentEvent
 
@@ -154,6 +154,9 @@ def _write(
             ],
             batch_size=BATCH,
         )
+        refused = updates.apply(actor=actor, updates=plan.updates, header=lambda key: BY_KEY[key].header)
+        if refused:
+            raise ImportRejected([Problem(*p) for p in refused])  # leaves the transaction: nothing is written
         summary = plan.summary()
         summary.update({"households_created": len(new_households), "residents_created": len(residents)})
         record(
