@@ -9,7 +9,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from anju.access import policy
-from anju.access.roles import Role
 from anju.appeals import selectors
 from anju.appeals.models import OPEN_STATUSES
 from anju.appeals.rates import ranking
@@ -49,16 +48,13 @@ def appeal_card(user: Any, kind: str) -> dict[str, Any] | None:
     }
 
 
-RATES_HOME_KINDS = {"supervisor", "admin"}
 RANKING_ON_HOME = 5
 
 
 def rates_card(user: Any, kind: str) -> dict[str, Any] | None:
     """The three rates, the overdue counts and the department ranking on a branch secretary's or a
     supervisor's home (and an administrator's), read from the daily roll-up as the rates page reads it."""
-    if not policy.can(user, "appeal.rates"):
-        return None
-    if kind not in RATES_HOME_KINDS and not (kind == "worker" and Role.BRANCH_SECRETARY in policy.roles_of(user)):
+    if not (policy.can(user, "appeal.rates") and policy.can(user, "home.rates")):
         return None
     report = selectors.rates_report(user, group="department")
     ranked = [r for r in report.rows if r.rank is not None]

@@ -138,6 +138,11 @@ declare(
 declare(
     "appeal.rates", [*STAFF_ROLES, Role.SUPERVISOR, Role.DEPARTMENT_LIAISON], upward=True, description="Three rates"
 )
+declare(
+    "home.rates",
+    [Role.BRANCH_SECRETARY, Role.SUPERVISOR, Role.ADMIN],
+    description="The three rates, overdue counts and ranking on a secretary's, supervisor's or administrator's home",
+)
 declare("appeal.configure", [Role.ADMIN], description="Catalogue, SLA and the satisfaction scale")
 declare(
     "appeal.routes",
