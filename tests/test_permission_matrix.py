@@ -1,16 +1,24 @@
 """URL × role × scope: for an object of every app, in one's own community and in another, every role
 gets what ``access.policy`` says — 200 when it may, 403 without the action at all, and 404 (the
-same as missing) for an object outside its reach."""
+same as missing) for an object outside its reach.
+
+The probes compare chosen pages with the policy; the walk below leaves no URL out: every page and API
+operation that takes an object is called with the other community's object by every role (and the
+nested pages with one's own parent and the other community's part), and must refuse, writing nothing.
+A new URL whose parameter the walk cannot fill fails it until its object is added."""
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.urls import reverse
+from django.test import Client
+from django.urls import get_resolver, reverse
 from django.utils import timezone
 
 from anju.access import policy
@@ -28,9 +36,10 @@ from anju.people import batches
 from anju.people.importing import template as import_sheet
 from anju.spaces import services as space_services
 from anju.testing import make_user
-from anju.testing.appeals import make_appeals_world
+from anju.testing.appeals import make_appeals_world, upload
 from anju.testing.people import make_people_world
 from anju.testing.spaces import days_ahead, local, make_station
+from test_permissions import api_operations, iter_endpoints
 
 pytestmark = pytest.mark.django_db
 
@@ -116,6 +125,8 @@ class Objects:
     users: dict[str, Any]
     registrations: dict[str, Any]  # not pages of their own: acted on by POST (see below)
     messages: dict[str, Any]
+    tree: Any
+    other_worker: Any
 
 
 def _activity(community: Any, actor: Any, space: Any) -> Activity:
@@ -217,7 +228,7 @@ def objects() -> Objects:
         "own": Message.objects.get(recipient=resident, kind=MESSAGE_KIND),
         "other": Message.objects.get(recipient=other_resident, kind=MESSAGE_KIND),
     }
-    return Objects(own, other, users, registrations, messages)
+    return Objects(own, other, users, registrations, messages, tree, other_worker)
 
 
 def expected_status(user: Any, probe: Probe, obj: Any) -> int:
@@ -324,3 +335,363 @@ def test_background_jobs_only_for_administrators(objects: Objects, client_for: A
         want = 200 if policy.can(user, "jobs.view") else 403
         assert (who, client_for(user).get(reverse("jobs:status")).status_code) == (who, want)
     assert policy.can(objects.users[Role.ADMIN], "jobs.view")
+
+
+# --- every object URL, with an object of another community ----------------------------------------
+# The probes above compare chosen pages with the policy. This walk leaves no URL out: every page and API
+# operation that takes an object gets the other community's object of that kind, and every role granted
+# in this community must be refused (403 without the action, 404 outside reach) by every method it
+# serves — with nothing written. A new URL whose parameter this walk cannot fill fails the test: add
+# its object below, or its reason to ``UNSCOPED``.
+
+#: Object URLs whose object belongs to no community, so there is no "other community" to try: the
+#: dispatch catalogue, the SLA presets and the satisfaction scale are one per installation (edited only
+#: with ``appeal.configure``, which test_permissions.py and test_appeals_config.py cover).
+UNSCOPED = {
+    "appeals:config_category": "the dispatch catalogue is one per installation",
+    "appeals:config_category_active": "the dispatch catalogue is one per installation",
+    "appeals:config_category_delete": "the dispatch catalogue is one per installation",
+    "appeals:config_sla_edit": "the SLA presets are one per installation",
+    "appeals:config_sla_remove": "the SLA presets are one per installation",
+    "appeals:config_satisfaction_edit": "the satisfaction scale is one per installation",
+    "PUT /appeals/config/categories/{category_id}": "the dispatch catalogue is one per installation",
+    "POST /appeals/config/categories/{category_id}/active": "the dispatch catalogue is one per installation",
+    "PUT /appeals/config/sla/{sla_id}": "the SLA presets are one per installation",
+    "PUT /appeals/config/satisfaction/{level_id}": "the satisfaction scale is one per installation",
+}
+
+#: A page's parameter → the kind of object that fills it, by URL namespace (and name prefix where a
+#: namespace holds two kinds under one parameter name).
+PAGE_PARAMS: dict[tuple[str, str], str] = {
+    ("accounts:token", "pk"): "token",
+    ("accounts:", "pk"): "account",
+    ("accounts:", "grant_pk"): "grant",
+    ("orgs:unit", "pk"): "org_unit",
+    ("orgs:taskforce", "pk"): "task_force",
+    ("orgs:", "member_pk"): "member",
+    ("spaces:", "station_id"): "station",
+    ("spaces:", "space_id"): "space",
+    ("spaces:", "photo_id"): "space_photo",
+    ("spaces:", "closure_id"): "closure",
+    ("spaces:", "booking_id"): "booking",
+    ("spaces:", "series_id"): "series",
+    ("spaces:qr_checkin", "token"): "booking_token",
+    ("people:resident", "pk"): "resident",
+    ("people:household", "pk"): "household",
+    ("people:import", "pk"): "import_batch",
+    ("appeals:config_route", "pk"): "route",
+    ("appeals:", "pk"): "appeal",
+    ("appeals:", "photo_pk"): "appeal_photo",
+    ("appeals:", "summons_pk"): "summons",
+    ("appeals:", "whistle_pk"): "whistle",
+    ("appeals:checkin_qr", "token"): "summons_token",
+    ("activities:", "activity_id"): "activity",
+    ("activities:", "session_id"): "session",
+    ("activities:", "registration_id"): "registration",
+    ("activities:", "helper_id"): "helper",
+    ("bulletin:", "notice_id"): "notice",
+    ("bulletin:", "photo_id"): "notice_photo",
+    ("bulletin:", "activity_id"): "activity",
+    ("inbox:", "message_id"): "message",
+}
+
+#: An API path parameter → the kind of object that fills it.
+API_PARAMS = {
+    "appeal_id": "appeal",
+    "route_id": "route",
+    "community_id": "community",
+    "unit_id": "org_unit",
+    "resident_id": "resident",
+    "household_id": "household",
+    "space_id": "space",
+    "booking_id": "booking",
+    "series_id": "series",
+    "activity_id": "activity",
+    "session_id": "session",
+    "registration_id": "registration",
+    "helper_id": "helper",
+    "notice_id": "notice",
+    "message_id": "message",
+}
+
+#: Plain (non-object) parameters and what fills them.
+PLAIN_PARAMS = {"fmt": "png"}
+
+#: An id no row has.
+MISSING = 987_654_321
+
+
+@dataclass
+class Outside:
+    """The other community's object of every kind, and users of every role in this community."""
+
+    objects: dict[str, Any]
+    users: dict[str, Any]
+
+
+@pytest.fixture
+def outside(objects: Objects) -> Outside:
+    from anju.accounts import services as account_services
+    from anju.activities import volunteer_hours
+    from anju.appeals.config import services as appeal_config
+    from anju.appeals.whistles import services as whistles
+    from anju.spaces import checkin as space_checkin
+    from anju.spaces import setup as space_setup
+    from anju.spaces.recurrence import Recurrence
+
+    tree = objects.tree
+    other = dict(objects.other)
+    account = other["account"]
+    other["community"] = tree.other_community
+    other["registration"] = objects.registrations["other"]
+    other["message"] = objects.messages["other"]
+    other["grant"] = account.grants.get()
+    other["token"] = account_services.token_create(actor=None, user=account, name="cli")[0]
+    other["member"] = org_services.taskforce_add_member(
+        actor=None, task_force=other["task_force"], name="李物业", organisation="物业公司"
+    )
+    starts = local(days_ahead(20), 9)
+    other["closure"] = space_setup.closed_period_add(
+        actor=None,
+        station=other["station"],
+        space=other["space"],
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=2),
+        reason="检修",
+    )
+    series_start = local(days_ahead(4), 15)
+    other["series"] = space_services.booking_create(
+        actor=account,
+        space=other["space"],
+        starts_at=series_start,
+        ends_at=series_start + timedelta(hours=1),
+        title="合唱团",
+        recurrence=Recurrence("weekly", count=2),
+    ).series
+    other["booking_token"] = space_checkin.checkin_token(other["booking"])
+    other["route"] = appeal_config.route_set(
+        actor=None, unit=tree.other_community, category=other["appeal"].category, department=tree.department
+    )
+    other["whistle"] = whistles.whistle_blow(actor=None, appeal=other["appeal"], departments=[tree.department])
+    other["summons"] = other["whistle"].summonses.get()
+    other["summons_token"] = whistles.checkin_token(other["summons"])
+    other["helper"] = volunteer_hours.helper_record(
+        actor=objects.other_worker, activity=other["activity"], hours=2, user=objects.other_worker
+    )
+    other["space_photo"] = space_setup.space_photo_add(actor=None, space=other["space"], files=[upload()])[0]
+    with_photo = intake.appeal_file(
+        actor=account,
+        community=tree.other_community,
+        category=other["appeal"].category,
+        description="井盖松动",
+        location=tree.other_grid,
+        channel=Channel.APP,
+        photos=[upload()],
+    )
+    other["appeal_photo"] = with_photo.photos.get()
+    summary = bulletin_services.activity_summary_publish(
+        actor=objects.other_worker,
+        activity=other["activity"],
+        title="活动回顾",
+        body="<p>大家学得很认真。</p>",
+        photos=[upload()],
+        now=local(days_ahead(10), 9),
+    )
+    other["notice_photo"] = summary.photos.get()
+    assert all(v is not None for v in other.values())
+    users = {who: u for who, u in objects.users.items() if who != Role.DEPARTMENT_LIAISON}
+    # The matrix's liaison sits on the street above both communities, so the other one is within its
+    # reach; here the liaison is one of another street's department, whose grant reaches neither.
+    users[Role.DEPARTMENT_LIAISON] = make_user(
+        Role.DEPARTMENT_LIAISON, tree.other_department.unit, department=tree.other_department
+    )
+    return Outside(other, users)
+
+
+def _page_kind(name: str, param: str) -> str | None:
+    """The kind that fills ``param`` of the page ``name``: the longest matching prefix wins."""
+    found = [(len(prefix), kind) for (prefix, p), kind in PAGE_PARAMS.items() if p == param and name.startswith(prefix)]
+    return max(found)[1] if found else None
+
+
+def _param_kind(name: str, param: str) -> str | None:
+    return "plain" if param in PLAIN_PARAMS else _page_kind(name, param)
+
+
+def _value(kind: str, objects: dict[str, Any]) -> Any:
+    obj = objects[kind]
+    return obj if isinstance(obj, (str, int)) else obj.pk
+
+
+def object_pages(objects: dict[str, Any]) -> tuple[list[tuple[str, str]], list[str]]:
+    """(name, URL) of every page that takes an object, filled with ``objects``; and the parameters this
+    walk cannot fill (which fail the test)."""
+    pages, unknown = [], []
+    for endpoint in iter_endpoints(get_resolver().url_patterns):
+        params = getattr(endpoint.pattern.pattern, "converters", {})
+        if endpoint.name.startswith("api:") or not params or endpoint.name in UNSCOPED:
+            continue
+        if getattr(endpoint.callback, "anju_permission", None) == policy.PUBLIC:
+            continue  # the public's pages (Open311, calendar feeds by a secret token) take no account
+        kwargs = {}
+        for param in params:
+            kind = _param_kind(endpoint.name, param)
+            if kind is None:
+                unknown.append(f"{endpoint.name} <{param}>")
+            else:
+                kwargs[param] = PLAIN_PARAMS[param] if kind == "plain" else _value(kind, objects)
+        if len(kwargs) == len(params):
+            pages.append((endpoint.name, reverse(endpoint.name, kwargs=kwargs)))
+    return pages, unknown
+
+
+def object_operations(objects: dict[str, Any]) -> tuple[list[tuple[str, str, str]], list[str]]:
+    """(method, route, URL) of every API operation that takes an object, filled with ``objects``; and the
+    parameters this walk cannot fill."""
+    operations, unknown = [], []
+    for method, route, _op in api_operations():
+        params = re.findall(r"\{([a-z_]+)\}", route)
+        if not params or f"{method} {route}" in UNSCOPED:
+            continue
+        url = route
+        for param in params:
+            kind = API_PARAMS.get(param)
+            if kind is None:
+                unknown.append(f"{method} {route} {{{param}}}")
+                break
+            url = url.replace(f"{{{param}}}", str(_value(kind, objects)))
+        else:
+            query = API_INPUT.get(f"{method} {route}")
+            operations.append((method, route, "/api/v1" + url + (query if isinstance(query, str) else "")))
+    return operations, unknown
+
+
+REFUSED = {403, 404}
+
+REVEAL = {"field": "mobile", "purpose": "callback", "reason": "回访核实诉求内容"}
+
+#: A valid input for the operations that validate their input before they fetch the object (django-ninja
+#: answers 422 to an empty body first), so the walk reaches the object check.
+API_INPUT: dict[str, dict[str, Any] | str] = {
+    "POST /appeals/{appeal_id}/steps": {"action": "accept"},
+    "PUT /appeals/{appeal_id}/requester-resident": {"resident_id": None},
+    "POST /appeals/{appeal_id}/reveal": REVEAL,
+    "POST /people/residents/{resident_id}/reveal": REVEAL,
+    "POST /people/residents/{resident_id}/archive": {"reason": "moved_out"},
+    "POST /activities/{activity_id}/helpers": {"hours": 1},
+    "PUT /appeals/config/publication/{community_id}": {"level": "basic"},
+    "GET /spaces/{space_id}/availability": "?start=2030-01-07T08:00:00%2B08:00&end=2030-01-07T18:00:00%2B08:00",
+}
+#: Uploads (multipart) are not built here: these may answer 422, as long as the answer is the same as
+#: for an id no row has (missing and forbidden look alike).
+API_UPLOADS = {
+    "POST /activities/{activity_id}/poster",
+    "POST /activities/{activity_id}/summary",
+    "POST /notices/{notice_id}/cover",
+}
+
+
+def test_every_object_url_refuses_every_role_an_object_of_another_community(outside: Outside) -> None:
+    from anju.audit.models import AuditEvent, PiiAccess
+    from anju.testing import api_client
+
+    pages, unknown_pages = object_pages(outside.objects)
+    operations, unknown_operations = object_operations(outside.objects)
+    missing = dict.fromkeys(outside.objects, MISSING)
+    missing.update({k: "x" for k, v in outside.objects.items() if isinstance(v, str)})
+    missing_urls = dict(zip(operations, object_operations(missing)[0], strict=True))
+    assert unknown_pages + unknown_operations == [], "fill these parameters in PAGE_PARAMS / API_PARAMS"
+    assert len(pages) > 60  # the walk is not vacuous
+    assert len(operations) > 30
+    routes = {f"{method} {route}" for method, route, _url in operations}
+    assert set(API_INPUT) | API_UPLOADS <= routes, "an operation named here is gone"
+    for users_page in ("appeals:detail", "spaces:closure_remove", "orgs:taskforce_remove_member", "activities:tick"):
+        assert users_page in {name for name, _url in pages}
+    # Every user is signed in (and holds an API token) before counting: that writes nothing after.
+    clients = {who: (Client(), api_client(user)) for who, user in outside.users.items()}
+    for (page, _api), user in zip(clients.values(), outside.users.values(), strict=True):
+        page.force_login(user)
+    audit_rows, pii_rows = AuditEvent.objects.count(), PiiAccess.objects.count()
+    wrong = []
+    for who, (page, api) in clients.items():
+        for name, url in pages:
+            answers = {page.get(url).status_code, page.post(url, {"reason": "x", "note": "x"}).status_code}
+            # 405: the page does not serve that method; it must refuse the one it serves.
+            if not (answers - {405}) or not answers <= REFUSED | {405}:
+                wrong.append(f"{who} {name} {url}: {sorted(answers)}")
+        for operation in operations:
+            method, route, url = operation
+            body = API_INPUT.get(f"{method} {route}")
+            data = json.dumps(body if isinstance(body, dict) else {})
+
+            def call(target: str, api: Client = api, method: str = method, data: str = data) -> int:
+                return int(api.generic(method, target, data=data, content_type="application/json").status_code)
+
+            got, as_missing = call(url), call(missing_urls[operation][2])
+            allowed = REFUSED | ({422} if f"{method} {route}" in API_UPLOADS else set())
+            if got not in allowed or got != as_missing:
+                wrong.append(f"{who} {method} {url}: {got} (an id no row has: {as_missing})")
+    assert wrong == [], "\n".join(wrong)
+    assert (AuditEvent.objects.count(), PiiAccess.objects.count()) == (audit_rows, pii_rows)
+    for kind in ("appeal", "booking", "registration", "message", "resident", "notice", "activity"):
+        obj = outside.objects[kind]
+        fresh = type(obj).objects.get(pk=obj.pk)
+        assert [getattr(fresh, f.attname) for f in fresh._meta.concrete_fields] == [
+            getattr(obj, f.attname) for f in obj._meta.concrete_fields
+        ], kind
+
+
+def test_the_walk_names_its_unfillable_parameters() -> None:
+    """A page whose parameter the walk does not know is reported, not skipped."""
+    assert _page_kind("pairing:detail", "pair_id") is None
+    assert _page_kind("accounts:token_revoke", "pk") == "token"
+    assert _page_kind("accounts:user_detail", "pk") == "account"
+    assert _page_kind("appeals:config_route_remove", "pk") == "route"
+    assert _page_kind("appeals:detail", "pk") == "appeal"
+
+
+def test_a_page_of_ones_own_object_refuses_a_part_of_another_communitys(objects: Objects, outside: Outside) -> None:
+    """The nested pages (a grant of an account, a member of a task force, a closure of a space, a summons
+    of an appeal …) with this community's parent and the other community's part: the part is looked up
+    under its parent, so staff who may act on the parent still get 404 and nothing is written."""
+    from anju.audit.models import AuditEvent
+
+    mixed = {**outside.objects}
+    for kind in ("account", "task_force", "space", "appeal", "activity", "notice", "station"):
+        mixed[kind] = objects.own[kind]
+    nested = []
+    for endpoint in iter_endpoints(get_resolver().url_patterns):
+        params = list(getattr(endpoint.pattern.pattern, "converters", {}))
+        if endpoint.name.startswith("api:") or len(params) < 2 or endpoint.name in UNSCOPED:
+            continue
+        if getattr(endpoint.callback, "anju_permission", None) == policy.PUBLIC:
+            continue
+        kinds = [_param_kind(endpoint.name, p) for p in params]
+        kwargs = {
+            p: PLAIN_PARAMS[p] if k == "plain" else _value(str(k), mixed) for p, k in zip(params, kinds, strict=True)
+        }
+        nested.append((endpoint.name, reverse(endpoint.name, kwargs=kwargs), endpoint.callback.anju_permission))
+    names = {name for name, _url, _action in nested}
+    assert {
+        "accounts:user_revoke",
+        "orgs:taskforce_remove_member",
+        "spaces:closure_remove",
+        "spaces:photo",
+        "appeals:photo",
+        "appeals:rate",
+        "bulletin:photo",
+    } <= names
+    staff = [objects.users[Role.ADMIN], objects.users[Role.COMMUNITY_WORKER]]
+    assert all(policy.can(staff[0], action) for _name, _url, action in nested)
+    before = AuditEvent.objects.count()
+    wrong = []
+    for user in staff:
+        client = Client()
+        client.force_login(user)
+        for name, url, action in nested:
+            answers = {client.get(url).status_code, client.post(url, {"reason": "x", "note": "x"}).status_code}
+            refusal = 404 if policy.can(user, action) else 403  # outside reach, or without the action at all
+            if not answers - {405} or not answers <= {refusal, 405}:
+                wrong.append(f"{user.username} {name} {url}: {sorted(answers)}")
+    assert wrong == [], "\n".join(wrong)
+    assert AuditEvent.objects.count() == before

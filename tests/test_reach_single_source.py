@@ -7,7 +7,7 @@ way a cross-community leak happens — so this test reads every module's syntax 
 - a ``path__startswith`` lookup (keyword, string or f-string part),
 - ``<x>.path.startswith(...)`` or ``<x>.startswith(<y>.path)``,
 - ``PATH_STEP``,
-- slicing a path by a multiple (``path[: i * step]``).
+- slicing a path by a multiple (``path[: i * step]``) or by a variable (``path[:i]``, its prefixes).
 """
 
 from __future__ import annotations
@@ -28,6 +28,13 @@ EXCEPTIONS: dict[str, str] = {}
 
 def _is_path_attr(node: ast.AST) -> bool:
     return isinstance(node, ast.Attribute) and node.attr == "path"
+
+
+def _is_a_path(node: ast.AST) -> bool:
+    """``path``, ``<x>_path`` or ``<x>.path`` (not ``request.path``): an org-unit path, by its name."""
+    if isinstance(node, ast.Name):
+        return node.id == "path" or node.id.endswith("_path")
+    return _is_path_attr(node) and not _is_request_path(node)
 
 
 def _is_request_path(node: ast.AST) -> bool:
@@ -55,6 +62,8 @@ def reach_arithmetic(source: str) -> list[tuple[int, str]]:
             bounds = (node.slice.lower, node.slice.upper)
             if any(isinstance(b, ast.BinOp) and isinstance(b.op, ast.Mult) for b in bounds):
                 found.append((node.lineno, "slice by a multiple"))
+            elif _is_a_path(node.value) and any(b is not None and not isinstance(b, ast.Constant) for b in bounds):
+                found.append((node.lineno, "prefixes of a path"))
     return found
 
 
@@ -114,6 +123,13 @@ def is_staff_for(user, appeal):
     "a reversed prefix with a local": """
 def covers(grant, path):
     return path.startswith(grant.path)
+""",
+    "the prefixes of a grant's path": """
+def area_q(paths):
+    q = Q()
+    for path in paths:
+        q |= Q(area__path__in=[path[:i] for i in range(1, len(path) + 1)])
+    return q
 """,
     "a dynamic lookup": """
 def scoped(qs, field, g):

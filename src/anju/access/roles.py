@@ -22,3 +22,5 @@ class Role(models.TextChoices):
 STAFF_ROLES = frozenset({Role.GRID_WORKER, Role.COMMUNITY_WORKER, Role.BRANCH_SECRETARY})
 #: Residents and party members, who use the station, and its staff.
 MEMBER_ROLES = frozenset({Role.RESIDENT, Role.VOLUNTEER}) | STAFF_ROLES
+#: Everyone who acts in an office (staff, department liaisons, supervisors, administrators), not as a resident.
+OFFICE_ROLES = STAFF_ROLES | {Role.DEPARTMENT_LIAISON, Role.SUPERVISOR, Role.ADMIN}

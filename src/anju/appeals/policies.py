@@ -13,6 +13,7 @@ from typing import Any
 from anju.access import policy
 from anju.access.policy import declare
 from anju.access.roles import MEMBER_ROLES, STAFF_ROLES, Role
+from anju.appeals.models import Status
 
 
 def is_staff_for(user: Any, appeal: Any) -> bool:
@@ -159,16 +160,31 @@ declare(
 )
 
 
-def _reveal_check(user: Any, appeal: Any) -> bool:
-    from anju.appeals.requesters.services import may_reveal_contact
+#: Who may reveal a requester's number in the appeal's community (``anju.appeals.requesters.services`` says why).
+REVEAL_ROLES = frozenset({Role.COMMUNITY_WORKER, Role.BRANCH_SECRETARY, Role.ADMIN})
+#: The lead department's liaison may reveal it only while the department holds the appeal.
+LIAISON_REVEAL_STATUSES = frozenset({Status.SIGNED, Status.IN_PROGRESS, Status.WAITING})
 
-    return may_reveal_contact(user, appeal)
+
+def may_reveal_contact(user: Any, appeal: Any) -> bool:
+    """The object check of ``appeal.reveal`` (the reasons: ``anju.appeals.requesters.services``)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if policy.is_superuser(user):
+        return True
+    if policy.in_reach(user, appeal.community, roles=REVEAL_ROLES):
+        return True
+    return (
+        appeal.status in LIAISON_REVEAL_STATUSES
+        and appeal.department_id is not None
+        and appeal.department_id in liaison_departments(user)
+    )
 
 
 declare(
     "appeal.reveal",
     [Role.COMMUNITY_WORKER, Role.BRANCH_SECRETARY, Role.DEPARTMENT_LIAISON],
-    check=_reveal_check,
+    check=may_reveal_contact,
     description="Reveal the requester's contact number, giving a reason (logged)",
 )
 

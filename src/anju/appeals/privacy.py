@@ -41,7 +41,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from anju.access import policy
-from anju.access.roles import Role
+from anju.access.roles import OFFICE_ROLES
 from anju.appeals import clock
 from anju.appeals.models import Appeal, AppealEvent, AppealFollower, Callback, Publication
 from anju.audit.actions import Action
@@ -54,17 +54,6 @@ from anju.orgs.models import OrgUnit, UnitKind
 
 OFFER_SALT = "anju.appeals.follow-offer"
 OFFER_MAX_AGE = 24 * 3600
-#: Roles whose holders act on appeals as staff, departments or supervisors, not as residents.
-NOT_RESIDENT_ROLES = frozenset(
-    {
-        Role.GRID_WORKER,
-        Role.COMMUNITY_WORKER,
-        Role.BRANCH_SECRETARY,
-        Role.DEPARTMENT_LIAISON,
-        Role.SUPERVISOR,
-        Role.ADMIN,
-    }
-)
 ANOTHER_RESIDENT = gettext_lazy("Another resident")
 YOU = gettext_lazy("You")
 
@@ -155,7 +144,7 @@ def _acts_as_resident(actor_id: int | None, appeal: Appeal, cache: dict[int, boo
         from anju.accounts.models import User
 
         user = User.objects.filter(pk=actor_id).first()
-        cache[actor_id] = user is not None and not (policy.roles_of(user) & NOT_RESIDENT_ROLES)
+        cache[actor_id] = user is not None and not (policy.roles_of(user) & OFFICE_ROLES)
     return cache[actor_id]
 
 

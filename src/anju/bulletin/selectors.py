@@ -9,7 +9,6 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from anju.access import policy
-from anju.accounts.models import RoleGrant
 from anju.bulletin.models import Notice
 
 
@@ -17,10 +16,10 @@ def _audience_q(user: Any) -> Q:
     if policy.can(user, "notice.manage"):
         return Q()
     q = Q(audience=Notice.Audience.COMMUNITY)
-    paths = list(RoleGrant.objects.filter(user=user).values_list("unit__path", flat=True))
-    for path in paths:
-        ancestors = [path[:i] for i in range(1, len(path) + 1)]
-        q |= Q(audience=Notice.Audience.AREA, area__path__in=ancestors)
+    # An area's notice reaches whoever holds a grant in that area: the area is the granted unit or above it.
+    areas = {path for g in policy.grants_of(user) for path in (*g.above, g.path)}
+    if areas:
+        q |= Q(audience=Notice.Audience.AREA, area__path__in=sorted(areas))
     from anju.people.selectors import resident_for_user as resident_for
 
     me = resident_for(user)

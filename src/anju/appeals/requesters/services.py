@@ -13,7 +13,8 @@
   (:func:`requester_link`, :func:`requester_unlink`). The contact given with the appeal stays as it was.
 
 **Who may reveal the contact number** (DESIGN.md rule 3: masked unless the role needs it; a reveal writes
-an ``audit.PiiAccess`` row with a reason):
+an ``audit.PiiAccess`` row with a reason; the predicate is ``appeals.policies.may_reveal_contact``, the object
+check of ``appeal.reveal``):
 
 * community workers and party-branch secretaries of the appeal's community (the same roles that may reveal
   a number in the registry, ``people.reveal``): they run the callback, and the callback of an anonymous
@@ -40,10 +41,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from anju.access import policy
-from anju.access.roles import Role
 from anju.appeals import clock, notes
-from anju.appeals.models import ON_BEHALF_CHANNELS, Appeal, AppealEvent, Channel, Status
-from anju.appeals.policies import liaison_departments
+from anju.appeals.models import ON_BEHALF_CHANNELS, Appeal, AppealEvent, Channel
 from anju.audit.actions import Action
 from anju.audit.reasons import clean_reveal_reason
 from anju.audit.services import diff, record, record_pii_access
@@ -53,27 +52,7 @@ from anju.core.params import parse_id
 from anju.orgs.models import OrgUnit
 from anju.people.models import Resident
 
-REVEAL_ROLES = frozenset({Role.COMMUNITY_WORKER, Role.BRANCH_SECRETARY, Role.ADMIN})
-LIAISON_REVEAL_STATUSES = frozenset({Status.SIGNED, Status.IN_PROGRESS, Status.WAITING})
 PICK_LIMIT = 10
-
-
-# --- who may reveal -------------------------------------------------------------------------------
-
-
-def may_reveal_contact(user: Any, appeal: Appeal) -> bool:
-    """The object check of ``appeal.reveal`` (see the module docstring for why)."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    if policy.is_superuser(user):
-        return True
-    if policy.in_reach(user, appeal.community, roles=REVEAL_ROLES):
-        return True
-    return (
-        appeal.status in LIAISON_REVEAL_STATUSES
-        and appeal.department_id is not None
-        and appeal.department_id in liaison_departments(user)
-    )
 
 
 # --- the contact, masked and revealed -------------------------------------------------------------
