@@ -32,7 +32,16 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from anju.access import policy
-from anju.appeals.models import Appeal, Category, CategoryRoute, SatisfactionLevel, SlaPolicy, SlaUnit, Urgency
+from anju.appeals.models import (
+    Appeal,
+    Category,
+    CategoryRoute,
+    SatisfactionLevel,
+    SlaBasis,
+    SlaPolicy,
+    SlaUnit,
+    Urgency,
+)
 from anju.audit.actions import Action
 from anju.audit.services import diff, record
 from anju.orgs.models import Department, OrgUnit
@@ -415,6 +424,8 @@ def _sla_errors(values: dict[str, Any]) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     for stage in SLA_STAGES:
         value, unit = values.get(f"{stage}_value"), values.get(f"{stage}_unit")
+        if values.get(f"{stage}_basis") not in SlaBasis.values:
+            errors[f"{stage}_basis"] = [_("Choose from receipt or from the previous step.")]
         if unit not in SlaUnit.values:
             errors[f"{stage}_unit"] = [_("Choose hours or working days.")]
             continue
@@ -436,6 +447,7 @@ def _sla_values(kw: dict[str, Any]) -> dict[str, Any]:
     for stage in SLA_STAGES:
         values[f"{stage}_value"] = kw.get(f"{stage}_value")
         values[f"{stage}_unit"] = kw.get(f"{stage}_unit", SlaUnit.HOURS)
+        values[f"{stage}_basis"] = kw.get(f"{stage}_basis") or SlaPolicy.DEFAULT_BASES[stage]
     return values
 
 
