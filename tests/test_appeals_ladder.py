@@ -153,7 +153,8 @@ def test_the_sla_page_shows_and_edits_each_basis(world: AppealsWorld) -> None:
     client = english_client(world.admin)
     page = client.get("/appeals/config/sla/")
     assert page.status_code == 200
-    assert b'data-basis="receipt"' in page.content and b'data-basis="previous"' in page.content
+    assert b'data-basis="receipt"' in page.content
+    assert b'data-basis="previous"' in page.content
     assert b"from receipt" in page.content
     policy = SlaPolicy.objects.get(category=None, urgency=Urgency.GENERAL, complex=False)
     form = client.get(f"/appeals/config/sla/{policy.pk}/")
@@ -192,11 +193,13 @@ def test_complex_from_the_page_and_the_api_audited_on_the_timeline_and_counted(w
     # The complex variant: 15 working days' feedback from receipt; signing and contact as before.
     assert by_page.feedback_due == Calendar.load().add(MONDAY, 15, "workdays") != before
     event = AppealEvent.objects.get(appeal=by_page, action="complex")
-    assert event.note == "需要三个部门协调" and event.public
+    assert event.note == "需要三个部门协调"
+    assert event.public
     assert event.note_params == {"department_id": world.tree.department.pk}
     assert "Marked complex" in event.text
     audit = AuditEvent.objects.filter(action=Action.APPEAL_TRANSITION, object_id=str(by_page.pk)).latest("id")
-    assert audit.data["step"] == "complex" and audit.actor_id == world.liaison.pk
+    assert audit.data["step"] == "complex"
+    assert audit.actor_id == world.liaison.pk
     assert "需要三个部门协调" in english_client(world.worker).get(f"/appeals/{by_page.pk}/").content.decode()
     # Twice is refused.
     again = liaison.post(f"/appeals/{by_page.pk}/act/", {"action": "complex", "note": "再来"})

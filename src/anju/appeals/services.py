@@ -231,7 +231,7 @@ def appeal_mark_complex(*, actor: Any, appeal: Appeal, reason: str, request: Htt
         a.is_complex = True
         return {"complex": True, "department": a.department_id, "feedback_due_before": str(before or "")}
 
-    appeal = transition(
+    return transition(
         actor=actor,
         appeal=appeal,
         perm="appeal.complex",
@@ -245,4 +245,3 @@ def appeal_mark_complex(*, actor: Any, appeal: Appeal, reason: str, request: Htt
         mutate=mutate,
         recompute=True,
     )
-    return appeal
