@@ -520,6 +520,8 @@ class DailyRollup(CommunityScopedModel):
     ratings = models.PositiveIntegerField(default=0)
     satisfied = models.PositiveIntegerField(default=0)
     reopened = models.PositiveIntegerField(default=0)
+    # Appeals marked complex (复杂诉求), on the day of the mark, against the department leading the appeal then.
+    complex_marked = models.PositiveIntegerField(default=0)
     whistles = models.PositiveIntegerField(default=0)
     summoned = models.PositiveIntegerField(default=0)
     arrived_on_time = models.PositiveIntegerField(default=0)  # verified arrivals (scanned or confirmed) only
@@ -543,6 +545,7 @@ class DailyRollup(CommunityScopedModel):
         "ratings",
         "satisfied",
         "reopened",
+        "complex_marked",
         "whistles",
         "summoned",
         "arrived_on_time",

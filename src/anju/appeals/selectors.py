@@ -14,7 +14,7 @@ from django.utils import timezone
 from anju.access import policy
 from anju.access.roles import STAFF_ROLES, Role
 from anju.accounts.services import mobile_index as account_mobile_index
-from anju.appeals.models import AWAITING_CALLBACK, OPEN_STATUSES, Appeal, AppealEvent, Category, DailyRollup, Summons
+from anju.appeals.models import AWAITING_CALLBACK, OPEN_STATUSES, Appeal, Category, DailyRollup, Summons
 from anju.appeals.policies import liaison_departments
 from anju.appeals.rates import ranking
 from anju.core import crypto
@@ -227,7 +227,6 @@ class RateRow:
     score: float | None = None  # the ranking's score (appeals.rates.ranking), departments only
     rank: int | None = None  # None: not ranked (too few appeals, or not a department row)
     overdue: int = 0  # open appeals past their deadline (set by the home card, not by the roll-up)
-    complex_marked: int = 0  # appeals marked complex while it led them (``complex_marks``), departments only
 
     @property
     def response_rate(self) -> float | None:
@@ -350,19 +349,16 @@ def rates_report(
 
 
 def complex_marks(user: Any, *, start: dt.date | None = None, end: dt.date | None = None) -> dict[int, int]:
-    """How many appeals were marked complex (复杂诉求) over [start, end] (days in Asia/Shanghai), per department
-    leading the appeal when it was marked (0: none yet), within the user's reach for the rates: the timeline's
-    ``complex`` steps, so extending deadlines is visible per department (docs/rates.md)."""
-    qs = policy.visible(AppealEvent.objects.filter(action="complex"), user, "appeal.rates", "community__path")
+    """How many appeals were marked complex (复杂诉求) over [start, end], per department leading the appeal when
+    it was marked (0: none yet), within the user's reach for the rates, from the roll-up (``complex_marked``):
+    extending deadlines is visible per department (docs/rates.md)."""
+    qs = rollups_visible(user).filter(complex_marked__gt=0)
     if start:
-        qs = qs.filter(at__gte=local_day_start(start))
+        qs = qs.filter(day__gte=start)
     if end:
-        qs = qs.filter(at__lt=local_day_start(end + dt.timedelta(days=1)))
-    counts: dict[int, int] = {}
-    for params in qs.values_list("note_params", flat=True).iterator():
-        key = parse_id(str((params or {}).get("department_id") or "")) or 0
-        counts[key] = counts.get(key, 0) + 1
-    return counts
+        qs = qs.filter(day__lte=end)
+    grouped = qs.values("department_key").annotate(n=Sum("complex_marked")).order_by()
+    return {int(row["department_key"]): int(row["n"]) for row in grouped if row["n"]}
 
 
 @dataclass

@@ -216,8 +216,9 @@ COMPLEXABLE = frozenset(
 def appeal_mark_complex(*, actor: Any, appeal: Appeal, reason: str, request: HttpRequest | None = None) -> Appeal:
     """复杂诉求: a worker of the appeal's community or the lead department marks it complex, with a reason. Its
     deadlines are computed again by the policy's complex variant (15 working days' feedback); the timeline
-    shows the reason and the department leading it then (``note_params``), which ``selectors.complex_marks``
-    counts per department. Only the feedback deadline lengthens (docs/rates.md)."""
+    shows the reason and the department leading it then (``note_params``), and the roll-up counts the mark
+    against that department (``complex_marked``: the three-rate page, ``selectors.complex_marks``). Only the
+    feedback deadline lengthens (docs/rates.md)."""
     from anju.appeals import notes
 
     reason = need_text(reason, "note", _("Give the reason why the appeal is complex."))
@@ -229,6 +230,7 @@ def appeal_mark_complex(*, actor: Any, appeal: Appeal, reason: str, request: Htt
             raise InvalidTransition(_("This appeal is marked complex already."))
         before = a.feedback_due
         a.is_complex = True
+        rollup.bump_appeal(a, day=at, department_id=a.department_id, complex_marked=1)
         return {"complex": True, "department": a.department_id, "feedback_due_before": str(before or "")}
 
     return transition(

@@ -85,19 +85,22 @@ class SlaOut(Schema):
         return obj.category.code if obj.category else None
 
 
+BASIS_HELP = "receipt or previous (the step before); not given: the policy's own (a new one: DESIGN.md's default)"
+
+
 class SlaIn(Schema):
     dispatch_value: int
     dispatch_unit: SlaUnit = SlaUnit.HOURS
-    dispatch_basis: SlaBasis = SlaBasis.RECEIPT
+    dispatch_basis: SlaBasis | None = Field(None, description=BASIS_HELP)
     sign_value: int
     sign_unit: SlaUnit = SlaUnit.HOURS
-    sign_basis: SlaBasis = SlaBasis.PREVIOUS
+    sign_basis: SlaBasis | None = Field(None, description=BASIS_HELP)
     contact_value: int
     contact_unit: SlaUnit = SlaUnit.HOURS
-    contact_basis: SlaBasis = SlaBasis.PREVIOUS
+    contact_basis: SlaBasis | None = Field(None, description=BASIS_HELP)
     feedback_value: int
     feedback_unit: SlaUnit = SlaUnit.HOURS
-    feedback_basis: SlaBasis = SlaBasis.RECEIPT
+    feedback_basis: SlaBasis | None = Field(None, description=BASIS_HELP)
 
 
 class LevelOut(Schema):
@@ -115,7 +118,8 @@ class LevelIn(Schema):
 
 
 def _deadlines(payload: SlaIn) -> dict[str, Any]:
-    return {k: (str(v) if k.endswith(("_unit", "_basis")) else v) for k, v in payload.dict().items()}
+    given = {k: v for k, v in payload.dict().items() if v is not None}
+    return {k: (str(v) if k.endswith(("_unit", "_basis")) else v) for k, v in given.items()}
 
 
 # --- catalogue ----------------------------------------------------------------------------------

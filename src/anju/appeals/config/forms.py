@@ -59,6 +59,7 @@ def _basis(label: Any, stage: str) -> forms.ChoiceField:
         label=label,
         choices=SlaBasis.choices,
         initial=SlaPolicy.DEFAULT_BASES[stage],
+        required=False,  # not given: the policy's own (or, for a new one, DESIGN.md's default)
         help_text=_("The step before signing, contact and feedback is the dispatch; before the dispatch, the receipt."),
     )
 
@@ -78,7 +79,8 @@ class SlaForm(forms.Form):
     feedback_basis = _basis(_("Feedback: counted"), "feedback")
 
     def deadlines(self) -> dict[str, Any]:
-        return {k: v for k, v in self.cleaned_data.items() if k.endswith(("_value", "_unit", "_basis"))}
+        values = {k: v for k, v in self.cleaned_data.items() if k.endswith(("_value", "_unit"))}
+        return values | {k: v for k, v in self.cleaned_data.items() if k.endswith("_basis") and v}
 
 
 class SlaCreateForm(SlaForm):

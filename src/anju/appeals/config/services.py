@@ -442,12 +442,14 @@ def _sla_errors(values: dict[str, Any]) -> dict[str, list[str]]:
     return errors
 
 
-def _sla_values(kw: dict[str, Any]) -> dict[str, Any]:
+def _sla_values(kw: dict[str, Any], current: SlaPolicy | None = None) -> dict[str, Any]:
+    """The deadlines given; a basis not given stays the policy's own (a new policy's: DESIGN.md's default)."""
     values: dict[str, Any] = {}
     for stage in SLA_STAGES:
         values[f"{stage}_value"] = kw.get(f"{stage}_value")
         values[f"{stage}_unit"] = kw.get(f"{stage}_unit", SlaUnit.HOURS)
-        values[f"{stage}_basis"] = kw.get(f"{stage}_basis") or SlaPolicy.DEFAULT_BASES[stage]
+        kept = getattr(current, f"{stage}_basis") if current is not None else SlaPolicy.DEFAULT_BASES[stage]
+        values[f"{stage}_basis"] = kw.get(f"{stage}_basis") or kept
     return values
 
 
@@ -485,7 +487,7 @@ def sla_create(
 def sla_update(*, actor: Any, sla: SlaPolicy, request: HttpRequest | None = None, **deadlines: Any) -> SlaPolicy:
     """Change a policy's deadlines. Applies to deadlines computed from now on (see the module's docstring)."""
     _require(actor, "appeal.configure")
-    values = _sla_values(deadlines)
+    values = _sla_values(deadlines, sla)
     errors = _sla_errors(values)
     if errors:
         raise ValidationError(errors)

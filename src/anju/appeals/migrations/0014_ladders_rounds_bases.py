@@ -1,4 +1,5 @@
-"""Issue 22: an escalation ladder per deadline and round, a fresh round on reopen, explicit SLA bases."""
+"""Issue 22: an escalation ladder per deadline and round, a fresh round on reopen, explicit SLA bases, complex
+marks in the roll-up (none before: "complex" could not be set)."""
 
 from django.db import migrations, models
 
@@ -83,6 +84,11 @@ class Migration(migrations.Migration):
             model_name="appeal",
             name="round_started_at",
             field=models.DateTimeField(blank=True, null=True),
+        ),
+        migrations.AddField(
+            model_name="dailyrollup",
+            name="complex_marked",
+            field=models.PositiveIntegerField(default=0),
         ),
         migrations.RemoveConstraint(model_name="escalation", name="appeals_escalation_once"),
         migrations.AddField(

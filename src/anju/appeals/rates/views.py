@@ -31,11 +31,6 @@ def rates(request: HttpRequest) -> HttpResponse:
     start, end = _period(request)
     report = selectors.rates_report(request.user, group=group, start=start, end=end)
     rows, total = report.rows, report.total
-    marks = selectors.complex_marks(request.user, start=start, end=end)
-    total.complex_marked = sum(marks.values())
-    if group == "department":
-        for row in rows:
-            row.complex_marked = marks.get(row.key, 0)
     if request.GET.get("format") == "xlsx":
         return exports.rates_xlsx(rows, total, group=group, start=start, end=end, months=report.months)
     group_label = {"department": _("Department"), "category": _("Category"), "community": _("Community")}.get(
