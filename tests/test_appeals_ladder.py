@@ -240,3 +240,38 @@ def test_complex_is_refused_to_residents_and_other_departments(world: AppealsWor
     assert not AppealEvent.objects.filter(appeal=appeal, action="complex").exists()
     if who == "resident":  # the requester sees the appeal, but no complex step on it
         assert b'data-step="complex"' not in client.get(f"/appeals/{appeal.pk}/").content
+
+
+# --- the migration's backfill -------------------------------------------------------------------
+
+
+def test_the_migration_backfills_stages_rounds_and_round_starts(world: AppealsWorld) -> None:
+    import importlib
+
+    from django.apps import apps as django_apps
+    from django.db.models import F
+
+    with clock.frozen(MONDAY):
+        appeal = world.file()
+    assert sla.sweep_escalations(now=_at(4, 9)) == 2  # the dispatch's reminder and 催办
+    with clock.frozen(_at(4, 10)):
+        world.to_status(appeal, Status.VERIFIED)
+    reopened_at = _at(16, 10)
+    with clock.frozen(reopened_at):
+        callback.appeal_callback(
+            actor=world.resident, appeal=appeal, resolved=False, satisfaction=world.level("unsatisfied")
+        )
+    assert sla.sweep_escalations(now=_at(16, 11, 30)) == 1  # the new round's signing reminder
+    kept = _ladder(appeal)
+    # As the rows were before the migration: no stage, no round, no round start (the unique constraint is
+    # added after the backfill; here each row keeps apart by a round of its own until it is backfilled).
+    Escalation.objects.update(stage="", round=F("id"))
+    Appeal.objects.update(round_started_at=None, escalation_due_at=None)
+    importlib.import_module("anju.appeals.migrations.0014_ladders_rounds_bases").backfill(django_apps, None)
+    appeal.refresh_from_db()
+    assert appeal.round_started_at == reopened_at
+    assert _ladder(appeal) == kept == [("dispatch", 0, 1), ("dispatch", 0, 2), ("sign", 1, 1)]
+    assert appeal.escalation_due_at is not None  # the next sweep looks at it again, and sets the next time
+    assert sla.sweep_escalations(now=_at(16, 11, 31)) == 0
+    appeal.refresh_from_db()
+    assert appeal.escalation_due_at == _at(17, 12)  # the signing's 催办: the working day after 12:00

@@ -9,9 +9,9 @@ def backfill(apps, schema_editor):
     (the stored deadline it equals; else, by when it fired, the dispatch before the appeal was dispatched and the
     feedback after) and the round (the reopens before it fired). A reopened appeal's round starts at its latest
     reopen (the callback step that reopened it). Open appeals are looked at again by the next sweep
-    (``escalation_due_at`` = now), which fires what is due on the ladders of their current deadlines and sets
+    (``escalation_due_at`` set in the past), which fires what is due on the ladders of their current deadlines and sets
     the next time: an appeal whose dispatch was late gets its signing reminder and 催办 then."""
-    from django.utils import timezone
+    from django.db.models import F
 
     Appeal = apps.get_model("appeals", "Appeal")
     AppealEvent = apps.get_model("appeals", "AppealEvent")
@@ -34,7 +34,8 @@ def backfill(apps, schema_editor):
         *("received", "accepted", "dispatched", "signed", "in_progress", "waiting"),
         *("handled", "verified", "referred", "reopened"),
     ]
-    Appeal.objects.filter(status__in=open_statuses, due_at__isnull=False).update(escalation_due_at=timezone.now())
+    # Already past (its receipt): the next sweep claims it.
+    Appeal.objects.filter(status__in=open_statuses, due_at__isnull=False).update(escalation_due_at=F("received_at"))
 
 
 class Migration(migrations.Migration):
