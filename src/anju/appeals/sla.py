@@ -149,11 +149,13 @@ def set_due(appeal: Appeal, cal: Calendar | None = None, fired: dict[str, int] |
     fired = fired_levels(appeal) if fired is None else fired
     current = ladders(appeal)
     appeal.escalation_level = max((fired.get(stage, 0) for stage, _due in current), default=0)
-    times = []
-    for stage, deadline in current:
-        nxt = fired.get(stage, 0) + 1
-        if nxt <= Escalation.Level.ESCALATE:
-            times.append(level_time(appeal, stage, nxt, deadline, cal or (cal := Calendar.load())))
+    if current and cal is None:
+        cal = Calendar.load()
+    times = [
+        level_time(appeal, stage, fired.get(stage, 0) + 1, deadline, cal)
+        for stage, deadline in current
+        if cal is not None and fired.get(stage, 0) < Escalation.Level.ESCALATE
+    ]
     appeal.escalation_due_at = min(times) if times else None
 
 
