@@ -16,6 +16,8 @@ from anju.appeals import clock, services, sla
 from anju.appeals.dispatch import services as dispatch
 from anju.appeals.handling import services as handling
 from anju.appeals.models import Appeal, Escalation
+from anju.audit.actions import Action
+from anju.audit.models import AuditEvent
 from anju.calendar import services as calendar_services
 from anju.calendar.models import HolidayDate
 from anju.calendar.workdays import Calendar
@@ -43,27 +45,37 @@ def _file_many(world: AppealsWorld, n: int, at: dt.datetime) -> list[Appeal]:
         return [world.file(description=f"问题{i}") for i in range(n)]
 
 
-def _expected_levels(now: dt.datetime, appeal: Appeal) -> int:
+def _expected_levels(now: dt.datetime, appeal: Appeal) -> dict[str, list[int]]:
+    """The levels due by ``now`` on the ladder of each current deadline of the appeal."""
     cal = Calendar.load()
-    deadline = sla.current_deadline(appeal)
-    assert deadline is not None
-    return sum(1 for level in Escalation.Level if sla.level_time(appeal, level, deadline, cal) <= now)
+    return {
+        stage: [level for level in Escalation.Level if sla.level_time(appeal, stage, level, deadline, cal) <= now]
+        for stage, deadline in sla.ladders(appeal)
+    }
 
 
-def _assert_exactly_once(appeals: list[Appeal], now: dt.datetime) -> None:
+def _assert_exactly_once(
+    appeals: list[Appeal], now: dt.datetime, earlier: dict[int, dict[str, list[int]]] | None = None
+) -> None:
+    """Each current ladder has fired exactly its due levels, in order; ``earlier``: the ladders of stages the
+    appeal has left, as they were when it left them. One audit row and one notification batch per row."""
     for appeal in appeals:
         appeal.refresh_from_db()
-        levels = list(Escalation.objects.filter(appeal=appeal).values_list("level", flat=True).order_by("level"))
-        want = _expected_levels(now, appeal)
-        assert levels == list(range(1, want + 1)), (appeal.pk, levels, want)
-        assert appeal.escalation_level == want
-        # One notification batch per level: never twice.
-        kinds = list(
-            Message.objects.filter(params__appeal=appeal.pk, kind__startswith="escalation.").values_list(
-                "kind", flat=True
-            )
-        )
-        assert sorted(set(kinds)) == [f"escalation.{lvl}" for lvl in levels]
+        want = {**(earlier or {}).get(appeal.pk, {}), **_expected_levels(now, appeal)}
+        rows = Escalation.objects.filter(appeal=appeal).order_by("id")
+        got: dict[str, list[int]] = {}
+        for stage, level in rows.values_list("stage", "level"):
+            got.setdefault(stage, []).append(level)
+        assert got == {stage: levels for stage, levels in want.items() if levels}, (appeal.pk, got, want)
+        for levels in got.values():
+            assert levels == list(range(1, len(levels) + 1))
+        current = [len(v) for k, v in want.items() if k in dict(sla.ladders(appeal))]
+        assert appeal.escalation_level == max(current, default=0)
+        audits = AuditEvent.objects.filter(action=Action.APPEAL_ESCALATED, object_id=str(appeal.pk))
+        assert audits.count() == rows.count()
+        # One notification batch per fired level: never twice.
+        messages = Message.objects.filter(params__appeal=appeal.pk, kind__startswith="escalation.").count()
+        assert messages == sum(int(a.data["recipients"]) for a in audits)
     # Each message has its email in the outbox, written in the same transaction.
     assert Outbox.objects.count() == Message.objects.count() > 0
 
@@ -175,7 +187,9 @@ def test_sweeper_killed_at_random_points_never_loses_or_duplicates(world: Appeal
     _crash_and_rerun(world, appeals, now, rounds=60, seed=4)
     later = dt.datetime(2026, 3, 25, 10, 0, tzinfo=TZ)
     _crash_and_rerun(world, appeals, later, rounds=30, seed=5)
-    assert Escalation.objects.filter(level=Escalation.Level.ESCALATE).count() == 12
+    # One ladder per current deadline: the eight undispatched appeals' dispatch, and the four dispatched ones'
+    # signing, contact and feedback (seven working days from receipt: escalated on 25 March at 09:00).
+    assert Escalation.objects.filter(level=Escalation.Level.ESCALATE).count() == 8 + 4 * 3
 
 
 # --- two sweepers at once -----------------------------------------------------------------------
@@ -187,11 +201,20 @@ def test_two_sweepers_at_once_fire_each_level_once(tree: Tree, tmp_path: Path) -
 
     PostgreSQL: each claims a batch with SELECT … FOR UPDATE SKIP LOCKED, so they take different
     appeals. SQLite: each batch is an IMMEDIATE transaction, so batches are serialised. On both,
-    the unique (appeal, level) constraint is the last guard. On SQLite the sweepers use a file copy of the
-    test database (:func:`anju.testing.sqlite_file_database`)."""
+    the unique (appeal, stage, round, level) constraint is the last guard. On SQLite the sweepers use a file
+    copy of the test database (:func:`anju.testing.sqlite_file_database`).
+
+    Ten of the appeals are dispatched late, after their dispatch reminder fired: the sweepers then run the
+    ladders of their signing, contact and feedback deadlines at once, beside the others' dispatch ladders."""
     world = make_appeals_world(tree)
     start = dt.datetime(2026, 3, 2, 9, 0, tzinfo=TZ)
     appeals = _file_many(world, 30, start)
+    late = dt.datetime(2026, 3, 3, 12, 0, tzinfo=TZ)  # the dispatch was due at 09:00
+    assert sla.sweep_escalations(now=late) == 30  # every dispatch reminder
+    with clock.frozen(late):
+        for a in appeals[:10]:
+            dispatch.appeal_dispatch(actor=world.worker, appeal=a, department=world.tree.department)
+    earlier = {a.pk: {"dispatch": [1]} for a in appeals[:10]}
     now = dt.datetime(2026, 3, 20, 10, 0, tzinfo=TZ)
     barrier = threading.Barrier(2)
     errors: list[BaseException] = []
@@ -226,8 +249,11 @@ def test_two_sweepers_at_once_fire_each_level_once(tree: Tree, tmp_path: Path) -
             t.join(timeout=120)
         assert not any(t.is_alive() for t in threads)
         assert errors == []
-        assert fired["a"] + fired["b"] == 30 * 4
+        # Twenty dispatch ladders finish (three more levels each); the ten late ones: signing and contact all
+        # four levels, feedback (due 11 March, escalated on the 25th) three.
+        assert fired["a"] + fired["b"] == 20 * 3 + 10 * (4 + 4 + 3)
         assert seen["a"] >= 1
         assert seen["b"] >= 1
-        _assert_exactly_once(appeals, now)
-        assert Escalation.objects.count() == 120
+        _assert_exactly_once(appeals, now, earlier)
+        assert Escalation.objects.count() == 30 + 170
+        assert set(Escalation.objects.values_list("stage", flat=True)) == {"dispatch", "sign", "contact", "feedback"}

@@ -464,10 +464,11 @@ def test_formula_line_says_how_each_case_counts_in_both_languages(world: Appeals
         "re-routed",
         "rightly referred back",
         "counts as a missed response",
-        "A reopened round is not counted again",
+        "A reopened round gets fresh deadlines from the reopening but is not counted in the response rate again",
         "closed-unresolved stays in the denominator",
         "Followers' answers count in both only where the community chose so",
         "A complex appeal counts like any other",
+        "the appeals each department marked complex are counted in its row",
         "Routing accuracy (the community's) = dispatches kept",
     ):
         assert words in formula, words
@@ -480,9 +481,10 @@ def test_formula_line_says_how_each_case_counts_in_both_languages(world: Appeals
         "社区改派",
         "理由成立的退回",
         "未按时响应",
-        "重办的一轮不再重复计入",
+        "重办的一轮自重办之时重新计算时限，但不再重复计入响应率",
         "我也遇到",
         "复杂诉求",
+        "各部门标为复杂的诉求数",
         "派单准确率",
     ):
         assert words in formula, words

@@ -42,7 +42,7 @@ from anju.appeals.models import (
     Urgency,
 )
 from anju.appeals.rates.rebuild import rollup_rebuild
-from anju.appeals.selectors import RateRow, rates_report
+from anju.appeals.selectors import RateRow, complex_marks, rates_report
 from anju.appeals.services import InvalidTransition
 from anju.appeals.steps import StepInput, step_take
 from anju.testing import make_user
@@ -59,9 +59,9 @@ ADVANCE = (0, 0, 0, 5, 20, 20, 70, 150, 600, 1600, 3000, 15000)
 NEXT: dict[str, tuple[str, ...]] = {
     Status.RECEIVED: ("accept", "dispatch_a", "dispatch_a", "dispatch_b", "duplicate"),
     Status.ACCEPTED: ("dispatch_a", "dispatch_b", "dispatch_a"),
-    Status.DISPATCHED: ("sign", "sign", "refer", "dispatch_a", "dispatch_b"),
+    Status.DISPATCHED: ("sign", "sign", "refer", "dispatch_a", "dispatch_b", "complex"),
     Status.REFERRED: ("dispatch_a", "dispatch_b"),
-    Status.SIGNED: ("contact", "contact", "feedback", "refer"),
+    Status.SIGNED: ("contact", "contact", "feedback", "refer", "complex"),
     Status.IN_PROGRESS: ("feedback", "contact"),
     Status.WAITING: ("feedback",),
     Status.HANDLED: ("verify", "verify", "return", "close"),
@@ -72,7 +72,7 @@ NEXT: dict[str, tuple[str, ...]] = {
         "close",
         "follower_callback",
     ),
-    Status.REOPENED: ("sign",),
+    Status.REOPENED: ("sign", "complex"),
     Status.CLOSED_RESOLVED: ("follower_callback",),
     Status.CLOSED_UNRESOLVED: ("follower_callback",),
 }
@@ -88,6 +88,7 @@ COMPARED = (
     "ratings",
     "satisfied",
     "reopened",
+    "complex_marked",
     "awaiting_callback",
 )
 ROUTING = {"dispatches", "misrouted"}
@@ -169,6 +170,9 @@ class Scene:
                 self.step(
                     w.worker, a, "callback", follower_id=waiting[0].pk, satisfaction=level, resolved=index % 2 == 0
                 )
+        elif op == "complex":  # by the community or by the lead department, in turn
+            actor = liaison if index % 2 and liaison is not None else w.worker
+            self.step(actor, a, "complex", note="涉及多个部门")
         elif op == "duplicate":
             original = appeals[(index + 1) % len(appeals)]
             self.step(w.worker, a, "duplicate", original_id=original)
@@ -183,10 +187,16 @@ def recount() -> dict[Key, Counter[str]]:
 
     policy = SlaPolicy.objects.get(category=None, urgency=Urgency.GENERAL, complex=False)
     assert (policy.sign_unit, policy.contact_unit) == ("hours", "hours")
+    # Being complex lengthens only the feedback deadline: signing and contact are the same (docs/rates.md).
+    variant = SlaPolicy.objects.get(category=None, urgency=Urgency.GENERAL, complex=True)
+    assert [getattr(variant, f) for f in ("sign_value", "sign_unit", "contact_value", "contact_unit")] == [
+        getattr(policy, f) for f in ("sign_value", "sign_unit", "contact_value", "contact_unit")
+    ]
+    assert (policy.sign_basis, policy.contact_basis) == ("previous", "previous")  # from the dispatch
     sign_within, contact_within = dt.timedelta(hours=policy.sign_value), dt.timedelta(hours=policy.contact_value)
     appeals = {a.pk: a for a in Appeal.objects.all()}
     for appeal in appeals.values():
-        assert (appeal.urgency, appeal.is_complex) == (Urgency.GENERAL, False)
+        assert appeal.urgency == Urgency.GENERAL
         add(appeal.received_at, appeal, None, received=1)
         if appeal.status in AWAITING_CALLBACK:
             add(appeal.received_at, appeal, appeal.department_id, awaiting_callback=1)
@@ -218,6 +228,8 @@ def recount() -> dict[Key, Counter[str]]:
                 contacted = e.at
             elif e.action == "close":
                 add(e.at, appeal, appeal.department_id, completed=1)
+            elif e.action == "complex":  # against the department leading the appeal when it was marked
+                add(e.at, appeal, int(e.note_params.get("department_id") or 0), complex_marked=1)
             if in_time is None and signed is not None and contacted is not None and kept is not None:
                 in_time = signed <= kept[0] + sign_within and contacted <= kept[0] + contact_within
         if kept is not None:
@@ -254,6 +266,10 @@ def _figures(counts: Counter[str]) -> dict[str, Any]:
 
 def assert_dashboard_equals_recount(world: AppealsWorld, start: dt.date | None, end: dt.date | None) -> None:
     raw = {k: c for k, c in recount().items() if _within(k, start, end)}
+    marks: Counter[int] = Counter()
+    for (_day, _community, department), counts in raw.items():
+        marks[department] += counts.get("complex_marked", 0)
+    assert complex_marks(world.supervisor, start=start, end=end) == {k: n for k, n in marks.items() if n}
     total: Counter[str] = Counter()
     by_department: dict[int, Counter[str]] = defaultdict(Counter)
     by_community: dict[int, Counter[str]] = defaultdict(Counter)
@@ -324,6 +340,23 @@ def scene(world: AppealsWorld) -> Scene:
         ("step", 1, 0, 20),  # contact
     ],
     period=(0, 0),
+)
+# Marked complex by the community before signing, again by the lead department (refused: once), reopened and
+# marked complex in the new round (refused: still complex); counted on the department leading it then.
+@example(
+    ops=[
+        ("step", 0, 2, 0),  # dispatch to B
+        ("step", 0, 5, 20),  # complex (the worker)
+        ("step", 0, 0, 20),  # sign
+        ("step", 0, 4, 20),  # complex again (the liaison): refused
+        ("step", 0, 0, 20),  # contact
+        ("step", 0, 0, 600),  # feedback
+        ("step", 0, 0, 60),  # verify
+        ("step", 0, 2, 1600),  # callback: not satisfied, reopened
+        ("step", 0, 1, 20),  # complex: refused
+        ("step", 0, 0, 20),  # sign in the new round
+    ],
+    period=(0, 60),
 )
 def test_dashboard_rates_equal_a_recount_and_the_rebuild(scene: Scene, ops: Any, period: tuple[int, int]) -> None:
     with transaction.atomic():  # each example starts from the same world: its rows are rolled back

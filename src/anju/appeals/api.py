@@ -36,6 +36,8 @@ class AppealOut(Schema):
     community_id: int
     location_id: int
     urgency: str
+    is_complex: bool
+    reopen_count: int
     department_id: int | None
     received_at: dt.datetime
     due_at: dt.datetime | None
@@ -154,7 +156,7 @@ def create_appeal(request: HttpRequest, payload: AppealIn) -> Any:
 @router.post(
     "/appeals/{appeal_id}/steps",
     response={200: AppealOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
-    summary="Take the next step (accept, dispatch, sign, contact, progress, wait, feedback, verify, callback …)",
+    summary="Take the next step (accept, dispatch, sign, contact, feedback, verify, callback, complex …)",
 )
 @policy.permission("appeal.view")
 def take_step(request: HttpRequest, appeal_id: Id, payload: StepIn) -> Any:

@@ -3,6 +3,7 @@ escalations, notifications and the daily roll-up the three-rate page reads."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from django.db import models
@@ -99,20 +100,42 @@ class SlaUnit(models.TextChoices):
     WORKDAYS = "workdays", _("working days")
 
 
+class SlaBasis(models.TextChoices):
+    """What a deadline counts from: the appeal's receipt (the reopen, in a reopened round), or the step before
+    it (the dispatch, for signing, contact and feedback; the receipt, for the dispatch itself)."""
+
+    RECEIPT = "receipt", _("from receipt")
+    PREVIOUS = "previous", _("from the previous step")
+
+
 class SlaPolicy(models.Model):
-    """Deadlines for one urgency (and optionally one category; a blank category is the default)."""
+    """Deadlines for one urgency (and optionally one category; a blank category is the default). Each deadline
+    says what it counts from (:class:`SlaBasis`); the defaults are DESIGN.md's table: dispatch and feedback to
+    the requester from receipt, signing and contact from the dispatch."""
+
+    #: Each deadline's basis when none is chosen (DESIGN.md).
+    DEFAULT_BASES: dict[str, str] = {
+        "dispatch": SlaBasis.RECEIPT,
+        "sign": SlaBasis.PREVIOUS,
+        "contact": SlaBasis.PREVIOUS,
+        "feedback": SlaBasis.RECEIPT,
+    }
 
     category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.CASCADE, related_name="sla")
     urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices)
     complex = models.BooleanField(_("complex"), default=False)
     dispatch_value = models.PositiveIntegerField(_("dispatch within"))
     dispatch_unit = models.CharField(max_length=10, choices=SlaUnit.choices, default=SlaUnit.HOURS)
+    dispatch_basis = models.CharField(max_length=10, choices=SlaBasis.choices, default=SlaBasis.RECEIPT)
     sign_value = models.PositiveIntegerField(_("sign within"))
     sign_unit = models.CharField(max_length=10, choices=SlaUnit.choices, default=SlaUnit.HOURS)
+    sign_basis = models.CharField(max_length=10, choices=SlaBasis.choices, default=SlaBasis.PREVIOUS)
     contact_value = models.PositiveIntegerField(_("contact within"))
     contact_unit = models.CharField(max_length=10, choices=SlaUnit.choices, default=SlaUnit.HOURS)
+    contact_basis = models.CharField(max_length=10, choices=SlaBasis.choices, default=SlaBasis.PREVIOUS)
     feedback_value = models.PositiveIntegerField(_("feedback within"))
     feedback_unit = models.CharField(max_length=10, choices=SlaUnit.choices, default=SlaUnit.HOURS)
+    feedback_basis = models.CharField(max_length=10, choices=SlaBasis.choices, default=SlaBasis.RECEIPT)
 
     class Meta:
         verbose_name = _("SLA policy")
@@ -185,7 +208,10 @@ class Appeal(CommunityScopedModel):
     )
     waiting_reason = models.CharField(_("waiting reason"), max_length=200, blank=True)
     duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # The round: 0 until the requester first reopens it, then one more per reopen. A round starts its SLA
+    # afresh at ``round_started_at`` (the receipt, in round 0) and its escalation ladders from zero.
     reopen_count = models.PositiveSmallIntegerField(default=0)
+    round_started_at = models.DateTimeField(null=True, blank=True)
 
     received_at = models.DateTimeField(_("received"))
     accepted_at = models.DateTimeField(null=True, blank=True)
@@ -204,6 +230,8 @@ class Appeal(CommunityScopedModel):
     due_at = models.DateTimeField(_("next deadline"), null=True, blank=True)
     responded_on_time = models.BooleanField(null=True, blank=True)
 
+    # The highest level fired on the ladder of the current deadline(s) this round, and when the sweeper must
+    # next look at the appeal (the earliest next level of the current deadlines' ladders).
     escalation_level = models.PositiveSmallIntegerField(default=0)
     escalation_due_at = models.DateTimeField(null=True, blank=True)
     # Staff may let followers (我也遇到) read the description and see the photos; by default a follower sees
@@ -228,6 +256,11 @@ class Appeal(CommunityScopedModel):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def round_start(self) -> dt.datetime:
+        """When the current round's SLA started: the receipt, or the latest reopen."""
+        return self.round_started_at or self.received_at
 
     @property
     def number(self) -> str:
@@ -371,7 +404,8 @@ class Publication(CommunityScopedModel):
 
 
 class Escalation(CommunityScopedModel):
-    """One rung of the escalation ladder, fired for one appeal. At most one row per level."""
+    """One rung of an escalation ladder, fired for one appeal. Each deadline (stage) of each round has its own
+    ladder: at most one row per (appeal, stage, round, level)."""
 
     class Level(models.IntegerChoices):
         REMINDER = 1, _("Reminder before the deadline")
@@ -379,15 +413,25 @@ class Escalation(CommunityScopedModel):
         NOTICE = 3, _("Notice to the supervising level (通报)")
         ESCALATE = 4, _("Escalated up the org tree")
 
+    class Stage(models.TextChoices):
+        DISPATCH = "dispatch", _("dispatch")
+        SIGN = "sign", _("signing")
+        CONTACT = "contact", _("contact with the requester")
+        FEEDBACK = "feedback", _("feedback to the requester")
+
     appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="escalations")
+    stage = models.CharField(max_length=10, choices=Stage.choices)
+    round = models.PositiveSmallIntegerField(default=0)  # the appeal's ``reopen_count`` when it fired
     level = models.PositiveSmallIntegerField(choices=Level.choices)
     deadline = models.DateTimeField()
     fired_at = models.DateTimeField()
     target_unit = models.ForeignKey("orgs.OrgUnit", null=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
-        ordering = ["appeal_id", "level"]
-        constraints = [models.UniqueConstraint(fields=["appeal", "level"], name="appeals_escalation_once")]
+        ordering = ["appeal_id", "round", "fired_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["appeal", "stage", "round", "level"], name="appeals_escalation_once")
+        ]
 
 
 class Whistle(CommunityScopedModel):
@@ -476,6 +520,8 @@ class DailyRollup(CommunityScopedModel):
     ratings = models.PositiveIntegerField(default=0)
     satisfied = models.PositiveIntegerField(default=0)
     reopened = models.PositiveIntegerField(default=0)
+    # Appeals marked complex (复杂诉求), on the day of the mark, against the department leading the appeal then.
+    complex_marked = models.PositiveIntegerField(default=0)
     whistles = models.PositiveIntegerField(default=0)
     summoned = models.PositiveIntegerField(default=0)
     arrived_on_time = models.PositiveIntegerField(default=0)  # verified arrivals (scanned or confirmed) only
@@ -499,6 +545,7 @@ class DailyRollup(CommunityScopedModel):
         "ratings",
         "satisfied",
         "reopened",
+        "complex_marked",
         "whistles",
         "summoned",
         "arrived_on_time",

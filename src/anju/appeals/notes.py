@@ -114,6 +114,7 @@ WHISTLE = "whistle"
 CHECKIN = "checkin"  # before arrivals said how they were recorded
 CHECKIN_BY = "checkin_by"
 REMINDED = "reminded"
+COMPLEX = "complex"
 
 _FOLLOWER_ANSWER = _("A follower answered the callback. Resolved: %(resolved)s. %(level)s.")
 
@@ -131,3 +132,4 @@ register(WHISTLE, _("Whistle blown: %(names)s summoned, arrival within %(minutes
 register(CHECKIN, _("%(name)s arrived on site%(late)s."), _late)
 register(REMINDED, _("Reminder (催办) sent to %(department)s."))
 register(CHECKIN_BY, _("%(name)s arrived on site%(late)s: %(method)s."), _arrival)
+register(COMPLEX, _("Marked complex (复杂诉求): the feedback is due by the complex deadline. Reason:"))

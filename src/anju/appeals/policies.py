@@ -129,6 +129,20 @@ declare(
     check=_lead_check,
     description="Sign, contact, wait, give feedback or refer back, for the lead department",
 )
+
+
+def _complex_check(user: Any, appeal: Any) -> bool:
+    return is_staff_for(user, appeal) or is_lead_liaison_for(user, appeal)
+
+
+declare(
+    "appeal.complex",
+    [*STAFF_ROLES, Role.DEPARTMENT_LIAISON],
+    upward=True,
+    check=_complex_check,
+    description="Mark an appeal complex, with a reason (15 days' feedback): staff of its community or the lead"
+    " department",
+)
 declare(
     "appeal.callback",
     MEMBER_ROLES,

@@ -348,6 +348,19 @@ def rates_report(
     return RatesReport(rows, total, months)
 
 
+def complex_marks(user: Any, *, start: dt.date | None = None, end: dt.date | None = None) -> dict[int, int]:
+    """How many appeals were marked complex (复杂诉求) over [start, end], per department leading the appeal when
+    it was marked (0: none yet), within the user's reach for the rates, from the roll-up (``complex_marked``):
+    extending deadlines is visible per department (docs/rates.md)."""
+    qs = rollups_visible(user).filter(complex_marked__gt=0)
+    if start:
+        qs = qs.filter(day__gte=start)
+    if end:
+        qs = qs.filter(day__lte=end)
+    grouped = qs.values("department_key").annotate(n=Sum("complex_marked")).order_by()
+    return {int(row["department_key"]): int(row["n"]) for row in grouped if row["n"]}
+
+
 @dataclass
 class OverdueCounts:
     """Open appeals past their next deadline, and those due within :data:`DUE_SOON`, kept apart."""

@@ -95,6 +95,7 @@ ACTION_LABELS = {
     "callback": gettext_lazy("called back"),
     "close": gettext_lazy("closed"),
     "remind": gettext_lazy("reminded"),
+    "complex": gettext_lazy("marked as complex"),
 }
 
 
@@ -195,3 +196,54 @@ def appeal_note(*, actor: Any, appeal: Appeal, note: str, request: HttpRequest |
         event = timeline_event(appeal, actor=actor, action="note", from_status=appeal.status, note=note, public=False)
         record(Action.APPEAL_NOTE, actor=actor, obj=appeal, request=request)
     return event
+
+
+#: Where an appeal may be marked complex: open and its handling feedback not yet given.
+COMPLEXABLE = frozenset(
+    {
+        Status.RECEIVED,
+        Status.ACCEPTED,
+        Status.DISPATCHED,
+        Status.REFERRED,
+        Status.SIGNED,
+        Status.IN_PROGRESS,
+        Status.WAITING,
+        Status.REOPENED,
+    }
+)
+
+
+def appeal_mark_complex(*, actor: Any, appeal: Appeal, reason: str, request: HttpRequest | None = None) -> Appeal:
+    """复杂诉求: a worker of the appeal's community or the lead department marks it complex, with a reason. Its
+    deadlines are computed again by the policy's complex variant (15 working days' feedback); the timeline
+    shows the reason and the department leading it then (``note_params``), and the roll-up counts the mark
+    against that department (``complex_marked``: the three-rate page, ``selectors.complex_marks``). Only the
+    feedback deadline lengthens (docs/rates.md)."""
+    from anju.appeals import notes
+
+    reason = need_text(reason, "note", _("Give the reason why the appeal is complex."))
+    params: dict[str, Any] = {}
+
+    def mutate(a: Appeal, at: dt.datetime) -> dict[str, Any]:
+        params["department_id"] = a.department_id  # the department leading it when marked (on the locked row)
+        if a.is_complex:
+            raise InvalidTransition(_("This appeal is marked complex already."))
+        before = a.feedback_due
+        a.is_complex = True
+        rollup.bump_appeal(a, day=at, department_id=a.department_id, complex_marked=1)
+        return {"complex": True, "department": a.department_id, "feedback_due_before": str(before or "")}
+
+    return transition(
+        actor=actor,
+        appeal=appeal,
+        perm="appeal.complex",
+        name="complex",
+        allowed=COMPLEXABLE,
+        to=None,
+        note=reason,
+        note_key=notes.COMPLEX,
+        note_params=params,
+        request=request,
+        mutate=mutate,
+        recompute=True,
+    )

@@ -129,6 +129,8 @@ def step_menu(appeal: Appeal, *, staff: bool, liaison: bool, lead: bool, interna
             blocks.append("handle")
         if lead and status in (Status.DISPATCHED, Status.SIGNED):
             blocks.append("refer")
+    if (staff or lead) and not appeal.is_complex and status in services.COMPLEXABLE:
+        blocks.append("complex")
     if staff:
         if appeal.is_open:
             blocks.append("whistle")
@@ -311,6 +313,7 @@ def step_done_message(step: str, appeal: Appeal) -> str:
         "refer": _("Referred back to the community for re-dispatch."),
         "callback": _("Thank you: your answer was recorded."),
         "note": _("Internal note added (staff and departments only)."),
+        "complex": _("Appeal %(number)s marked complex: its feedback deadline now follows the complex policy."),
     }
     return texts.get(step, _("Saved.")) % {"number": number}
 

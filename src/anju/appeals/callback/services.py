@@ -66,9 +66,12 @@ def appeal_callback(
             a.closed_at = at
         else:
             a.status = Status.REOPENED
+            # A new round: its SLA starts afresh at the reopen (signing and feedback by the policy of the
+            # category and urgency, ``sla.compute_deadlines``) and its escalation ladders from zero.
             a.reopen_count += 1
+            a.round_started_at = at
             a.handled_at = a.verified_at = None
-            a.dispatched_at = at  # the department must sign again, within the signing deadline
+            a.dispatched_at = at  # back to the same department, which must sign again
             a.signed_at = None
             # The response was settled (signed and contacted) before handling; it is not counted again, and
             # ``responded_on_time`` keeps its outcome (the roll-up rebuild reads it).

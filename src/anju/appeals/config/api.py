@@ -10,7 +10,7 @@ from ninja.pagination import paginate
 from anju.access import policy
 from anju.appeals import privacy
 from anju.appeals.config import services as config
-from anju.appeals.models import Category, CategoryRoute, SatisfactionLevel, SlaPolicy, SlaUnit, Urgency
+from anju.appeals.models import Category, CategoryRoute, SatisfactionLevel, SlaBasis, SlaPolicy, SlaUnit, Urgency
 from anju.core.api import ErrorOut, Pagination
 from anju.core.params import Id
 from anju.orgs.models import Department, OrgUnit
@@ -69,27 +69,38 @@ class SlaOut(Schema):
     complex: bool
     dispatch_value: int
     dispatch_unit: str
+    dispatch_basis: str
     sign_value: int
     sign_unit: str
+    sign_basis: str
     contact_value: int
     contact_unit: str
+    contact_basis: str
     feedback_value: int
     feedback_unit: str
+    feedback_basis: str
 
     @staticmethod
     def resolve_category(obj: SlaPolicy) -> str | None:
         return obj.category.code if obj.category else None
 
 
+BASIS_HELP = "receipt or previous (the step before); not given: the policy's own (a new one: DESIGN.md's default)"
+
+
 class SlaIn(Schema):
     dispatch_value: int
     dispatch_unit: SlaUnit = SlaUnit.HOURS
+    dispatch_basis: SlaBasis | None = Field(None, description=BASIS_HELP)
     sign_value: int
     sign_unit: SlaUnit = SlaUnit.HOURS
+    sign_basis: SlaBasis | None = Field(None, description=BASIS_HELP)
     contact_value: int
     contact_unit: SlaUnit = SlaUnit.HOURS
+    contact_basis: SlaBasis | None = Field(None, description=BASIS_HELP)
     feedback_value: int
     feedback_unit: SlaUnit = SlaUnit.HOURS
+    feedback_basis: SlaBasis | None = Field(None, description=BASIS_HELP)
 
 
 class LevelOut(Schema):
@@ -107,7 +118,8 @@ class LevelIn(Schema):
 
 
 def _deadlines(payload: SlaIn) -> dict[str, Any]:
-    return {k: (str(v) if k.endswith("_unit") else v) for k, v in payload.dict().items()}
+    given = {k: v for k, v in payload.dict().items() if v is not None}
+    return {k: (str(v) if k.endswith(("_unit", "_basis")) else v) for k, v in given.items()}
 
 
 # --- catalogue ----------------------------------------------------------------------------------

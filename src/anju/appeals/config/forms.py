@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from anju.appeals.models import Category, SlaUnit, Urgency
+from anju.appeals.models import Category, SlaBasis, SlaPolicy, SlaUnit, Urgency
 from anju.orgs.models import Department, OrgUnit
 
 
@@ -54,18 +54,33 @@ def _unit(label: Any) -> forms.ChoiceField:
     return forms.ChoiceField(label=label, choices=SlaUnit.choices, initial=SlaUnit.HOURS)
 
 
+def _basis(label: Any, stage: str) -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label=label,
+        choices=SlaBasis.choices,
+        initial=SlaPolicy.DEFAULT_BASES[stage],
+        required=False,  # not given: the policy's own (or, for a new one, DESIGN.md's default)
+        help_text=_("The step before signing, contact and feedback is the dispatch; before the dispatch, the receipt."),
+    )
+
+
 class SlaForm(forms.Form):
     dispatch_value = _value(_("Dispatch within"))
     dispatch_unit = _unit(_("Dispatch: unit"))
-    sign_value = _value(_("Department signs within (after dispatch)"))
+    dispatch_basis = _basis(_("Dispatch: counted"), "dispatch")
+    sign_value = _value(_("Department signs within"))
     sign_unit = _unit(_("Signing: unit"))
-    contact_value = _value(_("Requester contacted within (after dispatch)"))
+    sign_basis = _basis(_("Signing: counted"), "sign")
+    contact_value = _value(_("Requester contacted within"))
     contact_unit = _unit(_("Contact: unit"))
+    contact_basis = _basis(_("Contact: counted"), "contact")
     feedback_value = _value(_("Feedback to the requester within"))
     feedback_unit = _unit(_("Feedback: unit"))
+    feedback_basis = _basis(_("Feedback: counted"), "feedback")
 
     def deadlines(self) -> dict[str, Any]:
-        return {k: v for k, v in self.cleaned_data.items() if k.endswith(("_value", "_unit"))}
+        values = {k: v for k, v in self.cleaned_data.items() if k.endswith(("_value", "_unit"))}
+        return values | {k: v for k, v in self.cleaned_data.items() if k.endswith("_basis") and v}
 
 
 class SlaCreateForm(SlaForm):

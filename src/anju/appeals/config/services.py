@@ -32,7 +32,16 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from anju.access import policy
-from anju.appeals.models import Appeal, Category, CategoryRoute, SatisfactionLevel, SlaPolicy, SlaUnit, Urgency
+from anju.appeals.models import (
+    Appeal,
+    Category,
+    CategoryRoute,
+    SatisfactionLevel,
+    SlaBasis,
+    SlaPolicy,
+    SlaUnit,
+    Urgency,
+)
 from anju.audit.actions import Action
 from anju.audit.services import diff, record
 from anju.orgs.models import Department, OrgUnit
@@ -415,6 +424,8 @@ def _sla_errors(values: dict[str, Any]) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     for stage in SLA_STAGES:
         value, unit = values.get(f"{stage}_value"), values.get(f"{stage}_unit")
+        if values.get(f"{stage}_basis") not in SlaBasis.values:
+            errors[f"{stage}_basis"] = [_("Choose from receipt or from the previous step.")]
         if unit not in SlaUnit.values:
             errors[f"{stage}_unit"] = [_("Choose hours or working days.")]
             continue
@@ -431,11 +442,14 @@ def _sla_errors(values: dict[str, Any]) -> dict[str, list[str]]:
     return errors
 
 
-def _sla_values(kw: dict[str, Any]) -> dict[str, Any]:
+def _sla_values(kw: dict[str, Any], current: SlaPolicy | None = None) -> dict[str, Any]:
+    """The deadlines given; a basis not given stays the policy's own (a new policy's: DESIGN.md's default)."""
     values: dict[str, Any] = {}
     for stage in SLA_STAGES:
         values[f"{stage}_value"] = kw.get(f"{stage}_value")
         values[f"{stage}_unit"] = kw.get(f"{stage}_unit", SlaUnit.HOURS)
+        kept = getattr(current, f"{stage}_basis") if current is not None else SlaPolicy.DEFAULT_BASES[stage]
+        values[f"{stage}_basis"] = kw.get(f"{stage}_basis") or kept
     return values
 
 
@@ -473,7 +487,7 @@ def sla_create(
 def sla_update(*, actor: Any, sla: SlaPolicy, request: HttpRequest | None = None, **deadlines: Any) -> SlaPolicy:
     """Change a policy's deadlines. Applies to deadlines computed from now on (see the module's docstring)."""
     _require(actor, "appeal.configure")
-    values = _sla_values(deadlines)
+    values = _sla_values(deadlines, sla)
     errors = _sla_errors(values)
     if errors:
         raise ValidationError(errors)

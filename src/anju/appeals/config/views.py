@@ -307,7 +307,8 @@ def sla(request: HttpRequest) -> HttpResponse:
 @policy.permission("appeal.configure")
 def sla_edit(request: HttpRequest, pk: int) -> HttpResponse:
     sla_policy = _global(SlaPolicy.objects.select_related("category"), pk)
-    initial = {f"{s}_{p}": getattr(sla_policy, f"{s}_{p}") for s in config.SLA_STAGES for p in ("value", "unit")}
+    fields = [f"{stage}_{part}" for stage in config.SLA_STAGES for part in ("value", "unit", "basis")]
+    initial = {name: getattr(sla_policy, name) for name in fields}
     form = forms.SlaForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

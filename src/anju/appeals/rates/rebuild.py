@@ -118,6 +118,9 @@ def recount() -> dict[Key, Counter[str]]:
             satisfied=int(satisfied),
             reopened=int(not cb.is_follower and not satisfied),
         )
+    for event in AppealEvent.objects.filter(action="complex").only("appeal_id", "note_params", "at").iterator():
+        department = int((event.note_params or {}).get("department_id") or 0)
+        tally.add(appeals[event.appeal_id], event.at, department, complex_marked=1)
     for event in AppealEvent.objects.filter(action="close").only("appeal_id", "at").iterator():
         appeal = appeals[event.appeal_id]  # closed is final: the department then is the department now
         tally.add(appeal, event.at, appeal.department_id, completed=1)
