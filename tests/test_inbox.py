@@ -178,7 +178,7 @@ def test_page_lists_only_ones_own_messages_unread_first(
     assert "Parcel 99" not in html
     # Unread (3, 2 — newest first), then read (1).
     assert html.index("Parcel 3 ") < html.index("Parcel 2 ") < html.index("Parcel 1 ")
-    assert "2 unread messages" in html
+    assert "2 matters with unread messages" in html  # each parcel stands alone: no object, no link
 
 
 def test_empty_inbox_says_so(resident: User, client_for: Any) -> None:
@@ -193,8 +193,8 @@ def test_pagination(tree: Tree, resident: User, client_for: Any) -> None:
     client = english(client_for(resident))
     page1 = client.get(reverse("inbox:list")).content.decode()
     page2 = client.get(reverse("inbox:list") + "?page=2").content.decode()
-    assert page1.count('class="inbox-message') == 25
-    assert page2.count('class="inbox-message') == 5
+    assert page1.count('class="inbox-thread') == 25
+    assert page2.count('class="inbox-thread') == 5
     assert "Page 1 of 2" in page1
 
 
@@ -326,7 +326,7 @@ def test_header_badge_on_every_page_costs_one_query(
     for i in range(4):
         send(tree, resident, n=i)
     calls: list[Any] = []
-    original = selectors.unread_count
+    original = selectors.unread_threads
 
     def counting(user: Any) -> int:
         calls.append(user)
@@ -334,7 +334,7 @@ def test_header_badge_on_every_page_costs_one_query(
 
     from anju.inbox import shell
 
-    monkeypatch.setattr(shell, "unread_count", counting)
+    monkeypatch.setattr(shell, "unread_threads", counting)
     html = client.get(reverse("core:home")).content.decode()
     assert len(calls) == 1  # computed once per page, however often the template uses it
     badge = re.search(r'<span id="inbox-badge"([^>]*)>(.*?)</span>(\d+)</span>', html)
