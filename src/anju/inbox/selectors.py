@@ -60,6 +60,16 @@ def unread_threads(user: Any) -> int:
     return shown(user).filter(read_at=None).values("thread_key").distinct().count()
 
 
+def unread_threads_of_request(request: Any) -> int:
+    """:func:`unread_threads` of the request's user, counted once per request (the page and the header
+    badge share it; marking read counts afresh through :func:`unread_threads`)."""
+    cached = getattr(request, "_anju_unread_threads", None)
+    if cached is None:
+        cached = unread_threads(getattr(request, "user", None))
+        request._anju_unread_threads = cached
+    return int(cached)
+
+
 @dataclass
 class Thread:
     key: str

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from anju.inbox.selectors import unread_threads
+from anju.inbox import selectors
 
 
 def unread(request: Any) -> Any:
@@ -14,4 +14,4 @@ def unread(request: Any) -> Any:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return 0
-    return functools.cache(functools.partial(unread_threads, user))
+    return functools.cache(functools.partial(selectors.unread_threads_of_request, request))

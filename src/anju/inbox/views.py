@@ -30,7 +30,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "inbox/list.html",
-        {"page": page, "unread": selectors.unread_threads(request.user), "query": ""},
+        {"page": page, "unread": selectors.unread_threads_of_request(request), "query": ""},
     )
 
 
