@@ -107,8 +107,7 @@ def _post(url: str, body: bytes, headers: Mapping[str, str]) -> tuple[int, bytes
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read()
     except urllib.error.URLError as exc:
-        if isinstance(exc.reason, (TimeoutError, socket.timeout)):
-            return Result(UNKNOWN, "timeout", "no answer in time")
+        # Raised while connecting or writing the request: the provider never had a whole request to act on.
         return Result(RETRY, "connection", scrub(str(exc.reason)))
     except (TimeoutError, socket.timeout):
         return Result(UNKNOWN, "timeout", "no answer in time")
@@ -359,7 +358,8 @@ class TencentBackend:
         error = data.get("Error")
         if isinstance(error, dict):
             code = str(error.get("Code", ""))
-            return Result(tencent_outcome(code) if code.lower() != "ok" else GIVE_UP, code, scrub(error.get("Message", "")))
+            outcome = tencent_outcome(code)
+            return Result(GIVE_UP if outcome == SENT else outcome, code, scrub(str(error.get("Message", ""))))
         statuses = data.get("SendStatusSet") or []
         if not statuses or not isinstance(statuses[0], dict):
             return Result(GIVE_UP, f"http-{status}", "no send status")
