@@ -83,7 +83,7 @@ MUST_READ = frozenset(
 
 #: The daily digest itself (written by :mod:`anju.inbox.digest`).
 DIGEST = "inbox.digest"
-register(DIGEST, gettext_lazy("Daily digest: {threads} matters have unread messages"))
+register(DIGEST, gettext_lazy("Daily digest of unread messages ({threads})"))
 
 
 def is_must_read(kind: str) -> bool:
