@@ -356,7 +356,7 @@ def test_api_lists_counts_and_marks_ones_own(tree: Tree, resident: User, neighbo
     assert body["count"] == 2
     assert [m["title"] for m in body["results"]] == ["Parcel 2 is waiting at 东门", "Parcel 1 is waiting at 东门"]
     assert body["results"][1]["url"] == "/station/my/"
-    assert client.get("/api/v1/inbox/unread").json() == {"unread": 2}
+    assert client.get("/api/v1/inbox/unread").json() == {"unread": 2, "threads": 2}
     first = body["results"][1]["id"]
     response = client.post(f"/api/v1/inbox/messages/{first}/read")
     assert response.status_code == 200
@@ -365,8 +365,16 @@ def test_api_lists_counts_and_marks_ones_own(tree: Tree, resident: User, neighbo
     theirs = Message.objects.get(recipient=neighbour).pk
     assert client.post(f"/api/v1/inbox/messages/{theirs}/read").status_code == 404
     assert client.post("/api/v1/inbox/messages/read-all").json() == {"marked": 1}
-    assert client.get("/api/v1/inbox/unread").json() == {"unread": 0}
+    assert client.get("/api/v1/inbox/unread").json() == {"unread": 0, "threads": 0}
     assert Message.objects.get(recipient=neighbour).read_at is None
+    # A thread at once: two messages about one booking.
+    send(tree, resident, n=4, params={"booking": 5, "number": 4, "place": "东门"})
+    send(tree, resident, n=5, params={"booking": 5, "number": 5, "place": "东门"})
+    assert client.get("/api/v1/inbox/unread").json() == {"unread": 2, "threads": 1}
+    newest = client.get("/api/v1/inbox/messages?unread=true").json()["results"][0]
+    assert newest["thread_key"] == "booking:5"
+    assert client.post(f"/api/v1/inbox/messages/{newest['id']}/read-thread").json() == {"marked": 2}
+    assert client.post(f"/api/v1/inbox/messages/{theirs}/read-thread").status_code == 404
 
 
 def test_api_needs_a_signed_in_user(client: Client) -> None:
