@@ -84,8 +84,10 @@ def resident(tree: Tree) -> User:
 
 def send(tree: Tree, *users: User, n: int = 1) -> int:
     return inbox_send(
-        recipients=list(users), kind=KIND, community=tree.community, params={"number": n, "place": "东门",
-                                                                             "name": "张三"}
+        recipients=list(users),
+        kind=KIND,
+        community=tree.community,
+        params={"number": n, "place": "东门", "name": "张三"},
     )
 
 
@@ -103,8 +105,13 @@ def test_one_templated_row_per_message_only_the_templates_parameters(
     with caplog.at_level(logging.DEBUG):
         assert tasks.deliver_sms() == 1
     assert recorder.calls == [
-        {"phone": PHONE, "template_code": "SMS_001", "params": {"number": "1", "place": "东门"},
-         "order": ["number", "place"], "reference": row.idempotency_key}
+        {
+            "phone": PHONE,
+            "template_code": "SMS_001",
+            "params": {"number": "1", "place": "东门"},
+            "order": ["number", "place"],
+            "reference": row.idempotency_key,
+        }
     ]
     row.refresh_from_db()
     assert (row.state, row.attempts, row.provider_ref) == (SmsOutbox.State.SENT, 1, "ref")

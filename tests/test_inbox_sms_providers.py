@@ -40,7 +40,7 @@ def serve(handle: Callable[[BaseHTTPRequestHandler, bytes], tuple[int, dict[str,
     seen: list[dict[str, Any]] = []
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802  (http.server's name)
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             status, answer = handle(self, body)
             seen.append(answer)
@@ -70,14 +70,20 @@ def serve(handle: Callable[[BaseHTTPRequestHandler, bytes], tuple[int, dict[str,
 
 def ali_encode(value: str) -> str:
     """Alibaba's documented encoding (as their Java sample: URLEncoder, then fix + * %7E)."""
-    return urllib.parse.quote_plus(value, safe="", encoding="utf-8").replace("+", "%20").replace("*", "%2A").replace(
-        "%7E", "~"
+    return (
+        urllib.parse.quote_plus(value, safe="", encoding="utf-8")
+        .replace("+", "%20")
+        .replace("*", "%2A")
+        .replace("%7E", "~")
     )
 
 
 ALI_ANSWERS = {
     OK_PHONE: (200, {"Code": "OK", "Message": "OK", "BizId": "900619746936498440^0", "RequestId": "F655A8D5"}),
-    "13800000002": (200, {"Code": "isv.BUSINESS_LIMIT_CONTROL", "Message": "触发分钟级流控Permits:1", "RequestId": "r2"}),
+    "13800000002": (
+        200,
+        {"Code": "isv.BUSINESS_LIMIT_CONTROL", "Message": "触发分钟级流控Permits:1", "RequestId": "r2"},
+    ),
     "13800000003": (200, {"Code": "isv.MOBILE_NUMBER_ILLEGAL", "Message": "非法手机号 13800000003", "RequestId": "r3"}),
     "13800000004": (200, {"Code": "isp.SYSTEM_ERROR", "Message": "isp.SYSTEM_ERROR", "RequestId": "r4"}),
     "13800000005": (200, {"Code": "isv.SMS_TEMPLATE_ILLEGAL", "Message": "模板不合法", "RequestId": "r5"}),
@@ -110,7 +116,10 @@ def aliyun() -> Iterator[tuple[str, list[dict[str, str]]]]:
             return 400, {"Code": "SignatureNonceUsed", "Message": "nonce used"}
         nonces.add(params["SignatureNonce"])
         for name, value in {
-            "Action": "SendSms", "Version": "2017-05-25", "Format": "JSON", "SignatureMethod": "HMAC-SHA1",
+            "Action": "SendSms",
+            "Version": "2017-05-25",
+            "Format": "JSON",
+            "SignatureMethod": "HMAC-SHA1",
             "SignatureVersion": "1.0",
         }.items():
             assert params[name] == value, name
@@ -177,14 +186,26 @@ def test_aliyun_error_codes_map_to_retry_or_give_up(aliyun: Any, phone: str, out
 
 TC_STATUS = {
     "+86" + OK_PHONE: {"Code": "Ok", "Message": "send success", "SerialNo": "2028:f825e6b16e23f73f4123", "Fee": 1},
-    "+8613800000002": {"Code": "LimitExceeded.PhoneNumberDailyLimit", "Message": "the number of sms messages sent "
-                       "from a single mobile number every day exceeds the upper limit", "SerialNo": ""},
-    "+8613800000003": {"Code": "InvalidParameterValue.IncorrectPhoneNumber", "Message": "phone number +8613800000003 "
-                       "format error", "SerialNo": ""},
-    "+8613800000004": {"Code": "FailedOperation.TemplateIncorrectOrUnapproved", "Message": "template unapproved",
-                       "SerialNo": ""},
-    "+8613800000005": {"Code": "FailedOperation.InsufficientBalanceInSmsPackage", "Message": "insufficient balance",
-                       "SerialNo": ""},
+    "+8613800000002": {
+        "Code": "LimitExceeded.PhoneNumberDailyLimit",
+        "Message": "the number of sms messages sent from a single mobile number every day exceeds the upper limit",
+        "SerialNo": "",
+    },
+    "+8613800000003": {
+        "Code": "InvalidParameterValue.IncorrectPhoneNumber",
+        "Message": "phone number +8613800000003 format error",
+        "SerialNo": "",
+    },
+    "+8613800000004": {
+        "Code": "FailedOperation.TemplateIncorrectOrUnapproved",
+        "Message": "template unapproved",
+        "SerialNo": "",
+    },
+    "+8613800000005": {
+        "Code": "FailedOperation.InsufficientBalanceInSmsPackage",
+        "Message": "insufficient balance",
+        "SerialNo": "",
+    },
 }
 
 
@@ -205,13 +226,9 @@ def tencent() -> Iterator[tuple[str, list[dict[str, Any]]]]:
         timestamp = request.headers["X-TC-Timestamp"]
         date = datetime.fromtimestamp(int(timestamp), tz=UTC).strftime("%Y-%m-%d")
         canonical_headers = "".join(f"{h}:{request.headers[h].strip().lower()}\n" for h in signed)
-        canonical = "\n".join(
-            ["POST", "/", "", canonical_headers, ";".join(signed), hashlib.sha256(body).hexdigest()]
-        )
+        canonical = "\n".join(["POST", "/", "", canonical_headers, ";".join(signed), hashlib.sha256(body).hexdigest()])
         scope = f"{date}/sms/tc3_request"
-        to_sign = "\n".join(
-            ["TC3-HMAC-SHA256", timestamp, scope, hashlib.sha256(canonical.encode()).hexdigest()]
-        )
+        to_sign = "\n".join(["TC3-HMAC-SHA256", timestamp, scope, hashlib.sha256(canonical.encode()).hexdigest()])
         key = tc_hmac(tc_hmac(tc_hmac(("TC3" + TC_KEY).encode(), date), "sms"), "tc3_request")
         expected = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
         request_id = "ee6b2c3b-0b66-4d2c-8a5e-0f7e3c1e1a29"
@@ -221,19 +238,34 @@ def tencent() -> Iterator[tuple[str, list[dict[str, Any]]]]:
             or fields["Signature"] != expected
             or not {"content-type", "host"} <= set(signed)
         ):
-            return 200, {"Response": {"Error": {"Code": "AuthFailure.SignatureFailure", "Message": "The provided "
-                                                "credentials could not be validated."}, "RequestId": request_id}}
+            return 200, {
+                "Response": {
+                    "Error": {
+                        "Code": "AuthFailure.SignatureFailure",
+                        "Message": "The provided credentials could not be validated.",
+                    },
+                    "RequestId": request_id,
+                }
+            }
         if abs(time.time() - int(timestamp)) > 300:
-            return 200, {"Response": {"Error": {"Code": "AuthFailure.SignatureExpire", "Message": "expired"},
-                                      "RequestId": request_id}}
+            return 200, {
+                "Response": {
+                    "Error": {"Code": "AuthFailure.SignatureExpire", "Message": "expired"},
+                    "RequestId": request_id,
+                }
+            }
         assert request.headers["X-TC-Action"] == "SendSms"
         assert request.headers["X-TC-Version"] == "2021-01-11"
         assert request.headers["Host"] == "sms.tencentcloudapi.com"
         data = json.loads(body)
         received.append(data)
         phone = data["PhoneNumberSet"][0]
-        status = {**TC_STATUS.get(phone, TC_STATUS["+8613800000003"]), "PhoneNumber": phone,
-                  "SessionContext": data.get("SessionContext", ""), "IsoCode": "CN"}
+        status = {
+            **TC_STATUS.get(phone, TC_STATUS["+8613800000003"]),
+            "PhoneNumber": phone,
+            "SessionContext": data.get("SessionContext", ""),
+            "IsoCode": "CN",
+        }
         return 200, {"Response": {"SendStatusSet": [status], "RequestId": request_id}}
 
     for url in serve(handle):

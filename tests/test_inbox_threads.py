@@ -146,7 +146,8 @@ def test_threads_follow_the_object_named_or_the_link_or_stand_alone(tree: Tree, 
     inbox_send(recipients=[resident], kind="tests.thread_note", community=tree.community, thread="custom")
     keys = list(Message.objects.order_by("id").values_list("thread_key", flat=True))
     assert keys[:4] == ["booking:3", "booking:3", "/activities/9/", "/activities/9/"]
-    assert keys[4] != keys[5] and keys[4].startswith("once:")
+    assert keys[4] != keys[5]
+    assert keys[4].startswith("once:")
     assert keys[6] == "custom"
     assert selectors.unread_threads(resident) == 5
 
@@ -160,8 +161,10 @@ def test_workers_get_new_appeals_in_the_digest_by_default_residents_at_once(
     inbox_send(recipients=[worker, resident], kind="appeal.filed", community=tree.community, params={"number": "1"})
     held = Message.objects.get(recipient=worker)
     shown = Message.objects.get(recipient=resident)
-    assert held.visible_at > timezone.now() and "app" in held.digest_channels
-    assert shown.visible_at <= timezone.now() and shown.digest_channels == ""
+    assert held.visible_at > timezone.now()
+    assert "app" in held.digest_channels
+    assert shown.visible_at <= timezone.now()
+    assert shown.digest_channels == ""
     assert selectors.unread_threads(worker) == 0  # not yet: it comes with the digest
     assert selectors.unread_threads(resident) == 1
 
@@ -174,8 +177,12 @@ def test_settings_page_shows_and_saves_ones_own_choices(tree: Tree, worker: User
     assert "always in the app" in html
     response = client.post(
         reverse("inbox:settings"),
-        {"spaces.booking_confirmed__app": "off", "spaces.booking_confirmed__email": "digest", "quiet_start": "22:00",
-         "quiet_end": "07:00"},
+        {
+            "spaces.booking_confirmed__app": "off",
+            "spaces.booking_confirmed__email": "digest",
+            "quiet_start": "22:00",
+            "quiet_end": "07:00",
+        },
     )
     assert response.status_code == 302
     rows = set(NoticeSetting.objects.values_list("user__username", "kind", "channel", "mode"))
@@ -191,14 +198,18 @@ def test_settings_page_shows_and_saves_ones_own_choices(tree: Tree, worker: User
     assert event.data["changes"]["quiet hours"] == ["21:00–08:00", "22:00–07:00"]
     # Off in the app: filed as read, never counted.
     inbox_send(
-        recipients=[resident], kind="spaces.booking_confirmed", community=tree.community,
+        recipients=[resident],
+        kind="spaces.booking_confirmed",
+        community=tree.community,
         params={"space": "活动室", "when": "x", "booking": 1},
     )
     assert Message.objects.get(recipient=resident).read_at is not None
     assert selectors.unread_threads(resident) == 0
     # Saving the same again changes nothing and records nothing.
-    client.post(reverse("inbox:settings"), {"spaces.booking_confirmed__app": "off", "quiet_start": "22:00",
-                                            "quiet_end": "07:00"})
+    client.post(
+        reverse("inbox:settings"),
+        {"spaces.booking_confirmed__app": "off", "quiet_start": "22:00", "quiet_end": "07:00"},
+    )
     assert AuditEvent.objects.filter(action="inbox.settings").count() == 1
     # Nobody else's settings changed; the page has no way to name another person.
     assert not NoticeSetting.objects.filter(user=worker).exists()
@@ -211,7 +222,7 @@ def test_a_must_read_kind_cannot_be_turned_off_in_the_app(tree: Tree, worker: Us
     assert "not possible" in response.content.decode()
     assert not NoticeSetting.objects.exists()
     assert not AuditEvent.objects.filter(action="inbox.settings").exists()
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"appeal\.dispatched app digest"):
         services.notice_settings_update(actor=worker, modes={("appeal.dispatched", "app"): "digest"})
     # Even a row written around the service does not hide it.
     NoticeSetting.objects.create(user=worker, kind="appeal.dispatched", channel="app", mode="off")

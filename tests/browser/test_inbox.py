@@ -6,13 +6,13 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
+from tests.browser.conftest import ARTIFACTS
 
 from anju.access.roles import Role
 from anju.inbox.kinds import register
 from anju.inbox.models import Message
 from anju.inbox.services import inbox_send
 from anju.testing import TEST_PASSWORD, build_tree, make_user
-from tests.browser.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.browser
 
@@ -66,12 +66,18 @@ def test_a_thread_of_overdue_notices_is_one_row_and_marking_it_read_drops_the_ba
     worker = make_user(Role.COMMUNITY_WORKER, tree.community, username="inbox_thread_phone")
     for level in (1, 2, 3):  # three notices about one overdue appeal
         inbox_send(
-            recipients=[worker], kind="tests.browser_overdue", community=tree.community,
-            params={"appeal": 77, "number": "A-77", "level": level}, url="/inbox/",
+            recipients=[worker],
+            kind="tests.browser_overdue",
+            community=tree.community,
+            params={"appeal": 77, "number": "A-77", "level": level},
+            url="/inbox/",
         )
     inbox_send(
-        recipients=[worker], kind="tests.browser_overdue", community=tree.community,
-        params={"appeal": 78, "number": "A-78", "level": 1}, url="/inbox/",
+        recipients=[worker],
+        kind="tests.browser_overdue",
+        community=tree.community,
+        params={"appeal": 78, "number": "A-78", "level": 1},
+        url="/inbox/",
     )
     sign_in(page, "inbox_thread_phone")
     page.goto("/inbox/")

@@ -57,9 +57,9 @@ def send_due(now: datetime | None = None) -> int:
         .values_list("recipient_id", "community_id", "digest_channels")
     )
     per_user: dict[int, tuple[int, set[str]]] = {}
-    for uid, community_id, channels in waiting:
+    for uid, community_id, held in waiting:
         _, known = per_user.setdefault(uid, (community_id, set()))
-        known.update(c for c in channels.split(",") if c)
+        known.update(c for c in held.split(",") if c)
     done = set(DigestRun.objects.filter(day=day, user_id__in=list(per_user)).values_list("user_id", flat=True))
     written = 0
     for uid, (community_id, channels) in per_user.items():

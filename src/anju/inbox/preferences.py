@@ -121,7 +121,8 @@ def table_for(user: Any) -> list[dict[str, Any]]:
     """The settings page's rows: every registered kind, its title template and the person's mode per channel."""
     uid = user.pk
     chosen = {
-        (k, ch): mode for k, ch, mode in NoticeSetting.objects.filter(user_id=uid).values_list("kind", "channel", "mode")
+        (k, ch): mode
+        for k, ch, mode in NoticeSetting.objects.filter(user_id=uid).values_list("kind", "channel", "mode")
     }
     work = uid in _work_ids([uid])
     rows = []

@@ -104,7 +104,9 @@ def threads_page(request: HttpRequest, user: Any, *, unread_only: bool = False) 
     rows = list(page.object_list)
     latest = {m.pk: m for m in Message.objects.filter(pk__in=[r["latest_id"] for r in rows])}
     page.object_list = [
-        Thread(r["thread_key"], latest[r["latest_id"]], r["total"], r["unread"]) for r in rows if r["latest_id"] in latest
+        Thread(r["thread_key"], latest[r["latest_id"]], r["total"], r["unread"])
+        for r in rows
+        if r["latest_id"] in latest
     ]
     return page
 

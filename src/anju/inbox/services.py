@@ -186,9 +186,7 @@ def inbox_send(
                 Outbox.objects.bulk_create(outgoing)
         if sms:
             now_pairs = [(m, u) for m, u in zip(made, users, strict=True) if choices[u.pk].sms == Mode.NOW]
-            texts = sms_rows_for(
-                [m for m, _ in now_pairs], [u for _, u in now_pairs], kind=kind, params=clean, at=at
-            )
+            texts = sms_rows_for([m for m, _ in now_pairs], [u for _, u in now_pairs], kind=kind, params=clean, at=at)
             if texts:
                 SmsOutbox.objects.bulk_create(texts)
     return len(made)

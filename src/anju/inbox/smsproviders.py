@@ -22,7 +22,6 @@ import hmac
 import json
 import logging
 import re
-import socket
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -109,7 +108,7 @@ def _post(url: str, body: bytes, headers: Mapping[str, str]) -> tuple[int, bytes
     except urllib.error.URLError as exc:
         # Raised while connecting or writing the request: the provider never had a whole request to act on.
         return Result(RETRY, "connection", scrub(str(exc.reason)))
-    except (TimeoutError, socket.timeout):
+    except TimeoutError:
         return Result(UNKNOWN, "timeout", "no answer in time")
     except (ConnectionError, OSError) as exc:
         return Result(UNKNOWN, "connection-lost", scrub(str(exc)))
@@ -306,7 +305,13 @@ class TencentBackend:
         return "+86" + digits
 
     def request(
-        self, *, phone: str, template_code: str, params: Mapping[str, str], order: Sequence[str], reference: str,
+        self,
+        *,
+        phone: str,
+        template_code: str,
+        params: Mapping[str, str],
+        order: Sequence[str],
+        reference: str,
         now: datetime | None = None,
     ) -> tuple[bytes, dict[str, str]]:
         payload = json.dumps(
@@ -365,7 +370,9 @@ class TencentBackend:
             return Result(GIVE_UP, f"http-{status}", "no send status")
         first = statuses[0]
         code = str(first.get("Code", ""))
-        return Result(tencent_outcome(code), code, scrub(str(first.get("Message", ""))), str(first.get("SerialNo", ""))[:100])
+        return Result(
+            tencent_outcome(code), code, scrub(str(first.get("Message", ""))), str(first.get("SerialNo", ""))[:100]
+        )
 
 
 BACKENDS: dict[str, type] = {
@@ -379,6 +386,7 @@ BACKENDS: dict[str, type] = {
 def backend() -> Backend:
     name = str(getattr(settings, "ANJU_SMS_BACKEND", "console") or "console")
     try:
-        return BACKENDS[name]()  # type: ignore[no-any-return]
+        made: Backend = BACKENDS[name]()
+        return made
     except KeyError as exc:
         raise LookupError(f"unknown SMS backend {name!r} (ANJU_SMS_BACKEND): one of {sorted(BACKENDS)}") from exc

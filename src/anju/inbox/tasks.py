@@ -207,9 +207,7 @@ def deliver_sms(batch: int = 100) -> int:
             result = smsproviders.Result(smsproviders.UNKNOWN, type(exc).__name__)
         error = f"{result.code} {result.detail}".strip()[:300]
         if result.outcome == smsproviders.SENT:
-            mine.update(
-                state=SmsOutbox.State.SENT, locked_until=None, provider_ref=result.provider_ref, last_error=""
-            )
+            mine.update(state=SmsOutbox.State.SENT, locked_until=None, provider_ref=result.provider_ref, last_error="")
             sent += 1
         elif result.outcome == smsproviders.RETRY and row.attempts < MAX_ATTEMPTS:
             log.info("inbox: SMS row %s will be retried (%s)", row.pk, result.code)

@@ -96,7 +96,7 @@ GROUP_LABELS = {
 }
 
 
-def _parse_time(raw: str) -> time | None | bool:
+def _parse_time(raw: str) -> time | bool | None:
     """``None`` for empty, a time, or ``False`` when it is not one."""
     raw = (raw or "").strip()
     if not raw:
@@ -127,7 +127,7 @@ def _settings_context(request: HttpRequest, errors: list[str]) -> dict[str, Any]
     groups: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
         groups.setdefault(row["group"], []).append(row)
-    window = preferences.quiet_hours(request.user.pk)
+    window = preferences.quiet_hours(int(request.user.pk or 0))
     return {
         "groups": [(str(GROUP_LABELS.get(g, g)), items) for g, items in groups.items()],
         "channels": Channel.choices,
