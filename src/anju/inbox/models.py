@@ -50,6 +50,8 @@ class Message(CommunityScopedModel):
             models.Index(fields=["recipient", "read_at"], name="inbox_unread_idx"),
             models.Index(fields=["recipient", "-created_at"], name="inbox_recent_idx"),
             models.Index(fields=["recipient", "thread_key"], name="inbox_thread_idx"),
+            # The digest job's sweep: only messages that wait for a digest.
+            models.Index(fields=["created_at"], condition=~models.Q(digest_channels=""), name="inbox_digest_due_idx"),
         ]
 
     def __str__(self) -> str:
