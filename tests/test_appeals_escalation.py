@@ -64,8 +64,9 @@ def _assert_exactly_once(appeals: list[Appeal], now: dt.datetime) -> None:
             )
         )
         assert sorted(set(kinds)) == [f"escalation.{lvl}" for lvl in levels]
-    # Each message has its email in the outbox, written in the same transaction.
-    assert Outbox.objects.count() == Message.objects.count() > 0
+    # Each message has its email in the outbox, written in the same transaction (but those whose reader takes
+    # them in the daily digest: new appeals, for staff, by default).
+    assert Outbox.objects.count() == Message.objects.exclude(digest_channels__contains="email").count() > 0
 
 
 @pytest.mark.django_db
