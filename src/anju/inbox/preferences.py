@@ -21,6 +21,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from anju.access.roles import Role
@@ -68,20 +69,35 @@ def allowed(kind: str, channel: str, mode: str) -> bool:
     return True
 
 
+def _work_grants(user_ref: Any) -> Any:
+    """Grants that give the defaults of people who handle appeals (an administrator's counts as every role)."""
+    from anju.accounts.models import RoleGrant
+
+    roles = set(WORK_NOTICES.roles) | {Role.ADMIN}
+    return RoleGrant.objects.filter(user_id=user_ref, role__in=roles, unit__is_active=True)
+
+
 def _work_ids(user_ids: list[int]) -> set[int]:
     """Of ``user_ids``, who gets the defaults of people who handle appeals (one query)."""
     from django.contrib.auth import get_user_model
 
-    from anju.accounts.models import RoleGrant
+    qs = get_user_model().objects.filter(pk__in=user_ids)
+    return set(qs.filter(Q(is_superuser=True) | Exists(_work_grants(OuterRef("pk")))).values_list("pk", flat=True))
 
-    roles = set(WORK_NOTICES.roles) | {Role.ADMIN}  # an administrator's grant counts as every role
-    ids = set(
-        RoleGrant.objects.filter(user_id__in=user_ids, role__in=roles, unit__is_active=True).values_list(
-            "user_id", flat=True
-        )
-    )
-    ids |= set(get_user_model().objects.filter(pk__in=user_ids, is_superuser=True).values_list("pk", flat=True))
-    return ids
+
+def role_dependent(kind: str) -> bool:
+    return kind in WORK_DIGEST_KINDS or sms_possible(kind)
+
+
+def with_choices(users: QuerySet[Any], kind: str) -> QuerySet[Any]:
+    """``users`` annotated with their settings for ``kind`` (and, when the defaults differ by role, whether
+    they handle appeals), so that sending costs no query of its own; read with :func:`choice_of`."""
+    for channel in Channel.values:
+        mode = NoticeSetting.objects.filter(user_id=OuterRef("pk"), kind=kind, channel=channel).values("mode")[:1]
+        users = users.annotate(**{f"inbox_mode_{channel}": Subquery(mode)})
+    if role_dependent(kind):
+        users = users.annotate(inbox_mode_work=Exists(_work_grants(OuterRef("pk"))))
+    return users
 
 
 @dataclass(frozen=True)
@@ -94,27 +110,25 @@ class Choice:
         return str(getattr(self, channel))
 
 
+def choice_of(user: Any, kind: str) -> Choice:
+    """The modes of a user from :func:`with_choices`: their setting where allowed, else the default."""
+    work = bool(getattr(user, "inbox_mode_work", False) or getattr(user, "is_superuser", False))
+    modes = {}
+    for channel in Channel.values:
+        mode = getattr(user, f"inbox_mode_{channel}", None) or default_mode(kind, channel, work=work)
+        modes[channel] = mode if allowed(kind, channel, mode) else default_mode(kind, channel, work=work)
+    return Choice(**modes)
+
+
 def choices_for(user_ids: Iterable[int], kind: str) -> dict[int, Choice]:
-    """Each user's modes for ``kind`` (one query, two when the kind's defaults differ by role)."""
+    """Each user's modes for ``kind`` (one query)."""
+    from django.contrib.auth import get_user_model
+
     ids = list(user_ids)
     if not ids:
         return {}
-    chosen: dict[tuple[int, str], str] = {
-        (uid, ch): mode
-        for uid, ch, mode in NoticeSetting.objects.filter(user_id__in=ids, kind=kind).values_list(
-            "user_id", "channel", "mode"
-        )
-    }
-    role_dependent = kind in WORK_DIGEST_KINDS or (kind in WORK_SMS_KINDS or sms_possible(kind))
-    work = _work_ids(ids) if role_dependent else set()
-    out: dict[int, Choice] = {}
-    for uid in ids:
-        modes = {}
-        for ch in Channel.values:
-            mode = chosen.get((uid, ch)) or default_mode(kind, ch, work=uid in work)
-            modes[ch] = mode if allowed(kind, ch, mode) else default_mode(kind, ch, work=uid in work)
-        out[uid] = Choice(**modes)
-    return out
+    users = with_choices(get_user_model().objects.filter(pk__in=ids), kind)
+    return {u.pk: choice_of(u, kind) for u in users}
 
 
 def table_for(user: Any) -> list[dict[str, Any]]:

@@ -149,12 +149,12 @@ def inbox_send(
     ids = _user_ids(recipients)
     if not ids:
         return 0
-    users = list(get_user_model().objects.filter(pk__in=ids, is_active=True))
+    users = list(preferences.with_choices(get_user_model().objects.filter(pk__in=ids, is_active=True), kind))
     if not users:
         return 0
     at = timezone.now()
     key = thread_key_for(clean, url, thread)
-    choices = preferences.choices_for([u.pk for u in users], kind)
+    choices = {u.pk: preferences.choice_of(u, kind) for u in users}
     held_until = preferences.next_digest_at(at)
     with transaction.atomic():
         made = []
