@@ -10,7 +10,7 @@ from tests.browser.conftest import ARTIFACTS
 
 from anju.access.roles import Role
 from anju.inbox.kinds import register
-from anju.inbox.models import Message
+from anju.inbox.models import Message, NoticeSetting
 from anju.inbox.services import inbox_send
 from anju.testing import TEST_PASSWORD, build_tree, make_user
 
@@ -98,5 +98,13 @@ def test_a_thread_of_overdue_notices_is_one_row_and_marking_it_read_drops_the_ba
     assert Message.objects.filter(recipient=worker, read_at=None).count() == 1
 
     page.goto("/inbox/settings/")
-    expect(page.locator("h1")).to_be_visible()
+    expect(page.locator("h1")).to_contain_text("通知设置")
+    expect(page.locator('select[name="appeal.dispatched__app"]')).to_be_disabled()  # must-read
+    page.locator('select[name="appeal.filed__app"]').select_option("now")
+    page.locator('input[name="quiet_start"]').fill("22:00")
+    page.locator('input[name="quiet_end"]').fill("07:00")
+    page.locator("form.notice-settings button[type=submit]").click()
+    expect(page.locator(".messages")).to_contain_text("通知设置已保存")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360 + 1
+    page.screenshot(path=str(ARTIFACTS / "inbox-settings-phone.png"), full_page=False)
+    assert NoticeSetting.objects.filter(user=worker, kind="appeal.filed", channel="app", mode="now").exists()
