@@ -299,6 +299,10 @@ def test_holiday_page_is_admin_only(world: AppealsWorld) -> None:
 
 
 def test_inbox(world: AppealsWorld) -> None:
+    from anju.inbox.services import notice_settings_update
+
+    # Staff get new appeals in the daily digest unless they choose otherwise.
+    notice_settings_update(actor=world.worker, modes={("appeal.filed", "app"): "now"})
     appeal = world.file()
     c = english_client(world.worker)
     html = c.get("/appeals/inbox/", follow=True).content.decode()  # the shared inbox (anju.inbox)

@@ -178,7 +178,7 @@ def test_page_lists_only_ones_own_messages_unread_first(
     assert "Parcel 99" not in html
     # Unread (3, 2 — newest first), then read (1).
     assert html.index("Parcel 3 ") < html.index("Parcel 2 ") < html.index("Parcel 1 ")
-    assert "2 unread messages" in html
+    assert "2 matters with unread messages" in html  # each parcel stands alone: no object, no link
 
 
 def test_empty_inbox_says_so(resident: User, client_for: Any) -> None:
@@ -193,8 +193,8 @@ def test_pagination(tree: Tree, resident: User, client_for: Any) -> None:
     client = english(client_for(resident))
     page1 = client.get(reverse("inbox:list")).content.decode()
     page2 = client.get(reverse("inbox:list") + "?page=2").content.decode()
-    assert page1.count('class="inbox-message') == 25
-    assert page2.count('class="inbox-message') == 5
+    assert page1.count('<li id="thread-') == 25
+    assert page2.count('<li id="thread-') == 5
     assert "Page 1 of 2" in page1
 
 
@@ -326,15 +326,15 @@ def test_header_badge_on_every_page_costs_one_query(
     for i in range(4):
         send(tree, resident, n=i)
     calls: list[Any] = []
-    original = selectors.unread_count
+    original = selectors.unread_threads_of_request
 
-    def counting(user: Any) -> int:
-        calls.append(user)
-        return original(user)
+    def counting(request: Any) -> int:
+        calls.append(request)
+        return original(request)
 
     from anju.inbox import shell
 
-    monkeypatch.setattr(shell, "unread_count", counting)
+    monkeypatch.setattr(shell.selectors, "unread_threads_of_request", counting)
     html = client.get(reverse("core:home")).content.decode()
     assert len(calls) == 1  # computed once per page, however often the template uses it
     badge = re.search(r'<span id="inbox-badge"([^>]*)>(.*?)</span>(\d+)</span>', html)
@@ -356,7 +356,7 @@ def test_api_lists_counts_and_marks_ones_own(tree: Tree, resident: User, neighbo
     assert body["count"] == 2
     assert [m["title"] for m in body["results"]] == ["Parcel 2 is waiting at 东门", "Parcel 1 is waiting at 东门"]
     assert body["results"][1]["url"] == "/station/my/"
-    assert client.get("/api/v1/inbox/unread").json() == {"unread": 2}
+    assert client.get("/api/v1/inbox/unread").json() == {"unread": 2, "threads": 2}
     first = body["results"][1]["id"]
     response = client.post(f"/api/v1/inbox/messages/{first}/read")
     assert response.status_code == 200
@@ -365,8 +365,16 @@ def test_api_lists_counts_and_marks_ones_own(tree: Tree, resident: User, neighbo
     theirs = Message.objects.get(recipient=neighbour).pk
     assert client.post(f"/api/v1/inbox/messages/{theirs}/read").status_code == 404
     assert client.post("/api/v1/inbox/messages/read-all").json() == {"marked": 1}
-    assert client.get("/api/v1/inbox/unread").json() == {"unread": 0}
+    assert client.get("/api/v1/inbox/unread").json() == {"unread": 0, "threads": 0}
     assert Message.objects.get(recipient=neighbour).read_at is None
+    # A thread at once: two messages about one booking.
+    send(tree, resident, n=4, params={"booking": 5, "number": 4, "place": "东门"})
+    send(tree, resident, n=5, params={"booking": 5, "number": 5, "place": "东门"})
+    assert client.get("/api/v1/inbox/unread").json() == {"unread": 2, "threads": 1}
+    newest = client.get("/api/v1/inbox/messages?unread=true").json()["results"][0]
+    assert newest["thread_key"] == "booking:5"
+    assert client.post(f"/api/v1/inbox/messages/{newest['id']}/read-thread").json() == {"marked": 2}
+    assert client.post(f"/api/v1/inbox/messages/{theirs}/read-thread").status_code == 404
 
 
 def test_api_needs_a_signed_in_user(client: Client) -> None:

@@ -5,6 +5,7 @@ Each test recreates the old table from the historical migration state, fills it,
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -116,3 +117,23 @@ def test_appeals_notifications_and_outbox_move_with_their_state(tree: Tree) -> N
     assert dispatched.note == "诉求已派发"
     assert dispatched.read_at is None
     assert not Outbox.objects.filter(message=dispatched).exists()
+
+
+def test_existing_messages_are_threaded_and_shown_from_when_they_were_sent(tree: Tree) -> None:
+    """inbox/0002 backfills the messages written before threads: by the object they name, else their link,
+    else each on its own; shown from when they were sent."""
+    from django.apps import apps
+
+    from anju.inbox.services import inbox_send
+
+    backfill = importlib.import_module("anju.inbox.migrations.0002_threads_settings_digest_sms").backfill
+    user = make_user(Role.RESIDENT, tree.building)
+    for params, url in [({"appeal": 4}, "/appeals/4/"), ({"booking": 9}, ""), ({}, "/activities/2/"), ({}, "")]:
+        inbox_send(recipients=[user], kind="tests.backfill", community=tree.community, params=params, url=url)
+    sent = timezone.now() - dt.timedelta(days=3)
+    Message.objects.update(thread_key="", visible_at=timezone.now(), created_at=sent)
+    backfill(apps, None)
+    rows = list(Message.objects.order_by("id").values_list("pk", "thread_key", "visible_at"))
+    assert [key for _, key, _ in rows[:3]] == ["appeal:4", "booking:9", "/activities/2/"]
+    assert rows[3][1] == f"once:{rows[3][0]}"
+    assert {shown for _, _, shown in rows} == {sent}

@@ -10,6 +10,7 @@ Every deploy setting comes from the environment. Two modes:
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -264,6 +265,32 @@ EMAIL_USE_TLS = _env_bool("EMAIL_USE_TLS", False)
 ANJU_EMAIL_ENABLED = _env_bool("ANJU_EMAIL_ENABLED", False)
 # The site's address, so that links in emails are complete (``https://anju.example.cn``).
 ANJU_BASE_URL = os.environ.get("ANJU_BASE_URL", "")
+# The daily digest of notices (inbox.digest): local hour at which it is written.
+ANJU_DIGEST_HOUR = int(os.environ.get("ANJU_DIGEST_HOUR", "8"))
+# SMS (inbox.smsproviders): console (the log, numbers masked) | file (var/sms.jsonl) | aliyun | tencent.
+ANJU_SMS_BACKEND = os.environ.get("ANJU_SMS_BACKEND", "console")
+ANJU_SMS_FILE = os.environ.get("ANJU_SMS_FILE", "")
+ANJU_SMS_DAILY_CAP = int(os.environ.get("ANJU_SMS_DAILY_CAP", "5"))
+ANJU_SMS_ALIYUN = {
+    "access_key_id": os.environ.get("ANJU_SMS_ALIYUN_ACCESS_KEY_ID", ""),
+    "access_key_secret": os.environ.get("ANJU_SMS_ALIYUN_ACCESS_KEY_SECRET", ""),
+    "sign_name": os.environ.get("ANJU_SMS_SIGN_NAME", ""),
+    "endpoint": os.environ.get("ANJU_SMS_ALIYUN_ENDPOINT", "https://dysmsapi.aliyuncs.com/"),
+    "region": os.environ.get("ANJU_SMS_ALIYUN_REGION", "cn-hangzhou"),
+}
+ANJU_SMS_TENCENT = {
+    "secret_id": os.environ.get("ANJU_SMS_TENCENT_SECRET_ID", ""),
+    "secret_key": os.environ.get("ANJU_SMS_TENCENT_SECRET_KEY", ""),
+    "sdk_app_id": os.environ.get("ANJU_SMS_TENCENT_SDK_APP_ID", ""),
+    "sign_name": os.environ.get("ANJU_SMS_SIGN_NAME", ""),
+    "endpoint": os.environ.get("ANJU_SMS_TENCENT_ENDPOINT", "https://sms.tencentcloudapi.com/"),
+    "region": os.environ.get("ANJU_SMS_TENCENT_REGION", "ap-guangzhou"),
+}
+# Which message kinds may go by SMS: the provider's approved template and the message parameters it takes,
+# in the template's order (Tencent's TemplateParamSet is a list; Alibaba's TemplateParam names them). No
+# free text: only these parameters travel. JSON in ANJU_SMS_TEMPLATES, e.g.
+# {"appeal.callback": {"code": "SMS_123456", "params": ["number"]}}. Empty: no SMS is written.
+ANJU_SMS_TEMPLATES = json.loads(os.environ.get("ANJU_SMS_TEMPLATES", "") or "{}")
 
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

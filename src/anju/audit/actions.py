@@ -26,6 +26,7 @@ class Action(models.TextChoices):
     TOKEN_CREATED = "token.created", _("API token created")
     TOKEN_REVOKED = "token.revoked", _("API token revoked")
     INBOX_READ = "inbox.read", _("Inbox messages marked read")
+    INBOX_SETTINGS = "inbox.settings", _("Notice settings changed")
     ORGUNIT_CREATED = "orgunit.created", _("Org unit created")
     ORGUNIT_UPDATED = "orgunit.updated", _("Org unit updated")
     DEPARTMENT_CREATED = "department.created", _("Department created")

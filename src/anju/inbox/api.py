@@ -21,6 +21,9 @@ class MessageOut(Schema):
     title: str = Field(..., description="Rendered in the caller's language")
     note: str = Field("", description="Free text a person wrote (a reason), as written")
     url: str = Field("", description="Where the message points in the web app (a path), or empty")
+    thread_key: str = Field(
+        "", description="Messages about one object (an appeal, a booking …) share it; the inbox groups them"
+    )
     created_at: datetime
     read_at: datetime | None
 
@@ -38,7 +41,8 @@ class MessageFilter(Schema):
 
 
 class UnreadOut(Schema):
-    unread: int
+    unread: int = Field(..., description="Unread messages")
+    threads: int = Field(0, description="Threads (objects) with unread messages: the web inbox's badge")
 
 
 class MarkedOut(Schema):
@@ -55,7 +59,7 @@ def list_messages(request: HttpRequest, filters: Query[MessageFilter]) -> Any:
 @router.get("/inbox/unread", response=UnreadOut, summary="How many of one's messages are unread")
 @policy.permission(READ)
 def unread(request: HttpRequest) -> Any:
-    return {"unread": selectors.unread_count(request.user)}
+    return {"unread": selectors.unread_count(request.user), "threads": selectors.unread_threads(request.user)}
 
 
 @router.post(
@@ -65,6 +69,17 @@ def unread(request: HttpRequest) -> Any:
 def mark_read(request: HttpRequest, message_id: Id) -> Any:
     """404 for a missing message and for anyone else's."""
     return services.message_mark_read(actor=request.user, message_id=message_id, request=request)
+
+
+@router.post(
+    "/inbox/messages/{message_id}/read-thread",
+    response={200: MarkedOut, 404: ErrorOut},
+    summary="Mark every message of a message's thread read",
+)
+@policy.permission(READ)
+def mark_thread_read(request: HttpRequest, message_id: Id) -> Any:
+    """404 for a missing message and for anyone else's."""
+    return {"marked": services.thread_mark_read(actor=request.user, message_id=message_id, request=request)}
 
 
 @router.post("/inbox/messages/read-all", response=MarkedOut, summary="Mark all of one's messages read")

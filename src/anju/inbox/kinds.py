@@ -66,3 +66,44 @@ def render(kind: str, params: Mapping[str, Any] | None = None) -> str:
         return text.format_map(_Params(values))
     except (KeyError, ValueError, IndexError, TypeError):
         return gettext("You have a new message")
+
+
+#: Kinds a person must see in the app: work put on them or overdue work of theirs. Their in-app channel
+#: cannot be turned off or deferred to the digest (email and SMS still follow the person's choice).
+MUST_READ = frozenset(
+    {
+        "appeal.dispatched",  # an appeal assigned to my department
+        "appeal.whistle",  # report on site within minutes
+        "appeal.reopened",  # back to me: the requester is not satisfied
+        "escalation.2",  # 催办: overdue work of mine
+        "escalation.3",  # 通报
+        "escalation.4",  # escalated up the org tree
+    }
+)
+
+#: The daily digest itself (written by :mod:`anju.inbox.digest`).
+DIGEST = "inbox.digest"
+register(DIGEST, gettext_lazy("Daily digest of unread messages ({threads})"))
+
+
+def is_must_read(kind: str) -> bool:
+    return kind in MUST_READ
+
+
+def group_of(kind: str) -> str:
+    """The family a kind belongs to ("appeal", "spaces", …), for grouping the settings page."""
+    head = kind.split(".", 1)[0]
+    return "appeal" if head == "escalation" else head
+
+
+def sample(kind: str) -> str:
+    """The kind's title in the active language with its fields shown as "…", to name the kind in settings."""
+    template = _KINDS.get(kind)
+    if template is None:
+        return kind
+    parts = []
+    for literal, name, _spec, _conv in string.Formatter().parse(str(template)):
+        parts.append(literal)
+        if name is not None:
+            parts.append("…")
+    return "".join(parts)

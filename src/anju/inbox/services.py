@@ -8,6 +8,7 @@ the mark-read services are the reader's own changes and record theirs.
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -20,8 +21,8 @@ from django.utils.functional import Promise
 
 from anju.audit.actions import Action
 from anju.audit.services import record
-from anju.inbox import kinds
-from anju.inbox.models import Message, Outbox
+from anju.inbox import kinds, preferences
+from anju.inbox.models import Channel, Message, Mode, NoticeProfile, NoticeSetting, Outbox, SmsOutbox
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,11 @@ def email_enabled() -> bool:
     return bool(
         getattr(settings, "ANJU_EMAIL_ENABLED", False) or getattr(settings, "EMAIL_HOST", "") not in ("", "localhost")
     )
+
+
+def sms_daily_cap() -> int:
+    """At most this many SMS reach one person in a (local) day (``ANJU_SMS_DAILY_CAP``, 5 by default)."""
+    return max(int(getattr(settings, "ANJU_SMS_DAILY_CAP", 5)), 0)
 
 
 def address_of(user: Any) -> str:
@@ -61,6 +67,55 @@ def _user_ids(recipients: Iterable[Any]) -> list[int]:
     return list(seen)
 
 
+#: Parameters that name the object a message is about: messages about one object form one thread.
+THREAD_OBJECTS = ("appeal", "booking", "series", "activity", "session")
+
+
+def thread_key_for(params: Mapping[str, Any], url: str, thread: str = "") -> str:
+    """The thread of a message: the given one, else the object its parameters name, else its link, else its own."""
+    if thread:
+        return thread[:120]
+    for name in THREAD_OBJECTS:
+        value = params.get(name)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return f"{name}:{value}"
+    if url:
+        return url[:120]
+    return f"once:{uuid.uuid4().hex}"
+
+
+def sms_rows_for(
+    made: list[Message], users: list[Any], *, kind: str, params: Mapping[str, Any], at: Any
+) -> list[SmsOutbox]:
+    """The SMS outbox rows for ``made`` (messages to ``users``): one per message whose recipient has a mobile
+    number, held until the recipient's quiet hours end. Only the template's own parameters travel."""
+    template = preferences.sms_templates().get(kind)
+    if not template or not made:
+        return []
+    names = [str(n) for n in template.get("params", [])]
+    values = {n: str(params.get(n, ""))[:60] for n in names}
+    profiles = {p.user_id: p for p in NoticeProfile.objects.filter(user_id__in=[u.pk for u in users])}
+    rows = []
+    for m, u in zip(made, users, strict=True):
+        if not getattr(u, "mobile_sealed", ""):
+            continue
+        due = preferences.quiet_until(at, preferences.quiet_of(profiles.get(u.pk))) or at
+        rows.append(
+            SmsOutbox(
+                community_id=m.community_id,
+                message=m,
+                recipient=u,
+                kind=kind,
+                template_code=str(template["code"])[:60],
+                template_params=values,
+                idempotency_key=f"sms:{m.pk}",
+                created_at=at,
+                next_attempt_at=due,
+            )
+        )
+    return rows
+
+
 def inbox_send(
     *,
     recipients: Iterable[Any],
@@ -69,13 +124,20 @@ def inbox_send(
     params: Mapping[str, Any] | None = None,
     url: str = "",
     email: bool = True,
+    sms: bool = True,
+    thread: str = "",
 ) -> int:
     """Put one message of ``kind`` in each recipient's inbox; return how many were written.
 
     ``recipients`` are users or user ids (duplicates and inactive accounts are dropped). The title is not
-    stored: it is rendered from ``kind`` and ``params`` in the reader's language when shown. When
-    ``email`` is true, email is configured and the recipient has an address, an outbox row is written in
-    the same transaction; the worker delivers it (:mod:`anju.inbox.tasks`).
+    stored: it is rendered from ``kind`` and ``params`` in the reader's language when shown. Messages about
+    one object share a thread (``thread``, or the object named in ``params``, or the link).
+
+    Each recipient's notice settings (:mod:`anju.inbox.preferences`) decide the rest: in the app at once,
+    held for the daily digest, or filed as read; an email outbox row (when ``email`` is true, email is
+    configured and the recipient has an address) and an SMS outbox row (when ``sms`` is true, the kind has
+    an SMS template and the recipient a mobile number) at once, or a mention in the daily digest. Outbox
+    rows are written in the same transaction; the worker delivers them (:mod:`anju.inbox.tasks`).
     """
     if url and (not url.startswith("/") or url.startswith(("//", "/\\"))):
         # Links are paths inside Anju (``reverse()``); anything else could be ``javascript:`` or another site.
@@ -87,24 +149,46 @@ def inbox_send(
     ids = _user_ids(recipients)
     if not ids:
         return 0
-    users = list(get_user_model().objects.filter(pk__in=ids, is_active=True))
+    users = list(preferences.with_choices(get_user_model().objects.filter(pk__in=ids, is_active=True), kind))
     if not users:
         return 0
     at = timezone.now()
+    key = thread_key_for(clean, url, thread)
+    choices = {u.pk: preferences.choice_of(u, kind) for u in users}
+    held_until = preferences.next_digest_at(at)
     with transaction.atomic():
-        made = [
-            Message(community_id=community_id, recipient=u, kind=kind, params=clean, url=url[:300], created_at=at)
-            for u in users
-        ]
+        made = []
+        for u in users:
+            choice = choices[u.pk]
+            digest = ",".join(ch for ch in Channel.values if choice.mode(ch) == Mode.DIGEST)
+            made.append(
+                Message(
+                    community_id=community_id,
+                    recipient=u,
+                    kind=kind,
+                    params=clean,
+                    url=url[:300],
+                    created_at=at,
+                    thread_key=key,
+                    visible_at=held_until if choice.app == Mode.DIGEST else at,
+                    read_at=at if choice.app == Mode.OFF else None,
+                    digest_channels=digest,
+                )
+            )
         Message.objects.bulk_create(made)
         if email and email_enabled():
             outgoing = [
                 Outbox(community_id=community_id, message=m, created_at=at, next_attempt_at=at)
                 for m, u in zip(made, users, strict=True)
-                if address_of(u)
+                if choices[u.pk].email == Mode.NOW and address_of(u)
             ]
             if outgoing:
                 Outbox.objects.bulk_create(outgoing)
+        if sms:
+            now_pairs = [(m, u) for m, u in zip(made, users, strict=True) if choices[u.pk].sms == Mode.NOW]
+            texts = sms_rows_for([m for m, _ in now_pairs], [u for _, u in now_pairs], kind=kind, params=clean, at=at)
+            if texts:
+                SmsOutbox.objects.bulk_create(texts)
     return len(made)
 
 
@@ -123,10 +207,90 @@ def message_mark_read(*, actor: Any, message_id: int, request: HttpRequest | Non
     return message
 
 
-def messages_mark_all_read(*, actor: Any, request: HttpRequest | None = None) -> int:
-    """The reader marks every unread message of theirs read; returns how many changed."""
+def thread_mark_read(*, actor: Any, message_id: int, request: HttpRequest | None = None) -> int:
+    """The reader marks every shown unread message of the thread of one of theirs read (404 for anyone else's);
+    returns how many changed."""
+    uid = getattr(actor, "pk", None)
     with transaction.atomic():
-        n = Message.objects.filter(recipient_id=getattr(actor, "pk", None), read_at=None).update(read_at=timezone.now())
+        message = Message.objects.filter(recipient_id=uid, pk=message_id).first()
+        if message is None:
+            raise Http404
+        now = timezone.now()
+        n = Message.objects.filter(
+            recipient_id=uid, thread_key=message.thread_key, read_at=None, visible_at__lte=now
+        ).update(read_at=now)
+        if n:
+            record(Action.INBOX_READ, actor=actor, obj=message, data={"messages": n, "thread": True}, request=request)
+    return n
+
+
+def messages_mark_all_read(*, actor: Any, request: HttpRequest | None = None) -> int:
+    """The reader marks every shown unread message of theirs read; returns how many changed."""
+    with transaction.atomic():
+        now = timezone.now()
+        n = Message.objects.filter(recipient_id=getattr(actor, "pk", None), read_at=None, visible_at__lte=now).update(
+            read_at=now
+        )
         if n:
             record(Action.INBOX_READ, actor=actor, data={"messages": n, "all": True}, request=request)
     return n
+
+
+def notice_settings_update(
+    *,
+    actor: Any,
+    modes: Mapping[tuple[str, str], str],
+    quiet_start: Any = None,
+    quiet_end: Any = None,
+    request: HttpRequest | None = None,
+) -> dict[str, Any]:
+    """The person changes their own notice settings: ``modes`` maps (kind, channel) to a mode; quiet hours
+    for SMS (both empty: none). A choice that is not allowed (turning off a must-read kind in the app, SMS
+    for a kind without a template, an unknown kind) raises ``ValueError`` and nothing changes. Choices equal
+    to the default are stored too (a later change of defaults does not override a person's choice). Returns
+    what changed, also recorded in the audit row."""
+    if (quiet_start is None) != (quiet_end is None):
+        raise ValueError("quiet hours need a start and an end")
+    known = kinds.registered()
+    for (kind, channel), mode in modes.items():
+        if kind not in known or not preferences.allowed(kind, channel, mode):
+            raise ValueError(f"{kind} {channel} {mode}")
+    uid = actor.pk
+    changed: dict[str, Any] = {}
+    with transaction.atomic():
+        current = {
+            (k, ch): row
+            for row in NoticeSetting.objects.select_for_update().filter(user_id=uid)
+            for k, ch in [(row.kind, row.channel)]
+        }
+        table = {(r["kind"], ch): r["modes"][ch] for r in preferences.table_for(actor) for ch in Channel.values}
+        now = timezone.now()
+        for (kind, channel), mode in sorted(modes.items()):
+            before = table.get((kind, channel))
+            row = current.get((kind, channel))
+            if row is None:
+                if before == mode:
+                    continue
+                NoticeSetting.objects.create(user_id=uid, kind=kind, channel=channel, mode=mode, updated_at=now)
+            elif row.mode != mode:
+                row.mode, row.updated_at = mode, now
+                row.save(update_fields=["mode", "updated_at"])
+            else:
+                continue
+            changed[f"{kind} {channel}"] = [before, mode]
+        profile = NoticeProfile.objects.select_for_update().filter(user_id=uid).first()
+        before_quiet = preferences.quiet_of(profile)
+        after_quiet = (quiet_start, quiet_end) if quiet_start is not None and quiet_start != quiet_end else None
+        if before_quiet != after_quiet:
+            if profile is None:
+                profile = NoticeProfile(user_id=uid)
+            profile.quiet_start, profile.quiet_end = after_quiet or (None, None)
+            profile.save()
+            changed["quiet hours"] = [_hours(before_quiet), _hours(after_quiet)]
+        if changed:
+            record(Action.INBOX_SETTINGS, actor=actor, obj=actor, data={"changes": changed}, request=request)
+    return changed
+
+
+def _hours(window: tuple[Any, Any] | None) -> str:
+    return f"{window[0]:%H:%M}–{window[1]:%H:%M}" if window else ""

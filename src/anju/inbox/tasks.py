@@ -20,10 +20,11 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import connection, transaction
+from django.db.models import Count
 from django.utils import timezone, translation
 
-from anju.inbox import services
-from anju.inbox.models import Outbox
+from anju.inbox import kinds, preferences, services
+from anju.inbox.models import NoticeProfile, Outbox, SmsOutbox
 from anju.jobs.registry import periodic
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,10 @@ def _compose(row: Outbox) -> tuple[str, str]:
         title = " ".join(title.split())[:200]
         if message.note:
             body += "\n\n" + message.note
+        if message.kind == kinds.DIGEST:
+            from anju.inbox.digest import digest_lines
+
+            body += "\n\n" + "\n".join(digest_lines(message.recipient))
         base = str(getattr(settings, "ANJU_BASE_URL", "") or "").rstrip("/")
         if message.url:
             body += "\n\n" + (base + message.url if message.url.startswith("/") else message.url)
@@ -97,3 +102,133 @@ def deliver_outbox(batch: int = 200) -> int:
             Outbox.objects.filter(pk=row.pk).update(state=Outbox.State.SENT, sent_at=timezone.now())
             sent += 1
     return sent
+
+
+# --- SMS ------------------------------------------------------------------------------------------------
+#
+# Never sent twice: a sweep claims due rows in a short transaction (``SKIP LOCKED`` on PostgreSQL, the
+# IMMEDIATE transaction on SQLite) by moving them to ``sending``; only that sweep calls the provider, then
+# writes the outcome while the row is still ``sending``. A provider answer that says nothing was sent (flow
+# control, a fault, no balance) puts the row back to ``pending`` with back-off; an answer that can never
+# succeed, or running out of attempts, marks it ``failed``; no answer at all marks it ``unknown``. A row left
+# ``sending`` by a sweep that died is marked ``unknown`` once its lease is over, and never resent: a person
+# may miss one SMS (the message is in their inbox) but never gets it twice.
+
+SMS_LEASE = timedelta(minutes=5)
+
+
+def _local_day_start(at: datetime) -> datetime:
+    local = timezone.localtime(at)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _claim_sms(batch: int, now: datetime) -> list[SmsOutbox]:
+    """Take up to ``batch`` due SMS rows: held ones (quiet hours) are moved on, capped ones skipped."""
+    with transaction.atomic():
+        # Rows a dead sweep left behind: their outcome is unknown; they are not sent again.
+        SmsOutbox.objects.filter(state=SmsOutbox.State.SENDING, locked_until__lt=now).update(
+            state=SmsOutbox.State.UNKNOWN, locked_until=None, last_error="the sender stopped before the answer"
+        )
+        qs = (
+            SmsOutbox.objects.filter(state=SmsOutbox.State.PENDING, next_attempt_at__lte=now)
+            .select_related("recipient")
+            .order_by("next_attempt_at", "id")
+        )
+        if connection.features.has_select_for_update_skip_locked:
+            qs = qs.select_for_update(skip_locked=True, of=("self",))
+        rows = list(qs[:batch])
+        if not rows:
+            return []
+        recipients = {r.recipient_id for r in rows}
+        today = _local_day_start(now)
+        used = dict(
+            SmsOutbox.objects.filter(
+                recipient_id__in=recipients,
+                state__in=[SmsOutbox.State.SENT, SmsOutbox.State.SENDING, SmsOutbox.State.UNKNOWN],
+                sent_at__gte=today,
+            )
+            .values("recipient_id")
+            .annotate(n=Count("id"))
+            .values_list("recipient_id", "n")
+        )
+        profiles = {p.user_id: p for p in NoticeProfile.objects.filter(user_id__in=recipients)}
+        cap = services.sms_daily_cap()
+        claimed = []
+        for row in rows:
+            recipient = row.recipient
+            if not recipient.is_active or not recipient.mobile_sealed:
+                row.state, row.last_error = SmsOutbox.State.SKIPPED, "no active account with a mobile number"
+                row.save(update_fields=["state", "last_error"])
+                continue
+            later = preferences.quiet_until(now, preferences.quiet_of(profiles.get(row.recipient_id)))
+            if later is not None:
+                row.next_attempt_at = later
+                row.save(update_fields=["next_attempt_at"])
+                continue
+            if used.get(row.recipient_id, 0) >= cap:
+                row.state, row.last_error = SmsOutbox.State.SKIPPED, f"daily cap of {cap} reached"
+                row.save(update_fields=["state", "last_error"])
+                continue
+            used[row.recipient_id] = used.get(row.recipient_id, 0) + 1
+            row.state = SmsOutbox.State.SENDING
+            row.attempts += 1
+            row.locked_until = now + SMS_LEASE
+            # Counted against today's cap from the claim on (the attempt may succeed).
+            row.sent_at = now
+            row.save(update_fields=["state", "attempts", "locked_until", "sent_at"])
+            claimed.append(row)
+    return claimed
+
+
+@periodic("inbox.sms", every_seconds=60)
+def deliver_sms(batch: int = 100) -> int:
+    """Send due SMS rows through the configured provider; return how many were sent."""
+    from anju.inbox import smsproviders
+
+    rows = _claim_sms(batch, timezone.now())
+    if not rows:
+        return 0
+    provider = smsproviders.backend()
+    templates = preferences.sms_templates()
+    sent = 0
+    for row in rows:
+        mine = SmsOutbox.objects.filter(pk=row.pk, state=SmsOutbox.State.SENDING)
+        order = [str(n) for n in (templates.get(row.kind) or {}).get("params", list(row.template_params))]
+        try:
+            result = provider.send(
+                phone=row.recipient.mobile,
+                template_code=row.template_code,
+                params={k: str(v) for k, v in row.template_params.items()},
+                order=order,
+                reference=row.idempotency_key,
+            )
+        except Exception as exc:  # noqa: BLE001  (a bug in a backend must not stop the sweep; never resent)
+            log.warning("inbox: SMS row %s: the backend failed: %s", row.pk, type(exc).__name__)
+            result = smsproviders.Result(smsproviders.UNKNOWN, type(exc).__name__)
+        error = f"{result.code} {result.detail}".strip()[:300]
+        if result.outcome == smsproviders.SENT:
+            mine.update(state=SmsOutbox.State.SENT, locked_until=None, provider_ref=result.provider_ref, last_error="")
+            sent += 1
+        elif result.outcome == smsproviders.RETRY and row.attempts < MAX_ATTEMPTS:
+            log.info("inbox: SMS row %s will be retried (%s)", row.pk, result.code)
+            mine.update(
+                state=SmsOutbox.State.PENDING,
+                locked_until=None,
+                sent_at=None,
+                last_error=error,
+                next_attempt_at=timezone.now() + backoff(row.attempts),
+            )
+        elif result.outcome == smsproviders.UNKNOWN:
+            mine.update(state=SmsOutbox.State.UNKNOWN, locked_until=None, last_error=error)
+        else:
+            log.info("inbox: SMS row %s given up (%s)", row.pk, result.code)
+            mine.update(state=SmsOutbox.State.FAILED, locked_until=None, sent_at=None, last_error=error)
+    return sent
+
+
+@periodic("inbox.digest", every_seconds=600)
+def send_digests() -> int:
+    """The daily digests that are due (see :mod:`anju.inbox.digest`); return how many were written."""
+    from anju.inbox import digest
+
+    return digest.send_due()
