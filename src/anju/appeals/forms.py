@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from anju.appeals.models import ON_BEHALF_CHANNELS, Category, Channel, Status, Urgency
-from anju.core.forms import MultipleFileField
+from anju.core.forms import DateInput, MultipleFileField
 from anju.orgs.models import OrgUnit, UnitKind
 
 
@@ -82,8 +82,8 @@ class AppealFilterForm(forms.Form):
     urgency = forms.ChoiceField(label=_("Urgency"), required=False)
     grid = forms.ChoiceField(label=_("Grid"), required=False)
     deadline = forms.ChoiceField(label=_("Deadline"), required=False)
-    start = forms.DateField(label=_("Received from"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("Received until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=_("Received from"), required=False, widget=DateInput())
+    end = forms.DateField(label=_("Received until"), required=False, widget=DateInput())
 
     def __init__(
         self, *args: Any, departments: list[tuple[int, str]], grids: list[tuple[int, str]], **kwargs: Any
