@@ -154,6 +154,10 @@ def _note(*, actor: Any, appeal: Appeal, data: StepInput, request: HttpRequest |
     return services.appeal_note(actor=actor, appeal=appeal, note=data.note, request=request)
 
 
+def _add_info(*, actor: Any, appeal: Appeal, data: StepInput, request: HttpRequest | None) -> Any:
+    return services.appeal_add_info(actor=actor, appeal=appeal, note=data.note, request=request)
+
+
 def _share(*, actor: Any, appeal: Appeal, data: StepInput, request: HttpRequest | None) -> Any:
     return privacy.appeal_share(actor=actor, appeal=appeal, shared=data.shared, request=request)
 
@@ -177,6 +181,7 @@ STEPS: dict[str, Step] = {
         Step("feedback", "appeal.lead", _feedback),
         Step("progress", "appeal.handle", _progress),
         Step("callback", "appeal.callback", _callback),
+        Step("add_info", "appeal.add_info", _add_info),
         # Staff and departments alike; the service says which of them may write one.
         Step("note", "appeal.view", _note),
     )
