@@ -9,6 +9,7 @@ import pytest
 from django import forms
 from django.utils import timezone, translation
 
+from anju.activities.forms import ActivityCreateForm
 from anju.appeals.forms import AppealFilterForm
 from anju.bulletin.forms import NoticeForm
 from anju.core.forms import DateInput, DateTimeInput, TimeInput
