@@ -18,11 +18,11 @@ from urllib.parse import urlsplit
 import pytest
 from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
+from tests.browser.conftest import ARTIFACTS, TIMEOUT_MS
 
 from anju.appeals.models import Appeal, Status
 from anju.site.demo import DEMO_PASSWORD, load_demo
 from anju.spaces.models import Booking, Space
-from tests.browser.conftest import ARTIFACTS, TIMEOUT_MS
 
 pytestmark = pytest.mark.browser
 
@@ -77,28 +77,34 @@ def axe_problems(page: Page) -> list[str]:
     ]
 
 
+SMALL_TARGETS_JS = """(min) => {
+  const bad = [];
+  const controls = 'a[href], button, input:not([type=hidden]), select, summary, textarea';
+  const inText = 'p, dd, li.msg, .timeline li, td.text, .muted';
+  for (const el of document.querySelectorAll(controls)) {
+    let r = el.getBoundingClientRect();
+    if (!r.width || !r.height || getComputedStyle(el).visibility === 'hidden') continue;
+    const card = el.closest('.tap-card, .appeal-list tr');
+    const cardLink = '.tap-card > a:first-child, .tap-card-link, td.appeal-number a';
+    if (card && el.matches(cardLink)) r = card.getBoundingClientRect();
+    if (el.tagName === 'A' && el.closest(inText) && !el.classList.contains('btn')) continue;
+    if (el.type === 'checkbox' || el.type === 'radio') {
+      const label = el.closest('label');
+      if ((label ? label.getBoundingClientRect() : r).height >= min) continue;
+    }
+    if (r.height < min - 0.5 || r.width < min - 0.5) {
+      const text = (el.textContent || el.value || el.name || '').trim().slice(0, 30);
+      bad.push(`${el.tagName.toLowerCase()} "${text}" ${Math.round(r.width)}x${Math.round(r.height)}`);
+    }
+  }
+  return bad;
+}"""
+BROKEN_IMAGE_JS = "document.querySelector('main').append(Object.assign(document.createElement('img'), {src: '/x.png'}))"
+
+
 def small_targets(page: Page, minimum: int) -> list[str]:
     """Controls smaller than ``minimum`` CSS pixels (links inside running text excepted, as WCAG does)."""
-    found: list[str] = page.evaluate(
-        """(min) => {
-          const bad = [];
-          for (const el of document.querySelectorAll('a[href], button, input:not([type=hidden]), select, summary, textarea')) {
-            let r = el.getBoundingClientRect();
-            const card = el.closest('.tap-card, .appeal-list tr');
-            if (card && el.matches('.tap-card > a:first-child, .tap-card-link, td.appeal-number a')) r = card.getBoundingClientRect();
-            if (!r.width || !r.height || getComputedStyle(el).visibility === 'hidden') continue;
-            if (el.tagName === 'A' && el.closest('p, dd, li.msg, .timeline li, td.text, .muted') && !el.classList.contains('btn')) continue;
-            if (el.type === 'checkbox' || el.type === 'radio') {
-              const label = el.closest('label');
-              const box = label ? label.getBoundingClientRect() : r;
-              if (box.height >= min) continue;
-            }
-            if (r.height < min - 0.5 || r.width < min - 0.5) bad.push(`${el.tagName.toLowerCase()} "${(el.textContent || el.value || el.name || '').trim().slice(0, 30)}" ${Math.round(r.width)}×${Math.round(r.height)}`);
-          }
-          return bad;
-        }""",
-        minimum,
-    )
+    found: list[str] = page.evaluate(SMALL_TARGETS_JS, minimum)
     return found
 
 
@@ -156,7 +162,7 @@ def test_every_resident_page_passes_axe_and_has_big_enough_targets(phone: Page, 
     failures: list[str] = []
     # The check itself can fail: an image without a text alternative is a critical violation.
     page.goto("/accounts/login/")
-    page.evaluate("document.querySelector('main').append(Object.assign(document.createElement('img'), {src: '/x.png'}))")
+    page.evaluate(BROKEN_IMAGE_JS)
     assert any(p.startswith("image-alt") for p in axe_problems(page))
     for url in public:
         page.goto(url)
