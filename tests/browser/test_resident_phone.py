@@ -150,7 +150,7 @@ def test_the_phone_chrome_is_compact_and_the_menu_lies_over_the_page(phone: Page
     after = page.locator("main").bounding_box()
     assert after is not None
     assert after["y"] == main_top["y"]  # the open menu does not push the page down
-    expect(page.locator(".menu-controls .elder-toggle button")).to_be_visible()
+    expect(page.locator(".topbar .elder-toggle button")).to_be_visible()
     shot(page, "menu-open")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
@@ -174,7 +174,7 @@ def test_every_resident_page_passes_axe_and_has_big_enough_targets(phone: Page, 
         if elder:
             page.goto("/")
             page.locator(".nav-menu > summary").tap()
-            page.locator(".menu-controls .elder-toggle button").tap()
+            page.locator(".topbar .elder-toggle button").tap()
             expect(page.locator("html")).to_have_class(re.compile(r"\belder\b"))
         minimum = 44 if elder else 24
         for url in pages:
