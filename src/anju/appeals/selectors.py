@@ -11,6 +11,7 @@ from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, Query
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from anju.access import policy
 from anju.access.roles import STAFF_ROLES, Role
@@ -204,17 +205,19 @@ def progress_line(appeal: Appeal) -> list[ProgressStep]:
     """The plain progress line a resident reads: received → accepted → with the department → answered →
     closed, each with its date once reached. A rejected or duplicate appeal ends after "received" with the
     reason's stop. No deadlines, no internal steps."""
-    stops: list[tuple[str, str, dt.datetime | None]] = [("received", _("Received"), appeal.received_at)]
+    stops: list[tuple[str, str, dt.datetime | None]] = [
+        ("received", pgettext("appeal progress", "Received"), appeal.received_at)
+    ]
     status = appeal.status
     if status in (Status.REJECTED, Status.DUPLICATE):
         label = _("Not taken up") if status == Status.REJECTED else _("Same problem as another appeal")
         stops.append(("closed", label, appeal.closed_at or appeal.accepted_at))
         return [ProgressStep(k, lbl, at, "done") for k, lbl, at in stops]
     stops += [
-        ("accepted", _("Accepted"), appeal.accepted_at),
+        ("accepted", pgettext("appeal progress", "Accepted"), appeal.accepted_at),
         ("department", _("With the department"), appeal.dispatched_at),
         ("answered", _("Answered"), appeal.handled_at),
-        ("closed", _("Closed"), appeal.closed_at),
+        ("closed", pgettext("appeal progress", "Closed"), appeal.closed_at),
     ]
     if status in (Status.REOPENED, Status.REFERRED):  # back with the community: the later stops start over
         reached = 2 if status == Status.REOPENED else 1
