@@ -3,13 +3,16 @@
 
 from __future__ import annotations
 
+import polib
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from anju.appeals.dispatch import services as dispatch
-from anju.appeals.models import Appeal, AppealEvent, Channel, IntakeCounter, Status
+from anju.appeals.models import Appeal, AppealEvent, Category, Channel, IntakeCounter, Status
 from anju.appeals.selectors import progress_line
 from anju.audit.models import AuditEvent
+from anju.core import i18n
 from anju.testing import english_client
 from anju.testing.appeals import AppealsWorld
 
@@ -86,6 +89,7 @@ def test_she_adds_information_and_rates_the_answer(world: AppealsWorld) -> None:
 def test_the_progress_lookup_answers_with_the_status_and_dates_only(world: AppealsWorld) -> None:
     appeal = world.to_status(anonymous_report(world), "accepted")
     public = Client()
+    public.cookies["anju_language"] = "en"
     found = public.post("/appeals/progress/", {"number": appeal.number, "mobile": MOBILE})
     assert found.status_code == 200
     page = found.content.decode()
@@ -132,3 +136,22 @@ def test_the_poster_is_for_staff_and_carries_the_report_address(world: AppealsWo
     assert "http://testserver/appeals/report/" in page
     assert world.worker.display_name not in page  # no "printed by" on a public poster
     assert english_client(world.resident).get("/appeals/report/poster/").status_code in (403, 404)
+
+
+def test_seeded_categories_read_in_english_unless_the_community_renamed_them(world: AppealsWorld) -> None:
+    lamp = Category.objects.get(code="street-lamp")
+    assert lamp.label == "Broken street lamp"  # the module reads in English
+    with translation.override("zh-hans"):
+        assert lamp.label == "路灯损坏"
+    appeal = world.file()
+    page = english_client(world.resident).get(f"/appeals/{appeal.pk}/").content.decode()
+    assert "Broken street lamp" in page
+    Category.objects.filter(pk=lamp.pk).update(name="小区路灯")  # the community's own name: shown as typed
+    lamp.refresh_from_db()
+    assert lamp.label == "小区路灯"
+
+
+def test_the_chinese_pages_never_say_open311() -> None:
+    catalogue = i18n.LOCALE_DIR / "zh_Hans" / "LC_MESSAGES" / "django.po"
+    for entry in polib.pofile(str(catalogue)):
+        assert "Open311" not in entry.msgstr, entry.msgid

@@ -447,7 +447,7 @@ def _labels(group: str, ids: list[int]) -> dict[int, str]:
     if group == "department":
         return dict(Department.objects.filter(pk__in=ids).values_list("pk", "name"))
     if group == "category":
-        return dict(Category.objects.filter(pk__in=ids).values_list("pk", "name"))
+        return {c.pk: c.label for c in Category.objects.filter(pk__in=ids).only("pk", "code", "name")}
     return dict(OrgUnit.objects.filter(pk__in=ids).values_list("pk", "name"))
 
 
