@@ -254,5 +254,5 @@ def test_the_resident_reads_her_appeal_as_a_progress_line(phone: Page) -> None:
     expect(page.locator("[data-resident-view]")).to_be_visible()
     expect(page.locator("[data-progress]")).to_be_visible()
     expect(page.locator("text=下一步")).to_have_count(0)
-    expect(page.locator("table")).to_have_count(0)  # no deadline or whistle tables
+    expect(page.locator("text=期限")).to_have_count(0)  # no deadline or whistle tables
     shot(page, "appeal")

@@ -76,7 +76,8 @@ def rates_card(user: Any, kind: str) -> dict[str, Any] | None:
 def public_links(request: Any) -> list[dict[str, Any]]:
     """What someone without an account can do here, offered under the sign-in form: report a problem, and
     check a report's progress (the shell's ``public_links``)."""
-    if getattr(request.user, "is_authenticated", False):
+    user = getattr(request, "user", None)  # absent on an error page answered before authentication
+    if user is None or user.is_authenticated:
         return []
     return [
         {"label": _("Report a problem without an account"), "url": reverse("appeals:report"), "primary": True},
