@@ -113,7 +113,7 @@ def test_forged_and_expired_qr_codes(activity_world: ActivityWorld, client_for: 
     for code in (forged, token[:-4] + "AAAA", "ABCDEFGH", "nonsense:code"):
         response = door.post(url, {"code": code})
         assert response.status_code == 422, code
-        assert "This code is not valid: it is not one of ours or it has been altered." in response.content.decode()
+        assert "We could not find this check-in code. Please check it and type it again." in response.content.decode()
     # The same code once its session is long over (the session's dates moved into the past).
     past = timezone.now() - timedelta(days=2)
     Session.objects.filter(pk=session.pk).update(starts_at=past, ends_at=past + timedelta(hours=1))

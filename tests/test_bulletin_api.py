@@ -74,7 +74,7 @@ def _page_titles(client: Client, url: str = "/notices/") -> list[str]:
     if 'id="notice-list"' not in page:
         return []
     listing = page[page.index('id="notice-list"') : page.index("</ul>", page.index('id="notice-list"'))]
-    return re.findall(r'<a href="/notices/\d+/">([^<]+)</a>', listing)
+    return re.findall(r'<a (?:class="[^"]*" )?href="/notices/\d+/">([^<]+)</a>', listing)
 
 
 def _snapshot() -> tuple[Any, ...]:

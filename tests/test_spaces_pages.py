@@ -379,8 +379,30 @@ def staff_user(tree: Tree) -> Any:
     return make_user(Role.COMMUNITY_WORKER, tree.community, username="grid")
 
 
-def test_repeat_fields_fold_away_and_open_on_their_errors(demo: Demo, tree: Tree) -> None:
+def test_a_resident_books_one_date_without_repeat_rules_or_the_calendar_file(demo: Demo, tree: Tree) -> None:
     me = english_client(make_user(Role.RESIDENT, tree.building))
+    url = f"/station/spaces/{demo.kitchen.pk}/"
+    page = me.get(url).content.decode()
+    assert "repeat-fold" not in page
+    assert 'name="repeat"' not in page
+    assert reverse("spaces:space_feed", args=[demo.kitchen.pk]) not in page
+    # A hand-made repeat is ignored: one booking, no series.
+    day = days_ahead(3).isoformat()
+    made = me.post(
+        f"{url}book/",
+        {"date": day, "starts": "10:00", "ends": "11:00", "title": "包饺子", "repeat": "daily", "count": "3"},
+    )
+    assert made.status_code == 302
+    assert Booking.objects.filter(space=demo.kitchen, title="包饺子").count() == 1
+    assert not Booking.objects.filter(space=demo.kitchen, title="包饺子", series__isnull=False).exists()
+    # Staff keep both.
+    worker = english_client(make_user(Role.COMMUNITY_WORKER, tree.community)).get(url).content.decode()
+    assert "repeat-fold" in worker
+    assert reverse("spaces:space_feed", args=[demo.kitchen.pk]) in worker
+
+
+def test_repeat_fields_fold_away_and_open_on_their_errors(demo: Demo, tree: Tree) -> None:
+    me = english_client(make_user(Role.COMMUNITY_WORKER, tree.community))
     url = f"/station/spaces/{demo.kitchen.pk}/"
     page = me.get(url).content.decode()
     fold = re.search(r'<details class="repeat-fold" id="repeat-fold"( open)?>(.*?)</details>', page, re.S)

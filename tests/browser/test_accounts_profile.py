@@ -22,6 +22,7 @@ def test_resident_sets_an_email_on_a_phone(phone_page: Page, live_server: Any) -
     page.locator("#id_username").fill("phone.resident")
     page.locator("#id_password").fill(TEST_PASSWORD)
     page.locator("form.form button[type=submit]").click()
+    page.locator("details.nav-menu > summary").tap()  # on a phone the account link comes with the menu
     page.locator("a.topbar-user").tap()
     expect(page).to_have_url(f"{live_server.url}/accounts/me/")
 

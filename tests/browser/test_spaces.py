@@ -43,10 +43,10 @@ def test_resident_books_the_kitchen_on_a_phone_and_a_neighbour_sees_it_taken(
     page.goto("/station/")
     page.get_by_role("link", name="共享厨房", exact=True).click()
     expect(page.locator("main h1")).to_have_text("共享厨房")
-    # The repeat fields are folded away until asked for.
-    expect(page.locator("#id_count")).to_be_hidden()
-    page.locator("#repeat-fold summary").click()
-    expect(page.locator("#id_count")).to_be_visible()
+    # A resident books one date: no repeat rules, no calendar file; the date field shows today, prefilled.
+    expect(page.locator("#repeat-fold")).to_have_count(0)
+    expect(page.get_by_role("link", name="日历文件（iCalendar）")).to_have_count(0)
+    expect(page.locator("#id_date")).to_have_value(today.isoformat())
     page.locator("#id_date").fill(saturday.isoformat())
     page.locator("#id_starts").fill("14:00")
     page.locator("#id_ends").fill("17:00")

@@ -108,7 +108,7 @@ def _find_by_code(code: str) -> Registration:
     elif len(code) == CODE_LENGTH:
         reg = Registration.objects.filter(short_code=code.upper()).first()
     if reg is None:
-        raise ValidationError({"code": [_("This code is not valid: it is not one of ours or it has been altered.")]})
+        raise ValidationError({"code": [_("We could not find this check-in code. Please check it and type it again.")]})
     return reg
 
 

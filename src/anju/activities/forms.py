@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from anju.accounts.models import User
 from anju.activities.models import Activity, Session
+from anju.core.forms import DateTimeInput
 from anju.orgs.models import OrgUnit
 from anju.people.models import Tag
 from anju.spaces.models import Space
@@ -29,7 +30,7 @@ def _dt(label: Any, **kw: Any) -> forms.DateTimeField:
     return forms.DateTimeField(
         label=label,
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        widget=DateTimeInput(),
         **kw,
     )
 

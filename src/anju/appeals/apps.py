@@ -17,5 +17,6 @@ class Config(AppConfig):
         nav.register(nav.NavItem(_("Three rates"), "appeals:rates", "appeal.rates"), order=40)
         nav.register(nav.NavItem(_("Appeal settings"), "appeals:config", "appeal.routes"), order=150)
         registry.home_card("appeal_card", home.appeal_card)
+        registry.shell_context("public_links", home.public_links)
         registry.home_card("rates_card", home.rates_card)
         registry.demo_loader("appeals", demo.load, order=30)

@@ -1,7 +1,12 @@
 """Demo appeals: about three months of history in 安居社区, made through the services with the
-clock set back, so the queues, deadlines, escalations and three rates are true to their rows. Two
-neighbours (fictional residents without a demo login) follow some shared problems (我也遇到) and answer
-their callbacks, so the appeal page and the three rates show followers too."""
+clock set back, so the queues, deadlines, escalations and three rates are true to their rows. Every date
+is relative to the day the demo is loaded, so the rates look alive whenever ``make run`` starts.
+
+The history is filed by fictional residents (no demo login), each about their own building; two
+neighbours follow some shared problems (我也遇到) and answer their callbacks, so the appeal page and the
+three rates show followers too. The demo resident (王秀英, 1栋) has a few appeals of her own, all about her
+building and recent: one just received, one with the department, one answered and waiting for her rating,
+one closed resolved."""
 
 from __future__ import annotations
 
@@ -47,6 +52,23 @@ SHARED = {"street-lamp", "drain-blocked", "water-outage", "power-outage", "garba
 # Fictional neighbours; mobile numbers in the 170 range reserved for virtual operators.
 NEIGHBOURS = [("neighbour1", "赵桂兰", "b2", "17000000031"), ("neighbour2", "孙德明", "b3", "17000000032")]
 
+# Fictional residents who file the community's history, one per building (b1 is the demo resident's
+# building: her neighbour files there). No demo login; numbers in the 170 block.
+FILERS = [
+    ("filer1", "刘淑芬", "b1"),
+    ("filer2", "陈国华", "b2"),
+    ("filer3", "张丽娟", "b3"),
+    ("filer4", "李建国", "b4"),
+    ("filer5", "杨秀珍", "b5"),
+    ("filer6", "黄志明", "b6"),
+    ("filer7", "周玉兰", "b7"),
+    ("filer8", "吴德华", "b8"),
+    ("filer9", "徐春梅", "b9"),
+    ("filer10", "孙建军", "b10"),
+    ("filer11", "马桂英", "b11"),
+    ("filer12", "朱永强", "b12"),
+]
+
 # Weights of the outcomes; the rest stays open at some step.
 OUTCOMES = ["resolved"] * 10 + ["basic"] * 3 + ["unsatisfied"] * 2 + ["unresolved"] + ["open"] * 3
 
@@ -60,9 +82,19 @@ def _route_catalogue(community: OrgUnit, departments: dict[str, Department]) -> 
             CategoryRoute.objects.get_or_create(category=category, unit=community, defaults={"department": dept})
 
 
+def _filers(units: dict[str, OrgUnit]) -> dict[int, User]:
+    """The fictional residents who file the history, by the id of their building."""
+    rows = [(u, n, b, f"170000001{i:02d}") for i, (u, n, b) in enumerate(FILERS, start=1)]
+    return {units[b].pk: user for (_u, _n, b, _m), user in zip(rows, _residents(units, rows), strict=True)}
+
+
 def _neighbours(units: dict[str, OrgUnit]) -> list[User]:
+    return _residents(units, NEIGHBOURS)
+
+
+def _residents(units: dict[str, OrgUnit], rows: list[tuple[str, str, str, str]]) -> list[User]:
     made = []
-    for username, name, building, mobile in NEIGHBOURS:
+    for username, name, building, mobile in rows:
         user = User.objects.filter(username=username).first()
         if user is None:
             user = account_services.user_create(
@@ -113,6 +145,7 @@ def load_demo_appeals(*, units: dict[str, OrgUnit], departments: dict[str, Depar
     rng = random.Random(20260101)  # noqa: S311  demo data, not security
     frng = random.Random(20260102)  # noqa: S311  followers: its own sequence, the history above stays as it was
     neighbours = _neighbours(units)
+    filers = _filers(units)
     now = timezone.now()
     made = 0
     for _i in range(n):
@@ -130,18 +163,21 @@ def load_demo_appeals(*, units: dict[str, OrgUnit], departments: dict[str, Depar
 
         with at(0):
             on_behalf = rng.random() < 0.3
+            description = rng.choice(PROBLEMS[code])
+            building = rng.choice(buildings)
+            filer = filers[building.pk]  # a resident of that building reports it
             appeal = intake.appeal_file(
-                actor=volunteer if on_behalf else resident,
+                actor=volunteer if on_behalf else filer,
                 community=community,
                 category=category,
-                description=rng.choice(PROBLEMS[code]),
-                location=rng.choice(buildings),
+                description=description,
+                location=building,
                 channel=Channel.VISIT if on_behalf else Channel.APP,
                 urgency=category.default_urgency,
-                contact_name="王秀英" if on_behalf else "",
-                contact_mobile="17000000002" if on_behalf else "",
+                contact_name=filer.display_name if on_behalf else "",
+                contact_mobile=filer.mobile if on_behalf else "",
                 consent=on_behalf,
-                requester=resident if on_behalf else None,
+                requester=filer if on_behalf else None,
             )
         made += 1
         following: list[User] = []
@@ -188,8 +224,66 @@ def load_demo_appeals(*, units: dict[str, OrgUnit], departments: dict[str, Depar
         if appeal.status == Status.REOPENED:
             with at(18):
                 handling.appeal_sign(actor=signer, appeal=appeal)
+    made += _residents_own(resident=resident, worker=worker, liaison=liaison, urban=urban, units=units, now=now)
     sweep_escalations(now=now)
     return made
+
+
+def _residents_own(
+    *, resident: User, worker: User, liaison: User, urban: Department, units: dict[str, OrgUnit], now: dt.datetime
+) -> int:
+    """The demo resident's own appeals, about her building and recent, one at each stage she meets: just
+    received, with the department, answered and waiting for her rating, closed resolved."""
+    community, home = units["community"], units["b1"]
+    lamp = Category.objects.get(code="street-lamp")
+    garbage = Category.objects.get(code="garbage")
+    repair = Category.objects.get(code="building-repair")
+    satisfied = SatisfactionLevel.objects.get(code="satisfied")
+
+    def file(category: Category, text: str, days_ago: float) -> Appeal:
+        with clock.frozen(now - dt.timedelta(days=days_ago)):
+            return intake.appeal_file(
+                actor=resident,
+                community=community,
+                category=category,
+                description=text,
+                location=home,
+                channel=Channel.APP,
+                urgency=category.default_urgency,
+            )
+
+    def later(days_ago: float) -> Any:
+        return clock.frozen(now - dt.timedelta(days=days_ago))
+
+    file(repair, "1栋2单元门禁刷卡没反应，老人进出不方便", 0.1)  # received this morning
+    working = file(lamp, "1栋门前路灯不亮，晚上回家看不见台阶", 2)
+    with later(1.9):
+        dispatch.appeal_dispatch(actor=worker, appeal=working, department=urban)
+    with later(1.5):
+        handling.appeal_sign(actor=liaison, appeal=working)
+    with later(1.4):
+        handling.appeal_contact(actor=liaison, appeal=working, note="已电话联系居民，明天上午到现场")
+    answered = file(garbage, "1栋楼道堆放装修垃圾，堵住了消防通道", 6)
+    with later(5.9):
+        dispatch.appeal_dispatch(actor=worker, appeal=answered, department=urban)
+    with later(5.5):
+        handling.appeal_sign(actor=liaison, appeal=answered)
+    with later(4):
+        handling.appeal_feedback(actor=liaison, appeal=answered, note="装修垃圾已清运，已提醒装修户按规定堆放")
+    with later(3.8):
+        dispatch.appeal_verify(actor=worker, appeal=answered)  # waiting for her answer
+    done = file(lamp, "1栋后面小路的路灯一直闪", 20)
+    with later(19.9):
+        dispatch.appeal_dispatch(actor=worker, appeal=done, department=urban)
+    with later(19.5):
+        handling.appeal_sign(actor=liaison, appeal=done)
+    with later(17):
+        handling.appeal_feedback(actor=liaison, appeal=done, note="已更换灯具")
+    with later(16.8):
+        dispatch.appeal_verify(actor=worker, appeal=done)
+    with later(16):
+        callback.appeal_callback(actor=resident, appeal=done, resolved=True, satisfaction=satisfied)
+    return 4
 
 
 def load(demo: Demo) -> int:

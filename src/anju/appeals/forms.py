@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from anju.appeals.models import ON_BEHALF_CHANNELS, Category, Channel, Status, Urgency
-from anju.core.forms import MultipleFileField
+from anju.core.forms import DateInput, MultipleFileField
 from anju.orgs.models import OrgUnit, UnitKind
 
 
@@ -49,9 +49,13 @@ class AppealForm(forms.Form):
 
 class AnonymousAppealForm(forms.Form):
     community = forms.ModelChoiceField(
-        label=_("Community"), queryset=OrgUnit.objects.filter(kind=UnitKind.COMMUNITY, is_active=True)
+        label=_("Community"),
+        queryset=OrgUnit.objects.filter(kind=UnitKind.COMMUNITY, is_active=True),
+        empty_label=_("Choose…"),
     )
-    category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.filter(is_active=True))
+    category = forms.ModelChoiceField(
+        label=_("Category"), queryset=Category.objects.filter(is_active=True), empty_label=_("Choose…")
+    )
     address = forms.CharField(label=_("Address or landmark"), max_length=200)
     description = forms.CharField(
         label=_("What is the problem?"), widget=forms.Textarea(attrs={"rows": 4}), max_length=2000
@@ -60,6 +64,22 @@ class AnonymousAppealForm(forms.Form):
     contact_name = forms.CharField(label=_("Your name"), max_length=60)
     contact_mobile = forms.CharField(label=_("Your mobile, for the callback"), max_length=20)
     photos = MultipleFileField(label=_("Photos (up to 9)"), required=False)
+
+
+class ProgressLookupForm(forms.Form):
+    """The public progress lookup: the appeal number from the thank-you page and the mobile given with it."""
+
+    number = forms.CharField(
+        label=_("Appeal number"),
+        max_length=12,
+        help_text=_("As on the thank-you page, e.g. A00000123."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text", "autocapitalize": "characters"}),
+    )
+    mobile = forms.CharField(
+        label=_("Your mobile, for the callback"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )
 
 
 class HolidayForm(forms.Form):
@@ -82,8 +102,8 @@ class AppealFilterForm(forms.Form):
     urgency = forms.ChoiceField(label=_("Urgency"), required=False)
     grid = forms.ChoiceField(label=_("Grid"), required=False)
     deadline = forms.ChoiceField(label=_("Deadline"), required=False)
-    start = forms.DateField(label=_("Received from"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("Received until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=_("Received from"), required=False, widget=DateInput())
+    end = forms.DateField(label=_("Received until"), required=False, widget=DateInput())
 
     def __init__(
         self, *args: Any, departments: list[tuple[int, str]], grids: list[tuple[int, str]], **kwargs: Any

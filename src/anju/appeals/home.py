@@ -71,3 +71,15 @@ def rates_card(user: Any, kind: str) -> dict[str, Any] | None:
         "url": reverse("appeals:rates"),
         "list_url": reverse("appeals:list"),
     }
+
+
+def public_links(request: Any) -> list[dict[str, Any]]:
+    """What someone without an account can do here, offered under the sign-in form: report a problem, and
+    check a report's progress (the shell's ``public_links``)."""
+    user = getattr(request, "user", None)  # absent on an error page answered before authentication
+    if user is None or user.is_authenticated:
+        return []
+    return [
+        {"label": _("Report a problem without an account"), "url": reverse("appeals:report"), "primary": True},
+        {"label": _("Check the progress of a report"), "url": reverse("appeals:progress"), "primary": False},
+    ]

@@ -7,6 +7,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from anju.orgs.models import CommunityScopedModel
@@ -56,6 +57,29 @@ class Channel(models.TextChoices):
 ON_BEHALF_CHANNELS = frozenset({Channel.VISIT, Channel.PHONE, Channel.BENCH})
 
 
+# The catalogue we seed (migration 0002), by code: its Chinese name and the name shown in English. A name
+# the community has edited is its own and is shown as typed, in every language.
+SEEDED_CATEGORY_NAMES = {
+    "street-lamp": ("路灯损坏", _("Broken street lamp")),
+    "road-damage": ("道路破损", _("Damaged road")),
+    "illegal-structure": ("违章搭建", _("Illegal structure")),
+    "garbage": ("垃圾清运", _("Rubbish collection")),
+    "street-vending": ("占道经营", _("Street vending on the road")),
+    "drain-blocked": ("下水道堵塞", _("Blocked drain")),
+    "water-outage": ("停水或水压低", _("No water or low pressure")),
+    "power-outage": ("停电", _("Power cut")),
+    "gas-leak": ("燃气泄漏", _("Gas leak")),
+    "building-repair": ("房屋及公共设施维修", _("Repairs to buildings and shared facilities")),
+    "elevator": ("电梯故障", _("Broken lift")),
+    "neighbour-dispute": ("邻里纠纷", _("Dispute between neighbours")),
+    "noise": ("噪音扰民", _("Noise nuisance")),
+    "public-security": ("治安隐患", _("Public safety risk")),
+    "sanitation": ("环境卫生与病媒", _("Sanitation and pests")),
+    "elderly-care": ("养老服务", _("Care for older people")),
+    "other": ("其他", _("Other")),
+}
+
+
 class Category(models.Model):
     """One entry of the dispatch catalogue (派单目录); an Open311 service."""
 
@@ -76,7 +100,16 @@ class Category(models.Model):
         ordering = ["sort_order", "code"]
 
     def __str__(self) -> str:
-        return self.name
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The name in the reader's language: a seeded name the community kept is shown in English to English
+        readers; any other name as typed."""
+        seeded = SEEDED_CATEGORY_NAMES.get(self.code)
+        if seeded is None or seeded[0] != self.name or (get_language() or "").startswith("zh"):
+            return self.name
+        return str(seeded[1])
 
 
 class CategoryRoute(models.Model):

@@ -65,6 +65,11 @@ def _callback_check(user: Any, appeal: Any) -> bool:
     return is_staff_for(user, appeal) or is_party(user, appeal)
 
 
+def _add_info_check(user: Any, appeal: Any) -> bool:
+    """The requester (or whoever filed it) adds to an open appeal; a follower reads, a worker writes a note."""
+    return bool(getattr(user, "is_authenticated", False)) and user.pk in (appeal.requester_id, appeal.filed_by_id)
+
+
 def _insider_check(user: Any, appeal: Any) -> bool:
     return is_staff_for(user, appeal) or is_liaison_for(user, appeal) or is_overseer_for(user, appeal)
 
@@ -149,6 +154,19 @@ declare(
     upward=True,
     check=_callback_check,
     description="Answer the callback",
+)
+declare(
+    "appeal.poster",
+    STAFF_ROLES,
+    upward=True,
+    description="Print the station-door poster of the no-account report page",
+)
+declare(
+    "appeal.add_info",
+    MEMBER_ROLES,
+    upward=True,
+    check=_add_info_check,
+    description="Add information to one's own open appeal (shown on its timeline)",
 )
 declare(
     "appeal.rates", [*STAFF_ROLES, Role.SUPERVISOR, Role.DEPARTMENT_LIAISON], upward=True, description="Three rates"

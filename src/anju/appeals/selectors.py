@@ -10,11 +10,13 @@ from typing import Any
 from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from anju.access import policy
 from anju.access.roles import STAFF_ROLES, Role
 from anju.accounts.services import mobile_index as account_mobile_index
-from anju.appeals.models import AWAITING_CALLBACK, OPEN_STATUSES, Appeal, Category, DailyRollup, Summons
+from anju.appeals.models import AWAITING_CALLBACK, OPEN_STATUSES, Appeal, Category, DailyRollup, Status, Summons
 from anju.appeals.policies import liaison_departments
 from anju.appeals.rates import ranking
 from anju.core import crypto
@@ -187,6 +189,53 @@ def filter_appeals(qs: QuerySet[Appeal], f: AppealFilter, *, insider: bool) -> Q
     if f.end:
         qs = qs.filter(received_at__lt=local_day_start(f.end + dt.timedelta(days=1)))
     return qs.select_related(*LIST_RELATED)
+
+
+@dataclass(frozen=True)
+class ProgressStep:
+    """One stop on a resident's progress line."""
+
+    key: str
+    label: str
+    at: dt.datetime | None
+    state: str  # "done", "current" (the appeal is here now) or "todo"
+
+
+def progress_line(appeal: Appeal) -> list[ProgressStep]:
+    """The plain progress line a resident reads: received → accepted → with the department → answered →
+    closed, each with its date once reached. A rejected or duplicate appeal ends after "received" with the
+    reason's stop. No deadlines, no internal steps."""
+    stops: list[tuple[str, str, dt.datetime | None]] = [
+        ("received", pgettext("appeal progress", "Received"), appeal.received_at)
+    ]
+    status = appeal.status
+    if status in (Status.REJECTED, Status.DUPLICATE):
+        label = _("Not taken up") if status == Status.REJECTED else _("Same problem as another appeal")
+        stops.append(("closed", label, appeal.closed_at or appeal.accepted_at))
+        return [ProgressStep(k, lbl, at, "done") for k, lbl, at in stops]
+    stops += [
+        ("accepted", pgettext("appeal progress", "Accepted"), appeal.accepted_at),
+        ("department", _("With the department"), appeal.dispatched_at),
+        ("answered", _("Answered"), appeal.handled_at),
+        ("closed", pgettext("appeal progress", "Closed"), appeal.closed_at),
+    ]
+    if status in (Status.REOPENED, Status.REFERRED):  # back with the community: the later stops start over
+        reached = 2 if status == Status.REOPENED else 1
+    elif status == Status.RECEIVED:
+        reached = 0
+    elif status == Status.ACCEPTED:
+        reached = 1
+    elif status in (Status.DISPATCHED, Status.SIGNED, Status.IN_PROGRESS, Status.WAITING):
+        reached = 2
+    elif status in AWAITING_CALLBACK:
+        reached = 3
+    else:  # closed, resolved or not
+        reached = 4
+    line = []
+    for i, (key, label, at) in enumerate(stops):
+        state = "done" if i < reached or (i == reached == 4) else ("current" if i == reached else "todo")
+        line.append(ProgressStep(key, label, at if i <= reached else None, state))
+    return line
 
 
 def local_day_start(day: dt.date) -> dt.datetime:
@@ -411,7 +460,7 @@ def _labels(group: str, ids: list[int]) -> dict[int, str]:
     if group == "department":
         return dict(Department.objects.filter(pk__in=ids).values_list("pk", "name"))
     if group == "category":
-        return dict(Category.objects.filter(pk__in=ids).values_list("pk", "name"))
+        return {c.pk: c.label for c in Category.objects.filter(pk__in=ids).only("pk", "code", "name")}
     return dict(OrgUnit.objects.filter(pk__in=ids).values_list("pk", "name"))
 
 

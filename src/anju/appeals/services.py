@@ -187,6 +187,21 @@ def need_text(text: str, field: str, message: str) -> str:
     return text
 
 
+def appeal_add_info(*, actor: Any, appeal: Appeal, note: str, request: HttpRequest | None = None) -> AppealEvent:
+    """The requester adds to her open appeal (a detail, a better time to call): a public timeline step that
+    the community and the departments read. The status stays."""
+    note = need_text(note, "note", _("Write what you want to add."))
+    if not policy.can(actor, "appeal.add_info", appeal):
+        raise PermissionDenied
+    with transaction.atomic():
+        appeal = Appeal.objects.select_for_update().get(pk=appeal.pk)
+        if not appeal.is_open:
+            raise ValidationError({"note": [_("This appeal is closed; file a new one if the problem is back.")]})
+        event = timeline_event(appeal, actor=actor, action="add_info", from_status=appeal.status, note=note)
+        record(Action.APPEAL_INFO_ADDED, actor=actor, obj=appeal, request=request)
+    return event
+
+
 def appeal_note(*, actor: Any, appeal: Appeal, note: str, request: HttpRequest | None = None) -> AppealEvent:
     """An internal note: staff and the departments see it, the requester does not."""
     note = need_text(note, "note", _("Write the note."))

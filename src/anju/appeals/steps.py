@@ -156,6 +156,8 @@ def _note(*, actor: Any, appeal: Appeal, data: StepInput, request: HttpRequest |
 
 def _complex(*, actor: Any, appeal: Appeal, data: StepInput, request: HttpRequest | None) -> Any:
     return services.appeal_mark_complex(actor=actor, appeal=appeal, reason=data.note, request=request)
+def _add_info(*, actor: Any, appeal: Appeal, data: StepInput, request: HttpRequest | None) -> Any:
+    return services.appeal_add_info(actor=actor, appeal=appeal, note=data.note, request=request)
 
 
 def _share(*, actor: Any, appeal: Appeal, data: StepInput, request: HttpRequest | None) -> Any:
@@ -183,6 +185,7 @@ STEPS: dict[str, Step] = {
         Step("callback", "appeal.callback", _callback),
         # Staff of its community or the lead department: a reason, then 15 working days' feedback.
         Step("complex", "appeal.complex", _complex),
+        Step("add_info", "appeal.add_info", _add_info),
         # Staff and departments alike; the service says which of them may write one.
         Step("note", "appeal.view", _note),
     )

@@ -90,7 +90,25 @@ def detail_context(request: HttpRequest, appeal: Appeal) -> dict[str, Any]:
         **step_menu(appeal, staff=staff, liaison=liaison, lead=lead, internal=internal),
         **(duplicate_search(request, appeal) if staff and appeal.status in DUPLICABLE else {}),
         **requester_views.detail_extra(request, appeal, staff=staff, internal=internal),
+        **({} if internal else resident_extra(user, appeal, party=party)),
     }
+
+
+def resident_extra(user: Any, appeal: Appeal, *, party: bool) -> dict[str, Any]:
+    """What the resident's page adds: the plain progress line and the few things she can do here."""
+    return {
+        "line": selectors.progress_line(appeal),
+        "may_add_info": appeal.is_open and policy.can(user, "appeal.add_info", appeal),
+        "may_follow": appeal.is_open and not party and policy.can(user, "appeal.file"),
+        "follow_offer": privacy.offer_token(user, appeal) if appeal.is_open and not party else "",
+    }
+
+
+def render_detail(request: HttpRequest, context: dict[str, Any], *, status: int = 200) -> HttpResponse:
+    """The appeal's page: staff, departments and supervisors get the working page; a resident (requester or
+    follower) gets her own plain one (``detail_resident.html``: a progress line and only her actions)."""
+    template = "appeals/detail.html" if context["internal"] else "appeals/detail_resident.html"
+    return render(request, template, context, status=status)
 
 
 # --- the staff and department steps: one primary for the state and the role, the rest folded ---------------
@@ -198,7 +216,7 @@ def duplicate_search(request: HttpRequest, appeal: Appeal) -> dict[str, Any]:
 @policy.permission("appeal.view")
 def appeal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     appeal = policy.get_for(request.user, "appeal.view", APPEALS, pk=pk)
-    return render(request, "appeals/detail.html", detail_context(request, appeal))
+    return render_detail(request, detail_context(request, appeal))
 
 
 @policy.permission("appeal.inside")
@@ -256,11 +274,11 @@ def appeal_act(request: HttpRequest, pk: int) -> HttpResponse:
     except services.InvalidTransition as exc:
         context = detail_context(request, appeal)
         context["error"] = exc.message
-        return render(request, "appeals/detail.html", context, status=409)
+        return render_detail(request, context, status=409)
     except ValidationError as exc:
         context = detail_context(request, appeal)
         context["error"] = " ".join(exc.messages)
-        return render(request, "appeals/detail.html", context, status=422)
+        return render_detail(request, context, status=422)
     messages.success(request, step_done_message(step, appeal))
     return redirect("appeals:detail", pk=appeal.pk)
 
@@ -312,6 +330,7 @@ def step_done_message(step: str, appeal: Appeal) -> str:
         "feedback": _("Feedback submitted; the community workers were notified to verify it."),
         "refer": _("Referred back to the community for re-dispatch."),
         "callback": _("Thank you: your answer was recorded."),
+        "add_info": _("Added to appeal %(number)s; the community worker sees it on the timeline."),
         "note": _("Internal note added (staff and departments only)."),
         "complex": _("Appeal %(number)s marked complex: its feedback deadline now follows the complex policy."),
     }

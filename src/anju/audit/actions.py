@@ -77,6 +77,7 @@ class Action(models.TextChoices):
     APPEAL_FILED = "appeal.filed", _("Appeal filed")
     APPEAL_TRANSITION = "appeal.transition", _("Appeal moved to a new step")
     APPEAL_NOTE = "appeal.note", _("Appeal note added")
+    APPEAL_INFO_ADDED = "appeal.info_added", _("Requester added information to an appeal")
     APPEAL_EXPORTED = "appeal.exported", _("Appeal list exported to Excel")
     APPEAL_FOLLOWED = "appeal.followed", _("Resident followed an appeal (me too)")
     APPEAL_CALLBACK = "appeal.callback", _("Appeal callback answered")

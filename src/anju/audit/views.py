@@ -13,6 +13,7 @@ from anju.access import policy
 from anju.audit import describe, selectors
 from anju.audit.actions import Action
 from anju.audit.models import AuditEvent
+from anju.core.forms import DateInput
 from anju.core.pagination import paginate, query_without_page
 
 
@@ -22,8 +23,8 @@ class EventFilter(forms.Form):
     community = forms.ModelChoiceField(
         label=_("Community"), required=False, queryset=AuditEvent.objects.none()
     )  # set in __init__
-    since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    since = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    until = forms.DateField(label=_("To"), required=False, widget=DateInput())
 
     def __init__(self, *args: object, communities: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]

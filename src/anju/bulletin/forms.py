@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from anju.bulletin.models import Notice
-from anju.core.forms import MultipleFileField
+from anju.core.forms import DateTimeInput, MultipleFileField
 from anju.orgs.models import OrgUnit, UnitKind
 from anju.people.models import Tag
 
@@ -16,12 +16,8 @@ class NoticeForm(forms.Form):
     category = forms.ChoiceField(label=_("Category"), choices=Notice.Category.choices)
     body = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 10}), max_length=50_000)
     pinned = forms.BooleanField(label=_("Pinned"), required=False)
-    publish_at = forms.DateTimeField(
-        label=_("Publish from"), required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
-    expires_at = forms.DateTimeField(
-        label=_("Expires"), required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
+    publish_at = forms.DateTimeField(label=_("Publish from"), required=False, widget=DateTimeInput())
+    expires_at = forms.DateTimeField(label=_("Expires"), required=False, widget=DateTimeInput())
     audience = forms.ChoiceField(label=_("Audience"), choices=Notice.Audience.choices)
     area = forms.ModelChoiceField(label=_("Area"), queryset=OrgUnit.objects.none(), required=False)
     tag = forms.ModelChoiceField(label=_("Tag"), queryset=Tag.objects.none(), required=False)

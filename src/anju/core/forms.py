@@ -19,6 +19,41 @@ def apply_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
         form.add_error(None, exc.messages)
 
 
+class DateInput(forms.DateInput):
+    """``<input type="date">`` whose value is always ISO (``YYYY-MM-DD``), whatever the language.
+
+    Django localises a date input's value ("2026/12/04" in zh-Hans), which the browser's native picker
+    rejects, so the field shows empty. The picker itself displays the date in the user's locale.
+    """
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class TimeInput(forms.TimeInput):
+    """``<input type="time">`` with an ISO value (``HH:MM``); 15-minute steps unless ``step`` is given."""
+
+    input_type = "time"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format="%H:%M")
+
+
+class DateTimeInput(forms.DateTimeInput):
+    """``<input type="datetime-local">`` with an ISO value (``YYYY-MM-DDTHH:MM``), in local time."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
+
+
+ISO_DATETIME_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
+"""What a ``datetime-local`` input posts, plus the space-separated form people type."""
+
+
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from anju.audit.reasons import RevealReasonForm
+from anju.core.forms import DateInput
 from anju.people.models import Relation, Resident
 
 
@@ -89,7 +90,7 @@ class ArchiveForm(forms.Form):
         label=_("Why"),
         choices=[(Resident.Status.MOVED_OUT, _("Moved out")), (Resident.Status.DECEASED, _("Died"))],
     )
-    on_date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    on_date = forms.DateField(label=_("Date"), widget=DateInput())
     note = forms.CharField(label=_("Note"), required=False, max_length=200)
 
 

@@ -9,4 +9,5 @@ urlpatterns = [
     path("language/", views.set_language, name="set_language"),
     path("text-size/", views.set_elder_mode, name="set_elder_mode"),
     path("healthz", views.health, name="health"),
+    path("favicon.ico", views.favicon, name="favicon"),
 ]

@@ -8,8 +8,9 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -132,3 +133,9 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
         _("The form has expired"),
         _("For your safety the form could not be accepted. Go back, reload the page and try again."),
     )
+
+
+@policy.public
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico on pages without an icon link (error pages, files): the site's icon."""
+    return HttpResponsePermanentRedirect(static("anju/favicon.svg"))

@@ -28,6 +28,21 @@ CHECKIN_EARLY_MINUTES = 15
 CHECKIN_SALT = "anju.spaces.checkin"
 
 
+def checkin_opens_at(booking: Booking) -> datetime:
+    """When the booking's check-in button starts to work (a few minutes before the start)."""
+    return booking.starts_at - timedelta(minutes=CHECKIN_EARLY_MINUTES)
+
+
+def checkin_possible(booking: Booking, *, now: datetime | None = None) -> bool:
+    """Whether checking in would work right now: confirmed, not yet checked in, between opening and the end."""
+    now = now or timezone.now()
+    return (
+        booking.status == Booking.Status.CONFIRMED
+        and booking.checked_in_at is None
+        and checkin_opens_at(booking) <= now < booking.ends_at
+    )
+
+
 def booking_check_in(*, actor: Any, booking: Booking, request: HttpRequest | None = None) -> Booking:
     """Check in by scanning the booking's QR code (the owner) or with the staff button. Twice is harmless."""
     if booking.booker_id != actor.pk and not policy.can(actor, "booking.manage", booking):

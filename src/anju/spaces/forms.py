@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from anju.core.forms import MultipleFileField
+from anju.core.forms import DateInput, DateTimeInput, MultipleFileField, TimeInput
 from anju.people.models import Household
 from anju.spaces.models import Space
 from anju.spaces.recurrence import MAX_OCCURRENCES, Recurrence
@@ -26,15 +26,15 @@ REPEAT_CHOICES = [
 
 
 class BookingForm(forms.Form):
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
-    starts = forms.TimeField(label=_("From"), widget=forms.TimeInput(attrs={"type": "time", "step": 900}))
-    ends = forms.TimeField(label=_("Until"), widget=forms.TimeInput(attrs={"type": "time", "step": 900}))
+    date = forms.DateField(label=_("Date"), widget=DateInput())
+    starts = forms.TimeField(label=_("From"), widget=TimeInput(attrs={"step": 900}))
+    ends = forms.TimeField(label=_("Until"), widget=TimeInput(attrs={"step": 900}))
     title = forms.CharField(label=_("What for"), max_length=200)
     repeat = forms.ChoiceField(label=_("Repeat"), choices=REPEAT_CHOICES, required=False)
     interval = forms.IntegerField(
         label=_("Every how many days, weeks or months"), min_value=1, max_value=52, initial=1, required=False
     )
-    until = forms.DateField(label=_("Repeat until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label=_("Repeat until"), required=False, widget=DateInput())
     count = forms.IntegerField(
         label=_("Or: how many times"),
         min_value=1,
@@ -79,8 +79,11 @@ class BookingForm(forms.Form):
 
     def __init__(self, *args: Any, staff: bool = False, households: QuerySet[Household] | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        if not staff:
+        self.staff = staff
+        if not staff:  # a resident books one date; repeating bookings are set up by staff
             del self.fields["on_behalf_of"]
+            for name in self.REPEAT_FIELDS:
+                del self.fields[name]
         if not staff or households is None:
             del self.fields["household"]
         else:
@@ -90,7 +93,7 @@ class BookingForm(forms.Form):
         return [f for f in self.visible_fields() if f.name not in self.REPEAT_FIELDS]
 
     def repeat_fields(self) -> list[forms.BoundField]:
-        return [self[name] for name in self.REPEAT_FIELDS]
+        return [self[name] for name in self.REPEAT_FIELDS if name in self.fields]
 
     def repeat_open(self) -> bool:
         """The "Repeat" part starts folded; it opens when the form comes back with an error in it."""
@@ -127,8 +130,8 @@ class ReasonForm(forms.Form):
 
 
 class ClosureForm(forms.Form):
-    starts = forms.DateTimeField(label=_("Closed from"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
-    ends = forms.DateTimeField(label=_("Until"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    starts = forms.DateTimeField(label=_("Closed from"), widget=DateTimeInput())
+    ends = forms.DateTimeField(label=_("Until"), widget=DateTimeInput())
     reason = forms.CharField(label=_("Reason"), max_length=200)
     whole_station = forms.BooleanField(label=_("Close the whole station"), required=False)
 

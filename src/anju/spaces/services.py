@@ -27,6 +27,8 @@ from anju.spaces.checkin import (
     booking_check_in,
     bookings_release_no_shows,
     checkin_booking_id,
+    checkin_opens_at,
+    checkin_possible,
     checkin_token,
 )
 from anju.spaces.feeds import FEED_SALT, feed_reset, feed_token, feed_user
@@ -86,6 +88,8 @@ __all__ = [
     "bookings_release",
     "bookings_release_no_shows",
     "checkin_booking_id",
+    "checkin_opens_at",
+    "checkin_possible",
     "checkin_token",
     "closed_period_add",
     "closed_period_remove",

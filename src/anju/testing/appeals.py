@@ -55,7 +55,7 @@ class AppealsWorld:
         return SatisfactionLevel.objects.get(code=code)
 
     def to_status(self, appeal: Appeal, target: str) -> Appeal:
-        """Drive an appeal through the normal path up to ``target``."""
+        """Drive an appeal through the normal path up to ``target``, from wherever on that path it is."""
         steps = [
             ("accepted", lambda: dispatch.appeal_accept(actor=self.worker, appeal=appeal)),
             (
@@ -67,7 +67,9 @@ class AppealsWorld:
             ("handled", lambda: handling.appeal_feedback(actor=self.liaison, appeal=appeal, note="已修复")),
             ("verified", lambda: dispatch.appeal_verify(actor=self.worker, appeal=appeal)),
         ]
-        for _name, step in steps:
+        path = ["received", *(name for name, _step in steps)]
+        start = path.index(appeal.status) if appeal.status in path else 0
+        for _name, step in steps[start:]:
             if appeal.status == target:
                 break
             step()

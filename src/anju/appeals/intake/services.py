@@ -57,18 +57,46 @@ def _grid_of(location: OrgUnit) -> int | None:
     return grid.pk if grid else None
 
 
-def _rate_limit(request: HttpRequest | None, at: dt.datetime) -> None:
+def _rate_limit(request: HttpRequest | None, at: dt.datetime, *, purpose: str = "appeal-intake-ip") -> None:
+    """Count one public request of ``purpose`` for the client's address in this hour; ``RateLimited`` beyond
+    the hour's limit (the address is kept only as a keyed hash)."""
     ip = client_ip(request) or "unknown"
-    key = crypto.blind_index(ip, purpose="appeal-intake-ip")
+    key = crypto.blind_index(ip, purpose=purpose)
     window = at.replace(minute=0, second=0, microsecond=0)
-    limit = int(getattr(settings, "ANJU_APPEAL_ANONYMOUS_PER_HOUR", 5))
+    if purpose == LOOKUP_PURPOSE:
+        limit = int(getattr(settings, "ANJU_APPEAL_LOOKUPS_PER_HOUR", 10))
+        message = _("Too many lookups from this address. Please try again in an hour.")
+    else:
+        limit = int(getattr(settings, "ANJU_APPEAL_ANONYMOUS_PER_HOUR", 5))
+        message = _("Too many anonymous reports from this address. Please try again in an hour.")
     try:
         with transaction.atomic():
             IntakeCounter.objects.get_or_create(key=key, window_start=window)
     except IntegrityError:
         pass
     if not IntakeCounter.objects.filter(key=key, window_start=window, count__lt=limit).update(count=F("count") + 1):
-        raise RateLimited(_("Too many anonymous reports from this address. Please try again in an hour."))
+        raise RateLimited(message)
+
+
+LOOKUP_PURPOSE = "appeal-lookup-ip"
+
+
+def progress_lookup(*, number: str, mobile: str, request: HttpRequest | None = None) -> Appeal | None:
+    """The appeal with this number whose callback mobile is ``mobile`` — or None, the same for a number that
+    does not exist and a mobile that does not match, so the lookup tells nothing about other people's appeals.
+    Every attempt counts against the address's hourly limit (``RateLimited``)."""
+    with transaction.atomic():
+        _rate_limit(request, clock.now(), purpose=LOOKUP_PURPOSE)
+    digits = number.strip().upper().removeprefix("A")
+    phone = normalise_mobile(mobile or "")
+    if not digits.isdigit() or len(digits) > 10 or not is_valid_mainland_mobile(phone):
+        return None
+    index = crypto.blind_index(phone, purpose="appeal-mobile")
+    return (
+        Appeal.objects.select_related("community", "category")
+        .filter(pk=int(digits), contact_mobile_index=index)
+        .first()
+    )
 
 
 def appeal_file(

@@ -5,18 +5,22 @@ from __future__ import annotations
 
 from typing import Any
 
+import segno
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from anju.access import policy
-from anju.appeals import forms, privacy
+from anju.appeals import forms, privacy, selectors
 from anju.appeals.intake import services as intake
 from anju.appeals.models import ON_BEHALF_CHANNELS, Channel
 from anju.appeals.requesters import services as requesters
+from anju.core import printing
 from anju.core.forms import apply_service_errors
 from anju.orgs import selectors as org_selectors
 from anju.orgs.models import OrgUnit
@@ -138,3 +142,54 @@ def appeal_report(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and status == 200 and form.errors:
         status = 422
     return render(request, "appeals/report.html", {"form": form}, status=status)
+
+
+@policy.permission(policy.PUBLIC)
+def appeal_progress(request: HttpRequest) -> HttpResponse:
+    """Where a report without an account stands: the appeal number and the callback mobile give the status
+    line and its dates, nothing else (no names, no text). Not found and wrong mobile read the same; every
+    attempt counts against the address's hourly limit."""
+    form = forms.ProgressLookupForm(request.POST or None)
+    status = 200
+    found = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            found = intake.progress_lookup(
+                number=form.cleaned_data["number"], mobile=form.cleaned_data["mobile"], request=request
+            )
+        except intake.RateLimited as exc:
+            form.add_error(None, exc.message)
+            status = 429
+        else:
+            if found is None:
+                form.add_error(None, _("No appeal matches this number and mobile. Check both and try again."))
+                status = 422
+    elif request.method == "POST":
+        status = 422
+    return render(
+        request,
+        "appeals/progress.html",
+        {
+            "form": form,
+            "appeal": found,
+            "line": selectors.progress_line(found) if found else [],
+        },
+        status=status,
+    )
+
+
+@policy.permission("appeal.poster")
+def report_poster(request: HttpRequest) -> HttpResponse:
+    """An A4 poster for the station door: a QR code of the no-account report page, and the progress lookup."""
+    report_url = request.build_absolute_uri(reverse("appeals:report"))
+    qr = segno.make(report_url, error="m").svg_inline(scale=10, title=_("QR code of the report page"))
+    return printing.print_response(
+        request,
+        "appeals/print_report_poster.html",
+        {
+            "qr": mark_safe(qr),  # noqa: S308  segno's own SVG of our URL
+            "report_url": report_url,
+            "progress_url": request.build_absolute_uri(reverse("appeals:progress")),
+        },
+        filename="report-poster",
+    )

@@ -42,7 +42,7 @@ def row(appeal: Appeal, *, insider: bool, now: Any) -> list[Any]:
         appeal.number,
         timezone.localtime(appeal.received_at).strftime("%Y-%m-%d %H:%M"),
         appeal.get_status_display(),
-        appeal.category.name,
+        appeal.category.label,
         appeal.get_urgency_display(),
         appeal.location.name,
         appeal.address_masked,

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -82,6 +83,9 @@ def booking_detail(request: HttpRequest, booking_id: int) -> HttpResponse:
             "mine": booking.booker_id == request.user.pk,
             "qr": mark_safe(qr),  # noqa: S308  segno's own SVG from our URL
             "checkin_url": checkin_url,
+            "checkin_now": services.checkin_possible(booking),
+            "checkin_opens": services.checkin_opens_at(booking),
+            "checkin_later": timezone.now() < services.checkin_opens_at(booking),
             "rule": describe(booking.series.rule) if booking.series else "",
             "household": selectors.household_labels(request.user, [booking]).get(booking.pk, ""),
             "reject_form": forms.ReasonForm(),
@@ -216,4 +220,13 @@ def qr_check_in(request: HttpRequest, token: str) -> HttpResponse:
     booking = booking_for(request, booking_id)
     if request.method == "POST":
         return booking_check_in(request, booking.pk)
-    return render(request, "spaces/checkin.html", {"booking": booking})
+    return render(
+        request,
+        "spaces/checkin.html",
+        {
+            "booking": booking,
+            "checkin_now": services.checkin_possible(booking),
+            "checkin_opens": services.checkin_opens_at(booking),
+            "checkin_later": timezone.now() < services.checkin_opens_at(booking),
+        },
+    )
