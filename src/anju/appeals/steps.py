@@ -156,6 +156,8 @@ def _note(*, actor: Any, appeal: Appeal, data: StepInput, request: HttpRequest |
 
 def _complex(*, actor: Any, appeal: Appeal, data: StepInput, request: HttpRequest | None) -> Any:
     return services.appeal_mark_complex(actor=actor, appeal=appeal, reason=data.note, request=request)
+
+
 def _add_info(*, actor: Any, appeal: Appeal, data: StepInput, request: HttpRequest | None) -> Any:
     return services.appeal_add_info(actor=actor, appeal=appeal, note=data.note, request=request)
 
