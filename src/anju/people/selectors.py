@@ -257,6 +257,8 @@ class Viewer:
             "address": profiles.address_label(profile, resident.household.address),
             "building_id": resident.unit_id,
             "tags": [t.label for t in resident.tags.all() if profile.sensitive_tags or not t.sensitive],
+            # As stored, for the export that imports back (a label may hold spaces and reads differently by language).
+            "tag_names": [t.name for t in resident.tags.all() if profile.sensitive_tags or not t.sensitive],
             "is_party_member": resident.is_party_member,
             "party_branch": resident.party_branch,
             "status": resident.status,
