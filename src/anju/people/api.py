@@ -38,7 +38,10 @@ class ResidentOut(Schema):
     address: str = Field(..., description="The door number only in the full profile")
     tags: list[str] = Field(
         ...,
-        description="In the reader's language (a default tag in English to English readers); sensitive tags only in the full profile",
+        description=(
+            "In the reader's language (a default tag in English to English readers); sensitive tags only in the "
+            "full profile"
+        ),
     )
     is_party_member: bool
     party_branch: str
