@@ -77,7 +77,7 @@ def test_report_per_session_household_and_tag(activity_world: ActivityWorld) -> 
     assert households[f"{building} Entrance 1 102"] == (2, 1, 0)
     assert households["Without a household (walk-ins, accounts without a registry entry)"] == (0, 1, 1)
     tags = {r.label: (r.registered, r.checked_in) for r in report.tags}
-    assert tags == {"老人": (2, 2), "No tag": (2, 2)}  # the walk-in and 王小明 have no tag
+    assert tags == {"Older resident": (2, 2), "No tag": (2, 2)}  # the walk-in and 王小明 have no tag
     assert (report.total.registered, report.total.checked_in, report.total.walk_ins) == (4, 4, 1)
 
 
@@ -124,7 +124,7 @@ def test_excel_has_a_sheet_per_view(activity_world: ActivityWorld, client_for: C
     assert [r[1:4] for r in sessions[1:]] == [(3, 3, 1), (1, 1, 0), (4, 4, 1)]
     assert sessions[-1][0] == "Total"
     tags = {r[0]: r[1:3] for r in book["Tags"].iter_rows(min_row=2, values_only=True)}
-    assert tags["老人"] == (2, 2)
+    assert tags["Older resident"] == (2, 2)
     households = [r[0] for r in book["Households"].iter_rows(min_row=2, values_only=True)]
     assert f"{activity_world.tree.building.name} Entrance 1 101" in households
     volunteers = list(book["Volunteers"].iter_rows(min_row=2, values_only=True))

@@ -176,3 +176,23 @@ def test_tags_created_sensitive_by_default_only_for_the_sensitive_defaults(demo_
         *SENSITIVE_DEFAULT_TAGS,
         "慢性病",
     }
+
+
+def test_default_tags_read_in_english_unless_the_community_renamed_them(demo_world: DemoWorld) -> None:
+    from anju.testing import english_client
+
+    worker = demo_world.users["worker"]
+    elder = Tag.objects.filter(name="老人", community=demo_world.residents[0].community).get()
+    english = as_text(english_client(worker).get(reverse("people:residents")))
+    assert "Older resident" in english  # the badges and the filter's options
+    assert (
+        f'<option value="{elder.pk}">Older resident</option>'
+        in english_client(worker).get(reverse("people:residents")).content.decode()
+    )
+    assert "老人" not in english
+    assert "Older resident" not in as_text(demo_world.clients["worker"].get(reverse("people:residents")))
+    # A tag the community renamed is its own: shown as typed, in every language.
+    Tag.objects.filter(pk=elder.pk).update(name="高龄老人")
+    english = english_client(worker).get(reverse("people:residents")).content.decode()
+    assert f'<option value="{elder.pk}">高龄老人</option>' in english
+    assert "Older resident living alone" in english  # the other defaults still read in English

@@ -21,6 +21,7 @@ from anju.audit.actions import Action
 from anju.audit.services import record
 from anju.core.excel import safe_row
 from anju.core.text import local_minute
+from anju.people.models import tag_label
 
 COUNTED = (Registration.Status.CONFIRMED, Registration.Status.WALK_IN)
 
@@ -146,7 +147,7 @@ def attendance_report(activity: Activity, *, households: bool = True) -> Report:
         if e["resident__tags__id"] is None:
             untagged = _row(_("No tag"), e)
         else:
-            tags.append(_row(e["resident__tags__name"], e, key=e["resident__tags__id"]))
+            tags.append(_row(tag_label(e["resident__tags__name"]), e, key=e["resident__tags__id"]))
     if untagged is not None:
         tags.append(untagged)
     total = _row(_("Total"), _base(activity).aggregate(**_counts()))

@@ -76,7 +76,7 @@ def activity_detail(request: HttpRequest, activity_id: int) -> HttpResponse:
             "on_behalf": staff,
             "manage": manage,
             "checkin": policy.can(request.user, "activity.checkin", activity),
-            "tags": [t.name for t in activity.target_tags.all()],
+            "tags": [t.label for t in activity.target_tags.all()],
             "reason_form": forms.ReasonForm() if manage else None,
         },
     )

@@ -36,7 +36,13 @@ class ResidentOut(Schema):
     household_id: int
     building_id: int
     address: str = Field(..., description="The door number only in the full profile")
-    tags: list[str] = Field(..., description="Sensitive tags only in the full profile")
+    tags: list[str] = Field(
+        ...,
+        description=(
+            "In the reader's language (a default tag in English to English readers); sensitive tags only in the "
+            "full profile"
+        ),
+    )
     is_party_member: bool
     party_branch: str
     is_central_household: bool

@@ -49,7 +49,7 @@ def export_row(viewer: Viewer, r: Resident, *, unmasked: bool) -> list[Any]:
         "door": address.door if profile.door else layout.MASK * 3,
         "household_number": household.number,
         "relation": layout.relation_word(r.relation),
-        "tags": "、".join(view["tags"]),
+        "tags": "、".join(view["tag_names"]),
         "is_party_member": layout.yes_no(r.is_party_member),
         "party_branch": r.party_branch,
         "is_central": layout.yes_no(household.is_central),

@@ -36,7 +36,7 @@ class ResidentFilterForm(forms.Form):
         self.fields["building"].choices = [("", _("All buildings"))] + [  # type: ignore[attr-defined]
             (b.pk, f"{b.community.name} {b.name}" if b.community else b.name) for b in buildings
         ]
-        self.fields["tag"].choices = [("", _("All tags"))] + [(t.pk, t.name) for t in tags]  # type: ignore[attr-defined]
+        self.fields["tag"].choices = [("", _("All tags"))] + [(t.pk, t.label) for t in tags]  # type: ignore[attr-defined]
 
 
 class ResidentForm(forms.Form):
@@ -58,7 +58,7 @@ class ResidentForm(forms.Form):
 
     def __init__(self, *args: Any, tags: Any, editing: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["tags"].choices = [(str(t.pk), t.name) for t in tags]  # type: ignore[attr-defined]
+        self.fields["tags"].choices = [(str(t.pk), t.label) for t in tags]  # type: ignore[attr-defined]
         if editing:
             # The stored numbers are never put back into the page: empty means "unchanged".
             for name in ("id_number", "mobile"):

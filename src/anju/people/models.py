@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from anju.core import crypto
@@ -19,6 +20,25 @@ DEFAULT_TAGS = ["老人", "独居老人", "残疾", "低保", "留守儿童", "�
 # Health and financial hardship: sensitive personal information (PIPL art. 28), shown only to the roles
 # that serve these residents (``people.profiles``).
 SENSITIVE_DEFAULT_TAGS = frozenset({"残疾", "低保", "孕产妇"})
+# What the default tags say to an English reader. A tag the community added or renamed is its own and is
+# shown as typed, in every language (as with the seeded appeal categories).
+DEFAULT_TAG_ENGLISH = {
+    "老人": _("Older resident"),
+    "独居老人": _("Older resident living alone"),
+    "残疾": _("Disability"),
+    "低保": _("Minimum living allowance"),
+    "留守儿童": _("Left-behind child"),
+    "孕产妇": _("Pregnant or new mother"),
+    "退役军人": _("Veteran"),
+}
+
+
+def tag_label(name: str) -> str:
+    """A tag's name in the reader's language: a default tag in English for English readers, else as typed."""
+    english = DEFAULT_TAG_ENGLISH.get(name)
+    if english is None or (get_language() or "").startswith("zh"):
+        return name
+    return str(english)
 
 
 class Tag(CommunityScopedModel):
@@ -41,7 +61,12 @@ class Tag(CommunityScopedModel):
         constraints = [models.UniqueConstraint(fields=["community", "name"], name="people_tag_unique_name")]
 
     def __str__(self) -> str:
-        return self.name
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The name in the reader's language (``tag_label``)."""
+        return tag_label(self.name)
 
 
 class Address(CommunityScopedModel):

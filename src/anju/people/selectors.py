@@ -13,7 +13,7 @@ from anju.core.masking import mask_id_number, mask_mobile, mask_name
 from anju.orgs import selectors as org_selectors
 from anju.orgs.models import OrgUnit, UnitKind
 from anju.people import profiles, services, validation
-from anju.people.models import Household, ImportBatch, Resident, ResidentEvent, Tag
+from anju.people.models import Household, ImportBatch, Resident, ResidentEvent, Tag, tag_label
 from anju.people.validation import Invalid
 
 SCOPE = "unit__path"
@@ -256,7 +256,9 @@ class Viewer:
             "household_id": resident.household_id,
             "address": profiles.address_label(profile, resident.household.address),
             "building_id": resident.unit_id,
-            "tags": [t.name for t in resident.tags.all() if profile.sensitive_tags or not t.sensitive],
+            "tags": [t.label for t in resident.tags.all() if profile.sensitive_tags or not t.sensitive],
+            # As stored, for the export that imports back (a label may hold spaces and reads differently by language).
+            "tag_names": [t.name for t in resident.tags.all() if profile.sensitive_tags or not t.sensitive],
             "is_party_member": resident.is_party_member,
             "party_branch": resident.party_branch,
             "status": resident.status,
@@ -280,5 +282,5 @@ def registry_summary(user: Any) -> dict[str, Any]:
         "households": households_visible(user).filter(status=Household.Status.ACTIVE).count(),
         "residents": residents.count(),
         "party_members": residents.filter(is_party_member=True).count(),
-        "tags": [{"name": row["name"], "count": row["n"]} for row in tag_counts[:12]],
+        "tags": [{"name": tag_label(row["name"]), "count": row["n"]} for row in tag_counts[:12]],
     }
