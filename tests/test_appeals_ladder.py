@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 from typing import Any
 
 import pytest
 from django.utils import timezone
+from openpyxl import load_workbook
 
 from anju.appeals import clock, selectors, sla
 from anju.appeals.callback import services as callback
@@ -220,6 +222,13 @@ def test_complex_from_the_page_and_the_api_audited_on_the_timeline_and_counted(w
     body = rates.content.decode()
     assert "<td data-complex-marks>2</td>" in body
     assert "2 appeals marked complex" in body
+    # And in the Excel export, in the department's row and the total.
+    export = english_client(world.supervisor).get("/appeals/rates/?group=department&format=xlsx")
+    sheet = list(load_workbook(io.BytesIO(export.content)).worksheets[0].iter_rows(values_only=True))
+    column = sheet[1].index("Marked complex")
+    department = next(row for row in sheet[2:] if row[0] == world.tree.department.name)
+    assert department[column] == 2
+    assert sheet[-1][column] == 2
 
 
 @pytest.mark.parametrize("who", ["resident", "other_liaison", "volunteer"])

@@ -30,6 +30,7 @@ def _rate_headers() -> list[str]:
         _("Re-routed or rightly referred back"),
         _("Routing accuracy %"),
         _("Reopened"),
+        _("Marked complex"),
         _("Awaiting callback"),
     ]
 
@@ -50,6 +51,7 @@ def _rate_cells(r: RateRow) -> list[object]:
         c.get("misrouted", 0),
         r.routing_rate,
         c.get("reopened", 0),
+        c.get("complex_marked", 0),
         r.pending_callback,
     ]
 
