@@ -11,5 +11,8 @@ class Config(AppConfig):
         from anju.access import policy
         from anju.core import nav
         from anju.site import policies  # noqa: F401  (declares the actions)
+        from anju.accounts import acting
+
+        acting.allow_while_acting("home.resident")  # a family proxy lands on the resident's home
 
         nav.register(nav.NavItem(_("Home"), "core:home", policy.AUTHENTICATED), order=10)
