@@ -9,7 +9,7 @@ from typing import Literal
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from anju.access import policy
 from anju.accounts import acting
@@ -77,7 +77,7 @@ def proxy_list(request: HttpRequest) -> list[dict[str, object]]:
     summary="Let a family member act for oneself, or record it for a resident with their consent",
 )
 @policy.permission(policy.AUTHENTICATED)
-def proxy_create(request: HttpRequest, payload: ProxyIn) -> tuple[int, dict[str, object]]:
+def proxy_create(request: HttpRequest, payload: ProxyIn) -> Status:
     user = acting.real_user(request)
     grantor = user
     if payload.grantor_id is not None and payload.grantor_id != user.pk:
@@ -96,7 +96,7 @@ def proxy_create(request: HttpRequest, payload: ProxyIn) -> tuple[int, dict[str,
         consent_note=payload.consent_note,
         request=request,
     )
-    return 201, _out(grant, user)
+    return Status(201, _out(grant, user))
 
 
 @router.post(

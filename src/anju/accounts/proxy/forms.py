@@ -64,7 +64,11 @@ class RecordForm(GrantForm):
         max_length=40,
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "none"}),
     )
-    consent_method = forms.ChoiceField(label=_("How the resident consented"), choices=ProxyGrant.Consent.choices)
+    consent_method = forms.ChoiceField(
+        label=_("How the resident consented"),
+        choices=[("", _("Choose…")), *ProxyGrant.Consent.choices],
+        required=False,  # the service says what is missing
+    )
     consent_note = forms.CharField(
         label=_("Consent note (optional)"),
         max_length=200,
