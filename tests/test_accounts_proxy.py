@@ -3,11 +3,12 @@ ended; everything done shows "由 X 代办" on the timeline and in the audit tra
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from anju.access import policy
 from anju.access.roles import Role
@@ -44,9 +45,7 @@ def _act(client: Client, grant: ProxyGrant) -> None:
     assert response.status_code == 302
 
 
-def test_resident_grants_on_the_page_and_the_daughter_answers_the_callback(
-    world: AppealsWorld, daughter: Any
-) -> None:
+def test_resident_grants_on_the_page_and_the_daughter_answers_the_callback(world: AppealsWorld, daughter: Any) -> None:
     mother = _client(world.resident)
     response = mother.post("/accounts/proxy/", {"proxy": "daughter", "scopes": ["appeals", "callback"]})
     assert response.status_code == 302
@@ -59,7 +58,8 @@ def test_resident_grants_on_the_page_and_the_daughter_answers_the_callback(
     assert world.resident.display_name in page
     _act(child, grant)
     page = child.get(f"/appeals/{appeal.pk}/").content.decode()
-    assert "You are acting for" in page and 'data-testid="acting-banner"' in page
+    assert "You are acting for" in page
+    assert 'data-testid="acting-banner"' in page
     response = child.post(
         f"/appeals/{appeal.pk}/act/", {"action": "callback", "resolved": "yes", "satisfaction": "satisfied"}
     )
@@ -69,10 +69,12 @@ def test_resident_grants_on_the_page_and_the_daughter_answers_the_callback(
 
     event = AppealEvent.objects.filter(appeal=appeal, action="callback").get()
     assert (event.actor_id, event.proxy_id, event.proxy_label) == (world.resident.pk, daughter.pk, str(daughter))
-    row = AuditEvent.objects.filter(action="appeal.callback").first() or AuditEvent.objects.filter(
-        data__proxy__isnull=False
-    ).first()
-    assert row is not None and row.actor_id == world.resident.pk
+    row = (
+        AuditEvent.objects.filter(action="appeal.callback").first()
+        or AuditEvent.objects.filter(data__proxy__isnull=False).first()
+    )
+    assert row is not None
+    assert row.actor_id == world.resident.pk
     assert row.data["proxy"]["id"] == daughter.pk
 
     # The mother sees who did it, on her timeline; a worker sees it too; the audit page says it.
@@ -143,7 +145,8 @@ def test_api_on_behalf_of_header(world: AppealsWorld, daughter: Any) -> None:
     listed = child.get("/api/v1/proxies").json()
     assert [(p["id"], p["role"], p["active"]) for p in listed] == [(grant.pk, "proxy", True)]
     ended = _client(world.resident).post(f"/api/v1/proxies/{grant.pk}/end", content_type="application/json")
-    assert ended.status_code == 200 and ended.json()["active"] is False
+    assert ended.status_code == 200
+    assert ended.json()["active"] is False
     assert child.get(f"/api/v1/appeals/{appeal.pk}", **header).status_code == 403
 
 
@@ -151,7 +154,11 @@ def test_api_create_and_bad_input(world: AppealsWorld, daughter: Any) -> None:
     mother = _client(world.resident)
     created = mother.post(
         "/api/v1/proxies",
-        {"proxy_username": "daughter", "scopes": ["callback"], "valid_until": str(date.today() + timedelta(days=300))},
+        {
+            "proxy_username": "daughter",
+            "scopes": ["callback"],
+            "valid_until": str(timezone.localdate() + timedelta(days=300)),
+        },
         content_type="application/json",
     )
     assert created.status_code == 201, created.content
@@ -182,8 +189,9 @@ def test_bad_input_on_the_page_writes_nothing(world: AppealsWorld, daughter: Any
     assert ProxyGrant.objects.count() == 0
     assert AuditEvent.objects.filter(action="proxy.granted").count() == 0
     # A worker's account is never acted for: their powers are not delegated.
-    response = _client(world.worker).post("/api/v1/proxies", {"proxy_username": "daughter", "scopes": ["appeals"]},
-                                          content_type="application/json")
+    response = _client(world.worker).post(
+        "/api/v1/proxies", {"proxy_username": "daughter", "scopes": ["appeals"]}, content_type="application/json"
+    )
     assert response.status_code == 422
     assert ProxyGrant.objects.count() == 0
 
@@ -209,3 +217,18 @@ def test_worker_records_with_consent_in_their_community_only(world: AppealsWorld
     assert ProxyGrant.objects.count() == 1
     assert _client(outsider).post(f"/accounts/proxy/{grant.pk}/end/").status_code == 404
     assert _client(world.other_resident).get("/accounts/proxy/record/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_demo_daughter_acts_for_her_mother() -> None:
+    from anju.site.demo import load_demo
+
+    load_demo(log=lambda *_a: None)
+    load_demo(log=lambda *_a: None)  # twice: still one grant
+    grant = ProxyGrant.objects.get(proxy__username="daughter")
+    assert grant.grantor.username == "resident"
+    child = english_client(grant.proxy)
+    assert child.get("/").status_code == 200
+    _act(child, grant)
+    page = child.get("/").content.decode()
+    assert 'data-testid="acting-banner"' in page

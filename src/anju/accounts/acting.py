@@ -33,7 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from anju.access import policy
-from anju.accounts.models import ProxyGrant, User
+from anju.accounts.models import ProxyGrant
 from anju.core import proxying
 from anju.core.params import parse_int
 
@@ -126,7 +126,7 @@ def _enter(request: HttpRequest, grant: ProxyGrant) -> None:
     request.acting_grant = grant  # type: ignore[attr-defined]
     if _exempt(request.path):
         return
-    proxy_user = request.user
+    proxy_user: Any = request.user
     grantor = grant.grantor
     setattr(grantor, policy.ACTING_ATTR, actions_of(grant.scopes))
     request.proxy_user = proxy_user  # type: ignore[attr-defined]
@@ -145,7 +145,7 @@ def enter_from_header(request: HttpRequest) -> bool:
         return False
     grantor_id = parse_int(raw, minimum=1)
     grant = (
-        active_grants().filter(proxy=request.user, grantor_id=grantor_id).order_by("-valid_from").first()
+        active_grants().filter(proxy_id=request.user.pk, grantor_id=grantor_id).order_by("-valid_from").first()
         if grantor_id is not None
         else None
     )
@@ -159,7 +159,7 @@ def enter_from_session(request: HttpRequest) -> None:
     grant_id = request.session.get(SESSION_KEY)
     if grant_id is None:
         return
-    grant = active_grants().filter(pk=grant_id, proxy=request.user).first()
+    grant = active_grants().filter(pk=grant_id, proxy_id=request.user.pk).first()
     if grant is None:
         request.session.pop(SESSION_KEY, None)
         messages.warning(request, _("You are no longer acting for anyone: the family proxy has ended."))

@@ -9,8 +9,10 @@ class Config(AppConfig):
 
     def ready(self) -> None:
         from anju.access import policy
-        from anju.accounts import policies  # noqa: F401  (declares the actions)
-        from anju.accounts import acting
+        from anju.accounts import (
+            acting,
+            policies,  # noqa: F401  (declares the actions)
+        )
         from anju.core import nav, registry
 
         nav.register(nav.NavItem(_("Accounts"), "accounts:users", "user.view"), order=160)

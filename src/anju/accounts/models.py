@@ -221,7 +221,5 @@ class ProxyGrant(models.Model):
 
     def is_active_at(self, when: Any) -> bool:
         return (
-            self.ended_at is None
-            and self.valid_from <= when
-            and (self.valid_until is None or self.valid_until > when)
+            self.ended_at is None and self.valid_from <= when and (self.valid_until is None or self.valid_until > when)
         )

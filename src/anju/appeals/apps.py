@@ -22,5 +22,9 @@ class Config(AppConfig):
         registry.demo_loader("appeals", demo.load, order=30)
         from anju.accounts import acting
 
-        acting.register_scope("appeals", _("File and follow problems"), ["appeal.view", "appeal.file", "appeal.add_info"])
-        acting.register_scope("callback", _("Answer callbacks and rate the handling"), ["appeal.view", "appeal.callback"])
+        acting.register_scope(
+            "appeals", _("File and follow problems"), ["appeal.view", "appeal.file", "appeal.add_info"]
+        )
+        acting.register_scope(
+            "callback", _("Answer callbacks and rate the handling"), ["appeal.view", "appeal.callback"]
+        )

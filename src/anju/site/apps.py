@@ -9,9 +9,9 @@ class Config(AppConfig):
 
     def ready(self) -> None:
         from anju.access import policy
+        from anju.accounts import acting
         from anju.core import nav
         from anju.site import policies  # noqa: F401  (declares the actions)
-        from anju.accounts import acting
 
         acting.allow_while_acting("home.resident")  # a family proxy lands on the resident's home
 

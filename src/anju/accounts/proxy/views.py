@@ -28,9 +28,7 @@ def proxy_home(request: HttpRequest) -> HttpResponse:
             raise PermissionDenied
         if form.is_valid():
             try:
-                grant = services.proxy_grant_create(
-                    actor=user, grantor=user, request=request, **form.service_kwargs()
-                )
+                grant = services.proxy_grant_create(actor=user, grantor=user, request=request, **form.service_kwargs())
             except ValidationError as exc:
                 apply_service_errors(form, exc)
             else:
@@ -97,9 +95,7 @@ def proxy_record(request: HttpRequest) -> HttpResponse:
                     actor=worker, grantor=grantor, request=request, **form.service_kwargs()
                 )
             except PermissionDenied:
-                raise ValidationError(
-                    {"resident": [_("No resident of your community has this username.")]}
-                ) from None
+                raise ValidationError({"resident": [_("No resident of your community has this username.")]}) from None
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
