@@ -364,6 +364,7 @@ UNSCOPED = {
 #: namespace holds two kinds under one parameter name).
 PAGE_PARAMS: dict[tuple[str, str], str] = {
     ("accounts:token", "pk"): "token",
+    ("accounts:proxy", "pk"): "proxy",
     ("accounts:", "pk"): "account",
     ("accounts:", "grant_pk"): "grant",
     ("orgs:unit", "pk"): "org_unit",
@@ -397,6 +398,7 @@ PAGE_PARAMS: dict[tuple[str, str], str] = {
 
 #: An API path parameter → the kind of object that fills it.
 API_PARAMS = {
+    "proxy_id": "proxy",
     "appeal_id": "appeal",
     "route_id": "route",
     "community_id": "community",
@@ -432,6 +434,7 @@ class Outside:
 @pytest.fixture
 def outside(objects: Objects) -> Outside:
     from anju.accounts import services as account_services
+    from anju.accounts.proxy import services as proxy_services
     from anju.activities import volunteer_hours
     from anju.appeals.config import services as appeal_config
     from anju.appeals.whistles import services as whistles
@@ -447,6 +450,9 @@ def outside(objects: Objects) -> Outside:
     other["message"] = objects.messages["other"]
     other["grant"] = account.grants.get()
     other["token"] = account_services.token_create(actor=None, user=account, name="cli")[0]
+    other["proxy"] = proxy_services.proxy_grant_create(
+        actor=account, grantor=account, proxy_username=objects.other_worker.username, scopes=["appeals"]
+    )
     other["member"] = org_services.taskforce_add_member(
         actor=None, task_force=other["task_force"], name="李物业", organisation="物业公司"
     )

@@ -149,6 +149,7 @@ MIDDLEWARE = [
     "anju.core.middleware.LanguageMiddleware",
     "anju.core.middleware.NulCharacterMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "anju.accounts.acting.ActingMiddleware",  # a family proxy acting for a resident, re-checked every request
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]

@@ -178,6 +178,8 @@ def in_reach(
     Reach only: an action's object check is :func:`can`'s business."""
     if not getattr(user, "is_authenticated", False) or not user.is_active or unit is None:
         return False
+    if action is not None and not _acting_allows(user, action):
+        return False
     if is_superuser(user):
         return True
     grants, up = _reach_grants(user, action, roles, upward)
@@ -217,11 +219,31 @@ def reaches_root(user: Any, action: str) -> bool:
     return any(not g.above for g in _grants_for(user, rule_for(action)))
 
 
+# --- acting for someone else (子女代办) -------------------------------------------------------------
+# While a family proxy acts for a resident, the request's user is the resident's account carrying the set of
+# actions the grant allows (``accounts.acting`` puts it there on every request). Every other action, and the
+# pages open to any signed-in account (their own account, their inbox), are refused; no grant carries a reveal.
+
+ACTING_ATTR = "anju_acting_actions"
+
+
+def acting_actions(user: Any) -> frozenset[str] | None:
+    """The actions a proxy may do while acting as ``user``, or None when no one acts for them."""
+    return getattr(user, ACTING_ATTR, None)
+
+
+def _acting_allows(user: Any, action: str) -> bool:
+    allowed = acting_actions(user)
+    return allowed is None or (action in allowed and ".reveal" not in action)
+
+
 def can(user: Any, action: str, obj: Any = None) -> bool:
     """May ``user`` do ``action`` (on ``obj``, when given)?"""
     if action == PUBLIC:
         return True
     if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if not _acting_allows(user, action):
         return False
     if action == AUTHENTICATED:
         return True
@@ -246,6 +268,8 @@ def scope_q(user: Any, action: str, path_field: str) -> Q:
     """A filter limiting rows to those whose ``path_field`` (an org-unit path
     lookup such as ``"community__path"``) lies within the user's reach."""
     rule_for(action)
+    if not _acting_allows(user, action):
+        return Q(pk__in=[])
     if is_superuser(user):
         return Q()
     return reach_q(user, path_field, action=action)
@@ -271,11 +295,12 @@ def _is_api_request(request: HttpRequest) -> bool:
     return request.path.startswith("/api/")
 
 
-def permission(action: str) -> Callable[[F], F]:
+def permission(action: str, *, while_acting: bool = False) -> Callable[[F], F]:
     """Declare and enforce the permission of a view or API operation.
 
     Anonymous users are sent to the login page (the API's auth answers 401
     before this runs); a signed-in user without the action gets 403.
+    ``while_acting``: an ``AUTHENTICATED`` page a family proxy may still open while acting (the home page).
     """
     if action not in (PUBLIC, AUTHENTICATED):
         rule_for(action)  # fail at import time on a typo
@@ -289,7 +314,9 @@ def permission(action: str) -> Callable[[F], F]:
                     if _is_api_request(request):
                         raise PermissionDenied
                     return redirect_to_login(request.get_full_path())
-                if not can(user, action):
+                if not can(user, action) and not (
+                    while_acting and action == AUTHENTICATED and acting_actions(user) is not None
+                ):
                     raise PermissionDenied
             return view(request, *args, **kwargs)
 

@@ -81,3 +81,12 @@ def update_me(request: HttpRequest, payload: MeIn) -> dict[str, object]:
     changes = payload.dict(exclude_unset=True)
     user = services.user_update(actor=request.user, user=request.user, request=request, **changes)  # type: ignore[arg-type]
     return _me(request, user)
+
+
+def _mount_proxies() -> None:
+    from anju.accounts.proxy.api import router as proxy_router
+
+    router.add_router("/", proxy_router)
+
+
+_mount_proxies()

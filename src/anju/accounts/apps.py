@@ -9,9 +9,15 @@ class Config(AppConfig):
 
     def ready(self) -> None:
         from anju.access import policy
-        from anju.accounts import policies  # noqa: F401  (declares the actions)
-        from anju.core import nav
+        from anju.accounts import (
+            acting,
+            policies,  # noqa: F401  (declares the actions)
+        )
+        from anju.core import nav, registry
 
         nav.register(nav.NavItem(_("Accounts"), "accounts:users", "user.view"), order=160)
         nav.register(nav.NavItem(_("Locked accounts"), "accounts:locked", "user.unlock"), order=170)
         nav.register(nav.NavItem(_("My account"), "accounts:profile", policy.AUTHENTICATED), order=210)
+        nav.register(nav.NavItem(_("Family proxy"), "accounts:proxy", policy.AUTHENTICATED), order=205)
+        nav.register(nav.NavItem(_("Record a family proxy"), "accounts:proxy_record", "proxy.record"), order=175)
+        registry.shell_context("acting", acting.shell_context)

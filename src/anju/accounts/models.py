@@ -170,3 +170,56 @@ class ApiToken(models.Model):
     @property
     def is_usable(self) -> bool:
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > timezone.now())
+
+
+class ProxyGrant(models.Model):
+    """A resident lets a family member's account act for them (子女代办): for a period and a set of scopes
+    (``accounts.acting`` registers the scopes and re-checks the grant on every request). Granted by the
+    resident, or by a community worker with the resident's recorded consent; ended by either at once."""
+
+    class Consent(models.TextChoices):
+        IN_PERSON = "in_person", _("In person at the station")
+        SIGNED_FORM = "signed_form", _("Signed form")
+        PHONE = "phone", _("By phone, call noted")
+        HOME_VISIT = "home_visit", _("At a home visit")
+
+    grantor = models.ForeignKey(
+        User, verbose_name=_("resident"), on_delete=models.CASCADE, related_name="proxies_given"
+    )
+    proxy = models.ForeignKey(
+        User, verbose_name=_("family member"), on_delete=models.CASCADE, related_name="proxies_held"
+    )
+    #: The grantor's community: where a worker may record or end the grant, and the audit row's community.
+    community = models.ForeignKey(
+        "orgs.OrgUnit", verbose_name=_("community"), on_delete=models.PROTECT, related_name="+"
+    )
+    scopes = models.JSONField(_("what they may do"), default=list)
+    valid_from = models.DateTimeField(_("from"))
+    valid_until = models.DateTimeField(_("until"), null=True, blank=True)
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    consent_method = models.CharField(_("consent"), max_length=20, choices=Consent.choices, blank=True)
+    consent_note = models.CharField(_("consent note"), max_length=200, blank=True)
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+    ended_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = _("family proxy")
+        verbose_name_plural = _("family proxies")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["proxy", "ended_at"], name="proxygrant_proxy_open")]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(grantor=models.F("proxy")), name="proxygrant_not_self"),
+            models.CheckConstraint(
+                condition=models.Q(valid_until__isnull=True) | models.Q(valid_until__gt=models.F("valid_from")),
+                name="proxygrant_period",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.proxy} → {self.grantor}"
+
+    def is_active_at(self, when: Any) -> bool:
+        return (
+            self.ended_at is None and self.valid_from <= when and (self.valid_until is None or self.valid_until > when)
+        )

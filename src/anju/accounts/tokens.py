@@ -12,6 +12,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja.security import HttpBearer
 
+from anju.accounts import acting
 from anju.accounts.services import token_authenticate
 
 
@@ -22,6 +23,8 @@ class TokenAuth(HttpBearer):
         user = token_authenticate(token)
         if user is not None:
             request.user = user
+            if acting.enter_from_header(request):  # X-On-Behalf-Of: act for a resident (or 403)
+                return request.user
         return user
 
 

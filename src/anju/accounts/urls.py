@@ -1,6 +1,7 @@
 from django.urls import path
 
 from anju.accounts import views
+from anju.accounts.proxy import views as proxy_views
 
 app_name = "accounts"
 urlpatterns = [
@@ -8,6 +9,11 @@ urlpatterns = [
     path("logout/", views.logout_view, name="logout"),
     path("me/", views.profile, name="profile"),
     path("me/tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
+    path("proxy/", proxy_views.proxy_home, name="proxy"),
+    path("proxy/record/", proxy_views.proxy_record, name="proxy_record"),
+    path("proxy/stop/", proxy_views.proxy_stop, name="proxy_stop"),
+    path("proxy/<int:pk>/end/", proxy_views.proxy_end, name="proxy_end"),
+    path("proxy/<int:pk>/act/", proxy_views.proxy_act, name="proxy_act"),
     path("locked/", views.locked_list, name="locked"),
     path("locked/<int:pk>/unlock/", views.user_unlock, name="user_unlock"),
     path("users/", views.user_list, name="users"),

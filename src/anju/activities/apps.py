@@ -17,3 +17,8 @@ class Config(AppConfig):
         nav.register(nav.NavItem(_("Activities"), "activities:list", "activity.view"), order=80)
         registry.home_card("activities_card", home.activities_card)
         registry.demo_loader("activities", demo.load, order=40)
+        from anju.accounts import acting
+
+        acting.register_scope(
+            "activities", _("Sign up for activities"), ["activity.view", "activity.register", "registration.view"]
+        )

@@ -20,3 +20,11 @@ class Config(AppConfig):
         registry.shell_context("public_links", home.public_links)
         registry.home_card("rates_card", home.rates_card)
         registry.demo_loader("appeals", demo.load, order=30)
+        from anju.accounts import acting
+
+        acting.register_scope(
+            "appeals", _("File and follow problems"), ["appeal.view", "appeal.file", "appeal.add_info"]
+        )
+        acting.register_scope(
+            "callback", _("Answer callbacks and rate the handling"), ["appeal.view", "appeal.callback"]
+        )

@@ -363,6 +363,9 @@ class AppealEvent(CommunityScopedModel):
     to_status = models.CharField(max_length=20, blank=True)
     actor = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     actor_label = models.CharField(max_length=100, blank=True)
+    # A family member who did this step for the actor (子女代办): the timeline says "由 X 代办".
+    proxy = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    proxy_label = models.CharField(max_length=100, blank=True)
     department = models.ForeignKey(
         "orgs.Department", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

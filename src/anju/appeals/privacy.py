@@ -155,6 +155,8 @@ class Step:
     event: AppealEvent
     who: str
     note: str
+    #: The family member who did the step for its actor (子女代办), as this reader may see them; or "".
+    proxy: str = ""
 
     def __getattr__(self, name: str) -> Any:  # the template reads the event's own fields through the step
         return getattr(self.event, name)
@@ -175,7 +177,11 @@ def timeline_for(user: Any, appeal: Appeal, events: Any) -> list[Step]:
         elif who and insider and not staff and _acts_as_resident(e.actor_id, appeal, cache):
             who = mask_name(who)  # departments and supervisors: a resident's name masked
         note = e.text if not public else _system_sentence(e)
-        steps.append(Step(event=e, who=who, note=note))
+        proxy = e.proxy_label
+        if proxy and not staff:
+            mine = e.actor_id is not None and e.actor_id == getattr(user, "pk", None)
+            proxy = mask_name(proxy) if insider else (proxy if mine else "")
+        steps.append(Step(event=e, who=who, note=note, proxy=proxy))
     return steps
 
 

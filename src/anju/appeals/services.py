@@ -24,7 +24,7 @@ from anju.appeals.rates import rollup
 from anju.appeals.sla import compute_deadlines, set_due
 from anju.audit.actions import Action
 from anju.audit.services import diff, record
-from anju.core import screening
+from anju.core import proxying, screening
 from anju.core.api import Conflict
 from anju.orgs.models import Department
 
@@ -45,6 +45,14 @@ def _label(actor: Any) -> str:
     if actor is None:
         return "anju"
     return str(actor)[:100]
+
+
+def proxy_fields(actor: Any) -> dict[str, Any]:
+    """The family proxy acting for ``actor`` in this request (子女代办), as timeline-event fields."""
+    proxy = proxying.current()
+    if proxy is None or getattr(actor, "pk", None) != proxy.grantor_id:
+        return {}
+    return {"proxy_id": proxy.user_id, "proxy_label": proxy.label[:100]}
 
 
 def timeline_event(
@@ -76,6 +84,7 @@ def timeline_event(
         note_params=note_params or {},
         public=public,
         at=clock.now(),
+        **proxy_fields(actor),
     )
 
 

@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from anju.audit.actions import Action
 from anju.audit.models import AuditEvent, PiiAccess
 from anju.audit.reasons import RevealReason
+from anju.core import proxying
 
 SECRET_NAMES = frozenset({"token", "raw_token", "key", "api_key", "otp", "id_number", "mobile", "sealed"})
 SECRET_PARTS = ("password", "secret")
@@ -74,6 +75,11 @@ def record(
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit.record must run inside the service's transaction")
     real_actor = actor if getattr(actor, "is_authenticated", False) else None
+    data = dict(data or {})
+    proxy = proxying.current()
+    if proxy is not None and real_actor is not None and real_actor.pk == proxy.grantor_id:
+        # A family proxy did this for the actor (子女代办): the row names both.
+        data["proxy"] = {"id": proxy.user_id, "label": proxy.label, "grant": proxy.grant_id}
     return AuditEvent.objects.create(
         actor=real_actor,
         actor_label=actor_label or (real_actor.get_username() if real_actor else ""),
@@ -82,7 +88,7 @@ def record(
         object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
         object_label=str(obj)[:200] if obj is not None else "",
         community=community if community is not None else _community_of(obj),
-        data=redact(data or {}),
+        data=redact(data),
         ip=client_ip(request),
     )
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from anju.access.roles import Role
 from anju.accounts import services as account_services
@@ -68,6 +69,27 @@ def _unit(actor: Any, parent: OrgUnit | None, kind: str, name: str, code: str = 
     if existing is not None:
         return existing
     return org_services.orgunit_create(actor=actor, kind=kind, name=name, parent=parent, code=code)
+
+
+def _demo_daughter(actor: Any) -> dict[str, str]:
+    """王秀英's daughter (user ``daughter``, no role of her own: she lives elsewhere), her family proxy (子女代办)."""
+    from anju.accounts import acting
+    from anju.accounts.proxy import services as proxy_services
+
+    daughter = User.objects.filter(username="daughter").first()
+    if daughter is None:
+        daughter = account_services.user_create(
+            actor=actor, username="daughter", display_name="王小红", password=DEMO_PASSWORD
+        )
+    mother = User.objects.get(username="resident")
+    if not acting.active_grants().filter(grantor=mother, proxy=daughter).exists():
+        proxy_services.proxy_grant_create(
+            actor=mother,
+            grantor=mother,
+            proxy_username="daughter",
+            scopes=[s.name for s in acting.scopes()],
+        )
+    return {"username": "daughter", "role": str(_("Family proxy")), "name": daughter.display_name}
 
 
 def load_demo(*, log: Any = print) -> dict[str, Any]:
@@ -135,6 +157,7 @@ def load_demo(*, log: Any = print) -> dict[str, Any]:
                     department=departments[acc.department] if acc.department else None,
                 )
             logins.append({"username": acc.username, "role": str(Role(acc.role).label), "name": acc.display_name})
+        logins.append(_demo_daughter(actor))
         staff = User.objects.get(username="worker")  # activities and notices are a community worker's work
         demo = registry.Demo(units=units, departments=departments, staff=staff, log=log)
         for loader in registry.demo_loaders():  # each app's demo, registered in its AppConfig.ready()

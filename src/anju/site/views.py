@@ -23,7 +23,7 @@ from anju.site import home as home_pages
 ONE_YEAR = 365 * 24 * 3600
 
 
-@policy.permission(policy.AUTHENTICATED)
+@policy.permission(policy.AUTHENTICATED, while_acting=True)
 def home(request: HttpRequest) -> HttpResponse:
     kind, context = home_pages.home_context(request.user)
     return render(request, f"site/home_{kind}.html", context)

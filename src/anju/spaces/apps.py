@@ -15,3 +15,6 @@ class Config(AppConfig):
         nav.register(nav.NavItem(_("My bookings"), "spaces:mine", "booking.view"), order=100)
         nav.register(nav.NavItem(_("Bookings to approve"), "spaces:approvals", "booking.manage"), order=110)
         registry.demo_loader("spaces", demo.load, order=10)
+        from anju.accounts import acting
+
+        acting.register_scope("bookings", _("Book rooms"), ["space.view", "booking.create", "booking.view"])

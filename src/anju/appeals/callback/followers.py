@@ -36,7 +36,7 @@ from anju.access import policy
 from anju.appeals import clock, notes, notify
 from anju.appeals.models import Appeal, AppealEvent, AppealFollower, Callback, SatisfactionLevel, Status
 from anju.appeals.rates import rollup
-from anju.appeals.services import InvalidTransition
+from anju.appeals.services import InvalidTransition, proxy_fields
 from anju.audit.actions import Action
 from anju.audit.services import record
 from anju.core import screening
@@ -173,6 +173,7 @@ def follower_callback(
             note_params={"resolved": bool(resolved), "level": satisfaction.label},
             public=False,  # one resident's rating is not shown to the others
             at=at,
+            **proxy_fields(actor),
         )
         if not (resolved and satisfaction.counts_as_satisfied):
             notify.notify(
