@@ -106,8 +106,12 @@ class BoundedPagination(Pagination):
     said by ``count_exact: false``; the items are read whatever the count (an estimate is no end)."""
 
     class Output(Schema):
-        count: int = Field(..., description="How many results in all: exact when count_exact, else an estimate")
-        count_exact: bool = Field(..., description="false: the list is large and count is the planner's estimate")
+        count: int = Field(
+            ...,
+            description="How many results in all when count_exact; otherwise the database's estimate, or (where "
+            "there is none) the bound past which lists are not counted: more than this many",
+        )
+        count_exact: bool = Field(..., description="false: the list is too large to count; count is not exact")
         results: list[Any]
 
     def paginate_queryset(self, queryset: Any, pagination: Any, request: HttpRequest, **params: Any) -> Any:
