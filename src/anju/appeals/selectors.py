@@ -89,6 +89,19 @@ def _followed_by(user: Any) -> Exists:
     return Exists(AppealFollower.objects.filter(appeal_id=OuterRef("pk"), user_id=user.pk))
 
 
+def own_appeal_ids(user: Any) -> QuerySet[Any]:
+    """The ids of the appeals the user filed, asked for or follows: a ``UNION`` of three small index scans."""
+    return (
+        Appeal.objects.filter(requester_id=user.pk)
+        .order_by()
+        .values("pk")
+        .union(
+            Appeal.objects.filter(filed_by_id=user.pk).order_by().values("pk"),
+            AppealFollower.objects.filter(user_id=user.pk).order_by().values("appeal_id"),
+        )
+    )
+
+
 def appeals_visible(user: Any) -> QuerySet[Appeal]:
     """Every appeal the user may see: staff and supervisors their communities', liaisons their
     departments', residents their own and those they follow.
@@ -100,8 +113,10 @@ def appeals_visible(user: Any) -> QuerySet[Appeal]:
     if policy.is_superuser(user):
         return qs
     ids = communities_in_reach(user, {*STAFF_ROLES, Role.SUPERVISOR})
-    q = Q(pk__in=[]) if ids == [] else _in(ids)
     depts = liaison_departments(user)
+    if ids == [] and not depts:  # a resident: her own and those she follows, by the union of their ids
+        return qs.filter(pk__in=own_appeal_ids(user)) if user.is_authenticated else qs.none()
+    q = Q(pk__in=[]) if ids == [] else _in(ids)
     if depts:
         q |= Q(department_id__in=depts) | _assisted_by(depts)
     if user.is_authenticated:
@@ -133,8 +148,7 @@ def department_queue(user: Any) -> QuerySet[Appeal]:
 
 
 def my_appeals(user: Any) -> QuerySet[Appeal]:
-    q = Q(requester_id=user.pk) | Q(filed_by_id=user.pk) | _followed_by(user)
-    return Appeal.objects.select_related(*_BASE).filter(q).order_by("-received_at", "-id")
+    return Appeal.objects.select_related(*_BASE).filter(pk__in=own_appeal_ids(user)).order_by("-received_at", "-id")
 
 
 # --- the list: queues, search and filters (the page, its export and its bulk actions share them) ------
