@@ -61,15 +61,25 @@ def _grow(cursor: object, start: int, stop: int, ids: dict[str, list[int]]) -> N
                now() - (g %% 365) * interval '1 day' + interval '1 hour',
                now() - (g %% 365) * interval '1 day' + interval '24 hours',
                now() - (g %% 365) * interval '1 day' + interval '7 days', false,
-               CASE WHEN h %% 25 < 3 THEN now() + ((h %% 21) - 7) * interval '1 day' + (h %% 97) * interval '1 minute' END,
+               CASE WHEN h %% 25 < 3
+                    THEN now() + ((h %% 21) - 7) * interval '1 day' + (h %% 97) * interval '1 minute' END,
                0, CASE WHEN h %% 25 < 3 THEN now() + interval '30 days' END, (h %% 5 <> 0), false,
                CASE WHEN h %% 1000 = 0 THEN %s::bigint END
         FROM (SELECT g, (g * 7919) %% 1000003 AS h FROM generate_series(%s, %s) AS g) AS s,
              (SELECT %s::int[] AS ids) c, (SELECT %s::int[] AS ids) gr, (SELECT %s::int[] AS ids) cats,
              (SELECT %s::int[] AS ids) d, (SELECT %s::text[] AS s) st, (SELECT %s::text[] AS s) op
         """,
-        [ids["resident"][0], start + 1, stop, ids["communities"], ids["grids"], ids["categories"],
-         ids["departments"], STATUSES, OPEN],
+        [
+            ids["resident"][0],
+            start + 1,
+            stop,
+            ids["communities"],
+            ids["grids"],
+            ids["categories"],
+            ids["departments"],
+            STATUSES,
+            OPEN,
+        ],
     )
     cursor.execute("ANALYZE appeals_appeal")  # type: ignore[attr-defined]
 

@@ -31,14 +31,14 @@ class _RawSQL:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_session_cache() -> Iterator[None]:
+def _fresh_session_cache() -> None:
     """Sessions and signed-in users are cached by key and user id (``accounts.usercache``); a rolled-back
     test's ids come back in the next test, so every test starts with the cache empty."""
     from django.conf import settings
     from django.core.cache import caches
 
     caches[settings.SESSION_CACHE_ALIAS].clear()
-    yield
+    return
 
 
 @pytest.fixture(scope="session", autouse=True)

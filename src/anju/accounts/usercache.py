@@ -57,13 +57,13 @@ def forget_user(user_id: Any) -> None:
 
 def _verified(request: HttpRequest, user: Any) -> bool:
     session_hash = request.session.get(auth.HASH_SESSION_KEY)
-    return bool(session_hash) and constant_time_compare(session_hash, user.get_session_auth_hash())
+    return isinstance(session_hash, str) and constant_time_compare(session_hash, user.get_session_auth_hash())
 
 
 def cached_get_user(request: HttpRequest) -> Any:
     """The request's user, from the shared cache when the session's auth hash verifies against it."""
     try:
-        user_id = auth.get_user_model()._meta.pk.to_python(request.session[auth.SESSION_KEY])  # type: ignore[union-attr]
+        user_id = auth.get_user_model()._meta.pk.to_python(request.session[auth.SESSION_KEY])
         backend_path = request.session[auth.BACKEND_SESSION_KEY]
     except (KeyError, ValueError):
         return auth.get_user(request)

@@ -14,7 +14,7 @@ from anju.appeals.models import Appeal, Category, Channel, Urgency
 from anju.appeals.requesters import services as requesters
 from anju.appeals.whistles import sitecode
 from anju.audit.reasons import Purpose
-from anju.core.api import BoundedPagination, ErrorOut, Pagination
+from anju.core.api import BoundedPagination, ErrorOut
 from anju.core.params import Id
 from anju.orgs.models import OrgUnit
 

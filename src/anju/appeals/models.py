@@ -287,8 +287,12 @@ class Appeal(CommunityScopedModel):
             # limited page reads about a page of rows. Open work, due first: narrow reach walks a community's
             # or a department's entries, wide reach walks every open appeal in due order.
             models.Index(fields=["due_at", "id"], name="appeal_open_due", condition=Q(status__in=_OPEN)),
-            models.Index(fields=["community", "due_at", "id"], name="appeal_open_comm_due", condition=Q(status__in=_OPEN)),
-            models.Index(fields=["department", "due_at", "id"], name="appeal_open_dept_due", condition=Q(status__in=_OPEN)),
+            models.Index(
+                fields=["community", "due_at", "id"], name="appeal_open_comm_due", condition=Q(status__in=_OPEN)
+            ),
+            models.Index(
+                fields=["department", "due_at", "id"], name="appeal_open_dept_due", condition=Q(status__in=_OPEN)
+            ),
             # "All I can see" and the API: newest first.
             models.Index(fields=["received_at", "id"], name="appeal_received"),
             models.Index(fields=["community", "received_at", "id"], name="appeal_comm_received"),

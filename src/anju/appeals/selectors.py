@@ -116,7 +116,7 @@ def appeals_visible(user: Any) -> QuerySet[Appeal]:
     depts = liaison_departments(user)
     if ids == [] and not depts:  # a resident: her own and those she follows, by the union of their ids
         return qs.filter(pk__in=own_appeal_ids(user)) if user.is_authenticated else qs.none()
-    q = Q(pk__in=[]) if ids == [] else _in(ids)
+    q: Any = Q(pk__in=[]) if ids == [] else _in(ids)
     if depts:
         q |= Q(department_id__in=depts) | _assisted_by(depts)
     if user.is_authenticated:
