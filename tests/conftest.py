@@ -30,6 +30,17 @@ class _RawSQL:
             cursor.execute(sql, params)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_session_cache() -> None:
+    """Sessions and signed-in users are cached by key and user id (``accounts.usercache``); a rolled-back
+    test's ids come back in the next test, so every test starts with the cache empty."""
+    from django.conf import settings
+    from django.core.cache import caches
+
+    caches[settings.SESSION_CACHE_ALIAS].clear()
+    return
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _flush_past_audit_triggers() -> Iterator[None]:
     """A transactional test (``django_db(transaction=True)``) ends by flushing every table; the

@@ -240,3 +240,74 @@ def test_the_home_card_counts_overdue_and_due_soon_apart(world: AppealsWorld) ->
     assert soon.endswith("Due soon 1")  # months overdue is never "due soon"
     assert "89 days overdue" in page
     assert "/appeals/?view=worker&amp;deadline=overdue" in page or "/appeals/?view=worker&deadline=overdue" in page
+
+
+# --- at city scale: the cost follows the page, not the data -------------------------------------------
+
+
+def appeal_sql(captured: CaptureQueriesContext) -> list[str]:
+    return [q["sql"] for q in captured.captured_queries if 'FROM "appeals_appeal"' in q["sql"]]
+
+
+@pytest.mark.parametrize("view", ["worker", "all"])
+def test_a_large_list_counts_up_to_a_bound_and_pages_on_in_the_same_queries(
+    world: AppealsWorld, monkeypatch: Any, view: str
+) -> None:
+    monkeypatch.setattr("anju.core.pagination.COUNT_EXACT_UP_TO", 5)
+    client = english_client(world.worker)
+    for _ in range(3):
+        world.file()
+    client.get("/appeals/", {"view": view})  # warm the session and the policy caches
+    with CaptureQueriesContext(connection) as few:
+        page = client.get("/appeals/", {"view": view}).content.decode()
+    assert "3 appeals" in page
+    assert "data-estimated" not in page
+    for _ in range(30):
+        world.file()
+    with CaptureQueriesContext(connection) as many:
+        page = client.get("/appeals/", {"view": view}).content.decode()
+    assert len(many.captured_queries) == len(few.captured_queries), [q["sql"] for q in many.captured_queries]
+    assert "data-estimated" in page  # "More than 5 appeals", or the planner's estimate on PostgreSQL
+    assert ("More than 5 appeals" in page) or ("(estimated)" in page)
+    assert page.count("data-number=") == 25
+    assert 'rel="next"' in page
+    assert "Page 1<" in page
+    # Reach by community ids (an indexed key), never a path pattern through a join nor pk IN (every appeal).
+    for sql in appeal_sql(many):
+        assert "LIKE" not in sql, sql
+        assert '"appeals_appeal"."id" IN (SELECT' not in sql, sql
+    second = client.get("/appeals/", {"view": view, "page": "2"}).content.decode()
+    assert second.count("data-number=") == 8
+    assert 'rel="next"' not in second
+    assert 'rel="prev"' in second
+
+
+def test_all_i_can_see_of_a_resident_is_the_union_of_her_own_ids(world: AppealsWorld, client_for: Any) -> None:
+    mine = world.file(actor=world.resident)
+    theirs = world.file(actor=world.other_resident)
+    client = english_client(world.resident)
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get("/appeals/", {"view": "all"}).content.decode()
+    assert numbers(page, [mine, theirs]) == {mine.number}
+    for sql in appeal_sql(captured):  # her own ids: a UNION of three small index scans, not a scan of every appeal
+        assert '"appeals_appeal"."id" IN (SELECT' not in sql or "UNION" in sql, sql
+
+
+def test_the_api_list_counts_up_to_a_bound_in_the_same_queries(world: AppealsWorld, monkeypatch: Any) -> None:
+    monkeypatch.setattr("anju.core.pagination.COUNT_EXACT_UP_TO", 5)
+    client = english_client(world.worker)
+    for _ in range(3):
+        world.file()
+    client.get("/api/v1/appeals")
+    with CaptureQueriesContext(connection) as few:
+        body = client.get("/api/v1/appeals", {"limit": 2}).json()
+    assert (body["count"], body["count_exact"], len(body["results"])) == (3, True, 2)
+    for _ in range(10):
+        world.file()
+    with CaptureQueriesContext(connection) as many:
+        body = client.get("/api/v1/appeals", {"limit": 2}).json()
+    assert len(many.captured_queries) == len(few.captured_queries), [q["sql"] for q in many.captured_queries]
+    assert body["count_exact"] is False
+    assert body["count"] >= 5
+    assert len(body["results"]) == 2
+    assert len(client.get("/api/v1/appeals", {"limit": 2, "offset": 12}).json()["results"]) == 1

@@ -15,6 +15,8 @@ from typing import Any
 
 import psycopg
 import pytest
+from django.conf import settings
+from django.core.cache import caches
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
@@ -357,9 +359,13 @@ def test_restore_refuses_a_target_that_is_not_empty(place: Path) -> None:
         call_command("restore", str(archive), "--target-var-dir", str(other))
     assert sorted(p.name for p in other.rglob("*")) == ["keep.txt", "media"]
 
-    # --force moves the existing database aside (timestamped .bak) and restores.
+    # --force moves the existing database aside (timestamped .bak) and restores; what the session cache held
+    # describes the old database and is dropped.
+    sessions = caches[settings.SESSION_CACHE_ALIAS]
+    sessions.set("anju:user:1", "a user of the old database")
     out = io.StringIO()
     call_command("restore", str(archive), "--target-var-dir", str(target), "--force", stdout=out, stderr=io.StringIO())
+    assert sessions.get("anju:user:1") is None
     baks = list(target.glob("anju.sqlite3.*.bak"))
     assert len(baks) == 1
     assert baks[0].read_bytes() == b"somebody's database"

@@ -14,6 +14,7 @@ import json
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -145,7 +146,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "anju.accounts.usercache.CachedUserMiddleware",  # Django's, with the user read through the shared cache
     "anju.core.middleware.LanguageMiddleware",
     "anju.core.middleware.NulCharacterMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -208,6 +209,22 @@ LOGIN_DEVICE_COOKIE = "anju_device"
 LOGIN_DEVICE_DAYS = int(os.environ.get("ANJU_LOGIN_DEVICE_DAYS", "180"))
 
 SESSION_COOKIE_AGE = int(os.environ.get("ANJU_SESSION_SECONDS", str(8 * 3600)))
+# Sessions and the signed-in user are read from a cache (no database query on a signed-in request) that every
+# process of the site shares, so a sign-out in one is seen by all at once: a directory under var/ (one host, any
+# number of `anju serve` processes and workers; no Redis needed). Several hosts behind one address would need a
+# shared cache server, which is not offered yet. Sessions are still written to the database (cached_db): a
+# cleared cache signs nobody out, and `anju restore` clears it.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+SESSION_CACHE_ALIAS = "sessions"
+CACHES: dict[str, dict[str, Any]] = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    SESSION_CACHE_ALIAS: {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(VAR_DIR / "cache" / "sessions"),
+        "TIMEOUT": SESSION_COOKIE_AGE,
+        "OPTIONS": {"MAX_ENTRIES": 50_000, "CULL_FREQUENCY": 10},
+    },
+}
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = False  # htmx reads it to send X-CSRFToken

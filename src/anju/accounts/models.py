@@ -70,6 +70,20 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self) -> str:
         return self.display_name or self.username
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        from anju.accounts.usercache import forget_user  # the middleware's module loads after the models
+
+        super().save(*args, **kwargs)
+        forget_user(self.pk)  # a new password, a deactivation: the next request reads the row again
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        from anju.accounts.usercache import forget_user
+
+        pk = self.pk
+        result = super().delete(*args, **kwargs)
+        forget_user(pk)
+        return result
+
     def _get_session_auth_hash(self, secret: str | None = None) -> str:
         """Django's HMAC of the password, with the session epoch mixed in once it was raised (epoch 0 keeps
         the hash Django computes, so existing sessions survive the upgrade)."""

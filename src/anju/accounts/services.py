@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from anju.access.policy import forget_grants
 from anju.access.roles import Role
 from anju.accounts.models import ApiToken, LoginThrottle, RoleGrant, User, username_validator
+from anju.accounts.usercache import forget_user
 from anju.audit.actions import Action
 from anju.audit.services import diff, record
 from anju.core import crypto
@@ -237,6 +238,7 @@ def _end_sessions(user: User) -> None:
     epoch changes the user's session auth hash, so Django's auth middleware flushes each of their
     sessions on its next request (expired ones are purged by ``clearsessions``)."""
     User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
+    forget_user(user.pk)  # every process reads the row (and its new epoch) on the next request
     user.refresh_from_db(fields=["session_epoch"])
 
 
@@ -385,5 +387,6 @@ def preference_set_language(*, user: User, language: str) -> None:
     with transaction.atomic():
         changed = diff({"preferred_language": user.preferred_language}, {"preferred_language": language})
         User.objects.filter(pk=user.pk).update(preferred_language=language)
+        forget_user(user.pk)
         user.preferred_language = language
         record(Action.ACCOUNT_UPDATED, actor=user, obj=user, data={"changed": changed})

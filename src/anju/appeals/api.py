@@ -14,7 +14,7 @@ from anju.appeals.models import Appeal, Category, Channel, Urgency
 from anju.appeals.requesters import services as requesters
 from anju.appeals.whistles import sitecode
 from anju.audit.reasons import Purpose
-from anju.core.api import ErrorOut, Pagination
+from anju.core.api import BoundedPagination, ErrorOut
 from anju.core.params import Id
 from anju.orgs.models import OrgUnit
 
@@ -102,7 +102,7 @@ def list_categories(request: HttpRequest) -> Any:
 
 
 @router.get("/appeals", response=list[AppealOut], summary="Appeals within reach")
-@paginate(Pagination)
+@paginate(BoundedPagination)
 @policy.permission("appeal.view")
 def list_appeals(request: HttpRequest, filters: Query[AppealFilter]) -> Any:
     qs = selectors.appeals_visible(request.user).order_by("-received_at", "-id")

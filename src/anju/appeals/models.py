@@ -7,6 +7,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -42,6 +43,7 @@ class Status(models.TextChoices):
 CLOSED_STATUSES = frozenset({Status.CLOSED_RESOLVED, Status.CLOSED_UNRESOLVED, Status.DUPLICATE, Status.REJECTED})
 OPEN_STATUSES = frozenset(set(Status.values) - {str(s) for s in CLOSED_STATUSES})
 AWAITING_CALLBACK = frozenset({Status.HANDLED, Status.VERIFIED})
+_OPEN = sorted(str(s) for s in OPEN_STATUSES)  # the partial indexes' condition, in a stable order
 
 
 class Channel(models.TextChoices):
@@ -281,6 +283,19 @@ class Appeal(CommunityScopedModel):
             models.Index(fields=["escalation_due_at"], name="appeal_escalation_due"),
             models.Index(fields=["category", "location", "received_at"], name="appeal_dup"),
             models.Index(fields=["requester", "status"], name="appeal_requester"),
+            # The lists (appeals.selectors): each index matches a list's filter and order, so an ordered,
+            # limited page reads about a page of rows. Open work, due first: narrow reach walks a community's
+            # or a department's entries, wide reach walks every open appeal in due order.
+            models.Index(fields=["due_at", "id"], name="appeal_open_due", condition=Q(status__in=_OPEN)),
+            models.Index(
+                fields=["community", "due_at", "id"], name="appeal_open_comm_due", condition=Q(status__in=_OPEN)
+            ),
+            models.Index(
+                fields=["department", "due_at", "id"], name="appeal_open_dept_due", condition=Q(status__in=_OPEN)
+            ),
+            # "All I can see" and the API: newest first.
+            models.Index(fields=["received_at", "id"], name="appeal_received"),
+            models.Index(fields=["community", "received_at", "id"], name="appeal_comm_received"),
         ]
 
     def __str__(self) -> str:

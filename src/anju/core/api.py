@@ -25,6 +25,7 @@ from ninja.pagination import LimitOffsetPagination
 from ninja.security import APIKeyCookie
 
 from anju.core.middleware import is_outage, outage_response
+from anju.core.pagination import bounded_count
 from anju.core.params import MAX_INT
 
 log = logging.getLogger("anju.api")
@@ -97,6 +98,31 @@ class Pagination(LimitOffsetPagination):
     def paginate_queryset(self, queryset: Any, pagination: Any, request: HttpRequest, **params: Any) -> Any:
         items, count = page_slice(queryset, offset=pagination.offset, limit=min(pagination.limit, self.max_limit))
         return {self.items_attribute: items, "count": count}
+
+
+class BoundedPagination(Pagination):
+    """``limit``/``offset`` for lists that may hold millions of rows: the count is exact up to
+    ``core.pagination.COUNT_EXACT_UP_TO`` (read through a ``LIMIT``) and beyond it the planner's estimate,
+    said by ``count_exact: false``; the items are read whatever the count (an estimate is no end)."""
+
+    class Output(Schema):
+        count: int = Field(
+            ...,
+            description="How many results in all when count_exact; otherwise the database's estimate, or (where "
+            "there is none) the bound past which lists are not counted: more than this many",
+        )
+        count_exact: bool = Field(..., description="false: the list is too large to count; count is not exact")
+        results: list[Any]
+
+    def paginate_queryset(self, queryset: Any, pagination: Any, request: HttpRequest, **params: Any) -> Any:
+        limit = min(pagination.limit, self.max_limit)
+        count = bounded_count(queryset)
+        offset = pagination.offset
+        if (count.exact and offset >= count.value) or offset + limit > MAX_INT:
+            items: list[Any] = []
+        else:
+            items = list(queryset[offset : offset + limit])
+        return {self.items_attribute: items, "count": count.value, "count_exact": count.exact}
 
 
 def page_slice(queryset: Any, *, offset: int, limit: int) -> tuple[list[Any], int]:

@@ -1,15 +1,32 @@
-"""Pagination for HTML lists."""
+"""Pagination for HTML lists.
+
+:func:`paginate` is Django's paginator (an exact count, "page 3 of 9"). :func:`paginate_bounded` is for lists
+that may hold millions of rows (appeals at city scale): its cost follows the page, not the data. It counts
+exactly up to :data:`COUNT_EXACT_UP_TO` rows (a count over a ``LIMIT``, so never more rows than that); beyond,
+it says so honestly — the planner's estimate on PostgreSQL, labelled as one ("约 12 万条"), or "more than
+10,000" elsewhere — and pages on without a last page number, reading one row past the page to know whether
+another follows.
+"""
 
 from __future__ import annotations
 
+import json
+import math
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.paginator import Page, Paginator
+from django.db import connections
+from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import get_language
 
-from anju.core.params import parse_positive
+from anju.core.params import MAX_INT, parse_positive
 
 PAGE_SIZE = 25
+
+#: Up to this many rows a list is counted exactly; beyond, the count is an estimate (or "more than").
+COUNT_EXACT_UP_TO = 10_000
 
 
 def paginate(request: HttpRequest, queryset: Any, *, per_page: int = PAGE_SIZE) -> Page:
@@ -22,3 +39,124 @@ def query_without_page(request: HttpRequest) -> str:
     params = request.GET.copy()
     params.pop("page", None)
     return params.urlencode()
+
+
+# --- counts that stay cheap, and say so when they are not exact -----------------------------------------
+
+
+@dataclass(frozen=True)
+class BoundedCount:
+    """How many rows a list holds: ``exact`` up to the bound; otherwise ``value`` is an estimate (``estimated``,
+    from the planner) or only the bound itself ("more than")."""
+
+    value: int
+    exact: bool
+    estimated: bool = False
+
+
+def planner_estimate(queryset: QuerySet[Any]) -> int | None:
+    """The rows PostgreSQL's planner expects ``queryset`` to return (``EXPLAIN``, nothing read); ``None`` on
+    another database or when it cannot say."""
+    qs = queryset.order_by()
+    if connections[qs.db].vendor != "postgresql":
+        return None
+    try:
+        plan = json.loads(qs.explain(format="json"))
+        return int(plan[0]["Plan"]["Plan Rows"])
+    except (ValueError, KeyError, IndexError, TypeError):  # pragma: no cover  (a planner that answers otherwise)
+        return None
+
+
+def bounded_count(queryset: QuerySet[Any], *, bound: int | None = None) -> BoundedCount:
+    """Count ``queryset`` reading at most ``bound + 1`` rows (one query); past the bound, the planner's
+    estimate (PostgreSQL, one ``EXPLAIN``), never below the bound."""
+    bound = COUNT_EXACT_UP_TO if bound is None else bound
+    n = queryset.order_by().select_related(None).values("pk")[: bound + 1].count()
+    if n <= bound:
+        return BoundedCount(n, exact=True)
+    estimate = planner_estimate(queryset)
+    if estimate is None:
+        return BoundedCount(bound, exact=False)
+    return BoundedCount(max(estimate, bound + 1), exact=False, estimated=True)
+
+
+def _round_estimate(n: int) -> int:
+    """Two significant figures: an estimate is not precise, so it does not pretend to be."""
+    if n < 100:
+        return n
+    step = 10 ** (int(math.log10(n)) - 1)
+    return int(round(n / step) * step)
+
+
+def approximate_number(n: int) -> str:
+    """``n`` rounded for reading: "12 万" in Chinese (万, 亿), "120,000" otherwise."""
+    n = _round_estimate(n)
+    if (get_language() or "").startswith("zh"):
+        if n >= 100_000_000:
+            return f"{n / 100_000_000:g} 亿"
+        if n >= 10_000:
+            return f"{n / 10_000:g} 万"
+    return f"{n:,}"
+
+
+# --- a page of a large list -------------------------------------------------------------------------------
+
+
+class BoundedPaginator:
+    """What the pagination template reads of a paginator: the count (bounded) and, when it is exact, the
+    number of pages (``None`` when the count is not exact: no last page is promised)."""
+
+    def __init__(self, count: BoundedCount, per_page: int) -> None:
+        self.bounded = count
+        self.count = count.value
+        self.per_page = per_page
+        self.num_pages: int | None = max(1, math.ceil(count.value / per_page)) if count.exact else None
+
+
+class BoundedPage:
+    """One page of a large list, shaped like Django's ``Page`` for the templates."""
+
+    def __init__(self, object_list: list[Any], number: int, paginator: BoundedPaginator, more: bool) -> None:
+        self.object_list = object_list
+        self.number = number
+        self.paginator = paginator
+        self.more = more
+        self.estimated = not paginator.bounded.exact
+        #: The count for reading: exact, or rounded ("12 万") when it is not.
+        self.approximate = approximate_number(paginator.count)
+
+    def __iter__(self) -> Any:
+        return iter(self.object_list)
+
+    def __len__(self) -> int:
+        return len(self.object_list)
+
+    def has_next(self) -> bool:
+        return self.more
+
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+
+def paginate_bounded(
+    request: HttpRequest, queryset: QuerySet[Any], *, per_page: int = PAGE_SIZE, bound: int | None = None
+) -> BoundedPage:
+    """A page of ``queryset`` in two queries whatever its size: the bounded count and the page's rows (one
+    more than a page, to know whether another follows). A page number that is not one shows the first page;
+    one past the end of an exactly counted list, the last."""
+    count = bounded_count(queryset, bound=bound)
+    paginator = BoundedPaginator(count, per_page)
+    number = parse_positive(request.GET.get("page")) or 1
+    if paginator.num_pages is not None:
+        number = min(number, paginator.num_pages)
+    offset = (number - 1) * per_page
+    if offset + per_page + 1 > MAX_INT:
+        return BoundedPage([], number, paginator, more=False)
+    rows = list(queryset[offset : offset + per_page + 1]) if count.value else []
+    return BoundedPage(rows[:per_page], number, paginator, more=len(rows) > per_page)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from anju.access.roles import Role
 from anju.accounts import services as account_services
 from anju.accounts.models import RoleGrant, User
+from anju.accounts.usercache import forget_user
 from anju.audit.actions import Action
 from anju.audit.services import record
 from anju.core import registry
@@ -147,6 +148,7 @@ def load_demo(*, log: Any = print) -> dict[str, Any]:
                 )
                 if acc.role == Role.ADMIN:
                     User.objects.filter(pk=user.pk).update(is_staff=True)
+                    forget_user(user.pk)
             unit = units[acc.unit]
             if not RoleGrant.objects.filter(user=user, role=acc.role, unit=unit).exists():
                 account_services.role_grant(

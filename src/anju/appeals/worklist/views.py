@@ -22,7 +22,7 @@ from anju.appeals.policies import liaison_departments
 from anju.appeals.requesters import services as requesters
 from anju.appeals.worklist import exports
 from anju.appeals.worklist import services as worklist
-from anju.core.pagination import paginate, query_without_page
+from anju.core.pagination import paginate_bounded, query_without_page
 from anju.core.params import parse_id, parse_ids
 from anju.orgs.models import Department, OrgUnit, UnitKind
 
@@ -89,7 +89,7 @@ def list_state(request: HttpRequest, params: QueryDict) -> ListState:
 def appeal_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     state = list_state(request, request.GET)
-    page = paginate(request, state.rows)
+    page = paginate_bounded(request, state.rows)  # cost follows the page: a bounded count, then the rows
     now = timezone.now()
     rows = [
         {

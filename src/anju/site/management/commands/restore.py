@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import caches
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
@@ -38,6 +40,9 @@ class Command(BaseCommand):
                     options["archive"], target_var_dir=options["target_var_dir"], force=options["force"]
                 )
                 manifest = result.manifest
+                # Sessions and signed-in users cached before the restore describe the old database: drop them, so
+                # every request reads the restored rows (a session the restored database lacks is signed out).
+                caches[settings.SESSION_CACHE_ALIAS].clear()
         except BackupError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(

@@ -1,0 +1,185 @@
+"""Appeal lists at city scale: does a list's cost follow the page, not the data?
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/anju .venv/bin/python benchmarks/appeals_lists.py [MAX]
+
+It creates (and drops) its own database ``anju_bench_lists`` (or ``$ANJU_BENCH_DB``) next to the one in
+DATABASE_URL, and grows the appeals table in steps, 10^3, 10^5 and (MAX, default 10^6) 10^6, with SQL
+``generate_series`` (PostgreSQL only): 50 communities under one street, every category, a year of intake,
+about 88 % closed and the rest spread over the open states with deadlines. At each size it times, over the
+Django test client, each list and an appeal's page as the median of interleaved rounds, and prints each one's
+time, its ratio to the same request at 10^3 and its ratio to a signed-in "hello" (a bare view) in the same
+run; and once, the signed-in hello's speed as a share of the anonymous one's. Asserts nothing about time.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import time
+import types
+
+MAX = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+SIZES = [n for n in (1_000, 100_000, 1_000_000) if n <= MAX]
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "15"))
+BASE_URL = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+BENCH_DB = os.environ.get("ANJU_BENCH_DB", "anju_bench_lists")
+os.environ["DATABASE_URL"] = BASE_URL.rsplit("/", 1)[0] + "/" + BENCH_DB
+ADMIN_URL = BASE_URL.rsplit("/", 1)[0] + "/postgres"
+os.environ.setdefault("ANJU_VAR_DIR", "/tmp/anju-bench-lists")  # noqa: S108  a throwaway benchmark directory
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "anju.settings")
+
+STATUSES = ["closed_resolved"] * 20 + ["closed_unresolved"] * 2 + ["rejected", "duplicate"]
+OPEN = ["received", "accepted", "dispatched", "signed", "in_progress", "handled", "verified"]
+
+
+def _recreate_database() -> None:
+    import psycopg
+
+    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}")
+        conn.execute(f"CREATE DATABASE {BENCH_DB}")
+
+
+def _grow(cursor: object, start: int, stop: int, ids: dict[str, list[int]]) -> None:
+    """Appeals ``start+1 … stop``: closed ones (88 %) without a deadline, open ones due from a week ago to a
+    fortnight ahead; 50 communities, every category, two departments, a year of intake."""
+    cursor.execute(  # type: ignore[attr-defined]
+        """
+        INSERT INTO appeals_appeal (
+            community_id, category_id, description, location_id, grid_id, address, urgency, is_complex,
+            status, channel, contact_name_sealed, contact_mobile_sealed, contact_mobile_index, consent,
+            department_id, waiting_reason, reopen_count, received_at, dispatched_at, dispatch_due,
+            feedback_due, deadlines_provisional, due_at, escalation_level, escalation_due_at, responded_on_time,
+            shared_with_followers, requester_id)
+        SELECT c.ids[1 + h %% 50], cats.ids[1 + (h / 50) %% array_length(cats.ids, 1)], 'bench', c.ids[1 + h %% 50],
+               gr.ids[1 + h %% 50], '', CASE WHEN h %% 20 = 0 THEN 'urgent' ELSE 'general' END, false,
+               CASE WHEN h %% 25 < 3 THEN op.s[1 + (h / 25) %% array_length(op.s, 1)]
+                    ELSE st.s[1 + (h / 7) %% array_length(st.s, 1)] END,
+               'app', '', '', '', true, d.ids[1 + h %% 2], '', 0,
+               now() - (g %% 365) * interval '1 day' - (h %% 1440) * interval '1 minute',
+               now() - (g %% 365) * interval '1 day' + interval '1 hour',
+               now() - (g %% 365) * interval '1 day' + interval '24 hours',
+               now() - (g %% 365) * interval '1 day' + interval '7 days', false,
+               CASE WHEN h %% 25 < 3
+                    THEN now() + ((h %% 21) - 7) * interval '1 day' + (h %% 97) * interval '1 minute' END,
+               0, CASE WHEN h %% 25 < 3 THEN now() + interval '30 days' END, (h %% 5 <> 0), false,
+               CASE WHEN h %% 1000 = 0 THEN %s::bigint END
+        FROM (SELECT g, (g * 7919) %% 1000003 AS h FROM generate_series(%s, %s) AS g) AS s,
+             (SELECT %s::int[] AS ids) c, (SELECT %s::int[] AS ids) gr, (SELECT %s::int[] AS ids) cats,
+             (SELECT %s::int[] AS ids) d, (SELECT %s::text[] AS s) st, (SELECT %s::text[] AS s) op
+        """,
+        [
+            ids["resident"][0],
+            start + 1,
+            stop,
+            ids["communities"],
+            ids["grids"],
+            ids["categories"],
+            ids["departments"],
+            STATUSES,
+            OPEN,
+        ],
+    )
+    cursor.execute("ANALYZE appeals_appeal")  # type: ignore[attr-defined]
+
+
+def main() -> None:
+    _recreate_database()
+    import django
+    from django.http import HttpResponse
+    from django.test import Client, override_settings
+    from django.urls import include, path
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", verbosity=0)
+    from anju.access.roles import Role
+    from anju.appeals.models import Appeal, Category
+    from anju.orgs.models import UnitKind
+    from anju.testing import build_tree, make_user, unit
+
+    tree = build_tree()
+    communities = [tree.community] + [unit(UnitKind.COMMUNITY, f"基准社区{i}", tree.street) for i in range(49)]
+    grids = [tree.grid] + [unit(UnitKind.GRID, "网格", c) for c in communities[1:]]
+    worker = make_user(Role.COMMUNITY_WORKER, tree.community)
+    supervisor = make_user(Role.SUPERVISOR, tree.district)
+    liaison = make_user(Role.DEPARTMENT_LIAISON, tree.community, department=tree.department)
+    resident = make_user(Role.RESIDENT, tree.building)
+    ids = {
+        "communities": [c.pk for c in communities],
+        "grids": [g.pk for g in grids],
+        "categories": list(Category.objects.values_list("pk", flat=True)),
+        "departments": [tree.department.pk, tree.other_department.pk],
+        "resident": [resident.pk],
+    }
+
+    urls = types.ModuleType("bench_lists_urls")
+
+    def hello(request: object) -> HttpResponse:
+        return HttpResponse("hello")
+
+    hello.anju_permission = "public"  # type: ignore[attr-defined]
+    urls.urlpatterns = [path("hello/", hello), path("", include("anju.urls"))]  # type: ignore[attr-defined]
+    sys.modules["bench_lists_urls"] = urls
+
+    clients = {}
+    for name, user in (("worker", worker), ("supervisor", supervisor), ("liaison", liaison), ("resident", resident)):
+        clients[name] = Client()
+        clients[name].force_login(user)
+    anonymous = Client()
+    print(f"database: {connection.vendor} {connection.pg_version if connection.vendor == 'postgresql' else ''}")
+    print("data: 50 communities under one street, 2 departments, every category, a year of intake; 12 % open")
+    print("(received … verified, due from 7 days ago to 14 ahead), 88 % closed or rejected; the worker reaches one")
+    print("community, the supervisor the district (all 50), the liaison one department, the resident her own.")
+    print(f"timing: median of {ROUNDS} interleaved rounds per size, Django test client, in-process\n")
+
+    baseline: dict[str, float] = {}
+    done = 0
+    with override_settings(ROOT_URLCONF="bench_lists_urls"):
+        for size in SIZES:
+            t = time.perf_counter()
+            with connection.cursor() as cur:
+                _grow(cur, done, size, ids)
+            done = size
+            gen = time.perf_counter() - t
+            detail = Appeal.objects.filter(community=tree.community).order_by("-id").values_list("pk", flat=True)[0]
+            cases = {
+                "signed-in hello": (clients["worker"], "/hello/"),
+                "anonymous hello": (anonymous, "/hello/"),
+                "worker queue /appeals/": (clients["worker"], "/appeals/?view=worker"),
+                "worker all /appeals/?view=all": (clients["worker"], "/appeals/?view=all"),
+                "supervisor all (50 communities)": (clients["supervisor"], "/appeals/?view=all"),
+                "supervisor all, page 40": (clients["supervisor"], "/appeals/?view=all&page=40"),
+                "department queue": (clients["liaison"], "/appeals/?view=department"),
+                "resident mine": (clients["resident"], "/appeals/?view=mine"),
+                "API /api/v1/appeals (worker)": (clients["worker"], "/api/v1/appeals"),
+                "API /api/v1/appeals (supervisor)": (clients["supervisor"], "/api/v1/appeals"),
+                "appeal page (worker)": (clients["worker"], f"/appeals/{detail}/"),
+            }
+            times: dict[str, list[float]] = {k: [] for k in cases}
+            for client, url in cases.values():  # warm up
+                assert client.get(url).status_code == 200, url
+            for _ in range(ROUNDS):
+                for name, (client, url) in cases.items():
+                    reps = 20 if "hello" in name else 1
+                    started = time.perf_counter()
+                    for _ in range(reps):
+                        client.get(url)
+                    times[name].append((time.perf_counter() - started) / reps)
+            med = {k: statistics.median(v) for k, v in times.items()}
+            hello_ms = med["signed-in hello"]
+            open_n = Appeal.objects.exclude(due_at=None).count()
+            print(f"--- {size:,} appeals ({open_n:,} open; generated in {gen:.1f} s) ---")
+            print(f"{'request':36} {'ms':>9} {'÷ at 10^3':>10} {'÷ hello':>9}")
+            for name, value in med.items():
+                baseline.setdefault(name, value)
+                print(f"{name:36} {value * 1000:9.2f} {value / baseline[name]:10.2f} {value / hello_ms:9.1f}")
+            anon = med["anonymous hello"]
+            print(f"signed-in hello speed ÷ anonymous hello speed: {anon / hello_ms:.2f}\n")
+
+
+if __name__ == "__main__":
+    main()
