@@ -62,9 +62,11 @@ def test_the_navigation_is_assembled_from_every_app_in_one_order() -> None:
         "appeals:config",
         "accounts:users",
         "accounts:locked",
+        "accounts:proxy_record",
         "audit:events",
         "audit:pii",
         "jobs:status",
+        "accounts:proxy",
         "accounts:profile",
     ]
     with pytest.raises(ValueError, match="registered twice"):
