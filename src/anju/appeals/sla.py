@@ -341,8 +341,28 @@ def _fire_batch(appeals: list[Appeal], now: dt.datetime, cal: Calendar, hook: Ho
         actor_label="anju worker",
     )
     hook("before_save")
-    Appeal.objects.bulk_update(appeals, ["escalation_level", "escalation_due_at"])
+    _mark(appeals)
     return len(made)
+
+
+def _mark(appeals: list[Appeal]) -> None:
+    """Store each appeal's level reached and next sweep time: on PostgreSQL one ``UPDATE … FROM unnest(…)``
+    of three arrays; elsewhere Django's ``bulk_update`` (a ``CASE`` per column, costly to build in Python for
+    thousands of rows, fine for the embedded setup's few)."""
+    if connection.vendor != "postgresql":
+        Appeal.objects.bulk_update(appeals, ["escalation_level", "escalation_due_at"])
+        return
+    table = connection.ops.quote_name(Appeal._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS a SET escalation_level = v.level, escalation_due_at = v.due "  # noqa: S608  the model's table
+            "FROM unnest(%s::bigint[], %s::smallint[], %s::timestamptz[]) AS v(id, level, due) WHERE a.id = v.id",
+            [
+                [a.pk for a in appeals],
+                [a.escalation_level for a in appeals],
+                [a.escalation_due_at for a in appeals],
+            ],
+        )
 
 
 def sweep_escalations(*, now: dt.datetime | None = None, batch: int = 500, hook: Hook = _noop) -> int:
