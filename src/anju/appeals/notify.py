@@ -156,16 +156,16 @@ class Recipients:
                 self.liaisons.setdefault(dept, []).append(user)
         unit_ids = {u for u in units if u}
         if unit_ids:
-            rows = RoleGrant.objects.filter(unit_id__in=unit_ids, role__in=self.STAFF_ROLES, user__is_active=True)
-            for unit, user in rows.values_list("unit_id", "user_id").order_by("user_id").distinct():
+            staff = RoleGrant.objects.filter(unit_id__in=unit_ids, role__in=self.STAFF_ROLES, user__is_active=True)
+            for unit, user in staff.values_list("unit_id", "user_id").order_by("user_id").distinct():
                 self.staff.setdefault(unit, []).append(user)
         communities = {c.pk: c for c in above}
         if communities:
             paths = {p for c in communities.values() for p in c.ancestor_paths}
             ancestors = list(OrgUnit.objects.filter(path__in=paths).order_by("-depth"))
             supervisors: dict[int, list[int]] = {}
-            rows = RoleGrant.objects.filter(unit__in=ancestors, role=Role.SUPERVISOR, user__is_active=True)
-            for unit, user in rows.values_list("unit_id", "user_id").order_by("user_id").distinct():
+            grants = RoleGrant.objects.filter(unit__in=ancestors, role=Role.SUPERVISOR, user__is_active=True)
+            for unit, user in grants.values_list("unit_id", "user_id").order_by("user_id").distinct():
                 supervisors.setdefault(unit, []).append(user)
             for pk, community in communities.items():
                 mine = set(community.ancestor_paths)

@@ -18,9 +18,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Field, Q
 
 from anju.appeals import clock, notify
 from anju.appeals.models import Appeal, Escalation, SlaBasis, SlaPolicy, Status
@@ -246,6 +247,12 @@ def _address(rungs: list[Rung]) -> None:
 _ESCALATION_COLUMNS = ("community", "appeal", "stage", "round", "level", "deadline", "fired_at", "target_unit")
 
 
+def _concrete(name: str) -> Field[Any, Any]:
+    field_ = Escalation._meta.get_field(name)
+    assert isinstance(field_, Field)  # noqa: S101  a column of the model, never a relation's reverse side
+    return field_
+
+
 def _insert(rungs: list[Rung], now: dt.datetime) -> list[Rung]:
     """Insert the rungs' escalation rows, a few hundred a statement; a row the unique (appeal, stage, round,
     level) constraint already holds is skipped (``ON CONFLICT DO NOTHING``), never fired twice. Returns the
@@ -253,9 +260,9 @@ def _insert(rungs: list[Rung], now: dt.datetime) -> list[Rung]:
     if not rungs:
         return []
     meta = Escalation._meta
-    fields = [meta.get_field(name) for name in _ESCALATION_COLUMNS]
+    fields = [_concrete(name) for name in _ESCALATION_COLUMNS]
     qn = connection.ops.quote_name
-    key = ", ".join(qn(meta.get_field(n).column) for n in ("appeal", "stage", "round", "level"))
+    key = ", ".join(qn(_concrete(n).column) for n in ("appeal", "stage", "round", "level"))
     returning = connection.features.can_return_rows_from_bulk_insert
     back = f" RETURNING {qn(meta.pk.column)}, {key}" if returning else ""
     per = max(1, min(500, (connection.features.max_query_params or 4000) // len(fields)))

@@ -189,9 +189,9 @@ def inbox_send_many(sends: Iterable[Send]) -> list[int]:
         wanted.setdefault(send.kind, set()).update(ids)
     # Per kind, the active recipients with their settings, in the users' own order (as one send wrote them).
     users_by_kind: dict[str, dict[int, tuple[int, Any]]] = {}
-    for kind, ids in wanted.items():
-        if ids:
-            qs = preferences.with_choices(get_user_model().objects.filter(pk__in=ids, is_active=True), kind)
+    for kind, wanted_ids in wanted.items():
+        if wanted_ids:
+            qs = preferences.with_choices(get_user_model().objects.filter(pk__in=wanted_ids, is_active=True), kind)
             users_by_kind[kind] = {u.pk: (n, u) for n, u in enumerate(qs)}
     counts = [0] * len(prepared)
     at = timezone.now()
