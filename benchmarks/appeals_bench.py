@@ -4,7 +4,8 @@ against a raw-SQL (or bare-view) baseline measured in the same run, as the media
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/anju .venv/bin/python benchmarks/appeals_bench.py [N] [CLOSED]
 
 It creates (and drops) its own database ``anju_bench_appeals`` (or ``$ANJU_BENCH_DB``) next to the one in
-DATABASE_URL; ``ANJU_BENCH_ROUNDS`` (3) sets the rounds, ``ANJU_BENCH_KEEP=1`` keeps the database.
+DATABASE_URL; ``ANJU_BENCH_ROUNDS`` (3) sets the rounds, ``ANJU_BENCH_KEEP=1`` keeps the database,
+``ANJU_BENCH_ONLY=sweep`` stops after the sweep.
 
 The data (printed before the figures, counted from the database): N **open** appeals (default 1,000,000) and
 CLOSED closed ones (default N) in 50 communities of one street, each community with its own grid, 17
@@ -239,6 +240,9 @@ def main() -> None:
 
     # --- 1. the escalation sweep against the raw SQL doing the same marking and inserts -----------------
     sweep_bench(connection, sweep_escalations, timezone.now())
+    if os.environ.get("ANJU_BENCH_ONLY") == "sweep":
+        _finish(connection)
+        return
 
     # --- 2. intake requests against a bare Django view and a raw INSERT, same process, same database ----
     urls = types.ModuleType("bench_urls")
@@ -373,6 +377,10 @@ def main() -> None:
     response = client.get("/appeals/export/?view=all&deadline=overdue")
     assert response.status_code == 200
     print(f"export of the overdue appeals of one community: {(time.perf_counter() - t) * 1000:.0f} ms")
+    _finish(connection)
+
+
+def _finish(connection: Any) -> None:
     connection.close()
     if os.environ.get("ANJU_BENCH_KEEP"):  # keep the database to look at the plans
         return
@@ -507,6 +515,8 @@ WITH due AS (
          AND g.role IN ('community_worker', 'branch_secretary', 'grid_worker'))
         OR (d.department_id IS NOT NULL AND g.role = 'department_liaison' AND g.department_id = d.department_id))
     JOIN accounts_user u ON u.id = g.user_id AND u.is_active
+), heard_n AS (
+    SELECT esc, count(*) AS n FROM heard GROUP BY esc
 ), msg AS (
     INSERT INTO inbox_message (community_id, recipient_id, kind, params, url, created_at, read_at, thread_key,
                                visible_at, digest_channels)
@@ -524,8 +534,9 @@ INSERT INTO audit_auditevent (created_at, actor_id, actor_label, action, object_
 SELECT now(), NULL, 'anju worker', 'appeal.escalated', 'appeals.appeal', e.appeal_id::text,
        '#' || e.appeal_id || ' ' || c.name, e.community_id,
        jsonb_build_object('level', 1, 'stage', e.stage, 'round', 0, 'escalation', e.id,
-                          'recipients', (SELECT count(*) FROM heard h WHERE h.esc = e.id)), NULL
+                          'recipients', coalesce(hn.n, 0)), NULL
 FROM esc e JOIN due d ON d.id = e.appeal_id JOIN appeals_category c ON c.id = d.category_id
+LEFT JOIN heard_n hn ON hn.esc = e.id
 """
 
 
