@@ -16,7 +16,8 @@ staff), half a feedback reminder (in progress, to the department's liaisons). Th
 1-30 days ahead (their earlier ladder history is not generated). Closed appeals span the last year and feed
 the roll-up. Rows are written with ``INSERT … SELECT generate_series`` in one statement each.
 
-Figures on this machine (2 shared cores, PostgreSQL 15, ``ANJU_BENCH_ROUNDS=3``) are in benchmarks/README.md.
+Figures on this machine (2 shared cores, 3 rounds) are in benchmarks/README.md: at 1 M open appeals, 1 % due,
+the sweep takes 8.6 s, 4.8x the raw SQL doing the same marking and inserts (1.8 s).
 """
 
 from __future__ import annotations
