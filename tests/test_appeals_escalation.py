@@ -258,3 +258,34 @@ def test_two_sweepers_at_once_fire_each_level_once(tree: Tree, tmp_path: Path) -
         _assert_exactly_once(appeals, now, earlier)
         assert Escalation.objects.count() == 30 + 170
         assert set(Escalation.objects.values_list("stage", flat=True)) == {"dispatch", "sign", "contact", "feedback"}
+
+
+# --- statements per batch -------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_batch_costs_the_same_statements_for_5_or_50_due_appeals(world: AppealsWorld) -> None:
+    """The sweep is set-based: claiming, the levels fired already, the recipients, the escalation rows, the
+    messages (and their email), the audit rows and the appeals' next times are a few statements per batch,
+    whatever its size. Five appeals filed at 09:00 and fifty at 10:00 get their dispatch reminders at 03:00 and
+    04:00 the next morning; the sweep at 03:30 fires the five, the one at 04:30 the fifty."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    start = dt.datetime(2026, 3, 2, 9, 0, tzinfo=TZ)
+    five = _file_many(world, 5, start)
+    fifty = _file_many(world, 50, start + dt.timedelta(hours=1))
+    counts = {}
+    for label, at, group in (("5", (3, 30), five), ("50", (4, 30), fifty)):
+        now = dt.datetime(2026, 3, 3, *at, tzinfo=TZ)
+        with CaptureQueriesContext(connection) as ctx:
+            assert sla.sweep_escalations(now=now) == len(group)
+        counts[label] = len(ctx.captured_queries)
+        _assert_exactly_once(group, now)
+    # SQLite takes at most 999 parameters a statement, so Django splits the 50 appeals' messages (five staff
+    # each) in two inserts; PostgreSQL writes them in one.
+    slack = 0 if connection.vendor == "postgresql" else 2
+    assert counts["5"] <= counts["50"] <= counts["5"] + slack, counts
+    # Claim, calendar (2), fired levels, staff, escalation rows, recipients' settings, messages, email outbox,
+    # audit rows, the appeals' next times, savepoints, and the claim that finds nothing more.
+    assert counts["50"] <= 20, counts

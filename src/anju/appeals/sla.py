@@ -17,17 +17,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
-from django.utils.translation import gettext as _
+from django.db import connection, transaction
+from django.db.models import Field, Q
 
 from anju.appeals import clock, notify
 from anju.appeals.models import Appeal, Escalation, SlaBasis, SlaPolicy, Status
 from anju.audit.actions import Action
-from anju.audit.services import record
+from anju.audit.services import Entry, record_many
 from anju.calendar.workdays import Calendar
+from anju.inbox.services import inbox_send_many
+from anju.orgs.models import OrgUnit
 
 Hook = Callable[[str], None]
 Stage = Escalation.Stage
@@ -166,103 +168,225 @@ def _noop(point: str) -> None:
     return None
 
 
-def _claim(now: dt.datetime, batch: int) -> list[int]:
-    qs = Appeal.objects.filter(escalation_due_at__lte=now).order_by("escalation_due_at", "id")
+@dataclass
+class Rung:
+    """One level of one ladder of one appeal, due to fire in this batch."""
+
+    appeal: Appeal
+    stage: str
+    level: int
+    deadline: dt.datetime
+    users: list[int] = field(default_factory=list)
+    unit: OrgUnit | None = None
+    pk: int | None = None
+
+
+def _claim(now: dt.datetime, batch: int) -> list[Appeal]:
+    """The batch: the appeals due soonest, with what their messages and audit rows name (one query). On
+    PostgreSQL their rows are locked ``FOR UPDATE SKIP LOCKED``, so a second sweeper takes other appeals; SQLite
+    serialises the batches (IMMEDIATE transactions)."""
+    qs = (
+        Appeal.objects.filter(escalation_due_at__lte=now)
+        .select_related("community", "category", "department")
+        .order_by("escalation_due_at", "id")
+    )
     if connection.features.has_select_for_update_skip_locked:
         qs = qs.select_for_update(skip_locked=True, of=("self",))
-    return list(qs.values_list("id", flat=True)[:batch])
+    return list(qs[:batch])
 
 
-def _recipients(appeal: Appeal, level: int) -> tuple[list[int], Any]:
-    if level in (Escalation.Level.REMINDER, Escalation.Level.URGE):
-        if appeal.department_id and appeal.status not in _DISPATCH_STAGE:
-            return notify.liaisons_of([appeal.department_id]), None
-        return notify.community_staff(appeal), appeal.community
-    skip = 0 if level == Escalation.Level.NOTICE else 1
-    users, unit = notify.supervisors_above(appeal.community, skip=skip)
-    if level == Escalation.Level.NOTICE:
-        users += notify.liaisons_of([appeal.department_id]) + notify.community_staff(appeal)
-    return users, unit
+def _fired(appeals: list[Appeal]) -> dict[int, dict[str, int]]:
+    """The highest level fired on each stage's ladder in each appeal's current round (one query)."""
+    rounds = {a.pk: a.reopen_count for a in appeals}
+    top: dict[int, dict[str, int]] = {pk: {} for pk in rounds}
+    rows = Escalation.objects.filter(appeal_id__in=list(rounds)).values_list("appeal_id", "stage", "round", "level")
+    for appeal_id, stage, round_, level in rows:
+        if round_ == rounds[appeal_id]:
+            mine = top[appeal_id]
+            mine[stage] = max(mine.get(stage, 0), level)
+    return top
 
 
-def _fire(appeal: Appeal, now: dt.datetime, cal: Calendar, hook: Hook) -> int:
-    fired = 0
-    top = fired_levels(appeal)
-    for stage, deadline in ladders(appeal):
-        while True:
-            level = top.get(stage, 0) + 1
-            if level > Escalation.Level.ESCALATE or level_time(appeal, stage, level, deadline, cal) > now:
-                break
-            users, unit = _recipients(appeal, level)
-            try:
-                with transaction.atomic():
-                    esc = Escalation.objects.create(
-                        community_id=appeal.community_id,
-                        appeal=appeal,
-                        stage=stage,
-                        round=appeal.reopen_count,
-                        level=level,
-                        deadline=deadline,
-                        fired_at=now,
-                        target_unit=unit,
-                    )
-                    hook("escalation")
-                    notify.notify(
-                        users,
-                        appeal=appeal,
-                        kind=f"escalation.{level}",
-                        title=_("%(level)s (%(stage)s): appeal %(number)s, due %(due)s")
-                        % {
-                            "level": Escalation.Level(level).label,
-                            "stage": Stage(stage).label,
-                            "number": appeal.number,
-                            "due": deadline.strftime("%Y-%m-%d %H:%M"),
-                        },
-                    )
-                    hook("notified")
-                    record(
-                        Action.APPEAL_ESCALATED,
-                        actor_label="anju worker",
-                        obj=appeal,
-                        community=appeal.community,
-                        data={
-                            "level": level,
-                            "stage": stage,
-                            "round": appeal.reopen_count,
-                            "escalation": esc.pk,
-                            "recipients": len(set(users)),
-                        },
-                    )
-            except IntegrityError:
-                pass  # this level of this ladder fired already (another sweeper): never twice
-            top[stage] = level
-            fired += 1
-    set_due(appeal, cal, fired=top)
-    hook("before_save")
-    Appeal.objects.filter(pk=appeal.pk).update(
-        escalation_level=appeal.escalation_level, escalation_due_at=appeal.escalation_due_at
+def _hears_department(appeal: Appeal, level: int) -> bool:
+    """A reminder or 催办 goes to the department's liaisons once the appeal is with a department, else to the
+    community's staff; a 通报 goes to all of them and the supervisors; an escalation to the supervisors."""
+    return bool(appeal.department_id) and (
+        level == Escalation.Level.NOTICE or (level <= Escalation.Level.URGE and appeal.status not in _DISPATCH_STAGE)
     )
-    return fired
 
 
-def sweep_escalations(*, now: dt.datetime | None = None, batch: int = 200, hook: Hook = _noop) -> int:
+def _hears_staff(appeal: Appeal, level: int) -> bool:
+    return level == Escalation.Level.NOTICE or (level <= Escalation.Level.URGE and not _hears_department(appeal, level))
+
+
+def _address(rungs: list[Rung]) -> None:
+    """Who hears of each rung, and the unit it went to (a few queries for the whole batch)."""
+    recipients = notify.Recipients(
+        departments=[r.appeal.department_id for r in rungs if _hears_department(r.appeal, r.level)],
+        units=[u for r in rungs if _hears_staff(r.appeal, r.level) for u in (r.appeal.community_id, r.appeal.grid_id)],
+        above=[r.appeal.community for r in rungs if r.level >= Escalation.Level.NOTICE],
+    )
+    for r in rungs:
+        appeal = r.appeal
+        if r.level <= Escalation.Level.URGE:
+            if _hears_department(appeal, r.level):
+                r.users = recipients.liaisons_of(appeal.department_id)
+            else:
+                r.users, r.unit = recipients.community_staff(appeal), appeal.community
+            continue
+        skip = 0 if r.level == Escalation.Level.NOTICE else 1
+        r.users, r.unit = recipients.supervisors_above(appeal.community, skip=skip)
+        if r.level == Escalation.Level.NOTICE:
+            r.users = list(
+                dict.fromkeys(
+                    r.users + recipients.liaisons_of(appeal.department_id) + recipients.community_staff(appeal)
+                )
+            )
+
+
+_ESCALATION_COLUMNS = ("community", "appeal", "stage", "round", "level", "deadline", "fired_at", "target_unit")
+
+
+def _concrete(name: str) -> Field[Any, Any]:
+    field_ = Escalation._meta.get_field(name)
+    assert isinstance(field_, Field)  # noqa: S101  a column of the model, never a relation's reverse side
+    return field_
+
+
+def _insert(rungs: list[Rung], now: dt.datetime) -> list[Rung]:
+    """Insert the rungs' escalation rows, a few hundred a statement; a row the unique (appeal, stage, round,
+    level) constraint already holds is skipped (``ON CONFLICT DO NOTHING``), never fired twice. Returns the
+    rungs inserted, with their ids."""
+    if not rungs:
+        return []
+    meta = Escalation._meta
+    fields = [_concrete(name) for name in _ESCALATION_COLUMNS]
+    qn = connection.ops.quote_name
+    key = ", ".join(qn(_concrete(n).column) for n in ("appeal", "stage", "round", "level"))
+    returning = connection.features.can_return_rows_from_bulk_insert
+    back = f" RETURNING {qn(meta.pk.column)}, {key}" if returning else ""
+    per = max(1, min(500, (connection.features.max_query_params or 4000) // len(fields)))
+    by_key = {(r.appeal.pk, r.stage, r.appeal.reopen_count, r.level): r for r in rungs}
+    made: list[tuple[int, int, str, int, int]] = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(rungs), per):
+            chunk = rungs[start : start + per]
+            values = []
+            for r in chunk:
+                row = (
+                    r.appeal.community_id,
+                    r.appeal.pk,
+                    r.stage,
+                    r.appeal.reopen_count,
+                    r.level,
+                    r.deadline,
+                    now,
+                    r.unit.pk if r.unit is not None else None,
+                )
+                values += [f.get_db_prep_save(v, connection) for f, v in zip(fields, row, strict=True)]
+            cols = ", ".join(qn(f.column) for f in fields)
+            rows = ", ".join(["(" + ", ".join(["%s"] * len(fields)) + ")"] * len(chunk))
+            cursor.execute(
+                f"INSERT INTO {qn(meta.db_table)} ({cols}) VALUES {rows} ON CONFLICT ({key}) DO NOTHING{back}",  # noqa: S608  names from the model, values as parameters
+                values,
+            )
+            if returning:
+                made += cursor.fetchall()
+    if not returning:  # SQLite before 3.35: read back what this (serialised) transaction just wrote
+        made = list(
+            Escalation.objects.filter(appeal_id__in={r.appeal.pk for r in rungs}, fired_at=now).values_list(
+                "id", "appeal_id", "stage", "round", "level"
+            )
+        )
+    inserted = []
+    for pk, appeal_id, stage, round_, level in made:
+        rung = by_key.get((appeal_id, stage, round_, level))
+        if rung is not None and rung.pk is None:
+            rung.pk = pk
+            inserted.append(rung)
+    return inserted
+
+
+def _fire_batch(appeals: list[Appeal], now: dt.datetime, cal: Calendar, hook: Hook) -> int:
+    """Fire every level due on the claimed appeals' current ladders, in a few statements whatever their number:
+    the levels fired already, the recipients, the escalation rows, the messages, the audit rows, and the
+    appeals' next sweep times. Returns how many levels fired."""
+    fired = _fired(appeals)
+    rungs: list[Rung] = []
+    for appeal in appeals:
+        hook("appeal")
+        top = fired[appeal.pk]
+        for stage, deadline in ladders(appeal):
+            level = top.get(stage, 0) + 1
+            while level <= Escalation.Level.ESCALATE and level_time(appeal, stage, level, deadline, cal) <= now:
+                rungs.append(Rung(appeal, stage, level, deadline))
+                top[stage] = level
+                level += 1
+        set_due(appeal, cal, fired=top)
+    _address(rungs)
+    made = _insert(rungs, now)
+    hook("escalation")
+    sends = [notify.send_of(r.users, appeal=r.appeal, kind=f"escalation.{r.level}", due=r.deadline) for r in made]
+    told = inbox_send_many(sends)
+    hook("notified")
+    record_many(
+        Action.APPEAL_ESCALATED,
+        [
+            Entry(
+                obj=r.appeal,
+                community=r.appeal.community,
+                data={
+                    "level": r.level,
+                    "stage": r.stage,
+                    "round": r.appeal.reopen_count,
+                    "escalation": r.pk,
+                    "recipients": n,
+                },
+            )
+            for r, n in zip(made, told, strict=True)
+        ],
+        actor_label="anju worker",
+    )
+    hook("before_save")
+    _mark(appeals)
+    return len(made)
+
+
+def _mark(appeals: list[Appeal]) -> None:
+    """Store each appeal's level reached and next sweep time: on PostgreSQL one ``UPDATE … FROM unnest(…)``
+    of three arrays; elsewhere Django's ``bulk_update`` (a ``CASE`` per column, costly to build in Python for
+    thousands of rows, fine for the embedded setup's few)."""
+    if connection.vendor != "postgresql":
+        Appeal.objects.bulk_update(appeals, ["escalation_level", "escalation_due_at"])
+        return
+    table = connection.ops.quote_name(Appeal._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS a SET escalation_level = v.level, escalation_due_at = v.due "  # noqa: S608  the model's table
+            "FROM unnest(%s::bigint[], %s::smallint[], %s::timestamptz[]) AS v(id, level, due) WHERE a.id = v.id",
+            [
+                [a.pk for a in appeals],
+                [a.escalation_level for a in appeals],
+                [a.escalation_due_at for a in appeals],
+            ],
+        )
+
+
+def sweep_escalations(*, now: dt.datetime | None = None, batch: int = 500, hook: Hook = _noop) -> int:
     """Fire every escalation level that is due; returns how many levels fired.
 
-    Each batch is one transaction: a crash anywhere rolls the whole batch back
-    and the next sweep does it again; nothing is lost and nothing fires twice.
+    Set-based: each batch of ``batch`` due appeals is one transaction of a few statements, whatever its size
+    (:func:`_fire_batch`). A crash anywhere rolls the whole batch back and the next sweep does it again;
+    nothing is lost and nothing fires twice.
     """
     now = now or clock.now()
     fired = 0
     while True:
         with transaction.atomic():
             hook("claim")
-            ids = _claim(now, batch)
-            if not ids:
+            appeals = _claim(now, batch)
+            if not appeals:
                 return fired
-            cal = Calendar.load()
-            appeals = Appeal.objects.filter(pk__in=ids).select_related("community").order_by("id")
-            for appeal in appeals:
-                hook("appeal")
-                fired += _fire(appeal, now, cal, hook)
+            fired += _fire_batch(appeals, now, Calendar.load(), hook)
             hook("commit")
         hook("committed")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import models, transaction
@@ -70,6 +72,44 @@ def record(
     actor_label: str = "",
 ) -> AuditEvent:
     """Append one audit row. Must run inside the caller's transaction."""
+    event = _event(action, actor, obj, community, data, request, actor_label)
+    event.save()
+    return event
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One row of :func:`record_many`: the object, its community (else the object's) and the data."""
+
+    obj: models.Model | None = None
+    community: Any = None
+    data: dict[str, Any] | None = None
+
+
+def record_many(
+    action: Action,
+    entries: Iterable[Entry],
+    *,
+    actor: Any = None,
+    request: HttpRequest | None = None,
+    actor_label: str = "",
+) -> list[AuditEvent]:
+    """Append one audit row per entry, all of one action by one actor, in one insert (a batch of a sweep:
+    one row per thing changed, as :func:`record` would write them one by one). Must run inside the caller's
+    transaction."""
+    events = [_event(action, actor, e.obj, e.community, e.data, request, actor_label) for e in entries]
+    return AuditEvent.objects.bulk_create(events) if events else []
+
+
+def _event(
+    action: Action,
+    actor: Any,
+    obj: models.Model | None,
+    community: Any,
+    data: dict[str, Any] | None,
+    request: HttpRequest | None,
+    actor_label: str,
+) -> AuditEvent:
     if not isinstance(action, Action):
         action = Action(action)
     if not transaction.get_connection().in_atomic_block:
@@ -80,7 +120,7 @@ def record(
     if proxy is not None and real_actor is not None and real_actor.pk == proxy.grantor_id:
         # A family proxy did this for the actor (子女代办): the row names both.
         data["proxy"] = {"id": proxy.user_id, "label": proxy.label, "grant": proxy.grant_id}
-    return AuditEvent.objects.create(
+    return AuditEvent(
         actor=real_actor,
         actor_label=actor_label or (real_actor.get_username() if real_actor else ""),
         action=action.value,

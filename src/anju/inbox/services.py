@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -85,16 +86,24 @@ def thread_key_for(params: Mapping[str, Any], url: str, thread: str = "") -> str
 
 
 def sms_rows_for(
-    made: list[Message], users: list[Any], *, kind: str, params: Mapping[str, Any], at: Any
+    made: list[Message],
+    users: list[Any],
+    *,
+    kind: str,
+    params: Mapping[str, Any],
+    at: Any,
+    profiles: Mapping[int, NoticeProfile] | None = None,
 ) -> list[SmsOutbox]:
     """The SMS outbox rows for ``made`` (messages to ``users``): one per message whose recipient has a mobile
-    number, held until the recipient's quiet hours end. Only the template's own parameters travel."""
+    number, held until the recipient's quiet hours end. Only the template's own parameters travel.
+    ``profiles``: the recipients' notice profiles when the caller already read them (else one query)."""
     template = preferences.sms_templates().get(kind)
     if not template or not made:
         return []
     names = [str(n) for n in template.get("params", [])]
     values = {n: str(params.get(n, ""))[:60] for n in names}
-    profiles = {p.user_id: p for p in NoticeProfile.objects.filter(user_id__in=[u.pk for u in users])}
+    if profiles is None:
+        profiles = {p.user_id: p for p in NoticeProfile.objects.filter(user_id__in=[u.pk for u in users])}
     rows = []
     for m, u in zip(made, users, strict=True):
         if not getattr(u, "mobile_sealed", ""):
@@ -114,6 +123,20 @@ def sms_rows_for(
             )
         )
     return rows
+
+
+@dataclass(frozen=True)
+class Send:
+    """One message of ``kind`` to each of ``recipients`` (see :func:`inbox_send`)."""
+
+    recipients: Iterable[Any]
+    kind: str
+    community: Any
+    params: Mapping[str, Any] | None = None
+    url: str = ""
+    email: bool = True
+    sms: bool = True
+    thread: str = ""
 
 
 def inbox_send(
@@ -139,57 +162,98 @@ def inbox_send(
     an SMS template and the recipient a mobile number) at once, or a mention in the daily digest. Outbox
     rows are written in the same transaction; the worker delivers them (:mod:`anju.inbox.tasks`).
     """
-    if url and (not url.startswith("/") or url.startswith(("//", "/\\"))):
-        # Links are paths inside Anju (``reverse()``); anything else could be ``javascript:`` or another site.
-        raise ValueError(f"message links must be local paths, not {url!r}")
-    if not kinds.is_registered(kind):
-        log.warning("inbox: message kind %r is not registered; readers will see a generic title", kind)
-    clean = _clean_params(params)
-    community_id = community if isinstance(community, int) else community.pk
-    ids = _user_ids(recipients)
-    if not ids:
-        return 0
-    users = list(preferences.with_choices(get_user_model().objects.filter(pk__in=ids, is_active=True), kind))
-    if not users:
-        return 0
+    send = Send(recipients, kind, community, params, url, email, sms, thread)
+    return inbox_send_many([send])[0]
+
+
+def inbox_send_many(sends: Iterable[Send]) -> list[int]:
+    """:func:`inbox_send` for many sends at once (a sweep's batch), in a few statements whatever their number:
+    one query of the recipients' settings per kind, one insert each of messages, email and SMS outbox rows.
+    Returns how many messages each send wrote. A bad link or parameter raises before anything is written."""
+    sends = list(sends)
+    prepared: list[tuple[Send, dict[str, Any], int, list[int], str]] = []
+    for send in sends:
+        url = send.url
+        if url and (not url.startswith("/") or url.startswith(("//", "/\\"))):
+            # Links are paths inside Anju (``reverse()``); anything else could be ``javascript:`` or another site.
+            raise ValueError(f"message links must be local paths, not {url!r}")
+        if not kinds.is_registered(send.kind):
+            log.warning("inbox: message kind %r is not registered; readers will see a generic title", send.kind)
+        clean = _clean_params(send.params)
+        community_id = send.community if isinstance(send.community, int) else send.community.pk
+        prepared.append(
+            (send, clean, community_id, _user_ids(send.recipients), thread_key_for(clean, url, send.thread))
+        )
+    wanted: dict[str, set[int]] = {}
+    for send, _clean, _community, ids, _key in prepared:
+        wanted.setdefault(send.kind, set()).update(ids)
+    # Per kind, the active recipients with their settings, in the users' own order (as one send wrote them).
+    users_by_kind: dict[str, dict[int, tuple[int, Any]]] = {}
+    for kind, wanted_ids in wanted.items():
+        if wanted_ids:
+            qs = preferences.with_choices(get_user_model().objects.filter(pk__in=wanted_ids, is_active=True), kind)
+            users_by_kind[kind] = {u.pk: (n, u) for n, u in enumerate(qs)}
+    counts = [0] * len(prepared)
     at = timezone.now()
-    key = thread_key_for(clean, url, thread)
-    choices = {u.pk: preferences.choice_of(u, kind) for u in users}
     held_until = preferences.next_digest_at(at)
-    with transaction.atomic():
-        made = []
-        for u in users:
-            choice = choices[u.pk]
+    choices: dict[tuple[str, int], preferences.Choice] = {}
+    # (message, user, send index) of everything written, in order.
+    made: list[tuple[Message, Any, int]] = []
+    for i, (send, clean, community_id, ids, key) in enumerate(prepared):
+        known = users_by_kind.get(send.kind, {})
+        for _n, u in sorted(known[uid] for uid in ids if uid in known):
+            choice = choices.get((send.kind, u.pk))
+            if choice is None:
+                choice = choices[(send.kind, u.pk)] = preferences.choice_of(u, send.kind)
             digest = ",".join(ch for ch in Channel.values if choice.mode(ch) == Mode.DIGEST)
-            made.append(
-                Message(
-                    community_id=community_id,
-                    recipient=u,
-                    kind=kind,
-                    params=clean,
-                    url=url[:300],
-                    created_at=at,
-                    thread_key=key,
-                    visible_at=held_until if choice.app == Mode.DIGEST else at,
-                    read_at=at if choice.app == Mode.OFF else None,
-                    digest_channels=digest,
-                )
+            message = Message(
+                community_id=community_id,
+                recipient=u,
+                kind=send.kind,
+                params=clean,
+                url=send.url[:300],
+                created_at=at,
+                thread_key=key,
+                visible_at=held_until if choice.app == Mode.DIGEST else at,
+                read_at=at if choice.app == Mode.OFF else None,
+                digest_channels=digest,
             )
-        Message.objects.bulk_create(made)
-        if email and email_enabled():
+            made.append((message, u, i))
+            counts[i] += 1
+    if not made:
+        return counts
+    with transaction.atomic():
+        Message.objects.bulk_create([m for m, _u, _i in made])
+        if email_enabled():
             outgoing = [
-                Outbox(community_id=community_id, message=m, created_at=at, next_attempt_at=at)
-                for m, u in zip(made, users, strict=True)
-                if choices[u.pk].email == Mode.NOW and address_of(u)
+                Outbox(community_id=m.community_id, message=m, created_at=at, next_attempt_at=at)
+                for m, u, i in made
+                if prepared[i][0].email and choices[(m.kind, u.pk)].email == Mode.NOW and address_of(u)
             ]
             if outgoing:
                 Outbox.objects.bulk_create(outgoing)
-        if sms:
-            now_pairs = [(m, u) for m, u in zip(made, users, strict=True) if choices[u.pk].sms == Mode.NOW]
-            texts = sms_rows_for([m for m, _ in now_pairs], [u for _, u in now_pairs], kind=kind, params=clean, at=at)
+        by_send: dict[int, list[tuple[Message, Any]]] = {}
+        for m, u, i in made:
+            send = prepared[i][0]
+            if send.sms and choices[(m.kind, u.pk)].sms == Mode.NOW and preferences.sms_possible(send.kind):
+                by_send.setdefault(i, []).append((m, u))
+        if by_send:
+            uids = {u.pk for pairs in by_send.values() for _m, u in pairs}
+            profiles = {p.user_id: p for p in NoticeProfile.objects.filter(user_id__in=uids)}
+            texts = []
+            for i, pairs in by_send.items():
+                send, clean = prepared[i][0], prepared[i][1]
+                texts += sms_rows_for(
+                    [m for m, _u in pairs],
+                    [u for _m, u in pairs],
+                    kind=send.kind,
+                    params=clean,
+                    at=at,
+                    profiles=profiles,
+                )
             if texts:
                 SmsOutbox.objects.bulk_create(texts)
-    return len(made)
+    return counts
 
 
 def message_mark_read(*, actor: Any, message_id: int, request: HttpRequest | None = None) -> Message:
