@@ -12,5 +12,9 @@ class Config(AppConfig):
         from anju.core import nav, registry
         from anju.inbox import policies, shell  # noqa: F401  (declares the actions)
 
+        from anju.accounts import codes
+        from anju.inbox import services
+
         registry.shell_context("inbox_unread", shell.unread)
+        codes.on_send(services.sms_code_send)
         nav.register(nav.NavItem(_("Inbox"), "inbox:list", policy.AUTHENTICATED), order=20)
