@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
@@ -41,7 +40,7 @@ class Recorder:
 def sms(monkeypatch: pytest.MonkeyPatch) -> Iterator[Recorder]:
     recorder = Recorder()
     monkeypatch.setattr(smsproviders, "backend", lambda: recorder)
-    yield recorder
+    return recorder
 
 
 @pytest.fixture
@@ -75,9 +74,11 @@ def test_code_signs_in_once_and_is_stored_hashed(resident: User, sms: Recorder) 
     sent = _request()
     assert sent.mobile_masked == "139****5678"
     code = _last_code(sms)
-    assert len(sms.sent) == 1 and sms.sent[0]["phone"] == MOBILE
+    assert len(sms.sent) == 1
+    assert sms.sent[0]["phone"] == MOBILE
     row = SignInCode.objects.get()
-    assert code not in row.code_hash and len(row.code_hash) == 64
+    assert code not in row.code_hash
+    assert len(row.code_hash) == 64
     assert row.code_hash == codes.code_hash(purpose="sign_in", context="", mobile_index=row.mobile_index, code=code)
     # The outbox does not keep the code once the provider has it.
     assert SmsOutbox.objects.get().template_params == {"code": "******"}
@@ -238,8 +239,10 @@ def test_sign_in_page_with_a_code(resident: User, sms: Recorder) -> None:
     client.post(reverse("accounts:code_start"), {"mobile": MOBILE})
     page = client.get(reverse("accounts:code_enter"))
     html = page.content.decode()
-    assert 'inputmode="numeric"' in html and 'autocomplete="one-time-code"' in html
-    assert "139****5678" in html and MOBILE not in html
+    assert 'inputmode="numeric"' in html
+    assert 'autocomplete="one-time-code"' in html
+    assert "139****5678" in html
+    assert MOBILE not in html
     wrong = client.post(reverse("accounts:code_enter"), {"code": "12"})
     assert wrong.status_code == 422
     code = _last_code(sms)
@@ -285,7 +288,8 @@ def test_staff_second_factor(tree: Tree, user_factory: Callable[..., User], sms:
 
     client = Client()
     response = client.post(reverse("accounts:login"), {"username": worker.username, "password": TEST_PASSWORD})
-    assert response.status_code == 302 and response["Location"] == reverse("accounts:code_second")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("accounts:code_second")
     assert client.get(reverse("accounts:profile")).status_code == 302  # not signed in yet
     code = _last_code(sms)
     assert sms.sent[-1]["phone"] == "13700000001"

@@ -39,7 +39,7 @@ class Recorder:
 def sms(monkeypatch: pytest.MonkeyPatch) -> Iterator[Recorder]:
     recorder = Recorder()
     monkeypatch.setattr(smsproviders, "backend", lambda: recorder)
-    yield recorder
+    return recorder
 
 
 def _issue(client_for: Callable[[User], Client], world: PeopleWorld, resident_index: int = 0) -> tuple[str, Any]:
@@ -74,13 +74,16 @@ def test_invitation_creates_a_linked_account(
 ) -> None:
     token, resident = _issue(client_for, people_world)
     invitation = Invitation.objects.get()
-    assert token not in invitation.token_hash and len(invitation.token_hash) == 64
+    assert token not in invitation.token_hash
+    assert len(invitation.token_hash) == 64
     assert invitation.expires_at - invitation.created_at == timedelta(days=7)
     phone = _accept(token, sms)
     assert phone.get(reverse("accounts:profile")).status_code == 200
     resident.refresh_from_db()
     user = resident.account
-    assert user is not None and user.mobile == MOBILE and user.display_name == resident.name
+    assert user is not None
+    assert user.mobile == MOBILE
+    assert user.display_name == resident.name
     assert not user.has_usable_password()
     assert RoleGrant.objects.filter(user=user, role=Role.RESIDENT, unit=resident.unit).exists()
     used = AuditEvent.objects.get(action="invitation.used")
@@ -149,7 +152,8 @@ def test_recovery_at_the_desk_moves_the_account_to_a_new_number(
     _accept(token2, sms, mobile="13612340000")
     resident.refresh_from_db()
     assert resident.account == account
-    assert resident.account is not None and resident.account.mobile == "13612340000"
+    assert resident.account is not None
+    assert resident.account.mobile == "13612340000"
     assert AuditEvent.objects.filter(action="account.recovered").count() == 1
 
 

@@ -9,11 +9,9 @@ class Config(AppConfig):
 
     def ready(self) -> None:
         from anju.access import policy
-        from anju.core import nav, registry
-        from anju.inbox import policies, shell  # noqa: F401  (declares the actions)
-
         from anju.accounts import codes
-        from anju.inbox import services
+        from anju.core import nav, registry
+        from anju.inbox import policies, services, shell  # noqa: F401  (declares the actions)
 
         registry.shell_context("inbox_unread", shell.unread)
         codes.on_send(services.sms_code_send)

@@ -181,7 +181,8 @@ class SmsOutbox(CommunityScopedModel):
     # A sign-in code (kind ``accounts.code``) belongs to no message and no community, and may go to a number
     # no account uses yet (a desk invitation): it carries its number sealed, and its code only until the
     # provider has had it (then the parameters are blanked).
-    community = models.ForeignKey(
+    # Nullable here (a code has no community): the base class declares it required.
+    community = models.ForeignKey(  # type: ignore[assignment]
         "orgs.OrgUnit", verbose_name=_("community"), on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="+", null=True, blank=True)

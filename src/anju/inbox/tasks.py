@@ -168,20 +168,21 @@ def _claim_sms(batch: int, now: datetime) -> list[SmsOutbox]:
                 row.save(update_fields=["state", "attempts", "locked_until", "sent_at"])
                 claimed.append(row)
                 continue
-            if recipient is None or not recipient.is_active or not recipient.mobile_sealed:
+            rid = row.recipient_id
+            if recipient is None or rid is None or not recipient.is_active or not recipient.mobile_sealed:
                 row.state, row.last_error = SmsOutbox.State.SKIPPED, "no active account with a mobile number"
                 row.save(update_fields=["state", "last_error"])
                 continue
-            later = preferences.quiet_until(now, preferences.quiet_of(profiles.get(row.recipient_id)))
+            later = preferences.quiet_until(now, preferences.quiet_of(profiles.get(rid)))
             if later is not None:
                 row.next_attempt_at = later
                 row.save(update_fields=["next_attempt_at"])
                 continue
-            if used.get(row.recipient_id, 0) >= cap:
+            if used.get(rid, 0) >= cap:
                 row.state, row.last_error = SmsOutbox.State.SKIPPED, f"daily cap of {cap} reached"
                 row.save(update_fields=["state", "last_error"])
                 continue
-            used[row.recipient_id] = used.get(row.recipient_id, 0) + 1
+            used[rid] = used.get(rid, 0) + 1
             row.state = SmsOutbox.State.SENDING
             row.attempts += 1
             row.locked_until = now + SMS_LEASE

@@ -22,8 +22,8 @@ from anju.access import policy
 from anju.accounts import codes
 from anju.accounts.forms import CodeForm, MobileForm
 from anju.core.masking import mask_mobile
-from anju.people.models import Invitation, Resident
 from anju.people.invitations import services
+from anju.people.models import Invitation, Resident
 
 SESSION = "anju_invitation_mobile"
 
