@@ -377,6 +377,8 @@ PAGE_PARAMS: dict[tuple[str, str], str] = {
     ("spaces:", "series_id"): "series",
     ("spaces:qr_checkin", "token"): "booking_token",
     ("people:resident", "pk"): "resident",
+    ("people:invitation_issue", "pk"): "resident",
+    ("people:invitation_revoke", "pk"): "invitation",
     ("people:household", "pk"): "household",
     ("people:import", "pk"): "import_batch",
     ("appeals:config_route", "pk"): "route",
@@ -435,6 +437,7 @@ def outside(objects: Objects) -> Outside:
     from anju.activities import volunteer_hours
     from anju.appeals.config import services as appeal_config
     from anju.appeals.whistles import services as whistles
+    from anju.people.invitations import services as invitations
     from anju.spaces import checkin as space_checkin
     from anju.spaces import setup as space_setup
     from anju.spaces.recurrence import Recurrence
@@ -446,6 +449,7 @@ def outside(objects: Objects) -> Outside:
     other["registration"] = objects.registrations["other"]
     other["message"] = objects.messages["other"]
     other["grant"] = account.grants.get()
+    other["invitation"] = invitations.invitation_issue(actor=None, resident=other["resident"], identified_by="known")[0]
     other["token"] = account_services.token_create(actor=None, user=account, name="cli")[0]
     other["member"] = org_services.taskforce_add_member(
         actor=None, task_force=other["task_force"], name="李物业", organisation="物业公司"
