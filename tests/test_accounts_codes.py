@@ -299,3 +299,32 @@ def test_staff_second_factor(tree: Tree, user_factory: Callable[..., User], sms:
     other = Client()
     response = other.post(reverse("accounts:login"), {"username": resident.username, "password": TEST_PASSWORD})
     assert response["Location"] == reverse("core:home")
+
+
+@pytest.mark.django_db
+def test_api_request_and_verify(resident: User, sms: Recorder) -> None:
+    api = Client()
+    known = api.post("/api/v1/accounts/code", {"mobile": MOBILE}, content_type="application/json")
+    assert known.status_code == 200
+    assert known.json()["mobile_masked"] == "139****5678"
+    assert MOBILE not in known.content.decode()
+    unknown = Client(REMOTE_ADDR="10.0.6.2").post(
+        "/api/v1/accounts/code", {"mobile": UNKNOWN}, content_type="application/json"
+    )
+    assert unknown.status_code == 200
+    assert set(unknown.json()) == set(known.json())
+    again = api.post("/api/v1/accounts/code", {"mobile": MOBILE}, content_type="application/json")
+    assert again.status_code == 429
+    assert again.json()["error"]["code"] == "throttled"
+    bad = api.post("/api/v1/accounts/code/verify", {"mobile": MOBILE, "code": "1"}, content_type="application/json")
+    assert bad.status_code == 422
+    code = _last_code(sms)
+    ok = api.post("/api/v1/accounts/code/verify", {"mobile": MOBILE, "code": code}, content_type="application/json")
+    assert ok.status_code == 200
+    body = ok.json()
+    assert body["me"]["id"] == resident.pk
+    assert body["me"]["mobile_masked"] == "139****5678"
+    me = Client().get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {body['token']}")
+    assert me.status_code == 200
+    reused = api.post("/api/v1/accounts/code/verify", {"mobile": MOBILE, "code": code}, content_type="application/json")
+    assert reused.status_code == 422

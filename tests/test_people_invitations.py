@@ -165,3 +165,43 @@ def test_other_community_worker_cannot_invite(people_world: PeopleWorld, client_
     resident_client = client_for(people_world.users["resident"])
     assert resident_client.post(url, {"identified_by": "known"}).status_code == 403
     assert not Invitation.objects.exists()
+
+
+@pytest.mark.django_db
+def test_invitation_api(people_world: PeopleWorld, client_for: Callable[[User], Client], sms: Recorder) -> None:
+    worker = client_for(people_world.users["community_worker"])
+    resident = people_world.residents[2]
+    url = f"/api/v1/people/residents/{resident.pk}/invitations"
+    bad = worker.post(url, {"identified_by": "guess"}, content_type="application/json")
+    assert bad.status_code == 422
+    issued = worker.post(url, {"identified_by": "household_register"}, content_type="application/json")
+    assert issued.status_code == 201
+    token = issued.json()["token"]
+    assert issued.json()["state"] == "open"
+    listed = worker.get(url).json()
+    assert [i["id"] for i in listed] == [issued.json()["id"]]
+    assert "token" not in listed[0]
+    phone = Client()
+    sent = phone.post(
+        "/api/v1/people/invitations/code", {"token": token, "mobile": MOBILE}, content_type="application/json"
+    )
+    assert sent.status_code == 200
+    assert sent.json()["mobile_masked"] == "136****5678"
+    deliver_sms()
+    code = sms.sent[-1]["params"]["code"]
+    accepted = phone.post(
+        "/api/v1/people/invitations/accept",
+        {"token": token, "mobile": MOBILE, "code": code},
+        content_type="application/json",
+    )
+    assert accepted.status_code == 200
+    resident.refresh_from_db()
+    assert accepted.json()["me"]["id"] == resident.account_id
+    again = phone.post(
+        "/api/v1/people/invitations/accept",
+        {"token": token, "mobile": MOBILE, "code": code},
+        content_type="application/json",
+    )
+    assert again.status_code == 410
+    revoke = worker.post(f"/api/v1/people/invitations/{issued.json()['id']}/revoke")
+    assert revoke.status_code == 409

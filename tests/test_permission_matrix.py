@@ -404,6 +404,7 @@ API_PARAMS = {
     "community_id": "community",
     "unit_id": "org_unit",
     "resident_id": "resident",
+    "invitation_id": "invitation",
     "household_id": "household",
     "space_id": "space",
     "booking_id": "booking",

@@ -41,6 +41,8 @@ from anju.core.masking import is_valid_mainland_mobile, mask_mobile, normalise_m
 
 CODE_KIND = "accounts.code"  # the SMS template's name in ANJU_SMS_TEMPLATES
 CODE_DIGITS = 6
+#: The reasons a request is refused for the limits (the API answers 429 for these).
+LIMIT_REASONS = frozenset({"resend", "number_day", "address_hour", "locked"})
 Purpose = SignInCode.Purpose
 
 #: ``fn(*, mobile, code, user, reference, community_id)``: send ``code`` to ``mobile`` once per reference.
