@@ -205,3 +205,17 @@ def test_invitation_api(people_world: PeopleWorld, client_for: Callable[[User], 
     assert again.status_code == 410
     revoke = worker.post(f"/api/v1/people/invitations/{issued.json()['id']}/revoke")
     assert revoke.status_code == 409
+
+
+@pytest.mark.django_db
+def test_demo_has_an_open_invitation(tree: Any) -> None:
+    from anju.people.demo import load_demo_invitation, load_demo_people
+
+    load_demo_people(community=tree.community, households=3)
+    lines: list[str] = []
+    token = load_demo_invitation(community=tree.community, actor=None, log=lines.append)
+    assert token
+    assert lines == [line for line in lines if token in line]
+    assert Invitation.objects.filter(community=tree.community, used_at__isnull=True).count() == 1
+    assert load_demo_invitation(community=tree.community, actor=None) == ""  # run twice: still one
+    assert Client().get(reverse("people:invite_open", kwargs={"token": token})).status_code == 200
