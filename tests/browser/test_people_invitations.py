@@ -118,3 +118,28 @@ def test_invitation_to_signed_in_resident_filing_an_appeal(pages: tuple[Page, Pa
         phone.locator("form.form button[type=submit]").first.click()
     expect(phone).not_to_have_url(re.compile(r"/appeals/new/$"))
     assert Appeal.objects.filter(requester=resident.account).count() == 1
+
+
+def test_sign_in_by_code_pages_at_phone_size(pages: tuple[Page, Page], sms_file: Path) -> None:
+    load_demo()
+    _worker, phone = pages
+    account = Resident.objects.exclude(account__isnull=True).first()
+    user = account.account if account is not None else None
+    if user is None:
+        from anju.accounts.models import User
+
+        user = User.objects.exclude(mobile_sealed="").filter(grants__role="resident").first()
+    assert user is not None
+    phone.goto("/accounts/login/")
+    phone.get_by_role("link", name="用短信验证码登录").click()
+    _axe_both_modes(phone, "code start")
+    phone.locator("#id_mobile").fill(user.mobile)
+    phone.locator("form.form button[type=submit]").click()
+    expect(phone.locator("#id_code")).to_have_attribute("inputmode", "numeric")
+    expect(phone.locator("main")).not_to_contain_text(user.mobile)
+    _axe_both_modes(phone, "code enter")
+    deliver_sms()
+    code = json.loads(sms_file.read_text(encoding="utf-8").splitlines()[-1])["params"]["code"]
+    phone.locator("#id_code").fill(code)
+    phone.locator("form.form button[type=submit]").click()
+    expect(phone.locator(".topbar-user")).to_have_count(1)
