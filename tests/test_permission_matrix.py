@@ -583,6 +583,7 @@ API_INPUT: dict[str, dict[str, Any] | str] = {
     "POST /appeals/{appeal_id}/reveal": REVEAL,
     "POST /people/residents/{resident_id}/reveal": REVEAL,
     "POST /people/residents/{resident_id}/archive": {"reason": "moved_out"},
+    "POST /people/residents/{resident_id}/invitations": {"identified_by": "known"},
     "POST /activities/{activity_id}/helpers": {"hours": 1},
     "PUT /appeals/config/publication/{community_id}": {"level": "basic"},
     "GET /spaces/{space_id}/availability": "?start=2030-01-07T08:00:00%2B08:00&end=2030-01-07T18:00:00%2B08:00",
