@@ -378,6 +378,8 @@ PAGE_PARAMS: dict[tuple[str, str], str] = {
     ("spaces:", "series_id"): "series",
     ("spaces:qr_checkin", "token"): "booking_token",
     ("people:resident", "pk"): "resident",
+    ("people:invitation_issue", "pk"): "resident",
+    ("people:invitation_revoke", "pk"): "invitation",
     ("people:household", "pk"): "household",
     ("people:import", "pk"): "import_batch",
     ("appeals:config_route", "pk"): "route",
@@ -404,6 +406,7 @@ API_PARAMS = {
     "community_id": "community",
     "unit_id": "org_unit",
     "resident_id": "resident",
+    "invitation_id": "invitation",
     "household_id": "household",
     "space_id": "space",
     "booking_id": "booking",
@@ -438,6 +441,7 @@ def outside(objects: Objects) -> Outside:
     from anju.activities import volunteer_hours
     from anju.appeals.config import services as appeal_config
     from anju.appeals.whistles import services as whistles
+    from anju.people.invitations import services as invitations
     from anju.spaces import checkin as space_checkin
     from anju.spaces import setup as space_setup
     from anju.spaces.recurrence import Recurrence
@@ -449,6 +453,7 @@ def outside(objects: Objects) -> Outside:
     other["registration"] = objects.registrations["other"]
     other["message"] = objects.messages["other"]
     other["grant"] = account.grants.get()
+    other["invitation"] = invitations.invitation_issue(actor=None, resident=other["resident"], identified_by="known")[0]
     other["token"] = account_services.token_create(actor=None, user=account, name="cli")[0]
     other["proxy"] = proxy_services.proxy_grant_create(
         actor=account, grantor=account, proxy_username=objects.other_worker.username, scopes=["appeals"]
@@ -584,6 +589,7 @@ API_INPUT: dict[str, dict[str, Any] | str] = {
     "POST /appeals/{appeal_id}/reveal": REVEAL,
     "POST /people/residents/{resident_id}/reveal": REVEAL,
     "POST /people/residents/{resident_id}/archive": {"reason": "moved_out"},
+    "POST /people/residents/{resident_id}/invitations": {"identified_by": "known"},
     "POST /activities/{activity_id}/helpers": {"hours": 1},
     "PUT /appeals/config/publication/{community_id}": {"level": "basic"},
     "GET /spaces/{space_id}/availability": "?start=2030-01-07T08:00:00%2B08:00&end=2030-01-07T18:00:00%2B08:00",

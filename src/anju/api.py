@@ -34,6 +34,7 @@ def _mount() -> None:
     from anju.inbox.api import router as inbox_router
     from anju.orgs.api import router as orgs_router
     from anju.people.api import router as people_router
+    from anju.people.invitations.api import router as invitations_router
     from anju.spaces.api import router as spaces_router
 
     api.add_router("/", accounts_router)
@@ -41,6 +42,7 @@ def _mount() -> None:
     api.add_router("/", appeals_config_router)
     api.add_router("/", orgs_router)
     api.add_router("/", people_router)
+    api.add_router("/", invitations_router)
     api.add_router("/", audit_router)
     api.add_router("/", spaces_router)
     api.add_router("/", activities_router)

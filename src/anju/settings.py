@@ -310,6 +310,22 @@ ANJU_SMS_TENCENT = {
 # {"appeal.callback": {"code": "SMS_123456", "params": ["number"]}}. Empty: no SMS is written.
 ANJU_SMS_TEMPLATES = json.loads(os.environ.get("ANJU_SMS_TEMPLATES", "") or "{}")
 
+# Sign-in codes by SMS (accounts.codes): six digits, valid ANJU_CODE_TTL seconds, single use, stored as an
+# HMAC keyed with ANJU_CODE_KEY (by default derived from SECRET_KEY). Limits: one code per number every
+# ANJU_CODE_RESEND_SECONDS, ANJU_CODE_PER_NUMBER_DAY per number a day, ANJU_CODE_PER_ADDRESS_HOUR per
+# address an hour; ANJU_CODE_ATTEMPTS wrong tries lock a code. The SMS template is the "accounts.code" entry
+# of ANJU_SMS_TEMPLATES (params ["code"]), "SIGNIN_CODE" when none is configured.
+ANJU_CODE_KEY = os.environ.get("ANJU_CODE_KEY", "")
+ANJU_CODE_TTL = int(os.environ.get("ANJU_CODE_TTL_SECONDS", "300"))
+ANJU_CODE_RESEND_SECONDS = int(os.environ.get("ANJU_CODE_RESEND_SECONDS", "60"))
+ANJU_CODE_PER_NUMBER_DAY = int(os.environ.get("ANJU_CODE_PER_NUMBER_DAY", "8"))
+ANJU_CODE_PER_ADDRESS_HOUR = int(os.environ.get("ANJU_CODE_PER_ADDRESS_HOUR", "20"))
+ANJU_CODE_ATTEMPTS = int(os.environ.get("ANJU_CODE_ATTEMPTS", "5"))
+# Roles whose password sign-in also asks for an SMS code (comma-separated role names, e.g. "admin,supervisor").
+ANJU_CODE_SECOND_FACTOR_ROLES = _env_list("ANJU_CODE_SECOND_FACTOR_ROLES", [])
+# A desk invitation (people.invitations) is valid this many days.
+ANJU_INVITATION_DAYS = int(os.environ.get("ANJU_INVITATION_DAYS", "7"))
+
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = _env_bool("SECURE_SSL_REDIRECT", True)

@@ -1,11 +1,13 @@
-from typing import Literal
+from typing import Any, Literal
 
+from django.conf import settings
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from django.utils.translation import gettext as _
+from ninja import Field, Router, Schema, Status
 
 from anju.access import policy
 from anju.access.roles import Role
-from anju.accounts import services
+from anju.accounts import codes, services
 from anju.accounts.models import User
 from anju.core.api import ErrorOut
 
@@ -41,7 +43,7 @@ class MeIn(Schema):
     notify_by_email: bool | None = None
 
 
-def _me(request: HttpRequest, user: User) -> dict[str, object]:
+def me_body(request: HttpRequest, user: User) -> dict[str, object]:
     grants = user.grants.select_related("unit")
     return {
         "id": user.pk,
@@ -68,7 +70,7 @@ def _me(request: HttpRequest, user: User) -> dict[str, object]:
 @router.get("/me", response=MeOut, summary="The signed-in account and its roles")
 @policy.permission(policy.AUTHENTICATED)
 def me(request: HttpRequest) -> dict[str, object]:
-    return _me(request, request.user)  # type: ignore[arg-type]
+    return me_body(request, request.user)  # type: ignore[arg-type]
 
 
 @router.patch(
@@ -80,7 +82,80 @@ def me(request: HttpRequest) -> dict[str, object]:
 def update_me(request: HttpRequest, payload: MeIn) -> dict[str, object]:
     changes = payload.dict(exclude_unset=True)
     user = services.user_update(actor=request.user, user=request.user, request=request, **changes)  # type: ignore[arg-type]
-    return _me(request, user)
+    return me_body(request, user)
+
+
+# --- sign-in by SMS code (public: no session, no token; the answer never says whether a number is known) ---
+
+
+class CodeRequestIn(Schema):
+    mobile: str = Field(..., max_length=20, description="A mainland mobile number, such as 13812345678")
+
+
+class CodeSentOut(Schema):
+    mobile_masked: str = Field(..., description="The number, masked (138****5678): never echoed in full")
+    expires_in: int = Field(..., description="Seconds the code is valid")
+    resend_after: int = Field(..., description="Seconds before another code may be asked for")
+    detail: str
+
+
+class CodeVerifyIn(Schema):
+    mobile: str = Field(..., max_length=20)
+    code: str = Field(..., max_length=12, description="The six digits from the SMS")
+
+
+class SignedInOut(Schema):
+    token: str = Field(..., description="A new API token for this device (90 days); shown once")
+    me: MeOut
+
+
+def code_error(exc: codes.CodeError) -> Status:
+    """A refused code request or code: 429 for the limits, 422 for the rest, in the caller's language."""
+    status = 429 if exc.reason in codes.LIMIT_REASONS else 422
+    field = "mobile" if exc.reason == "mobile" else "code"
+    details = [{"field": field, "message": exc.message}] if status == 422 else []
+    code = "throttled" if status == 429 else "validation_error"
+    return Status(status, {"error": {"code": code, "message": exc.message, "details": details}})
+
+
+@router.post(
+    "/accounts/code",
+    auth=None,
+    response={200: CodeSentOut, 422: ErrorOut, 429: ErrorOut},
+    summary="Ask for a six-digit sign-in code by SMS (the same answer for every number)",
+)
+@policy.public
+def code_request(request: HttpRequest, payload: CodeRequestIn) -> Any:
+    try:
+        sent = codes.code_request(mobile=payload.mobile, purpose=codes.Purpose.SIGN_IN, request=request)
+    except codes.CodeError as exc:
+        return code_error(exc)
+    detail = _("If an account uses %(mobile)s, a code is on its way by SMS. It is valid for %(minutes)s minutes.") % {
+        "mobile": sent.mobile_masked,
+        "minutes": settings.ANJU_CODE_TTL // 60,
+    }
+    return {
+        "mobile_masked": sent.mobile_masked,
+        "expires_in": settings.ANJU_CODE_TTL,
+        "resend_after": sent.resend_after,
+        "detail": detail,
+    }
+
+
+@router.post(
+    "/accounts/code/verify",
+    auth=None,
+    response={200: SignedInOut, 422: ErrorOut, 429: ErrorOut},
+    summary="Sign in with the code: answers a new API token for this device",
+)
+@policy.public
+def code_verify(request: HttpRequest, payload: CodeVerifyIn) -> Any:
+    try:
+        user = codes.code_sign_in(mobile=payload.mobile, code=payload.code, request=request)
+    except codes.CodeError as exc:
+        return code_error(exc)
+    _token, raw = services.token_create(actor=user, user=user, name="sms-code", days=90)
+    return {"token": raw, "me": me_body(request, user)}
 
 
 def _mount_proxies() -> None:

@@ -23,6 +23,36 @@ class LoginForm(forms.Form):
     )
 
 
+class MobileForm(forms.Form):
+    """One field on a phone screen: the mobile number a code goes to."""
+
+    mobile = forms.CharField(
+        label=_("Mobile number"),
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={"inputmode": "tel", "autocomplete": "tel", "autofocus": True, "class": "code-input"}
+        ),
+    )
+
+
+class CodeForm(forms.Form):
+    """One field on a phone screen: the six digits from the SMS, on the phone's numeric keypad."""
+
+    code = forms.CharField(
+        label=_("Code from the SMS"),
+        max_length=12,
+        widget=forms.TextInput(
+            attrs={
+                "inputmode": "numeric",
+                "autocomplete": "one-time-code",
+                "pattern": "[0-9０-９ ]*",
+                "autofocus": True,
+                "class": "code-input",
+            }
+        ),
+    )
+
+
 class PasswordChangeForm(forms.Form):
     old_password = forms.CharField(
         label=_("Current password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})

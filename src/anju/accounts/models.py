@@ -237,3 +237,38 @@ class ProxyGrant(models.Model):
         return (
             self.ended_at is None and self.valid_from <= when and (self.valid_until is None or self.valid_until > when)
         )
+
+
+class SignInCode(models.Model):
+    """One six-digit code sent (or, for a number no account uses, pretended to be sent) by SMS.
+
+    Only an HMAC of the code is kept (``accounts.codes``). A code is valid for a few minutes, used once, and
+    dies after a few wrong tries; asking for a new one retires the number's earlier codes. The rows also
+    count the requests each number and address made, for the limits.
+    """
+
+    class Purpose(models.TextChoices):
+        SIGN_IN = "sign_in", _("Sign in")
+        SECOND_FACTOR = "second_factor", _("Second step of a staff sign-in")
+        CONFIRM = "confirm", _("Confirm a mobile number")
+
+    purpose = models.CharField(max_length=16, choices=Purpose.choices)
+    mobile_index = models.CharField(max_length=64, db_index=True, editable=False)
+    # The account the code signs in to; empty when the number belongs to none (nothing was sent).
+    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    # What the code confirms a number for, e.g. ``invitation:12`` (a code for one thing fits no other).
+    context = models.CharField(max_length=60, blank=True)
+    code_hash = models.CharField(max_length=64, editable=False)
+    address = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    failures = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("sign-in code")
+        verbose_name_plural = _("sign-in codes")
+        indexes = [models.Index(fields=["mobile_index", "created_at"], name="accounts_code_number_idx")]
+
+    def __str__(self) -> str:
+        return f"code #{self.pk} {self.purpose}"

@@ -91,7 +91,10 @@ def user_create(
             errors["password"] = list(exc.messages)
     if errors:
         raise ValidationError(errors)
-    user.set_password(password)
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()  # signs in by SMS code only (a resident invited at the desk)
     with transaction.atomic():
         try:
             user.save()

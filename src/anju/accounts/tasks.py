@@ -15,3 +15,10 @@ def purge_login_throttles() -> None:
 @periodic("accounts.clear_expired_sessions", every_seconds=6 * 3600)
 def clear_expired_sessions() -> None:
     Session.objects.filter(expire_date__lt=timezone.now()).delete()
+
+
+@periodic("accounts.purge_sign_in_codes", every_seconds=6 * 3600)
+def purge_sign_in_codes() -> None:
+    from anju.accounts.codes import codes_purge
+
+    codes_purge()

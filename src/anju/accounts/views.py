@@ -21,10 +21,11 @@ from django.views.decorators.http import require_POST
 
 from anju.access import policy
 from anju.access.roles import Role
-from anju.accounts import forms, services, signin
+from anju.accounts import codes, forms, services, signin
 from anju.accounts.backends import find_user
 from anju.accounts.models import ApiToken, RoleGrant, User
 from anju.core.forms import apply_service_errors
+from anju.core.masking import mask_mobile
 from anju.core.middleware import language_for
 from anju.core.pagination import paginate, query_without_page
 from anju.orgs.models import Department, OrgUnit
@@ -66,13 +67,111 @@ def login_view(request: HttpRequest) -> HttpResponse:
                     form.add_error(None, _("This account has been disabled. Ask your community administrator."))
                 else:
                     form.add_error(None, _("The username, mobile number or password is not correct."))
+            elif codes.second_factor_required(user):
+                try:
+                    codes.code_request(mobile="", purpose=codes.Purpose.SECOND_FACTOR, user=user, request=request)
+                except codes.CodeError as exc:
+                    if exc.reason != "resend":  # a code sent a moment ago is still good
+                        form.add_error(None, exc.message)
+                        return render(request, "accounts/login.html", {"form": form, "next": next_url})
+                request.session[SECOND_FACTOR_SESSION] = {"user": user.pk, "next": next_url}
+                return redirect("accounts:code_second")
             else:
-                login(request, user)  # rotates the session key
-                signin.login_succeeded(user=user, identifier=identifier, request=request)
-                response = redirect(next_url or "core:home")
-                signin.device_remember(response, device=signin.device_from(request), user=user)
-                return response
+                return _signed_in(request, user, identifier=identifier, next_url=next_url)
     return render(request, "accounts/login.html", {"form": form, "next": next_url})
+
+
+SECOND_FACTOR_SESSION = "anju_second_factor"
+CODE_SESSION = "anju_code_mobile"
+
+
+def _signed_in(
+    request: HttpRequest, user: User, *, identifier: str, next_url: str, by_code: bool = False
+) -> HttpResponse:
+    login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])  # rotates the session key
+    if not by_code:
+        signin.login_succeeded(user=user, identifier=identifier, request=request)
+    response = redirect(next_url or "core:home")
+    signin.device_remember(response, device=signin.device_from(request), user=user)
+    return response
+
+
+def _safe_next(request: HttpRequest) -> str:
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    return next_url if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}) else ""
+
+
+@policy.public
+@never_cache
+def code_start(request: HttpRequest) -> HttpResponse:
+    """Sign in with an SMS code, step one: the mobile number. The same answer for every number."""
+    next_url = _safe_next(request)
+    form = forms.MobileForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            sent = codes.code_request(
+                mobile=form.cleaned_data["mobile"], purpose=codes.Purpose.SIGN_IN, request=request
+            )
+        except codes.CodeError as exc:
+            form.add_error("mobile", exc.message)
+        else:
+            request.session[CODE_SESSION] = codes.clean_mobile(form.cleaned_data["mobile"])
+            messages.info(
+                request,
+                _("If an account uses %(mobile)s, a code is on its way by SMS. It is valid for %(minutes)s minutes.")
+                % {"mobile": sent.mobile_masked, "minutes": settings.ANJU_CODE_TTL // 60},
+            )
+            target = reverse("accounts:code_enter")
+            return redirect(f"{target}?next={next_url}" if next_url else target)
+    return render(request, "accounts/code_start.html", {"form": form, "next": next_url})
+
+
+@policy.public
+@never_cache
+def code_enter(request: HttpRequest) -> HttpResponse:
+    """Step two: the six digits, on the phone's numeric keypad."""
+    next_url = _safe_next(request)
+    mobile = str(request.session.get(CODE_SESSION, ""))
+    if not mobile:
+        return redirect("accounts:code_start")
+    form = forms.CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = codes.code_sign_in(mobile=mobile, code=form.cleaned_data["code"], request=request)
+        except codes.CodeError as exc:
+            form.add_error("code", exc.message)
+        else:
+            request.session.pop(CODE_SESSION, None)
+            return _signed_in(request, user, identifier=mobile, next_url=next_url, by_code=True)
+    context = {"form": form, "next": next_url, "mobile_masked": mask_mobile(mobile)}
+    return render(request, "accounts/code_enter.html", context, status=422 if form.errors else 200)
+
+
+@policy.public
+@never_cache
+def code_second(request: HttpRequest) -> HttpResponse:
+    """A staff password sign-in's second step: the code sent to the account's own number."""
+    pending = request.session.get(SECOND_FACTOR_SESSION) or {}
+    user = User.objects.filter(pk=pending.get("user") or 0, is_active=True).first()
+    if user is None:
+        return redirect("accounts:login")
+    form = forms.CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            codes.code_verify(
+                mobile="",
+                code=form.cleaned_data["code"],
+                purpose=codes.Purpose.SECOND_FACTOR,
+                user=user,
+                request=request,
+            )
+        except codes.CodeError as exc:
+            form.add_error("code", exc.message)
+        else:
+            request.session.pop(SECOND_FACTOR_SESSION, None)
+            return _signed_in(request, user, identifier=user.username, next_url=str(pending.get("next") or ""))
+    context = {"form": form, "mobile_masked": user.mobile_masked, "second_factor": True}
+    return render(request, "accounts/code_enter.html", context, status=422 if form.errors else 200)
 
 
 @policy.public

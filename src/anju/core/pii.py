@@ -79,6 +79,16 @@ PERSONAL: tuple[PersonalField, ...] = (
     PersonalField("people.Resident", "party_branch", Category.POLITICAL, "Party-member services", _RESIDENT, True),
     PersonalField("people.Address", "door", Category.ADDRESS, "Find the household", "Kept; not linked to a person"),
     PersonalField(
+        "accounts.SignInCode",
+        "mobile_index",
+        Category.LOOKUP,
+        "Check a sign-in code and count the codes a number asked for",
+        "Two days (accounts.purge_sign_in_codes)",
+    ),
+    PersonalField(
+        "inbox.SmsOutbox", "phone_sealed", Category.CONTACT, "Send a sign-in code by SMS", "Kept with the SMS row"
+    ),
+    PersonalField(
         "appeals.Appeal", "contact_name_sealed", Category.IDENTITY, "Call the requester back", "Kept with the appeal"
     ),
     PersonalField(
@@ -135,6 +145,7 @@ NOT_PERSONAL: dict[str, str] = {
     "people.Household.address": "A link to the address row; the door number is classified there.",
     "accounts.ApiToken.name": "A label the user gives a token.",
     "accounts.User.notify_by_email": "A yes/no preference, not an address.",
+    "accounts.SignInCode.address": "The network address a code was asked from (its limit), purged after two days.",
     "orgs.TaskForceMember.role": "A role in the team, not a person.",
     "people.Household.is_central": "A household attribute (central household), not about one person.",
     "people.ImportBatch.filename": "The uploaded file's name.",

@@ -178,8 +178,18 @@ class SmsOutbox(CommunityScopedModel):
         FAILED = "failed", _("Failed")
         UNKNOWN = "unknown", _("Outcome unknown")
 
-    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="+")
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # A sign-in code (kind ``accounts.code``) belongs to no message and no community, and may go to a number
+    # no account uses yet (a desk invitation): it carries its number sealed, and its code only until the
+    # provider has had it (then the parameters are blanked).
+    # Nullable here (a code has no community): the base class declares it required.
+    community = models.ForeignKey(  # type: ignore[assignment]
+        "orgs.OrgUnit", verbose_name=_("community"), on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="+", null=True, blank=True)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", null=True, blank=True
+    )
+    phone_sealed = models.TextField(blank=True, editable=False)
     kind = models.CharField(max_length=60)
     template_code = models.CharField(max_length=60)
     template_params = models.JSONField(default=dict, blank=True)
@@ -202,4 +212,4 @@ class SmsOutbox(CommunityScopedModel):
         ]
 
     def __str__(self) -> str:
-        return f"sms #{self.message_id} {self.state}"
+        return f"sms #{self.message_id or self.idempotency_key} {self.state}"

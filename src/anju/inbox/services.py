@@ -125,6 +125,32 @@ def sms_rows_for(
     return rows
 
 
+CODE_KIND = "accounts.code"
+CODE_TEMPLATE_DEFAULT = "SIGNIN_CODE"
+
+
+def sms_code_send(*, mobile: str, code: str, user: Any, reference: str, community_id: int | None = None) -> None:
+    """Registered with ``accounts.codes.on_send``: one SMS outbox row for one code, in the caller's
+    transaction, keyed by the code's reference (a second call for the same code writes nothing), and a job
+    that delivers it at once. Codes skip quiet hours and the daily notice cap (they have their own limits)."""
+    from anju.core import crypto
+    from anju.jobs.services import job_enqueue
+
+    if SmsOutbox.objects.filter(idempotency_key=reference[:80]).exists():
+        return
+    template = preferences.sms_templates().get(CODE_KIND) or {}
+    row = SmsOutbox.objects.create(
+        community_id=community_id,
+        recipient=user,
+        phone_sealed=crypto.encrypt(mobile),
+        kind=CODE_KIND,
+        template_code=str(template.get("code") or CODE_TEMPLATE_DEFAULT)[:60],
+        template_params={"code": code},
+        idempotency_key=reference[:80],
+    )
+    job_enqueue("inbox.sms_now", {"row": row.pk}, dedupe_key=f"inbox.sms_now:{row.pk}")
+
+
 @dataclass(frozen=True)
 class Send:
     """One message of ``kind`` to each of ``recipients`` (see :func:`inbox_send`)."""

@@ -25,7 +25,7 @@ from django.utils import timezone, translation
 
 from anju.inbox import kinds, preferences, services
 from anju.inbox.models import NoticeProfile, Outbox, SmsOutbox
-from anju.jobs.registry import periodic
+from anju.jobs.registry import periodic, task
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +139,7 @@ def _claim_sms(batch: int, now: datetime) -> list[SmsOutbox]:
         rows = list(qs[:batch])
         if not rows:
             return []
-        recipients = {r.recipient_id for r in rows}
+        recipients = {r.recipient_id for r in rows if r.recipient_id is not None}
         today = _local_day_start(now)
         used = dict(
             SmsOutbox.objects.filter(
@@ -156,20 +156,33 @@ def _claim_sms(batch: int, now: datetime) -> list[SmsOutbox]:
         claimed = []
         for row in rows:
             recipient = row.recipient
-            if not recipient.is_active or not recipient.mobile_sealed:
+            if row.kind == services.CODE_KIND and row.created_at < now - timedelta(seconds=settings.ANJU_CODE_TTL):
+                row.state, row.last_error = SmsOutbox.State.SKIPPED, "the code expired before it could be sent"
+                row.template_params = {"code": "******"}
+                row.save(update_fields=["state", "last_error", "template_params"])
+                continue
+            if row.kind == services.CODE_KIND:
+                # A sign-in code: now or never (it lives five minutes); its own limits apply, not the cap.
+                row.state, row.attempts, row.locked_until = SmsOutbox.State.SENDING, row.attempts + 1, now + SMS_LEASE
+                row.sent_at = now
+                row.save(update_fields=["state", "attempts", "locked_until", "sent_at"])
+                claimed.append(row)
+                continue
+            rid = row.recipient_id
+            if recipient is None or rid is None or not recipient.is_active or not recipient.mobile_sealed:
                 row.state, row.last_error = SmsOutbox.State.SKIPPED, "no active account with a mobile number"
                 row.save(update_fields=["state", "last_error"])
                 continue
-            later = preferences.quiet_until(now, preferences.quiet_of(profiles.get(row.recipient_id)))
+            later = preferences.quiet_until(now, preferences.quiet_of(profiles.get(rid)))
             if later is not None:
                 row.next_attempt_at = later
                 row.save(update_fields=["next_attempt_at"])
                 continue
-            if used.get(row.recipient_id, 0) >= cap:
+            if used.get(rid, 0) >= cap:
                 row.state, row.last_error = SmsOutbox.State.SKIPPED, f"daily cap of {cap} reached"
                 row.save(update_fields=["state", "last_error"])
                 continue
-            used[row.recipient_id] = used.get(row.recipient_id, 0) + 1
+            used[rid] = used.get(rid, 0) + 1
             row.state = SmsOutbox.State.SENDING
             row.attempts += 1
             row.locked_until = now + SMS_LEASE
@@ -196,7 +209,7 @@ def deliver_sms(batch: int = 100) -> int:
         order = [str(n) for n in (templates.get(row.kind) or {}).get("params", list(row.template_params))]
         try:
             result = provider.send(
-                phone=row.recipient.mobile,
+                phone=phone_of(row),
                 template_code=row.template_code,
                 params={k: str(v) for k, v in row.template_params.items()},
                 order=order,
@@ -206,6 +219,11 @@ def deliver_sms(batch: int = 100) -> int:
             log.warning("inbox: SMS row %s: the backend failed: %s", row.pk, type(exc).__name__)
             result = smsproviders.Result(smsproviders.UNKNOWN, type(exc).__name__)
         error = f"{result.code} {result.detail}".strip()[:300]
+        if row.kind == services.CODE_KIND:
+            # The provider has had the code (or never will): it is not kept, and a code is never retried.
+            mine.update(template_params={"code": "******"})
+            if result.outcome == smsproviders.RETRY:
+                result = smsproviders.Result(smsproviders.GIVE_UP, result.code, result.detail)
         if result.outcome == smsproviders.SENT:
             mine.update(state=SmsOutbox.State.SENT, locked_until=None, provider_ref=result.provider_ref, last_error="")
             sent += 1
@@ -224,6 +242,21 @@ def deliver_sms(batch: int = 100) -> int:
             log.info("inbox: SMS row %s given up (%s)", row.pk, result.code)
             mine.update(state=SmsOutbox.State.FAILED, locked_until=None, sent_at=None, last_error=error)
     return sent
+
+
+def phone_of(row: SmsOutbox) -> str:
+    """The number an SMS row goes to: its own (a sign-in code), else its recipient's."""
+    if row.phone_sealed:
+        from anju.core import crypto
+
+        return crypto.decrypt(row.phone_sealed)
+    return row.recipient.mobile if row.recipient is not None else ""
+
+
+@task("inbox.sms_now")
+def deliver_sms_now(row: int = 0) -> int:
+    """Deliver due SMS rows at once (enqueued with each sign-in code); the claim keeps it to one send."""
+    return deliver_sms()
 
 
 @periodic("inbox.digest", every_seconds=600)

@@ -84,5 +84,24 @@ def load_demo_people(*, community: OrgUnit, actor: Any = None, households: int =
 
 
 def load(demo: Demo) -> int:
-    """``anju demo``'s households and residents in the demo community."""
-    return load_demo_people(community=demo.units["community"], actor=None)
+    """``anju demo``'s households and residents in the demo community, and one open desk invitation (the
+    resident page shows it; its token is printed once, like at the desk)."""
+    made = load_demo_people(community=demo.units["community"], actor=None)
+    load_demo_invitation(community=demo.units["community"], actor=demo.staff, log=demo.log)
+    return made
+
+
+def load_demo_invitation(*, community: OrgUnit, actor: Any, log: Any = None) -> str:
+    """An open invitation for the first living resident without an account (none when one is open already)."""
+    from anju.people.invitations import services as invitations
+    from anju.people.models import Invitation
+
+    if Invitation.objects.filter(community=community, used_at__isnull=True, revoked_at__isnull=True).exists():
+        return ""
+    resident = Resident.objects.active().filter(community=community, account__isnull=True).order_by("id").first()
+    if resident is None:
+        return ""
+    _invitation, token = invitations.invitation_issue(actor=actor, resident=resident, identified_by="known")
+    if log is not None:
+        log(f"demo invitation for resident #{resident.pk}: /people/invite/{token}/")
+    return token

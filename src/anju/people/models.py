@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -207,6 +208,16 @@ class Resident(CommunityScopedModel):
     status_date = models.DateField(_("since"), null=True, blank=True)
     archived_at = models.DateTimeField(_("archived"), null=True, blank=True, db_index=True)
     anonymised_at = models.DateTimeField(_("anonymised"), null=True, blank=True)
+    # The resident's own sign-in account, linked when they accept a desk invitation (``people.invitations``).
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="registry_entries",
+        editable=False,
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -329,3 +340,46 @@ class ImportBatch(CommunityScopedModel):
     @property
     def is_running(self) -> bool:
         return self.status in {self.Status.CHECKING, self.Status.COMMITTING}
+
+
+class Invitation(CommunityScopedModel):
+    """A one-time QR invitation a worker prints or shows at the desk after checking the resident in person.
+
+    The resident scans it, confirms their mobile number by SMS code, and is signed in to an account linked to
+    their registry entry (a new one, or their old one: the desk way back into a lost account). Only a hash of
+    the token is kept; it is valid ``ANJU_INVITATION_DAYS`` days, can be revoked, and is used once.
+    """
+
+    class Identified(models.TextChoices):
+        ID_CARD = "id_card", _("ID card seen")
+        HOUSEHOLD_REGISTER = "household_register", _("Household register seen")
+        KNOWN = "known", _("Known in person")
+
+    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="invitations")
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    identified_by = models.CharField(_("identified by"), max_length=20, choices=Identified.choices)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(_("valid until"))
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    used_at = models.DateTimeField(null=True, blank=True)
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"invitation #{self.pk}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.revoked_at is None and self.used_at is None and self.expires_at > timezone.now()

@@ -18,3 +18,8 @@ declare(
 declare("people.import", [Role.COMMUNITY_WORKER, Role.BRANCH_SECRETARY], description="Import residents from Excel")
 declare("people.export", [Role.COMMUNITY_WORKER, Role.BRANCH_SECRETARY], description="Export residents to Excel")
 declare("people.tags.manage", [Role.COMMUNITY_WORKER, Role.BRANCH_SECRETARY], description="Edit the list of tags")
+declare(
+    "people.invite",
+    _WORKERS,
+    description="Issue and revoke a resident's sign-in invitation at the desk, after checking them in person",
+)

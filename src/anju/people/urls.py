@@ -1,6 +1,7 @@
 from django.urls import path
 
 from anju.people import views
+from anju.people.invitations import views as invitations
 
 app_name = "people"
 urlpatterns = [
@@ -11,6 +12,10 @@ urlpatterns = [
     path("residents/<int:pk>/edit/", views.resident_edit, name="resident_edit"),
     path("residents/<int:pk>/archive/", views.resident_archive, name="resident_archive"),
     path("residents/<int:pk>/reveal/", views.resident_reveal, name="resident_reveal"),
+    path("residents/<int:pk>/invite/", invitations.invitation_issue, name="invitation_issue"),
+    path("invitations/<int:pk>/revoke/", invitations.invitation_revoke, name="invitation_revoke"),
+    path("invite/<str:token>/", invitations.invite_open, name="invite_open"),
+    path("invite/<str:token>/code/", invitations.invite_code, name="invite_code"),
     path("households/", views.households, name="households"),
     path("households/new/", views.household_create, name="household_create"),
     path("households/<int:pk>/", views.household_detail, name="household"),

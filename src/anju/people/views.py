@@ -22,7 +22,7 @@ from anju.orgs.models import OrgUnit, UnitKind
 from anju.people import batches, exports, forms, selectors, services
 from anju.people.importing import columns as import_columns
 from anju.people.importing import template as import_sheet
-from anju.people.models import Household, ImportBatch, Resident, Tag
+from anju.people.models import Household, ImportBatch, Invitation, Resident, Tag
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -96,6 +96,9 @@ def _resident_context(request: HttpRequest, resident: Resident, **extra: Any) ->
         "may_manage": resident.is_active and policy.can(request.user, "people.manage", resident),
         "archive_form": forms.ArchiveForm(initial={"on_date": timezone.localdate()}),
         "revealed": {},
+        "may_invite": resident.is_active and policy.can(request.user, "people.invite", resident),
+        "open_invitations": [i for i in resident.invitations.all() if i.is_open],
+        "identified_choices": Invitation.Identified.choices,
         **extra,
     }
 
