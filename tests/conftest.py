@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+import atexit
 import importlib
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.db.backends.base.operations import BaseDatabaseOperations
 from django.test import Client
 from django.utils import translation
@@ -17,6 +21,12 @@ from anju.testing.activities import ActivityWorld, make_activity_world
 from anju.testing.appeals import AppealsWorld, make_appeals_world
 from anju.testing.people import PeopleWorld, make_people_world
 from anju.testing.spaces import Demo, make_station
+
+# Each test run keeps its own session cache: two runs side by side (SQLite and PostgreSQL) must not empty each
+# other's cache between a test's requests.
+_SESSION_CACHE_DIR = tempfile.mkdtemp(prefix="anju-test-sessions-")
+settings.CACHES[settings.SESSION_CACHE_ALIAS]["LOCATION"] = _SESSION_CACHE_DIR
+atexit.register(shutil.rmtree, _SESSION_CACHE_DIR, ignore_errors=True)
 
 
 class _RawSQL:
@@ -34,7 +44,6 @@ class _RawSQL:
 def _fresh_session_cache() -> None:
     """Sessions and signed-in users are cached by key and user id (``accounts.usercache``); a rolled-back
     test's ids come back in the next test, so every test starts with the cache empty."""
-    from django.conf import settings
     from django.core.cache import caches
 
     caches[settings.SESSION_CACHE_ALIAS].clear()
