@@ -20,9 +20,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, Field, OuterRef, Q
 from django.utils import timezone
 
 from anju.appeals import clock, notify
@@ -38,7 +39,7 @@ NOTICE = Escalation.Level.NOTICE
 NOTICE_AFTER = dt.timedelta(hours=2)
 #: Each level of the ladder and how long after the arrival deadline it fires.
 LEVELS: tuple[tuple[int, dt.timedelta], ...] = ((URGE, dt.timedelta(0)), (NOTICE, NOTICE_AFTER))
-KINDS = {URGE: "appeal.arrival.2", NOTICE: "appeal.arrival.3"}
+KINDS: dict[int, str] = {URGE: "appeal.arrival.2", NOTICE: "appeal.arrival.3"}
 
 
 def level_time(summons: Summons, level: int) -> dt.datetime:
@@ -97,6 +98,12 @@ def _address(rungs: list[Rung]) -> None:
         r.users = list(dict.fromkeys(users))
 
 
+def _concrete(name: str) -> Field[Any, Any]:
+    field_ = SummonsEscalation._meta.get_field(name)
+    assert isinstance(field_, Field)  # noqa: S101  a column of the model, never a relation's reverse side
+    return field_
+
+
 def _insert(rungs: list[Rung], now: dt.datetime) -> list[Rung]:
     """Insert the rungs' rows; one the unique (summons, level) constraint already holds is skipped
     (``ON CONFLICT DO NOTHING``), never fired twice. Returns the rungs inserted, with their ids."""
@@ -105,12 +112,12 @@ def _insert(rungs: list[Rung], now: dt.datetime) -> list[Rung]:
     meta = SummonsEscalation._meta
     qn = connection.ops.quote_name
     names = ("community", "summons", "appeal", "level", "deadline", "fired_at", "target_unit")
-    fields = [meta.get_field(n) for n in names]
-    cols = ", ".join(qn(f.column) for f in fields)  # type: ignore[union-attr]
-    key = f"{qn(meta.get_field('summons').column)}, {qn(meta.get_field('level').column)}"  # type: ignore[union-attr]
+    fields = [_concrete(n) for n in names]
+    cols = ", ".join(qn(f.column) for f in fields)
+    key = f"{qn(_concrete('summons').column)}, {qn(_concrete('level').column)}"
     returning = connection.features.can_return_rows_from_bulk_insert
     back = f" RETURNING {qn(meta.pk.column)}, {key}" if returning else ""
-    values: list[object] = []
+    values: list[Any] = []
     for r in rungs:
         appeal = r.summons.whistle.appeal
         row = (
@@ -122,7 +129,7 @@ def _insert(rungs: list[Rung], now: dt.datetime) -> list[Rung]:
             now,
             r.unit.pk if r.unit is not None else None,
         )
-        values += [f.get_db_prep_save(v, connection) for f, v in zip(fields, row, strict=True)]  # type: ignore[union-attr]
+        values += [f.get_db_prep_save(v, connection) for f, v in zip(fields, row, strict=True)]
     placeholders = ", ".join(["(" + ", ".join(["%s"] * len(fields)) + ")"] * len(rungs))
     with connection.cursor() as cursor:
         cursor.execute(
