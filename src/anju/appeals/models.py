@@ -522,6 +522,10 @@ class Summons(CommunityScopedModel):
     class Meta:
         ordering = ["id"]
         constraints = [models.UniqueConstraint(fields=["whistle", "department"], name="appeals_summons_unique")]
+        indexes = [
+            # The arrival ladder's sweep: summonses still awaited, by deadline.
+            models.Index(fields=["arrive_by"], name="appeal_summons_awaited", condition=Q(arrived_at__isnull=True)),
+        ]
 
     @property
     def verified(self) -> bool:
@@ -533,6 +537,23 @@ class Summons(CommunityScopedModel):
         if self.arrived_at is None:
             return None
         return self.verified and self.arrived_at <= self.arrive_by
+
+
+class SummonsEscalation(CommunityScopedModel):
+    """One rung of a summoned department's arrival ladder (its own deadline, ``Summons.arrive_by``): 催办 at
+    the deadline, 通报 to the supervising level later (``anju.appeals.whistles.ladder``). At most one row per
+    (summons, level); a second summons of the same appeal has a ladder of its own."""
+
+    summons = models.ForeignKey(Summons, on_delete=models.CASCADE, related_name="escalations")
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="arrival_escalations")
+    level = models.PositiveSmallIntegerField(choices=Escalation.Level.choices)
+    deadline = models.DateTimeField()
+    fired_at = models.DateTimeField()
+    target_unit = models.ForeignKey("orgs.OrgUnit", null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["appeal_id", "fired_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["summons", "level"], name="appeals_summons_escalation_once")]
 
 
 class IntakeCounter(models.Model):

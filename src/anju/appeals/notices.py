@@ -22,3 +22,10 @@ register("escalation.1", _("Reminder before the deadline: appeal {number}, due {
 register("escalation.2", _("Reminder notice (催办): appeal {number}, due {due}"))
 register("escalation.3", _("Notice to the supervising level (通报): appeal {number}, due {due}"))
 register("escalation.4", _("Escalated up the org tree: appeal {number}, due {due}"))
+register(
+    "appeal.arrival.2", _("Reminder notice (催办): {department} did not report on site by {time}, appeal {number}")
+)
+register(
+    "appeal.arrival.3",
+    _("Notice to the supervising level (通报): {department} did not report on site by {time}, appeal {number}"),
+)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from anju.appeals import recompute
 from anju.appeals.sla import sweep_escalations
+from anju.appeals.whistles.ladder import sweep_arrivals
 from anju.jobs.registry import periodic, task
 
 
 @periodic("appeals.escalations", every_seconds=60)
 def escalations() -> int:
-    return sweep_escalations()
+    """The appeals' deadline ladders, then the whistles' arrival ladders."""
+    return sweep_escalations() + sweep_arrivals()
 
 
 @task(recompute.TASK)

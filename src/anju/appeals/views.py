@@ -87,6 +87,9 @@ def detail_context(request: HttpRequest, appeal: Appeal) -> dict[str, Any]:
         ],
         "S": Status,
         "escalations": list(appeal.escalations.all()) if internal else [],
+        "arrival_escalations": (
+            list(appeal.arrival_escalations.select_related("summons__department")) if internal else []
+        ),
         **step_menu(appeal, staff=staff, liaison=liaison, lead=lead, internal=internal),
         **(duplicate_search(request, appeal) if staff and appeal.status in DUPLICABLE else {}),
         **requester_views.detail_extra(request, appeal, staff=staff, internal=internal),

@@ -75,6 +75,8 @@ MUST_READ = frozenset(
         "appeal.dispatched",  # an appeal assigned to my department
         "appeal.whistle",  # report on site within minutes
         "appeal.reopened",  # back to me: the requester is not satisfied
+        "appeal.arrival.2",  # 催办: my department has not reported on site
+        "appeal.arrival.3",  # 通报: a summoned department has not reported on site
         "escalation.2",  # 催办: overdue work of mine
         "escalation.3",  # 通报
         "escalation.4",  # escalated up the org tree
