@@ -249,6 +249,13 @@ def appeal_sql(captured: CaptureQueriesContext) -> list[str]:
     return [q["sql"] for q in captured.captured_queries if 'FROM "appeals_appeal"' in q["sql"]]
 
 
+def without_estimate(captured: CaptureQueriesContext) -> int:
+    """The queries past the bound, less the one planner estimate PostgreSQL may add (``EXPLAIN``, nothing read)."""
+    explains = [q for q in captured.captured_queries if q["sql"].lstrip().upper().startswith("EXPLAIN")]
+    assert len(explains) <= (1 if connection.vendor == "postgresql" else 0)
+    return len(captured.captured_queries) - len(explains)
+
+
 @pytest.mark.parametrize("view", ["worker", "all"])
 def test_a_large_list_counts_up_to_a_bound_and_pages_on_in_the_same_queries(
     world: AppealsWorld, monkeypatch: Any, view: str
@@ -266,7 +273,7 @@ def test_a_large_list_counts_up_to_a_bound_and_pages_on_in_the_same_queries(
         world.file()
     with CaptureQueriesContext(connection) as many:
         page = client.get("/appeals/", {"view": view}).content.decode()
-    assert len(many.captured_queries) == len(few.captured_queries), [q["sql"] for q in many.captured_queries]
+    assert without_estimate(many) == len(few.captured_queries), [q["sql"] for q in many.captured_queries]
     assert "data-estimated" in page  # "More than 5 appeals", or the planner's estimate on PostgreSQL
     assert ("More than 5 appeals" in page) or ("(estimated)" in page)
     assert page.count("data-number=") == 25
@@ -306,7 +313,7 @@ def test_the_api_list_counts_up_to_a_bound_in_the_same_queries(world: AppealsWor
         world.file()
     with CaptureQueriesContext(connection) as many:
         body = client.get("/api/v1/appeals", {"limit": 2}).json()
-    assert len(many.captured_queries) == len(few.captured_queries), [q["sql"] for q in many.captured_queries]
+    assert without_estimate(many) == len(few.captured_queries), [q["sql"] for q in many.captured_queries]
     assert body["count_exact"] is False
     assert body["count"] >= 5
     assert len(body["results"]) == 2
