@@ -55,16 +55,21 @@ def _flush_past_audit_triggers() -> Iterator[None]:
     """A transactional test (``django_db(transaction=True)``) ends by flushing every table; the
     append-only audit triggers rightly refuse that (TRUNCATE on PostgreSQL, DELETE on SQLite).
     Lift them for the test runner's flush only and put them back straight after."""
-    triggers = importlib.import_module("anju.audit.migrations.0002_append_only_triggers")
+    modules = [
+        importlib.import_module("anju.audit.migrations.0002_append_only_triggers"),
+        importlib.import_module("anju.duty.migrations.0002_append_only_ledgers"),  # the hours and points ledgers
+    ]
     original = BaseDatabaseOperations.execute_sql_flush
 
     def execute_sql_flush(self: BaseDatabaseOperations, sql_list: Any) -> None:
         raw = _RawSQL(self.connection)
-        triggers.drop_triggers(None, raw)
+        for triggers in modules:
+            triggers.drop_triggers(None, raw)
         try:
             original(self, sql_list)
         finally:
-            triggers.create_triggers(None, raw)
+            for triggers in modules:
+                triggers.create_triggers(None, raw)
 
     BaseDatabaseOperations.execute_sql_flush = execute_sql_flush  # type: ignore[method-assign]
     yield

@@ -393,6 +393,12 @@ PAGE_PARAMS: dict[tuple[str, str], str] = {
     ("activities:", "registration_id"): "registration",
     ("activities:", "helper_id"): "helper",
     ("bulletin:", "notice_id"): "notice",
+    ("duty:", "shift_id"): "duty_shift",
+    ("duty:", "assignment_id"): "duty_assignment",
+    ("duty:", "swap_id"): "duty_swap",
+    ("duty:", "entry_id"): "duty_entry",
+    ("duty:", "volunteer_id"): "duty_volunteer",
+    ("duty:door", "token"): "duty_door",
     ("bulletin:", "photo_id"): "notice_photo",
     ("bulletin:", "activity_id"): "activity",
     ("inbox:", "message_id"): "message",
@@ -417,10 +423,15 @@ API_PARAMS = {
     "helper_id": "helper",
     "notice_id": "notice",
     "message_id": "message",
+    "station_id": "station",
+    "shift_id": "duty_shift",
+    "assignment_id": "duty_assignment",
+    "swap_id": "duty_swap",
+    "entry_id": "duty_entry",
 }
 
 #: Plain (non-object) parameters and what fills them.
-PLAIN_PARAMS = {"fmt": "png"}
+PLAIN_PARAMS = {"fmt": "png", "step": "confirm"}
 
 #: An id no row has.
 MISSING = 987_654_321
@@ -509,6 +520,7 @@ def outside(objects: Objects) -> Outside:
         now=local(days_ahead(10), 9),
     )
     other["notice_photo"] = summary.photos.get()
+    _outside_duty(other, objects.other_worker)
     assert all(v is not None for v in other.values())
     users = {who: u for who, u in objects.users.items() if who != Role.DEPARTMENT_LIAISON}
     # The matrix's liaison sits on the street above both communities, so the other one is within its
@@ -577,6 +589,45 @@ def object_operations(objects: dict[str, Any]) -> tuple[list[tuple[str, str, str
     return operations, unknown
 
 
+def _outside_duty(other: dict[str, Any], worker: Any) -> None:
+    """The other community's duty objects: a volunteer on a published shift asking for cover, an hours entry,
+    the station's door code."""
+    from datetime import time
+
+    from anju.duty import ledger as duty_ledger
+    from anju.duty import seats as duty_seats
+    from anju.duty import services as duty_services
+    from anju.duty.models import Roster, Shift
+
+    community = other["station"].community
+    volunteer = duty_services.volunteer_enrol(actor=None, community=community, user=worker)
+    template = duty_services.template_create(
+        actor=None, station=other["station"], name="共享客厅 上午", starts=time(9), ends=time(12)
+    )
+    day = days_ahead(5)
+    roster = Roster.objects.create(
+        community=community, station=other["station"], month=day.replace(day=1), status=Roster.Status.PUBLISHED
+    )
+    shift = Shift.objects.create(
+        community=community,
+        roster=roster,
+        template=template,
+        day=day,
+        starts_at=local(day, 9),
+        ends_at=local(day, 12),
+        seats=1,
+        confirm_by=local(day, 9) - timedelta(hours=48),
+    )
+    other["duty_volunteer"] = volunteer
+    other["duty_shift"] = shift
+    other["duty_assignment"] = duty_seats.shift_claim(actor=worker, shift=shift)
+    other["duty_swap"] = duty_seats.cover_ask(actor=worker, assignment=other["duty_assignment"])
+    other["duty_entry"] = duty_ledger.hours_add(
+        actor=None, volunteer=volunteer, day=days_ahead(-1), hours=2, category="劳动"
+    )
+    other["duty_door"] = duty_ledger.door_code(other["station"]).token
+
+
 REFUSED = {403, 404}
 
 REVEAL = {"field": "mobile", "purpose": "callback", "reason": "回访核实诉求内容"}
@@ -585,6 +636,8 @@ REVEAL = {"field": "mobile", "purpose": "callback", "reason": "回访核实诉�
 #: answers 422 to an empty body first), so the walk reaches the object check.
 API_INPUT: dict[str, dict[str, Any] | str] = {
     "POST /appeals/{appeal_id}/steps": {"action": "accept"},
+    "POST /duty/assignments/{assignment_id}/steps": {"step": "confirm"},
+    "POST /duty/entries/{entry_id}/reverse": {"reason": "录错了"},
     "PUT /appeals/{appeal_id}/requester-resident": {"resident_id": None},
     "POST /appeals/{appeal_id}/reveal": REVEAL,
     "POST /people/residents/{resident_id}/reveal": REVEAL,

@@ -31,6 +31,7 @@ def _mount() -> None:
     from anju.appeals.config.api import router as appeals_config_router
     from anju.audit.api import router as audit_router
     from anju.bulletin.api import router as bulletin_router
+    from anju.duty.api import router as duty_router
     from anju.inbox.api import router as inbox_router
     from anju.orgs.api import router as orgs_router
     from anju.people.api import router as people_router
@@ -47,6 +48,7 @@ def _mount() -> None:
     api.add_router("/", spaces_router)
     api.add_router("/", activities_router)
     api.add_router("/", bulletin_router)
+    api.add_router("/", duty_router)
     api.add_router("/", inbox_router)
 
 

@@ -134,6 +134,7 @@ INSTALLED_APPS = [
     "anju.appeals",
     "anju.activities",
     "anju.bulletin",
+    "anju.duty",
     "anju.site",
 ]
 

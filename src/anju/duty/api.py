@@ -1,0 +1,276 @@
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Field, Router, Schema, Status
+
+from anju.access import policy
+from anju.core.api import ErrorOut
+from anju.core.params import Id
+from anju.duty import ledger, seats, selectors
+from anju.duty.models import Assignment, HoursEntry, StoreItem, SwapRequest
+
+router = Router(tags=["duty"])
+
+
+class SeatOut(Schema):
+    seat: int
+    name: str = Field(..., description="masked for other volunteers unless the reader manages duty; empty when free")
+    mine: bool
+    status: str | None
+
+
+class ShiftOut(Schema):
+    id: int
+    name: str
+    day: date
+    starts_at: datetime
+    ends_at: datetime
+    seats: list[SeatOut]
+
+
+class AssignmentOut(Schema):
+    id: int
+    shift_id: int
+    shift: str
+    starts_at: datetime
+    ends_at: datetime
+    seat: int
+    status: str
+    offer_expires_at: datetime | None
+    checked_in_at: datetime | None
+    checked_out_at: datetime | None
+
+
+class SwapOut(Schema):
+    id: int
+    assignment_id: int
+    shift: str
+    starts_at: datetime
+    note: str
+    status: str
+
+
+class EntryOut(Schema):
+    id: int
+    volunteer_id: int
+    source: str
+    category: str
+    day: date
+    hours: Decimal
+    note: str
+    reverses_id: int | None
+
+
+class ReasonIn(Schema):
+    reason: str = Field(..., max_length=200)
+
+
+class NoteIn(Schema):
+    note: str = Field("", max_length=200)
+
+
+class DoorIn(Schema):
+    token: str = Field(..., max_length=64, description="the token of the station's duty QR code")
+
+
+class RedeemIn(Schema):
+    code: str = Field(..., max_length=16, description="the volunteer's code (their QR)")
+    item_id: Id
+
+
+class RedemptionOut(Schema):
+    id: int
+    volunteer_id: int
+    item_id: int
+    points: int
+    balance: int
+
+
+def _assignment_out(a: Assignment) -> dict[str, Any]:
+    return {
+        "id": a.pk,
+        "shift_id": a.shift_id,
+        "shift": a.shift.template.name,
+        "starts_at": a.shift.starts_at,
+        "ends_at": a.shift.ends_at,
+        "seat": a.seat,
+        "status": a.status,
+        "offer_expires_at": a.offer_expires_at,
+        "checked_in_at": a.checked_in_at,
+        "checked_out_at": a.checked_out_at,
+    }
+
+
+@router.get(
+    "/duty/stations/{station_id}/week",
+    response={200: list[ShiftOut], 404: ErrorOut},
+    summary="A station's duty week (Monday to Sunday) with its seats",
+)
+@policy.permission("duty.view")
+def week(request: HttpRequest, station_id: Id, start: date | None = None) -> Any:
+    station = policy.get_for(request.user, "duty.view", selectors.stations(request.user), pk=station_id)
+    first = selectors.week_start(start or timezone.localdate())
+    out = []
+    for day in selectors.week(request.user, station, first):
+        for s in day["shifts"]:
+            out.append(
+                {
+                    "id": s.pk,
+                    "name": s.template.name,
+                    "day": s.day,
+                    "starts_at": s.starts_at,
+                    "ends_at": s.ends_at,
+                    "seats": [
+                        {
+                            "seat": x["n"],
+                            "name": x["name"],
+                            "mine": x["mine"],
+                            "status": x["assignment"].status if x["assignment"] else None,
+                        }
+                        for x in s.seat_rows
+                    ],
+                }
+            )
+    return out
+
+
+@router.post(
+    "/duty/shifts/{shift_id}/claim",
+    response={201: AssignmentOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Sign oneself up for a free seat (exactly one of many at once gets the last seat)",
+)
+@policy.permission("duty.take")
+def claim(request: HttpRequest, shift_id: Id) -> Any:
+    shift = policy.get_for(request.user, "duty.take", selectors.shifts(request.user), pk=shift_id)
+    a = seats.shift_claim(actor=request.user, shift=shift, request=request)
+    return Status(201, _assignment_out(Assignment.objects.select_related("shift__template").get(pk=a.pk)))
+
+
+@router.get("/duty/mine", response=list[AssignmentOut], summary="My seats to come (held, confirmed, offered)")
+@policy.permission("duty.view")
+def mine(request: HttpRequest) -> Any:
+    return [_assignment_out(a) for a in selectors.my_assignments(request.user)[:100]]
+
+
+STEPS = {"confirm": seats.assignment_confirm, "accept": seats.offer_accept, "decline": seats.offer_decline}
+
+
+class StepIn(Schema):
+    step: Literal["confirm", "accept", "decline", "drop", "checkin", "checkout"]
+
+
+@router.post(
+    "/duty/assignments/{assignment_id}/steps",
+    response={200: AssignmentOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Confirm a seat, accept or decline an offer, give a seat up, check in or out of one's own shift",
+)
+@policy.permission("duty.take")
+def step(request: HttpRequest, assignment_id: Id, payload: StepIn) -> Any:
+    step = payload.step
+    a = policy.get_for(
+        request.user, "duty.own", Assignment.objects.select_related("volunteer", "shift"), pk=assignment_id
+    )
+    if step in STEPS:
+        STEPS[step](actor=request.user, assignment=a, request=request)
+    elif step == "drop":
+        seats.assignment_drop(actor=request.user, assignment=a, request=request)
+    elif step == "checkin":
+        ledger.check_in(actor=request.user, assignment=a, request=request)
+    else:
+        ledger.check_out(actor=request.user, assignment=a, request=request)
+    return _assignment_out(Assignment.objects.select_related("shift__template").get(pk=a.pk))
+
+
+@router.post(
+    "/duty/assignments/{assignment_id}/cover-requests",
+    response={201: SwapOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Ask for cover: those free then hear of it; the first to take it wins",
+)
+@policy.permission("duty.take")
+def cover(request: HttpRequest, assignment_id: Id, payload: NoteIn) -> Any:
+    a = policy.get_for(
+        request.user, "duty.own", Assignment.objects.select_related("volunteer", "shift"), pk=assignment_id
+    )
+    s = seats.cover_ask(actor=request.user, assignment=a, note=payload.note, request=request)
+    return Status(201, _swap_out(SwapRequest.objects.select_related("assignment__shift__template").get(pk=s.pk)))
+
+
+def _swap_out(s: SwapRequest) -> dict[str, Any]:
+    return {
+        "id": s.pk,
+        "assignment_id": s.assignment_id,
+        "shift": s.assignment.shift.template.name,
+        "starts_at": s.assignment.shift.starts_at,
+        "note": s.note,
+        "status": s.status,
+    }
+
+
+@router.get("/duty/swaps", response=list[SwapOut], summary="Open cover requests one could take")
+@policy.permission("duty.view")
+def swaps(request: HttpRequest) -> Any:
+    return [_swap_out(s) for s in selectors.open_swaps(request.user)[:100]]
+
+
+@router.post(
+    "/duty/swaps/{swap_id}/take",
+    response={200: AssignmentOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Take an open cover request (the first acceptance wins)",
+)
+@policy.permission("duty.take")
+def take(request: HttpRequest, swap_id: Id) -> Any:
+    s = policy.get_for(request.user, "duty.take", selectors.open_swaps(request.user), pk=swap_id)
+    a = seats.cover_take(actor=request.user, swap=s, request=request)
+    return _assignment_out(Assignment.objects.select_related("shift__template").get(pk=a.pk))
+
+
+@router.post(
+    "/duty/door",
+    response={200: AssignmentOut, 422: ErrorOut},
+    summary="The station's duty QR code was scanned: check the caller in to (or out of) their shift there",
+)
+@policy.permission("duty.take")
+def door(request: HttpRequest, payload: DoorIn) -> Any:
+    a = ledger.door_scan(actor=request.user, token=payload.token, request=request)
+    return _assignment_out(Assignment.objects.select_related("shift__template").get(pk=a.pk))
+
+
+@router.get("/duty/ledger", response=list[EntryOut], summary="Hours entries: one's own, or (staff) all within reach")
+@policy.permission("duty.view")
+def ledger_list(request: HttpRequest) -> Any:
+    return list(selectors.ledger(request.user).order_by("-day", "-pk")[:500])
+
+
+@router.post(
+    "/duty/entries/{entry_id}/reverse",
+    response={201: EntryOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Reverse an hours entry with a reason (the ledger is append-only)",
+)
+@policy.permission("duty.manage")
+def reverse(request: HttpRequest, entry_id: Id, payload: ReasonIn) -> Any:
+    entry = policy.get_for(request.user, "duty.manage", HoursEntry.objects.select_related("volunteer"), pk=entry_id)
+    return Status(201, ledger.hours_reverse(actor=request.user, entry=entry, reason=payload.reason, request=request))
+
+
+@router.post(
+    "/duty/redemptions",
+    response={201: RedemptionOut, 404: ErrorOut, 422: ErrorOut},
+    summary="At the counter: redeem one store item with a volunteer's points",
+)
+@policy.permission("duty.manage")
+def redeem(request: HttpRequest, payload: RedeemIn) -> Any:
+    item = policy.get_for(request.user, "duty.manage", StoreItem.objects.all(), pk=payload.item_id)
+    r = ledger.redeem(actor=request.user, code=payload.code, item=item, request=request)
+    return Status(
+        201,
+        {
+            "id": r.pk,
+            "volunteer_id": r.volunteer_id,
+            "item_id": item.pk,
+            "points": r.points,
+            "balance": selectors.balance(r.volunteer),
+        },
+    )

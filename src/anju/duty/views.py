@@ -1,0 +1,443 @@
+"""Pages of duty: the roster's week grid, my shifts, cover requests, the door's duty code, the ledger, the
+store, and the coordinators' page. Parse → fetch and authorise → service → render."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+import segno
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_time
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from anju.access import policy
+from anju.core.security import no_store
+from anju.duty import ledger, reports, seats, selectors, services
+from anju.duty.models import (
+    Assignment,
+    DoorCode,
+    HoursEntry,
+    Roster,
+    Shift,
+    ShiftTemplate,
+    Skill,
+    StoreItem,
+    SwapRequest,
+    Volunteer,
+)
+from anju.spaces.models import Station
+
+
+def _errors(request: HttpRequest, exc: ValidationError) -> None:
+    for message in exc.messages:
+        messages.error(request, message)
+
+
+def _back(request: HttpRequest, default: str) -> HttpResponse:
+    nxt = request.POST.get("next", "")
+    if nxt.startswith("/") and not nxt.startswith("//"):
+        return redirect(nxt)
+    return redirect(default)
+
+
+def _station(request: HttpRequest, action: str = "duty.view") -> Station | None:
+    qs = selectors.stations(request.user, action)
+    wanted = request.GET.get("station") or request.POST.get("station")
+    if wanted and str(wanted).isdigit():
+        found = qs.filter(pk=int(wanted)).first()
+        if found is not None:
+            return found
+    mine = selectors.my_volunteers(request.user).values("community_id")
+    return qs.filter(community_id__in=mine).first() or qs.first()
+
+
+def _day(value: str | None, default: date) -> date:
+    parsed = parse_date(value or "") if value else None
+    return parsed or default
+
+
+@policy.permission("duty.view")
+def roster(request: HttpRequest) -> HttpResponse:
+    station = _station(request)
+    today = timezone.localdate()
+    try:
+        start = selectors.week_start(_day(request.GET.get("week"), today))
+    except ValueError:
+        start = selectors.week_start(today)
+    days = selectors.week(request.user, station, start) if station else []
+    return render(
+        request,
+        "duty/roster.html",
+        {
+            "station": station,
+            "stations": list(selectors.stations(request.user)),
+            "days": days,
+            "start": start,
+            "previous": start - timedelta(days=7),
+            "following": start + timedelta(days=7),
+            "today": today,
+            "volunteer": seats.volunteer_of(request.user, station.community_id) if station else None,
+            "manage": station is not None and policy.can(request.user, "duty.manage", station),
+        },
+    )
+
+
+@policy.permission("duty.take")
+@require_POST
+def shift_claim(request: HttpRequest, shift_id: int) -> HttpResponse:
+    shift: Shift = policy.get_for(request.user, "duty.take", selectors.shifts(request.user), pk=shift_id)
+    try:
+        seats.shift_claim(actor=request.user, shift=shift, request=request)
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(
+            request, _("You are on duty: %(shift)s on %(day)s.") % {"shift": shift.template.name, "day": shift.day}
+        )
+    return _back(request, "duty:mine")
+
+
+@policy.permission("duty.view")
+def mine(request: HttpRequest) -> HttpResponse:
+    volunteers = list(selectors.my_volunteers(request.user))
+    cards = []
+    for v in volunteers:
+        code = segno.make(v.code, error="m").svg_inline(scale=4, title=_("Volunteer code"))
+        cards.append(
+            {
+                "volunteer": v,
+                "balance": selectors.balance(v),
+                "household": selectors.household_points(v),
+                "hours": selectors.hours_total(selectors.ledger(request.user, volunteer=v)),
+                "qr": mark_safe(code),  # noqa: S308  segno's own SVG of our code
+            }
+        )
+    upcoming = list(selectors.my_assignments(request.user).prefetch_related("swap_requests"))
+    for a in upcoming:
+        a.open_swap = next((s for s in a.swap_requests.all() if s.status == SwapRequest.Status.OPEN), None)  # type: ignore[attr-defined]
+    return render(
+        request,
+        "duty/mine.html",
+        {
+            "volunteers": cards,
+            "upcoming": upcoming,
+            "history": list(selectors.my_history(request.user)[:10]),
+            "swaps": list(
+                selectors.open_swaps(request.user).exclude(assignment__volunteer__user_id=int(request.user.pk or 0))[:5]
+            ),
+        },
+    )
+
+
+_STEPS = {
+    "confirm": seats.assignment_confirm,
+    "accept": seats.offer_accept,
+    "decline": seats.offer_decline,
+}
+
+
+@policy.permission("duty.take")
+@require_POST
+def assignment_step(request: HttpRequest, assignment_id: int, step: str) -> HttpResponse:
+    a: Assignment = policy.get_for(
+        request.user, "duty.own", Assignment.objects.select_related("volunteer", "shift"), pk=assignment_id
+    )
+    try:
+        if step in _STEPS:
+            _STEPS[step](actor=request.user, assignment=a, request=request)
+        elif step == "drop":
+            seats.assignment_drop(
+                actor=request.user, assignment=a, reason=request.POST.get("reason", ""), request=request
+            )
+        elif step == "cover":
+            seats.cover_ask(actor=request.user, assignment=a, note=request.POST.get("note", ""), request=request)
+        elif step == "checkin":
+            ledger.check_in(actor=request.user, assignment=a, request=request)
+        elif step == "checkout":
+            ledger.check_out(actor=request.user, assignment=a, request=request)
+        else:
+            raise Http404
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, _("Done."))
+    return _back(request, "duty:mine")
+
+
+@policy.permission("duty.view")
+def swaps(request: HttpRequest) -> HttpResponse:
+    return render(request, "duty/swaps.html", {"swaps": list(selectors.open_swaps(request.user)[:50])})
+
+
+@policy.permission("duty.take")
+@require_POST
+def swap_take(request: HttpRequest, swap_id: int) -> HttpResponse:
+    swap: SwapRequest = policy.get_for(request.user, "duty.take", selectors.open_swaps(request.user), pk=swap_id)
+    try:
+        seats.cover_take(actor=request.user, swap=swap, request=request)
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, _("You cover this shift now."))
+    return _back(request, "duty:mine")
+
+
+@policy.permission("duty.take")
+@require_POST
+def swap_withdraw(request: HttpRequest, swap_id: int) -> HttpResponse:
+    swap: SwapRequest = policy.get_for(
+        request.user, "duty.own", SwapRequest.objects.select_related("assignment__volunteer"), pk=swap_id
+    )
+    try:
+        seats.cover_withdraw(actor=request.user, swap=swap, request=request)
+    except ValidationError as exc:
+        _errors(request, exc)
+    return _back(request, "duty:mine")
+
+
+@policy.permission("duty.take")
+def door(request: HttpRequest, token: str) -> HttpResponse:
+    """The page the station's duty QR code opens: one button checks the volunteer in (or out)."""
+    code = policy.get_for(request.user, "duty.take", DoorCode.objects.all(), token=token)
+    result = None
+    status = 200
+    if request.method == "POST":
+        try:
+            result = ledger.door_scan(actor=request.user, token=code.token, request=request)
+        except ValidationError as exc:
+            _errors(request, exc)
+            status = 422
+    return render(request, "duty/door.html", {"result": result, "token": token}, status=status)
+
+
+@policy.permission("duty.view")
+def ledger_page(request: HttpRequest) -> HttpResponse:
+    manage = policy.can(request.user, "duty.manage")
+    volunteer = None
+    wanted = request.GET.get("volunteer", "")
+    if wanted.isdigit():
+        volunteer = policy.get_for(request.user, "duty.own", Volunteer.objects.all(), pk=int(wanted))
+    entries = selectors.ledger(request.user, volunteer=volunteer)
+    month = _day(request.GET.get("month"), timezone.localdate().replace(day=1)).replace(day=1)
+    if request.GET.get("format") == "xlsx" and manage:
+        data = reports.month_xlsx(actor=request.user, entries=entries, month=month, request=request)
+        response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        response["Content-Disposition"] = f'attachment; filename="duty-hours-{month:%Y-%m}.xlsx"'
+        return no_store(response)
+    return render(
+        request,
+        "duty/ledger.html",
+        {
+            "entries": list(entries.order_by("-day", "-pk")[:200]),
+            "total": selectors.hours_total(entries),
+            "volunteer": volunteer,
+            "manage": manage,
+            "month": month,
+            "volunteers": list(selectors.volunteers(request.user)[:300]) if manage else [],
+        },
+    )
+
+
+@policy.permission("duty.manage")
+@require_POST
+def entry_reverse(request: HttpRequest, entry_id: int) -> HttpResponse:
+    entry: HoursEntry = policy.get_for(
+        request.user, "duty.manage", HoursEntry.objects.select_related("volunteer"), pk=entry_id
+    )
+    try:
+        ledger.hours_reverse(actor=request.user, entry=entry, reason=request.POST.get("reason", ""), request=request)
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, _("The entry is reversed."))
+    return _back(request, "duty:ledger")
+
+
+@policy.permission("duty.own")
+def certificate(request: HttpRequest, volunteer_id: int) -> HttpResponse:
+    volunteer: Volunteer = policy.get_for(request.user, "duty.own", Volunteer.objects.all(), pk=volunteer_id)
+    today = timezone.localdate()
+    start = _day(request.GET.get("from"), today.replace(month=1, day=1))
+    end = _day(request.GET.get("to"), today)
+    return reports.certificate_response(request, volunteer=volunteer, start=start, end=end)
+
+
+@policy.permission("duty.view")
+def store(request: HttpRequest) -> HttpResponse:
+    station = _station(request)
+    community_id = station.community_id if station else None
+    manage = station is not None and policy.can(request.user, "duty.manage", station)
+    if request.method == "POST" and manage and station is not None:
+        item = StoreItem.objects.filter(pk=request.POST.get("item") or 0, community_id=community_id).first()
+        if item is None:
+            messages.error(request, _("Choose an item of this store."))
+        else:
+            try:
+                r = ledger.redeem(actor=request.user, code=request.POST.get("code", ""), item=item, request=request)
+            except ValidationError as exc:
+                _errors(request, exc)
+            else:
+                messages.success(
+                    request, _("%(item)s redeemed for %(name)s.") % {"item": item.name, "name": r.volunteer.name}
+                )
+        return redirect(f"{request.path}?station={station.pk}")
+    return render(
+        request,
+        "duty/store.html",
+        {
+            "station": station,
+            "items": list(selectors.store_items(community_id)) if community_id else [],
+            "leaderboard": selectors.leaderboard(community_id) if community_id else [],
+            "manage": manage,
+        },
+    )
+
+
+# --- coordinators ---------------------------------------------------------------------------------------------
+
+
+def _time(value: str | None) -> time | None:
+    return parse_time(value or "") if value else None
+
+
+@policy.permission("duty.manage")
+def manage(request: HttpRequest) -> HttpResponse:
+    station = _station(request, "duty.manage")
+    if station is None:
+        raise Http404
+    if request.method == "POST":
+        what = request.POST.get("what")
+        try:
+            if what == "template":
+                services.template_create(
+                    actor=request.user,
+                    station=station,
+                    name=request.POST.get("name", ""),
+                    starts=_time(request.POST.get("starts")),
+                    ends=_time(request.POST.get("ends")),
+                    seats=int(request.POST.get("seats") or 1),
+                    days=request.POST.get("days", ShiftTemplate.Days.EVERY_DAY),
+                    skip_holidays=bool(request.POST.get("skip_holidays")),
+                    skill=request.POST.get("skill", ""),
+                    request=request,
+                )
+            elif what == "generate":
+                month = parse_date((request.POST.get("month") or "") + "-01")
+                if month is None:
+                    raise ValidationError({"month": [_("Choose a month.")]})
+                services.roster_generate(actor=request.user, station=station, month=month, request=request)
+            elif what == "publish":
+                r = policy.get_for(
+                    request.user, "duty.manage", Roster.objects.all(), pk=request.POST.get("roster") or 0
+                )
+                services.roster_publish(actor=request.user, roster=r, request=request)
+            elif what == "rule":
+                ledger.points_rule_set(
+                    actor=request.user,
+                    community=station.community,
+                    basis=request.POST.get("basis", ""),
+                    points=int(request.POST.get("points") or 0),
+                    request=request,
+                )
+            elif what == "item":
+                ledger.item_add(
+                    actor=request.user,
+                    community=station.community,
+                    name=request.POST.get("name", ""),
+                    cost=int(request.POST.get("cost") or 0),
+                    stock=int(request.POST.get("stock") or 0),
+                    request=request,
+                )
+            else:
+                raise ValidationError({"__all__": [_("Choose what to do.")]})
+        except ValueError:
+            messages.error(request, _("Enter whole numbers."))
+        except ValidationError as exc:
+            _errors(request, exc)
+        else:
+            messages.success(request, _("Saved."))
+        return redirect(f"{request.path}?station={station.pk}")
+    code = ledger.door_code(station) if request.GET.get("door") else None
+    qr = None
+    if code is not None:
+        url = request.build_absolute_uri(f"/duty/door/{code.token}/")
+        qr = mark_safe(segno.make(url, error="m").svg_inline(scale=6, title=_("Duty check-in code")))  # noqa: S308
+    return render(
+        request,
+        "duty/manage.html",
+        {
+            "station": station,
+            "stations": list(selectors.stations(request.user, "duty.manage")),
+            "templates": list(selectors.templates(request.user, station)),
+            "rosters": list(Roster.objects.filter(station=station).order_by("-month")[:6]),
+            "volunteers": list(Volunteer.objects.filter(community_id=station.community_id).order_by("name")[:300]),
+            "days": ShiftTemplate.Days.choices,
+            "skills": Skill.choices,
+            "next_month": services.next_month(timezone.localdate()),
+            "qr": qr,
+        },
+    )
+
+
+@policy.permission("duty.manage")
+def shift_detail(request: HttpRequest, shift_id: int) -> HttpResponse:
+    shift: Shift = policy.get_for(
+        request.user, "duty.manage", Shift.objects.select_related("template", "roster"), pk=shift_id
+    )
+    if request.method == "POST":
+        try:
+            if request.POST.get("what") == "attendance":
+                a = policy.get_for(
+                    request.user, "duty.manage", shift.assignments.all(), pk=request.POST.get("assignment") or 0
+                )
+                tz = timezone.get_default_timezone()
+
+                def when(key: str) -> datetime | None:
+                    t = _time(request.POST.get(key))
+                    return datetime.combine(shift.day, t, tz) if t else None
+
+                ledger.attendance_mark(
+                    actor=request.user,
+                    assignment=a,
+                    checked_in_at=when("in"),
+                    checked_out_at=when("out"),
+                    request=request,
+                )
+            else:
+                vid = request.POST.get("volunteer") or ""
+                volunteer = (
+                    Volunteer.objects.filter(pk=vid, community_id=shift.community_id).first() if vid.isdigit() else None
+                )
+                seats.assignment_reassign(
+                    actor=request.user,
+                    shift=shift,
+                    seat=int(request.POST.get("seat") or 0),
+                    volunteer=volunteer,
+                    request=request,
+                )
+        except ValueError:
+            messages.error(request, _("Choose a seat of this shift."))
+        except ValidationError as exc:
+            _errors(request, exc)
+        else:
+            messages.success(request, _("Saved."))
+        return redirect("duty:shift", shift_id=shift.pk)
+    held = {a.seat: a for a in shift.assignments.filter(status__in=Assignment.HOLDING).select_related("volunteer")}
+    return render(
+        request,
+        "duty/shift.html",
+        {
+            "shift": shift,
+            "seats": [(n, held.get(n)) for n in range(1, shift.seats + 1)],
+            "volunteers": list(
+                Volunteer.objects.filter(community_id=shift.community_id, is_active=True).order_by("name")[:300]
+            ),
+            "history": list(shift.assignments.exclude(status__in=Assignment.HOLDING).select_related("volunteer")[:30]),
+        },
+    )
