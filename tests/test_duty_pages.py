@@ -1,0 +1,58 @@
+"""The duty pages render for volunteers and staff; other volunteers' names are masked on the roster; a
+volunteer signs up, asks for cover and another takes it through the pages."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from anju.duty import seats
+from anju.duty.models import Assignment
+from anju.testing.duty import make_duty_world, shift_on
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
+
+
+def _client(user) -> Client:  # type: ignore[no-untyped-def]
+    c = Client()
+    c.cookies["anju_language"] = "en"
+    c.force_login(user)
+    return c
+
+
+def test_pages_render_and_names_are_masked_for_volunteers() -> None:
+    w = make_duty_world(3)
+    shift = shift_on(w, timezone.localdate() + timedelta(days=3), seats=2)
+    seats.shift_claim(actor=w.volunteers[0].user, shift=shift)
+    week = f"?week={shift.day:%Y-%m-%d}"
+    mine = _client(w.volunteers[1].user)
+    page = mine.get("/duty/" + week).content.decode()
+    assert w.volunteers[0].name not in page
+    assert "Sign up" in page
+    staff = _client(w.worker)
+    assert w.volunteers[0].name in staff.get("/duty/" + week).content.decode()
+    for url in ("/duty/mine/", "/duty/swaps/", "/duty/ledger/", "/duty/store/"):
+        assert mine.get(url).status_code == 200, url
+    for url in ("/duty/manage/", "/duty/manage/?door=1", f"/duty/shifts/{shift.pk}/", "/duty/ledger/?format=xlsx"):
+        assert staff.get(url).status_code == 200, url
+    assert mine.get("/duty/manage/").status_code == 403
+    cert = _client(w.volunteers[0].user).get(f"/duty/volunteers/{w.volunteers[0].pk}/certificate/")
+    assert cert.status_code == 200
+    assert mine.get(f"/duty/volunteers/{w.volunteers[0].pk}/certificate/").status_code == 404
+
+
+def test_sign_up_cover_and_take_through_the_pages() -> None:
+    w = make_duty_world(3)
+    shift = shift_on(w, timezone.localdate() + timedelta(days=3))
+    first, second = _client(w.volunteers[0].user), _client(w.volunteers[1].user)
+    assert first.post(f"/duty/shifts/{shift.pk}/claim/").status_code == 302
+    a = Assignment.objects.get(shift=shift, volunteer=w.volunteers[0])
+    first.post(f"/duty/assignments/{a.pk}/cover/", {"note": "出差"})
+    swap = a.swap_requests.get()
+    assert "出差" in second.get("/duty/swaps/").content.decode()
+    second.post(f"/duty/swaps/{swap.pk}/take/")
+    assert Assignment.objects.get(shift=shift, status__in=Assignment.HOLDING).volunteer == w.volunteers[1]
+    assert "Handed over" in first.get("/duty/mine/").content.decode()
