@@ -129,6 +129,13 @@ PERSONAL: tuple[PersonalField, ...] = (
         "Kept with the activity",
     ),
     PersonalField(
+        "duty.Volunteer",
+        "name",
+        Category.IDENTITY,
+        "Who is on duty (roster, attendance, hours certificate); masked for other volunteers",
+        "Kept while the person volunteers; the hours ledger keeps it for certificates",
+    ),
+    PersonalField(
         "people.ImportBatch",
         "file_sealed",
         Category.GOVERNMENT_ID,
