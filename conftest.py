@@ -35,3 +35,15 @@ def pytest_configure(config: pytest.Config) -> None:
 
     if os.environ.get("ANJU_TEST_REAL_HASHER", "") not in {"1", "true", "yes", "on"}:
         settings.PASSWORD_HASHERS = [CHEAP_HASHER, *settings.PASSWORD_HASHERS]
+
+    # ``ANJU_TEST_REPLICA_URL`` (set by .ci/run after `.ci/replica.sh start`): a real streaming replica of the
+    # test PostgreSQL. It is the ``replica`` alias, a test mirror of ``default`` (the test database is made on
+    # the primary and streams over); tests/conftest.py points it at the replica's own host and port.
+    replica_url = os.environ.get("ANJU_TEST_REPLICA_URL", "")
+    if replica_url and settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        import dj_database_url
+
+        replica = dict(dj_database_url.parse(replica_url))
+        replica["OPTIONS"] = {"connect_timeout": 3}
+        replica["TEST"] = {"MIRROR": "default"}
+        settings.DATABASES["replica"] = replica

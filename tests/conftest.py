@@ -2,20 +2,23 @@ from __future__ import annotations
 
 import atexit
 import importlib
+import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import dj_database_url
 import pytest
 from django.conf import settings
+from django.db import connections
 from django.db.backends.base.operations import BaseDatabaseOperations
 from django.test import Client
 from django.utils import translation
 
 from anju.accounts.models import User
-from anju.core import crypto
+from anju.core import crypto, replica
 from anju.testing import Tree, build_tree, make_user
 from anju.testing.activities import ActivityWorld, make_activity_world
 from anju.testing.appeals import AppealsWorld, make_appeals_world
@@ -74,6 +77,40 @@ def _flush_past_audit_triggers() -> Iterator[None]:
     BaseDatabaseOperations.execute_sql_flush = execute_sql_flush  # type: ignore[method-assign]
     yield
     BaseDatabaseOperations.execute_sql_flush = original  # type: ignore[method-assign]
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: Any) -> None:
+    """With a real replica (``ANJU_TEST_REPLICA_URL``, see the root conftest.py), the ``replica`` alias is a
+    test mirror of ``default``: Django points it at the primary's test database. Point it back at the
+    replica's host and port, keeping the test database's name (it streams over from the primary)."""
+    url = os.environ.get("ANJU_TEST_REPLICA_URL", "")
+    if url and "replica" in settings.DATABASES:
+        real = dj_database_url.parse(url)
+        mirrored = {
+            **connections["default"].settings_dict,
+            "HOST": real["HOST"],
+            "PORT": real["PORT"],
+            "USER": real["USER"] or connections["default"].settings_dict["USER"],
+            "PASSWORD": real["PASSWORD"],
+            "OPTIONS": {"connect_timeout": 3},
+            "TEST": {**connections["default"].settings_dict["TEST"], "MIRROR": "default"},
+        }
+        connections["replica"].close()
+        connections["replica"].settings_dict = mirrored
+        connections.settings["replica"] = mirrored  # the connections of other threads too
+
+
+@pytest.fixture(autouse=True)
+def _replica_only_where_asked(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A configured replica is read only by tests that name it (``django_db(databases=[..., "replica"])``);
+    every other test reads the primary, as it would without a replica."""
+    if "replica" not in settings.DATABASES:
+        return
+    marker = request.node.get_closest_marker("django_db")
+    databases = marker.kwargs.get("databases") if marker else None
+    if databases != "__all__" and "replica" not in (databases or ()):
+        monkeypatch.setattr(replica, "configured", lambda: False)
 
 
 @pytest.fixture

@@ -108,10 +108,27 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("TEST", {})
     DATABASES["default"]["TEST"]["NAME"] = os.environ.get("ANJU_TEST_DB_NAME", "test_anju")
 
-# Replica for dashboards (city scale); falls back to the primary.
+# The read replica (a PostgreSQL streaming standby) for dashboards, exports and reports: ``anju.core.replica``
+# sends the reads of the functions marked ``@replica.reads`` there, and everything else to the primary.
 if os.environ.get("DATABASE_REPLICA_URL"):
-    DATABASES["replica"] = dj_database_url.parse(os.environ["DATABASE_REPLICA_URL"])
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"], conn_max_age=DATABASES["default"].get("CONN_MAX_AGE", 0)
+    )
+    # A replica that does not answer must not hold a request up: after this many seconds it is marked down
+    # and the primary answers instead.
+    if DATABASES["replica"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["replica"].setdefault("OPTIONS", {}).setdefault(
+            "connect_timeout", int(os.environ.get("ANJU_REPLICA_CONNECT_TIMEOUT", "3"))
+        )
+    DATABASES["replica"]["ATOMIC_REQUESTS"] = False
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["anju.core.replica.ReplicaRouter"]
+#: After a write (any request that is not GET or HEAD) this client reads from the primary for this long.
+ANJU_REPLICA_STICKY_SECONDS = int(os.environ.get("ANJU_REPLICA_STICKY_SECONDS", "15"))
+#: After the replica failed to answer, reads go to the primary for this long before it is asked again.
+ANJU_REPLICA_RETRY_SECONDS = int(os.environ.get("ANJU_REPLICA_RETRY_SECONDS", "30"))
+#: A page read from the replica says how far behind it is when the lag is over this many seconds.
+ANJU_REPLICA_LAG_WARN_SECONDS = int(os.environ.get("ANJU_REPLICA_LAG_WARN_SECONDS", "5"))
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -147,6 +164,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    "anju.core.replica.RecentWriteMiddleware",  # whoever just wrote reads from the primary, not the replica
     "anju.accounts.usercache.CachedUserMiddleware",  # Django's, with the user read through the shared cache
     "anju.core.middleware.LanguageMiddleware",
     "anju.core.middleware.NulCharacterMiddleware",

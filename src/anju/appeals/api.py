@@ -14,6 +14,7 @@ from anju.appeals.models import Appeal, Category, Channel, Urgency
 from anju.appeals.requesters import services as requesters
 from anju.appeals.whistles import sitecode
 from anju.audit.reasons import Purpose
+from anju.core import replica
 from anju.core.api import BoundedPagination, ErrorOut
 from anju.core.params import Id
 from anju.orgs.models import OrgUnit
@@ -111,6 +112,7 @@ def list_appeals(request: HttpRequest, filters: Query[AppealFilter]) -> Any:
 
 @router.get("/appeals/rates", response=list[RateOut], summary="Three rates by department, category, community or grid")
 @policy.permission("appeal.rates")
+@replica.reads
 def get_rates(
     request: HttpRequest, group: str = "department", start: dt.date | None = None, end: dt.date | None = None
 ) -> Any:

@@ -12,6 +12,7 @@ from anju.access import policy
 from anju.appeals import selectors
 from anju.appeals.models import OPEN_STATUSES
 from anju.appeals.rates import ranking
+from anju.core import replica
 
 
 def appeal_card(user: Any, kind: str) -> dict[str, Any] | None:
@@ -51,6 +52,7 @@ def appeal_card(user: Any, kind: str) -> dict[str, Any] | None:
 RANKING_ON_HOME = 5
 
 
+@replica.reads
 def rates_card(user: Any, kind: str) -> dict[str, Any] | None:
     """The three rates, the overdue counts and the department ranking on a branch secretary's or a
     supervisor's home (and an administrator's), read from the daily roll-up as the rates page reads it."""

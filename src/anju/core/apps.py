@@ -12,6 +12,10 @@ class Config(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
+        from anju.core import registry, replica
+
+        # A page whose figures came from a lagging read replica says so (base.html).
+        registry.shell_context("replica_lag", replica.lag_notice)
         # Where large uploads are spooled (anju.core.files); the system check reports it if it cannot be made.
         if settings.FILE_UPLOAD_TEMP_DIR:
             with contextlib.suppress(OSError):

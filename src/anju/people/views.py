@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from anju.access import policy
+from anju.core import replica
 from anju.core.forms import apply_service_errors
 from anju.core.pagination import paginate, query_without_page
 from anju.core.params import parse_id
@@ -450,6 +451,7 @@ def import_commit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @policy.permission("people.export")
+@replica.reads
 def export(request: HttpRequest) -> HttpResponse:
     _form, flt = _filter_from(request)
     qs = selectors.resident_search(request.user, flt)

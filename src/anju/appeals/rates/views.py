@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from anju.access import policy
 from anju.appeals import selectors
 from anju.appeals.rates import charts, exports, ranking
+from anju.core import replica
 
 
 def _period(request: HttpRequest) -> tuple[dt.date | None, dt.date | None]:
@@ -24,6 +25,7 @@ def _period(request: HttpRequest) -> tuple[dt.date | None, dt.date | None]:
 
 
 @policy.permission("appeal.rates")
+@replica.reads
 def rates(request: HttpRequest) -> HttpResponse:
     group = request.GET.get("group", "department")
     if group not in selectors.GROUPS:

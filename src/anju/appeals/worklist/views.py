@@ -22,6 +22,7 @@ from anju.appeals.policies import liaison_departments
 from anju.appeals.requesters import services as requesters
 from anju.appeals.worklist import exports
 from anju.appeals.worklist import services as worklist
+from anju.core import replica
 from anju.core.pagination import paginate_bounded, query_without_page
 from anju.core.params import parse_id, parse_ids
 from anju.orgs.models import Department, OrgUnit, UnitKind
@@ -124,6 +125,7 @@ def appeal_list(request: HttpRequest) -> HttpResponse:
 
 
 @policy.permission("appeal.export")
+@replica.reads
 def appeal_export(request: HttpRequest) -> HttpResponse:
     """The filtered list (every page of it) as an Excel workbook, personal data masked as on the page."""
     state = list_state(request, request.GET)
