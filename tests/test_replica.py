@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from django.db import connections
+from django.db import OperationalError, connections
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
@@ -240,6 +240,23 @@ def test_after_a_write_this_client_reads_the_primary(replicated: AppealsWorld) -
     with CaptureQueriesContext(connections["replica"]) as rep:
         assert client.get(reverse("appeals:rates")).status_code == 200
     assert _reads_rollup(rep)
+
+
+@real_replica
+@on_both
+@pytest.mark.usefixtures("english")
+def test_a_query_the_standby_cancels_is_read_again_on_the_primary(replicated: AppealsWorld) -> None:
+    def cancel(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        if "rollup" in sql.lower():  # the dashboard's long read, cancelled by the standby replaying WAL
+            raise OperationalError("canceling statement due to conflict with recovery")
+        return execute(sql, params, many, context)
+
+    client = english_client(replicated.supervisor)
+    with connections["replica"].execute_wrapper(cancel), CaptureQueriesContext(connections["default"]) as pri:
+        page = client.get(reverse("appeals:rates"))
+    assert page.status_code == 200
+    assert _reads_rollup(pri)
+    assert not replica.is_down()  # it answers: only that query was lost
 
 
 @pytest.fixture
