@@ -80,7 +80,7 @@ def _flush_past_audit_triggers() -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup: Any) -> None:
+def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
     """With a real replica (``ANJU_TEST_REPLICA_URL``, see the root conftest.py), the ``replica`` alias is a
     test mirror of ``default``: Django points it at the primary's test database. Point it back at the
     replica's host and port, keeping the test database's name (it streams over from the primary)."""
@@ -99,6 +99,32 @@ def django_db_setup(django_db_setup: Any) -> None:
         connections["replica"].close()
         connections["replica"].settings_dict = mirrored
         connections.settings["replica"] = mirrored  # the connections of other threads too
+        with django_db_blocker.unblock():
+            _wait_for_replica(timeout=180)
+
+
+def _wait_for_replica(*, timeout: float) -> None:
+    """Until the standby has replayed the test database's creation and migrations (a busy primary's WAL
+    may take a while to replay)."""
+    import time
+
+    from django.db import DatabaseError
+
+    with connections["default"].cursor() as cursor:
+        cursor.execute("SELECT pg_current_wal_lsn()")
+        (lsn,) = cursor.fetchone()
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with connections["replica"].cursor() as cursor:
+                cursor.execute("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", [lsn])
+                if cursor.fetchone()[0]:
+                    return
+        except DatabaseError:
+            connections["replica"].close()  # the test database has not streamed over yet
+        if time.monotonic() > deadline:
+            return  # tests/test_replica.py then says what is wrong
+        time.sleep(0.2)
 
 
 @pytest.fixture(autouse=True)

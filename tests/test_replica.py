@@ -139,7 +139,7 @@ def test_the_dashboard_reads_the_primary_when_there_is_no_replica_to_read(world:
 # --- with a real streaming replica (PostgreSQL, .ci/replica.sh) -------------------------------------------------
 
 
-def _caught_up(timeout: float = 20.0) -> None:
+def _caught_up(timeout: float = 60.0) -> None:
     """Wait until the replica has replayed everything the primary has written so far."""
     with connections["default"].cursor() as cursor:
         cursor.execute("SELECT pg_current_wal_lsn()")
