@@ -150,8 +150,10 @@ def _reachable() -> bool:
 def reads(fn: F) -> F:
     """Run ``fn``'s reads on the replica when :func:`replica_alias` allows it.
 
-    Nested calls share the outermost scope. When the replica fails during ``fn`` and ``fn`` has not written
-    yet, ``fn`` runs again on the primary (a read is safe to repeat); after a write the error is raised."""
+    Nested calls share the outermost scope. When a database error interrupts ``fn`` on the replica before
+    ``fn`` wrote anything, ``fn`` runs again on the primary (a read is safe to repeat; the replica is marked
+    down if it no longer answers, and a query cancelled by the standby's recovery is simply read again); after
+    a write the error is raised."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -164,31 +166,33 @@ def reads(fn: F) -> F:
             return fn(*args, **kwargs)
         scope = _Scope(alias=alias)
         state = _request.get()
+        if state is not None:
+            state.used_replica = True
         token = _scope.set(scope)
         try:
-            if state is not None:
-                state.used_replica = True
-            try:
-                return fn(*args, **kwargs)
-            except (OperationalError, InterfaceError) as exc:
-                if scope.wrote or _reachable_after_error():
-                    raise
+            return fn(*args, **kwargs)
+        except (OperationalError, InterfaceError) as exc:
+            if scope.wrote:
+                raise
+            if not _reachable_after_error():
                 mark_down(exc)
+            else:
+                log.warning("read replica query failed, reading from the primary: %s", exc)
         finally:
             _scope.reset(token)
-        if state is not None:
-            state.used_replica = False
-        return fn(*args, **kwargs)  # again, on the primary: the replica is marked down
+        token = _scope.set(_Scope(alias=DEFAULT))  # again, on the primary, nested calls included
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            _scope.reset(token)
 
     return cast(F, wrapper)
 
 
 def _reachable_after_error() -> bool:
-    """After a database error in a replica scope: does the replica still answer (so the error was not its)?"""
+    """After a database error in a replica scope: does the replica still answer?"""
     conn = connections[REPLICA]
     try:
-        if conn.connection is not None and conn.is_usable():
-            return True
         conn.close()
         conn.ensure_connection()
         return bool(conn.is_usable())
@@ -252,7 +256,7 @@ def lag_notice(request: HttpRequest | None = None) -> str:
     """The shell's notice on a page whose figures came from a replica lagging more than
     ``ANJU_REPLICA_LAG_WARN_SECONDS``; empty otherwise."""
     state = _request.get()
-    if state is None or not state.used_replica:
+    if state is None or not state.used_replica or is_down():
         return ""
     lag = lag_seconds()
     if lag <= lag_warn_seconds():
