@@ -26,3 +26,12 @@ def sweep_media() -> dict[str, int]:
     from anju.core.files import media_sweep
 
     return media_sweep()
+
+
+@periodic("jobs.partitions_ensure", every_seconds=24 * 3600)
+def partitions_ensure() -> dict[str, int]:
+    """Create the months ahead of the time-partitioned tables (PostgreSQL; nothing on SQLite), so rows of the
+    coming months never land in a default partition."""
+    from anju.core import partitions
+
+    return {"created": len(partitions.ensure())}
