@@ -1,5 +1,5 @@
-"""Monthly time partitions (``core.partitions``): on PostgreSQL the audit trail, the personal-data access log and
-the appeals' event history are partitioned by month, rows land in their month, the months ahead are created
+"""Monthly time partitions (``core.partitions``): on PostgreSQL the audit trail, the personal-data access log,
+the appeals' event history and the inbox's messages are partitioned by month, rows land in their month, the months ahead are created
 idempotently, the append-only triggers still refuse changes on every partition, and a query by time reads one
 partition. SQLite keeps plain tables: only the month arithmetic and the no-op paths run there."""
 
@@ -23,11 +23,17 @@ from anju.audit.models import AuditEvent, PiiAccess
 from anju.audit.reasons import RevealReason
 from anju.audit.services import record, record_pii_access
 from anju.core import partitions
+from anju.inbox.models import Message, Outbox, SmsOutbox
 from anju.jobs import tasks as jobs_tasks
 from anju.testing import Tree
 from anju.testing.appeals import AppealsWorld
 
-TABLES = {"audit_auditevent": "created_at", "audit_piiaccess": "created_at", "appeals_appealevent": "at"}
+TABLES = {
+    "audit_auditevent": "created_at",
+    "audit_piiaccess": "created_at",
+    "appeals_appealevent": "at",
+    "inbox_message": "created_at",
+}
 
 postgres_only = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="time partitions are PostgreSQL's; SQLite keeps plain tables"
@@ -226,3 +232,23 @@ def test_a_query_by_time_reads_one_partition() -> None:
     query = str(AuditEvent.objects.filter(created_at__gte=start, created_at__lt=end).explain())
     assert partitions.partition_name("audit_auditevent", month) in query
     assert "audit_auditevent_default" not in query
+
+
+@pytest.mark.django_db
+def test_a_message_still_takes_its_outbox_rows_with_it(tree: Tree, user_factory: Callable[..., User]) -> None:
+    """The outbox rows point at their message without a database constraint (PostgreSQL cannot point one at a
+    partitioned table); deleting the message through Django still deletes them, on both engines."""
+    reader = user_factory(Role.COMMUNITY_WORKER, tree.community)
+    message = Message.objects.create(community=tree.community, recipient=reader, kind="test.kind")
+    Outbox.objects.create(community=tree.community, message=message)
+    SmsOutbox.objects.create(
+        community=tree.community, message=message, kind="test.kind", template_code="T1", idempotency_key="k-1"
+    )
+    if connection.vendor == "postgresql":
+        assert _where("inbox_message", message.pk) == partitions.partition_name(
+            "inbox_message", partitions.month_start(message.created_at)
+        )
+    assert Message.objects.get(pk=message.pk).outbox.message_id == message.pk
+    message.delete()
+    assert not Outbox.objects.filter(message_id=message.pk).exists()
+    assert not SmsOutbox.objects.filter(message_id=message.pk).exists()

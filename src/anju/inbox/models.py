@@ -79,7 +79,9 @@ class Outbox(CommunityScopedModel):
         SKIPPED = "skipped", _("Skipped")
         FAILED = "failed", _("Failed")
 
-    message = models.OneToOneField(Message, on_delete=models.CASCADE, related_name="outbox")
+    # No database constraint: the message table is partitioned by month on PostgreSQL (``core.partitions``), and
+    # PostgreSQL cannot point a foreign key at it; Django still deletes the row with its message (CASCADE).
+    message = models.OneToOneField(Message, on_delete=models.CASCADE, related_name="outbox", db_constraint=False)
     channel = models.CharField(max_length=10, default="email")
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -185,7 +187,10 @@ class SmsOutbox(CommunityScopedModel):
     community = models.ForeignKey(  # type: ignore[assignment]
         "orgs.OrgUnit", verbose_name=_("community"), on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
-    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="+", null=True, blank=True)
+    # No database constraint, as for Outbox.message: the message table is partitioned on PostgreSQL.
+    message = models.ForeignKey(
+        Message, on_delete=models.CASCADE, related_name="+", null=True, blank=True, db_constraint=False
+    )
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", null=True, blank=True
     )
