@@ -1,7 +1,8 @@
 """Monthly time partitions (``core.partitions``): on PostgreSQL the audit trail, the personal-data access log,
-the appeals' event history and the inbox's messages are partitioned by month, rows land in their month, the months ahead are created
-idempotently, the append-only triggers still refuse changes on every partition, and a query by time reads one
-partition. SQLite keeps plain tables: only the month arithmetic and the no-op paths run there."""
+the appeals' event history and the inbox's messages are partitioned by month, rows land in their month, the
+months ahead are created idempotently, the append-only triggers still refuse changes on every partition, and a
+query by time reads one partition. SQLite keeps plain tables: only the month arithmetic, the no-op paths and the
+outbox's cascade run there."""
 
 from __future__ import annotations
 
