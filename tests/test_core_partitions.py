@@ -146,20 +146,41 @@ def test_ensure_creates_months_ahead_once() -> None:
 
 @postgres_only
 @pytest.mark.django_db
-def test_ensure_leaves_a_month_the_default_already_holds() -> None:
+def test_ensure_moves_a_month_out_of_the_default_partition() -> None:
+    """Rows written before their month had a partition sit in the default one; making the month moves them,
+    unchanged, and the default keeps its append-only trigger."""
     far = timezone.now() + dt.timedelta(days=365 * 7)
-    _rows(
-        "INSERT INTO audit_auditevent (created_at, actor_label, action, object_type, object_id, object_label, data) "
-        "VALUES (%s, '', 'x', '', '', '', '{}')",
-        [far],
-    )
-    assert _rows("SELECT tableoid::regclass::text FROM audit_auditevent WHERE created_at = %s", [far]) == [
-        ("audit_auditevent_default",)
-    ]
-    created = partitions.ensure(0, now=far)
+    past = timezone.now() - dt.timedelta(days=365 * 5)
+    for moment in (far, far + dt.timedelta(days=40), past):
+        _rows(
+            "INSERT INTO audit_auditevent (created_at, actor_label, action, object_type, object_id, object_label, "
+            "data) VALUES (%s, '', 'x', '', '', '', '{\"n\": 1}')",
+            [moment],
+        )
+    where = "SELECT tableoid::regclass::text, action, data FROM audit_auditevent WHERE created_at = %s"
+    assert [r[0] for r in _rows(where, [far])] == ["audit_auditevent_default"]
+    count = AuditEvent.objects.count()
+
     month = partitions.month_start(far)
-    assert partitions.partition_name("audit_auditevent", month) not in created
-    assert partitions.partition_name("audit_piiaccess", month) in created
+    created = partitions.ensure(0, now=far)
+    assert partitions.partition_name("audit_auditevent", month) in created
+    assert _rows(where, [far]) == [(partitions.partition_name("audit_auditevent", month), "x", {"n": 1})]
+    assert [r[0] for r in _rows(where, [far + dt.timedelta(days=40)])] == ["audit_auditevent_default"]
+    assert AuditEvent.objects.count() == count
+
+    out = StringIO()
+    call_command("partitions", "ensure", "--months", "0", "--since", past.strftime("%Y-%m"), stdout=out)
+    back = partitions.partition_name("audit_auditevent", partitions.month_start(past))
+    assert f"created {back}" in out.getvalue()
+    assert [r[0] for r in _rows(where, [past])] == [back]
+    assert AuditEvent.objects.count() == count
+    triggers = _rows(
+        "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid WHERE t.tgname = %s",
+        ["audit_auditevent_append_only"],
+    )
+    assert {"audit_auditevent_default", back} <= {r[0] for r in triggers}
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        _rows("DELETE FROM audit_auditevent_default")
 
 
 @postgres_only

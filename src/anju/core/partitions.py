@@ -15,8 +15,9 @@ that other tables point at by foreign key is refused: PostgreSQL cannot point a 
 table whose unique key is only part of the key.
 
 Which tables are partitioned is read from the catalogue (``pg_partitioned_table``), so nothing here names an
-app. :func:`ensure` creates the months ahead (the ``jobs.partitions_ensure`` periodic task and
-``anju partitions ensure``); :func:`listing` answers ``anju partitions list``.
+app. :func:`ensure` creates the months ahead (the ``jobs.partitions_ensure`` periodic task and ``anju partitions
+ensure``), and past months on request, moving their rows out of the default partition; :func:`listing` answers
+``anju partitions list``.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import connections
+from django.db import connections, transaction
 from django.utils import timezone
 
 logger = logging.getLogger(__name__)
@@ -110,27 +111,34 @@ def is_partitioned(connection: Any, table: str) -> bool:
 
 
 def _create_month(connection: Any, table: str, month: dt.date) -> bool:
-    """Create one month's partition unless it exists; False when it exists or the default partition already
-    holds rows of that month (PostgreSQL would refuse the new partition; those rows stay in the default)."""
+    """Create one month's partition unless it exists (False then).
+
+    When the default partition already holds rows of that month (a worker stopped for months, rows written with
+    an old time), PostgreSQL would refuse the new partition: the default is detached, the month made, its rows
+    moved over (copied, then removed from the detached default, which carries no triggers while detached) and
+    the default attached again, all in one transaction. No row is lost or changed; each ends in its month."""
     name = partition_name(table, month)
     if _fetch(connection, "SELECT 1 FROM pg_class WHERE relname = %s AND pg_table_is_visible(oid)", [name]):
         return False
     default = f"{table}_default"
     column = _key_column(connection, table)
-    if _fetch(connection, "SELECT 1 FROM pg_class WHERE relname = %s AND pg_table_is_visible(oid)", [default]):
-        clash = _fetch(
-            connection,
-            f"SELECT 1 FROM {_q(default)} WHERE {_q(column)} >= %s AND {_q(column)} < %s LIMIT 1",  # noqa: S608
-            [_bound(month), _bound(add_months(month, 1))],
-        )
-        if clash:
-            logger.warning("%s: the default partition holds rows of %s; no partition made for that month", table, month)
-            return False
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"CREATE TABLE IF NOT EXISTS {_q(name)} PARTITION OF {_q(table)} "
-            f"FOR VALUES FROM ('{_bound(month)}') TO ('{_bound(add_months(month, 1))}')"
-        )
+    low, high = _bound(month), _bound(add_months(month, 1))
+    create = f"CREATE TABLE IF NOT EXISTS {_q(name)} PARTITION OF {_q(table)} FOR VALUES FROM ('{low}') TO ('{high}')"
+    within = f"{_q(column)} >= %s AND {_q(column)} < %s"
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+        clash = False
+        if _fetch(connection, "SELECT 1 FROM pg_class WHERE relname = %s AND pg_table_is_visible(oid)", [default]):
+            clash = bool(_fetch(connection, f"SELECT 1 FROM {_q(default)} WHERE {within} LIMIT 1", [low, high]))  # noqa: S608
+        if not clash:
+            cursor.execute(create)
+            return True
+        logger.info("%s: moving the rows of %s out of the default partition into %s", table, month, name)
+        cursor.execute(f"LOCK TABLE {_q(table)} IN ACCESS EXCLUSIVE MODE")
+        cursor.execute(f"ALTER TABLE {_q(table)} DETACH PARTITION {_q(default)}")
+        cursor.execute(create)
+        cursor.execute(f"INSERT INTO {_q(table)} SELECT * FROM {_q(default)} WHERE {within}", [low, high])  # noqa: S608
+        cursor.execute(f"DELETE FROM {_q(default)} WHERE {within}", [low, high])  # noqa: S608
+        cursor.execute(f"ALTER TABLE {_q(table)} ATTACH PARTITION {_q(default)} DEFAULT")
     return True
 
 
@@ -302,17 +310,22 @@ def partitioned_tables(using: str = "default") -> list[str]:
     return [str(r[0]) for r in rows]
 
 
-def ensure(ahead: int = AHEAD, *, now: dt.datetime | None = None, using: str = "default") -> list[str]:
-    """Create the partitions of the current month and ``ahead`` months after it for every partitioned table,
-    skipping those that exist; answer the names created. Safe to run twice, and at once with another run."""
+def ensure(
+    ahead: int = AHEAD, *, since: dt.date | None = None, now: dt.datetime | None = None, using: str = "default"
+) -> list[str]:
+    """Create the partitions of the current month and ``ahead`` months after it (from ``since``'s month, when
+    given and earlier: for rows loaded with past times) for every partitioned table, skipping those that exist
+    and moving rows of a new month out of the default partition; answer the names created. Safe to run twice."""
     connection = connections[using]
     this_month = month_start(now or timezone.now())
+    first = min(month_start(since), this_month) if since else this_month
     created = []
     for table in partitioned_tables(using):
-        for step in range(ahead + 1):
-            month = add_months(this_month, step)
+        month = first
+        while month <= add_months(this_month, ahead):
             if _create_month(connection, table, month):
                 created.append(partition_name(table, month))
+            month = add_months(month, 1)
     return created
 
 

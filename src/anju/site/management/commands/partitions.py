@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+import datetime as dt
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
@@ -10,11 +12,23 @@ from django.db import connection
 from anju.core import partitions
 
 
+def _month(text: str) -> dt.date:
+    try:
+        return dt.datetime.strptime(text, "%Y-%m").date()  # noqa: DTZ007  a calendar month, no time
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a month (YYYY-MM): {text}") from None
+
+
 class Command(BaseCommand):
     help = "List the monthly partitions of the time-partitioned tables, or create the months ahead (PostgreSQL)."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("action", choices=["list", "ensure"])
+        parser.add_argument(
+            "--since",
+            type=_month,
+            help="ensure: also every month from this one (YYYY-MM), moving its rows out of the default partition",
+        )
         parser.add_argument(
             "--months",
             type=int,
@@ -29,7 +43,7 @@ class Command(BaseCommand):
             )
             return
         if options["action"] == "ensure":
-            created = partitions.ensure(options["months"])
+            created = partitions.ensure(options["months"], since=options["since"])
             for name in created:
                 self.stdout.write(f"created {name}")
             self.stdout.write(f"{len(created)} partitions created.")
