@@ -164,7 +164,7 @@ def test_ensure_moves_a_month_out_of_the_default_partition() -> None:
     month = partitions.month_start(far)
     created = partitions.ensure(0, now=far)
     assert partitions.partition_name("audit_auditevent", month) in created
-    assert _rows(where, [far]) == [(partitions.partition_name("audit_auditevent", month), "x", {"n": 1})]
+    assert _rows(where, [far]) == [(partitions.partition_name("audit_auditevent", month), "x", '{"n": 1}')]
     assert [r[0] for r in _rows(where, [far + dt.timedelta(days=40)])] == ["audit_auditevent_default"]
     assert AuditEvent.objects.count() == count
 
