@@ -186,7 +186,8 @@ def test_ensure_moves_a_month_out_of_the_default_partition() -> None:
 @postgres_only
 @pytest.mark.django_db
 def test_the_periodic_task_and_the_command_ensure_months() -> None:
-    assert jobs_tasks.partitions_ensure() == {"created": 0}  # the migration made the months ahead
+    jobs_tasks.partitions_ensure()  # the migration made the months ahead (a reused test database may be older)
+    assert jobs_tasks.partitions_ensure() == {"created": 0}
     out = StringIO()
     call_command("partitions", "ensure", "--months", "1", stdout=out)
     assert "0 partitions created." in out.getvalue()
