@@ -88,6 +88,13 @@ PROBES = [
     Probe("resident", lambda o: reverse("people:resident_edit", kwargs={"pk": o.pk}), "people.manage", "people.manage"),
     Probe("household", lambda o: reverse("people:household", kwargs={"pk": o.pk}), "people.view", "people.view"),
     Probe("household", lambda o: f"/api/v1/people/households/{o.pk}", "people.view", "people.view"),
+    Probe(
+        "household",
+        lambda o: reverse("pairing:household", kwargs={"household_id": o.pk}),
+        "pairing.visit",
+        "pairing.visit",
+    ),
+    Probe("household", lambda o: f"/api/v1/pairing/households/{o.pk}", "pairing.visit", "pairing.visit"),
     Probe("booking", lambda o: reverse("spaces:booking", kwargs={"booking_id": o.pk}), "booking.view", "booking.view"),
     Probe("booking", lambda o: f"/api/v1/bookings/{o.pk}", "booking.view", "booking.view"),
     Probe("task_force", lambda o: reverse("orgs:taskforce", kwargs={"pk": o.pk}), "taskforce.view", "taskforce.view"),
@@ -402,6 +409,10 @@ PAGE_PARAMS: dict[tuple[str, str], str] = {
     ("bulletin:", "photo_id"): "notice_photo",
     ("bulletin:", "activity_id"): "activity",
     ("inbox:", "message_id"): "message",
+    ("pairing:", "household_id"): "household",
+    ("pairing:", "visit_id"): "visit",
+    ("pairing:", "central_id"): "central",
+    ("pairing:", "area_id"): "org_unit",
 }
 
 #: An API path parameter → the kind of object that fills it.
@@ -428,6 +439,8 @@ API_PARAMS = {
     "assignment_id": "duty_assignment",
     "swap_id": "duty_swap",
     "entry_id": "duty_entry",
+    "visit_id": "visit",
+    "area_id": "org_unit",
 }
 
 #: Plain (non-object) parameters and what fills them.
@@ -435,6 +448,31 @@ PLAIN_PARAMS = {"fmt": "png", "step": "confirm"}
 
 #: An id no row has.
 MISSING = 987_654_321
+
+
+def _pairing_objects(household: Any, building: Any) -> tuple[Any, Any]:
+    """The other community's central household, paired with its household, and one visit there."""
+    from anju.pairing import services as pairing
+    from anju.people.models import Resident
+    from anju.testing.pairing import add_household
+
+    home = add_household(building, "1808", name="钱党员", party=True)
+    central = pairing.central_designate(
+        actor=None,
+        household=home,
+        member=Resident.objects.get(household=home),
+        area=building.community,
+    )
+    pairing.pairing_set(actor=None, household=household, central=central)
+    visit = pairing.visit_record(
+        actor=make_user(Role.ADMIN, building.community),
+        household=household,
+        visited_on=timezone.localdate(),
+        method="door",
+        condition="good",
+        client_key="matrix-other",
+    )
+    return central, visit
 
 
 @dataclass
@@ -521,6 +559,7 @@ def outside(objects: Objects) -> Outside:
     )
     other["notice_photo"] = summary.photos.get()
     _outside_duty(other, objects.other_worker)
+    other["central"], other["visit"] = _pairing_objects(other["household"], other["household"].unit)
     assert all(v is not None for v in other.values())
     users = {who: u for who, u in objects.users.items() if who != Role.DEPARTMENT_LIAISON}
     # The matrix's liaison sits on the street above both communities, so the other one is within its

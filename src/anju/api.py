@@ -34,6 +34,7 @@ def _mount() -> None:
     from anju.duty.api import router as duty_router
     from anju.inbox.api import router as inbox_router
     from anju.orgs.api import router as orgs_router
+    from anju.pairing.api import router as pairing_router
     from anju.people.api import router as people_router
     from anju.people.invitations.api import router as invitations_router
     from anju.spaces.api import router as spaces_router
@@ -50,6 +51,7 @@ def _mount() -> None:
     api.add_router("/", bulletin_router)
     api.add_router("/", duty_router)
     api.add_router("/", inbox_router)
+    api.add_router("/", pairing_router)
 
 
 _mount()

@@ -152,6 +152,7 @@ INSTALLED_APPS = [
     "anju.activities",
     "anju.bulletin",
     "anju.duty",
+    "anju.pairing",
     "anju.site",
 ]
 

@@ -24,6 +24,7 @@ urlpatterns = [
     path("activities/", include("anju.activities.urls")),
     path("notices/", include("anju.bulletin.urls")),
     path("duty/", include("anju.duty.urls")),
+    path("pairing/", include("anju.pairing.urls")),
     path("inbox/", include("anju.inbox.urls")),
     path("open311/v2/", include("anju.appeals.open311.urls")),
     path("api/v1/", api.urls),

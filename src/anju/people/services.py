@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -38,6 +38,36 @@ MOBILE_PURPOSE = "people.mobile"
 ID_PURPOSE = "people.id_number"
 REVEALABLE = ("mobile", "id_number")
 ANONYMISED_NAME = "已匿名"
+
+
+# --- hooks for the apps above --------------------------------------------------------------
+
+
+class HouseholdHook(Protocol):
+    def __call__(self, *, household: Household, event: str, actor: Any) -> None: ...
+
+
+#: What happened to a household, as the hooks hear it.
+HOUSEHOLD_CREATED = "created"
+HOUSEHOLD_MOVED = "moved"  # to another door of the community
+HOUSEHOLD_EMPTIED = "emptied"  # its last living member moved out or died
+HOUSEHOLD_ARCHIVED = "archived"  # archived (also after a merge into another household)
+
+_household_hooks: list[HouseholdHook] = []
+
+
+def on_household_changed(hook: HouseholdHook) -> None:
+    """Run ``hook(household=…, event=…, actor=…)`` inside the transaction of every registry change of a
+    household (the events above). Apps above the registry (pairing ends a pairing when a household moves
+    out or dies out) register here from their ``AppConfig.ready()``; the registry never imports them."""
+    if hook not in _household_hooks:
+        _household_hooks.append(hook)
+
+
+def household_changed(household: Household, event: str, actor: Any) -> None:
+    """Tell the registered hooks (called by this module's services, inside their transaction)."""
+    for hook in list(_household_hooks):
+        hook(household=household, event=event, actor=actor)
 
 
 def retention_days() -> int:
@@ -238,6 +268,7 @@ def household_create(
             request=request,
             data={"unit": unit.pk, "is_central": is_central},
         )
+        household_changed(household, HOUSEHOLD_CREATED, actor)
     return household
 
 
@@ -304,6 +335,7 @@ def household_move(
             request=request,
             data={"from": old.pk, "to": address.pk, "members": len(members)},
         )
+        household_changed(household, HOUSEHOLD_MOVED, actor)
     return household
 
 
@@ -316,6 +348,7 @@ def household_archive(*, actor: Any, household: Household, request: HttpRequest 
         household.status, household.archived_at = Household.Status.ARCHIVED, timezone.now()
         household.save(update_fields=["status", "archived_at", "updated_at"])
         record(Action.HOUSEHOLD_ARCHIVED, actor=actor, obj=household, request=request)
+        household_changed(household, HOUSEHOLD_ARCHIVED, actor)
     return household
 
 
@@ -557,6 +590,8 @@ def resident_archive(
             actor=_actor_or_none(actor),
         )
         record(Action.RESIDENT_ARCHIVED, actor=actor, obj=resident, request=request, data={"reason": reason})
+        if not resident.household.members.filter(status=Resident.Status.ACTIVE).exists():
+            household_changed(resident.household, HOUSEHOLD_EMPTIED, actor)
     return resident
 
 

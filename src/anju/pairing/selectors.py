@@ -1,0 +1,366 @@
+"""Reads shared by the pages and the API: who sees which households, the visit plan, coverage.
+
+Who sees what: staff (``pairing.manage``/``pairing.view``) see their community's households; a central
+household's carrier sees only the households paired with it now. Everything else answers 404.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from anju.access import policy
+from anju.orgs.models import OrgUnit, UnitKind
+from anju.pairing import assignment, plan
+from anju.pairing.models import Cadence, CareLevel, CentralHousehold, Pairing, Visit
+from anju.people.models import Household, Relation, Resident
+
+
+def cadences_of(community_id: int) -> dict[str, plan.Every]:
+    overrides = {c.level: (c.every, c.unit) for c in Cadence.objects.filter(community_id=community_id)}
+    return plan.cadences(overrides)
+
+
+def central_of(user: Any) -> CentralHousehold | None:
+    """The central household ``user`` carries on the phone."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return (
+        CentralHousehold.objects.select_related("household__address__unit", "member", "area")
+        .filter(carrier=user, is_active=True)
+        .order_by("id")
+        .first()
+    )
+
+
+def serves(user: Any, household_id: int) -> bool:
+    """Whether ``user`` carries the central household the household is paired with now."""
+    return Pairing.objects.filter(
+        household_id=household_id, ended_at__isnull=True, central__carrier=user, central__is_active=True
+    ).exists()
+
+
+def households_for(user: Any, action: str = "pairing.visit") -> QuerySet[Household]:
+    """Active households ``user`` may work on: the community's for staff, its own for a central household."""
+    own = Q(pk__in=Pairing.objects.filter(ended_at__isnull=True, central__carrier=user).values("household_id"))
+    staff = policy.scope_q(user, "pairing.manage", "community__path") if policy.can(user, "pairing.manage") else None
+    where = own | staff if staff is not None else own
+    return Household.objects.filter(where, status=Household.Status.ACTIVE).select_related("address__unit", "unit")
+
+
+def centrals_visible(user: Any, action: str = "pairing.view") -> QuerySet[CentralHousehold]:
+    qs = CentralHousehold.objects.select_related("household__address__unit", "member", "area", "carrier")
+    return policy.visible(qs, user, action, "community__path")
+
+
+def communities_for(user: Any, action: str = "pairing.view") -> QuerySet[OrgUnit]:
+    return policy.visible(OrgUnit.objects.filter(kind=UnitKind.COMMUNITY), user, action, "path").order_by("path")
+
+
+def areas_of(community: OrgUnit) -> list[OrgUnit]:
+    return list(
+        OrgUnit.objects.filter(path__startswith=community.path, kind__in=[UnitKind.AREA, UnitKind.GRID]).order_by(
+            "path"
+        )
+    )
+
+
+@dataclass
+class Row:
+    """One household in the plan or on the coverage page."""
+
+    household: Household
+    level: str
+    last_contact: dt.date | None
+    paired_on: dt.date | None
+    central_id: int | None
+    every: plan.Every
+    today: dt.date
+    head: str = ""
+    due_on: dt.date | None = None
+    within: bool = False
+
+    def __post_init__(self) -> None:
+        if self.paired_on is not None or self.last_contact is not None:
+            self.due_on = plan.due_on(
+                last_contact=self.last_contact, paired_on=self.paired_on or self.today, every=self.every
+            )
+        self.within = plan.within_cadence(last_contact=self.last_contact, every=self.every, today=self.today)
+
+    @property
+    def overdue_days(self) -> int:
+        return (self.today - self.due_on).days if self.due_on else 0
+
+    @property
+    def level_label(self) -> str:
+        return str(CareLevel(self.level).label)
+
+
+def annotated(qs: QuerySet[Household]) -> QuerySet[Household]:
+    """Households with their last contact, care level, current central household and pairing day (one query)."""
+    last = Visit.objects.filter(household=OuterRef("pk")).order_by("-visited_on").values("visited_on")[:1]
+    open_pairing = Pairing.objects.filter(household=OuterRef("pk"), ended_at__isnull=True)
+    return qs.annotate(
+        last_contact=Subquery(last),
+        central_now=Subquery(open_pairing.values("central_id")[:1]),
+        paired_at=Subquery(open_pairing.values("started_at")[:1]),
+    ).select_related("care")
+
+
+def rows_of(households: QuerySet[Household], *, today: dt.date | None = None) -> list[Row]:
+    today = today or timezone.localdate()
+    cadence_cache: dict[int, dict[str, plan.Every]] = {}
+    rows = []
+    for h in annotated(households):
+        if h.community_id not in cadence_cache:
+            cadence_cache[h.community_id] = cadences_of(h.community_id)
+        care = getattr(h, "care", None)
+        level = care.level if care is not None else CareLevel.ORDINARY
+        paired = timezone.localtime(h.paired_at).date() if h.paired_at else None  # type: ignore[attr-defined]
+        rows.append(
+            Row(
+                household=h,
+                level=level,
+                last_contact=h.last_contact,  # type: ignore[attr-defined]
+                paired_on=paired,
+                central_id=h.central_now,  # type: ignore[attr-defined]
+                every=cadence_cache[h.community_id][level],
+                today=today,
+            )
+        )
+    return rows
+
+
+def heads_of(household_ids: list[int]) -> dict[int, Resident]:
+    """The head (else the first living member) of each household, in one query."""
+    heads: dict[int, Resident] = {}
+    for r in Resident.objects.filter(household_id__in=household_ids, status=Resident.Status.ACTIVE).order_by("id"):
+        if r.household_id not in heads or (
+            r.relation == Relation.HEAD and heads[r.household_id].relation != Relation.HEAD
+        ):
+            heads[r.household_id] = r
+    return heads
+
+
+def week_plan(central: CentralHousehold, *, today: dt.date | None = None) -> tuple[list[Row], list[Row]]:
+    """(due by the end of this week, most overdue first; the rest, soonest first) of ``central``'s households."""
+    today = today or timezone.localdate()
+    _monday, sunday = plan.week_of(today)
+    households = Household.objects.filter(
+        pk__in=Pairing.objects.filter(central=central, ended_at__isnull=True).values("household_id"),
+        status=Household.Status.ACTIVE,
+    ).select_related("address__unit")
+    rows = rows_of(households, today=today)
+    heads = heads_of([r.household.pk for r in rows])
+    for r in rows:
+        head = heads.get(r.household.pk)
+        r.head = head.name if head else ""
+    far = dt.date.max
+    rows.sort(key=lambda r: (r.due_on or far, r.household.pk))
+    due = [r for r in rows if r.due_on is not None and r.due_on <= sunday]
+    later = [r for r in rows if r not in due]
+    return due, later
+
+
+def due_count(central: CentralHousehold, *, today: dt.date | None = None) -> int:
+    return len(week_plan(central, today=today)[0])
+
+
+def lived_in() -> Exists:
+    """Households someone lives in (a household whose last member moved out or died is not visited)."""
+    return Exists(Resident.objects.filter(household=OuterRef("pk"), status=Resident.Status.ACTIVE))
+
+
+def unpaired(community: OrgUnit, area: OrgUnit | None = None) -> QuerySet[Household]:
+    """The unpaired queue: active households someone lives in, with no open pairing, not central households."""
+    scope = area or community
+    return (
+        Household.objects.filter(
+            lived_in(), community=community, status=Household.Status.ACTIVE, unit__path__startswith=scope.path
+        )
+        .exclude(pk__in=Pairing.objects.filter(ended_at__isnull=True).values("household_id"))
+        .exclude(pk__in=CentralHousehold.objects.filter(is_active=True).values("household_id"))
+        .select_related("address__unit", "unit")
+        .order_by("created_at", "id")
+    )
+
+
+def history_of(household: Household) -> QuerySet[Pairing]:
+    return Pairing.objects.filter(household=household).select_related(
+        "central__household__address__unit", "started_by", "ended_by"
+    )
+
+
+def visits_of(household: Household, limit: int = 20) -> list[Visit]:
+    return list(Visit.objects.filter(household=household).select_related("recorded_by")[:limit])
+
+
+# --- the suggestion --------------------------------------------------------------------------
+
+
+@dataclass
+class Move:
+    household: Household
+    central: CentralHousehold
+    distance: int
+
+
+@dataclass
+class Suggestion:
+    area: OrgUnit
+    moves: list[Move]
+    left: list[Household]
+    cost: int
+    kept: int
+
+
+def suggestion_for(area: OrgUnit) -> Suggestion:
+    """The optimal suggestion (``pairing.assignment``) for the unpaired households of ``area``."""
+    community = area if area.kind == UnitKind.COMMUNITY else area.community
+    assert community is not None  # noqa: S101  an area lies in a community
+    centrals = list(
+        CentralHousehold.objects.filter(community=community, is_active=True, area__path__startswith=area.path)
+        .select_related("household__unit", "household__address__unit")
+        .order_by("id")
+    )
+    load: dict[int, int] = defaultdict(int)
+    for cid in Pairing.objects.filter(central__in=centrals, ended_at__isnull=True).values_list("central_id", flat=True):
+        load[cid] += 1
+    queue = list(unpaired(community, area))
+    slots = [assignment.Slot(c.pk, c.household.unit.path, c.capacity - load[c.pk]) for c in centrals]
+    result = assignment.suggest([(h.pk, h.unit.path) for h in queue], slots, chain)
+    by_id = {c.pk: c for c in centrals}
+    households = {h.pk: h for h in queue}
+    moves = [
+        Move(households[h], by_id[c], assignment.distance(households[h].unit.path, by_id[c].household.unit.path, chain))
+        for h, c in result.pairs.items()
+    ]
+    moves.sort(key=lambda m: (m.central.pk, m.household.unit.path, m.household.pk))
+    return Suggestion(area, moves, [households[h] for h in result.unpaired], result.cost, sum(load.values()))
+
+
+def chain(path: str) -> list[str]:
+    """Root-to-unit paths of an org-unit path."""
+    return [*OrgUnit.paths_above(path), path]
+
+
+# --- coverage ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Tally:
+    label: str
+    households: int = 0
+    within: int = 0
+    never: int = 0
+    key: Any = None
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.within / self.households) if self.households else 0
+
+    @property
+    def band(self) -> str:
+        p = self.percent
+        return "good" if p >= 90 else "fair" if p >= 60 else "poor"
+
+
+@dataclass
+class Coverage:
+    community: OrgUnit
+    total: Tally
+    by_central: list[Tally] = field(default_factory=list)
+    by_grid: list[Tally] = field(default_factory=list)
+    by_area: list[Tally] = field(default_factory=list)
+    by_building: list[Tally] = field(default_factory=list)
+    overdue: list[Row] = field(default_factory=list)
+    never: list[Row] = field(default_factory=list)
+    unpaired: int = 0
+
+
+def coverage_of(community: OrgUnit, *, today: dt.date | None = None) -> Coverage:
+    """The share of households contacted within their cadence, per central household, building, grid, area
+    and the community; the overdue and never-visited households. A fixed number of queries."""
+    today = today or timezone.localdate()
+    units = {u.path: u for u in OrgUnit.objects.filter(path__startswith=community.path)}
+    order = {u.pk: (u.sort_order, len(u.name), u.name) for u in units.values()}
+    centrals = {
+        c.pk: c for c in CentralHousehold.objects.filter(community=community).select_related("household__address__unit")
+    }
+    households = (
+        Household.objects.filter(lived_in(), community=community, status=Household.Status.ACTIVE)
+        .select_related("address__unit")
+        .exclude(pk__in=CentralHousehold.objects.filter(is_active=True).values("household_id"))
+    )
+    rows = rows_of(households, today=today)
+    total = Tally(community.name)
+    tallies: dict[str, dict[Any, Tally]] = {"central": {}, "grid": {}, "area": {}, "building": {}}
+
+    def bump(kind: str, key: Any, label: str, row: Row) -> None:
+        tally = tallies[kind].setdefault(key, Tally(label, key=key))
+        tally.households += 1
+        tally.within += row.within
+        tally.never += row.last_contact is None
+
+    unpaired_count = 0
+    for row in rows:
+        total.households += 1
+        total.within += row.within
+        total.never += row.last_contact is None
+        path = row.household.address.unit.path
+        unit = units.get(path)
+        if unit is not None:
+            bump("building", unit.pk, unit.name, row)
+        for above in chain(path):
+            u = units.get(above)
+            if u is not None and u.kind == UnitKind.GRID:
+                bump("grid", u.pk, u.name, row)
+            if u is not None and u.kind == UnitKind.AREA:
+                bump("area", u.pk, u.name, row)
+        if row.central_id is not None:
+            c = centrals.get(row.central_id)
+            bump("central", row.central_id, str(c.household.address) if c else "", row)
+        else:
+            unpaired_count += 1
+    overdue = sorted((r for r in rows if r.due_on and r.due_on < today), key=lambda r: r.due_on or today)
+    never = [r for r in rows if r.last_contact is None]
+    heads = heads_of([r.household.pk for r in overdue[:100] + never[:100]])
+    for r in overdue[:100] + never[:100]:
+        head = heads.get(r.household.pk)
+        r.head = head.name if head else ""
+    return Coverage(
+        community,
+        total,
+        by_central=sorted(tallies["central"].values(), key=lambda t: (t.percent, t.label)),
+        by_grid=sorted(tallies["grid"].values(), key=lambda t: t.label),
+        by_area=sorted(tallies["area"].values(), key=lambda t: t.label),
+        by_building=sorted(tallies["building"].values(), key=lambda t: order.get(t.key, (0, t.label))),
+        overdue=overdue,
+        never=never,
+        unpaired=unpaired_count,
+    )
+
+
+def open_follow_ups(user: Any) -> QuerySet[Visit]:
+    qs = Visit.objects.filter(follow_up=Visit.FollowUp.WORKER).select_related("household__address__unit", "recorded_by")
+    return policy.visible(qs, user, "pairing.view", "community__path").order_by("visited_on", "id")
+
+
+def loads_of(centrals: list[CentralHousehold]) -> dict[int, int]:
+    """How many households each central household serves now (one query)."""
+    load: dict[int, int] = defaultdict(int)
+    for cid in Pairing.objects.filter(central__in=centrals, ended_at__isnull=True).values_list("central_id", flat=True):
+        load[cid] += 1
+    return dict(load)
+
+
+def cadence_rows(community: OrgUnit) -> list[tuple[str, plan.Every, bool]]:
+    """(care level label, cadence, changed from the default) for each care level."""
+    overrides = {c.level for c in Cadence.objects.filter(community=community)}
+    every = cadences_of(community.pk)
+    return [(str(label), every[level], level in overrides) for level, label in CareLevel.choices]
