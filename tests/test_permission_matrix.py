@@ -685,6 +685,20 @@ API_INPUT: dict[str, dict[str, Any] | str] = {
     "POST /activities/{activity_id}/helpers": {"hours": 1},
     "PUT /appeals/config/publication/{community_id}": {"level": "basic"},
     "GET /spaces/{space_id}/availability": "?start=2030-01-07T08:00:00%2B08:00&end=2030-01-07T18:00:00%2B08:00",
+    "POST /pairing/households/{household_id}/visits": {
+        "client_key": "matrix-walk",
+        "visited_on": "2026-01-05",
+        "method": "door",
+        "condition": "good",
+    },
+    "POST /pairing/households/{household_id}/reveal": {
+        "resident_id": 1,
+        "purpose": "callback",
+        "reason": "回访核实情况",
+    },
+    "PUT /pairing/households/{household_id}/care": {"level": "alone", "reason": "独居"},
+    "POST /pairing/households/{household_id}/pairing": {"central_id": 1},
+    "POST /pairing/areas/{area_id}/suggestion": {"household_ids": [1]},
 }
 #: Uploads (multipart) are not built here: these may answer 422, as long as the answer is the same as
 #: for an id no row has (missing and forbidden look alike).
