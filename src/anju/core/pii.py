@@ -136,6 +136,31 @@ PERSONAL: tuple[PersonalField, ...] = (
         "Kept while the person volunteers; the hours ledger keeps it for certificates",
     ),
     PersonalField(
+        "pairing.Care",
+        "level",
+        Category.SOCIAL,
+        "How often the household is visited (living alone, disability, minimum allowance …)",
+        "Kept while the household lives here",
+        True,
+    ),
+    PersonalField(
+        "pairing.Care",
+        "reason",
+        Category.SOCIAL,
+        "Why the care level was set",
+        "Kept while the household lives here",
+        True,
+    ),
+    PersonalField("pairing.Visit", "met", Category.IDENTITY, "Whom the visitor met", "Kept with the visit log"),
+    PersonalField(
+        "pairing.Visit",
+        "note",
+        Category.SOCIAL,
+        "What the visitor found (typed numbers sealed, core.screening)",
+        "Kept with the visit log",
+        True,
+    ),
+    PersonalField(
         "people.ImportBatch",
         "file_sealed",
         Category.GOVERNMENT_ID,
@@ -215,6 +240,7 @@ SCREENED_TEXT: tuple[str, ...] = (
     "appeals.Appeal.address",
     "appeals.AppealEvent.note",
     "appeals.Callback.comment",
+    "pairing.Visit.note",
 )
 
 

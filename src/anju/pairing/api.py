@@ -11,6 +11,7 @@ from ninja import Field, Router, Schema, Status
 from anju.access import policy
 from anju.appeals.models import Category
 from anju.audit.reasons import clean_reveal_reason
+from anju.core import screening
 from anju.core.api import ErrorOut
 from anju.core.params import Id
 from anju.orgs.models import OrgUnit, UnitKind
@@ -53,9 +54,13 @@ class VisitOut(Schema):
     met: str
     condition: str
     needs: list[str]
-    note: str
+    note: str = Field(..., description="typed numbers masked")
     follow_up: str
     appeal_id: int | None
+
+    @staticmethod
+    def resolve_note(obj: Visit) -> str:
+        return screening.masked(obj.note)
 
 
 class HouseholdOut(Schema):

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from anju.access import policy
 from anju.audit.actions import Action
 from anju.audit.services import diff, record
+from anju.core import screening
 from anju.orgs.models import OrgUnit, UnitKind
 from anju.pairing import notices
 from anju.pairing.models import CadenceUnit, Care, CareLevel, CentralHousehold, DigestSent, Pairing, Visit
@@ -434,7 +435,7 @@ def visit_record(
                 met=met,
                 condition=condition,
                 needs=needs,
-                note=note,
+                note=screening.screen(note),  # typed numbers sealed, as in an appeal's description
                 follow_up=follow_up,
                 recorded_by=actor,
                 client_key=client_key,
@@ -473,7 +474,7 @@ def _file_appeal(
     from anju.appeals.intake import services as intake
     from anju.appeals.models import Channel
 
-    description = visit.note or ", ".join(str(Visit.Need(n).label) for n in visit.needs)
+    description = screening.revealed(visit.note) or ", ".join(str(Visit.Need(n).label) for n in visit.needs)
     ref = _("Found on visit #%(n)d") % {"n": visit.pk}
     return intake.appeal_file(
         actor=actor,

@@ -21,6 +21,7 @@ from anju.access.roles import Role
 from anju.accounts.models import User
 from anju.appeals.models import Category
 from anju.audit.reasons import RevealReasonForm
+from anju.core import screening
 from anju.core.excel import safe_row
 from anju.core.forms import apply_service_errors
 from anju.orgs.models import OrgUnit, UnitKind
@@ -174,6 +175,7 @@ def visit(request: HttpRequest, visit_id: int) -> HttpResponse:
             "visit": obj,
             "appeal": appeal,
             "needs": [Visit.Need(n).label for n in obj.needs if n in Visit.Need.values],
+            "note": screening.masked(obj.note),
             "manage": policy.can(request.user, "pairing.manage", obj),
         },
     )
