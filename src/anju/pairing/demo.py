@@ -11,7 +11,7 @@ import datetime as dt
 import random
 from typing import Any
 
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from anju.accounts.models import User
 from anju.appeals.models import Category
@@ -140,4 +140,8 @@ def load_demo_pairing(*, community: OrgUnit, area: OrgUnit, staff: Any, log: Any
 
 
 def load(demo: Demo) -> int:
-    return load_demo_pairing(community=demo.units["community"], area=demo.units["area"], staff=demo.staff, log=demo.log)
+    # The reasons the services write (a suggested assignment …) are stored as written: in the demo's language.
+    with translation.override("zh-hans"):
+        return load_demo_pairing(
+            community=demo.units["community"], area=demo.units["area"], staff=demo.staff, log=demo.log
+        )

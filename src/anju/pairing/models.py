@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from anju.orgs.models import CommunityScopedModel
 
@@ -160,7 +161,7 @@ class Care(CommunityScopedModel):
 class Visit(CommunityScopedModel):
     class Method(models.TextChoices):
         DOOR = "door", _("At the door")
-        PHONE = "phone", _("By phone")
+        PHONE = "phone", pgettext_lazy("visit method", "By phone")
         WECHAT = "wechat", _("WeChat")
         STATION = "station", _("At the station")
 
