@@ -277,3 +277,46 @@ def test_registry_events_end_pairings(pw: PairingWorld) -> None:
     stay = pw.households[2]
     people.household_move(actor=None, household=stay, unit=pw.people.building2, door="999")
     assert Pairing.objects.filter(household=stay, ended_at__isnull=True).exists()
+
+
+# --- coverage ------------------------------------------------------------------------------------
+
+
+def _coverage_queries(pw: PairingWorld, client: Any) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(f"/pairing/coverage/?community={pw.tree.community.pk}")
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_coverage_counts_and_a_constant_number_of_queries(pw: PairingWorld, client_for: Any) -> None:
+    _pair_all(pw)
+    worker = pw.users["community_worker"]
+    client = client_for(worker)
+    today = timezone.localdate()
+    services.visit_record(
+        actor=worker, household=pw.households[0], visited_on=today, method="door", condition="good", client_key="c1"
+    )
+    cov = selectors.coverage_of(pw.tree.community)
+    # 5 paired + the people world's 王小明 (unpaired); the central household itself is not counted.
+    assert cov.total.households == 6
+    assert cov.total.within == 1
+    assert cov.unpaired == 1
+    assert {t.label: t.households for t in cov.by_building} == {"1栋": 3, "2栋": 3}
+    _coverage_queries(pw, client)  # the first request of a session reads the user's settings once
+    small = _coverage_queries(pw, client)
+    for n in range(12):
+        h = add_household(pw.tree.building, f"5{n:02d}")
+        if n < 5:
+            services.pairing_set(actor=None, household=h, central=pw.central)
+        services.visit_record(
+            actor=worker, household=h, visited_on=today, method="phone", condition="good", client_key=f"m{n}"
+        )
+    assert _coverage_queries(pw, client) == small
+    export = client.get(f"/pairing/coverage/export/?community={pw.tree.community.pk}")
+    assert export.status_code == 200
+    assert export["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert AuditEvent.objects.filter(action="pairing.coverage_exported").count() == 1
