@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from anju.pairing.assignment import Slot, suggest  # noqa: E402
+from anju.pairing.assignment import Slot, suggest
 
 HOUSEHOLDS = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
 CENTRALS = int(sys.argv[2]) if len(sys.argv) > 2 else 150
