@@ -320,3 +320,32 @@ def test_coverage_counts_and_a_constant_number_of_queries(pw: PairingWorld, clie
     assert export.status_code == 200
     assert export["Content-Type"].startswith("application/vnd.openxmlformats")
     assert AuditEvent.objects.filter(action="pairing.coverage_exported").count() == 1
+
+
+def test_no_visit_and_no_activity_in_six_months_is_flagged_into_the_plan(pw: PairingWorld) -> None:
+    from anju.pairing import plan as plan_module
+
+    today = dt.date(2026, 6, 30)
+    assert plan_module.quiet(last_contact=None, last_attended=None, today=today)
+    assert plan_module.quiet(last_contact=dt.date(2025, 12, 1), last_attended=dt.date(2025, 11, 1), today=today)
+    assert not plan_module.quiet(last_contact=dt.date(2025, 12, 1), last_attended=dt.date(2026, 5, 1), today=today)
+    assert not plan_module.quiet(last_contact=dt.date(2026, 5, 1), last_attended=None, today=today)
+    _pair_all(pw)
+    Household.objects.filter(pk__in=[h.pk for h in pw.households]).update(
+        created_at=timezone.now() - dt.timedelta(days=400)
+    )
+    h = Household.objects.get(pk=pw.households[0].pk)
+    services.cadence_set(actor=None, community=pw.tree.community, level=CareLevel.ORDINARY, every=12, unit="months")
+    services.visit_record(
+        actor=pw.users["volunteer"],
+        household=h,
+        visited_on=timezone.localdate() - dt.timedelta(days=200),
+        method="door",
+        condition="good",
+        client_key="q1",
+    )
+    due, _later = selectors.week_plan(pw.central)
+    row = next(r for r in due if r.household.pk == h.pk)  # not due by its yearly cadence, but quiet
+    assert row.quiet
+    assert row.overdue_days < 0
+    assert [r.household.pk for r in selectors.coverage_of(pw.tree.community).quiet] == [h.pk]

@@ -42,6 +42,15 @@ def due_on(*, last_contact: dt.date | None, paired_on: dt.date, every: Every) ->
     return every.after(last_contact) if last_contact is not None else paired_on
 
 
+#: Six months without a visit and without coming to any activity: the household is flagged into the plan.
+QUIET_DAYS = 183
+
+
+def quiet(*, last_contact: dt.date | None, last_attended: dt.date | None, today: dt.date) -> bool:
+    since = today - dt.timedelta(days=QUIET_DAYS)
+    return (last_contact is None or last_contact < since) and (last_attended is None or last_attended < since)
+
+
 def week_of(day: dt.date) -> tuple[dt.date, dt.date]:
     """Monday and Sunday of ``day``'s week."""
     monday = day - dt.timedelta(days=day.weekday())

@@ -15,6 +15,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from anju.access import policy
+from anju.activities.models import Registration
 from anju.orgs.models import OrgUnit, UnitKind
 from anju.pairing import assignment, plan
 from anju.pairing.models import Cadence, CareLevel, CentralHousehold, Pairing, Visit
@@ -82,6 +83,7 @@ class Row:
     every: plan.Every
     today: dt.date
     head: str = ""
+    last_attended: dt.date | None = None
     due_on: dt.date | None = None
     within: bool = False
 
@@ -91,6 +93,11 @@ class Row:
                 last_contact=self.last_contact, paired_on=self.paired_on or self.today, every=self.every
             )
         self.within = plan.within_cadence(last_contact=self.last_contact, every=self.every, today=self.today)
+
+    @property
+    def quiet(self) -> bool:
+        """No visit and no activity attended in six months: flagged into the plan whatever its cadence."""
+        return plan.quiet(last_contact=self.last_contact, last_attended=self.last_attended, today=self.today)
 
     @property
     def overdue_days(self) -> int:
@@ -105,8 +112,14 @@ def annotated(qs: QuerySet[Household]) -> QuerySet[Household]:
     """Households with their last contact, care level, current central household and pairing day (one query)."""
     last = Visit.objects.filter(household=OuterRef("pk")).order_by("-visited_on").values("visited_on")[:1]
     open_pairing = Pairing.objects.filter(household=OuterRef("pk"), ended_at__isnull=True)
+    attended = (
+        Registration.objects.filter(household=OuterRef("pk"), checked_in_at__isnull=False)
+        .order_by("-checked_in_at")
+        .values("checked_in_at")[:1]
+    )
     return qs.annotate(
         last_contact=Subquery(last),
+        last_attended_at=Subquery(attended),
         central_now=Subquery(open_pairing.values("central_id")[:1]),
         paired_at=Subquery(open_pairing.values("started_at")[:1]),
     ).select_related("care")
@@ -122,6 +135,7 @@ def rows_of(households: QuerySet[Household], *, today: dt.date | None = None) ->
         care = getattr(h, "care", None)
         level = care.level if care is not None else CareLevel.ORDINARY
         paired = timezone.localtime(h.paired_at).date() if h.paired_at else None  # type: ignore[attr-defined]
+        attended = h.last_attended_at  # type: ignore[attr-defined]
         rows.append(
             Row(
                 household=h,
@@ -131,6 +145,7 @@ def rows_of(households: QuerySet[Household], *, today: dt.date | None = None) ->
                 central_id=h.central_now,  # type: ignore[attr-defined]
                 every=cadence_cache[h.community_id][level],
                 today=today,
+                last_attended=timezone.localtime(attended).date() if attended else None,
             )
         )
     return rows
@@ -162,7 +177,7 @@ def week_plan(central: CentralHousehold, *, today: dt.date | None = None) -> tup
         r.head = head.name if head else ""
     far = dt.date.max
     rows.sort(key=lambda r: (r.due_on or far, r.household.pk))
-    due = [r for r in rows if r.due_on is not None and r.due_on <= sunday]
+    due = [r for r in rows if (r.due_on is not None and r.due_on <= sunday) or r.quiet]
     later = [r for r in rows if r not in due]
     return due, later
 
@@ -280,6 +295,7 @@ class Coverage:
     by_building: list[Tally] = field(default_factory=list)
     overdue: list[Row] = field(default_factory=list)
     never: list[Row] = field(default_factory=list)
+    quiet: list[Row] = field(default_factory=list)
     unpaired: int = 0
 
 
@@ -329,6 +345,7 @@ def coverage_of(community: OrgUnit, *, today: dt.date | None = None) -> Coverage
             unpaired_count += 1
     overdue = sorted((r for r in rows if r.due_on and r.due_on < today), key=lambda r: r.due_on or today)
     never = [r for r in rows if r.last_contact is None]
+    quiet = [r for r in rows if r.quiet and r.last_contact is not None]
     heads = heads_of([r.household.pk for r in overdue[:100] + never[:100]])
     for r in overdue[:100] + never[:100]:
         head = heads.get(r.household.pk)
@@ -342,6 +359,7 @@ def coverage_of(community: OrgUnit, *, today: dt.date | None = None) -> Coverage
         by_building=sorted(tallies["building"].values(), key=lambda t: order.get(t.key, (0, t.label))),
         overdue=overdue,
         never=never,
+        quiet=quiet,
         unpaired=unpaired_count,
     )
 
