@@ -1,20 +1,21 @@
 """Appeals benchmark on PostgreSQL: the escalation sweep, intake, the three-rate page and the appeal lists, each
 against a raw-SQL (or bare-view) baseline measured in the same run, as the median of interleaved rounds.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/anju .venv/bin/python benchmarks/appeals_bench.py [N] [CLOSED]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/anju .venv/bin/python benchmarks/appeals_bench.py [N] [COMMUNITIES]
 
 It creates (and drops) its own database ``anju_bench_appeals`` (or ``$ANJU_BENCH_DB``) next to the one in
 DATABASE_URL; ``ANJU_BENCH_ROUNDS`` (3) sets the rounds, ``ANJU_BENCH_KEEP=1`` keeps the database,
 ``ANJU_BENCH_ONLY=sweep`` stops after the sweep.
 
-The data (printed before the figures, counted from the database): N **open** appeals (default 1,000,000) and
-CLOSED closed ones (default N) in 50 communities of one street, each community with its own grid, 17
-categories, 2 departments; every key drawn independently (a seeded ``random()``), so the roll-up grows with
-the rows (no key pattern repeats). Open appeals are spread over the open statuses; exactly 1 % of them are
-due for escalation now, each for exactly one level: half a dispatch reminder (received, to the community's
-staff), half a feedback reminder (in progress, to the department's liaisons). The others' next level is
-1-30 days ahead (their earlier ladder history is not generated). Closed appeals span the last year and feed
-the roll-up. Rows are written with ``INSERT … SELECT generate_series`` in one statement each.
+The data (printed before the figures, as generated and as counted from the database): the benchmark city of
+``anju generate_city`` (``anju.site.city``) with N appeals (default 1,000,000) over three years in COMMUNITIES
+communities (default 300): most closed, the open ones recent (about 1 %), a share of them overdue, with their
+timeline, callbacks, escalations and the daily roll-up, keys drawn from one seeded generator (no cycle). One
+community worker per community and two liaisons per department hear the reminders. Then 1 % of the open
+appeals are made due for escalation now, each for exactly one level: those not yet dispatched a dispatch
+reminder (to the community's staff), those in progress and contacted a feedback reminder (to the department's
+liaisons). Note that a realistic city holds few open appeals (about 1 % of N): the sweep's "1 % of 1 M open"
+needs a city of about 10⁸ appeals; the output says how many were open and due.
 
 Figures on this machine (2 shared cores, 3 rounds) are in benchmarks/README.md: at 1 M open appeals, 1 % due,
 the sweep takes 8.6 s, 4.8x the raw SQL doing the same marking and inserts (1.8 s).
@@ -32,7 +33,7 @@ from collections.abc import Callable
 from typing import Any
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
-CLOSED = int(sys.argv[2]) if len(sys.argv) > 2 else N
+COMMUNITIES = int(sys.argv[2]) if len(sys.argv) > 2 else 300
 ROUNDS = int(os.environ.get("ANJU_BENCH_ROUNDS", "3"))
 BASE_URL = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 BENCH_DB = os.environ.get("ANJU_BENCH_DB", "anju_bench_appeals")
@@ -40,17 +41,6 @@ os.environ["DATABASE_URL"] = BASE_URL.rsplit("/", 1)[0] + "/" + BENCH_DB
 ADMIN_URL = BASE_URL.rsplit("/", 1)[0] + "/postgres"
 os.environ.setdefault("ANJU_VAR_DIR", "/tmp/anju-bench-appeals")  # noqa: S108  a throwaway benchmark directory
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "anju.settings")
-
-OPEN_MIX = [  # (status, share of the open appeals)
-    ("received", 10),
-    ("accepted", 5),
-    ("dispatched", 15),
-    ("signed", 10),
-    ("in_progress", 35),
-    ("waiting", 5),
-    ("handled", 10),
-    ("verified", 10),
-]
 
 
 def _recreate_database() -> None:
@@ -99,144 +89,75 @@ def main() -> None:
     from django.utils import timezone
 
     call_command("migrate", verbosity=0)
+    from django.conf import settings
+
     from anju.access.roles import Role
     from anju.appeals import selectors
-    from anju.appeals.models import Category, CategoryRoute
+    from anju.appeals.models import Appeal, Category, CategoryRoute
     from anju.appeals.sla import sweep_escalations
-    from anju.orgs.models import UnitKind
-    from anju.testing import build_tree, make_user, unit
+    from anju.orgs.models import Department, OrgUnit, UnitKind
+    from anju.site.city import describe as describe_city
+    from anju.site.city import generate_city
+    from anju.testing import make_user, unit
 
-    tree = build_tree()
+    # --- data: the benchmark city (anju generate_city), then 1 % of its open appeals due one level ---------
+    t = time.perf_counter()
+    city = generate_city(appeals=N, communities=COMMUNITIES, seed=13)
+    print(describe_city(city))
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # the staff below, quickly
+    with connection.cursor() as cur:
+        cur.execute("SELECT community_id FROM appeals_appeal GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")
+        community = OrgUnit.objects.get(pk=cur.fetchone()[0])  # type: ignore[index]
+    street = community.parent
+    district = street.parent if street else None
+    assert street is not None
+    assert district is not None
+    grid = OrgUnit.objects.get(pk=city.grids[community.pk][0])
+    building = unit(UnitKind.BUILDING, "1栋", grid)
+    department = Department.objects.filter(unit=street).first() or city.departments[0]
     CategoryRoute.objects.create(
-        category=Category.objects.get(code="street-lamp"), unit=tree.community, department=tree.department
+        category=Category.objects.get(code="street-lamp"), unit=community, department=department
     )
-    resident = make_user(Role.RESIDENT, tree.building)
-    supervisor = make_user(Role.SUPERVISOR, tree.district)
-
-    # --- data ----------------------------------------------------------------------------------------
-    communities = [tree.community] + [unit(UnitKind.COMMUNITY, f"基准社区{i}", tree.street) for i in range(49)]
-    grids = [tree.grid] + [unit(UnitKind.GRID, "网格", c) for c in communities[1:]]  # grids[i] is in communities[i]
-    departments = [tree.department, tree.other_department]
-    for c, g in zip(communities, grids, strict=True):  # who hears of the reminders: staff and liaisons
+    resident = make_user(Role.RESIDENT, building)
+    supervisor = make_user(Role.SUPERVISOR, district)
+    for c in city.communities:  # who hears of the reminders: staff and liaisons
         make_user(Role.COMMUNITY_WORKER, c)
-        make_user(Role.GRID_WORKER, g)
-    for d in departments:
+    for d in city.departments:
         for _ in range(2):
             make_user(Role.DEPARTMENT_LIAISON, d.unit, department=d)
-    comm_ids = [c.pk for c in communities]
-    grid_ids = [g.pk for g in grids]
     cat_ids = list(Category.objects.values_list("pk", flat=True))
-    dept_ids = [d.pk for d in departments]
-    open_statuses = [s for s, share in OPEN_MIX for _ in range(share)]  # 100 entries
-    t = time.perf_counter()
-    columns = """community_id, category_id, description, location_id, grid_id, address, urgency, is_complex,
-        status, channel, contact_name_sealed, contact_mobile_sealed, contact_mobile_index, consent,
-        department_id, waiting_reason, reopen_count, received_at, dispatched_at, signed_at, contacted_at,
-        closed_at, dispatch_due, feedback_due, deadlines_provisional, due_at, escalation_level,
-        escalation_due_at, responded_on_time, shared_with_followers"""
     with connection.cursor() as cur:
-        cur.execute("SELECT setseed(0.42)")
-        # N open appeals. Row g is due now when g % 100 = 0: for even hundreds a received appeal 20 h old
-        # whose dispatch is due in 4 h (its reminder fired 2 h ago), else an appeal in progress, received 6
-        # days ago, contacted, whose feedback is due in 20 h (its reminder 4 h ago). Exactly one level each.
+        # 1 % of the open appeals due now for exactly one level (and none other): appeals not yet dispatched get
+        # a dispatch due in 4 h whose reminder fired 2 h ago; appeals in progress, contacted, a feedback due in
+        # 20 h whose reminder fired 4 h ago (their rounds start earlier so the reminder's lead is a full day).
         cur.execute(
-            f"""
-            INSERT INTO appeals_appeal ({columns})
-            SELECT c.ids[1 + ci], cats.ids[1 + ki], 'bench', c.ids[1 + ci], gr.ids[1 + ci], '', 'general', false,
-                   st, 'app', '', '', '', true,
-                   CASE WHEN st IN ('received', 'accepted') THEN NULL ELSE d.ids[1 + di] END, '', 0,
-                   recv, CASE WHEN st IN ('received', 'accepted') THEN NULL ELSE recv + interval '1 hour' END,
-                   CASE WHEN st IN ('received', 'accepted', 'dispatched') THEN NULL ELSE recv + interval '2 hours' END,
-                   CASE WHEN st IN ('received', 'accepted', 'dispatched') THEN NULL ELSE recv + interval '1 day' END,
-                   NULL, recv + interval '24 hours', recv + interval '26 hours', false,
-                   recv + interval '26 hours', 0,
-                   CASE WHEN due THEN now() - interval '1 minute' ELSE now() + (1 + r_next * 29) * interval '1 day' END,
-                   NULL, false
-            FROM (
-                SELECT g, floor(random() * 50)::int AS ci, floor(random() * %(ncat)s)::int AS ki,
-                       floor(random() * 2)::int AS di, g %% 100 = 0 AS due, random() AS r_next,
-                       CASE WHEN g %% 200 = 0 THEN 'received'
-                            WHEN g %% 100 = 0 THEN 'in_progress'
-                            ELSE (%(statuses)s::text[])[1 + floor(random() * 100)::int] END AS st,
-                       CASE WHEN g %% 200 = 0 THEN now() - interval '20 hours'
-                            WHEN g %% 100 = 0 THEN now() - interval '6 days'
-                            ELSE now() - random() * interval '60 days' END AS recv
-                FROM generate_series(1, %(n)s) AS g
-            ) s, (SELECT %(comms)s::int[] AS ids) c, (SELECT %(grids)s::int[] AS ids) gr,
-                 (SELECT %(cats)s::int[] AS ids) cats, (SELECT %(depts)s::int[] AS ids) d
-            """,  # noqa: S608  the column list is fixed text
-            {
-                "n": N,
-                "ncat": len(cat_ids),
-                "statuses": open_statuses,
-                "comms": comm_ids,
-                "grids": grid_ids,
-                "cats": cat_ids,
-                "depts": dept_ids,
-            },
+            "SELECT count(*) FROM appeals_appeal "
+            "WHERE status NOT IN ('closed_resolved', 'closed_unresolved', 'duplicate', 'rejected')"
         )
-        # The due appeals in progress: feedback due in 20 h from a receipt 6 days ago.
+        open_n = cur.fetchone()[0]  # type: ignore[index]
         cur.execute(
-            """UPDATE appeals_appeal SET received_at = now() - interval '6 days',
-                   dispatched_at = now() - interval '6 days' + interval '1 hour',
-                   signed_at = now() - interval '6 days' + interval '2 hours',
-                   contacted_at = now() - interval '5 days', feedback_due = now() + interval '20 hours',
-                   dispatch_due = now() - interval '5 days', due_at = now() + interval '20 hours'
-               WHERE status = 'in_progress' AND escalation_due_at <= now()"""
+            """CREATE TEMP TABLE bench_pick AS SELECT id, status FROM appeals_appeal
+               WHERE status IN ('received', 'accepted')
+                  OR (status IN ('in_progress', 'waiting') AND contacted_at IS NOT NULL)
+               ORDER BY md5(id::text) LIMIT %s""",
+            [max(1, open_n // 100)],
+        )
+        cur.execute("DELETE FROM appeals_escalation WHERE appeal_id IN (SELECT id FROM bench_pick)")
+        cur.execute(
+            """UPDATE appeals_appeal a SET round_started_at = now() - interval '20 hours',
+                   dispatch_due = now() + interval '4 hours', due_at = now() + interval '4 hours',
+                   escalation_level = 0, escalation_due_at = now() - interval '1 minute'
+               FROM bench_pick p WHERE a.id = p.id AND p.status IN ('received', 'accepted')"""
         )
         cur.execute(
-            """UPDATE appeals_appeal SET dispatch_due = now() + interval '4 hours', due_at = now() + interval '4 hours',
-                   feedback_due = now() + interval '7 days'
-               WHERE status = 'received' AND escalation_due_at <= now()"""
-        )
-        # CLOSED closed appeals over the last year.
-        cur.execute(
-            f"""
-            INSERT INTO appeals_appeal ({columns})
-            SELECT c.ids[1 + ci], cats.ids[1 + ki], 'bench', c.ids[1 + ci], gr.ids[1 + ci], '', 'general', false,
-                   CASE WHEN random() < 0.85 THEN 'closed_resolved' ELSE 'closed_unresolved' END, 'app', '', '', '',
-                   true, d.ids[1 + di], '', 0, recv, recv + interval '1 hour', recv + interval '2 hours',
-                   recv + interval '1 day', recv + interval '5 days', recv + interval '24 hours',
-                   recv + interval '7 days', false, NULL, 4, NULL, random() < 0.8, false
-            FROM (
-                SELECT floor(random() * 50)::int AS ci, floor(random() * %(ncat)s)::int AS ki,
-                       floor(random() * 2)::int AS di, now() - random() * interval '365 days' AS recv
-                FROM generate_series(1, %(n)s) AS g
-            ) s, (SELECT %(comms)s::int[] AS ids) c, (SELECT %(grids)s::int[] AS ids) gr,
-                 (SELECT %(cats)s::int[] AS ids) cats, (SELECT %(depts)s::int[] AS ids) d
-            """,  # noqa: S608  the column list is fixed text
-            {
-                "n": CLOSED,
-                "ncat": len(cat_ids),
-                "comms": comm_ids,
-                "grids": grid_ids,
-                "cats": cat_ids,
-                "depts": dept_ids,
-            },
-        )
-        # The daily roll-up the services keep, rebuilt here in one statement from all the rows.
-        cur.execute("DELETE FROM appeals_dailyrollup")
-        cur.execute(
-            """
-            INSERT INTO appeals_dailyrollup (community_id, day, grid_key, department_key, category_key, received,
-                dispatched, responded, dispatches, misrouted, completed, resolved, ratings, satisfied, reopened,
-                complex_marked, whistles, summoned, arrived_on_time, arrived_scanned, arrived_confirmed,
-                arrived_self_declared, awaiting_callback)
-            SELECT community_id, (received_at AT TIME ZONE 'Asia/Shanghai')::date, coalesce(grid_id, 0),
-                   coalesce(department_id, 0), category_id, count(*),
-                   count(*) FILTER (WHERE dispatched_at IS NOT NULL),
-                   count(*) FILTER (WHERE responded_on_time),
-                   count(*) FILTER (WHERE dispatched_at IS NOT NULL), 0,
-                   count(*) FILTER (WHERE status LIKE 'closed%%'),
-                   count(*) FILTER (WHERE status = 'closed_resolved'),
-                   count(*) FILTER (WHERE status LIKE 'closed%%'),
-                   count(*) FILTER (WHERE status = 'closed_resolved'), 0, 0, 0, 0, 0, 0, 0, 0,
-                   count(*) FILTER (WHERE status IN ('handled', 'verified'))
-            FROM appeals_appeal GROUP BY 1, 2, 3, 4, 5
-            """
+            """UPDATE appeals_appeal a SET round_started_at = now() - interval '6 days',
+                   feedback_due = now() + interval '20 hours', due_at = now() + interval '20 hours',
+                   escalation_level = 0, escalation_due_at = now() - interval '1 minute'
+               FROM bench_pick p WHERE a.id = p.id AND p.status IN ('in_progress', 'waiting')"""
         )
         cur.execute("ANALYZE")
-    print(f"generated {N + CLOSED} appeals and the roll-up in {time.perf_counter() - t:.1f} s")
+    tree = types.SimpleNamespace(community=community, district=district, building=building)
+    print(f"generated the city, its staff and the due appeals in {time.perf_counter() - t:.1f} s")
     describe(connection)
 
     # --- 1. the escalation sweep against the raw SQL doing the same marking and inserts -----------------
@@ -270,12 +191,14 @@ def main() -> None:
             for _ in range(n_req):
                 assert client.get("/bare/").status_code == 200
 
+        columns = ", ".join(f.column for f in Appeal._meta.concrete_fields if not f.primary_key)
+
         def raw_insert() -> None:
             with connection.cursor() as cur:
                 for _ in range(n_req):
                     cur.execute(
                         f"INSERT INTO appeals_appeal ({columns}) SELECT {columns} FROM appeals_appeal "  # noqa: S608  fixed text
-                        "WHERE community_id = %s AND status = 'received' LIMIT 1",
+                        "WHERE community_id = %s ORDER BY id DESC LIMIT 1",
                         [tree.community.pk],
                     )
 
@@ -320,7 +243,7 @@ def main() -> None:
         ms, raw_ms = interleaved(ROUNDS * 3, report, raw)
         print(
             ratio_line(
-                f"three rates by {group} over {rollup_rows} roll-up rows ({N + CLOSED} appeals)",
+                f"three rates by {group} over {rollup_rows} roll-up rows ({N} appeals)",
                 ms,
                 "raw SQL sum of the roll-up by the same key",
                 raw_ms,
@@ -360,7 +283,7 @@ def main() -> None:
         "worker queue": "/appeals/?view=worker",
         "all, overdue, one category": f"/appeals/?view=all&deadline=overdue&category={cat_ids[0]}",
         "all, searched by number": "/appeals/?view=all&q=A00000050",
-        "all, searched by text": "/appeals/?view=all&q=bench",
+        "all, searched by text": "/appeals/?view=all&q=路灯",
         "all, page 40": "/appeals/?view=all&page=40",
     }
     for label, url in lists.items():
@@ -426,6 +349,11 @@ def sweep_bench(connection: Any, sweep: Callable[..., int], now: Any) -> None:
         )
         cur.execute("SELECT count(*) FROM bench_due")
         due = cur.fetchone()[0]
+        cur.execute(
+            "SELECT count(*) FROM appeals_appeal "
+            "WHERE status NOT IN ('closed_resolved', 'closed_unresolved', 'duplicate', 'rejected')"
+        )
+        open_n = cur.fetchone()[0]
 
     def reset() -> None:
         with connection.cursor() as cur:
@@ -481,7 +409,8 @@ def sweep_bench(connection: Any, sweep: Callable[..., int], now: Any) -> None:
     idle_s = time.perf_counter() - t
     esc, msg, audit = counts["sweep"]
     print(
-        f"escalation sweep: {due} of {N} open appeals due, one level each; the sweep fired {esc} levels, "
+        f"escalation sweep: {due} of the {open_n} open appeals ({N} in all) due, one level each; "
+        f"the sweep fired {esc} levels, "
         f"wrote {msg} messages and {audit} audit rows in {sweep_s:.2f} s; raw SQL doing the same "
         f"(fired {counts['raw SQL'][0]}, {counts['raw SQL'][1]} messages, {counts['raw SQL'][2]} audit rows) "
         f"{raw_s:.2f} s; ratio {sweep_s / raw_s:.2f} (median of {ROUNDS} interleaved rounds); "
