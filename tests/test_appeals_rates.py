@@ -28,7 +28,7 @@ from anju.appeals.dispatch import services as dispatch
 from anju.appeals.handling import services as handling
 from anju.appeals.models import AWAITING_CALLBACK, Appeal, AppealEvent, Callback, DailyRollup, Status, Summons
 from anju.appeals.rates import charts, ranking
-from anju.appeals.selectors import RateRow, rates, rates_report, trend_months
+from anju.appeals.selectors import RateRow, TierPlan, rates, rates_report, tier_plan, trend_months
 from anju.appeals.whistles import services as whistles
 from anju.audit.actions import Action
 from anju.audit.models import AuditEvent
@@ -553,8 +553,8 @@ def test_rates_page_query_count_is_constant(world: AppealsWorld, group: str, dja
         assert total.pending_callback == 1 + 8
 
 
-INTAKE_API_QUERIES = 18
-INTAKE_PAGE_QUERIES = 19
+INTAKE_API_QUERIES = 19  # … with the received count bumped in both roll-up tiers (the monthly one in one upsert)
+INTAKE_PAGE_QUERIES = 20
 
 
 def test_filing_by_api_query_count(world: AppealsWorld, django_assert_num_queries: Any) -> None:
@@ -691,3 +691,36 @@ def test_rates_card_reads_the_rollup_in_a_constant_number_of_queries(
         card = home.rates_card(world.supervisor, "supervisor")
     assert card is not None
     assert card["ranked_count"] == 1
+
+
+def test_the_tier_follows_the_period() -> None:
+    d = dt.date
+    # All time, and a start or an end alone: whole months from the monthly tier, the partial month's days daily.
+    assert tier_plan(None, None).months == (None, None)
+    assert tier_plan(None, None).days == ()
+    assert tier_plan(d(2026, 1, 1), None).months == (d(2026, 1, 1), None)
+    assert tier_plan(d(2026, 1, 15), None).days == ((d(2026, 1, 15), d(2026, 1, 31)),)
+    assert tier_plan(None, d(2026, 3, 31)).months == (None, d(2026, 3, 1))
+    assert tier_plan(None, d(2026, 3, 30)).days == ((d(2026, 3, 1), d(2026, 3, 30)),)
+    # A short period: the daily tier alone.
+    assert tier_plan(d(2026, 1, 1), d(2026, 1, 31)) == TierPlan(None, ((d(2026, 1, 1), d(2026, 1, 31)),))
+    # A long one: whole months monthly, the edges daily, each day once.
+    plan = tier_plan(d(2025, 12, 20), d(2026, 4, 10))
+    assert plan.months == (d(2026, 1, 1), d(2026, 3, 1))
+    assert plan.days == ((d(2025, 12, 20), d(2025, 12, 31)), (d(2026, 4, 1), d(2026, 4, 10)))
+    assert tier_plan(d(2026, 1, 1), d(2026, 12, 31)) == TierPlan((d(2026, 1, 1), d(2026, 12, 1)), ())
+    # Dates at the ends of the calendar do not break the month arithmetic.
+    assert tier_plan(d(1, 1, 1), d(9999, 12, 31)).months == (d(1, 1, 1), None)
+    assert tier_plan(d(9999, 12, 31), None).months is None
+
+
+def test_rates_page_with_no_period_reads_the_monthly_tier(world: AppealsWorld) -> None:
+    world.to_status(world.file(), Status.HANDLED)
+    sql = _page_queries(english_client(world.supervisor), "/appeals/rates/")
+    assert [q for q in sql if "appeals_monthlyrollup" in q]
+    assert not [q for q in sql if "appeals_dailyrollup" in q]
+    sql = _page_queries(
+        english_client(world.supervisor),
+        f"/appeals/rates/?start={timezone.localdate() - dt.timedelta(days=3)}&end={timezone.localdate()}",
+    )
+    assert [q for q in sql if "appeals_dailyrollup" in q]

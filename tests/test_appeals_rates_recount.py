@@ -41,7 +41,7 @@ from anju.appeals.models import (
     Status,
     Urgency,
 )
-from anju.appeals.rates.rebuild import rollup_rebuild
+from anju.appeals.rates.rebuild import monthly_of, rollup_check, rollup_rebuild, stored_daily, stored_monthly
 from anju.appeals.selectors import RateRow, complex_marks, rates_report
 from anju.appeals.services import InvalidTransition
 from anju.appeals.steps import StepInput, step_take
@@ -293,7 +293,9 @@ operations = st.lists(
     min_size=8,
     max_size=40,
 )
-periods = st.tuples(st.integers(0, 60), st.integers(0, 60))
+# Up to 200 days: short periods read the daily tier, long ones whole months from the monthly tier and their
+# partial edge months from the daily tier (``selectors.tier_plan``).
+periods = st.tuples(st.integers(0, 200), st.integers(0, 200))
 
 
 @pytest.fixture
@@ -358,6 +360,24 @@ def scene(world: AppealsWorld) -> Scene:
     ],
     period=(0, 60),
 )
+# Months of history and a period from the end of one month to the start of another: the page reads whole months
+# from the monthly tier and the partial edge months from the daily tier.
+@example(
+    ops=[
+        ("step", 0, 1, 0),
+        ("step", 0, 0, 15000),
+        ("step", 0, 0, 15000),
+        ("file", 0, 0, 15000),
+        ("step", 1, 1, 15000),
+        ("step", 1, 0, 15000),
+        ("step", 1, 0, 3000),
+        ("step", 0, 0, 15000),
+        ("step", 0, 0, 15000),
+        ("step", 0, 1, 15000),
+        ("step", 1, 0, 15000),
+    ],
+    period=(3, 130),
+)
 def test_dashboard_rates_equal_a_recount_and_the_rebuild(scene: Scene, ops: Any, period: tuple[int, int]) -> None:
     with transaction.atomic():  # each example starts from the same world: its rows are rolled back
         scene.run(ops)
@@ -366,8 +386,12 @@ def test_dashboard_rates_equal_a_recount_and_the_rebuild(scene: Scene, ops: Any,
         start, end = START.date() + dt.timedelta(days=first), START.date() + dt.timedelta(days=last)
         assert_dashboard_equals_recount(world, None, None)
         assert_dashboard_equals_recount(world, start, end)
-        kept = rollup_rows()
+        # The monthly tier, kept by the same bumps, is the daily tier summed by month (in total and by each key).
+        assert stored_monthly() == monthly_of(stored_daily())
+        kept, kept_monthly = rollup_rows(), stored_monthly()
         rollup_rebuild()
         assert rollup_rows() == kept
+        assert stored_monthly() == kept_monthly
+        assert rollup_check() == []
         assert_dashboard_equals_recount(world, start, end)
         transaction.set_rollback(True)

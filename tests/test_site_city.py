@@ -15,7 +15,7 @@ from django.db import transaction
 
 from anju.appeals import sla
 from anju.appeals.models import CLOSED_STATUSES, OPEN_STATUSES, Appeal, AppealEvent, Callback, DailyRollup
-from anju.appeals.rates.rebuild import recount, rollup_rebuild
+from anju.appeals.rates.rebuild import recount, rollup_check, rollup_rebuild
 from anju.site import city as city_module
 from anju.spaces.models import Booking
 
@@ -43,6 +43,7 @@ def stored() -> dict[tuple[dt.date, int, int, int, int], dict[str, int]]:
 def test_the_roll_up_is_what_the_rebuild_counts(city: city_module.City) -> None:
     counted = {key: {n: v for n, v in c.items() if v} for key, c in recount().items()}
     assert stored() == counted
+    assert rollup_check() == []  # the monthly tier too
     before = stored()
     rollup_rebuild()
     assert stored() == before

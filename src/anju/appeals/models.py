@@ -570,14 +570,9 @@ class IntakeCounter(models.Model):
         return f"{self.window_start:%Y-%m-%d %H}: {self.count}"
 
 
-class DailyRollup(CommunityScopedModel):
-    """Per day, community, grid, department and category: the counts behind the three rates."""
+class RollupCounters(CommunityScopedModel):
+    """The counters behind the three rates, kept by the services in both roll-up tiers alike."""
 
-    day = models.DateField()
-    # Plain ids (0 = none) so the key is unique on every backend and carries no join.
-    grid_key = models.PositiveIntegerField(default=0)
-    department_key = models.PositiveIntegerField(default=0)
-    category_key = models.PositiveIntegerField(default=0)
     received = models.PositiveIntegerField(default=0)
     # The response rate (docs/rates.md): each dispatched appeal once, on the day and against the department of
     # the dispatch that kept it (moved when the community re-routes it or rightly takes a referral back).
@@ -627,6 +622,22 @@ class DailyRollup(CommunityScopedModel):
         "awaiting_callback",
     )
 
+    def as_dict(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.COUNTERS}
+
+    class Meta:
+        abstract = True
+
+
+class DailyRollup(RollupCounters):
+    """Per day, community, grid, department and category: the counts behind the three rates."""
+
+    day = models.DateField()
+    # Plain ids (0 = none) so the key is unique on every backend and carries no join.
+    grid_key = models.PositiveIntegerField(default=0)
+    department_key = models.PositiveIntegerField(default=0)
+    category_key = models.PositiveIntegerField(default=0)
+
     class Meta:
         constraints = [
             models.UniqueConstraint(
@@ -636,5 +647,26 @@ class DailyRollup(CommunityScopedModel):
         ]
         indexes = [models.Index(fields=["community", "day"], name="rollup_community_day")]
 
-    def as_dict(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.COUNTERS}
+
+class MonthlyRollup(RollupCounters):
+    """The monthly tier: per month and community, the same counters summed by one key at a time — each
+    department, category and grid of the month (``dimension`` and ``key``; 0 = none, as in the daily tier), and
+    the community's total (``total``, key 0). Each month's rows of a dimension sum to the daily rows of that
+    month, so a long period reads a few rows per community and month, not one per day and key
+    (``selectors.rates_report`` picks the tier). Kept by the same bumps, in the same transaction
+    (``rates.rollup.bump``)."""
+
+    class Dimension(models.TextChoices):
+        TOTAL = "total", "total"
+        DEPARTMENT = "department", "department"
+        CATEGORY = "category", "category"
+        GRID = "grid", "grid"
+
+    month = models.DateField()  # the first day of the month
+    dimension = models.CharField(max_length=10, choices=Dimension.choices)
+    key = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["community", "dimension", "month", "key"], name="appeals_monthly_key")
+        ]

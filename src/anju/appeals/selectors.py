@@ -7,7 +7,19 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Sum
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    When,
+)
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,6 +36,7 @@ from anju.appeals.models import (
     AppealFollower,
     Category,
     DailyRollup,
+    MonthlyRollup,
     Status,
     Summons,
 )
@@ -397,32 +410,117 @@ def trend_months(start: dt.date | None, end: dt.date | None, *, today: dt.date |
     return months
 
 
+def monthly_visible(user: Any) -> QuerySet[MonthlyRollup]:
+    return policy.visible(MonthlyRollup.objects.all(), user, "appeal.rates", "community__path")
+
+
+#: A period of fewer days than this reads the daily tier alone; a longer one (and no period: all time) reads its
+#: whole months from the monthly tier and only the days of its partial first and last months from the daily tier.
+DAILY_ONLY_DAYS = 62
+
+
+@dataclass(frozen=True)
+class TierPlan:
+    """Which roll-up rows answer [start, end]: the whole months [first, last] from the monthly tier (``months``;
+    None for either end: unbounded), and day ranges from the daily tier (``days``). Together they cover the
+    period exactly once."""
+
+    months: tuple[dt.date | None, dt.date | None] | None
+    days: tuple[tuple[dt.date | None, dt.date | None], ...]
+
+
+def tier_plan(start: dt.date | None, end: dt.date | None) -> TierPlan:
+    if start is not None and start.year >= 9999:  # nothing can be counted that late
+        return TierPlan(None, ((start, end),))
+    if end is not None and end.year >= 9999:
+        end = None
+    if start is not None and end is not None and (end - start).days < DAILY_ONLY_DAYS:
+        return TierPlan(None, ((start, end),))
+    first = None if start is None else start if start.day == 1 else _month_add(start.replace(day=1), 1)
+    last = None
+    if end is not None:
+        following = _month_add(end.replace(day=1), 1)
+        last = end.replace(day=1) if end == following - dt.timedelta(days=1) else _month_add(end.replace(day=1), -1)
+    if first is not None and last is not None and first > last:
+        return TierPlan(None, ((start, end),))
+    days: list[tuple[dt.date | None, dt.date | None]] = []
+    if start is not None and first is not None and start < first:
+        days.append((start, first - dt.timedelta(days=1)))
+    if end is not None and last is not None and _month_add(last, 1) <= end:
+        days.append((_month_add(last, 1), end))
+    return TierPlan((first, last), tuple(days))
+
+
+def _day_filter(days: tuple[tuple[dt.date | None, dt.date | None], ...]) -> Q:
+    q = Q(pk__in=[])
+    for start, end in days:
+        one = Q()
+        if start:
+            one &= Q(day__gte=start)
+        if end:
+            one &= Q(day__lte=end)
+        q |= one
+    return q
+
+
+def _as_date(month: Any) -> dt.date:
+    return month.date() if isinstance(month, dt.datetime) else month  # some backends answer a datetime
+
+
 def rates_report(
     user: Any, *, group: str = "department", start: dt.date | None = None, end: dt.date | None = None
 ) -> RatesReport:
-    """The three rates grouped by ``group`` over [start, end] and month by month, read from the daily
-    roll-up only (one aggregate query, then the labels): the appeals awaiting callback included, kept
-    there as a balance by the services. Never reads the appeal rows."""
+    """The three rates grouped by ``group`` over [start, end] and month by month, read from the roll-up only
+    (the appeals awaiting callback included, kept there as a balance by the services); never the appeal rows.
+    The tier follows the question (:func:`tier_plan`): all time, this year or any long period read the monthly
+    tier — a few rows per community and month — in one aggregate query, plus one over the daily tier for partial
+    months at its edges; a short period reads the daily tier in one query. Then the labels."""
     rollup_key, _appeal_key = GROUPS.get(group, GROUPS["department"])
-    qs = rollups_visible(user)
-    if start:
-        qs = qs.filter(day__gte=start)
-    if end:
-        qs = qs.filter(day__lte=end)
-    sums = {name: Sum(name) for name in DailyRollup.COUNTERS}
+    if group not in GROUPS:
+        group = "department"
+    plan = tier_plan(start, end)
     by_key: dict[int, RateRow] = {}
     by_month: dict[dt.date, RateRow] = {}
     total = RateRow(0, "")
-    grouped = qs.annotate(month=TruncMonth("day")).values(rollup_key, "month").annotate(**sums).order_by()
-    for row in grouped:
+
+    def add(key: int | None, month: dt.date | None, row: dict[str, Any]) -> None:
         counts = {name: int(row[name] or 0) for name in DailyRollup.COUNTERS}
-        key = int(row[rollup_key] or 0)
-        by_key.setdefault(key, RateRow(key, "")).add(counts)
-        month = row["month"]
-        if isinstance(month, dt.datetime):  # some backends answer a datetime for a truncated date
-            month = month.date()
-        by_month.setdefault(month, RateRow(0, "", month=month)).add(counts)
-        total.add(counts)
+        if key is not None:
+            by_key.setdefault(key, RateRow(key, "")).add(counts)
+        if month is not None:
+            by_month.setdefault(month, RateRow(0, "", month=month)).add(counts)
+            total.add(counts)
+
+    sums = {name: Sum(name) for name in DailyRollup.COUNTERS}
+    if plan.months is not None:
+        first, last = plan.months
+        qs = monthly_visible(user)
+        if first:
+            qs = qs.filter(month__gte=first)
+        if last:
+            qs = qs.filter(month__lte=last)
+        total_dim = MonthlyRollup.Dimension.TOTAL
+        if group == "community":
+            for row in qs.filter(dimension=total_dim).values("community_id", "month").annotate(**sums).order_by():
+                add(int(row["community_id"]), _as_date(row["month"]), row)
+        else:
+            # The group's rows by key (all months together) and the totals by month, in one query.
+            grouped = (
+                qs.filter(dimension__in=[group, total_dim])
+                .values("dimension", "key", month_of=Case(When(dimension=total_dim, then=F("month"))))
+                .annotate(**sums)
+                .order_by()
+            )
+            for row in grouped:
+                if row["dimension"] == total_dim:
+                    add(None, _as_date(row["month_of"]), row)
+                else:
+                    add(int(row["key"] or 0), None, row)
+    if plan.days:
+        daily = rollups_visible(user).filter(_day_filter(plan.days))
+        by_day = daily.annotate(month=TruncMonth("day")).values(rollup_key, "month").annotate(**sums).order_by()
+        for row in by_day:
+            add(int(row[rollup_key] or 0), _as_date(row["month"]), row)
     names = _labels(group, [k for k in by_key if k])
     for key, item in by_key.items():
         item.label = names.get(key, "—")
@@ -445,15 +543,25 @@ def rates_report(
 
 def complex_marks(user: Any, *, start: dt.date | None = None, end: dt.date | None = None) -> dict[int, int]:
     """How many appeals were marked complex (复杂诉求) over [start, end], per department leading the appeal when
-    it was marked (0: none yet), within the user's reach for the rates, from the roll-up (``complex_marked``):
-    extending deadlines is visible per department (docs/rates.md)."""
-    qs = rollups_visible(user).filter(complex_marked__gt=0)
-    if start:
-        qs = qs.filter(day__gte=start)
-    if end:
-        qs = qs.filter(day__lte=end)
-    grouped = qs.values("department_key").annotate(n=Sum("complex_marked")).order_by()
-    return {int(row["department_key"]): int(row["n"]) for row in grouped if row["n"]}
+    it was marked (0: none yet), within the user's reach for the rates, from the roll-up (``complex_marked``;
+    the tier as :func:`tier_plan` says): extending deadlines is visible per department (docs/rates.md)."""
+    plan = tier_plan(start, end)
+    out: dict[int, int] = {}
+    if plan.months is not None:
+        first, last = plan.months
+        qs = monthly_visible(user).filter(dimension=MonthlyRollup.Dimension.DEPARTMENT, complex_marked__gt=0)
+        if first:
+            qs = qs.filter(month__gte=first)
+        if last:
+            qs = qs.filter(month__lte=last)
+        for row in qs.values("key").annotate(n=Sum("complex_marked")).order_by():
+            out[int(row["key"])] = out.get(int(row["key"]), 0) + int(row["n"] or 0)
+    if plan.days:
+        qs_days = rollups_visible(user).filter(_day_filter(plan.days), complex_marked__gt=0)
+        for row in qs_days.values("department_key").annotate(n=Sum("complex_marked")).order_by():
+            key = int(row["department_key"])
+            out[key] = out.get(key, 0) + int(row["n"] or 0)
+    return {key: n for key, n in out.items() if n}
 
 
 @dataclass

@@ -8,9 +8,9 @@ marked duplicate, some marked complex, some reopened after an unsatisfied callba
 Every step's delay is drawn from a spread around the SLA's deadlines, and the history is cut at *now*: so old
 appeals are closed, recent ones open, and the open ones past their deadline are those whose steps ran late
 (with their escalation ladders fired up to now, as the sweeper would have). The timeline steps, callbacks,
-escalation rows and the daily roll-up (counted by the definitions of docs/rates.md as the rows are drawn, so
-``anju rollup_rebuild`` changes nothing) go with them, and a few stations with bookings and activities with
-registrations.
+escalation rows and the roll-up (the daily tier counted by the definitions of docs/rates.md as the rows are
+drawn, so ``anju rollup_rebuild`` changes nothing; the monthly tier summed from it) go with them, and a few
+stations with bookings and activities with registrations.
 
 Every key and time is drawn from one seeded generator (no pattern repeats); the same seed and ``now`` give
 the same data. Rows are written with COPY on PostgreSQL and multi-row inserts on SQLite (small sizes), month
@@ -45,9 +45,11 @@ from anju.appeals.models import (
     Category,
     DailyRollup,
     Escalation,
+    MonthlyRollup,
     SatisfactionLevel,
     Status,
 )
+from anju.appeals.rates import rebuild
 from anju.orgs import services as org_services
 from anju.orgs.models import Department, OrgUnit, UnitKind
 
@@ -762,6 +764,8 @@ def generate_city(
     with transaction.atomic():
         gen.flush(None)
     city.counts["daily roll-up rows"] = gen.rollup_rows.written
+    rebuild.monthly_from_daily()
+    city.counts["monthly roll-up rows"] = MonthlyRollup.objects.count()
     for model in (Appeal, AppealEvent, Callback, Escalation, DailyRollup):
         _reset_sequence(model)
     generate_places(city, gen.rng, now=now, bookings=appeals // 20 if bookings is None else bookings)
@@ -925,7 +929,8 @@ def describe(city: City) -> str:
             f"({c['open overdue'] * 100 / max(open_, 1):.1f} % of open)",
             f"statuses: {statuses}",
             f"rows: {c['events']:,} timeline steps, {c['callbacks']:,} callbacks, {c['escalations']:,} escalations, "
-            f"{c['daily roll-up rows']:,} daily roll-up rows, {c['bookings']:,} bookings, "
+            f"{c['daily roll-up rows']:,} daily and {c['monthly roll-up rows']:,} monthly roll-up rows, "
+            f"{c['bookings']:,} bookings, "
             f"{c['registrations']:,} registrations; generated in {city.seconds:.1f} s",
         ]
     )

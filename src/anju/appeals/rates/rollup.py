@@ -1,5 +1,7 @@
-"""The daily roll-up: services bump counters in their own transaction, the
-three-rate page sums them (never the raw appeal rows).
+"""The roll-up: services bump counters in their own transaction, the three-rate page sums them (never the raw
+appeal rows). Two tiers, bumped together: the daily one (``DailyRollup``: day × community × grid × department ×
+category) and the monthly one (``MonthlyRollup``: month × community, by department, by category, by grid and in
+total), so a period of months reads a few rows per community and month.
 
 Counters are history (what happened on ``day``), except ``awaiting_callback``: a balance kept on the
 row of the appeal's *received* day, +1 when the appeal starts awaiting its callback and -1 when it
@@ -10,11 +12,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
-from anju.appeals.models import AWAITING_CALLBACK, Appeal, DailyRollup
+from anju.appeals.models import AWAITING_CALLBACK, Appeal, DailyRollup, MonthlyRollup
+
+Dimension = MonthlyRollup.Dimension
 
 
 def bump(
@@ -39,6 +43,17 @@ def bump(
         "category_key": category_id or 0,
     }
     increments = {name: F(name) + value for name, value in counts.items()}
+    bump_monthly(
+        month=day.replace(day=1),
+        community_id=community_id,
+        keys={
+            Dimension.TOTAL: 0,
+            Dimension.DEPARTMENT: key["department_key"],
+            Dimension.CATEGORY: key["category_key"],
+            Dimension.GRID: key["grid_key"],
+        },
+        counts=counts,
+    )
     if DailyRollup.objects.filter(**key).update(**increments):
         return
     try:
@@ -46,6 +61,37 @@ def bump(
             DailyRollup.objects.create(**key, **counts)
     except IntegrityError:
         DailyRollup.objects.filter(**key).update(**increments)
+
+
+def bump_monthly(*, month: dt.date, community_id: int, keys: dict[str, int], counts: dict[str, int]) -> None:
+    """Add ``counts`` to the month's row of each dimension (one statement: an insert that adds to the row when it
+    is there, ``ON CONFLICT … DO UPDATE``, on PostgreSQL and SQLite alike)."""
+    if any(v < 0 for n, v in counts.items() if n != "awaiting_callback"):
+        # Taking a count back (a dispatch that no longer counts): the rows hold it already, and an insert of a
+        # negative count would fail the columns' check before the conflict is seen. One update.
+        where = Q()
+        for dimension, value in keys.items():
+            where |= Q(dimension=dimension, key=value)
+        MonthlyRollup.objects.filter(where, community_id=community_id, month=month).update(
+            **{name: F(name) + value for name, value in counts.items()}
+        )
+        return
+    table = connection.ops.quote_name(MonthlyRollup._meta.db_table)
+    names = MonthlyRollup.COUNTERS  # every column: the table has no database defaults
+    columns = ["community_id", "month", "dimension", "key", *names]
+    row = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    params: list[Any] = []
+    for dimension, value in keys.items():
+        params += [community_id, month, dimension, value, *(counts.get(n, 0) for n in names)]
+    quoted = [connection.ops.quote_name(c) for c in columns]
+    q = connection.ops.quote_name
+    sets = ", ".join(f"{q(n)} = {table}.{q(n)} + excluded.{q(n)}" for n in names if n in counts)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({', '.join(quoted)}) VALUES {', '.join([row] * len(keys))} "  # noqa: S608  the model's own names
+            f"ON CONFLICT ({', '.join(quoted[:4])}) DO UPDATE SET {sets}",
+            params,
+        )
 
 
 def bump_appeal(appeal: Appeal, *, day: dt.datetime | dt.date, department_id: int | None = None, **counts: int) -> None:
