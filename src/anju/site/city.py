@@ -50,6 +50,7 @@ from anju.appeals.models import (
     Status,
 )
 from anju.appeals.rates import rebuild
+from anju.core import partitions
 from anju.orgs import services as org_services
 from anju.orgs.models import Department, OrgUnit, UnitKind
 
@@ -745,6 +746,8 @@ def generate_city(
         progress(f"org tree: {time.perf_counter() - started:.1f} s")
     gen.setup(city)
     start = now - dt.timedelta(days=round(365 * years))
+    if connection.vendor == "postgresql":  # the months of a partitioned history exist before its rows arrive
+        partitions.ensure(since=start.date(), now=now)
     gen.first_pk = next_pk = (Appeal.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
     for month in received_times(gen.rng, appeals, start, now):
         if not month:

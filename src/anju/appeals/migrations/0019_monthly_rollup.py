@@ -33,7 +33,7 @@ def fill(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('appeals', '0017_summons_escalation'),
+        ('appeals', '0018_appealevent_partition_by_month'),
         ('orgs', '0001_initial'),
     ]
 
