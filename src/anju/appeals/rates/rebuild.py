@@ -231,8 +231,9 @@ def rollup_check() -> list[str]:
     """Recount both tiers from the rows (into memory, a scratch copy) and compare them with what is stored;
     returns the differences (none on a consistent database). Reads only; safe beside running workers, though a
     step landing between the reads may show as a difference (run it again)."""
+    outermost = not connection.in_atomic_block
     with transaction.atomic():
-        if connection.vendor == "postgresql":
+        if connection.vendor == "postgresql" and outermost:
             with connection.cursor() as cursor:  # one snapshot for the rows and both tiers
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
         daily = recount()
