@@ -13,6 +13,7 @@ run; and once, the signed-in hello's speed as a share of the anonymous one's. As
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import statistics
 import sys
@@ -22,6 +23,8 @@ import types
 MAX = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
 SIZES = [n for n in (1_000, 100_000, 1_000_000) if n <= MAX]
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "15"))
+#: Text search reads every visible row (ILIKE over description, address and place): off unless asked for.
+TEXT_SEARCH = os.environ.get("BENCH_TEXT_SEARCH") == "1"
 BASE_URL = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 BENCH_DB = os.environ.get("ANJU_BENCH_DB", "anju_bench_lists")
 os.environ["DATABASE_URL"] = BASE_URL.rsplit("/", 1)[0] + "/" + BENCH_DB
@@ -65,7 +68,7 @@ def _grow(cursor: object, start: int, stop: int, ids: dict[str, list[int]]) -> N
                     THEN now() + ((h %% 21) - 7) * interval '1 day' + (h %% 97) * interval '1 minute' END,
                0, CASE WHEN h %% 25 < 3 THEN now() + interval '30 days' END, (h %% 5 <> 0), false,
                CASE WHEN h %% 1000 = 0 THEN %s::bigint END
-        FROM (SELECT g, (g * 7919) %% 1000003 AS h FROM generate_series(%s, %s) AS g) AS s,
+        FROM (SELECT g, ((g::bigint * 7919) %% 1000003)::int AS h FROM generate_series(%s, %s) AS g) AS s,
              (SELECT %s::int[] AS ids) c, (SELECT %s::int[] AS ids) gr, (SELECT %s::int[] AS ids) cats,
              (SELECT %s::int[] AS ids) d, (SELECT %s::text[] AS s) st, (SELECT %s::text[] AS s) op
         """,
@@ -89,11 +92,13 @@ def main() -> None:
     import django
     from django.http import HttpResponse
     from django.test import Client, override_settings
+    from django.test.utils import CaptureQueriesContext
     from django.urls import include, path
 
     django.setup()
     from django.core.management import call_command
     from django.db import connection
+    from django.utils import timezone
 
     call_command("migrate", verbosity=0)
     from anju.access.roles import Role
@@ -136,6 +141,8 @@ def main() -> None:
     print("community, the supervisor the district (all 50), the liaison one department, the resident her own.")
     print(f"timing: median of {ROUNDS} interleaved rounds per size, Django test client, in-process\n")
 
+    today = timezone.localdate()
+    month_ago = today - dt.timedelta(days=30)
     baseline: dict[str, float] = {}
     done = 0
     with override_settings(ROOT_URLCONF="bench_lists_urls"):
@@ -146,19 +153,41 @@ def main() -> None:
             done = size
             gen = time.perf_counter() - t
             detail = Appeal.objects.filter(community=tree.community).order_by("-id").values_list("pk", flat=True)[0]
+            category = Appeal.objects.filter(community=tree.community).values_list("category_id", flat=True)[0]
+            number = f"A{detail:08d}"
             cases = {
                 "signed-in hello": (clients["worker"], "/hello/"),
                 "anonymous hello": (anonymous, "/hello/"),
                 "worker queue /appeals/": (clients["worker"], "/appeals/?view=worker"),
+                "worker queue, overdue": (clients["worker"], "/appeals/?view=worker&deadline=overdue"),
                 "worker all /appeals/?view=all": (clients["worker"], "/appeals/?view=all"),
+                "worker all, one category": (clients["worker"], f"/appeals/?view=all&category={category}"),
+                "worker all, by number": (clients["worker"], f"/appeals/?view=all&q={number}"),
                 "supervisor all (50 communities)": (clients["supervisor"], "/appeals/?view=all"),
                 "supervisor all, page 40": (clients["supervisor"], "/appeals/?view=all&page=40"),
+                "supervisor all, closed resolved": (clients["supervisor"], "/appeals/?view=all&status=closed_resolved"),
+                "supervisor all, overdue": (clients["supervisor"], "/appeals/?view=all&deadline=overdue"),
+                "supervisor all, urgent": (clients["supervisor"], "/appeals/?view=all&urgency=urgent"),
+                "supervisor all, one month": (
+                    clients["supervisor"],
+                    f"/appeals/?view=all&start={month_ago:%Y-%m-%d}&end={today:%Y-%m-%d}",
+                ),
                 "department queue": (clients["liaison"], "/appeals/?view=department"),
+                "department all": (clients["liaison"], "/appeals/?view=all"),
                 "resident mine": (clients["resident"], "/appeals/?view=mine"),
+                "resident all": (clients["resident"], "/appeals/?view=all"),
                 "API /api/v1/appeals (worker)": (clients["worker"], "/api/v1/appeals"),
                 "API /api/v1/appeals (supervisor)": (clients["supervisor"], "/api/v1/appeals"),
+                "API, status received (supervisor)": (clients["supervisor"], "/api/v1/appeals?status=received"),
+                "API, offset 1000 (supervisor)": (clients["supervisor"], "/api/v1/appeals?offset=1000"),
+                "API /api/v1/appeals (liaison)": (clients["liaison"], "/api/v1/appeals"),
+                "API /api/v1/appeals (resident)": (clients["resident"], "/api/v1/appeals"),
                 "appeal page (worker)": (clients["worker"], f"/appeals/{detail}/"),
+                "appeal page (supervisor)": (clients["supervisor"], f"/appeals/{detail}/"),
+                "API one appeal (worker)": (clients["worker"], f"/api/v1/appeals/{detail}"),
             }
+            if TEXT_SEARCH:
+                cases["worker all, text search"] = (clients["worker"], "/appeals/?view=all&q=bench")
             times: dict[str, list[float]] = {k: [] for k in cases}
             for client, url in cases.values():  # warm up
                 assert client.get(url).status_code == 200, url
@@ -173,10 +202,14 @@ def main() -> None:
             hello_ms = med["signed-in hello"]
             open_n = Appeal.objects.exclude(due_at=None).count()
             print(f"--- {size:,} appeals ({open_n:,} open; generated in {gen:.1f} s) ---")
-            print(f"{'request':36} {'ms':>9} {'÷ at 10^3':>10} {'÷ hello':>9}")
+            print(f"{'request':36} {'ms':>9} {'÷ at 10^3':>10} {'÷ hello':>9} {'queries':>8}")
             for name, value in med.items():
                 baseline.setdefault(name, value)
-                print(f"{name:36} {value * 1000:9.2f} {value / baseline[name]:10.2f} {value / hello_ms:9.1f}")
+                client, url = cases[name]
+                with CaptureQueriesContext(connection) as captured:
+                    client.get(url)
+                n = len(captured.captured_queries)
+                print(f"{name:36} {value * 1000:9.2f} {value / baseline[name]:10.2f} {value / hello_ms:9.1f} {n:8}")
             anon = med["anonymous hello"]
             print(f"signed-in hello speed ÷ anonymous hello speed: {anon / hello_ms:.2f}\n")
 

@@ -10,11 +10,12 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from anju.appeals.models import Appeal, AppealEvent, Status, Urgency
+from anju.appeals.models import Appeal, AppealEvent, AppealFollower, Status, Urgency
 from anju.audit.models import AuditEvent
 from anju.inbox.models import Message
 from anju.testing import english_client
@@ -318,3 +319,139 @@ def test_the_api_list_counts_up_to_a_bound_in_the_same_queries(world: AppealsWor
     assert body["count"] >= 5
     assert len(body["results"]) == 2
     assert len(client.get("/api/v1/appeals", {"limit": 2, "offset": 12}).json()["results"]) == 1
+
+
+# --- the scoping by community ids answers what the path pattern answered, for every role ------------------------
+
+
+def _old_visible(user: Any) -> set[int]:
+    """ "All I can see" as it was computed before city scale: a path pattern through the community join, and
+    ``pk IN (…)`` over the appeals with their assists and followers joined (the semantics to keep)."""
+    from anju.access import policy
+    from anju.access.roles import STAFF_ROLES, Role
+    from anju.appeals.policies import liaison_departments
+
+    if policy.is_superuser(user):
+        return set(Appeal.objects.values_list("pk", flat=True))
+    q = policy.reach_q(user, "community__path", roles={*STAFF_ROLES, Role.SUPERVISOR}, upward=True)
+    depts = liaison_departments(user)
+    if depts:
+        q |= Q(department_id__in=depts) | Q(assists__department_id__in=depts)
+    if user.is_authenticated:
+        q |= Q(requester=user) | Q(filed_by=user) | Q(followers__user=user)
+    return set(Appeal.objects.filter(q).values_list("pk", flat=True))
+
+
+def _old_queues(user: Any) -> dict[str, set[int]]:
+    from anju.access import policy
+    from anju.access.roles import STAFF_ROLES
+    from anju.appeals.models import OPEN_STATUSES
+    from anju.appeals.policies import liaison_departments
+
+    staff = policy.reach_q(user, "community__path", roles=set(STAFF_ROLES), upward=True)
+    depts = liaison_departments(user)
+    opened = Q(status__in=OPEN_STATUSES)
+    mine = Q(requester=user) | Q(filed_by=user) | Q(followers__user=user)
+    return {
+        "worker": set(Appeal.objects.filter(staff & opened).values_list("pk", flat=True)),
+        "department": set(
+            Appeal.objects.filter(
+                (Q(department_id__in=depts) | Q(assists__department_id__in=depts)) & opened
+            ).values_list("pk", flat=True)
+        ),
+        "mine": set(Appeal.objects.filter(mine).values_list("pk", flat=True)),
+    }
+
+
+def test_lists_scoped_by_community_ids_show_what_the_path_pattern_showed_for_every_role(
+    world: AppealsWorld,
+) -> None:
+    """A mixed world: two communities of one street and one of another street, appeals in every one, open and
+    closed, dispatched with an assisting department, filed by a worker for a resident, followed across
+    communities; users of every role, a grant above and below community level, two grants at once. Every list
+    (all I can see, the worker's and the department's queues, mine; the page and the API) holds exactly the rows
+    the old path-pattern scoping held, in the list's order."""
+    from anju.access.roles import Role
+    from anju.accounts import services as account_services
+    from anju.appeals import selectors
+    from anju.appeals.dispatch import services as dispatch
+    from anju.orgs.models import UnitKind
+    from anju.testing import make_user, unit
+    from anju.testing.appeals import follow
+
+    tree = world.tree
+    far_street = unit(UnitKind.STREET, "远街道", tree.district)
+    far = unit(UnitKind.COMMUNITY, "远社区", far_street)
+    far_grid = unit(UnitKind.GRID, "远网格", far)
+    other_dept = world.other_liaison.grants.get().department
+    far_worker = make_user(Role.COMMUNITY_WORKER, far)
+    other_worker = make_user(Role.COMMUNITY_WORKER, tree.other_community)
+    street_supervisor = make_user(Role.SUPERVISOR, tree.street)
+    other_gridworker = make_user(Role.GRID_WORKER, tree.other_grid)
+    two_hats = make_user(Role.DEPARTMENT_LIAISON, tree.street, department=other_dept)
+    account_services.role_grant(actor=None, user=two_hats, role=Role.COMMUNITY_WORKER, unit=tree.other_community)
+
+    on_behalf: dict[str, Any] = {"contact_name": "李四", "contact_mobile": "17000000066", "consent": True}
+    here = [world.file() for _ in range(3)]
+    world.to_status(here[0], "dispatched")
+    dispatch.appeal_dispatch(
+        actor=world.worker,
+        appeal=world.to_status(here[1], "accepted"),
+        department=tree.department,
+        assisting=[other_dept],
+    )
+    world.to_status(here[2], "verified")
+    by_worker = world.file(
+        actor=world.worker,
+        requester=world.other_resident,
+        contact_name="李四",
+        contact_mobile="17000000066",
+        consent=True,
+    )
+    there = world.file(actor=other_worker, community=tree.other_community, location=tree.other_grid, **on_behalf)
+    yonder = world.file(actor=far_worker, community=far, location=far_grid, **on_behalf)
+    anonymous = world.file(actor=None, channel="anonymous", contact_name="王大妈", contact_mobile="17000000055")
+    follow(world.other_resident, here[0])
+    # Followers from elsewhere (one who moved away, a worker following as a resident): rows, not offers.
+    AppealFollower.objects.create(appeal=there, community=there.community, user=world.resident)
+    AppealFollower.objects.create(appeal=yonder, community=yonder.community, user=two_hats)
+    assert {by_worker.pk, anonymous.pk, yonder.pk}  # filed in three ways
+
+    users = [
+        world.resident,
+        world.other_resident,
+        world.worker,
+        world.gridworker,
+        world.volunteer,
+        world.liaison,
+        world.other_liaison,
+        world.supervisor,
+        world.admin,
+        far_worker,
+        other_worker,
+        street_supervisor,
+        other_gridworker,
+        two_hats,
+    ]
+    for user in users:
+        expected = _old_visible(type(user).objects.get(pk=user.pk))  # fresh objects: nothing remembered
+        got = selectors.appeals_visible(type(user).objects.get(pk=user.pk))
+        assert set(got.values_list("pk", flat=True)) == expected, user.username
+        assert got.count() == len(expected), user.username  # no row twice
+        old = _old_queues(type(user).objects.get(pk=user.pk))
+        fresh = type(user).objects.get(pk=user.pk)
+        assert set(selectors.worker_queue(fresh).values_list("pk", flat=True)) == old["worker"], user.username
+        assert set(selectors.department_queue(fresh).values_list("pk", flat=True)) == old["department"], user.username
+        assert set(selectors.my_appeals(fresh).values_list("pk", flat=True)) == old["mine"], user.username
+        client = english_client(user)
+        api = client.get("/api/v1/appeals", {"limit": 100})
+        if api.status_code == 200:
+            body = api.json()
+            assert [r["id"] for r in body["results"]] == list(
+                Appeal.objects.filter(pk__in=expected).order_by("-received_at", "-id").values_list("pk", flat=True)
+            ), user.username
+            assert (body["count"], body["count_exact"]) == (len(expected), True)
+        page = client.get("/appeals/", {"view": "all"})
+        if page.status_code == 200:
+            shown = {a.pk for a in Appeal.objects.all() if f'data-number="{a.number}"' in page.content.decode()}
+            assert shown == expected, user.username

@@ -340,3 +340,34 @@ def test_pii_log_names_the_fields_in_words(tree: Tree, user_factory: Callable[..
     page = english_client(user_factory(Role.SUPERVISOR, tree.street)).get(reverse("audit:pii")).content.decode()
     assert "exported: mobile number, ID number" in page
     assert "export:mobile,id_number" not in page
+
+
+@pytest.mark.parametrize("url", ["/audit/", "/api/v1/audit/events"])
+def test_the_trail_counts_up_to_a_bound_in_the_same_queries_scoped_by_community_ids(
+    tree: Tree, monkeypatch: Any, url: str
+) -> None:
+    from django.test.utils import CaptureQueriesContext
+
+    from anju.testing import make_user
+
+    monkeypatch.setattr("anju.core.pagination.COUNT_EXACT_UP_TO", 5)
+    supervisor = make_user(Role.SUPERVISOR, tree.street)
+    client = english_client(supervisor)
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    with transaction.atomic():
+        for i in range(60):
+            record(Action.ORGUNIT_CREATED, actor=None, obj=tree.community, data={"i": i})
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(url)
+    explains = [q for q in many.captured_queries if q["sql"].lstrip().upper().startswith("EXPLAIN")]
+    assert len(many.captured_queries) - len(explains) == len(few.captured_queries)
+    for q in many.captured_queries:
+        assert not ("audit_auditevent" in q["sql"] and "LIKE" in q["sql"]), q["sql"]
+    if url.startswith("/api/"):
+        body = response.json()
+        assert body["count_exact"] is False
+        assert len(body["results"]) > 0
+    else:
+        assert 'rel="next"' in response.content.decode()

@@ -74,3 +74,48 @@ def test_reach_needs_exactly_one_of_action_and_roles(tree: Tree) -> None:
         policy.reach_q(user, "path")
     with pytest.raises(TypeError):
         policy.in_reach(user, tree.grid, action="appeal.triage", roles=[Role.GRID_WORKER])
+
+
+def test_rows_in_reach_by_community_and_building_ids_are_the_rows_of_the_path_pattern(people_world: Any) -> None:
+    """Residents, households and the audit trail scoped by indexed keys (community ids, building ids below a
+    community) hold exactly the rows the path pattern through a join held, for every user of the world and for
+    grants above, at and below community level; and the audit trail's rows without a community only for a root."""
+    from django.db.models import Q
+
+    from anju.audit import selectors as audit_selectors
+    from anju.audit.models import AuditEvent
+    from anju.people import selectors as people_selectors
+    from anju.people.models import Household, Resident
+
+    tree = people_world.tree
+    users = [
+        *people_world.users.values(),
+        make_user(Role.GRID_WORKER, tree.grid),
+        make_user(Role.VOLUNTEER, tree.area),
+        make_user(Role.GRID_WORKER, tree.other_grid),
+        make_user(Role.SUPERVISOR, tree.street),
+        make_user(Role.SUPERVISOR, tree.province),
+        make_user(Role.COMMUNITY_WORKER, tree.other_community),
+        make_user(Role.ADMIN, tree.district),
+        make_user(Role.RESIDENT, tree.building),
+    ]
+    AuditEvent.objects.create(action="login", actor_label="x")  # a row of no community
+    seen: set[tuple[int, ...]] = set()
+    for user in users:
+        for action in ("people.view", "people.names", "people.reveal"):
+            fresh = type(user).objects.get(pk=user.pk)
+            old = set(policy.visible(Resident.objects.all(), fresh, action, "unit__path").values_list("pk", flat=True))
+            new = set(people_selectors.residents_visible(fresh, action).values_list("pk", flat=True))
+            assert new == old, (user.username, action)
+            seen.add(tuple(sorted(new)))
+            old_h = set(
+                policy.visible(Household.objects.all(), fresh, action, "unit__path").values_list("pk", flat=True)
+            )
+            assert set(people_selectors.households_visible(fresh, action).values_list("pk", flat=True)) == old_h
+        fresh = type(user).objects.get(pk=user.pk)
+        old_scope = policy.scope_q(fresh, "audit.view", "community__path")
+        if policy.reaches_root(fresh, "audit.view"):
+            old_scope |= Q(community__isnull=True)
+        old_audit = set(AuditEvent.objects.filter(old_scope).values_list("pk", flat=True))
+        assert set(audit_selectors.events_visible(fresh).values_list("pk", flat=True)) == old_audit, user.username
+    assert len(seen) >= 4  # the world tells the users apart

@@ -244,6 +244,58 @@ def reach_ids(
     return list(cache[key])
 
 
+def rows_in_reach_q(
+    user: Any,
+    action: str,
+    *,
+    communities: models.QuerySet[Any],
+    units: models.QuerySet[Any],
+    community_key: str = "community_id",
+    unit_key: str = "unit_id",
+) -> Q:
+    """A filter for rows that carry both their community and their own org unit (a resident's building): the
+    rows of every community wholly within the user's reach for ``action``, by ``community_key`` (an indexed
+    key, no path join), and, for the grants below a community (a grid worker's grid, a volunteer's area), the
+    rows of the ``units`` within those grants, by ``unit_key``. The same rows as ``scope_q(user, action,
+    "unit__path")`` whenever a row's unit lies within its community. Two queries at most on the org units,
+    remembered on the user object for the request."""
+    rule_for(action)
+    if not getattr(user, "is_authenticated", False) or not user.is_active or not _acting_allows(user, action):
+        return Q(pk__in=[])
+    if is_superuser(user):
+        return Q()
+    grants, up = _reach_grants(user, action, None, None)
+    if not grants:
+        return Q(pk__in=[])
+    key = ("rows", action, str(communities.query), str(units.query))
+    cache: dict[Any, Any] | None = getattr(user, "_anju_reach_ids", None)
+    if cache is None:
+        cache = user._anju_reach_ids = {}
+    if key not in cache:
+        down = Q(pk__in=[])
+        for g in grants:
+            down |= Q(path__startswith=g.path)
+        whole = list(communities.filter(down).values_list("pk", "path"))
+        # A grant that holds no whole community lies below one (or over an empty part of the tree).
+        below = [g for g in grants if not any(path.startswith(g.path) for _pk, path in whole)]
+        unit_ids: list[int] = []
+        if below:
+            q = Q(pk__in=[])
+            for g in below:
+                q |= Q(path__startswith=g.path)
+                if up and g.above:
+                    q |= Q(path__in=list(g.above))
+            unit_ids = sorted(units.filter(q).values_list("pk", flat=True))
+        cache[key] = (sorted(pk for pk, _path in whole), unit_ids)
+    community_ids, unit_ids = cache[key]
+    found = Q(pk__in=[])
+    if community_ids:
+        found |= Q(**{f"{community_key}__in": community_ids})
+    if unit_ids:
+        found |= Q(**{f"{unit_key}__in": unit_ids})
+    return found
+
+
 def reaches_root(user: Any, action: str) -> bool:
     """Does a grant carrying ``action`` sit on a tree root (so the user sees rows of no community)?"""
     if is_superuser(user):

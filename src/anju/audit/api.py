@@ -7,7 +7,7 @@ from ninja.pagination import paginate
 
 from anju.access import policy
 from anju.audit import selectors
-from anju.core.api import Pagination
+from anju.core.api import BoundedPagination
 from anju.core.params import Id
 
 router = Router(tags=["audit"])
@@ -36,7 +36,7 @@ class AuditFilter(Schema):
 
 
 @router.get("/audit/events", response=list[AuditEventOut], summary="The audit trail, newest first")
-@paginate(Pagination)
+@paginate(BoundedPagination)
 @policy.permission("audit.view")
 def list_events(request: HttpRequest, filters: Query[AuditFilter]) -> Any:
     return selectors.event_search(

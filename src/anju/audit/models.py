@@ -115,6 +115,8 @@ class PiiAccess(AppendOnlyModel):
         verbose_name = _("personal-data access")
         verbose_name_plural = _("personal-data accesses")
         ordering = ["-created_at", "-id"]
+        # The log's page: a community's rows newest first (rows are scoped by community id, not a path join).
+        indexes = [models.Index(fields=["community", "-created_at", "-id"], name="pii_community_time")]
 
     def __str__(self) -> str:
         return f"{self.field} of {self.subject_type}:{self.subject_id}"

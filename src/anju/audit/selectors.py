@@ -12,12 +12,23 @@ from anju.access import policy
 from anju.audit.models import AuditEvent, PiiAccess
 
 
+def _communities() -> QuerySet[Any]:
+    """Every community, reached through the rows' own foreign key (audit sits below orgs and never imports it)."""
+    unit_model: Any = AuditEvent._meta.get_field("community").related_model
+    return unit_model.objects.communities()
+
+
 def _scoped(qs: QuerySet[Any], user: Any, action: str) -> QuerySet[Any]:
     """Rows of communities within reach; rows with no community (sign-ins,
-    system events) only for those whose reach includes a tree root."""
+    system events) only for those whose reach includes a tree root.
+
+    The communities are ids from the one reach module (``policy.reach_ids``), matched on the rows' indexed key
+    (``community_id IN (…)``), never a path pattern through a join: the newest page reads about a page of rows
+    through ``audit_community_time`` whatever the size of the trail."""
     if policy.is_superuser(user):
         return qs
-    scope = policy.scope_q(user, action, "community__path")
+    ids = policy.reach_ids(user, _communities(), action=action)
+    scope = Q(community_id__in=ids) if ids else Q(pk__in=[])
     if policy.reaches_root(user, action):
         scope |= Q(community__isnull=True)
     return qs.filter(scope)
@@ -26,8 +37,7 @@ def _scoped(qs: QuerySet[Any], user: Any, action: str) -> QuerySet[Any]:
 def communities_for_filter(user: Any) -> QuerySet[Any]:
     """The communities the user may filter the trail by. They are reached through the event's own foreign key
     (``AuditEvent.community``), so audit, which sits below orgs (DEVELOPMENT.md, "Layers"), never imports it."""
-    unit_model: Any = AuditEvent._meta.get_field("community").related_model
-    return policy.visible(unit_model.objects.communities(), user, "audit.view", "path")
+    return policy.visible(_communities(), user, "audit.view", "path")
 
 
 def events_visible(user: Any) -> QuerySet[AuditEvent]:

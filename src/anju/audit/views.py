@@ -14,7 +14,7 @@ from anju.audit import describe, selectors
 from anju.audit.actions import Action
 from anju.audit.models import AuditEvent
 from anju.core.forms import DateInput
-from anju.core.pagination import paginate, query_without_page
+from anju.core.pagination import paginate_bounded, query_without_page
 
 
 class EventFilter(forms.Form):
@@ -61,7 +61,7 @@ def events(request: HttpRequest) -> HttpResponse:
             since=data["since"],
             until=data["until"],
         )
-    page = paginate(request, qs.select_related("community"), per_page=50)
+    page = paginate_bounded(request, qs.select_related("community"), per_page=50)
     for event in page.object_list:
         event.data_text = describe.describe(event.action, event.data)
     return render(request, "audit/events.html", {"form": form, "page": page, "query": query_without_page(request)})
@@ -73,7 +73,7 @@ def pii_log(request: HttpRequest) -> HttpResponse:
     qs = selectors.pii_accesses_visible(request.user)
     if q:
         qs = qs.filter(actor__username__icontains=q) | qs.filter(subject_label__icontains=q)
-    page = paginate(request, qs, per_page=50)
+    page = paginate_bounded(request, qs, per_page=50)
     for access in page.object_list:
         access.field_text = describe.field_text(access.field)
     return render(request, "audit/pii.html", {"page": page, "q": q, "query": query_without_page(request)})

@@ -25,7 +25,7 @@ from ninja.pagination import LimitOffsetPagination
 from ninja.security import APIKeyCookie
 
 from anju.core.middleware import is_outage, outage_response
-from anju.core.pagination import bounded_count
+from anju.core.pagination import bounded_count, page_rows
 from anju.core.params import MAX_INT
 
 log = logging.getLogger("anju.api")
@@ -115,14 +115,8 @@ class BoundedPagination(Pagination):
         results: list[Any]
 
     def paginate_queryset(self, queryset: Any, pagination: Any, request: HttpRequest, **params: Any) -> Any:
-        limit = min(pagination.limit, self.max_limit)
-        count = bounded_count(queryset)
-        offset = pagination.offset
-        if (count.exact and offset >= count.value) or offset + limit > MAX_INT:
-            items: list[Any] = []
-        else:
-            items = list(queryset[offset : offset + limit])
-        return {self.items_attribute: items, "count": count.value, "count_exact": count.exact}
+        page = bounded_slice(queryset, offset=pagination.offset, limit=min(pagination.limit, self.max_limit))
+        return {self.items_attribute: page["results"], "count": page["count"], "count_exact": page["count_exact"]}
 
 
 def page_slice(queryset: Any, *, offset: int, limit: int) -> tuple[list[Any], int]:
@@ -130,6 +124,18 @@ def page_slice(queryset: Any, *, offset: int, limit: int) -> tuple[list[Any], in
     answers no items without a query, so ``offset + limit`` never reaches the database."""
     count = queryset.count() if isinstance(queryset, QuerySet) else len(queryset)
     return (list(queryset[offset : offset + limit]) if offset < count else []), count
+
+
+def bounded_slice(queryset: QuerySet[Any], *, offset: int, limit: int) -> dict[str, Any]:
+    """``count``, ``count_exact`` and the items from ``offset`` (at most ``limit``) of a list that may hold
+    millions of rows, as :class:`BoundedPagination` answers them: the count exact up to the bound, the
+    planner's estimate beyond it; two queries whatever the size."""
+    count = bounded_count(queryset)
+    if (count.exact and offset >= count.value) or offset + limit > MAX_INT:
+        items: list[Any] = []
+    else:
+        items = page_rows(queryset, offset, offset + limit)
+    return {"count": count.value, "count_exact": count.exact, "results": items}
 
 
 # --- the error statuses in the schema -------------------------------------------------------

@@ -11,7 +11,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from anju.access import policy
 from anju.audit.reasons import Purpose
-from anju.core.api import ErrorOut, page_slice
+from anju.core.api import ErrorOut, bounded_slice
 from anju.core.params import MAX_INT, Id
 from anju.orgs.models import OrgUnit, UnitKind
 from anju.people import selectors, services
@@ -51,7 +51,12 @@ class ResidentOut(Schema):
 
 
 class ResidentPage(Schema):
-    count: int
+    count: int = Field(
+        ...,
+        description="How many in all when count_exact; otherwise the database's estimate, or the "
+        "bound past which lists are not counted (more than this many)",
+    )
+    count_exact: bool = Field(..., description="false: the list is too large to count; count is not exact")
     results: list[ResidentOut]
 
 
@@ -133,7 +138,12 @@ class HouseholdOut(Schema):
 
 
 class HouseholdPage(Schema):
-    count: int
+    count: int = Field(
+        ...,
+        description="How many in all when count_exact; otherwise the database's estimate, or the "
+        "bound past which lists are not counted (more than this many)",
+    )
+    count_exact: bool = Field(..., description="false: the list is too large to count; count is not exact")
     results: list[HouseholdOut]
 
 
@@ -193,8 +203,8 @@ def list_residents(request: HttpRequest, filters: Query[ResidentFilterIn]) -> An
     )
     qs = selectors.resident_search(request.user, flt)
     viewer = selectors.Viewer(request.user)
-    items, count = page_slice(qs, offset=filters.offset, limit=filters.limit)
-    return {"count": count, "results": [viewer.row(r) for r in items]}
+    page = bounded_slice(qs, offset=filters.offset, limit=filters.limit)
+    return {**page, "results": [viewer.row(r) for r in page["results"]]}
 
 
 @router.get(
@@ -301,8 +311,7 @@ def reveal_resident(request: HttpRequest, resident_id: Id, payload: RevealIn, re
 @policy.permission("people.view")
 def list_households(request: HttpRequest, filters: Query[HouseholdFilterIn]) -> Any:
     qs = selectors.household_list(request.user, q=filters.q, building=filters.building_id, status=filters.status)
-    items, count = page_slice(qs, offset=filters.offset, limit=filters.limit)
-    return {"count": count, "results": items}
+    return bounded_slice(qs, offset=filters.offset, limit=filters.limit)
 
 
 @router.get("/people/households/{household_id}", response={200: HouseholdOut, 404: ErrorOut}, summary="One household")

@@ -6,7 +6,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from anju.access import policy
 from anju.core.masking import mask_id_number, mask_mobile, mask_name
@@ -48,12 +49,24 @@ def household_members_of(user: Any) -> list[Resident]:
     )
 
 
+def reach_q(user: Any, action: str = "people.view") -> Q:
+    """Residents or households within the user's reach for ``action``, by indexed keys from the one reach module:
+    their community's id where the user reaches the whole community, their building's id below that (a grid
+    worker, a volunteer on an area). The same rows as the path pattern ``unit__path`` through a join (SCOPE)."""
+    return policy.rows_in_reach_q(
+        user,
+        action,
+        communities=OrgUnit.objects.communities(),
+        units=OrgUnit.objects.filter(kind=UnitKind.BUILDING),
+    )
+
+
 def residents_visible(user: Any, action: str = "people.view") -> QuerySet[Resident]:
-    return policy.visible(Resident.objects.all(), user, action, SCOPE)
+    return Resident.objects.filter(reach_q(user, action))
 
 
 def households_visible(user: Any, action: str = "people.view") -> QuerySet[Household]:
-    return policy.visible(Household.objects.all(), user, action, SCOPE)
+    return Household.objects.filter(reach_q(user, action))
 
 
 def buildings_visible(user: Any, action: str = "people.view") -> QuerySet[OrgUnit]:
@@ -164,24 +177,23 @@ def resident_search(user: Any, flt: ResidentFilter) -> QuerySet[Resident]:
     if flt.household:
         qs = qs.filter(household_id=flt.household)
     if flt.tag:
-        qs = qs.filter(tags__id=flt.tag)
+        qs = qs.filter(pk__in=Resident.tags.through.objects.filter(tag_id=flt.tag).values("resident_id"))
         if Tag.objects.filter(pk=flt.tag, sensitive=True).exists():
             # Who carries a sensitive tag is only for the roles that see it (people.profiles).
-            qs = policy.visible(qs, user, profiles.FULL_ACTION, SCOPE)
+            qs = qs.filter(reach_q(user, profiles.FULL_ACTION))
     if flt.party is not None:
         qs = qs.filter(is_party_member=flt.party)
     return (
         qs.select_related("household__address__unit", "unit")
         .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("sort_order", "name")))
         .order_by("unit__path", "household__address__entrance", "household__address__door", "household_id", "id")
-        .distinct()
     )
 
 
 def household_list(
     user: Any, *, q: str = "", building: int | None = None, status: str = "active"
 ) -> QuerySet[Household]:
-    qs = households_visible(user).select_related("address__unit")
+    qs = households_visible(user).select_related("unit", "address__unit")
     if status == "active":
         qs = qs.filter(status=Household.Status.ACTIVE)
     elif status == "archived":
@@ -190,11 +202,20 @@ def household_list(
         qs = qs.filter(unit_id=building)
     if q.strip():
         # The door number is searched only where the user may see it (people.profiles).
-        door = Q(address__door__icontains=q.strip()) & policy.scope_q(user, profiles.FULL_ACTION, SCOPE)
+        door = Q(address__door__icontains=q.strip()) & reach_q(user, profiles.FULL_ACTION)
         qs = qs.filter(door | Q(number__icontains=q.strip()))
-    return qs.annotate(
-        member_count=Count("members", filter=Q(members__status=Resident.Status.ACTIVE), distinct=True)
-    ).order_by("unit__path", "address__entrance", "address__door", "number", "id")
+    # The members counted by a subquery per row shown (PostgreSQL evaluates it after the LIMIT), not a GROUP BY
+    # over every household in reach.
+    members = (
+        Resident.objects.filter(household_id=OuterRef("pk"), status=Resident.Status.ACTIVE)
+        .order_by()
+        .values("household_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return qs.annotate(member_count=Coalesce(Subquery(members, output_field=IntegerField()), 0)).order_by(
+        "unit__path", "address__entrance", "address__door", "number", "id"
+    )
 
 
 def resident_history(resident: Resident) -> QuerySet[ResidentEvent]:

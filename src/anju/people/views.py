@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from anju.access import policy
 from anju.core import replica
 from anju.core.forms import apply_service_errors
-from anju.core.pagination import paginate, query_without_page
+from anju.core.pagination import paginate_bounded, query_without_page
 from anju.core.params import parse_id
 from anju.core.security import no_store
 from anju.orgs.models import OrgUnit, UnitKind
@@ -71,7 +71,7 @@ def residents(request: HttpRequest) -> HttpResponse:
     qs = selectors.resident_search(request.user, flt)
     if form.is_bound and not form.is_valid():
         qs = qs.none()
-    page = paginate(request, qs)
+    page = paginate_bounded(request, qs)
     viewer = selectors.Viewer(request.user)
     rows = [viewer.row(r) for r in page.object_list]
     context = {
@@ -298,7 +298,7 @@ def households(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "active")
     building_id = parse_id(building)
     qs = selectors.household_list(request.user, q=q, building=building_id, status=status)
-    page = paginate(request, qs)
+    page = paginate_bounded(request, qs)
     viewer = selectors.Viewer(request.user)
     for household in page.object_list:
         household.label = viewer.household_label(household, number=False)
@@ -461,7 +461,7 @@ def export(request: HttpRequest) -> HttpResponse:
     if unmasked:
         if not policy.can(request.user, "people.reveal"):
             raise PermissionDenied
-        qs = policy.visible(qs, request.user, "people.reveal", selectors.SCOPE)
+        qs = qs.filter(selectors.reach_q(request.user, "people.reveal"))
     try:
         data = exports.export_residents(
             actor=request.user,
