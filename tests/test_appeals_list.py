@@ -455,3 +455,14 @@ def test_lists_scoped_by_community_ids_show_what_the_path_pattern_showed_for_eve
         if page.status_code == 200:
             shown = {a.pk for a in Appeal.objects.all() if f'data-number="{a.number}"' in page.content.decode()}
             assert shown == expected, user.username
+
+
+def test_a_number_as_shown_finds_that_appeal_by_its_key_without_reading_the_text(world: AppealsWorld) -> None:
+    from anju.appeals.selectors import search_q
+
+    lamp = world.file(description="路灯不亮")
+    decoy = world.file(description=f"同 {lamp.number} 一样")  # the number in another appeal's text is not a match
+    assert set(Appeal.objects.filter(search_q(lamp.number, insider=True))) == {lamp}
+    assert decoy.pk != lamp.pk
+    assert "LIKE" not in str(Appeal.objects.filter(search_q(lamp.number, insider=True)).query)
+    assert lamp in Appeal.objects.filter(search_q(str(lamp.pk), insider=True))

@@ -98,8 +98,20 @@ def _assisted_by(depts: set[int]) -> Exists:
     return Exists(AppealAssist.objects.filter(appeal_id=OuterRef("pk"), department_id__in=depts))
 
 
-def _followed_by(user: Any) -> Exists:
-    return Exists(AppealFollower.objects.filter(appeal_id=OuterRef("pk"), user_id=user.pk))
+#: Up to this many followed appeals are matched by their ids; beyond, by ``EXISTS``.
+FOLLOWED_BY_IDS = 1000
+
+
+def _followed_by(user: Any) -> Q:
+    """The appeals the user follows. By their ids (one small index scan first) so that the list's filter is an
+    ``OR`` of indexed keys PostgreSQL answers with a bitmap of indexes; an ``EXISTS`` under ``OR`` cannot be made a
+    join and made "all I can see" read every appeal (0.43 s at 10^6 for one community's worker)."""
+    ids = list(
+        AppealFollower.objects.filter(user_id=user.pk).values_list("appeal_id", flat=True)[: FOLLOWED_BY_IDS + 1]
+    )
+    if len(ids) > FOLLOWED_BY_IDS:
+        return Q(Exists(AppealFollower.objects.filter(appeal_id=OuterRef("pk"), user_id=user.pk)))
+    return Q(pk__in=ids) if ids else Q(pk__in=[])
 
 
 def own_appeal_ids(user: Any) -> QuerySet[Any]:
@@ -203,12 +215,15 @@ _NUMBER = re.compile(r"[Aa]?0*([0-9]{1,18})")
 
 
 def search_q(text: str, *, insider: bool) -> Q:
-    """Appeals matching ``text``: the number ("A00000012" or "12"), words of the description or the address
-    or the place; for insiders also the requester (a name, or a whole mobile number through its keyed hash,
-    never decrypting)."""
+    """Appeals matching ``text``: the number ("A00000012", matched by number only, or "12"), words of the
+    description or the address or the place; for insiders also the requester (a name, or a whole mobile number
+    through its keyed hash, never decrypting)."""
     text = text.strip()
-    q = Q(description__icontains=text) | Q(address__icontains=text) | Q(location__name__icontains=text)
     number = _NUMBER.fullmatch(text)
+    if number and parse_id(number.group(1)) and text[:1] in "Aa":
+        # An appeal number as shown ("A00000012"): that appeal, by its key (no scan of every row's text).
+        return Q(pk=int(number.group(1)))
+    q = Q(description__icontains=text) | Q(address__icontains=text) | Q(location__name__icontains=text)
     if number and parse_id(number.group(1)):
         q |= Q(pk=int(number.group(1)))
     if insider:

@@ -4,7 +4,7 @@
 that may hold millions of rows (appeals at city scale): its cost follows the page, not the data. It counts
 exactly up to :data:`COUNT_EXACT_UP_TO` rows (a count over a ``LIMIT``, so never more rows than that); beyond,
 it says so honestly — the planner's estimate on PostgreSQL, labelled as one ("约 12 万条"), or "more than
-10,000" elsewhere — and pages on without a last page number, reading one row past the page to know whether
+1,000" elsewhere — and pages on without a last page number, reading one row past the page to know whether
 another follows.
 """
 
@@ -25,8 +25,10 @@ from anju.core.params import MAX_INT, parse_positive
 
 PAGE_SIZE = 25
 
-#: Up to this many rows a list is counted exactly; beyond, the count is an estimate (or "more than").
-COUNT_EXACT_UP_TO = 10_000
+#: Up to this many rows a list is counted exactly; beyond, the count is an estimate (or "more than"). The count
+#: reads at most this many rows (their heap pages, when the filter is an ``OR`` of indexes): 10,000 cost a list of
+#: one community 0.16–0.3 s at 10^6 appeals, forty pages' worth 1,000 a tenth of it.
+COUNT_EXACT_UP_TO = 1_000
 
 
 def paginate(request: HttpRequest, queryset: Any, *, per_page: int = PAGE_SIZE) -> Page:
