@@ -361,8 +361,11 @@ def test_the_trail_counts_up_to_a_bound_in_the_same_queries_scoped_by_community_
             record(Action.ORGUNIT_CREATED, actor=None, obj=tree.community, data={"i": i})
     with CaptureQueriesContext(connection) as many:
         response = client.get(url)
-    explains = [q for q in many.captured_queries if q["sql"].lstrip().upper().startswith("EXPLAIN")]
-    assert len(many.captured_queries) - len(explains) == len(few.captured_queries)
+
+    def without_estimate(captured: CaptureQueriesContext) -> int:  # PostgreSQL's planner estimate past the bound
+        return len([q for q in captured.captured_queries if not q["sql"].lstrip().upper().startswith("EXPLAIN")])
+
+    assert without_estimate(many) == without_estimate(few)
     for q in many.captured_queries:
         assert not ("audit_auditevent" in q["sql"] and "LIKE" in q["sql"]), q["sql"]
     if url.startswith("/api/"):
