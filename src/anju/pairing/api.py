@@ -429,7 +429,7 @@ def coverage(request: HttpRequest, community: int = 0) -> Any:
         "by_grid": cov.by_grid,
         "by_building": cov.by_building,
         "by_central": cov.by_central,
-        "overdue": len(cov.overdue),
-        "never_visited": len(cov.never),
+        "overdue": cov.overdue_count,
+        "never_visited": cov.never_count,
         "unpaired": cov.unpaired,
     }

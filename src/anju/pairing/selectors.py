@@ -297,57 +297,99 @@ class Coverage:
     never: list[Row] = field(default_factory=list)
     quiet: list[Row] = field(default_factory=list)
     unpaired: int = 0
+    overdue_count: int = 0
+    never_count: int = 0
+    quiet_count: int = 0
 
 
-def coverage_of(community: OrgUnit, *, today: dt.date | None = None) -> Coverage:
+def coverage_of(community: OrgUnit, *, today: dt.date | None = None, limit: int | None = 100) -> Coverage:
     """The share of households contacted within their cadence, per central household, building, grid, area
-    and the community; the overdue and never-visited households. A fixed number of queries."""
+    and the community; the overdue (most overdue first), never-visited and quiet households (the first
+    ``limit`` of each as rows; None: all). A fixed number of queries; the counting runs on plain values, not
+    model instances."""
     today = today or timezone.localdate()
     units = {u.path: u for u in OrgUnit.objects.filter(path__startswith=community.path)}
     order = {u.pk: (u.sort_order, len(u.name), u.name) for u in units.values()}
     centrals = {
         c.pk: c for c in CentralHousehold.objects.filter(community=community).select_related("household__address__unit")
     }
-    households = (
-        Household.objects.filter(lived_in(), community=community, status=Household.Status.ACTIVE)
-        .select_related("address__unit")
-        .exclude(pk__in=CentralHousehold.objects.filter(is_active=True).values("household_id"))
+    households = Household.objects.filter(lived_in(), community=community, status=Household.Status.ACTIVE).exclude(
+        pk__in=CentralHousehold.objects.filter(is_active=True).values("household_id")
     )
-    rows = rows_of(households, today=today)
+    last = Visit.objects.filter(household=OuterRef("pk")).order_by("-visited_on").values("visited_on")[:1]
+    open_pairing = Pairing.objects.filter(household=OuterRef("pk"), ended_at__isnull=True)
+    attended = (
+        Registration.objects.filter(household=OuterRef("pk"), checked_in_at__isnull=False)
+        .order_by("-checked_in_at")
+        .values("checked_in_at")[:1]
+    )
+    values = households.annotate(
+        last_contact=Subquery(last),
+        central_now=Subquery(open_pairing.values("central_id")[:1]),
+        paired_at=Subquery(open_pairing.values("started_at")[:1]),
+        last_attended_at=Subquery(attended),
+    ).values_list("pk", "unit__path", "care__level", "last_contact", "central_now", "paired_at", "last_attended_at")
+    every_of = cadences_of(community.pk)
     total = Tally(community.name)
     tallies: dict[str, dict[Any, Tally]] = {"central": {}, "grid": {}, "area": {}, "building": {}}
+    places: dict[str, list[tuple[str, OrgUnit]]] = {}
 
-    def bump(kind: str, key: Any, label: str, row: Row) -> None:
-        tally = tallies[kind].setdefault(key, Tally(label, key=key))
+    def bump(kind: str, key: Any, label: str, within: bool, never: bool) -> None:
+        tally = tallies[kind].get(key)
+        if tally is None:
+            tally = tallies[kind][key] = Tally(label, key=key)
         tally.households += 1
-        tally.within += row.within
-        tally.never += row.last_contact is None
+        tally.within += within
+        tally.never += never
 
     unpaired_count = 0
-    for row in rows:
+    overdue: list[tuple[dt.date, int]] = []
+    never_ids: list[int] = []
+    quiet_ids: list[int] = []
+    for pk, path, level, last_contact, central_id, paired_at, attended_at in values:
+        every = every_of[level or CareLevel.ORDINARY]
+        within = plan.within_cadence(last_contact=last_contact, every=every, today=today)
+        never = last_contact is None
         total.households += 1
-        total.within += row.within
-        total.never += row.last_contact is None
-        path = row.household.address.unit.path
-        unit = units.get(path)
-        if unit is not None:
-            bump("building", unit.pk, unit.name, row)
-        for above in chain(path):
-            u = units.get(above)
-            if u is not None and u.kind == UnitKind.GRID:
-                bump("grid", u.pk, u.name, row)
-            if u is not None and u.kind == UnitKind.AREA:
-                bump("area", u.pk, u.name, row)
-        if row.central_id is not None:
-            c = centrals.get(row.central_id)
-            bump("central", row.central_id, str(c.household.address) if c else "", row)
+        total.within += within
+        total.never += never
+        if path not in places:
+            found = [("building", units[path])] if path in units else []
+            for above in chain(path):
+                u = units.get(above)
+                if u is not None and u.kind in (UnitKind.GRID, UnitKind.AREA):
+                    found.append((str(u.kind), u))
+            places[path] = found
+        for kind, u in places[path]:
+            bump(kind, u.pk, u.name, within, never)
+        if central_id is not None:
+            c = centrals.get(central_id)
+            bump("central", central_id, str(c.household.address) if c else "", within, never)
         else:
             unpaired_count += 1
-    overdue = sorted((r for r in rows if r.due_on and r.due_on < today), key=lambda r: r.due_on or today)
-    never = [r for r in rows if r.last_contact is None]
-    quiet = [r for r in rows if r.quiet and r.last_contact is not None]
-    heads = heads_of([r.household.pk for r in overdue[:100] + never[:100]])
-    for r in overdue[:100] + never[:100]:
+        paired_on = timezone.localtime(paired_at).date() if paired_at else None
+        if paired_on is not None or last_contact is not None:
+            due = plan.due_on(last_contact=last_contact, paired_on=paired_on or today, every=every)
+            if due < today:
+                overdue.append((due, pk))
+        if never:
+            never_ids.append(pk)
+        elif plan.quiet(
+            last_contact=last_contact,
+            last_attended=timezone.localtime(attended_at).date() if attended_at else None,
+            today=today,
+        ):
+            quiet_ids.append(pk)
+    overdue.sort()
+    cut = slice(None, limit)
+    overdue_ids = [pk for _due, pk in overdue][cut]
+    wanted = set(overdue_ids) | set(never_ids[cut]) | set(quiet_ids[cut])
+    rows = {
+        r.household.pk: r
+        for r in rows_of(Household.objects.filter(pk__in=wanted).select_related("address__unit"), today=today)
+    }
+    heads = heads_of(list(rows))
+    for r in rows.values():
         head = heads.get(r.household.pk)
         r.head = head.name if head else ""
     return Coverage(
@@ -357,10 +399,13 @@ def coverage_of(community: OrgUnit, *, today: dt.date | None = None) -> Coverage
         by_grid=sorted(tallies["grid"].values(), key=lambda t: t.label),
         by_area=sorted(tallies["area"].values(), key=lambda t: t.label),
         by_building=sorted(tallies["building"].values(), key=lambda t: order.get(t.key, (0, t.label))),
-        overdue=overdue,
-        never=never,
-        quiet=quiet,
+        overdue=[rows[pk] for pk in overdue_ids if pk in rows],
+        never=[rows[pk] for pk in never_ids[cut] if pk in rows],
+        quiet=[rows[pk] for pk in quiet_ids[cut] if pk in rows],
         unpaired=unpaired_count,
+        overdue_count=len(overdue),
+        never_count=len(never_ids),
+        quiet_count=len(quiet_ids),
     )
 
 

@@ -402,8 +402,8 @@ def coverage(request: HttpRequest) -> HttpResponse:
             "community": community,
             "communities": selectors.communities_for(request.user),
             "cov": cov,
-            "overdue": cov.overdue[:100],
-            "never": cov.never[:100],
+            "overdue": cov.overdue,
+            "never": cov.never,
             "cadences": selectors.cadence_rows(community),
             "cadence_form": forms.CadenceForm(),
             "manage": policy.can(request.user, "pairing.manage", community),
@@ -433,7 +433,7 @@ def coverage_export(request: HttpRequest) -> HttpResponse:
     from openpyxl import Workbook
 
     community = _community(request)
-    cov = selectors.coverage_of(community)
+    cov = selectors.coverage_of(community, limit=None)
     wb = Workbook()
     ws = wb.active
     assert ws is not None  # noqa: S101  a new workbook has a sheet
