@@ -29,7 +29,7 @@ os.environ.setdefault("ANJU_VAR_DIR", tempfile.mkdtemp(prefix="anju-bench-pairin
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "anju.settings")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -74,9 +74,7 @@ def fill(community: OrgUnit, households: int, rng: random.Random) -> None:
         Address(community=community, unit=buildings[i % len(buildings)], door=f"{i // len(buildings) + 1:04d}")
         for i in range(households)
     )
-    homes = Household.objects.bulk_create(
-        Household(community=community, address=a, unit=a.unit) for a in addresses
-    )
+    homes = Household.objects.bulk_create(Household(community=community, address=a, unit=a.unit) for a in addresses)
     people = Resident.objects.bulk_create(
         Resident(community=community, household=h, unit=h.unit, relation="head", name="测试", is_party_member=True)
         for h in homes
