@@ -56,3 +56,56 @@ def test_sign_up_cover_and_take_through_the_pages() -> None:
     second.post(f"/duty/swaps/{swap.pk}/take/")
     assert Assignment.objects.get(shift=shift, status__in=Assignment.HOLDING).volunteer == w.volunteers[1]
     assert "Handed over" in first.get("/duty/mine/").content.decode()
+
+
+def test_staff_enrol_and_volunteers_set_their_availability() -> None:
+    from anju.access.roles import Role
+    from anju.testing import make_user
+
+    w = make_duty_world(1)
+    newcomer = make_user(Role.VOLUNTEER, w.tree.area, display_name="新来的志愿者")
+    staff = _client(w.worker)
+    page = staff.get(f"/duty/manage/?station={w.station.station.pk}").content.decode()
+    assert "新来的志愿者" in page
+    staff.post(
+        f"/duty/manage/?station={w.station.station.pk}",
+        {"what": "enrol", "user": newcomer.pk, "kind": "party_member", "monthly_max": 3},
+    )
+    volunteer = w.volunteers[0].__class__.objects.get(user=newcomer)
+    assert volunteer.monthly_max == 3
+    own = _client(newcomer)
+    away = timezone.localdate() + timedelta(days=9)
+    response = own.post(
+        f"/duty/volunteers/{volunteer.pk}/availability/",
+        {"weekdays": ["5", "6"], "earliest": "08:30", "monthly_max": "2", "away": f"{away:%Y-%m-%d}", "standby": "on"},
+    )
+    assert response.status_code == 302
+    volunteer.refresh_from_db()
+    assert volunteer.weekdays == [5, 6]
+    assert list(volunteer.blackouts.values_list("day", flat=True)) == [away]
+    bad = own.post(f"/duty/volunteers/{volunteer.pk}/availability/", {"weekdays": ["9"], "monthly_max": "2"})
+    assert "Choose weekdays from Monday to Sunday." in bad.content.decode()
+    assert _client(w.volunteers[0].user).get(f"/duty/volunteers/{volunteer.pk}/availability/").status_code == 404
+
+
+def test_api_generates_publishes_and_reads_the_week() -> None:
+    w = make_duty_world(4)
+    staff = _client(w.worker)
+    month = timezone.localdate().replace(day=1) + timedelta(days=40)
+    made = staff.post(
+        f"/api/v1/duty/stations/{w.station.station.pk}/rosters", {"month": f"{month:%Y-%m-%d}"}, "application/json"
+    )
+    assert made.status_code == 201, made.content
+    roster = made.json()
+    assert roster["status"] == "draft"
+    assert staff.post(f"/api/v1/duty/rosters/{roster['id']}/publish").json()["status"] == "published"
+    week = _client(w.volunteers[1].user).get(
+        f"/api/v1/duty/stations/{w.station.station.pk}/week?start={month.replace(day=8):%Y-%m-%d}"
+    )
+    assert week.status_code == 200
+    names = {s["name"] for shift in week.json() for s in shift["seats"] if not s["mine"] and s["name"]}
+    assert all("*" in n for n in names)  # other volunteers masked
+    bad = staff.post(
+        f"/api/v1/duty/stations/{w.station.station.pk}/rosters", {"month": "2001-01-01"}, "application/json"
+    )
+    assert bad.status_code == 422

@@ -441,6 +441,8 @@ API_PARAMS = {
     "entry_id": "duty_entry",
     "visit_id": "visit",
     "area_id": "org_unit",
+    "roster_id": "duty_roster",
+    "volunteer_id": "duty_volunteer",
 }
 
 #: Plain (non-object) parameters and what fills them.
@@ -658,6 +660,7 @@ def _outside_duty(other: dict[str, Any], worker: Any) -> None:
         confirm_by=local(day, 9) - timedelta(hours=48),
     )
     other["duty_volunteer"] = volunteer
+    other["duty_roster"] = roster
     other["duty_shift"] = shift
     other["duty_assignment"] = duty_seats.shift_claim(actor=worker, shift=shift)
     other["duty_swap"] = duty_seats.cover_ask(actor=worker, assignment=other["duty_assignment"])
@@ -677,6 +680,8 @@ API_INPUT: dict[str, dict[str, Any] | str] = {
     "POST /appeals/{appeal_id}/steps": {"action": "accept"},
     "POST /duty/assignments/{assignment_id}/steps": {"step": "confirm"},
     "POST /duty/entries/{entry_id}/reverse": {"reason": "录错了"},
+    "POST /duty/stations/{station_id}/rosters": {"month": "2030-01-01"},
+    "PUT /duty/volunteers/{volunteer_id}/availability": {"weekdays": [0, 1], "monthly_max": 4},
     "PUT /appeals/{appeal_id}/requester-resident": {"resident_id": None},
     "POST /appeals/{appeal_id}/reveal": REVEAL,
     "POST /people/residents/{resident_id}/reveal": REVEAL,

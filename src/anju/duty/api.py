@@ -1,4 +1,4 @@
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -9,8 +9,8 @@ from ninja import Field, Router, Schema, Status
 from anju.access import policy
 from anju.core.api import ErrorOut
 from anju.core.params import Id
-from anju.duty import ledger, seats, selectors
-from anju.duty.models import Assignment, HoursEntry, StoreItem, SwapRequest
+from anju.duty import ledger, seats, selectors, services
+from anju.duty.models import Assignment, HoursEntry, Roster, StoreItem, SwapRequest, Volunteer
 
 router = Router(tags=["duty"])
 
@@ -222,7 +222,7 @@ def swaps(request: HttpRequest) -> Any:
 )
 @policy.permission("duty.take")
 def take(request: HttpRequest, swap_id: Id) -> Any:
-    s = policy.get_for(request.user, "duty.take", selectors.open_swaps(request.user), pk=swap_id)
+    s = policy.get_for(request.user, "duty.take", selectors.swaps_reachable(request.user), pk=swap_id)
     a = seats.cover_take(actor=request.user, swap=s, request=request)
     return _assignment_out(Assignment.objects.select_related("shift__template").get(pk=a.pk))
 
@@ -274,3 +274,85 @@ def redeem(request: HttpRequest, payload: RedeemIn) -> Any:
             "balance": selectors.balance(r.volunteer),
         },
     )
+
+
+class RosterIn(Schema):
+    month: date = Field(..., description="any day of the month to generate (this month or later)")
+
+
+class RosterOut(Schema):
+    id: int
+    station_id: int
+    month: date
+    status: str = Field(..., description="draft or published")
+    holes: int = Field(..., description="seats no one holds")
+
+
+@router.post(
+    "/duty/stations/{station_id}/rosters",
+    response={201: RosterOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Generate (or regenerate, while a draft) a station's roster for a month",
+)
+@policy.permission("duty.manage")
+def generate(request: HttpRequest, station_id: Id, payload: RosterIn) -> Any:
+    station = policy.get_for(
+        request.user, "duty.manage", selectors.stations(request.user, "duty.manage"), pk=station_id
+    )
+    return Status(
+        201, services.roster_generate(actor=request.user, station=station, month=payload.month, request=request)
+    )
+
+
+@router.post(
+    "/duty/rosters/{roster_id}/publish",
+    response={200: RosterOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Publish a draft roster: its volunteers are asked to confirm their seats",
+)
+@policy.permission("duty.manage")
+def publish(request: HttpRequest, roster_id: Id) -> Any:
+    roster = policy.get_for(request.user, "duty.manage", Roster.objects.all(), pk=roster_id)
+    return services.roster_publish(actor=request.user, roster=roster, request=request)
+
+
+class AvailabilityIO(Schema):
+    weekdays: list[int] = Field(..., description="0 = Monday … 6 = Sunday")
+    earliest: time | None = None
+    latest: time | None = None
+    monthly_max: int = Field(..., ge=0, le=31)
+    away: list[date] = Field([], max_length=120, description="dates away")
+    standby: bool = True
+    leaderboard: bool = False
+
+
+def _availability_out(v: Volunteer) -> dict[str, Any]:
+    return {
+        "weekdays": v.weekdays,
+        "earliest": v.earliest,
+        "latest": v.latest,
+        "monthly_max": v.monthly_max,
+        "away": list(v.blackouts.order_by("day").values_list("day", flat=True)),
+        "standby": v.standby,
+        "leaderboard": v.leaderboard,
+    }
+
+
+@router.get(
+    "/duty/volunteers/{volunteer_id}/availability",
+    response={200: AvailabilityIO, 404: ErrorOut},
+    summary="A volunteer's availability (one's own; staff: within reach)",
+)
+@policy.permission("duty.take")
+def availability_get(request: HttpRequest, volunteer_id: Id) -> Any:
+    return _availability_out(policy.get_for(request.user, "duty.own", Volunteer.objects.all(), pk=volunteer_id))
+
+
+@router.put(
+    "/duty/volunteers/{volunteer_id}/availability",
+    response={200: AvailabilityIO, 404: ErrorOut, 422: ErrorOut},
+    summary="Set a volunteer's weekdays, hours, dates away, monthly maximum, standby and leaderboard choice",
+)
+@policy.permission("duty.take")
+def availability_put(request: HttpRequest, volunteer_id: Id, payload: AvailabilityIO) -> Any:
+    volunteer = policy.get_for(request.user, "duty.own", Volunteer.objects.all(), pk=volunteer_id)
+    volunteer = services.availability_set(actor=request.user, volunteer=volunteer, **payload.dict(), request=request)
+    return _availability_out(volunteer)

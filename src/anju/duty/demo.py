@@ -66,7 +66,7 @@ def load(demo: Demo) -> dict[Any, Roster]:
                 community=community,
                 user=user,
                 kind=Volunteer.Kind.RESIDENT if user.username == "resident" else Volunteer.Kind.PARTY_MEMBER,
-                monthly_max=6,
+                monthly_max=10,
                 weekdays=range(7) if n % 3 else range(5),
             )
     if not PointsRule.objects.filter(community=community).exists():

@@ -122,6 +122,15 @@ def my_history(user: Any) -> QuerySet[Assignment]:
     )
 
 
+def swaps_reachable(user: Any) -> QuerySet[SwapRequest]:
+    """Cover requests of the communities where the reader volunteers, whatever their state (a request taken a
+    moment ago answers "already taken", not "not found")."""
+    communities = my_volunteers(user).values("community_id")
+    return SwapRequest.objects.filter(community_id__in=communities).select_related(
+        "assignment", "assignment__volunteer", "assignment__shift"
+    )
+
+
 def open_swaps(user: Any) -> QuerySet[SwapRequest]:
     """Open cover requests in the reader's communities (as a volunteer there), soonest first."""
     communities = my_volunteers(user).values("community_id")

@@ -17,6 +17,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from anju.accounts.models import User
 from anju.audit.actions import Action
 from anju.audit.services import record
 from anju.calendar.workdays import Calendar
@@ -31,6 +32,7 @@ from anju.duty.models import (
     Skill,
     Volunteer,
 )
+from anju.orgs.models import OrgUnit
 from anju.people.models import Resident
 from anju.spaces.models import Space, Station
 
@@ -191,6 +193,8 @@ def volunteer_enrol(
         days = []
     if errors:
         raise ValidationError(errors)
+    if resident is None:  # the account's own registry entry, when it has one: points per household
+        resident = Resident.objects.filter(account=user, community_id=community.pk).first()
     name = (resident.name if resident is not None else (user.display_name or user.username))[:50]
     with transaction.atomic():
         volunteer = Volunteer.objects.create(
@@ -211,6 +215,17 @@ def volunteer_enrol(
         PointsAccount.objects.create(community_id=community.pk, volunteer=volunteer)
         record(Action.DUTY_VOLUNTEER_ENROLLED, actor=actor, obj=volunteer, request=request, data={"kind": kind})
     return volunteer
+
+
+def enrol_candidates(community: Any) -> Any:
+    """Accounts with a role within the community that are not its volunteers yet."""
+    taken = Volunteer.objects.filter(community=community).values("user_id")
+    return (
+        User.objects.filter(OrgUnit.subtree_q(community, "grants__unit__"), is_active=True)
+        .exclude(pk__in=taken)
+        .distinct()
+        .order_by("display_name", "pk")
+    )
 
 
 def availability_set(

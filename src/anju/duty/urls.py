@@ -16,6 +16,7 @@ urlpatterns = [
     path("swaps/<int:swap_id>/take/", views.swap_take, name="take"),
     path("swaps/<int:swap_id>/withdraw/", views.swap_withdraw, name="withdraw"),
     path("entries/<int:entry_id>/reverse/", views.entry_reverse, name="reverse"),
+    path("volunteers/<int:volunteer_id>/availability/", views.availability, name="availability"),
     path("volunteers/<int:volunteer_id>/certificate/", views.certificate, name="certificate"),
     path("door/<str:token>/", views.door, name="door"),
 ]

@@ -135,6 +135,53 @@ def mine(request: HttpRequest) -> HttpResponse:
     )
 
 
+WEEKDAYS = [(0, _("Mon")), (1, _("Tue")), (2, _("Wed")), (3, _("Thu")), (4, _("Fri")), (5, _("Sat")), (6, _("Sun"))]
+
+
+def _dates(value: str) -> list[date]:
+    """Dates away typed as 2027-01-05, one per line or separated by commas or spaces."""
+    out = []
+    for part in value.replace(",", " ").replace("，", " ").split():
+        day = parse_date(part.strip())
+        if day is None:
+            raise ValidationError({"away": [_("Enter dates like 2027-01-05, separated by spaces.")]})
+        out.append(day)
+    return out
+
+
+@policy.permission("duty.take")
+def availability(request: HttpRequest, volunteer_id: int) -> HttpResponse:
+    """A volunteer's offer: weekdays, hours, dates away, monthly maximum, standby pool, leaderboard."""
+    volunteer: Volunteer = policy.get_for(request.user, "duty.own", Volunteer.objects.all(), pk=volunteer_id)
+    if request.method == "POST":
+        try:
+            services.availability_set(
+                actor=request.user,
+                volunteer=volunteer,
+                weekdays=request.POST.getlist("weekdays"),
+                earliest=_time(request.POST.get("earliest")),
+                latest=_time(request.POST.get("latest")),
+                monthly_max=int(request.POST.get("monthly_max") or 0),
+                away=_dates(request.POST.get("away", "")),
+                standby=bool(request.POST.get("standby")),
+                leaderboard=bool(request.POST.get("leaderboard")),
+                request=request,
+            )
+        except ValueError:
+            messages.error(request, _("Enter whole numbers."))
+        except ValidationError as exc:
+            _errors(request, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("duty:mine")
+    away = " ".join(f"{b.day:%Y-%m-%d}" for b in volunteer.blackouts.filter(day__gte=timezone.localdate()))
+    return render(
+        request,
+        "duty/availability.html",
+        {"volunteer": volunteer, "weekdays": WEEKDAYS, "away": away},
+    )
+
+
 _STEPS = {
     "confirm": seats.assignment_confirm,
     "accept": seats.offer_accept,
@@ -178,7 +225,7 @@ def swaps(request: HttpRequest) -> HttpResponse:
 @policy.permission("duty.take")
 @require_POST
 def swap_take(request: HttpRequest, swap_id: int) -> HttpResponse:
-    swap: SwapRequest = policy.get_for(request.user, "duty.take", selectors.open_swaps(request.user), pk=swap_id)
+    swap: SwapRequest = policy.get_for(request.user, "duty.take", selectors.swaps_reachable(request.user), pk=swap_id)
     try:
         seats.cover_take(actor=request.user, swap=swap, request=request)
     except ValidationError as exc:
@@ -337,6 +384,18 @@ def manage(request: HttpRequest) -> HttpResponse:
                     request.user, "duty.manage", Roster.objects.all(), pk=request.POST.get("roster") or 0
                 )
                 services.roster_publish(actor=request.user, roster=r, request=request)
+            elif what == "enrol":
+                user = services.enrol_candidates(station.community).filter(pk=request.POST.get("user") or 0).first()
+                if user is None:
+                    raise ValidationError({"user": [_("Choose an account of this community.")]})
+                services.volunteer_enrol(
+                    actor=request.user,
+                    community=station.community,
+                    user=user,
+                    kind=request.POST.get("kind", Volunteer.Kind.PARTY_MEMBER),
+                    monthly_max=int(request.POST.get("monthly_max") or 4),
+                    request=request,
+                )
             elif what == "rule":
                 ledger.points_rule_set(
                     actor=request.user,
@@ -377,6 +436,8 @@ def manage(request: HttpRequest) -> HttpResponse:
             "templates": list(selectors.templates(request.user, station)),
             "rosters": list(Roster.objects.filter(station=station).order_by("-month")[:6]),
             "volunteers": list(Volunteer.objects.filter(community_id=station.community_id).order_by("name")[:300]),
+            "candidates": list(services.enrol_candidates(station.community)[:300]),
+            "kinds": Volunteer.Kind.choices,
             "days": ShiftTemplate.Days.choices,
             "skills": Skill.choices,
             "next_month": services.next_month(timezone.localdate()),
