@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from anju.audit.actions import Action
 from anju.audit.services import record
+from anju.core.masking import mask_name
 from anju.core.text import local_minute
 from anju.duty import notices, planning
 from anju.duty.models import Assignment, Blackout, Roster, Shift, SwapRequest, Volunteer
@@ -264,7 +265,7 @@ def cover_ask(*, actor: Any, assignment: Assignment, note: str = "", request: Ht
             kind=notices.COVER_ASKED,
             recipients=[v.user_id for v in cover_candidates(shift, exclude=a.volunteer)],
             community=shift.community_id,
-            params={**notices.shift_params(shift), "name": a.volunteer.name, "swap": swap.pk},
+            params={**notices.shift_params(shift), "name": mask_name(a.volunteer.name), "swap": swap.pk},
             url_name="duty:swaps",
         )
         record(Action.DUTY_COVER_ASKED, actor=actor, obj=a, request=request, data={"swap": swap.pk, "note": note})
@@ -297,7 +298,7 @@ def cover_take(*, actor: Any, swap: SwapRequest, request: HttpRequest | None = N
             kind=notices.COVER_TAKEN,
             recipients=[old.volunteer.user_id],
             community=shift.community_id,
-            params={**notices.shift_params(shift), "name": volunteer.name, "swap": s.pk},
+            params={**notices.shift_params(shift), "name": mask_name(volunteer.name), "swap": s.pk},
             url_name="duty:mine",
         )
         record(Action.DUTY_COVER_TAKEN, actor=actor, obj=new, request=request, data={"swap": s.pk, "from": old.pk})
