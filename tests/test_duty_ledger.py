@@ -126,3 +126,24 @@ def test_redemption_never_overdraws_or_sells_out_of_stock() -> None:
     assert StoreItem.objects.get(pk=item.pk).stock == 0
     with pytest.raises(IntegrityError), transaction.atomic():
         PointsAccount.objects.filter(volunteer=v).update(balance=-1)
+
+
+def test_month_workbook_lists_entries_and_totals() -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    from anju.duty import reports, selectors
+
+    w = make_duty_world(2)
+    today = timezone.localdate()
+    ledger.hours_add(actor=w.worker, volunteer=w.volunteers[0], day=today, hours="2", category="=劳动")
+    ledger.hours_add(actor=w.worker, volunteer=w.volunteers[0], day=today, hours="1.5", category="劳动")
+    ledger.hours_add(actor=w.worker, volunteer=w.volunteers[1], day=today, hours="3", category="劳动")
+    data = reports.month_xlsx(actor=w.worker, entries=selectors.ledger(w.worker), month=today.replace(day=1))
+    wb = load_workbook(io.BytesIO(data))
+    entries = list(wb.worksheets[0].iter_rows(min_row=2, values_only=True))
+    assert len(entries) == 3
+    assert any(row[3] == "'=劳动" for row in entries)  # formula injection quoted
+    totals = dict(wb.worksheets[1].iter_rows(min_row=2, values_only=True))
+    assert totals == {w.volunteers[0].name: 3.5, w.volunteers[1].name: 3.0}

@@ -16,15 +16,15 @@ from anju.audit.actions import Action
 from anju.audit.services import record
 from anju.core import printing
 from anju.core.excel import safe_row
+from anju.duty import selectors
 from anju.duty.models import HoursEntry, Volunteer
 from anju.duty.services import next_month
 
 
 def month_xlsx(*, actor: Any, entries: QuerySet[HoursEntry], month: date, request: HttpRequest | None = None) -> bytes:
-    """Two sheets: every entry of the month, and the totals per volunteer and source."""
-    rows = list(
-        entries.filter(day__gte=month, day__lt=next_month(month)).order_by("day", "pk").select_related("volunteer")
-    )
+    """Two sheets: every entry of the month, and the totals per volunteer."""
+    of_month = entries.filter(day__gte=month, day__lt=next_month(month))
+    rows = list(of_month.order_by("day", "pk").select_related("volunteer"))
     wb = Workbook()
     ws = wb.active
     ws.title = _("Entries")
@@ -33,11 +33,8 @@ def month_xlsx(*, actor: Any, entries: QuerySet[HoursEntry], month: date, reques
         ws.append(safe_row([e.day, e.volunteer.name, e.get_source_display(), e.category, float(e.hours), e.note]))
     totals = wb.create_sheet(_("Totals"))
     totals.append(safe_row([_("Volunteer"), _("Hours")]))
-    sums: dict[str, float] = {}
-    for e in rows:
-        sums[e.volunteer.name] = sums.get(e.volunteer.name, 0.0) + float(e.hours)
-    for name, total in sorted(sums.items()):
-        totals.append(safe_row([name, round(total, 2)]))
+    for row in selectors.hours_by_volunteer(of_month):
+        totals.append(safe_row([row["volunteer__name"], float(row["total"])]))
     out = io.BytesIO()
     wb.save(out)
     with transaction.atomic():
