@@ -18,16 +18,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Field, Q
+from django.db.models import Q
 
 from anju.appeals import clock, notify
 from anju.appeals.models import Appeal, Escalation, SlaBasis, SlaPolicy, Status
 from anju.audit.actions import Action
 from anju.audit.services import Entry, record_many
 from anju.calendar.workdays import Calendar
+from anju.core import bulk
 from anju.inbox.services import inbox_send_many
 from anju.orgs.models import OrgUnit
 
@@ -181,6 +181,26 @@ class Rung:
     pk: int | None = None
 
 
+#: The columns of an appeal the sweep reads and sets (the rest is never loaded; a column missing here would cost
+#: a query per appeal, which tests/test_appeals_escalation.py's statement count catches).
+_CLAIMED = (
+    "grid",
+    "status",
+    "reopen_count",
+    "round_started_at",
+    "received_at",
+    "dispatched_at",
+    "contacted_at",
+    "dispatch_due",
+    "sign_due",
+    "contact_due",
+    "feedback_due",
+    "due_at",
+    "escalation_level",
+    "escalation_due_at",
+)
+
+
 def _claim(now: dt.datetime, batch: int) -> list[Appeal]:
     """The batch: the appeals due soonest, with what their messages and audit rows name (one query). On
     PostgreSQL their rows are locked ``FOR UPDATE SKIP LOCKED``, so a second sweeper takes other appeals; SQLite
@@ -188,6 +208,7 @@ def _claim(now: dt.datetime, batch: int) -> list[Appeal]:
     qs = (
         Appeal.objects.filter(escalation_due_at__lte=now)
         .select_related("community", "category", "department")
+        .only(*_CLAIMED, "community", "category", "department")
         .order_by("escalation_due_at", "id")
     )
     if connection.features.has_select_for_update_skip_locked:
@@ -245,59 +266,40 @@ def _address(rungs: list[Rung]) -> None:
 
 
 _ESCALATION_COLUMNS = ("community", "appeal", "stage", "round", "level", "deadline", "fired_at", "target_unit")
-
-
-def _concrete(name: str) -> Field[Any, Any]:
-    field_ = Escalation._meta.get_field(name)
-    assert isinstance(field_, Field)  # noqa: S101  a column of the model, never a relation's reverse side
-    return field_
+_ESCALATION_KEY = ("appeal", "stage", "round", "level")
 
 
 def _insert(rungs: list[Rung], now: dt.datetime) -> list[Rung]:
-    """Insert the rungs' escalation rows, a few hundred a statement; a row the unique (appeal, stage, round,
-    level) constraint already holds is skipped (``ON CONFLICT DO NOTHING``), never fired twice. Returns the
-    rungs inserted, with their ids."""
+    """Insert the rungs' escalation rows in one statement (:func:`anju.core.bulk.insert`); a row the unique
+    (appeal, stage, round, level) constraint already holds is skipped (``ON CONFLICT DO NOTHING``), never fired
+    twice. Returns the rungs inserted, with their ids."""
     if not rungs:
         return []
-    meta = Escalation._meta
-    fields = [_concrete(name) for name in _ESCALATION_COLUMNS]
-    qn = connection.ops.quote_name
-    key = ", ".join(qn(_concrete(n).column) for n in ("appeal", "stage", "round", "level"))
-    returning = connection.features.can_return_rows_from_bulk_insert
-    back = f" RETURNING {qn(meta.pk.column)}, {key}" if returning else ""
-    per = max(1, min(500, (connection.features.max_query_params or 4000) // len(fields)))
-    by_key = {(r.appeal.pk, r.stage, r.appeal.reopen_count, r.level): r for r in rungs}
-    made: list[tuple[int, int, str, int, int]] = []
-    with connection.cursor() as cursor:
-        for start in range(0, len(rungs), per):
-            chunk = rungs[start : start + per]
-            values = []
-            for r in chunk:
-                row = (
-                    r.appeal.community_id,
-                    r.appeal.pk,
-                    r.stage,
-                    r.appeal.reopen_count,
-                    r.level,
-                    r.deadline,
-                    now,
-                    r.unit.pk if r.unit is not None else None,
-                )
-                values += [f.get_db_prep_save(v, connection) for f, v in zip(fields, row, strict=True)]
-            cols = ", ".join(qn(f.column) for f in fields)
-            rows = ", ".join(["(" + ", ".join(["%s"] * len(fields)) + ")"] * len(chunk))
-            cursor.execute(
-                f"INSERT INTO {qn(meta.db_table)} ({cols}) VALUES {rows} ON CONFLICT ({key}) DO NOTHING{back}",  # noqa: S608  names from the model, values as parameters
-                values,
-            )
-            if returning:
-                made += cursor.fetchall()
-    if not returning:  # SQLite before 3.35: read back what this (serialised) transaction just wrote
+    rows = [
+        (
+            r.appeal.community_id,
+            r.appeal.pk,
+            r.stage,
+            r.appeal.reopen_count,
+            r.level,
+            r.deadline,
+            now,
+            r.unit.pk if r.unit is not None else None,
+        )
+        for r in rungs
+    ]
+    if connection.features.can_return_rows_from_bulk_insert:
+        made = bulk.insert(
+            Escalation, _ESCALATION_COLUMNS, rows, conflict=_ESCALATION_KEY, returning=("id", *_ESCALATION_KEY)
+        )
+    else:  # SQLite before 3.35: read back what this (serialised) transaction just wrote
+        bulk.insert(Escalation, _ESCALATION_COLUMNS, rows, conflict=_ESCALATION_KEY)
         made = list(
             Escalation.objects.filter(appeal_id__in={r.appeal.pk for r in rungs}, fired_at=now).values_list(
                 "id", "appeal_id", "stage", "round", "level"
             )
         )
+    by_key = {(r.appeal.pk, r.stage, r.appeal.reopen_count, r.level): r for r in rungs}
     inserted = []
     for pk, appeal_id, stage, round_, level in made:
         rung = by_key.get((appeal_id, stage, round_, level))
@@ -353,23 +355,12 @@ def _fire_batch(appeals: list[Appeal], now: dt.datetime, cal: Calendar, hook: Ho
 
 
 def _mark(appeals: list[Appeal]) -> None:
-    """Store each appeal's level reached and next sweep time: on PostgreSQL one ``UPDATE … FROM unnest(…)``
-    of three arrays; elsewhere Django's ``bulk_update`` (a ``CASE`` per column, costly to build in Python for
-    thousands of rows, fine for the embedded setup's few)."""
-    if connection.vendor != "postgresql":
-        Appeal.objects.bulk_update(appeals, ["escalation_level", "escalation_due_at"])
-        return
-    table = connection.ops.quote_name(Appeal._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} AS a SET escalation_level = v.level, escalation_due_at = v.due "  # noqa: S608  the model's table
-            "FROM unnest(%s::bigint[], %s::smallint[], %s::timestamptz[]) AS v(id, level, due) WHERE a.id = v.id",
-            [
-                [a.pk for a in appeals],
-                [a.escalation_level for a in appeals],
-                [a.escalation_due_at for a in appeals],
-            ],
-        )
+    """Store each appeal's level reached and next sweep time, in one statement (:func:`anju.core.bulk.update`)."""
+    bulk.update(
+        Appeal,
+        ("escalation_level", "escalation_due_at"),
+        [(a.pk, a.escalation_level, a.escalation_due_at) for a in appeals],
+    )
 
 
 def sweep_escalations(*, now: dt.datetime | None = None, batch: int = 500, hook: Hook = _noop) -> int:

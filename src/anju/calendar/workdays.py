@@ -28,6 +28,9 @@ class Calendar:
     entered_years: set[int] = field(default_factory=set)
     provisional: bool = False
     entered_names: dict[dt.date, str] = field(default_factory=dict)
+    # Each day's answer once asked (a sweep asks about the same few weeks thousands of times), and whether
+    # it was a guess (a hit on a provisional answer marks the calendar provisional again).
+    _workdays: dict[dt.date, tuple[bool, bool]] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def load(cls) -> Calendar:
@@ -39,6 +42,16 @@ class Calendar:
         )
 
     def is_workday(self, day: dt.date) -> bool:
+        known = self._workdays.get(day)
+        if known is None:
+            before, self.provisional = self.provisional, False
+            known = self._workdays[day] = (self._is_workday(day), self.provisional)
+            self.provisional = before
+        if known[1]:
+            self.provisional = True
+        return known[0]
+
+    def _is_workday(self, day: dt.date) -> bool:
         kind = self.entered.get(day)
         if kind is not None:
             return kind == HolidayDate.Kind.WORKDAY

@@ -22,6 +22,7 @@ from django.utils.functional import Promise
 
 from anju.audit.actions import Action
 from anju.audit.services import record
+from anju.core import bulk
 from anju.inbox import kinds, preferences
 from anju.inbox.models import Channel, Message, Mode, NoticeProfile, NoticeSetting, Outbox, SmsOutbox
 
@@ -223,45 +224,66 @@ def inbox_send_many(sends: Iterable[Send]) -> list[int]:
     at = timezone.now()
     held_until = preferences.next_digest_at(at)
     choices: dict[tuple[str, int], preferences.Choice] = {}
-    # (message, user, send index) of everything written, in order.
-    made: list[tuple[Message, Any, int]] = []
+    channels = Channel.values
+    # The rows to write (as :data:`MESSAGE_COLUMNS`), and (recipient, send index) of each, in order.
+    rows: list[tuple[Any, ...]] = []
+    made: list[tuple[Any, int]] = []
     for i, (send, clean, community_id, ids, key) in enumerate(prepared):
         known = users_by_kind.get(send.kind, {})
+        url = send.url[:300]
         for _n, u in sorted(known[uid] for uid in ids if uid in known):
             choice = choices.get((send.kind, u.pk))
             if choice is None:
                 choice = choices[(send.kind, u.pk)] = preferences.choice_of(u, send.kind)
-            digest = ",".join(ch for ch in Channel.values if choice.mode(ch) == Mode.DIGEST)
-            message = Message(
-                community_id=community_id,
-                recipient=u,
-                kind=send.kind,
-                params=clean,
-                url=send.url[:300],
-                created_at=at,
-                thread_key=key,
-                visible_at=held_until if choice.app == Mode.DIGEST else at,
-                read_at=at if choice.app == Mode.OFF else None,
-                digest_channels=digest,
+            digest = ",".join(ch for ch in channels if choice.mode(ch) == Mode.DIGEST)
+            rows.append(
+                (
+                    community_id,
+                    u.pk,
+                    send.kind,
+                    clean,
+                    url,
+                    at,
+                    key,
+                    held_until if choice.app == Mode.DIGEST else at,
+                    at if choice.app == Mode.OFF else None,
+                    digest,
+                )
             )
-            made.append((message, u, i))
+            made.append((u, i))
             counts[i] += 1
     if not made:
         return counts
+    sending = email_enabled()
+    wanted_out = [
+        prepared[i][0].email and sending and choices[(prepared[i][0].kind, u.pk)].email == Mode.NOW and address_of(u)
+        for u, i in made
+    ]
+    wanted_sms = [
+        prepared[i][0].sms
+        and choices[(prepared[i][0].kind, u.pk)].sms == Mode.NOW
+        and preferences.sms_possible(prepared[i][0].kind)
+        for u, i in made
+    ]
     with transaction.atomic():
-        Message.objects.bulk_create([m for m, _u, _i in made])
-        if email_enabled():
-            outgoing = [
-                Outbox(community_id=m.community_id, message=m, created_at=at, next_attempt_at=at)
-                for m, u, i in made
-                if prepared[i][0].email and choices[(m.kind, u.pk)].email == Mode.NOW and address_of(u)
-            ]
-            if outgoing:
-                Outbox.objects.bulk_create(outgoing)
+        if not any(wanted_out) and not any(wanted_sms):
+            bulk.insert(Message, MESSAGE_COLUMNS, rows)
+            return counts
+        ids = [pk for (pk,) in bulk.insert(Message, MESSAGE_COLUMNS, rows, returning=("id",))]
+        messages = [
+            Message(pk=pk, community_id=row[0], recipient_id=row[1], kind=row[2], params=row[3], created_at=at)
+            for pk, row in zip(ids, rows, strict=True)
+        ]
+        outgoing = [
+            Outbox(community_id=m.community_id, message=m, created_at=at, next_attempt_at=at)
+            for m, want in zip(messages, wanted_out, strict=True)
+            if want
+        ]
+        if outgoing:
+            Outbox.objects.bulk_create(outgoing)
         by_send: dict[int, list[tuple[Message, Any]]] = {}
-        for m, u, i in made:
-            send = prepared[i][0]
-            if send.sms and choices[(m.kind, u.pk)].sms == Mode.NOW and preferences.sms_possible(send.kind):
+        for m, (u, i), want in zip(messages, made, wanted_sms, strict=True):
+            if want:
                 by_send.setdefault(i, []).append((m, u))
         if by_send:
             uids = {u.pk for pairs in by_send.values() for _m, u in pairs}
@@ -280,6 +302,21 @@ def inbox_send_many(sends: Iterable[Send]) -> list[int]:
             if texts:
                 SmsOutbox.objects.bulk_create(texts)
     return counts
+
+
+#: The columns :func:`inbox_send_many` writes, in its rows' order.
+MESSAGE_COLUMNS = (
+    "community",
+    "recipient",
+    "kind",
+    "params",
+    "url",
+    "created_at",
+    "thread_key",
+    "visible_at",
+    "read_at",
+    "digest_channels",
+)
 
 
 def message_mark_read(*, actor: Any, message_id: int, request: HttpRequest | None = None) -> Message:
