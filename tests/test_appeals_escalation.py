@@ -285,4 +285,7 @@ def test_a_batch_costs_the_same_statements_for_5_or_50_due_appeals(world: Appeal
     # Each table's rows of a batch are one statement (``core.bulk.insert``: arrays on PostgreSQL, executemany on
     # SQLite), so the count does not grow with the batch.
     assert counts["5"] == counts["50"], counts
-    assert counts["50"] <= 20, counts
+    # Claim, its communities, categories and departments (once a sweep), calendar (2), fired levels, staff,
+    # escalation rows, recipients' settings, messages (SQLite: and their ids), email outbox, audit rows, the
+    # appeals' next times, savepoints, and the claim that finds nothing more.
+    assert counts["50"] <= 22, counts

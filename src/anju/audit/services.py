@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +21,7 @@ SECRET_PARTS = ("password", "secret")
 REDACTED = "[redacted]"
 
 
+@functools.lru_cache(maxsize=1024)
 def _is_secret(name: str) -> bool:
     name = name.lower()
     return name in SECRET_NAMES or any(part in name for part in SECRET_PARTS)
