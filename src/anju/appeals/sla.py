@@ -240,10 +240,11 @@ def _fired(appeals: list[Appeal]) -> dict[int, dict[str, int]]:
     top: dict[int, dict[str, int]] = {pk: {} for pk in rounds}
     ids = list(rounds)
     table = connection.ops.quote_name(Escalation._meta.db_table)
+    params: list[Any]
     if connection.vendor == "postgresql":
         where, params = "appeal_id = ANY(%s)", [ids]
     else:
-        where, params = f"appeal_id IN ({', '.join(['%s'] * len(ids))})", ids
+        where, params = f"appeal_id IN ({', '.join(['%s'] * len(ids))})", list(ids)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT appeal_id, stage, round, level FROM {table} WHERE {where}", params)  # noqa: S608  the model's table
         rows = cursor.fetchall()
