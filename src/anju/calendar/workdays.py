@@ -31,6 +31,7 @@ class Calendar:
     # Each day's answer once asked (a sweep asks about the same few weeks thousands of times), and whether
     # it was a guess (a hit on a provisional answer marks the calendar provisional again).
     _workdays: dict[dt.date, tuple[bool, bool]] = field(default_factory=dict, repr=False, compare=False)
+    _after: dict[tuple[dt.date, int], tuple[dt.date, bool]] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def load(cls) -> Calendar:
@@ -89,12 +90,21 @@ class Calendar:
     def add_workdays(self, start: dt.datetime, days: int) -> dt.datetime:
         """``days`` working days after ``start``, at the same local time of day."""
         local = timezone.localtime(start)
+        known = self._after.get((local.date(), days))
+        if known is not None:
+            if known[1]:
+                self.provisional = True
+            day = known[0]
+            return local.replace(year=day.year, month=day.month, day=day.day)
+        before, self.provisional = self.provisional, False
         day = local.date()
         remaining = days
         while remaining > 0:
             day += dt.timedelta(days=1)
             if self.is_workday(day):
                 remaining -= 1
+        self._after[(local.date(), days)] = (day, self.provisional)
+        self.provisional = self.provisional or before
         return local.replace(year=day.year, month=day.month, day=day.day)
 
     def add(self, start: dt.datetime, value: int, unit: str) -> dt.datetime:

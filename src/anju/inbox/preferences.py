@@ -110,14 +110,23 @@ class Choice:
         return str(getattr(self, channel))
 
 
-def choice_of(user: Any, kind: str) -> Choice:
-    """The modes of a user from :func:`with_choices`: their setting where allowed, else the default."""
+def choice_of(user: Any, kind: str, memo: dict[tuple[Any, ...], Choice] | None = None) -> Choice:
+    """The modes of a user from :func:`with_choices`: their setting where allowed, else the default.
+    ``memo``: a dict the caller keeps for one send of many (people with the same settings get one answer)."""
     work = bool(getattr(user, "inbox_mode_work", False) or getattr(user, "is_superuser", False))
+    channels = Channel.values
+    chosen = tuple(getattr(user, f"inbox_mode_{channel}", None) for channel in channels)
+    key = (kind, work, *chosen)
+    if memo is not None and key in memo:
+        return memo[key]
     modes = {}
-    for channel in Channel.values:
-        mode = getattr(user, f"inbox_mode_{channel}", None) or default_mode(kind, channel, work=work)
+    for channel, mine in zip(channels, chosen, strict=True):
+        mode = mine or default_mode(kind, channel, work=work)
         modes[channel] = mode if allowed(kind, channel, mode) else default_mode(kind, channel, work=work)
-    return Choice(**modes)
+    choice = Choice(**modes)
+    if memo is not None:
+        memo[key] = choice
+    return choice
 
 
 def choices_for(user_ids: Iterable[int], kind: str) -> dict[int, Choice]:

@@ -225,6 +225,7 @@ def inbox_send_many(sends: Iterable[Send]) -> list[int]:
     held_until = preferences.next_digest_at(at)
     choices: dict[tuple[str, int], preferences.Choice] = {}
     channels = Channel.values
+    memo: dict[tuple[Any, ...], preferences.Choice] = {}
     # The rows to write (as :data:`MESSAGE_COLUMNS`), and (recipient, send index) of each, in order.
     rows: list[tuple[Any, ...]] = []
     made: list[tuple[Any, int]] = []
@@ -234,7 +235,7 @@ def inbox_send_many(sends: Iterable[Send]) -> list[int]:
         for _n, u in sorted(known[uid] for uid in ids if uid in known):
             choice = choices.get((send.kind, u.pk))
             if choice is None:
-                choice = choices[(send.kind, u.pk)] = preferences.choice_of(u, send.kind)
+                choice = choices[(send.kind, u.pk)] = preferences.choice_of(u, send.kind, memo)
             digest = ",".join(ch for ch in channels if choice.mode(ch) == Mode.DIGEST)
             rows.append(
                 (
