@@ -17,6 +17,8 @@ def test_every_app_registers_its_pieces() -> None:
         "appeals",
         "activities",
         "bulletin",
+        "duty",
+        "pairing",
     ]
     assert {"appeal_card", "activities_card", "notice_card", "registry"} <= set(registry._home_cards)
     assert "inbox_unread" in registry._shell
@@ -51,8 +53,11 @@ def test_the_navigation_is_assembled_from_every_app_in_one_order() -> None:
         "appeals:rates",
         "people:residents",
         "people:households",
+        "pairing:mine",
+        "pairing:overview",
         "spaces:stations",
         "activities:list",
+        "duty:roster",
         "bulletin:list",
         "spaces:mine",
         "spaces:approvals",

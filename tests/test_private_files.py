@@ -45,6 +45,8 @@ FILE_URLS = {
     "activities:attendance",  # ?format=xlsx
     "bulletin:cover",
     "bulletin:cover_thumb",
+    "duty:ledger",  # ?format=xlsx
+    "pairing:coverage_export",
     "bulletin:photo",
     "bulletin:photo_thumb",
     "people:export",
@@ -141,6 +143,8 @@ def test_every_private_file_and_export_is_never_cached(media_root: None) -> None
         "bulletin:cover_thumb": reverse("bulletin:cover_thumb", args=[notice.pk]),
         "bulletin:photo": reverse("bulletin:photo", args=[notice_photo.notice_id, notice_photo.pk]),
         "bulletin:photo_thumb": reverse("bulletin:photo_thumb", args=[notice_photo.notice_id, notice_photo.pk]),
+        "duty:ledger": reverse("duty:ledger") + "?format=xlsx",
+        "pairing:coverage_export": reverse("pairing:coverage_export"),
         "people:export": reverse("people:export"),
         "people:import_template": reverse("people:import_template"),
         "spaces:photo": reverse("spaces:photo", args=[space.pk, space_photo.pk]),

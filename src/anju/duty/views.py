@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from anju.access import policy
+from anju.core.params import parse_id, parse_int
 from anju.core.security import no_store
 from anju.duty import ledger, reports, seats, selectors, services
 from anju.duty.models import (
@@ -46,11 +47,23 @@ def _back(request: HttpRequest, default: str) -> HttpResponse:
     return redirect(default)
 
 
+def _number(request: HttpRequest, name: str, default: int) -> int:
+    """The whole number posted as ``name`` (``default`` when left empty); ValueError when it is not one."""
+    raw = request.POST.get(name) or ""
+    if not raw.strip():
+        return default
+    value = parse_int(raw.strip())
+    if value is None:
+        raise ValueError(name)
+    return value
+
+
 def _station(request: HttpRequest, action: str = "duty.view") -> Station | None:
     qs = selectors.stations(request.user, action)
     wanted = request.GET.get("station") or request.POST.get("station")
-    if wanted and str(wanted).isdigit():
-        found = qs.filter(pk=int(wanted)).first()
+    wanted_id = parse_id(wanted)
+    if wanted_id is not None:
+        found = qs.filter(pk=wanted_id).first()
         if found is not None:
             return found
     mine = selectors.my_volunteers(request.user).values("community_id")
@@ -161,7 +174,7 @@ def availability(request: HttpRequest, volunteer_id: int) -> HttpResponse:
                 weekdays=request.POST.getlist("weekdays"),
                 earliest=_time(request.POST.get("earliest")),
                 latest=_time(request.POST.get("latest")),
-                monthly_max=int(request.POST.get("monthly_max") or 0),
+                monthly_max=_number(request, "monthly_max", 0),
                 away=_dates(request.POST.get("away", "")),
                 standby=bool(request.POST.get("standby")),
                 leaderboard=bool(request.POST.get("leaderboard")),
@@ -267,9 +280,9 @@ def door(request: HttpRequest, token: str) -> HttpResponse:
 def ledger_page(request: HttpRequest) -> HttpResponse:
     manage = policy.can(request.user, "duty.manage")
     volunteer = None
-    wanted = request.GET.get("volunteer", "")
-    if wanted.isdigit():
-        volunteer = policy.get_for(request.user, "duty.own", Volunteer.objects.all(), pk=int(wanted))
+    wanted = parse_id(request.GET.get("volunteer"))
+    if wanted is not None:
+        volunteer = policy.get_for(request.user, "duty.own", Volunteer.objects.all(), pk=wanted)
     entries = selectors.ledger(request.user, volunteer=volunteer)
     month = _day(request.GET.get("month"), timezone.localdate().replace(day=1)).replace(day=1)
     if request.GET.get("format") == "xlsx" and manage:
@@ -368,7 +381,7 @@ def manage(request: HttpRequest) -> HttpResponse:
                     name=request.POST.get("name", ""),
                     starts=_time(request.POST.get("starts")),
                     ends=_time(request.POST.get("ends")),
-                    seats=int(request.POST.get("seats") or 1),
+                    seats=_number(request, "seats", 1),
                     days=request.POST.get("days", ShiftTemplate.Days.EVERY_DAY),
                     skip_holidays=bool(request.POST.get("skip_holidays")),
                     skill=request.POST.get("skill", ""),
@@ -393,7 +406,7 @@ def manage(request: HttpRequest) -> HttpResponse:
                     community=station.community,
                     user=user,
                     kind=request.POST.get("kind", Volunteer.Kind.PARTY_MEMBER),
-                    monthly_max=int(request.POST.get("monthly_max") or 4),
+                    monthly_max=_number(request, "monthly_max", 4),
                     request=request,
                 )
             elif what == "rule":
@@ -401,7 +414,7 @@ def manage(request: HttpRequest) -> HttpResponse:
                     actor=request.user,
                     community=station.community,
                     basis=request.POST.get("basis", ""),
-                    points=int(request.POST.get("points") or 0),
+                    points=_number(request, "points", 0),
                     request=request,
                 )
             elif what == "item":
@@ -409,8 +422,8 @@ def manage(request: HttpRequest) -> HttpResponse:
                     actor=request.user,
                     community=station.community,
                     name=request.POST.get("name", ""),
-                    cost=int(request.POST.get("cost") or 0),
-                    stock=int(request.POST.get("stock") or 0),
+                    cost=_number(request, "cost", 0),
+                    stock=_number(request, "stock", 0),
                     request=request,
                 )
             else:
@@ -471,14 +484,16 @@ def shift_detail(request: HttpRequest, shift_id: int) -> HttpResponse:
                     request=request,
                 )
             else:
-                vid = request.POST.get("volunteer") or ""
+                vid = parse_id(request.POST.get("volunteer"))
                 volunteer = (
-                    Volunteer.objects.filter(pk=vid, community_id=shift.community_id).first() if vid.isdigit() else None
+                    Volunteer.objects.filter(pk=vid, community_id=shift.community_id).first()
+                    if vid is not None
+                    else None
                 )
                 seats.assignment_reassign(
                     actor=request.user,
                     shift=shift,
-                    seat=int(request.POST.get("seat") or 0),
+                    seat=_number(request, "seat", 0),
                     volunteer=volunteer,
                     request=request,
                 )

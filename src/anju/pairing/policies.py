@@ -23,10 +23,13 @@ def _serves(user: Any, obj: Any) -> bool:
     return household_id is not None and serves(user, household_id)
 
 
-declare("pairing.view", [*STAFF_ROLES, Role.SUPERVISOR], description="Read central households and visit coverage")
+# The pages of central households and coverage show a whole community; a grid worker's grant lies below one,
+# so these two are for the community's staff (a grid worker visits through ``pairing.visit``).
+COMMUNITY_STAFF = [Role.COMMUNITY_WORKER, Role.BRANCH_SECRETARY]
+declare("pairing.view", [*COMMUNITY_STAFF, Role.SUPERVISOR], description="Read central households and visit coverage")
 declare(
     "pairing.manage",
-    STAFF_ROLES,
+    COMMUNITY_STAFF,
     description="Designate central households, pair households, set care levels and cadences",
 )
 declare(

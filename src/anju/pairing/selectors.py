@@ -64,11 +64,7 @@ def communities_for(user: Any, action: str = "pairing.view") -> QuerySet[OrgUnit
 
 
 def areas_of(community: OrgUnit) -> list[OrgUnit]:
-    return list(
-        OrgUnit.objects.filter(path__startswith=community.path, kind__in=[UnitKind.AREA, UnitKind.GRID]).order_by(
-            "path"
-        )
-    )
+    return list(OrgUnit.objects.subtree_of(community).filter(kind__in=[UnitKind.AREA, UnitKind.GRID]).order_by("path"))
 
 
 @dataclass
@@ -196,7 +192,7 @@ def unpaired(community: OrgUnit, area: OrgUnit | None = None) -> QuerySet[Househ
     scope = area or community
     return (
         Household.objects.filter(
-            lived_in(), community=community, status=Household.Status.ACTIVE, unit__path__startswith=scope.path
+            lived_in(), OrgUnit.subtree_q(scope, "unit__"), community=community, status=Household.Status.ACTIVE
         )
         .exclude(pk__in=Pairing.objects.filter(ended_at__isnull=True).values("household_id"))
         .exclude(pk__in=CentralHousehold.objects.filter(is_active=True).values("household_id"))
@@ -239,7 +235,7 @@ def suggestion_for(area: OrgUnit) -> Suggestion:
     community = area if area.kind == UnitKind.COMMUNITY else area.community
     assert community is not None  # noqa: S101  an area lies in a community
     centrals = list(
-        CentralHousehold.objects.filter(community=community, is_active=True, area__path__startswith=area.path)
+        CentralHousehold.objects.filter(OrgUnit.subtree_q(area, "area__"), community=community, is_active=True)
         .select_related("household__unit", "household__address__unit")
         .order_by("id")
     )
@@ -308,7 +304,7 @@ def coverage_of(community: OrgUnit, *, today: dt.date | None = None, limit: int 
     ``limit`` of each as rows; None: all). A fixed number of queries; the counting runs on plain values, not
     model instances."""
     today = today or timezone.localdate()
-    units = {u.path: u for u in OrgUnit.objects.filter(path__startswith=community.path)}
+    units = {u.path: u for u in OrgUnit.objects.subtree_of(community)}
     order = {u.pk: (u.sort_order, len(u.name), u.name) for u in units.values()}
     centrals = {
         c.pk: c for c in CentralHousehold.objects.filter(community=community).select_related("household__address__unit")

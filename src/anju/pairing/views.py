@@ -24,6 +24,7 @@ from anju.audit.reasons import RevealReasonForm
 from anju.core import screening
 from anju.core.excel import safe_row
 from anju.core.forms import apply_service_errors
+from anju.core.params import parse_ids
 from anju.orgs.models import OrgUnit, UnitKind
 from anju.pairing import forms, selectors, services
 from anju.pairing.models import CentralHousehold, Pairing, Visit
@@ -303,7 +304,7 @@ def central_new(request: HttpRequest) -> HttpResponse:
         .order_by("household__unit__path", "id")
     )
     carriers = (
-        User.objects.filter(is_active=True, grants__role=Role.VOLUNTEER, grants__unit__path__startswith=community.path)
+        User.objects.filter(OrgUnit.subtree_q(community, "grants__unit__"), is_active=True, grants__role=Role.VOLUNTEER)
         .distinct()
         .order_by("display_name")
     )
@@ -313,7 +314,7 @@ def central_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         member = members.filter(pk=data["member"]).first()
-        area = OrgUnit.objects.filter(pk=data["area"], path__startswith=community.path).first()
+        area = OrgUnit.objects.subtree_of(community).filter(pk=data["area"]).first()
         try:
             if member is None or area is None:
                 raise ValidationError({"member": [_("Choose a party member living in this household.")]})
@@ -379,7 +380,7 @@ def suggest(request: HttpRequest, area_id: int) -> HttpResponse:
     )
     suggestion = selectors.suggestion_for(area)
     if request.method == "POST":
-        chosen = {int(v) for v in request.POST.getlist("household") if v.isdigit()}
+        chosen = set(parse_ids(request.POST.getlist("household")))
         moves = [(m.household, m.central) for m in suggestion.moves if m.household.pk in chosen]
         try:
             made = services.suggestion_apply(actor=request.user, area=area, moves=moves, request=request)
