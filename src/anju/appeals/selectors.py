@@ -449,6 +449,8 @@ def tier_plan(start: dt.date | None, end: dt.date | None) -> TierPlan:
         return TierPlan(None, ((start, end),))
     if end is not None and end.year >= 9999:
         end = None
+    if end is not None and end.year <= 1:  # nothing was counted that early, and no month lies before it
+        return TierPlan(None, ((start, end),))
     if start is not None and end is not None and (end - start).days < DAILY_ONLY_DAYS:
         return TierPlan(None, ((start, end),))
     first = None if start is None else start if start.day == 1 else _month_add(start.replace(day=1), 1)

@@ -24,12 +24,15 @@ def _serves(user: Any, obj: Any) -> bool:
 
 
 # The pages of central households and coverage show a whole community; a grid worker's grant lies below one,
-# so these two are for the community's staff (a grid worker visits through ``pairing.visit``).
-COMMUNITY_STAFF = [Role.COMMUNITY_WORKER, Role.BRANCH_SECRETARY]
-declare("pairing.view", [*COMMUNITY_STAFF, Role.SUPERVISOR], description="Read central households and visit coverage")
+# so these two are for the community's own workers (a grid worker visits through ``pairing.visit``).
+declare(
+    "pairing.view",
+    [Role.COMMUNITY_WORKER, Role.BRANCH_SECRETARY, Role.SUPERVISOR],
+    description="Read central households and visit coverage",
+)
 declare(
     "pairing.manage",
-    COMMUNITY_STAFF,
+    [Role.COMMUNITY_WORKER, Role.BRANCH_SECRETARY],
     description="Designate central households, pair households, set care levels and cadences",
 )
 declare(
