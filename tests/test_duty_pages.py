@@ -10,7 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from anju.duty import seats
-from anju.duty.models import Assignment
+from anju.duty.models import Assignment, Roster
 from anju.testing.duty import make_duty_world, shift_on
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
@@ -109,3 +109,28 @@ def test_api_generates_publishes_and_reads_the_week() -> None:
         f"/api/v1/duty/stations/{w.station.station.pk}/rosters", {"month": "2001-01-01"}, "application/json"
     )
     assert bad.status_code == 422
+
+
+def test_impossible_and_far_dates_are_ignored_or_refused_never_a_server_error() -> None:
+    w = make_duty_world(2)
+    volunteer = w.volunteers[0]
+    mine = _client(volunteer.user)
+    staff = _client(w.worker)
+    cert = f"/duty/volunteers/{volunteer.pk}/certificate/"
+    for url in (
+        "/duty/?week=2024-02-30",
+        "/duty/?week=9999-12-31",
+        "/duty/?week=0001-01-01",
+        "/duty/ledger/?month=2024-02-30",
+        "/duty/ledger/?month=9999-12-31",
+        cert + "?from=2024-02-31",
+        cert + "?to=9999-12-31",
+    ):
+        assert mine.get(url).status_code == 200, url
+    station = w.station.station.pk
+    assert staff.get(f"/api/v1/duty/stations/{station}/week?start=9999-12-31").status_code == 422
+    assert staff.get(f"/api/v1/duty/stations/{station}/week?start=2027-01-04").status_code == 200
+    response = staff.post(f"/duty/manage/?station={station}", {"what": "generate", "month": "9999-12"})
+    assert response.status_code in (200, 302)
+    assert not Roster.objects.filter(station=w.station.station, month__year=9999).exists()
+    assert staff.post(f"/duty/store/?station={station}", {"item": "abc", "code": "x"}).status_code in (200, 302)

@@ -349,3 +349,16 @@ def test_no_visit_and_no_activity_in_six_months_is_flagged_into_the_plan(pw: Pai
     assert row.quiet
     assert row.overdue_days < 0
     assert [r.household.pk for r in selectors.coverage_of(pw.tree.community).quiet] == [h.pk]
+
+
+def test_a_supervisor_never_sees_doors_and_care_levels_of_pairing(
+    pw: PairingWorld, client_for: Any, user_factory: Any
+) -> None:
+    """The pages of central households and coverage list households by door with their care level (sensitive); a
+    supervisor's view of residents is the limited one, so these pages and their export are refused."""
+    from anju.access.roles import Role
+
+    supervisor = user_factory(Role.SUPERVISOR, pw.tree.street)
+    client = client_for(supervisor)
+    for url in ("/pairing/central/", "/pairing/coverage/", "/pairing/coverage/export/", "/api/v1/pairing/centrals"):
+        assert client.get(url).status_code == 403, url

@@ -2,8 +2,10 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any, Literal
 
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from anju.access import policy
@@ -106,12 +108,14 @@ def _assignment_out(a: Assignment) -> dict[str, Any]:
 
 @router.get(
     "/duty/stations/{station_id}/week",
-    response={200: list[ShiftOut], 404: ErrorOut},
+    response={200: list[ShiftOut], 404: ErrorOut, 422: ErrorOut},
     summary="A station's duty week (Monday to Sunday) with its seats",
 )
 @policy.permission("duty.view")
 def week(request: HttpRequest, station_id: Id, start: date | None = None) -> Any:
     station = policy.get_for(request.user, "duty.view", selectors.stations(request.user), pk=station_id)
+    if start is not None and not services.SANE_YEARS[0] <= start.year <= services.SANE_YEARS[1]:
+        raise ValidationError({"start": [_("Choose a date within the years a roster can cover.")]})
     first = selectors.week_start(start or timezone.localdate())
     out = []
     for day in selectors.week(request.user, station, first):

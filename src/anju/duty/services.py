@@ -48,6 +48,11 @@ def at(day: date, t: time) -> datetime:
     return datetime.combine(day, t, _tz())
 
 
+#: The years a roster, a week or a ledger month can lie in; dates outside are refused (week and month arithmetic
+#: near year 1 or 9999 runs off the calendar).
+SANE_YEARS = (1900, 2999)
+
+
 def month_start(value: date) -> date:
     return value.replace(day=1)
 
@@ -339,6 +344,8 @@ def roster_generate(
     month = month_start(month)
     if month < month_start(timezone.localdate()):
         raise ValidationError({"month": [_("Choose this month or a later one.")]})
+    if month.year > SANE_YEARS[1]:
+        raise ValidationError({"month": [_("Choose a month within the next years.")]})
     templates = list(ShiftTemplate.objects.filter(station=station, is_active=True).order_by("starts", "pk"))
     if not templates:
         raise ValidationError({"month": [_("Add a shift template for this station first.")]})

@@ -70,9 +70,18 @@ def _station(request: HttpRequest, action: str = "duty.view") -> Station | None:
     return qs.filter(community_id__in=mine).first() or qs.first()
 
 
+def _date(value: str | None) -> date | None:
+    """A date typed as 2027-01-05, or None when it is not one (2024-02-30 included) or lies outside the years a
+    roster can mean (week and month arithmetic would run off the calendar)."""
+    try:
+        parsed = parse_date((value or "").strip())
+    except ValueError:
+        return None
+    return parsed if parsed is not None and services.SANE_YEARS[0] <= parsed.year <= services.SANE_YEARS[1] else None
+
+
 def _day(value: str | None, default: date) -> date:
-    parsed = parse_date(value or "") if value else None
-    return parsed or default
+    return _date(value) or default
 
 
 @policy.permission("duty.view")
@@ -155,7 +164,7 @@ def _dates(value: str) -> list[date]:
     """Dates away typed as 2027-01-05, one per line or separated by commas or spaces."""
     out = []
     for part in value.replace(",", " ").replace("，", " ").split():
-        day = parse_date(part.strip())
+        day = _date(part)
         if day is None:
             raise ValidationError({"away": [_("Enter dates like 2027-01-05, separated by spaces.")]})
         out.append(day)
@@ -334,7 +343,7 @@ def store(request: HttpRequest) -> HttpResponse:
     community_id = station.community_id if station else None
     manage = station is not None and policy.can(request.user, "duty.manage", station)
     if request.method == "POST" and manage and station is not None:
-        item = StoreItem.objects.filter(pk=request.POST.get("item") or 0, community_id=community_id).first()
+        item = StoreItem.objects.filter(pk=parse_id(request.POST.get("item")) or 0, community_id=community_id).first()
         if item is None:
             messages.error(request, _("Choose an item of this store."))
         else:
@@ -388,7 +397,7 @@ def manage(request: HttpRequest) -> HttpResponse:
                     request=request,
                 )
             elif what == "generate":
-                month = parse_date((request.POST.get("month") or "") + "-01")
+                month = _date((request.POST.get("month") or "") + "-01")
                 if month is None:
                     raise ValidationError({"month": [_("Choose a month.")]})
                 services.roster_generate(actor=request.user, station=station, month=month, request=request)

@@ -7,6 +7,6 @@ Who sees what
   now: the head's name, the address, the care level and a masked mobile; staff see their community.
 * ``pairing.reveal`` — the carrier (and community workers, secretaries) may reveal one household's mobile
   with a purpose and a reason, written to the personal-data access log as in the registry.
-* ``pairing.view`` / ``pairing.manage`` — staff read coverage and run the pairings; supervisors read.
+* ``pairing.view`` / ``pairing.manage`` — the community's workers read coverage and run the pairings.
 Anything outside answers 404, the same as a missing object.
 """

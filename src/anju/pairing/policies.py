@@ -23,11 +23,13 @@ def _serves(user: Any, obj: Any) -> bool:
     return household_id is not None and serves(user, household_id)
 
 
-# The pages of central households and coverage show a whole community; a grid worker's grant lies below one,
-# so these two are for the community's own workers (a grid worker visits through ``pairing.visit``).
+# The pages of central households and coverage show a whole community's households by door, with their care
+# levels (sensitive: disability, 低保): they are for the community's own workers. A grid worker's grant lies
+# below the community (a grid worker visits through ``pairing.visit``); a supervisor's profile of a resident is
+# the limited one (no door, no sensitive tags), which these pages would break.
 declare(
     "pairing.view",
-    [Role.COMMUNITY_WORKER, Role.BRANCH_SECRETARY, Role.SUPERVISOR],
+    [Role.COMMUNITY_WORKER, Role.BRANCH_SECRETARY],
     description="Read central households and visit coverage",
 )
 declare(
