@@ -1,5 +1,7 @@
 """Capacity under load: 100 residents register for 10 places at the same moment through the API; exactly 10
-are confirmed and 90 wait, and the session's counter agrees with the rows.
+are confirmed and 90 wait, and the session's counter agrees with the rows. On PostgreSQL as many residents as
+the server has connections free for (``max_connections`` less those in use and a margin: 100 threads and the
+test's own connection overrun the default 100, and the overflow is an honest 503, not a capacity bug).
 
 PostgreSQL: the session row is locked FOR UPDATE, so registrations queue on it. SQLite: the IMMEDIATE write
 transaction serialises them; the in-memory shared-cache test database fails table locks at once instead of
@@ -35,18 +37,32 @@ ATTEMPTS = 100
 PLACES = 10
 
 
+def _attempts_the_server_admits() -> int:
+    if connection.vendor != "postgresql":
+        return ATTEMPTS
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT current_setting('max_connections')::int - (SELECT count(*) FROM pg_stat_activity"
+            " WHERE backend_type = 'client backend')"
+        )
+        free = cursor.fetchone()[0]
+    return min(ATTEMPTS, free - 5)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_hundred_concurrent_registrations_for_ten_places(tmp_path: Path) -> None:
     with sqlite_file_database(tmp_path / "activities.sqlite3"), translation.override("en"):
+        attempts = _attempts_the_server_admits()
+        assert attempts >= 50, attempts  # still a crowd for ten places
         activity_world = make_activity_world()
         activity = make_activity(activity_world, capacity=PLACES, target_tags=[], category=Activity.Category.SPORTS)
         session = first_session(activity)
         tokens = []
-        for _ in range(ATTEMPTS):
+        for _ in range(attempts):
             user = make_user(Role.RESIDENT, activity_world.tree.building)
             tokens.append(account_services.token_create(actor=user, user=user, name="test", days=1)[1])
         results: list[tuple[int, dict[str, Any]]] = []
-        start_line = threading.Barrier(ATTEMPTS)
+        start_line = threading.Barrier(attempts)
         lock = threading.Lock()
 
         def attempt(token: str) -> None:
@@ -67,18 +83,21 @@ def test_hundred_concurrent_registrations_for_ten_places(tmp_path: Path) -> None
             thread.start()
         for thread in threads:
             thread.join()
-        print(f"\n{connection.vendor}: {ATTEMPTS} registrations in {time.monotonic() - began:.1f}s")
+        print(f"\n{connection.vendor}: {attempts} registrations in {time.monotonic() - began:.1f}s")
 
-        assert Counter(code for code, _body in results) == {201: ATTEMPTS}
-        assert Counter(body["status"] for _code, body in results) == {"confirmed": PLACES, "waitlisted": 90}
+        assert Counter(code for code, _body in results) == {201: attempts}
+        assert Counter(body["status"] for _code, body in results) == {
+            "confirmed": PLACES,
+            "waitlisted": attempts - PLACES,
+        }
         rows = Registration.objects.filter(session=session)
         assert rows.filter(status="confirmed").count() == PLACES
-        assert rows.filter(status="waitlisted").count() == ATTEMPTS - PLACES
+        assert rows.filter(status="waitlisted").count() == attempts - PLACES
         session.refresh_from_db()
         assert session.taken == PLACES
         positions = sorted(body["waitlist_position"] for _code, body in results if body["status"] == "waitlisted")
         assert positions[0] >= 1
-        assert positions[-1] <= ATTEMPTS - PLACES
+        assert positions[-1] <= attempts - PLACES
 
         # The database itself refuses a place beyond the capacity, whatever the code does.
         with pytest.raises(IntegrityError), transaction.atomic():
