@@ -153,6 +153,10 @@ INSTALLED_APPS = [
     "anju.bulletin",
     "anju.duty",
     "anju.pairing",
+    "anju.consult",
+    "anju.contributions",
+    "anju.mediation",
+    "anju.insights",
     "anju.site",
 ]
 

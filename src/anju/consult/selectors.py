@@ -1,0 +1,1 @@
+"""Reads of consult shared by the pages and the API."""

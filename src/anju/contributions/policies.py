@@ -1,0 +1,1 @@
+"""Who may do what in contributions: one declare() per action."""

@@ -1,0 +1,1 @@
+"""Reads of contributions shared by the pages and the API."""

@@ -1,0 +1,1 @@
+"""Who may do what in insights: one declare() per action."""

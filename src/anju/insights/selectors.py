@@ -1,0 +1,1 @@
+"""Reads of insights shared by the pages and the API."""

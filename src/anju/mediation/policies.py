@@ -1,0 +1,1 @@
+"""Who may do what in mediation: one declare() per action."""

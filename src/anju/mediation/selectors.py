@@ -1,0 +1,1 @@
+"""Reads of mediation shared by the pages and the API."""
