@@ -518,7 +518,7 @@ def _page_queries(client: Client, url: str) -> list[str]:
     return [q["sql"] for q in ctx.captured_queries]
 
 
-RATES_PAGE_QUERIES = 4  # grants, the inbox badge, the one roll-up aggregate, the labels (session and user cached)
+RATES_PAGE_QUERIES = 5  # grants, the inbox badge, the communities in reach (ids), the one roll-up aggregate, the labels
 
 
 @pytest.mark.parametrize("group", ["department", "category", "community", "grid"])

@@ -29,10 +29,10 @@ def _mount() -> None:
     from anju.activities.api import router as activities_router
     from anju.appeals.api import router as appeals_router
     from anju.appeals.config.api import router as appeals_config_router
-    from anju.consult.api import router as consult_router
-    from anju.contributions.api import router as contributions_router
     from anju.audit.api import router as audit_router
     from anju.bulletin.api import router as bulletin_router
+    from anju.consult.api import router as consult_router
+    from anju.contributions.api import router as contributions_router
     from anju.duty.api import router as duty_router
     from anju.inbox.api import router as inbox_router
     from anju.insights.api import router as insights_router
