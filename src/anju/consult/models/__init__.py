@@ -1,1 +1,4 @@
 """Tables of consult, one module per sub-domain (topics and meetings, surveys, the convention, honours)."""
+
+from anju.consult.models.meetings import AgendaItem, Attendance, Decision, Invitation, Meeting  # noqa: F401
+from anju.consult.models.topics import Candidate, Proposal, ProposalSupport, Topic  # noqa: F401
