@@ -30,7 +30,7 @@ def make_consult_world(prefix: str = "", *, households: int = 3) -> ConsultWorld
     homes: list[Household] = []
     residents: list[Any] = []
     base = 5000
-    rng = random.Random(16)
+    rng = random.Random(16)  # noqa: S311 (fictional names for tests)
     for n in range(households):
         household = people_services.household_create(actor=None, unit=tree.building, entrance="1", door=f"{101 + n}")
         people_services.resident_create(
