@@ -11,12 +11,15 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.db.models import Q
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from anju.appeals import selectors
 from anju.appeals.models import Appeal, AppealEvent, AppealFollower, Status, Urgency
 from anju.audit.models import AuditEvent
+from anju.core.pagination import order_keys
 from anju.inbox.models import Message
 from anju.testing import english_client
 from anju.testing.appeals import AppealsWorld
@@ -466,3 +469,64 @@ def test_a_number_as_shown_finds_that_appeal_by_its_key_without_reading_the_text
     assert decoy.pk != lamp.pk
     assert "LIKE" not in str(Appeal.objects.filter(search_q(lamp.number, insider=True)).query)
     assert lamp in Appeal.objects.filter(search_q(str(lamp.pk), insider=True))
+
+
+# --- keyset pagination: a cursor instead of an offset --------------------------------------------------------
+
+
+def test_the_api_list_pages_by_cursor_as_it_does_by_offset(world: AppealsWorld) -> None:
+    filed = [world.file() for _ in range(7)]
+    # Three filed in the same instant: the id breaks the tie, so no row is skipped or read twice.
+    Appeal.objects.filter(pk__in=[a.pk for a in filed[2:5]]).update(received_at=filed[2].received_at)
+    expected = list(
+        selectors.appeals_visible(world.worker).order_by("-received_at", "-id").values_list("pk", flat=True)
+    )
+    client = english_client(world.worker)
+    by_offset = []
+    for offset in range(0, len(expected) + 2, 2):
+        by_offset += [r["id"] for r in client.get("/api/v1/appeals", {"limit": 2, "offset": offset}).json()["results"]]
+    first = client.get("/api/v1/appeals", {"limit": 2})
+    with CaptureQueriesContext(connection) as first_page:
+        body = client.get("/api/v1/appeals", {"limit": 2}).json()
+    by_cursor = [r["id"] for r in body["results"]]
+    cursor_pages = []
+    while body["next_cursor"]:
+        with CaptureQueriesContext(connection) as page:
+            body = client.get("/api/v1/appeals", {"limit": 2, "cursor": body["next_cursor"]}).json()
+        cursor_pages.append(len(page.captured_queries))
+        by_cursor += [r["id"] for r in body["results"]]
+        assert (body["count"], body["count_exact"]) == (len(expected), True)
+    assert first.status_code == 200
+    assert by_cursor == by_offset == expected
+    assert len(cursor_pages) == 3  # 7 rows, 2 a page: pages 2, 3 and 4; the last says there is no next
+    assert set(cursor_pages) == {len(first_page.captured_queries)}  # a cursor page costs what the first does
+    with CaptureQueriesContext(connection) as captured:
+        client.get("/api/v1/appeals", {"limit": 2, "cursor": first.json()["next_cursor"], "offset": 1000})
+    assert not [q["sql"] for q in captured.captured_queries if "OFFSET" in q["sql"]]  # a cursor ignores the offset
+
+
+def test_a_cursor_that_is_not_this_lists_answers_422_in_the_users_language(world: AppealsWorld) -> None:
+    for _ in range(3):
+        world.file()
+    client = english_client(world.worker)
+    good = client.get("/api/v1/appeals", {"limit": 1}).json()["next_cursor"]
+    audit = english_client(world.admin).get("/api/v1/audit/events", {"limit": 1}).json()["next_cursor"]
+    assert good
+    assert audit
+    for bad in ["garbage", good[:-2] + "xx", audit, "é" * 10]:
+        response = client.get("/api/v1/appeals", {"limit": 1, "cursor": bad})
+        assert response.status_code == 422, bad
+        assert "cursor" in response.content.decode()
+        assert "Start again from the first page" in response.content.decode()
+    zh = Client()  # no language cookie: zh-Hans, the default
+    zh.force_login(world.worker)
+    chinese = zh.get("/api/v1/appeals", {"cursor": "garbage"})
+    assert chinese.status_code == 422
+    assert "从第一页" in str(chinese.json())
+
+
+def test_only_a_total_order_of_plain_columns_pages_by_cursor(world: AppealsWorld) -> None:
+    assert order_keys(Appeal.objects.order_by("-received_at", "-id")) == [("received_at", True), ("id", True)]
+    assert order_keys(Appeal.objects.order_by("-received_at")) is None  # not total: ties would be skipped
+    assert order_keys(selectors.worker_queue(world.worker)) is None  # due_at may be null (nulls last)
+    assert order_keys(Appeal.objects.order_by("category__name", "id")) is None  # through a join

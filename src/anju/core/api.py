@@ -25,7 +25,7 @@ from ninja.pagination import LimitOffsetPagination
 from ninja.security import APIKeyCookie
 
 from anju.core.middleware import is_outage, outage_response
-from anju.core.pagination import bounded_count, page_rows
+from anju.core.pagination import bounded_count, cursor_after, order_keys, page_rows, rows_after
 from anju.core.params import MAX_INT
 
 log = logging.getLogger("anju.api")
@@ -101,9 +101,27 @@ class Pagination(LimitOffsetPagination):
 
 
 class BoundedPagination(Pagination):
-    """``limit``/``offset`` for lists that may hold millions of rows: the count is exact up to
+    """``limit``/``offset`` (or ``cursor``) for lists that may hold millions of rows: the count is exact up to
     ``core.pagination.COUNT_EXACT_UP_TO`` (read through a ``LIMIT``) and beyond it the planner's estimate,
-    said by ``count_exact: false``; the items are read whatever the count (an estimate is no end)."""
+    said by ``count_exact: false``; the items are read whatever the count (an estimate is no end).
+
+    Each page carries ``next_cursor`` when more follow (and the list's order allows it): passing it back reads
+    the next page by its keys, so page 10,000 costs what page 1 does (an offset reads and drops every row before
+    it)."""
+
+    class Input(Schema):
+        limit: int = Field(
+            settings.NINJA_PAGINATION_PER_PAGE,
+            ge=1,
+            le=settings.NINJA_PAGINATION_MAX_LIMIT,
+            description="how many results, at most",
+        )
+        offset: int = Field(0, ge=0, le=MAX_INT, description="how many results to skip (ignored with a cursor)")
+        cursor: str = Field(
+            "",
+            max_length=400,
+            description="the next_cursor of the previous page: the page after it, by the list's keys (no offset)",
+        )
 
     class Output(Schema):
         count: int = Field(
@@ -112,11 +130,29 @@ class BoundedPagination(Pagination):
             "there is none) the bound past which lists are not counted: more than this many",
         )
         count_exact: bool = Field(..., description="false: the list is too large to count; count is not exact")
+        next_cursor: str | None = Field(None, description="pass as cursor to read the next page; null on the last page")
         results: list[Any]
 
     def paginate_queryset(self, queryset: Any, pagination: Any, request: HttpRequest, **params: Any) -> Any:
-        page = bounded_slice(queryset, offset=pagination.offset, limit=min(pagination.limit, self.max_limit))
-        return {self.items_attribute: page["results"], "count": page["count"], "count_exact": page["count_exact"]}
+        limit = min(pagination.limit, self.max_limit)
+        keys = order_keys(queryset) if isinstance(queryset, QuerySet) else None
+        if pagination.cursor:
+            if keys is None:
+                raise DjangoValidationError({"cursor": [_("This list cannot be read by cursor; use offset.")]})
+            after = rows_after(queryset, keys, pagination.cursor)
+            count = bounded_count(queryset)
+            rows = page_rows(after, 0, limit + 1)
+            page: dict[str, Any] = {"count": count.value, "count_exact": count.exact, "results": rows}
+        else:
+            page = bounded_slice(queryset, offset=pagination.offset, limit=limit, extra=1)
+        items: list[Any] = page["results"]
+        more = len(items) > limit
+        return {
+            self.items_attribute: items[:limit],
+            "count": page["count"],
+            "count_exact": page["count_exact"],
+            "next_cursor": cursor_after(items[limit - 1], keys) if more and keys else None,
+        }
 
 
 def page_slice(queryset: Any, *, offset: int, limit: int) -> tuple[list[Any], int]:
@@ -126,15 +162,15 @@ def page_slice(queryset: Any, *, offset: int, limit: int) -> tuple[list[Any], in
     return (list(queryset[offset : offset + limit]) if offset < count else []), count
 
 
-def bounded_slice(queryset: QuerySet[Any], *, offset: int, limit: int) -> dict[str, Any]:
-    """``count``, ``count_exact`` and the items from ``offset`` (at most ``limit``) of a list that may hold
-    millions of rows, as :class:`BoundedPagination` answers them: the count exact up to the bound, the
-    planner's estimate beyond it; two queries whatever the size."""
+def bounded_slice(queryset: QuerySet[Any], *, offset: int, limit: int, extra: int = 0) -> dict[str, Any]:
+    """``count``, ``count_exact`` and the items from ``offset`` (at most ``limit``, plus ``extra`` to tell whether
+    more follow) of a list that may hold millions of rows, as :class:`BoundedPagination` answers them: the count
+    exact up to the bound, the planner's estimate beyond it; two queries whatever the size."""
     count = bounded_count(queryset)
-    if (count.exact and offset >= count.value) or offset + limit > MAX_INT:
+    if (count.exact and offset >= count.value) or offset + limit + extra > MAX_INT:
         items: list[Any] = []
     else:
-        items = page_rows(queryset, offset, offset + limit)
+        items = page_rows(queryset, offset, offset + limit + extra)
     return {"count": count.value, "count_exact": count.exact, "results": items}
 
 

@@ -15,11 +15,14 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from django.core import signing
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.paginator import Page, Paginator
 from django.db import connections
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from anju.core.params import MAX_INT, parse_positive
 
@@ -174,3 +177,71 @@ def paginate_bounded(
         return BoundedPage([], number, paginator, more=False)
     rows = page_rows(queryset, offset, offset + per_page + 1) if count.value else []
     return BoundedPage(rows[:per_page], number, paginator, more=len(rows) > per_page)
+
+
+# --- keyset pagination (a cursor instead of an offset) ------------------------------------------------------
+
+#: The salt of the cursors' signatures: a cursor is opaque to clients and cannot be forged into another order.
+CURSOR_SALT = "anju.core.pagination.keyset"
+
+
+def order_keys(queryset: QuerySet[Any]) -> list[tuple[str, bool]] | None:
+    """The queryset's order as ``(column attribute, descending)`` pairs when it can be paged by a cursor: every
+    key a plain, non-null column of the model itself, the last one its primary key (so the order is total).
+    ``None`` when it cannot (an expression, a join, a nullable key)."""
+    model = queryset.model
+    keys: list[tuple[str, bool]] = []
+    for item in queryset.query.order_by:
+        if not isinstance(item, str) or "__" in item or "?" in item:
+            return None
+        name = item.lstrip("-")
+        try:
+            field = model._meta.pk if name == "pk" else model._meta.get_field(name)
+        except FieldDoesNotExist:
+            return None
+        if getattr(field, "null", True) or not getattr(field, "concrete", False):
+            return None
+        keys.append((field.attname, item.startswith("-")))
+    if not keys or keys[-1][0] != model._meta.pk.attname:
+        return None
+    return keys
+
+
+def cursor_after(row: Any, keys: list[tuple[str, bool]]) -> str:
+    """The opaque cursor that pages on after ``row`` (signed: its values and the keys they belong to)."""
+    values = [getattr(row, name) for name, _desc in keys]
+    encoded = [v.isoformat() if hasattr(v, "isoformat") else v for v in values]
+    return signing.dumps({"k": [name for name, _d in keys], "v": encoded}, salt=CURSOR_SALT, compress=True)
+
+
+def rows_after(queryset: QuerySet[Any], keys: list[tuple[str, bool]], cursor: str) -> QuerySet[Any]:
+    """``queryset`` from just after the cursor's row, in the same order: a range on the first key (which an index
+    on it answers in order) and the tie-breaks on the rest, never an offset. A cursor that is not one of this
+    list's raises a ``ValidationError`` in the user's language."""
+    invalid = ValidationError(
+        {"cursor": [_("This cursor is not valid for this list. Start again from the first page.")]}
+    )
+    try:
+        data = signing.loads(cursor, salt=CURSOR_SALT)
+    except (signing.BadSignature, ValueError, TypeError) as exc:
+        raise invalid from exc
+    if not isinstance(data, dict) or data.get("k") != [name for name, _d in keys]:
+        raise invalid
+    raw = data.get("v")
+    if not isinstance(raw, list) or len(raw) != len(keys):
+        raise invalid
+    fields = {f.attname: f for f in queryset.model._meta.concrete_fields}
+    try:
+        values = [fields[name].to_python(value) for (name, _d), value in zip(keys, raw, strict=True)]
+    except (ValidationError, KeyError, TypeError, ValueError) as exc:
+        raise invalid from exc
+    if any(v is None for v in values):
+        raise invalid
+    first, first_desc = keys[0]
+    q = Q()
+    after = Q(pk__in=[])
+    for i, (name, desc) in enumerate(keys):
+        equal = {n: v for (n, _d), v in zip(keys[:i], values[:i], strict=True)}
+        after |= Q(**equal, **{f"{name}__{'lt' if desc else 'gt'}": values[i]})
+    q &= Q(**{f"{first}__{'lte' if first_desc else 'gte'}": values[0]})
+    return queryset.filter(q & after)
