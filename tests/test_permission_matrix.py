@@ -355,6 +355,8 @@ def test_background_jobs_only_for_administrators(objects: Objects, client_for: A
 #: dispatch catalogue, the SLA presets and the satisfaction scale are one per installation (edited only
 #: with ``appeal.configure``, which test_permissions.py and test_appeals_config.py cover).
 UNSCOPED = {
+    "insights:rows": "the section and the figure are names, not rows: the communities read are the reader's reach "
+    "(?community= outside it answers 404, tests/test_insights_figures.py)",
     "appeals:config_category": "the dispatch catalogue is one per installation",
     "appeals:config_category_active": "the dispatch catalogue is one per installation",
     "appeals:config_category_delete": "the dispatch catalogue is one per installation",

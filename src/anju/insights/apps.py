@@ -8,4 +8,12 @@ class Config(AppConfig):
     verbose_name = _("Insights")
 
     def ready(self) -> None:
-        from anju.insights import policies  # noqa: F401  (declares the actions)
+        from anju.insights import (
+            policies,  # noqa: F401  (declares the actions)
+            sections,
+        )
+
+        sections.load()
+        from anju.core import nav
+
+        nav.register(nav.NavItem(_("At a glance"), "insights:dashboard", "insights.view"), order=45)

@@ -1,4 +1,10 @@
-from django.urls import URLPattern
+from django.urls import path
+
+from anju.insights import views
 
 app_name = "insights"
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("communities/", views.compare, name="compare"),
+    path("rows/<slug:section>/<slug:drill>/", views.rows, name="rows"),
+]
