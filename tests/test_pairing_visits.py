@@ -362,3 +362,69 @@ def test_a_supervisor_never_sees_doors_and_care_levels_of_pairing(
     client = client_for(supervisor)
     for url in ("/pairing/central/", "/pairing/coverage/", "/pairing/coverage/export/", "/api/v1/pairing/centrals"):
         assert client.get(url).status_code == 403, url
+
+
+def test_a_carrier_moved_to_another_community_no_longer_sees_the_old_plan(pw: PairingWorld, client_for: Any) -> None:
+    from anju.access.roles import Role
+    from anju.accounts import services as accounts
+    from anju.accounts.models import RoleGrant, User
+
+    _pair_all(pw)
+    vol = pw.users["volunteer"]
+    assert selectors.central_of(vol) == pw.central
+    before = client_for(vol).get("/pairing/").content.decode()
+    assert str(pw.households[0].address) in before
+    for grant in RoleGrant.objects.filter(user=vol):
+        accounts.role_revoke(actor=None, grant=grant)
+    accounts.role_grant(actor=None, user=vol, role=Role.VOLUNTEER, unit=pw.tree.other_community)
+    moved = User.objects.get(pk=vol.pk)  # nothing remembered from before the move
+    assert selectors.central_of(moved) is None
+    assert not selectors.households_for(moved).exists()
+    client = client_for(moved)
+    assert str(pw.households[0].address) not in client.get("/pairing/").content.decode()
+    assert client.get(f"/pairing/households/{pw.households[0].pk}/").status_code == 404
+
+
+def test_a_visits_linked_appeal_shows_only_to_who_may_read_the_appeal(pw: PairingWorld, client_for: Any) -> None:
+    _pair_all(pw)
+    h = pw.households[0]
+    first = pw.users["volunteer"]
+    visit = services.visit_record(
+        actor=first,
+        household=h,
+        visited_on=timezone.localdate(),
+        method="door",
+        condition="attention",
+        needs=["repair"],
+        note="楼道灯坏了",
+        follow_up="appeal",
+        category=Category.objects.get(code="street-lamp"),
+        client_key="k-linked",
+    )
+    appeal = Appeal.objects.get(pk=visit.appeal_id)
+    assert appeal.number in client_for(first).get(f"/pairing/visits/{visit.pk}/").content.decode()
+    # The household moves to another central household: its new carrier reads the visit, not the appeal.
+    second = pw.users["second_volunteer"]
+    other_home = add_household(pw.tree.building, "909", name="孙党员", party=True)
+    central = services.central_designate(
+        actor=None,
+        household=other_home,
+        member=Resident.objects.get(household=other_home),
+        area=pw.tree.area,
+        carrier=second,
+    )
+    services.pairing_set(actor=None, household=h, central=central, reason="调整")
+    page = client_for(second).get(f"/pairing/visits/{visit.pk}/")
+    assert page.status_code == 200
+    assert appeal.number not in page.content.decode()
+    assert client_for(second).get(f"/appeals/{appeal.pk}/").status_code == 404
+
+
+def test_the_central_households_api_is_paged(pw: PairingWorld, client_for: Any) -> None:
+    _pair_all(pw)
+    client = client_for(pw.users["community_worker"])
+    body = client.get("/api/v1/pairing/centrals", {"limit": 1}).json()
+    assert (body["count"], body["count_exact"], len(body["results"])) == (1, True, 1)
+    assert body["results"][0]["id"] == pw.central.pk
+    assert body["results"][0]["serving"] == len(pw.households)
+    assert body["next_cursor"] is None

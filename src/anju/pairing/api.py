@@ -7,12 +7,13 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
+from ninja.pagination import paginate
 
 from anju.access import policy
 from anju.appeals.models import Category
 from anju.audit.reasons import clean_reveal_reason
 from anju.core import screening
-from anju.core.api import ErrorOut
+from anju.core.api import BoundedPagination, ErrorOut
 from anju.core.params import Id
 from anju.orgs.models import OrgUnit, UnitKind
 from anju.pairing import selectors, services
@@ -262,23 +263,34 @@ class CentralOut(Schema):
     is_active: bool
 
 
+def central_out(c: Any, serving: int) -> dict[str, Any]:
+    return {
+        "id": c.pk,
+        "household_id": c.household_id,
+        "address": str(c.household.address),
+        "area_id": c.area_id,
+        "capacity": c.capacity,
+        "serving": serving,
+        "is_active": c.is_active,
+    }
+
+
+class CentralPagination(BoundedPagination):
+    """The bounded pages of central households, each with how many households it serves now (one query a page)."""
+
+    def paginate_queryset(self, queryset: Any, pagination: Any, request: HttpRequest, **params: Any) -> Any:
+        page = super().paginate_queryset(queryset, pagination, request, **params)
+        rows = page[self.items_attribute]
+        loads = selectors.loads_of(rows)
+        page[self.items_attribute] = [central_out(c, loads.get(c.pk, 0)) for c in rows]
+        return page
+
+
 @router.get("/pairing/centrals", response=list[CentralOut], summary="Central households within reach")
+@paginate(CentralPagination)
 @policy.permission("pairing.view")
 def centrals(request: HttpRequest) -> Any:
-    rows = list(selectors.centrals_visible(request.user).filter(is_active=True))
-    loads = selectors.loads_of(rows)
-    return [
-        {
-            "id": c.pk,
-            "household_id": c.household_id,
-            "address": str(c.household.address),
-            "area_id": c.area_id,
-            "capacity": c.capacity,
-            "serving": loads.get(c.pk, 0),
-            "is_active": c.is_active,
-        }
-        for c in rows
-    ]
+    return selectors.centrals_visible(request.user).filter(is_active=True).order_by("id")
 
 
 class CentralIn(Schema):
@@ -311,18 +323,7 @@ def designate(request: HttpRequest, payload: CentralIn) -> Any:
         carrier=carrier,
         request=request,
     )
-    return Status(
-        201,
-        {
-            "id": c.pk,
-            "household_id": c.household_id,
-            "address": str(c.household.address),
-            "area_id": c.area_id,
-            "capacity": c.capacity,
-            "serving": 0,
-            "is_active": c.is_active,
-        },
-    )
+    return Status(201, central_out(c, 0))
 
 
 class MoveOut(Schema):

@@ -33,7 +33,8 @@ def central_of(user: Any) -> CentralHousehold | None:
         return None
     return (
         CentralHousehold.objects.select_related("household__address__unit", "member", "area")
-        .filter(carrier=user, is_active=True)
+        # A carrier whose grant moved elsewhere (another community) no longer sees this one's plan.
+        .filter(policy.scope_q(user, "pairing.visit", "household__unit__path"), carrier=user, is_active=True)
         .order_by("id")
         .first()
     )
@@ -48,7 +49,9 @@ def serves(user: Any, household_id: int) -> bool:
 
 def households_for(user: Any, action: str = "pairing.visit") -> QuerySet[Household]:
     """Active households ``user`` may work on: the community's for staff, its own for a central household."""
-    own = Q(pk__in=Pairing.objects.filter(ended_at__isnull=True, central__carrier=user).values("household_id"))
+    own = Q(
+        pk__in=Pairing.objects.filter(ended_at__isnull=True, central__carrier=user).values("household_id")
+    ) & policy.scope_q(user, "pairing.visit", "unit__path")
     staff = policy.scope_q(user, "pairing.manage", "community__path") if policy.can(user, "pairing.manage") else None
     where = own | staff if staff is not None else own
     return Household.objects.filter(where, status=Household.Status.ACTIVE).select_related("address__unit", "unit")

@@ -169,6 +169,8 @@ def visit(request: HttpRequest, visit_id: int) -> HttpResponse:
         from anju.appeals.models import Appeal
 
         appeal = Appeal.objects.filter(pk=obj.appeal_id).first()
+        if appeal is not None and not policy.can(request.user, "appeal.view", appeal):
+            appeal = None  # the appeal's own policy decides who reads it, not the visit's
     return render(
         request,
         "pairing/visit.html",
