@@ -23,7 +23,7 @@ from django.test import Client
 from django.utils import timezone, translation
 
 from anju.accounts import services as account_services
-from anju.duty import ledger, seats
+from anju.duty import ledger, seats, swaps
 from anju.duty.models import Assignment, PointsAccount, PointsEntry, PointsRule, Redemption, StoreItem
 from anju.inbox.models import Message
 from anju.testing import sqlite_file_database, thread_connection
@@ -152,3 +152,31 @@ def test_two_workers_pass_an_expired_offer_on_once(tmp_path: Path) -> None:
         assert Message.objects.filter(kind="duty.offer").count() == 2
         offered = list(Assignment.objects.filter(shift=shift, source="standby").values_list("volunteer_id", flat=True))
         assert len(offered) == len(set(offered)) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_eight_takers_of_one_swap_one_wins_and_both_seats_change_once(tmp_path: Path) -> None:
+    with sqlite_file_database(tmp_path / "swap.sqlite3"), translation.override("en"):
+        w = make_duty_world(9)
+        day = timezone.localdate() + timedelta(days=4)
+        offered = seats.shift_claim(actor=w.volunteers[0].user, shift=shift_on(w, day))
+        given = [
+            seats.shift_claim(actor=v.user, shift=shift_on(w, day + timedelta(days=i + 1)))
+            for i, v in enumerate(w.volunteers[1:9])
+        ]
+        swap = swaps.swap_offer(actor=w.volunteers[0].user, assignment=offered)
+        tokens = [_token(v.user) for v in w.volunteers[1:9]]
+
+        def accept(i: int) -> int:
+            client = Client(HTTP_AUTHORIZATION=f"Bearer {tokens[i]}")
+            return client.post(
+                f"/api/v1/duty/swaps/{swap.pk}/accept", {"give_id": given[i].pk}, content_type="application/json"
+            ).status_code
+
+        assert _race(8, accept) == {200: 1, 422: 7}
+        moved = Assignment.objects.filter(source=Assignment.Source.SWAP)
+        assert moved.count() == 2
+        assert Assignment.objects.filter(status=Assignment.Status.HANDED_OVER).count() == 2
+        assert Assignment.objects.filter(shift=offered.shift, status__in=Assignment.HOLDING).count() == 1
+        assert Assignment.objects.filter(volunteer=w.volunteers[0], status__in=Assignment.HOLDING).count() == 1
+        assert Message.objects.filter(kind="duty.swap_taken").count() == 1

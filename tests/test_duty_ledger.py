@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
+from anju.audit.models import AuditEvent
 from anju.duty import ledger, seats
 from anju.duty.models import Assignment, HoursEntry, PointsAccount, PointsRule, StoreItem
 from anju.testing.duty import make_duty_world, shift_on
@@ -35,7 +36,7 @@ def test_door_scan_checks_in_then_out_and_records_hours_within_the_shift() -> No
         status="confirmed",
         source="signup",
     )
-    token = ledger.door_code(w.station.station).token
+    token = ledger.door_code_issue(actor=w.worker, station=w.station.station).token
     a = ledger.door_scan(actor=w.volunteers[0].user, token=token, now=shift.starts_at + timedelta(minutes=20))
     assert a.checked_in_at
     assert a.late
@@ -140,10 +141,14 @@ def test_month_workbook_lists_entries_and_totals() -> None:
     ledger.hours_add(actor=w.worker, volunteer=w.volunteers[0], day=today, hours="2", category="=劳动")
     ledger.hours_add(actor=w.worker, volunteer=w.volunteers[0], day=today, hours="1.5", category="劳动")
     ledger.hours_add(actor=w.worker, volunteer=w.volunteers[1], day=today, hours="3", category="劳动")
-    data = reports.month_xlsx(actor=w.worker, entries=selectors.ledger(w.worker), month=today.replace(day=1))
+    data = reports.month_xlsx(
+        actor=w.worker, community=w.tree.community, entries=selectors.ledger(w.worker), month=today.replace(day=1)
+    )
     wb = load_workbook(io.BytesIO(data))
     entries = list(wb.worksheets[0].iter_rows(min_row=2, values_only=True))
     assert len(entries) == 3
     assert any(row[3] == "'=劳动" for row in entries)  # formula injection quoted
     totals = dict(wb.worksheets[1].iter_rows(min_row=2, values_only=True))
     assert totals == {w.volunteers[0].name: 3.5, w.volunteers[1].name: 3.0}
+    exported = AuditEvent.objects.get(action="duty.report_exported")
+    assert exported.community_id == w.tree.community.pk  # the export's audit row names its community

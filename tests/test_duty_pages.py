@@ -134,3 +134,50 @@ def test_impossible_and_far_dates_are_ignored_or_refused_never_a_server_error() 
     assert response.status_code in (200, 302)
     assert not Roster.objects.filter(station=w.station.station, month__year=9999).exists()
     assert staff.post(f"/duty/store/?station={station}", {"item": "abc", "code": "x"}).status_code in (200, 302)
+
+
+def test_the_door_code_is_issued_by_a_post_with_an_audit_row_never_by_a_get() -> None:
+    from anju.audit.models import AuditEvent
+    from anju.duty.models import DoorCode
+
+    w = make_duty_world(1)
+    staff = _client(w.worker)
+    station = w.station.station
+    assert staff.get(f"/duty/manage/?station={station.pk}&door=1").status_code == 200
+    assert not DoorCode.objects.exists()
+    r = staff.post("/duty/manage/", {"station": station.pk, "what": "door"})
+    assert r.status_code == 302
+    assert "door=1" in r["Location"]
+    code = DoorCode.objects.get(station=station)
+    assert (
+        code.token in staff.get(r["Location"]).content.decode() or "<svg" in staff.get(r["Location"]).content.decode()
+    )
+    staff.post("/duty/manage/", {"station": station.pk, "what": "door"})  # again: the same code, no second row
+    assert DoorCode.objects.get(station=station).token == code.token
+    issued = AuditEvent.objects.get(action="duty.door_code_issued")
+    assert issued.community_id == w.tree.community.pk
+
+
+def test_templates_are_edited_and_retired_from_the_page() -> None:
+    from anju.duty.models import ShiftTemplate
+
+    w = make_duty_world(1)
+    staff = _client(w.worker)
+    station = w.station.station
+    base = {"station": station.pk, "template": w.morning.pk}
+    staff.post(
+        "/duty/manage/",
+        {**base, "what": "template_edit", "name": "早班", "starts": "08:30", "ends": "08:00", "seats": "2"},
+    )
+    w.morning.refresh_from_db()
+    assert w.morning.name == "共享客厅 上午"  # ends before it starts: refused, nothing written
+    page = staff.post(
+        "/duty/manage/",
+        {**base, "what": "template_edit", "name": "早班", "starts": "08:30", "ends": "11:30", "seats": "2"},
+        follow=True,
+    ).content.decode()
+    assert "Saved." in page
+    w.morning.refresh_from_db()
+    assert (w.morning.name, w.morning.seats, f"{w.morning.starts:%H:%M}") == ("早班", 2, "08:30")
+    staff.post("/duty/manage/", {**base, "what": "template_retire"})
+    assert not ShiftTemplate.objects.get(pk=w.morning.pk).is_active

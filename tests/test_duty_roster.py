@@ -3,11 +3,14 @@ nobody twice a day, and the working-day calendar (make-up days, holidays) decidi
 
 from __future__ import annotations
 
+import random
 from collections import Counter
 from datetime import date, time, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from anju.duty import planning, services
 from anju.duty.models import Assignment, Roster, Shift, ShiftTemplate
@@ -143,3 +146,82 @@ def test_bad_templates_are_refused_in_english(english: None) -> None:
             actor=world.worker, station=world.station.station, name="x", starts=time(9), ends=time(12), seats=0
         )
     assert ShiftTemplate.objects.count() == 1
+
+
+@st.composite
+def _months(draw: st.DrawFn) -> tuple[list[planning.Seat], list[planning.Person]]:
+    """A month of random templates and a crowd of volunteers with random availability."""
+    first = date(2027, draw(st.integers(1, 12)), 1)
+    length = (services.next_month(first) - first).days
+    templates = []
+    for t in range(draw(st.integers(1, 4))):
+        start = draw(st.integers(7, 18))
+        templates.append((t, time(start), time(start + draw(st.integers(1, 4))), draw(st.integers(1, 3)), draw(SKILLS)))
+    seats = [
+        planning.Seat(key=(d * 10 + t, n), day=first + timedelta(days=d), starts=a, ends=b, template=t, skill=skill)
+        for d in range(length)
+        for (t, a, b, count, skill) in templates
+        for n in range(1, count + 1)
+    ]
+    people = []
+    for i in range(draw(st.integers(2, 30))):
+        earliest = draw(st.none() | st.integers(7, 12).map(time))
+        latest = draw(st.none() | st.integers(13, 22).map(time))
+        people.append(
+            planning.Person(
+                id=i,
+                weekdays=frozenset(draw(st.sets(st.integers(0, 6), min_size=1))),
+                earliest=earliest,
+                latest=latest,
+                monthly_max=draw(st.integers(0, 12)),
+                skills=frozenset(draw(st.sets(SKILLS.filter(bool), max_size=2))),
+                away=frozenset(
+                    first + timedelta(days=d) for d in draw(st.sets(st.integers(0, length - 1), max_size=8))
+                ),
+                load=draw(st.integers(0, 3)),  # shifts already held earlier in the quarter
+            )
+        )
+    return seats, people
+
+
+SKILLS = st.sampled_from(["", "", "", "first_aid", "children"])
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(_months(), st.integers(0, 10**6))
+def test_planner_is_fair_on_random_availability(
+    month: tuple[list[planning.Seat], list[planning.Person]], seed: int
+) -> None:
+    seats, people = month
+    static = {p.id: planning.Person(**{**p.__dict__, "busy_days": set(), "template_load": {}}) for p in people}
+    before = {p.id: p.load for p in people}
+    chosen = planning.plan(seats, people, seed=seed)
+    by_key = {s.key: s for s in seats}
+    held: dict[int, list[planning.Seat]] = {p.id: [] for p in people}
+    for key, pid in chosen.items():
+        held[pid].append(by_key[key])
+    for pid, mine in held.items():
+        person = static[pid]
+        assert all(planning.can_sit(person, s) for s in mine), "availability, dates away or skill broken"
+        assert len(mine) <= person.monthly_max, "monthly maximum broken"
+        assert len({s.day for s in mine}) == len(mine), "twice on one day"
+    total = {pid: before[pid] + len(mine) for pid, mine in held.items()}
+    for p, p_seats in held.items():
+        for q, q_seats in held.items():
+            if total[p] - total[q] < 2 or len(q_seats) >= static[q].monthly_max:
+                continue
+            q_days = {s.day for s in q_seats}
+            movable = [s for s in p_seats if s.day not in q_days and planning.can_sit(static[q], s)]
+            assert not movable, f"{p} has {total[p]} shifts, {q} {total[q]} and could take {movable[0]}"
+
+
+def test_planner_balances_everyone_when_everyone_may_take_every_seat() -> None:
+    rng = random.Random(15)  # seeded: the same twenty months on every run
+    for _round in range(20):
+        seats = _seats(rng.randint(28, 31), rng.randint(1, 3))
+        people = [planning.Person(id=i, monthly_max=31, load=rng.randint(0, 1)) for i in range(rng.randint(3, 20))]
+        before = {p.id: p.load for p in people}
+        chosen = planning.plan(seats, people, seed=rng.randint(0, 1000))
+        counts = Counter(chosen.values())
+        totals = [before[p.id] + counts[p.id] for p in people]
+        assert max(totals) - min(totals) <= 1, totals

@@ -669,7 +669,7 @@ def _outside_duty(other: dict[str, Any], worker: Any) -> None:
     other["duty_entry"] = duty_ledger.hours_add(
         actor=None, volunteer=volunteer, day=days_ahead(-1), hours=2, category="劳动"
     )
-    other["duty_door"] = duty_ledger.door_code(other["station"]).token
+    other["duty_door"] = duty_ledger.door_code_issue(actor=worker, station=other["station"]).token
 
 
 REFUSED = {403, 404}
@@ -684,6 +684,7 @@ API_INPUT: dict[str, dict[str, Any] | str] = {
     "POST /duty/entries/{entry_id}/reverse": {"reason": "录错了"},
     "POST /duty/stations/{station_id}/rosters": {"month": "2030-01-01"},
     "PUT /duty/volunteers/{volunteer_id}/availability": {"weekdays": [0, 1], "monthly_max": 4},
+    "POST /duty/swaps/{swap_id}/accept": {"give_id": 1},
     "PUT /appeals/{appeal_id}/requester-resident": {"resident_id": None},
     "POST /appeals/{appeal_id}/reveal": REVEAL,
     "POST /people/residents/{resident_id}/reveal": REVEAL,

@@ -12,6 +12,7 @@ from anju.access import policy
 from anju.core.api import ErrorOut
 from anju.core.params import Id
 from anju.duty import ledger, seats, selectors, services
+from anju.duty import swaps as swap_service
 from anju.duty.models import Assignment, HoursEntry, Roster, StoreItem, SwapRequest, Volunteer
 
 router = Router(tags=["duty"])
@@ -48,6 +49,8 @@ class AssignmentOut(Schema):
 
 class SwapOut(Schema):
     id: int
+    kind: str = Field(..., description="cover (someone takes the seat) or swap (seats are exchanged)")
+    want_id: int | None = Field(None, description="a swap offered for this one seat only")
     assignment_id: int
     shift: str
     starts_at: datetime
@@ -205,6 +208,8 @@ def cover(request: HttpRequest, assignment_id: Id, payload: NoteIn) -> Any:
 def _swap_out(s: SwapRequest) -> dict[str, Any]:
     return {
         "id": s.pk,
+        "kind": s.kind,
+        "want_id": s.want_id,
         "assignment_id": s.assignment_id,
         "shift": s.assignment.shift.template.name,
         "starts_at": s.assignment.shift.starts_at,
@@ -229,6 +234,71 @@ def take(request: HttpRequest, swap_id: Id) -> Any:
     s = policy.get_for(request.user, "duty.take", selectors.swaps_reachable(request.user), pk=swap_id)
     a = seats.cover_take(actor=request.user, swap=s, request=request)
     return _assignment_out(Assignment.objects.select_related("shift__template").get(pk=a.pk))
+
+
+class SwapOfferIn(Schema):
+    want_id: Id | None = Field(
+        None, description="another volunteer's seat (an assignment) to swap with; empty: any seat a taker holds"
+    )
+    note: str = Field("", max_length=200)
+
+
+class SwapAcceptIn(Schema):
+    give_id: Id = Field(..., description="the caller's own seat (an assignment) given in exchange")
+
+
+class SwapDoneOut(Schema):
+    mine: AssignmentOut = Field(..., description="the caller's new seat")
+    theirs_id: int = Field(..., description="the offerer's new seat (an assignment)")
+
+
+@router.post(
+    "/duty/assignments/{assignment_id}/swap-offers",
+    response={201: SwapOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Offer one's seat in exchange for another volunteer's (a named seat, or any a taker holds)",
+)
+@policy.permission("duty.take")
+def swap_offer(request: HttpRequest, assignment_id: Id, payload: SwapOfferIn) -> Any:
+    a = policy.get_for(
+        request.user, "duty.own", Assignment.objects.select_related("volunteer", "shift"), pk=assignment_id
+    )
+    want = None
+    if payload.want_id is not None:
+        want = policy.get_for(request.user, "duty.take", selectors.seats_reachable(request.user), pk=payload.want_id)
+    s = swap_service.swap_offer(actor=request.user, assignment=a, want=want, note=payload.note, request=request)
+    return Status(201, _swap_out(SwapRequest.objects.select_related("assignment__shift__template").get(pk=s.pk)))
+
+
+@router.post(
+    "/duty/swaps/{swap_id}/accept",
+    response={200: SwapDoneOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Accept a swap by giving one of one's own seats: both seats change hands at once; the first wins",
+)
+@policy.permission("duty.take")
+def swap_accept(request: HttpRequest, swap_id: Id, payload: SwapAcceptIn) -> Any:
+    s = policy.get_for(request.user, "duty.take", selectors.swaps_reachable(request.user), pk=swap_id)
+    give = policy.get_for(
+        request.user, "duty.own", Assignment.objects.select_related("volunteer", "shift"), pk=payload.give_id
+    )
+    mine, theirs = swap_service.swap_accept(actor=request.user, swap=s, give=give, request=request)
+    return {
+        "mine": _assignment_out(Assignment.objects.select_related("shift__template").get(pk=mine.pk)),
+        "theirs_id": theirs.pk,
+    }
+
+
+@router.post(
+    "/duty/swaps/{swap_id}/withdraw",
+    response={200: SwapOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Withdraw one's own open cover request or swap offer",
+)
+@policy.permission("duty.take")
+def swap_withdraw(request: HttpRequest, swap_id: Id) -> Any:
+    s = policy.get_for(
+        request.user, "duty.own", SwapRequest.objects.select_related("assignment__volunteer"), pk=swap_id
+    )
+    seats.cover_withdraw(actor=request.user, swap=s, request=request)
+    return _swap_out(SwapRequest.objects.select_related("assignment__shift__template").get(pk=s.pk))
 
 
 @router.post(

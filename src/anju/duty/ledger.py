@@ -43,10 +43,19 @@ CHECKOUT_LATE = timedelta(minutes=60)
 LATE_AFTER = timedelta(minutes=10)
 
 
-def door_code(station: Station) -> DoorCode:
-    code, _created = DoorCode.objects.get_or_create(
-        station=station, defaults={"community_id": station.community_id, "token": secrets.token_urlsafe(18)}
-    )
+def door_code(station: Station) -> DoorCode | None:
+    """The station's duty QR code, when one was issued (a read: nothing is created)."""
+    return DoorCode.objects.filter(station=station).first()
+
+
+def door_code_issue(*, actor: Any, station: Station, request: HttpRequest | None = None) -> DoorCode:
+    """Issue the station's duty QR code (once: asking again answers the code already issued, unchanged)."""
+    with transaction.atomic():
+        code, created = DoorCode.objects.get_or_create(
+            station=station, defaults={"community_id": station.community_id, "token": secrets.token_urlsafe(18)}
+        )
+        if created:
+            record(Action.DUTY_DOOR_CODE_ISSUED, actor=actor, obj=code, request=request, data={"station": station.pk})
     return code
 
 

@@ -237,7 +237,12 @@ class Assignment(CommunityScopedModel):
 
 
 class SwapRequest(CommunityScopedModel):
-    """A volunteer asks for someone to cover their seat; the first acceptance wins."""
+    """A volunteer asks for someone to cover their seat, or offers it in exchange for another volunteer's seat
+    (one named seat, or any the taker holds); the first acceptance wins."""
+
+    class Kind(models.TextChoices):
+        COVER = "cover", _("Cover")
+        SWAP = "swap", _("Swap")
 
     class Status(models.TextChoices):
         OPEN = "open", _("Open")
@@ -246,6 +251,24 @@ class SwapRequest(CommunityScopedModel):
         CLOSED = "closed", _("Closed")
 
     assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="swap_requests")
+    kind = models.CharField(_("kind"), max_length=5, choices=Kind.choices, default=Kind.COVER)
+    want = models.ForeignKey(
+        Assignment,
+        verbose_name=_("in exchange for"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text=_("a swap for one named seat; empty: any seat the taker holds"),
+    )
+    given = models.ForeignKey(
+        Assignment,
+        verbose_name=_("seat given in exchange"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
     note = models.CharField(_("note"), max_length=200, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
     taken_by = models.ForeignKey(Volunteer, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -259,7 +282,10 @@ class SwapRequest(CommunityScopedModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["assignment"], condition=Q(status="open"), name="duty_swap_one_open_per_assignment"
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="swap") | (Q(want__isnull=True) & Q(given__isnull=True)), name="duty_swap_cover_shape"
+            ),
         ]
 
 
@@ -319,8 +345,9 @@ class PointsRule(CommunityScopedModel):
         PER_HOUR = "per_hour", _("Per hour of duty or help")
         PER_SHIFT = "per_shift", _("Per duty shift attended")
         PER_ACTIVITY = "per_activity", _("Per activity helped at")
+        PER_SUGGESTION = "per_suggestion", _("Per accepted suggestion")
 
-    basis = models.CharField(_("basis"), max_length=12, choices=Basis.choices)
+    basis = models.CharField(_("basis"), max_length=16, choices=Basis.choices)
     points = models.PositiveIntegerField(_("points"))
 
     class Meta:
@@ -350,6 +377,8 @@ class PointsEntry(CommunityScopedModel):
         ACTIVITY = "activity", _("Activity helper")
         REDEMPTION = "redemption", _("Redeemed at the store")
         EXPIRY = "expiry", _("Expired")
+        SUGGESTION = "suggestion", _("Accepted suggestion")
+        YEAR_END = "year_end", _("Expired at the year's end")
 
     volunteer = models.ForeignKey(Volunteer, on_delete=models.PROTECT, related_name="points_entries")
     source = models.CharField(_("source"), max_length=12, choices=Source.choices)
@@ -369,6 +398,21 @@ class PointsEntry(CommunityScopedModel):
                 name="duty_points_once_per_source",
             )
         ]
+
+
+class PointsSettings(CommunityScopedModel):
+    """A community's choice on points: whether points left from earlier years expire at the start of a year."""
+
+    expire_yearly = models.BooleanField(
+        _("points expire yearly"),
+        default=False,
+        help_text=_("points earned before a year began and not spent expire in its first days"),
+    )
+
+    class Meta:
+        verbose_name = _("points settings")
+        verbose_name_plural = _("points settings")
+        constraints = [models.UniqueConstraint(fields=["community"], name="duty_points_settings_once")]
 
 
 class StoreItem(CommunityScopedModel):

@@ -19,6 +19,8 @@ OFFER = "duty.offer"
 LAPSED = "duty.lapsed"
 COVER_ASKED = "duty.cover_asked"
 COVER_TAKEN = "duty.cover_taken"
+SWAP_ASKED = "duty.swap_asked"
+SWAP_TAKEN = "duty.swap_taken"
 
 KINDS = {
     PUBLISHED: _("The duty roster for {month} is published: please confirm your shifts"),
@@ -28,6 +30,8 @@ KINDS = {
     LAPSED: _("Your duty seat {shift} on {when} was not confirmed in time and passed on"),
     COVER_ASKED: _("{name} asks for cover: {shift} on {when}"),
     COVER_TAKEN: _("{name} covers your duty {shift} on {when}"),
+    SWAP_ASKED: _("{name} offers a swap for their duty {shift} on {when}"),
+    SWAP_TAKEN: _("{name} swapped with you: you are now on duty {shift} on {when} instead of {gave}"),
 }
 
 

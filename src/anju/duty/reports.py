@@ -21,9 +21,11 @@ from anju.duty.models import HoursEntry, Volunteer
 from anju.duty.services import next_month
 
 
-def month_xlsx(*, actor: Any, entries: QuerySet[HoursEntry], month: date, request: HttpRequest | None = None) -> bytes:
-    """Two sheets: every entry of the month, and the totals per volunteer."""
-    of_month = entries.filter(day__gte=month, day__lt=next_month(month))
+def month_xlsx(
+    *, actor: Any, community: Any, entries: QuerySet[HoursEntry], month: date, request: HttpRequest | None = None
+) -> bytes:
+    """Two sheets: one community's entries of the month, and the totals per volunteer."""
+    of_month = entries.filter(community_id=community.pk, day__gte=month, day__lt=next_month(month))
     rows = list(of_month.order_by("day", "pk").select_related("volunteer"))
     wb = Workbook()
     ws = wb.active
@@ -42,7 +44,8 @@ def month_xlsx(*, actor: Any, entries: QuerySet[HoursEntry], month: date, reques
             Action.DUTY_REPORT_EXPORTED,
             actor=actor,
             request=request,
-            community=None,
+            obj=community,
+            community=community,
             data={"month": f"{month:%Y-%m}", "rows": len(rows)},
         )
     return out.getvalue()

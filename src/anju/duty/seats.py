@@ -61,7 +61,9 @@ def _free_seat(shift: Shift) -> int | None:
     return next((n for n in range(1, shift.seats + 1) if n not in taken), None)
 
 
-def _insert(shift: Shift, seat: int, volunteer: Volunteer, status: str, source: str, **fields: Any) -> Assignment:
+def insert_holding(
+    shift: Shift, seat: int, volunteer: Volunteer, status: str, source: str, **fields: Any
+) -> Assignment:
     """Insert a holding row; the partial unique indexes refuse a taken seat or a second seat of one person."""
     try:
         with transaction.atomic():
@@ -112,7 +114,7 @@ def shift_claim(
         seat = _free_seat(locked)
         if seat is None:
             raise ValidationError({"__all__": [_("No seat is free on this shift any more.")]})
-        assignment = _insert(
+        assignment = insert_holding(
             locked, seat, volunteer, Assignment.Status.CONFIRMED, Assignment.Source.SIGNUP, confirmed_at=now
         )
         record(
@@ -138,7 +140,7 @@ def assignment_confirm(*, actor: Any, assignment: Assignment, request: HttpReque
     return a
 
 
-def _end(a: Assignment, status: str, now: datetime, *, expected: tuple[str, ...] = Assignment.HOLDING) -> bool:
+def end_holding(a: Assignment, status: str, now: datetime, *, expected: tuple[str, ...] = Assignment.HOLDING) -> bool:
     """End a holding row (a conditional update: of two at once, one wins)."""
     return bool(
         Assignment.objects.filter(pk=a.pk, status__in=list(expected)).update(
@@ -160,7 +162,7 @@ def assignment_drop(
             raise ValidationError({"__all__": [_("This is not your shift.")]})
         if now >= shift.starts_at - timedelta(hours=shift.template.change_hours):
             raise ValidationError({"__all__": [_("Changes to this shift have closed: ask for cover instead.")]})
-        if not _end(a, Assignment.Status.DROPPED, now):
+        if not end_holding(a, Assignment.Status.DROPPED, now):
             raise ValidationError({"__all__": [_("You no longer hold this seat.")]})
         SwapRequest.objects.filter(assignment=a, status=SwapRequest.Status.OPEN).update(
             status=SwapRequest.Status.CLOSED, closed_at=now
@@ -188,10 +190,12 @@ def assignment_reassign(
             _check_can_hold(volunteer, locked)
         current = Assignment.objects.filter(shift=locked, seat=seat, status__in=HOLDING).first()
         if current is not None:
-            _end(current, Assignment.Status.REMOVED, now)
+            end_holding(current, Assignment.Status.REMOVED, now)
         new = None
         if volunteer is not None:
-            new = _insert(locked, int(seat), volunteer, Assignment.Status.ASSIGNED, Assignment.Source.COORDINATOR)
+            new = insert_holding(
+                locked, int(seat), volunteer, Assignment.Status.ASSIGNED, Assignment.Source.COORDINATOR
+            )
             if locked.roster.status == Roster.Status.PUBLISHED:
                 notices.send(
                     kind=notices.ASSIGNED,
@@ -230,7 +234,13 @@ def cover_candidates(shift: Shift, *, exclude: Volunteer | None = None) -> list[
     )
     if exclude is not None:
         qs = qs.exclude(pk=exclude.pk)
-    seat = planning.Seat(
+    seat = seat_of(shift)
+    return [v for v in qs.order_by("pk")[:500] if planning.can_sit(person_of(v), seat)]
+
+
+def seat_of(shift: Shift) -> planning.Seat:
+    """A shift as the planner reads a seat of it (its day, hours, template and skill)."""
+    return planning.Seat(
         key=(shift.pk, 0),
         day=shift.day,
         starts=shift.template.starts,
@@ -238,10 +248,10 @@ def cover_candidates(shift: Shift, *, exclude: Volunteer | None = None) -> list[
         template=shift.template_id,
         skill=shift.template.skill,
     )
-    return [v for v in qs.order_by("pk")[:500] if planning.can_sit(_person(v), seat)]
 
 
-def _person(v: Volunteer) -> planning.Person:
+def person_of(v: Volunteer) -> planning.Person:
+    """A volunteer as the planner reads a person (weekdays, hours, skills; no dates away, no load)."""
     return planning.Person(
         id=v.pk, weekdays=frozenset(v.weekdays), earliest=v.earliest, latest=v.latest, skills=frozenset(v.skills)
     )
@@ -280,6 +290,8 @@ def cover_take(*, actor: Any, swap: SwapRequest, request: HttpRequest | None = N
         volunteer = _mine(actor, shift.community_id)
         s = SwapRequest.objects.select_related("assignment", "assignment__volunteer").get(pk=swap.pk)
         old = s.assignment
+        if s.kind != SwapRequest.Kind.COVER:
+            raise ValidationError({"__all__": [_("This is a swap: give one of your shifts in exchange.")]})
         if old.volunteer_id == volunteer.pk:
             raise ValidationError({"__all__": [_("You cannot cover your own shift.")]})
         if s.status != SwapRequest.Status.OPEN or shift.starts_at <= now:
@@ -289,9 +301,9 @@ def cover_take(*, actor: Any, swap: SwapRequest, request: HttpRequest | None = N
             status=SwapRequest.Status.TAKEN, taken_by=volunteer, closed_at=now
         ):
             raise ValidationError({"__all__": [_("Someone else has already taken this shift.")]})
-        if not _end(old, Assignment.Status.HANDED_OVER, now):
+        if not end_holding(old, Assignment.Status.HANDED_OVER, now):
             raise ValidationError({"__all__": [_("Someone else has already taken this shift.")]})
-        new = _insert(
+        new = insert_holding(
             shift, old.seat, volunteer, Assignment.Status.CONFIRMED, Assignment.Source.COVER, confirmed_at=now
         )
         notices.send(
@@ -352,7 +364,9 @@ def offer_seat(shift: Shift, seat: int, now: datetime) -> Assignment | None:
     if nxt is None:
         return None
     until = min(now + timedelta(hours=shift.template.offer_hours), shift.starts_at)
-    offer = _insert(shift, seat, nxt, Assignment.Status.OFFERED, Assignment.Source.STANDBY, offer_expires_at=until)
+    offer = insert_holding(
+        shift, seat, nxt, Assignment.Status.OFFERED, Assignment.Source.STANDBY, offer_expires_at=until
+    )
     notices.send(
         kind=notices.OFFER,
         recipients=[nxt.user_id],
@@ -387,7 +401,7 @@ def offer_decline(*, actor: Any, assignment: Assignment, request: HttpRequest | 
         a = Assignment.objects.select_related("volunteer").get(pk=assignment.pk)
         if a.volunteer.user_id != actor.pk:
             raise ValidationError({"__all__": [_("This is not your shift.")]})
-        if not _end(a, Assignment.Status.DECLINED, now, expected=(Assignment.Status.OFFERED,)):
+        if not end_holding(a, Assignment.Status.DECLINED, now, expected=(Assignment.Status.OFFERED,)):
             raise ValidationError({"__all__": [_("This seat is no longer offered to you.")]})
         record(Action.DUTY_OFFER_DECLINED, actor=actor, obj=a, request=request)
         offer_seat(shift, a.seat, now)
@@ -408,7 +422,7 @@ def offers_expire(*, now: datetime | None = None, batch: int = 100) -> int:
         with transaction.atomic():
             a = Assignment.objects.get(pk=pk)
             shift = _lock(a.shift)
-            if not _end(a, Assignment.Status.DECLINED, now, expected=(Assignment.Status.OFFERED,)):
+            if not end_holding(a, Assignment.Status.DECLINED, now, expected=(Assignment.Status.OFFERED,)):
                 continue  # answered or passed on meanwhile (another worker)
             record(Action.DUTY_OFFER_EXPIRED, actor=None, obj=a, actor_label="worker")
             offer_seat(shift, a.seat, now)
@@ -432,7 +446,7 @@ def confirmations_lapse(*, now: datetime | None = None, batch: int = 100) -> int
         with transaction.atomic():
             a = Assignment.objects.select_related("volunteer").get(pk=pk)
             shift = _lock(a.shift)
-            if not _end(a, Assignment.Status.LAPSED, now, expected=(Assignment.Status.ASSIGNED,)):
+            if not end_holding(a, Assignment.Status.LAPSED, now, expected=(Assignment.Status.ASSIGNED,)):
                 continue
             notices.send(
                 kind=notices.LAPSED,

@@ -131,8 +131,15 @@ def swaps_reachable(user: Any) -> QuerySet[SwapRequest]:
     )
 
 
+def seats_reachable(user: Any) -> QuerySet[Assignment]:
+    """Seats of the communities where the reader volunteers (another volunteer's seat to offer a swap for)."""
+    communities = my_volunteers(user).values("community_id")
+    return Assignment.objects.filter(community_id__in=communities).select_related("volunteer", "shift")
+
+
 def open_swaps(user: Any) -> QuerySet[SwapRequest]:
-    """Open cover requests in the reader's communities (as a volunteer there), soonest first."""
+    """Open cover and swap requests in the reader's communities (as a volunteer there), soonest first; a swap
+    offered for one named seat only to that seat's holder (and its asker)."""
     communities = my_volunteers(user).values("community_id")
     return (
         SwapRequest.objects.filter(
@@ -140,6 +147,7 @@ def open_swaps(user: Any) -> QuerySet[SwapRequest]:
             community_id__in=communities,
             assignment__shift__starts_at__gt=timezone.now(),
         )
+        .filter(Q(want__isnull=True) | Q(want__volunteer__user_id=user.pk) | Q(assignment__volunteer__user_id=user.pk))
         .select_related("assignment", "assignment__volunteer", "assignment__shift", "assignment__shift__template")
         .order_by("assignment__shift__starts_at")
     )

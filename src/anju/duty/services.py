@@ -68,6 +68,42 @@ def quarter_start(value: date) -> date:
 # --- templates ------------------------------------------------------------------------------------------------
 
 
+def _template_check(
+    *,
+    station: Station,
+    name: str,
+    starts: time | None,
+    ends: time | None,
+    seats: int,
+    days: str,
+    skill: str,
+    space: Space | None,
+    hours: dict[str, int],
+) -> tuple[time, time]:
+    """Refuse a template's fields that cannot stand (a ValidationError naming each field); the hours."""
+    errors: dict[str, list[str]] = {}
+    if not name:
+        errors["name"] = [_("Give the shift a name, e.g. 共享客厅 morning.")]
+    if starts is None or ends is None:
+        errors["ends"] = [_("Enter when the shift starts and ends.")]
+    elif ends <= starts:
+        errors["ends"] = [_("The shift must end after it starts.")]
+    if not 1 <= int(seats) <= MAX_SEATS:
+        errors["seats"] = [_("A shift needs between 1 and %(n)d volunteers.") % {"n": MAX_SEATS}]
+    if days not in ShiftTemplate.Days.values:
+        errors["days"] = [_("Choose on which days the shift runs.")]
+    if skill not in Skill.values:
+        errors["skill"] = [_("Choose a skill from the list.")]
+    if space is not None and space.station_id != station.pk:
+        errors["space"] = [_("Choose a place of this station.")]
+    for key, value in hours.items():
+        if not 0 <= int(value) <= 24 * 14:
+            errors[key] = [_("Enter a number of hours between 0 and 336.")]
+    if errors or starts is None or ends is None:
+        raise ValidationError(errors)
+    return starts, ends
+
+
 def template_create(
     *,
     actor: Any,
@@ -86,27 +122,18 @@ def template_create(
     request: HttpRequest | None = None,
 ) -> ShiftTemplate:
     """A recurring shift of a station: a name, its hours, how many volunteers and an optional skill."""
-    errors: dict[str, list[str]] = {}
     name = (name or "").strip()[:60]
-    if not name:
-        errors["name"] = [_("Give the shift a name, e.g. 共享客厅 morning.")]
-    if starts is None or ends is None:
-        errors["ends"] = [_("Enter when the shift starts and ends.")]
-    elif ends <= starts:
-        errors["ends"] = [_("The shift must end after it starts.")]
-    if not 1 <= int(seats) <= MAX_SEATS:
-        errors["seats"] = [_("A shift needs between 1 and %(n)d volunteers.") % {"n": MAX_SEATS}]
-    if days not in ShiftTemplate.Days.values:
-        errors["days"] = [_("Choose on which days the shift runs.")]
-    if skill not in Skill.values:
-        errors["skill"] = [_("Choose a skill from the list.")]
-    if space is not None and space.station_id != station.pk:
-        errors["space"] = [_("Choose a place of this station.")]
-    for key, value in (("confirm_hours", confirm_hours), ("change_hours", change_hours), ("offer_hours", offer_hours)):
-        if not 0 <= int(value) <= 24 * 14:
-            errors[key] = [_("Enter a number of hours between 0 and 336.")]
-    if errors or starts is None or ends is None:
-        raise ValidationError(errors)
+    starts, ends = _template_check(
+        station=station,
+        name=name,
+        starts=starts,
+        ends=ends,
+        seats=seats,
+        days=days,
+        skill=skill,
+        space=space,
+        hours={"confirm_hours": confirm_hours, "change_hours": change_hours, "offer_hours": offer_hours},
+    )
     with transaction.atomic():
         template = ShiftTemplate.objects.create(
             community_id=station.community_id,
@@ -130,6 +157,62 @@ def template_create(
             request=request,
             data={"name": name, "starts": str(starts), "ends": str(ends), "seats": int(seats), "days": days},
         )
+    return template
+
+
+def template_update(
+    *,
+    actor: Any,
+    template: ShiftTemplate,
+    name: str,
+    starts: time | None,
+    ends: time | None,
+    seats: int,
+    days: str,
+    skip_holidays: bool = False,
+    skill: str = "",
+    request: HttpRequest | None = None,
+) -> ShiftTemplate:
+    """Change a template: the months generated from now on follow it; shifts already on a roster keep theirs."""
+    name = (name or "").strip()[:60]
+    starts, ends = _template_check(
+        station=template.station,
+        name=name,
+        starts=starts,
+        ends=ends,
+        seats=seats,
+        days=days,
+        skill=skill,
+        space=template.space,
+        hours={},
+    )
+    fields = {
+        "name": name,
+        "starts": starts,
+        "ends": ends,
+        "seats": int(seats),
+        "days": days,
+        "skip_holidays": skip_holidays,
+        "skill": skill,
+    }
+    with transaction.atomic():
+        before = ShiftTemplate.objects.select_for_update().get(pk=template.pk)
+        if not before.is_active:
+            raise ValidationError({"__all__": [_("This template is retired.")]})
+        changed = {k: [str(getattr(before, k)), str(v)] for k, v in fields.items() if getattr(before, k) != v}
+        ShiftTemplate.objects.filter(pk=template.pk).update(**fields)
+        record(Action.DUTY_TEMPLATE_CHANGED, actor=actor, obj=before, request=request, data={"changed": changed})
+    template.refresh_from_db()
+    return template
+
+
+def template_retire(*, actor: Any, template: ShiftTemplate, request: HttpRequest | None = None) -> ShiftTemplate:
+    """Retire a template: no new month has its shifts; the shifts already on a roster stay."""
+    with transaction.atomic():
+        if not ShiftTemplate.objects.filter(pk=template.pk, is_active=True).update(is_active=False):
+            raise ValidationError({"__all__": [_("This template is retired.")]})
+        record(Action.DUTY_TEMPLATE_RETIRED, actor=actor, obj=template, request=request)
+    template.refresh_from_db()
     return template
 
 

@@ -3,6 +3,7 @@ store, and the coordinators' page. Parse → fetch and authorise → service →
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 
 import segno
@@ -20,10 +21,12 @@ from anju.access import policy
 from anju.core.params import parse_id, parse_int
 from anju.core.security import no_store
 from anju.duty import ledger, reports, seats, selectors, services
+from anju.duty import swaps as swaps_service
 from anju.duty.models import (
     Assignment,
     DoorCode,
     HoursEntry,
+    Redemption,
     Roster,
     Shift,
     ShiftTemplate,
@@ -38,6 +41,22 @@ from anju.spaces.models import Station
 def _errors(request: HttpRequest, exc: ValidationError) -> None:
     for message in exc.messages:
         messages.error(request, message)
+
+
+def _attempt(request: HttpRequest, work: Callable[[], object], done: str = "", *, not_a_number: str = "") -> bool:
+    """Run one service call for a page: its refusal (a ValidationError, or a ValueError from a number that is
+    not one) becomes error messages, success the ``done`` message. True when it went through."""
+    try:
+        work()
+    except ValueError:
+        messages.error(request, not_a_number or _("Enter whole numbers."))
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        if done:
+            messages.success(request, done)
+        return True
+    return False
 
 
 def _back(request: HttpRequest, default: str) -> HttpResponse:
@@ -114,14 +133,11 @@ def roster(request: HttpRequest) -> HttpResponse:
 @require_POST
 def shift_claim(request: HttpRequest, shift_id: int) -> HttpResponse:
     shift: Shift = policy.get_for(request.user, "duty.take", selectors.shifts(request.user), pk=shift_id)
-    try:
-        seats.shift_claim(actor=request.user, shift=shift, request=request)
-    except ValidationError as exc:
-        _errors(request, exc)
-    else:
-        messages.success(
-            request, _("You are on duty: %(shift)s on %(day)s.") % {"shift": shift.template.name, "day": shift.day}
-        )
+    _attempt(
+        request,
+        lambda: seats.shift_claim(actor=request.user, shift=shift, request=request),
+        _("You are on duty: %(shift)s on %(day)s.") % {"shift": shift.template.name, "day": shift.day},
+    )
     return _back(request, "duty:mine")
 
 
@@ -175,27 +191,23 @@ def _dates(value: str) -> list[date]:
 def availability(request: HttpRequest, volunteer_id: int) -> HttpResponse:
     """A volunteer's offer: weekdays, hours, dates away, monthly maximum, standby pool, leaderboard."""
     volunteer: Volunteer = policy.get_for(request.user, "duty.own", Volunteer.objects.all(), pk=volunteer_id)
-    if request.method == "POST":
-        try:
-            services.availability_set(
-                actor=request.user,
-                volunteer=volunteer,
-                weekdays=request.POST.getlist("weekdays"),
-                earliest=_time(request.POST.get("earliest")),
-                latest=_time(request.POST.get("latest")),
-                monthly_max=_number(request, "monthly_max", 0),
-                away=_dates(request.POST.get("away", "")),
-                standby=bool(request.POST.get("standby")),
-                leaderboard=bool(request.POST.get("leaderboard")),
-                request=request,
-            )
-        except ValueError:
-            messages.error(request, _("Enter whole numbers."))
-        except ValidationError as exc:
-            _errors(request, exc)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("duty:mine")
+    if request.method == "POST" and _attempt(
+        request,
+        lambda: services.availability_set(
+            actor=request.user,
+            volunteer=volunteer,
+            weekdays=request.POST.getlist("weekdays"),
+            earliest=_time(request.POST.get("earliest")),
+            latest=_time(request.POST.get("latest")),
+            monthly_max=_number(request, "monthly_max", 0),
+            away=_dates(request.POST.get("away", "")),
+            standby=bool(request.POST.get("standby")),
+            leaderboard=bool(request.POST.get("leaderboard")),
+            request=request,
+        ),
+        _("Saved."),
+    ):
+        return redirect("duty:mine")
     away = " ".join(f"{b.day:%Y-%m-%d}" for b in volunteer.blackouts.filter(day__gte=timezone.localdate()))
     return render(
         request,
@@ -217,43 +229,61 @@ def assignment_step(request: HttpRequest, assignment_id: int, step: str) -> Http
     a: Assignment = policy.get_for(
         request.user, "duty.own", Assignment.objects.select_related("volunteer", "shift"), pk=assignment_id
     )
-    try:
+    if step not in _STEPS and step not in ("drop", "cover", "swap", "checkin", "checkout"):
+        raise Http404
+
+    def work() -> object:
         if step in _STEPS:
-            _STEPS[step](actor=request.user, assignment=a, request=request)
-        elif step == "drop":
-            seats.assignment_drop(
+            return _STEPS[step](actor=request.user, assignment=a, request=request)
+        if step == "drop":
+            return seats.assignment_drop(
                 actor=request.user, assignment=a, reason=request.POST.get("reason", ""), request=request
             )
-        elif step == "cover":
-            seats.cover_ask(actor=request.user, assignment=a, note=request.POST.get("note", ""), request=request)
-        elif step == "checkin":
-            ledger.check_in(actor=request.user, assignment=a, request=request)
-        elif step == "checkout":
-            ledger.check_out(actor=request.user, assignment=a, request=request)
-        else:
-            raise Http404
-    except ValidationError as exc:
-        _errors(request, exc)
-    else:
-        messages.success(request, _("Done."))
+        if step == "cover":
+            return seats.cover_ask(actor=request.user, assignment=a, note=request.POST.get("note", ""), request=request)
+        if step == "swap":
+            return swaps_service.swap_offer(
+                actor=request.user, assignment=a, note=request.POST.get("note", ""), request=request
+            )
+        if step == "checkin":
+            return ledger.check_in(actor=request.user, assignment=a, request=request)
+        return ledger.check_out(actor=request.user, assignment=a, request=request)
+
+    _attempt(request, work, _("Done."))
     return _back(request, "duty:mine")
 
 
 @policy.permission("duty.view")
 def swaps(request: HttpRequest) -> HttpResponse:
-    return render(request, "duty/swaps.html", {"swaps": list(selectors.open_swaps(request.user)[:50])})
+    open_swaps = list(selectors.open_swaps(request.user)[:50])
+    mine = swaps_service.my_swappable(request.user)
+    for s in open_swaps:
+        s.givable = swaps_service.givable(s, mine) if s.kind == SwapRequest.Kind.SWAP else []  # type: ignore[attr-defined]
+    return render(request, "duty/swaps.html", {"swaps": open_swaps})
 
 
 @policy.permission("duty.take")
 @require_POST
 def swap_take(request: HttpRequest, swap_id: int) -> HttpResponse:
     swap: SwapRequest = policy.get_for(request.user, "duty.take", selectors.swaps_reachable(request.user), pk=swap_id)
-    try:
-        seats.cover_take(actor=request.user, swap=swap, request=request)
-    except ValidationError as exc:
-        _errors(request, exc)
+    if swap.kind == SwapRequest.Kind.SWAP:
+        give = policy.get_for(
+            request.user,
+            "duty.own",
+            Assignment.objects.select_related("volunteer", "shift"),
+            pk=parse_id(request.POST.get("give")) or 0,
+        )
+        _attempt(
+            request,
+            lambda: swaps_service.swap_accept(actor=request.user, swap=swap, give=give, request=request),
+            _("The shifts are swapped."),
+        )
     else:
-        messages.success(request, _("You cover this shift now."))
+        _attempt(
+            request,
+            lambda: seats.cover_take(actor=request.user, swap=swap, request=request),
+            _("You cover this shift now."),
+        )
     return _back(request, "duty:mine")
 
 
@@ -263,10 +293,7 @@ def swap_withdraw(request: HttpRequest, swap_id: int) -> HttpResponse:
     swap: SwapRequest = policy.get_for(
         request.user, "duty.own", SwapRequest.objects.select_related("assignment__volunteer"), pk=swap_id
     )
-    try:
-        seats.cover_withdraw(actor=request.user, swap=swap, request=request)
-    except ValidationError as exc:
-        _errors(request, exc)
+    _attempt(request, lambda: seats.cover_withdraw(actor=request.user, swap=swap, request=request))
     return _back(request, "duty:mine")
 
 
@@ -274,15 +301,13 @@ def swap_withdraw(request: HttpRequest, swap_id: int) -> HttpResponse:
 def door(request: HttpRequest, token: str) -> HttpResponse:
     """The page the station's duty QR code opens: one button checks the volunteer in (or out)."""
     code = policy.get_for(request.user, "duty.take", DoorCode.objects.all(), token=token)
-    result = None
+    result: list[Assignment] = []
     status = 200
-    if request.method == "POST":
-        try:
-            result = ledger.door_scan(actor=request.user, token=code.token, request=request)
-        except ValidationError as exc:
-            _errors(request, exc)
-            status = 422
-    return render(request, "duty/door.html", {"result": result, "token": token}, status=status)
+    if request.method == "POST" and not _attempt(
+        request, lambda: result.append(ledger.door_scan(actor=request.user, token=code.token, request=request))
+    ):
+        status = 422
+    return render(request, "duty/door.html", {"result": result[0] if result else None, "token": token}, status=status)
 
 
 @policy.permission("duty.view")
@@ -295,7 +320,13 @@ def ledger_page(request: HttpRequest) -> HttpResponse:
     entries = selectors.ledger(request.user, volunteer=volunteer)
     month = _day(request.GET.get("month"), timezone.localdate().replace(day=1)).replace(day=1)
     if request.GET.get("format") == "xlsx" and manage:
-        data = reports.month_xlsx(actor=request.user, entries=entries, month=month, request=request)
+        station = _station(request, "duty.manage")
+        community = volunteer.community if volunteer is not None else (station.community if station else None)
+        if community is None:
+            raise Http404
+        data = reports.month_xlsx(
+            actor=request.user, community=community, entries=entries, month=month, request=request
+        )
         response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         response["Content-Disposition"] = f'attachment; filename="duty-hours-{month:%Y-%m}.xlsx"'
         return no_store(response)
@@ -319,12 +350,13 @@ def entry_reverse(request: HttpRequest, entry_id: int) -> HttpResponse:
     entry: HoursEntry = policy.get_for(
         request.user, "duty.manage", HoursEntry.objects.select_related("volunteer"), pk=entry_id
     )
-    try:
-        ledger.hours_reverse(actor=request.user, entry=entry, reason=request.POST.get("reason", ""), request=request)
-    except ValidationError as exc:
-        _errors(request, exc)
-    else:
-        messages.success(request, _("The entry is reversed."))
+    _attempt(
+        request,
+        lambda: ledger.hours_reverse(
+            actor=request.user, entry=entry, reason=request.POST.get("reason", ""), request=request
+        ),
+        _("The entry is reversed."),
+    )
     return _back(request, "duty:ledger")
 
 
@@ -344,17 +376,18 @@ def store(request: HttpRequest) -> HttpResponse:
     manage = station is not None and policy.can(request.user, "duty.manage", station)
     if request.method == "POST" and manage and station is not None:
         item = StoreItem.objects.filter(pk=parse_id(request.POST.get("item")) or 0, community_id=community_id).first()
+        done: list[Redemption] = []
         if item is None:
             messages.error(request, _("Choose an item of this store."))
-        else:
-            try:
-                r = ledger.redeem(actor=request.user, code=request.POST.get("code", ""), item=item, request=request)
-            except ValidationError as exc:
-                _errors(request, exc)
-            else:
-                messages.success(
-                    request, _("%(item)s redeemed for %(name)s.") % {"item": item.name, "name": r.volunteer.name}
-                )
+        elif _attempt(
+            request,
+            lambda: done.append(
+                ledger.redeem(actor=request.user, code=request.POST.get("code", ""), item=item, request=request)
+            ),
+        ):
+            messages.success(
+                request, _("%(item)s redeemed for %(name)s.") % {"item": item.name, "name": done[0].volunteer.name}
+            )
         return redirect(f"{request.path}?station={station.pk}")
     return render(
         request,
@@ -382,9 +415,33 @@ def manage(request: HttpRequest) -> HttpResponse:
         raise Http404
     if request.method == "POST":
         what = request.POST.get("what")
-        try:
+
+        def work() -> object:
+            if what == "door":
+                return ledger.door_code_issue(actor=request.user, station=station, request=request)
+            if what in ("template_edit", "template_retire"):
+                template = policy.get_for(
+                    request.user,
+                    "duty.manage",
+                    ShiftTemplate.objects.filter(station=station),
+                    pk=parse_id(request.POST.get("template")) or 0,
+                )
+                if what == "template_retire":
+                    return services.template_retire(actor=request.user, template=template, request=request)
+                return services.template_update(
+                    actor=request.user,
+                    template=template,
+                    name=request.POST.get("name", ""),
+                    starts=_time(request.POST.get("starts")),
+                    ends=_time(request.POST.get("ends")),
+                    seats=_number(request, "seats", 1),
+                    days=request.POST.get("days", ShiftTemplate.Days.EVERY_DAY),
+                    skip_holidays=bool(request.POST.get("skip_holidays")),
+                    skill=request.POST.get("skill", ""),
+                    request=request,
+                )
             if what == "template":
-                services.template_create(
+                return services.template_create(
                     actor=request.user,
                     station=station,
                     name=request.POST.get("name", ""),
@@ -396,21 +453,21 @@ def manage(request: HttpRequest) -> HttpResponse:
                     skill=request.POST.get("skill", ""),
                     request=request,
                 )
-            elif what == "generate":
+            if what == "generate":
                 month = _date((request.POST.get("month") or "") + "-01")
                 if month is None:
                     raise ValidationError({"month": [_("Choose a month.")]})
-                services.roster_generate(actor=request.user, station=station, month=month, request=request)
-            elif what == "publish":
+                return services.roster_generate(actor=request.user, station=station, month=month, request=request)
+            if what == "publish":
                 r = policy.get_for(
                     request.user, "duty.manage", Roster.objects.all(), pk=request.POST.get("roster") or 0
                 )
-                services.roster_publish(actor=request.user, roster=r, request=request)
-            elif what == "enrol":
+                return services.roster_publish(actor=request.user, roster=r, request=request)
+            if what == "enrol":
                 user = services.enrol_candidates(station.community).filter(pk=request.POST.get("user") or 0).first()
                 if user is None:
                     raise ValidationError({"user": [_("Choose an account of this community.")]})
-                services.volunteer_enrol(
+                return services.volunteer_enrol(
                     actor=request.user,
                     community=station.community,
                     user=user,
@@ -418,16 +475,16 @@ def manage(request: HttpRequest) -> HttpResponse:
                     monthly_max=_number(request, "monthly_max", 4),
                     request=request,
                 )
-            elif what == "rule":
-                ledger.points_rule_set(
+            if what == "rule":
+                return ledger.points_rule_set(
                     actor=request.user,
                     community=station.community,
                     basis=request.POST.get("basis", ""),
                     points=_number(request, "points", 0),
                     request=request,
                 )
-            elif what == "item":
-                ledger.item_add(
+            if what == "item":
+                return ledger.item_add(
                     actor=request.user,
                     community=station.community,
                     name=request.POST.get("name", ""),
@@ -435,16 +492,12 @@ def manage(request: HttpRequest) -> HttpResponse:
                     stock=_number(request, "stock", 0),
                     request=request,
                 )
-            else:
-                raise ValidationError({"__all__": [_("Choose what to do.")]})
-        except ValueError:
-            messages.error(request, _("Enter whole numbers."))
-        except ValidationError as exc:
-            _errors(request, exc)
-        else:
-            messages.success(request, _("Saved."))
-        return redirect(f"{request.path}?station={station.pk}")
-    code = ledger.door_code(station) if request.GET.get("door") else None
+            raise ValidationError({"__all__": [_("Choose what to do.")]})
+
+        _attempt(request, work, _("Saved."))
+        suffix = "&door=1" if what == "door" else ""
+        return redirect(f"{request.path}?station={station.pk}{suffix}")
+    code = ledger.door_code(station) if request.GET.get("door") else None  # shown, never created, on a GET
     qr = None
     if code is not None:
         url = request.build_absolute_uri(f"/duty/door/{code.token}/")
@@ -474,7 +527,8 @@ def shift_detail(request: HttpRequest, shift_id: int) -> HttpResponse:
         request.user, "duty.manage", Shift.objects.select_related("template", "roster"), pk=shift_id
     )
     if request.method == "POST":
-        try:
+
+        def work() -> object:
             if request.POST.get("what") == "attendance":
                 a = policy.get_for(
                     request.user, "duty.manage", shift.assignments.all(), pk=request.POST.get("assignment") or 0
@@ -485,33 +539,22 @@ def shift_detail(request: HttpRequest, shift_id: int) -> HttpResponse:
                     t = _time(request.POST.get(key))
                     return datetime.combine(shift.day, t, tz) if t else None
 
-                ledger.attendance_mark(
+                return ledger.attendance_mark(
                     actor=request.user,
                     assignment=a,
                     checked_in_at=when("in"),
                     checked_out_at=when("out"),
                     request=request,
                 )
-            else:
-                vid = parse_id(request.POST.get("volunteer"))
-                volunteer = (
-                    Volunteer.objects.filter(pk=vid, community_id=shift.community_id).first()
-                    if vid is not None
-                    else None
-                )
-                seats.assignment_reassign(
-                    actor=request.user,
-                    shift=shift,
-                    seat=_number(request, "seat", 0),
-                    volunteer=volunteer,
-                    request=request,
-                )
-        except ValueError:
-            messages.error(request, _("Choose a seat of this shift."))
-        except ValidationError as exc:
-            _errors(request, exc)
-        else:
-            messages.success(request, _("Saved."))
+            vid = parse_id(request.POST.get("volunteer"))
+            volunteer = (
+                Volunteer.objects.filter(pk=vid, community_id=shift.community_id).first() if vid is not None else None
+            )
+            return seats.assignment_reassign(
+                actor=request.user, shift=shift, seat=_number(request, "seat", 0), volunteer=volunteer, request=request
+            )
+
+        _attempt(request, work, _("Saved."), not_a_number=_("Choose a seat of this shift."))
         return redirect("duty:shift", shift_id=shift.pk)
     held = {a.seat: a for a in shift.assignments.filter(status__in=Assignment.HOLDING).select_related("volunteer")}
     return render(
