@@ -27,3 +27,4 @@ declare(
     upward=True,
     description="Check in at a meeting of one's community with its QR code",
 )
+from anju.consult.surveys import policies as surveys_policies  # noqa: F401

@@ -1,4 +1,7 @@
 from django.urls import URLPattern
 
+from anju.consult.surveys import urls as surveys_urls
+
 app_name = "consult"
 urlpatterns: list[URLPattern] = []
+urlpatterns += surveys_urls.urlpatterns
