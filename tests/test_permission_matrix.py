@@ -39,6 +39,7 @@ from anju.testing import make_user
 from anju.testing.appeals import make_appeals_world, upload
 from anju.testing.people import make_people_world
 from anju.testing.spaces import days_ahead, local, make_station
+from anju.testing.surveys import make_survey
 from test_permissions import api_operations, iter_endpoints
 
 pytestmark = pytest.mark.django_db
@@ -415,6 +416,7 @@ PAGE_PARAMS: dict[tuple[str, str], str] = {
     ("pairing:", "visit_id"): "visit",
     ("pairing:", "central_id"): "central",
     ("pairing:", "area_id"): "org_unit",
+    ("consult:", "survey_id"): "survey",
 }
 
 #: An API path parameter → the kind of object that fills it.
@@ -445,6 +447,7 @@ API_PARAMS = {
     "area_id": "org_unit",
     "roster_id": "duty_roster",
     "volunteer_id": "duty_volunteer",
+    "survey_id": "survey",
 }
 
 #: Plain (non-object) parameters and what fills them.
@@ -564,6 +567,7 @@ def outside(objects: Objects) -> Outside:
     other["notice_photo"] = summary.photos.get()
     _outside_duty(other, objects.other_worker)
     other["central"], other["visit"] = _pairing_objects(other["household"], other["household"].unit)
+    other["survey"] = make_survey(tree.other_community)
     assert all(v is not None for v in other.values())
     users = {who: u for who, u in objects.users.items() if who != Role.DEPARTMENT_LIAISON}
     # The matrix's liaison sits on the street above both communities, so the other one is within its
@@ -707,6 +711,16 @@ API_INPUT: dict[str, dict[str, Any] | str] = {
     "PUT /pairing/households/{household_id}/care": {"level": "alone", "reason": "独居"},
     "POST /pairing/households/{household_id}/pairing": {"central_id": 1},
     "POST /pairing/areas/{area_id}/suggestion": {"household_ids": [1]},
+    "POST /consult/surveys/{survey_id}/questions": {"kind": "single", "text": "?", "options": ["是", "否"]},
+    "POST /consult/surveys/{survey_id}/answers": {"answers": []},
+    "POST /consult/surveys/{survey_id}/assisted": {"household_id": 1, "answers": []},
+    "POST /consult/surveys/{survey_id}/paper": {"household_id": 1, "answers": []},
+    "POST /consult/surveys/{survey_id}/tallies": {
+        "question_id": 1,
+        "held_on": "2026-01-05",
+        "attendance": 5,
+        "votes": {"1": 1},
+    },
 }
 #: Uploads (multipart) are not built here: these may answer 422, as long as the answer is the same as
 #: for an id no row has (missing and forbidden look alike).

@@ -2,6 +2,7 @@
 
 from anju.access.policy import declare
 from anju.access.roles import MEMBER_ROLES, STAFF_ROLES, Role
+from anju.consult.surveys import policies as surveys_policies  # noqa: F401
 
 # Topics, proposals, meetings and decisions (topics/, meetings/).
 declare(
@@ -27,4 +28,3 @@ declare(
     upward=True,
     description="Check in at a meeting of one's community with its QR code",
 )
-from anju.consult.surveys import policies as surveys_policies  # noqa: F401

@@ -386,7 +386,7 @@ def survey_results_export(request: HttpRequest, survey_id: int) -> HttpResponse:
     assert ws is not None  # noqa: S101  a new workbook has a sheet
     ws.title = _("Results")[:31]
     ws.append(safe_row([obj.title]))
-    ws.append(safe_row([_("Answered"), r.participants, _("of"), r.of]))
+    ws.append(safe_row([_("Answered"), r.participants, _("Households"), r.of]))
     for c in r.by_channel:
         ws.append(safe_row([_("Channel"), c.label, c.count]))
     for q in r.questions:
