@@ -61,6 +61,7 @@ def _flush_past_audit_triggers() -> Iterator[None]:
     modules = [
         importlib.import_module("anju.audit.migrations.0002_append_only_triggers"),
         importlib.import_module("anju.duty.migrations.0002_append_only_ledgers"),  # the hours and points ledgers
+        importlib.import_module("anju.contributions.migrations.0002_append_only_ledger"),  # the co-building ledger
     ]
     original = BaseDatabaseOperations.execute_sql_flush
 

@@ -28,6 +28,7 @@ from anju.activities.models import Activity
 from anju.appeals.intake import services as intake
 from anju.appeals.models import Category, Channel
 from anju.bulletin import services as bulletin_services
+from anju.contributions import services as contributions_services
 from anju.inbox import kinds
 from anju.inbox import services as inbox_services
 from anju.inbox.models import Message
@@ -417,6 +418,9 @@ PAGE_PARAMS: dict[tuple[str, str], str] = {
     ("pairing:", "central_id"): "central",
     ("pairing:", "area_id"): "org_unit",
     ("consult:", "survey_id"): "survey",
+    ("contributions:", "project_id"): "contribution_project",
+    ("contributions:", "money_entry_id"): "money_entry",
+    ("contributions:", "contribution_id"): "contribution",
 }
 
 #: An API path parameter → the kind of object that fills it.
@@ -448,6 +452,9 @@ API_PARAMS = {
     "roster_id": "duty_roster",
     "volunteer_id": "duty_volunteer",
     "survey_id": "survey",
+    "project_id": "contribution_project",
+    "money_entry_id": "money_entry",
+    "contribution_id": "contribution",
 }
 
 #: Plain (non-object) parameters and what fills them.
@@ -566,6 +573,7 @@ def outside(objects: Objects) -> Outside:
     )
     other["notice_photo"] = summary.photos.get()
     _outside_duty(other, objects.other_worker)
+    _outside_contributions(other, objects.other_worker)
     other["central"], other["visit"] = _pairing_objects(other["household"], other["household"].unit)
     other["survey"] = make_survey(tree.other_community)
     assert all(v is not None for v in other.values())
@@ -634,6 +642,25 @@ def object_operations(objects: dict[str, Any]) -> tuple[list[tuple[str, str, str
             query = API_INPUT.get(f"{method} {route}")
             operations.append((method, route, "/api/v1" + url + (query if isinstance(query, str) else "")))
     return operations, unknown
+
+
+def _outside_contributions(other: dict[str, Any], worker: Any) -> None:
+    """The other community's co-building project, a donation and its money entry."""
+    from anju.testing.contributions import make_project
+
+    project = make_project(worker, other["station"].community, "宝塔小广场")
+    other["contribution_project"] = project
+    other["contribution"] = contributions_services.contribution_record(
+        actor=worker,
+        project=project,
+        contributor="organisation",
+        name="乡贤理事会",
+        kind="money",
+        quantity="100",
+        unit="yuan",
+        day=days_ahead(-1),
+    )
+    other["money_entry"] = other["contribution"].money_entry
 
 
 def _outside_duty(other: dict[str, Any], worker: Any) -> None:
@@ -721,6 +748,24 @@ API_INPUT: dict[str, dict[str, Any] | str] = {
         "attendance": 5,
         "votes": {"1": 1},
     },
+    "POST /contributions/projects/{project_id}/contributions": {
+        "contributor": "organisation",
+        "name": "乡贤理事会",
+        "kind": "money",
+        "quantity": "100",
+        "unit": "yuan",
+        "day": "2026-01-05",
+    },
+    "POST /contributions/projects/{project_id}/labour": {
+        "name": "志愿者",
+        "people": 3,
+        "days": "1",
+        "day": "2026-01-05",
+    },
+    "POST /contributions/projects/{project_id}/expenditures": {"amount": "1", "day": "2026-01-05", "purpose": "水泥"},
+    "POST /contributions/entries/{money_entry_id}/decision": {"approve": True},
+    "POST /contributions/entries/{money_entry_id}/reverse": {"reason": "录错了"},
+    "POST /contributions/items/{contribution_id}/reverse": {"reason": "录错了"},
 }
 #: Uploads (multipart) are not built here: these may answer 422, as long as the answer is the same as
 #: for an id no row has (missing and forbidden look alike).

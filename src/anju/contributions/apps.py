@@ -8,4 +8,11 @@ class Config(AppConfig):
     verbose_name = _("Contributions")
 
     def ready(self) -> None:
-        from anju.contributions import policies  # noqa: F401  (declares the actions)
+        from anju.contributions import (
+            demo,
+            policies,  # noqa: F401  (declares the actions)
+        )
+        from anju.core import nav, registry
+
+        nav.register(nav.NavItem(_("Co-building"), "contributions:index", "contributions.view"), order=88)
+        registry.demo_loader("contributions", demo.load, order=70)
