@@ -421,6 +421,9 @@ PAGE_PARAMS: dict[tuple[str, str], str] = {
     ("contributions:", "project_id"): "contribution_project",
     ("contributions:", "money_entry_id"): "money_entry",
     ("contributions:", "contribution_id"): "contribution",
+    ("mediation:", "case_id"): "mediation_case",
+    ("mediation:", "session_id"): "mediation_session",
+    ("mediation:", "follow_up_id"): "mediation_follow_up",
 }
 
 #: An API path parameter → the kind of object that fills it.
@@ -455,6 +458,9 @@ API_PARAMS = {
     "project_id": "contribution_project",
     "money_entry_id": "money_entry",
     "contribution_id": "contribution",
+    "case_id": "mediation_case",
+    "mediation_session_id": "mediation_session",
+    "follow_up_id": "mediation_follow_up",
 }
 
 #: Plain (non-object) parameters and what fills them.
@@ -487,6 +493,17 @@ def _pairing_objects(household: Any, building: Any) -> tuple[Any, Any]:
         client_key="matrix-other",
     )
     return central, visit
+
+
+def _mediation_objects(community: Any, worker: Any) -> tuple[Any, Any, Any]:
+    """The other community's mediation case (agreed), its session in the mediation room and a follow-up."""
+    from anju.spaces.models import Space
+    from anju.testing.mediation import agree, open_case, schedule
+
+    case = open_case(community=community, opener=worker, lead=worker)
+    session = schedule(case, worker, Space.objects.get(community=community, name="矛盾纠纷调解室"))
+    agree(case, worker)
+    return case, session, case.follow_ups.first()
 
 
 @dataclass
@@ -576,6 +593,9 @@ def outside(objects: Objects) -> Outside:
     _outside_contributions(other, objects.other_worker)
     other["central"], other["visit"] = _pairing_objects(other["household"], other["household"].unit)
     other["survey"] = make_survey(tree.other_community)
+    other["mediation_case"], other["mediation_session"], other["mediation_follow_up"] = _mediation_objects(
+        tree.other_community, objects.other_worker
+    )
     assert all(v is not None for v in other.values())
     users = {who: u for who, u in objects.users.items() if who != Role.DEPARTMENT_LIAISON}
     # The matrix's liaison sits on the street above both communities, so the other one is within its
@@ -766,6 +786,16 @@ API_INPUT: dict[str, dict[str, Any] | str] = {
     "POST /contributions/entries/{money_entry_id}/decision": {"approve": True},
     "POST /contributions/entries/{money_entry_id}/reverse": {"reason": "录错了"},
     "POST /contributions/items/{contribution_id}/reverse": {"reason": "录错了"},
+    "POST /mediation/cases/{case_id}/sessions": {
+        "space_id": 1,
+        "starts_at": "2030-01-07T10:00:00+08:00",
+        "ends_at": "2030-01-07T11:00:00+08:00",
+    },
+    "POST /mediation/cases/{case_id}/sessions/{mediation_session_id}": {"attended": [], "notes": "到场"},
+    "POST /mediation/cases/{case_id}/agreement": {"facts": "事实", "undertakings": []},
+    "POST /mediation/cases/{case_id}/no-agreement": {"reason": "分歧大"},
+    "POST /mediation/cases/{case_id}/referral": {"referred_to": "court", "reason": "起诉"},
+    "POST /mediation/cases/{case_id}/follow-ups/{follow_up_id}": {"result": "kept"},
 }
 #: Uploads (multipart) are not built here: these may answer 422, as long as the answer is the same as
 #: for an id no row has (missing and forbidden look alike).

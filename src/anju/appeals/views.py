@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from anju.access import policy
-from anju.appeals import notify, privacy, selectors, services, steps
+from anju.appeals import notify, privacy, referrals, selectors, services, steps
 from anju.appeals.callback import followers
 from anju.appeals.dispatch import services as dispatch
 from anju.appeals.intake import services as intake
@@ -86,6 +86,8 @@ def detail_context(request: HttpRequest, appeal: Appeal) -> dict[str, Any]:
             for s in summonses
         ],
         "S": Status,
+        "referrals": referrals.referrals_of(appeal, user) if internal else [],
+        "referral_offers": referrals.offers_for(appeal, user) if staff else [],
         "escalations": list(appeal.escalations.all()) if internal else [],
         "arrival_escalations": (
             list(appeal.arrival_escalations.select_related("summons__department")) if internal else []
