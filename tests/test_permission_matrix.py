@@ -424,6 +424,8 @@ PAGE_PARAMS: dict[tuple[str, str], str] = {
     ("mediation:", "case_id"): "mediation_case",
     ("mediation:", "session_id"): "mediation_session",
     ("mediation:", "follow_up_id"): "mediation_follow_up",
+    ("consult:convention", "version_id"): "convention_version",
+    ("consult:convention", "amendment_id"): "convention_amendment",
 }
 
 #: An API path parameter → the kind of object that fills it.
@@ -461,6 +463,9 @@ API_PARAMS = {
     "case_id": "mediation_case",
     "mediation_session_id": "mediation_session",
     "follow_up_id": "mediation_follow_up",
+    "version_id": "convention_version",
+    "amendment_id": "convention_amendment",
+    "convention_id": "convention",
 }
 
 #: Plain (non-object) parameters and what fills them.
@@ -596,6 +601,7 @@ def outside(objects: Objects) -> Outside:
     other["mediation_case"], other["mediation_session"], other["mediation_follow_up"] = _mediation_objects(
         tree.other_community, objects.other_worker
     )
+    _outside_convention(other, tree.other_community)
     assert all(v is not None for v in other.values())
     users = {who: u for who, u in objects.users.items() if who != Role.DEPARTMENT_LIAISON}
     # The matrix's liaison sits on the street above both communities, so the other one is within its
@@ -681,6 +687,24 @@ def _outside_contributions(other: dict[str, Any], worker: Any) -> None:
         day=days_ahead(-1),
     )
     other["money_entry"] = other["contribution"].money_entry
+
+
+def _outside_convention(other: dict[str, Any], community: Any) -> None:
+    """The other community's convention: a version under amendment with one proposed amendment."""
+    from anju.consult.convention import services as convention
+
+    version = convention.comment_open(
+        actor=None,
+        version=convention.convention_create(
+            actor=None, community=community, title="宝塔公约", articles=[("爱护环境", "不乱扔垃圾。")]
+        ),
+        until=days_ahead(7),
+    )
+    other["convention_amendment"] = convention.amendment_propose(
+        actor=other["account"], version=version, kind="remove", article=version.articles.get(), rationale="重复"
+    )
+    other["convention_version"] = version
+    other["convention"] = version.convention
 
 
 def _outside_duty(other: dict[str, Any], worker: Any) -> None:

@@ -9,3 +9,8 @@ class Config(AppConfig):
 
     def ready(self) -> None:
         from anju.consult import policies  # noqa: F401  (declares the actions)
+        from anju.consult.convention import demo as convention_demo
+        from anju.core import nav, registry
+
+        nav.register(nav.NavItem(_("Convention"), "consult:convention_mine", "convention.view"), order=95)
+        registry.demo_loader("convention", convention_demo.load, order=70)

@@ -28,3 +28,5 @@ declare(
     upward=True,
     description="Check in at a meeting of one's community with its QR code",
 )
+
+import anju.consult.convention.policies  # noqa: E402, F401  (the convention)

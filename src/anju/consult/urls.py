@@ -5,3 +5,7 @@ from anju.consult.surveys import urls as surveys_urls
 app_name = "consult"
 urlpatterns: list[URLPattern] = []
 urlpatterns += surveys_urls.urlpatterns
+
+from anju.consult.convention.urls import urlpatterns as convention_urls  # noqa: E402  (the convention)
+
+urlpatterns += convention_urls
