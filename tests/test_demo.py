@@ -76,6 +76,20 @@ def test_demo_contents(loaded: dict[str, Any]) -> None:
     _check_every_role_once(loaded)
     _check_tree()
     _check_station_spaces()
+    _check_consultation()
+
+
+def _check_consultation() -> None:
+    """The 2023 station consultation: two bench meetings with minutes, every decision done, the summary posted."""
+    from anju.consult.models import Decision, Meeting, Proposal
+
+    bench = Meeting.objects.filter(kind=Meeting.Kind.BENCH, starts_at__year=2023)
+    assert bench.count() == 2
+    assert all(m.minutes and m.head_count for m in bench)
+    assert Decision.objects.filter(meeting__in=bench).count() == 4
+    assert not Decision.objects.filter(meeting__in=bench).exclude(status=Decision.Status.DONE).exists()
+    assert bench.filter(notice__isnull=False).count() == 1
+    assert Proposal.objects.filter(status=Proposal.Status.OPEN).count() == 1
 
 
 def _check_every_role_once(loaded: dict[str, Any]) -> None:

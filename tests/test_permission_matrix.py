@@ -38,6 +38,7 @@ from anju.people.importing import template as import_sheet
 from anju.spaces import services as space_services
 from anju.testing import make_user
 from anju.testing.appeals import make_appeals_world, upload
+from anju.testing.consult import consult_objects
 from anju.testing.people import make_people_world
 from anju.testing.spaces import days_ahead, local, make_station
 from anju.testing.surveys import make_survey
@@ -426,6 +427,11 @@ PAGE_PARAMS: dict[tuple[str, str], str] = {
     ("mediation:", "follow_up_id"): "mediation_follow_up",
     ("consult:convention", "version_id"): "convention_version",
     ("consult:convention", "amendment_id"): "convention_amendment",
+    ("consult:", "topic_id"): "consult_topic",
+    ("consult:", "proposal_id"): "consult_proposal",
+    ("consult:", "candidate_id"): "consult_candidate",
+    ("consult:", "meeting_id"): "consult_meeting",
+    ("consult:", "decision_id"): "consult_decision",
 }
 
 #: An API path parameter → the kind of object that fills it.
@@ -466,6 +472,11 @@ API_PARAMS = {
     "version_id": "convention_version",
     "amendment_id": "convention_amendment",
     "convention_id": "convention",
+    "topic_id": "consult_topic",
+    "proposal_id": "consult_proposal",
+    "candidate_id": "consult_candidate",
+    "meeting_id": "consult_meeting",
+    "decision_id": "consult_decision",
 }
 
 #: Plain (non-object) parameters and what fills them.
@@ -602,6 +613,7 @@ def outside(objects: Objects) -> Outside:
         tree.other_community, objects.other_worker
     )
     _outside_convention(other, tree.other_community)
+    other.update(consult_objects(tree.other_community, objects.other_worker, account, other["household"]))
     assert all(v is not None for v in other.values())
     users = {who: u for who, u in objects.users.items() if who != Role.DEPARTMENT_LIAISON}
     # The matrix's liaison sits on the street above both communities, so the other one is within its

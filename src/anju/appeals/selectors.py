@@ -42,7 +42,7 @@ from anju.appeals.models import (
 )
 from anju.appeals.policies import liaison_departments
 from anju.appeals.rates import ranking
-from anju.core import crypto
+from anju.core import crypto, screening
 from anju.core.masking import is_valid_mainland_mobile, normalise_mobile
 from anju.core.params import parse_id
 from anju.orgs.models import Department, OrgUnit, UnitKind
@@ -645,3 +645,29 @@ def _labels(group: str, ids: list[int]) -> dict[int, str]:
 
 def summonses_for(appeal: Appeal) -> QuerySet[Summons]:
     return Summons.objects.filter(whistle__appeal=appeal).select_related("department", "whistle").order_by("id")
+
+
+@dataclass(frozen=True)
+class AppealText:
+    """An appeal as another domain may read it for grouping (consult's 每月一题): no requester, numbers masked."""
+
+    id: int
+    location_id: int
+    category_id: int
+    category_name: str
+    text: str
+    received_at: dt.datetime
+
+
+def appeal_texts(community_id: int, since: dt.datetime) -> list[AppealText]:
+    """The appeals of a community received since ``since`` (duplicates left out), for text grouping."""
+    rows = (
+        Appeal.objects.filter(community_id=community_id, received_at__gte=since, duplicate_of__isnull=True)
+        .select_related("category")
+        .only("id", "location_id", "category_id", "category__name", "description", "received_at")
+        .order_by("id")
+    )
+    return [
+        AppealText(a.pk, a.location_id, a.category_id, a.category.name, screening.masked(a.description), a.received_at)
+        for a in rows
+    ]

@@ -8,9 +8,14 @@ class Config(AppConfig):
     verbose_name = _("Consultation")
 
     def ready(self) -> None:
-        from anju.consult import policies  # noqa: F401  (declares the actions)
+        from anju.consult import policies, tasks  # noqa: F401  (declares the actions, the periodic sweeps)
         from anju.consult.convention import demo as convention_demo
+        from anju.consult.meetings import notices as meeting_notices
+        from anju.consult.topics import demo as topics_demo
         from anju.core import nav, registry
 
         nav.register(nav.NavItem(_("Convention"), "consult:convention_mine", "convention.view"), order=95)
         registry.demo_loader("convention", convention_demo.load, order=70)
+        meeting_notices.register_kinds()
+        nav.register(nav.NavItem(_("Deciding together"), "consult:home", "consult.view"), order=70)
+        registry.demo_loader("consult.topics", topics_demo.load, order=70)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import date
+from itertools import combinations
+from pathlib import Path
 from typing import Any
 
 from anju.access.roles import Role
@@ -64,3 +66,84 @@ def make_consult_world(prefix: str = "", *, households: int = 3) -> ConsultWorld
     if residents:
         users["resident"] = residents[0]
     return ConsultWorld(tree, homes, residents, users)
+
+
+LABELLED_SET = Path(__file__).resolve().parents[3] / "tests" / "data" / "consult_appeals.tsv"
+
+
+@dataclass(frozen=True)
+class LabelledAppeal:
+    label: str  # the recurring matter ("1栋/广场舞"), or "-" for a one-off
+    unit: str
+    category: str
+    days: int
+    text: str
+
+
+def labelled_appeals(path: Path = LABELLED_SET) -> list[LabelledAppeal]:
+    """The labelled set of the 每月一题 grouping (tests/data/consult_appeals.tsv)."""
+    rows = [line.split("\t") for line in path.read_text(encoding="utf-8").splitlines() if not line.startswith("#")]
+    return [LabelledAppeal(r[0], r[1], r[2], int(r[3]), r[4]) for r in rows[1:]]
+
+
+def pair_scores(gold: dict[int, str], predicted: list[tuple[int, ...]]) -> tuple[float, float]:
+    """Pairwise precision and recall of a grouping: of the pairs put together, how many belong together; of the
+    pairs that belong together, how many were put together (one-offs belong with nobody)."""
+    put = {frozenset((a, b)) for ids in predicted for a, b in combinations(ids, 2)}
+    by_label: dict[str, list[int]] = {}
+    for i, label in gold.items():
+        if label != "-":
+            by_label.setdefault(label, []).append(i)
+    truth = {frozenset(p) for ids in by_label.values() for p in combinations(ids, 2)}
+    hits = len(put & truth)
+    return (hits / len(put) if put else 1.0), (hits / len(truth) if truth else 1.0)
+
+
+def consult_objects(community: OrgUnit, worker: Any, proposer: Any, household: Household) -> dict[str, Any]:
+    """One of each consult object in ``community`` (for the permission matrix's other community): a topic on a
+    meeting's agenda with a decision, a proposal and a 每月一题 candidate."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from anju.consult.meetings import services as meetings
+    from anju.consult.models import Candidate, Meeting, Proposal
+    from anju.consult.topics import services as topics
+
+    topic = topics.topic_open(actor=worker, community=community, title="加装电梯")
+    starts = timezone.now() + timedelta(days=5)
+    meeting = meetings.meeting_plan(
+        actor=worker,
+        community=community,
+        kind=Meeting.Kind.BENCH,
+        title="板凳会",
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=1),
+        place="巷口",
+        topics=[topic],
+    )
+    decision = meetings.decision_record(
+        actor=worker, meeting=meeting, topic=topic, text="请物业报价", owner=worker, due_on=starts.date()
+    )
+    # Built as rows: a proposal needs a registered household's account, a candidate three similar appeals.
+    proposal = Proposal.objects.create(
+        community=community, title="增设晾衣架", proposer=proposer, household=household, threshold=10
+    )
+    now = timezone.now()
+    candidate = Candidate.objects.create(
+        community=community,
+        unit=community,
+        category_name="路灯",
+        title="路灯不亮",
+        appeal_ids=[1, 2, 3],
+        key="matrix",
+        first_at=now,
+        last_at=now,
+    )
+    return {
+        "consult_topic": topic,
+        "consult_meeting": meeting,
+        "consult_decision": decision,
+        "consult_proposal": proposal,
+        "consult_candidate": candidate,
+    }
