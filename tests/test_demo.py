@@ -81,7 +81,7 @@ def test_demo_contents(loaded: dict[str, Any]) -> None:
 
 def _check_consultation() -> None:
     """The 2023 station consultation: two bench meetings with minutes, every decision done, the summary posted."""
-    from anju.consult.models import Decision, Meeting, Proposal
+    from anju.consult.models import Decision, Meeting
 
     bench = Meeting.objects.filter(kind=Meeting.Kind.BENCH, starts_at__year=2023)
     assert bench.count() == 2
@@ -89,7 +89,6 @@ def _check_consultation() -> None:
     assert Decision.objects.filter(meeting__in=bench).count() == 4
     assert not Decision.objects.filter(meeting__in=bench).exclude(status=Decision.Status.DONE).exists()
     assert bench.filter(notice__isnull=False).count() == 1
-    assert Proposal.objects.filter(status=Proposal.Status.OPEN).count() == 1
 
 
 def _check_every_role_once(loaded: dict[str, Any]) -> None:

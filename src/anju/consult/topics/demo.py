@@ -1,6 +1,7 @@
 """The demo consultation for ``anju demo``, through the services: how Anju decided in 2023 to turn a 200 m²
 idle building into its station (a topic, two bench meetings with minutes and head counts, decisions done and
-the summary on the notice board), and a residents' proposal gathering support now.
+the summary on the notice board), and a residents' proposal gathering support when the demo resident's account
+is linked to a registry household (the demo registry does not hold her yet, so none is made today).
 
 Idempotent: nothing is added once the community has the station topic.
 """
@@ -116,7 +117,7 @@ def load_demo_consult(*, community: OrgUnit, staff: Any, log: Any = None) -> Top
     if resident is not None and topics.household_of(resident) is not None:
         topics.proposal_make(actor=resident, title=PROPOSAL, body="议事亭没有顶棚，下雨天不能坐。", threshold=10)
     if log is not None:
-        log("demo consult: the 2023 station consultation (two bench meetings, four decisions done), one proposal")
+        log("demo consult: the 2023 station consultation (two bench meetings, four decisions done)")
     return topic
 
 
