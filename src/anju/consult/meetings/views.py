@@ -98,8 +98,8 @@ def meeting(request: HttpRequest, meeting_id: int) -> HttpResponse:
     return render(request, "consult/meeting.html", context)
 
 
-@require_POST
 @policy.permission("consult.manage")
+@require_POST
 def meeting_act(request: HttpRequest, meeting_id: int, step: str) -> HttpResponse:
     obj = _meeting(request, meeting_id, "consult.manage")
     try:
@@ -170,8 +170,8 @@ def checkin(request: HttpRequest, meeting_id: int) -> HttpResponse:
     return render(request, "consult/checkin.html", {"meeting": obj, "code": code[:64]})
 
 
-@require_POST
 @policy.permission("consult.view")
+@require_POST
 def decision_done(request: HttpRequest, decision_id: int) -> HttpResponse:
     decision: Decision = policy.get_for(
         request.user, "consult.view", selectors.decisions_for(request.user), pk=decision_id

@@ -96,8 +96,8 @@ def proposal_new(request: HttpRequest) -> HttpResponse:
     return render(request, "consult/proposal_form.html", {"form": form})
 
 
-@require_POST
 @policy.permission("consult.propose")
+@require_POST
 def proposal_support(request: HttpRequest, proposal_id: int) -> HttpResponse:
     proposal: Proposal = policy.get_for(
         request.user, "consult.propose", selectors.proposals_for(request.user), pk=proposal_id
@@ -136,8 +136,8 @@ def desk(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_POST
 @policy.permission("consult.manage")
+@require_POST
 def topic_new(request: HttpRequest) -> HttpResponse:
     community = _community(request, "consult.manage")
     form = forms.TopicForm(request.POST)
@@ -164,8 +164,8 @@ def _desk_url() -> str:
     return reverse("consult:desk")
 
 
-@require_POST
 @policy.permission("consult.manage")
+@require_POST
 def candidates_suggest(request: HttpRequest) -> HttpResponse:
     community = _community(request, "consult.manage")
     found = grouping.candidates_suggest(actor=request.user, community=community)
@@ -173,8 +173,8 @@ def candidates_suggest(request: HttpRequest) -> HttpResponse:
     return redirect(f"{_desk_url()}?community={community.pk}")
 
 
-@require_POST
 @policy.permission("consult.manage")
+@require_POST
 def candidate_decide(request: HttpRequest, candidate_id: int) -> HttpResponse:
     candidate: Candidate = policy.get_for(
         request.user, "consult.manage", selectors.candidates_for(request.user), pk=candidate_id
