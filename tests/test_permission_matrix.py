@@ -469,6 +469,7 @@ API_PARAMS = {
     "case_id": "mediation_case",
     "mediation_session_id": "mediation_session",
     "follow_up_id": "mediation_follow_up",
+<<<<<<< HEAD
     "version_id": "convention_version",
     "amendment_id": "convention_amendment",
     "convention_id": "convention",
@@ -477,6 +478,10 @@ API_PARAMS = {
     "candidate_id": "consult_candidate",
     "meeting_id": "consult_meeting",
     "decision_id": "consult_decision",
+=======
+    "template_id": "duty_template",
+    "item_id": "duty_item",
+>>>>>>> 0948c4e (Duty: set-up through the API (templates, volunteers, desk attendance, points rules and expiry setting, store items); points_award for accepted suggestions, idempotent on (source, ref); optional yearly expiry of points, once per person and year, never below zero)
 }
 
 #: Plain (non-object) parameters and what fills them.
@@ -757,6 +762,8 @@ def _outside_duty(other: dict[str, Any], worker: Any) -> None:
         actor=None, volunteer=volunteer, day=days_ahead(-1), hours=2, category="劳动"
     )
     other["duty_door"] = duty_ledger.door_code_issue(actor=worker, station=other["station"]).token
+    other["duty_template"] = template
+    other["duty_item"] = duty_ledger.item_add(actor=None, community=community, name="毛巾", cost=10, stock=1)
 
 
 REFUSED = {403, 404}
@@ -772,6 +779,14 @@ API_INPUT: dict[str, dict[str, Any] | str] = {
     "POST /duty/stations/{station_id}/rosters": {"month": "2030-01-01"},
     "PUT /duty/volunteers/{volunteer_id}/availability": {"weekdays": [0, 1], "monthly_max": 4},
     "POST /duty/swaps/{swap_id}/accept": {"give_id": 1},
+    "POST /duty/stations/{station_id}/templates": {"name": "早班", "starts": "09:00", "ends": "12:00"},
+    "PUT /duty/templates/{template_id}": {"name": "早班", "starts": "09:00", "ends": "12:00"},
+    "POST /duty/stations/{station_id}/volunteers": {"user_id": 1},
+    "POST /duty/assignments/{assignment_id}/attendance": {"checked_in_at": "2030-01-07T09:00:00+08:00"},
+    "PUT /duty/stations/{station_id}/points-rules": {"basis": "per_hour", "points": 1},
+    "PUT /duty/stations/{station_id}/points-settings": {"expire_yearly": True},
+    "POST /duty/stations/{station_id}/store-items": {"name": "毛巾", "cost": 10, "stock": 1},
+    "PUT /duty/store-items/{item_id}": {"name": "毛巾", "cost": 10, "stock": 1, "is_active": True},
     "PUT /appeals/{appeal_id}/requester-resident": {"resident_id": None},
     "POST /appeals/{appeal_id}/reveal": REVEAL,
     "POST /people/residents/{resident_id}/reveal": REVEAL,

@@ -13,6 +13,7 @@ from anju.core.api import ErrorOut
 from anju.core.params import Id
 from anju.duty import ledger, seats, selectors, services
 from anju.duty import swaps as swap_service
+from anju.duty.config import api as config_api
 from anju.duty.models import Assignment, HoursEntry, Roster, StoreItem, SwapRequest, Volunteer
 
 router = Router(tags=["duty"])
@@ -301,6 +302,25 @@ def swap_withdraw(request: HttpRequest, swap_id: Id) -> Any:
     return _swap_out(SwapRequest.objects.select_related("assignment__shift__template").get(pk=s.pk))
 
 
+class AttendanceIn(Schema):
+    checked_in_at: datetime = Field(..., description="when the volunteer arrived")
+    checked_out_at: datetime | None = Field(None, description="when they left (the hours go to the ledger)")
+
+
+@router.post(
+    "/duty/assignments/{assignment_id}/attendance",
+    response={200: AssignmentOut, 404: ErrorOut, 422: ErrorOut},
+    summary="At the desk: a coordinator records a volunteer's arrival (and departure) on a seat",
+)
+@policy.permission("duty.manage")
+def attendance(request: HttpRequest, assignment_id: Id, payload: AttendanceIn) -> Any:
+    a = policy.get_for(
+        request.user, "duty.manage", Assignment.objects.select_related("volunteer", "shift"), pk=assignment_id
+    )
+    ledger.attendance_mark(actor=request.user, assignment=a, **payload.dict(), request=request)
+    return _assignment_out(Assignment.objects.select_related("shift__template").get(pk=a.pk))
+
+
 @router.post(
     "/duty/door",
     response={200: AssignmentOut, 422: ErrorOut},
@@ -430,3 +450,6 @@ def availability_put(request: HttpRequest, volunteer_id: Id, payload: Availabili
     volunteer = policy.get_for(request.user, "duty.own", Volunteer.objects.all(), pk=volunteer_id)
     volunteer = services.availability_set(actor=request.user, volunteer=volunteer, **payload.dict(), request=request)
     return _availability_out(volunteer)
+
+
+router.add_router("", config_api.router)

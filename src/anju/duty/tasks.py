@@ -1,9 +1,10 @@
 """The worker's sweeps for duty: standby offers that expire, seats not confirmed in time, the day-before
-reminder, no-shows, and activity helpers' hours into the ledger. Each is safe to run twice or at once."""
+reminder, no-shows, activity helpers' hours into the ledger, and the yearly expiry of points. Each is safe to
+run twice or at once."""
 
 from __future__ import annotations
 
-from anju.duty import ledger, seats
+from anju.duty import ledger, points, seats
 from anju.jobs.registry import periodic
 
 
@@ -22,3 +23,8 @@ def reminders() -> None:
 @periodic("duty.activity_hours", every_seconds=3600)
 def activity_hours() -> None:
     ledger.activity_hours_import()
+
+
+@periodic("duty.points_expiry", every_seconds=6 * 3600)
+def points_expiry() -> None:
+    points.points_expire_year()

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from anju.access import policy
 from anju.core.params import parse_id, parse_int
 from anju.core.security import no_store
-from anju.duty import ledger, reports, seats, selectors, services
+from anju.duty import ledger, points, reports, seats, selectors, services
 from anju.duty import swaps as swaps_service
 from anju.duty.models import (
     Assignment,
@@ -483,6 +483,13 @@ def manage(request: HttpRequest) -> HttpResponse:
                     points=_number(request, "points", 0),
                     request=request,
                 )
+            if what == "points_settings":
+                return points.points_settings_set(
+                    actor=request.user,
+                    community=station.community,
+                    expire_yearly=bool(request.POST.get("expire_yearly")),
+                    request=request,
+                )
             if what == "item":
                 return ledger.item_add(
                     actor=request.user,
@@ -517,6 +524,7 @@ def manage(request: HttpRequest) -> HttpResponse:
             "skills": Skill.choices,
             "next_month": services.next_month(timezone.localdate()),
             "qr": qr,
+            "expire_yearly": bool((found := points.points_settings(station.community_id)) and found.expire_yearly),
         },
     )
 
