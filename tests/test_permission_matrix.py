@@ -469,7 +469,6 @@ API_PARAMS = {
     "case_id": "mediation_case",
     "mediation_session_id": "mediation_session",
     "follow_up_id": "mediation_follow_up",
-<<<<<<< HEAD
     "version_id": "convention_version",
     "amendment_id": "convention_amendment",
     "convention_id": "convention",
@@ -478,10 +477,8 @@ API_PARAMS = {
     "candidate_id": "consult_candidate",
     "meeting_id": "consult_meeting",
     "decision_id": "consult_decision",
-=======
     "template_id": "duty_template",
     "item_id": "duty_item",
->>>>>>> 0948c4e (Duty: set-up through the API (templates, volunteers, desk attendance, points rules and expiry setting, store items); points_award for accepted suggestions, idempotent on (source, ref); optional yearly expiry of points, once per person and year, never below zero)
 }
 
 #: Plain (non-object) parameters and what fills them.
