@@ -260,3 +260,39 @@ def test_an_appeal_referred_to_mediation_shows_only_the_number_and_status(mw: Me
     assert "楼道" not in page
     with pytest.raises(ValidationError):
         open_case(mw, appeal=appeal)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_mediators_flag_the_risk_at_once_and_it_alerts_once(tmp_path: Any) -> None:
+    """The conditional update of ``risk_alerted_at`` claims the alert: on PostgreSQL the row lock makes the
+    losers re-read it; on SQLite the IMMEDIATE transaction serialises the writers."""
+    import threading
+
+    from anju.testing import sqlite_file_database, thread_connection
+
+    racers = 20
+    with sqlite_file_database(tmp_path / "risk.sqlite3"):
+        mw = make_mediation_world()
+        case = open_case(mw)
+        lead = mw.users["mediator"]
+        start_line = threading.Barrier(racers)
+        failures: list[BaseException] = []
+
+        def flag() -> None:
+            with thread_connection():
+                start_line.wait(timeout=60)
+                try:
+                    services.case_flag_risk(actor=lead, case=Case.objects.get(pk=case.pk))
+                except BaseException as exc:  # noqa: BLE001  reported below
+                    failures.append(exc)
+
+        threads = [threading.Thread(target=flag) for _ in range(racers)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+        assert failures == []
+        alerts = Message.objects.filter(kind=notices.RISK, params__case=case.number)
+        assert sorted(alerts.values_list("recipient_id", flat=True)) == sorted(
+            [mw.users["branch_secretary"].pk, mw.users["police"].pk]
+        )
