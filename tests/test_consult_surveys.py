@@ -422,3 +422,61 @@ def test_pages_answer_bad_input_with_a_form_error_not_a_500(sw: SurveyWorld) -> 
     assert response.status_code == 422
     assert Participation.objects.count() == 1
     assert Tally.objects.count() == 0
+
+
+def test_a_tally_at_a_planned_meeting_cannot_pass_its_head_count(sw: SurveyWorld) -> None:
+    from anju.consult.models import Meeting
+
+    # The meeting row as consult's meetings keep it (their services plan it; here only its head count matters).
+    starts = timezone.now() - dt.timedelta(days=1)
+    meeting = Meeting.objects.create(
+        community=sw.tree.community,
+        title="第二次板凳会",
+        starts_at=starts,
+        ends_at=starts + dt.timedelta(hours=1),
+        organiser=sw.users["community_worker"],
+        status="held",
+        head_count=12,
+    )
+    api = api_client(sw.users["community_worker"])
+    url = f"/api/v1/consult/surveys/{sw.survey.pk}/tallies"
+    body = {
+        "question_id": sw.single.pk,
+        "meeting_id": meeting.pk,
+        "held_on": str(timezone.localdate() - dt.timedelta(days=1)),
+        "attendance": 15,
+        "votes": {str(o.pk): 1 for o in sw.single.options.all()},
+    }
+    refused = api.post(url, body, content_type="application/json")
+    assert refused.status_code == 422
+    assert Tally.objects.count() == 0
+    taken = api.post(url, {**body, "attendance": 12}, content_type="application/json")
+    assert taken.status_code == 201, taken.content
+    assert taken.json()["meeting"] == "第二次板凳会"
+    assert Tally.objects.get().meeting_id == meeting.pk
+    # Another community's meeting is not found from here.
+    other = Meeting.objects.create(
+        community=sw.tree.other_community,
+        title="宝塔板凳会",
+        starts_at=starts,
+        ends_at=starts + dt.timedelta(hours=1),
+        organiser=sw.users["other_worker"],
+        head_count=30,
+    )
+    assert api.post(url, {**body, "meeting_id": other.pk}, content_type="application/json").status_code == 404
+
+
+def test_the_demo_consultation_of_2023_has_every_channel_and_the_hands_beside(db: Any) -> None:
+    from anju.consult.surveys.demo import TITLE
+    from anju.site.demo import load_demo
+
+    load_demo(log=lambda *args: None)
+    survey = Survey.objects.get(title=TITLE)
+    assert survey.status == "closed"
+    assert survey.opened_at is not None
+    assert survey.opened_at.year == 2023
+    r = selectors.results(survey)
+    assert all(c.count > 0 for c in r.by_channel), r.by_channel
+    assert 0 < r.participants < r.of  # some households are left for a visit
+    assert len(r.questions[0].tallies) == 2
+    assert sum(o.count for o in r.questions[0].options) == r.participants

@@ -19,3 +19,7 @@ class Config(AppConfig):
         meeting_notices.register_kinds()
         nav.register(nav.NavItem(_("Deciding together"), "consult:home", "consult.view"), order=70)
         registry.demo_loader("consult.topics", topics_demo.load, order=70)
+        from anju.consult.surveys import demo as surveys_demo
+
+        nav.register(nav.NavItem(_("Surveys"), "consult:surveys", "consult.survey_view"), order=71)
+        registry.demo_loader("consult.surveys", surveys_demo.load, order=72)
