@@ -11,6 +11,7 @@ class Config(AppConfig):
         from anju.consult import policies, tasks  # noqa: F401  (declares the actions, the periodic sweeps)
         from anju.consult.convention import demo as convention_demo
         from anju.consult.meetings import notices as meeting_notices
+        from anju.consult.surveys import demo as surveys_demo
         from anju.consult.topics import demo as topics_demo
         from anju.core import nav, registry
 
@@ -19,7 +20,5 @@ class Config(AppConfig):
         meeting_notices.register_kinds()
         nav.register(nav.NavItem(_("Deciding together"), "consult:home", "consult.view"), order=70)
         registry.demo_loader("consult.topics", topics_demo.load, order=70)
-        from anju.consult.surveys import demo as surveys_demo
-
         nav.register(nav.NavItem(_("Surveys"), "consult:surveys", "consult.survey_view"), order=71)
         registry.demo_loader("consult.surveys", surveys_demo.load, order=72)
