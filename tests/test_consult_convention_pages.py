@@ -8,6 +8,8 @@ import datetime as dt
 import io
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
@@ -190,3 +192,30 @@ def test_drafts_stay_off_the_residents_pages(cw: ConventionWorld) -> None:
     version = draft(cw.community, actor=cw.worker)
     assert english_client(cw.resident).get(reverse("consult:convention_detail", args=[version.pk])).status_code == 404
     assert english_client(cw.worker).get(reverse("consult:convention_detail", args=[version.pk])).status_code == 200
+
+
+def test_coverage_and_version_pages_read_in_a_constant_number_of_queries(
+    cw: ConventionWorld,
+) -> None:
+    version = in_force(cw.community, actor=cw.worker)
+    staff = english_client(cw.worker)
+    pages = [
+        reverse("consult:convention_coverage", args=[version.pk]),
+        reverse("consult:convention_detail", args=[version.pk]),
+    ]
+
+    def counts() -> list[int]:
+        found = []
+        for url in pages:
+            with CaptureQueriesContext(connection) as ctx:
+                assert staff.get(url).status_code == 200
+            found.append(len(ctx.captured_queries))
+        return found
+
+    counts()  # the first request of a session reads a few things once
+    few = counts()
+    for n in range(12):
+        household = add_household(cw.people.tree.building, f"7{n:02d}")
+        if n % 2:
+            services.acknowledge(actor=cw.worker, version=version, household=household, method="paper_worker")
+    assert counts() == few
