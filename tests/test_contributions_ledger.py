@@ -6,6 +6,7 @@ balance always equals the sum of the counted entries."""
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -261,3 +262,27 @@ def test_balance_always_equals_the_sum_of_counted_entries(
         )
         assert project.advanced_fen == -int(advanced.aggregate(n=Sum("amount_fen"))["n"] or 0)
     assert connection.vendor in ("sqlite", "postgresql")
+
+
+def test_labour_taken_in_from_the_duty_hours_ledger_once(db: None) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from anju.duty import ledger as duty_ledger
+    from anju.testing.duty import make_duty_world
+
+    w = make_duty_world(3)
+    project = make_project(w.worker, w.tree.community, "荒地清理")
+    day = timezone.localdate() - timedelta(days=3)
+    for v in w.volunteers[:2]:
+        duty_ledger.hours_add(actor=w.worker, volunteer=v, day=day, hours=8, category="清理荒地")
+    duty_ledger.hours_add(actor=w.worker, volunteer=w.volunteers[2], day=day, hours=4, category="值班")
+    c = services.hours_import(actor=w.worker, project=project, start=day, end=day, category="清理荒地", name="志愿者")
+    assert (c.kind, c.unit, c.quantity, c.people) == (Kind.LABOUR, Unit.PERSON_DAY, 2, 2)
+    with translation.override("en"), pytest.raises(ValidationError, match="No hours"):
+        services.hours_import(actor=w.worker, project=project, start=day, end=day, category="清理荒地")
+    rest = services.hours_import(actor=w.worker, project=project, start=day, end=day)
+    assert rest.quantity == Decimal("0.50")
+    with translation.override("en"), pytest.raises(ValidationError, match="before the first"):
+        services.hours_import(actor=w.worker, project=project, start=day, end=day - timedelta(days=1))
