@@ -32,12 +32,14 @@ def test_every_error_status_carries_the_shared_error_body(schema: dict[str, Any]
                 assert response["content"]["application/json"]["schema"] == ERROR_REF, (method, path, status)
 
 
-#: The operations a caller uses before signing in (tests/test_permissions.py walks the same list).
+#: The operations a caller uses before signing in, and the public 公示 of a project (tests/test_permissions.py walks
+#: the same list).
 PUBLIC_PATHS = {
     "/api/v1/accounts/code",
     "/api/v1/accounts/code/verify",
     "/api/v1/people/invitations/code",
     "/api/v1/people/invitations/accept",
+    "/api/v1/contributions/projects/{project_id}/public",
 }
 
 

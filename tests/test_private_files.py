@@ -12,12 +12,16 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from anju.accounts.models import User
 from anju.activities.models import Activity
 from anju.appeals.intake import services as intake
 from anju.appeals.models import Appeal, AppealPhoto, Category, Channel, Whistle
 from anju.bulletin.models import Notice, NoticePhoto
+from anju.consult.models import Survey
+from anju.contributions import services as contributions
+from anju.contributions.models import Project
 from anju.core.security import SecurityHeadersMiddleware, no_store
 from anju.orgs.models import OrgUnit, UnitKind
 from anju.site.demo import load_demo
@@ -43,9 +47,15 @@ FILE_URLS = {
     "appeals:export",
     "activities:poster",
     "activities:attendance",  # ?format=xlsx
+    "consult:survey_results_export",
+    "contributions:entry_invoice",
+    "contributions:evidence",
+    "contributions:photo",
+    "contributions:public_excel",
     "bulletin:cover",
     "bulletin:cover_thumb",
     "duty:ledger",  # ?format=xlsx
+    "insights:dashboard",  # ?format=xlsx
     "pairing:coverage_export",
     "bulletin:photo",
     "bulletin:photo_thumb",
@@ -127,6 +137,31 @@ def test_every_private_file_and_export_is_never_cached(media_root: None) -> None
     space = space_photo.space
     token = space_services.feed_token(user=admin)
     assert Appeal.objects.filter(pk=whistle.appeal_id).exists()
+    survey = Survey.objects.filter(community=community).first()
+    assert survey is not None
+    project = Project.objects.filter(community=community).first()
+    assert project is not None
+    project_photo = contributions.photo_add(actor=admin, project=project, stage="before", image=upload())
+    gift = contributions.contribution_record(
+        actor=admin,
+        project=project,
+        contributor="person",
+        name="王师傅",
+        kind="goods",
+        quantity="2",
+        unit="item",
+        day=timezone.localdate(),
+        evidence=upload(),
+    )
+    paid = contributions.expenditure_record(
+        actor=admin,
+        project=project,
+        amount="1",
+        day=timezone.localdate(),
+        purpose="螺丝",
+        invoice=upload(),
+        advanced=True,
+    )
 
     client = Client()
     client.force_login(admin)
@@ -139,11 +174,17 @@ def test_every_private_file_and_export_is_never_cached(media_root: None) -> None
         "appeals:export": reverse("appeals:export") + "?view=all",
         "activities:poster": reverse("activities:poster", args=[activity.pk]),
         "activities:attendance": reverse("activities:attendance", args=[activity.pk]) + "?format=xlsx",
+        "consult:survey_results_export": reverse("consult:survey_results_export", args=[survey.pk]),
+        "contributions:entry_invoice": reverse("contributions:entry_invoice", args=[paid.pk]),
+        "contributions:evidence": reverse("contributions:evidence", args=[gift.pk]),
+        "contributions:photo": reverse("contributions:photo", args=[project.pk, project_photo.pk]),
+        "contributions:public_excel": reverse("contributions:public_excel", args=[project.pk]),
         "bulletin:cover": reverse("bulletin:cover", args=[notice.pk]),
         "bulletin:cover_thumb": reverse("bulletin:cover_thumb", args=[notice.pk]),
         "bulletin:photo": reverse("bulletin:photo", args=[notice_photo.notice_id, notice_photo.pk]),
         "bulletin:photo_thumb": reverse("bulletin:photo_thumb", args=[notice_photo.notice_id, notice_photo.pk]),
         "duty:ledger": reverse("duty:ledger") + "?format=xlsx",
+        "insights:dashboard": reverse("insights:dashboard") + "?format=xlsx",
         "pairing:coverage_export": reverse("pairing:coverage_export"),
         "people:export": reverse("people:export"),
         "people:import_template": reverse("people:import_template"),

@@ -161,6 +161,21 @@ PERSONAL: tuple[PersonalField, ...] = (
         True,
     ),
     PersonalField(
+        "contributions.Contribution",
+        "name",
+        Category.IDENTITY,
+        "Who gave what (receipt, thanks, the public notice unless the gift is anonymous)",
+        "Kept with the project's ledger (append-only: a public record of what was given)",
+    ),
+    PersonalField(
+        "mediation.Party",
+        "name",
+        Category.IDENTITY,
+        "Who is a party to a confidential mediation case (sessions, the agreement)",
+        "Kept with the case; read only by its mediators, every read logged",
+        True,
+    ),
+    PersonalField(
         "people.ImportBatch",
         "file_sealed",
         Category.GOVERNMENT_ID,
@@ -184,6 +199,8 @@ NOT_PERSONAL: dict[str, str] = {
     "people.ResidentEvent.fields": "Names of changed fields, never their values.",
     "audit.PiiAccess.subject_label": "A masked label.",
     "activities.Activity.target_tags": "The groups an activity is meant for, not anyone's own tags.",
+    "contributions.Project.name": "A project's title (a new bench, a garden), not a person's name.",
+    "mediation.Undertaking.party": "A link to the party row; the party's name is classified there.",
 }
 
 STRONG = re.compile(

@@ -89,10 +89,10 @@ def _is_eligible(user: Any, community: OrgUnit) -> bool:
     return (
         getattr(user, "is_active", False)
         and RoleGrant.objects.filter(
+            OrgUnit.subtree_q(community, "unit__"),
             user=user,
             role__in=[*STAFF_ROLES, Role.VOLUNTEER],
             unit__is_active=True,
-            unit__path__startswith=community.path,
         ).exists()
     )
 
@@ -570,10 +570,10 @@ def eligible_choices(community: OrgUnit) -> list[Any]:
 
     return list(
         User.objects.filter(
+            OrgUnit.subtree_q(community, "grants__unit__"),
             is_active=True,
             grants__role__in=[*STAFF_ROLES, Role.VOLUNTEER],
             grants__unit__is_active=True,
-            grants__unit__path__startswith=community.path,
         )
         .distinct()
         .order_by("display_name", "id")

@@ -45,7 +45,7 @@ def make_consult_world(prefix: str = "", *, households: int = 3) -> ConsultWorld
         )
         homes.append(household)
         residents.append(make_user(Role.RESIDENT, tree.building, mobile=fakes.mobile(base + n)))
-    other_building = OrgUnit.objects.filter(kind=UnitKind.BUILDING, path__startswith=tree.other_grid.path).first()
+    other_building = OrgUnit.objects.subtree_of(tree.other_grid).filter(kind=UnitKind.BUILDING).first()
     if other_building is None:
         other_building = unit(UnitKind.BUILDING, "宝塔1栋", tree.other_grid)
     away = people_services.household_create(actor=None, unit=other_building, door="909")

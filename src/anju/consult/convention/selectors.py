@@ -227,7 +227,7 @@ def coverage_of(version: ConventionVersion) -> Coverage:
     for area in areas:
         sums = CoverageRow(area)
         for b in building_rows:
-            if b.unit.path.startswith(area.path):
+            if b.unit.is_within(area):
                 sums.households += b.households
                 sums.acknowledged += b.acknowledged
         if sums.households:

@@ -145,8 +145,8 @@ def residents_of(community: OrgUnit) -> list[int]:
     """The active accounts with a resident's or volunteer's role in ``community`` (or below it)."""
     return list(
         RoleGrant.objects.filter(
+            OrgUnit.subtree_q(community, "unit__"),
             role__in=[r for r in MEMBER_ROLES if r in ("resident", "volunteer")],
-            unit__path__startswith=community.path,
             user__is_active=True,
         )
         .values_list("user_id", flat=True)

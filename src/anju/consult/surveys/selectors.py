@@ -263,6 +263,4 @@ def meetings_for_tally(survey: Survey) -> QuerySet[Meeting]:
 
 
 def buildings_of(survey: Survey, user: Any) -> QuerySet[OrgUnit]:
-    return people_selectors.buildings_visible(user, "consult.survey_assist").filter(
-        path__startswith=survey.community.path
-    )
+    return people_selectors.buildings_visible(user, "consult.survey_assist").filter(OrgUnit.subtree_q(survey.community))
