@@ -202,3 +202,89 @@ def test_swap_through_the_api_with_errors_in_the_readers_language() -> None:
     r = taker.post(f"/api/v1/duty/swaps/{offer['id']}/accept", {"give_id": b.pk}, content_type="application/json")
     assert r.status_code == 422
     assert "already taken this swap" in str(r.json())
+
+
+def test_a_named_swap_may_be_declined_only_by_the_person_named() -> None:
+    w = make_duty_world(3)
+    a, b = _pair(w)
+    offer = swaps.swap_offer(actor=w.volunteers[0].user, assignment=a, want=b)
+    for outsider in (w.volunteers[0].user, w.volunteers[2].user):
+        with pytest.raises(ValidationError, match="Only the person this swap was offered to"):
+            swaps.swap_decline(actor=outsider, swap=offer)
+    assert SwapRequest.objects.get(pk=offer.pk).status == SwapRequest.Status.OPEN
+    swaps.swap_decline(actor=w.volunteers[1].user, swap=offer)
+    offer.refresh_from_db()
+    assert offer.status == SwapRequest.Status.DECLINED
+    assert offer.closed_at is not None
+    assert Message.objects.filter(kind="duty.swap_declined", recipient=w.volunteers[0].user).count() == 1
+    assert AuditEvent.objects.filter(action="duty.swap_declined").count() == 1
+    with pytest.raises(ValidationError, match="no longer open"):
+        swaps.swap_decline(actor=w.volunteers[1].user, swap=offer)
+    with pytest.raises(ValidationError, match="already taken this swap"):
+        swaps.swap_accept(actor=w.volunteers[1].user, swap=offer, give=b)
+    assert _holder(a.shift_id) == w.volunteers[0].pk
+    # an open swap (no named seat) cannot be declined; a new offer is possible after a decline
+    open_offer = swaps.swap_offer(actor=w.volunteers[0].user, assignment=a)
+    with pytest.raises(ValidationError, match="Only the person"):
+        swaps.swap_decline(actor=w.volunteers[1].user, swap=open_offer)
+
+
+def test_a_named_swap_proposed_accepted_and_declined_through_the_pages() -> None:
+    w = make_duty_world(3)
+    a, b = _pair(w)
+    c = seats.shift_claim(actor=w.volunteers[2].user, shift=shift_on(w, _day(8)))
+    first, second, third = (_client(v.user) for v in w.volunteers)
+    assert f"/duty/assignments/{a.pk}/swap-with/" in first.get("/duty/mine/").content.decode()
+    r = first.get(f"/duty/assignments/{a.pk}/swap-with/")
+    assert r.status_code == 200, (r.status_code, r.get("Location"))
+    page = r.content.decode()
+    assert f'name="want" value="{b.pk}"' in page
+    assert f'name="want" value="{c.pk}"' in page
+    assert f'name="want" value="{a.pk}"' not in page  # not one's own seat
+    assert w.volunteers[1].name not in page  # other volunteers' names are masked
+    # nothing chosen: a clear error, nothing written
+    r = first.post(f"/duty/assignments/{a.pk}/swap-with/", {"note": "x"})
+    assert r.status_code == 200
+    assert "Choose the shift you would like in exchange." in r.content.decode()
+    assert not SwapRequest.objects.exists()
+    # another's seat is not one's own to offer: 404
+    assert first.get(f"/duty/assignments/{b.pk}/swap-with/").status_code == 404
+    r = first.post(f"/duty/assignments/{a.pk}/swap-with/", {"want": b.pk, "note": "家里有事"})
+    assert r.status_code == 302
+    offer = SwapRequest.objects.get(assignment=a)
+    assert offer.want_id == b.pk
+    assert "swap offered" in first.get("/duty/mine/").content.decode()
+    # only the named person sees it, with accept and decline
+    assert "家里有事" not in third.get("/duty/swaps/").content.decode()
+    page = second.get("/duty/swaps/").content.decode()
+    assert "家里有事" in page
+    assert f"/duty/swaps/{offer.pk}/decline/" in page
+    assert second.post(f"/duty/swaps/{offer.pk}/take/", {"give": b.pk}).status_code == 302
+    assert _holder(a.shift_id) == w.volunteers[1].pk
+    assert _holder(b.shift_id) == w.volunteers[0].pk
+    # a second offer, declined by the named person
+    new_b = Assignment.objects.get(shift_id=b.shift_id, status__in=Assignment.HOLDING)
+    r = first.post(f"/duty/assignments/{new_b.pk}/swap-with/", {"want": c.pk})
+    assert r.status_code == 302
+    offer2 = SwapRequest.objects.get(assignment=new_b, status="open")
+    assert third.post(f"/duty/swaps/{offer2.pk}/decline/").status_code == 302
+    assert SwapRequest.objects.get(pk=offer2.pk).status == SwapRequest.Status.DECLINED
+    assert _holder(c.shift_id) == w.volunteers[2].pk
+    # a refused decline (not named) shows the error, no 500
+    offer3 = swaps.swap_offer(actor=w.volunteers[0].user, assignment=new_b, want=c)
+    r = second.post(f"/duty/swaps/{offer3.pk}/decline/", follow=True)
+    assert r.status_code == 200
+    assert "Only the person this swap was offered to can decline it." in r.content.decode()
+
+
+def test_a_named_swap_declined_through_the_api() -> None:
+    w = make_duty_world(3)
+    a, b = _pair(w)
+    offer = swaps.swap_offer(actor=w.volunteers[0].user, assignment=a, want=b)
+    r = _api(w.volunteers[2].user).post(f"/api/v1/duty/swaps/{offer.pk}/decline", {}, content_type="application/json")
+    assert r.status_code == 422
+    r = _api(w.volunteers[1].user, "zh-hans").post(
+        f"/api/v1/duty/swaps/{offer.pk}/decline", {}, content_type="application/json"
+    )
+    assert r.status_code == 200, r.content
+    assert r.json()["status"] == "declined"

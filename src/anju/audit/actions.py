@@ -166,6 +166,7 @@ class Action(models.TextChoices):
     DUTY_DOOR_CODE_ISSUED = "duty.door_code_issued", _("Duty check-in code issued for a station")
     DUTY_SWAP_OFFERED = "duty.swap_offered", _("Duty shift swap offered")
     DUTY_SWAP_ACCEPTED = "duty.swap_accepted", _("Duty shifts swapped")
+    DUTY_SWAP_DECLINED = "duty.swap_declined", _("Duty shift swap declined")
     DUTY_POINTS_AWARDED = "duty.points_awarded", _("Points awarded")
     DUTY_POINTS_EXPIRED = "duty.points_expired", _("Points expired at the year's end")
     DUTY_POINTS_SETTINGS_SET = "duty.points_settings_set", _("Points expiry setting changed")

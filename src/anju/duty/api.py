@@ -289,6 +289,18 @@ def swap_accept(request: HttpRequest, swap_id: Id, payload: SwapAcceptIn) -> Any
 
 
 @router.post(
+    "/duty/swaps/{swap_id}/decline",
+    response={200: SwapOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Decline a swap offered for one's own named seat; the asker hears of it",
+)
+@policy.permission("duty.take")
+def swap_decline(request: HttpRequest, swap_id: Id) -> Any:
+    s = policy.get_for(request.user, "duty.take", selectors.swaps_reachable(request.user), pk=swap_id)
+    swap_service.swap_decline(actor=request.user, swap=s, request=request)
+    return _swap_out(SwapRequest.objects.select_related("assignment__shift__template").get(pk=s.pk))
+
+
+@router.post(
     "/duty/swaps/{swap_id}/withdraw",
     response={200: SwapOut, 404: ErrorOut, 422: ErrorOut},
     summary="Withdraw one's own open cover request or swap offer",

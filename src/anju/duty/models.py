@@ -249,6 +249,7 @@ class SwapRequest(CommunityScopedModel):
         TAKEN = "taken", _("Taken")
         WITHDRAWN = "withdrawn", _("Withdrawn")
         CLOSED = "closed", _("Closed")
+        DECLINED = "declined", _("Declined")
 
     assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="swap_requests")
     kind = models.CharField(_("kind"), max_length=5, choices=Kind.choices, default=Kind.COVER)

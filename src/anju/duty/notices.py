@@ -21,6 +21,7 @@ COVER_ASKED = "duty.cover_asked"
 COVER_TAKEN = "duty.cover_taken"
 SWAP_ASKED = "duty.swap_asked"
 SWAP_TAKEN = "duty.swap_taken"
+SWAP_DECLINED = "duty.swap_declined"
 
 KINDS = {
     PUBLISHED: _("The duty roster for {month} is published: please confirm your shifts"),
@@ -32,6 +33,7 @@ KINDS = {
     COVER_TAKEN: _("{name} covers your duty {shift} on {when}"),
     SWAP_ASKED: _("{name} offers a swap for their duty {shift} on {when}"),
     SWAP_TAKEN: _("{name} swapped with you: you are now on duty {shift} on {when} instead of {gave}"),
+    SWAP_DECLINED: _("{name} declined your swap offer for your duty {shift} on {when}"),
 }
 
 

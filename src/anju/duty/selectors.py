@@ -148,7 +148,16 @@ def open_swaps(user: Any) -> QuerySet[SwapRequest]:
             assignment__shift__starts_at__gt=timezone.now(),
         )
         .filter(Q(want__isnull=True) | Q(want__volunteer__user_id=user.pk) | Q(assignment__volunteer__user_id=user.pk))
-        .select_related("assignment", "assignment__volunteer", "assignment__shift", "assignment__shift__template")
+        .select_related(
+            "assignment",
+            "assignment__volunteer",
+            "assignment__shift",
+            "assignment__shift__template",
+            "want",
+            "want__volunteer",
+            "want__shift",
+            "want__shift__template",
+        )
         .order_by("assignment__shift__starts_at")
     )
 

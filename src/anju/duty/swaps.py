@@ -218,6 +218,55 @@ def swap_accept(
     return mine_new, theirs_new
 
 
+def swap_decline(*, actor: Any, swap: SwapRequest, request: HttpRequest | None = None) -> SwapRequest:
+    """The holder of the seat a swap names turns it down: the offer closes as declined and its asker hears of it
+    (only the named seat's holder may decline; an offer open to anyone is simply not taken)."""
+    now = timezone.now()
+    with transaction.atomic():
+        s = (
+            SwapRequest.objects.select_for_update()
+            .select_related("assignment__volunteer", "assignment__shift__template", "want__volunteer")
+            .get(pk=swap.pk)
+        )
+        if s.kind != SwapRequest.Kind.SWAP or s.want is None or s.want.volunteer.user_id != actor.pk:
+            raise _refuse(_("Only the person this swap was offered to can decline it."))
+        if s.status != SwapRequest.Status.OPEN:
+            raise _refuse(_("This swap offer is no longer open."))
+        SwapRequest.objects.filter(pk=s.pk).update(status=SwapRequest.Status.DECLINED, closed_at=now)
+        s.status, s.closed_at = SwapRequest.Status.DECLINED, now
+        notices.send(
+            kind=notices.SWAP_DECLINED,
+            recipients=[s.assignment.volunteer.user_id],
+            community=s.community_id,
+            params={
+                **notices.shift_params(s.assignment.shift),
+                "name": mask_name(s.want.volunteer.name),
+                "swap": s.pk,
+            },
+            url_name="duty:mine",
+        )
+        record(Action.DUTY_SWAP_DECLINED, actor=actor, obj=s, request=request, data={"swap": s.pk, "want": s.want_id})
+    return s
+
+
+def swap_partners(assignment: Assignment, *, limit: int = 60) -> list[Assignment]:
+    """Other volunteers' seats to come in the same community, soonest first, that the holder of ``assignment``
+    may name in a swap offer (the offer itself checks both sides' availability, dates away and maximums)."""
+    return list(
+        Assignment.objects.filter(
+            community_id=assignment.community_id,
+            status__in=list(SWAPPABLE),
+            shift__starts_at__gt=timezone.now(),
+            shift__roster__status=Roster.Status.PUBLISHED,
+            volunteer__is_active=True,
+        )
+        .exclude(volunteer_id=assignment.volunteer_id)
+        .exclude(shift_id=assignment.shift_id)
+        .select_related("volunteer", "shift", "shift__template", "shift__template__station")
+        .order_by("shift__starts_at", "seat")[:limit]
+    )
+
+
 def my_swappable(user: Any) -> list[Assignment]:
     """The reader's own seats to come that they could give in exchange for a swap (one query)."""
     return list(

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from anju.access import policy
+from anju.core.masking import mask_name
 from anju.core.params import parse_id, parse_int
 from anju.core.security import no_store
 from anju.duty import ledger, points, reports, seats, selectors, services
@@ -285,6 +286,50 @@ def swap_take(request: HttpRequest, swap_id: int) -> HttpResponse:
             _("You cover this shift now."),
         )
     return _back(request, "duty:mine")
+
+
+@policy.permission("duty.take")
+def swap_with(request: HttpRequest, assignment_id: int) -> HttpResponse:
+    """Offer one's seat in exchange for one named seat of another volunteer: only its holder hears of it and
+    accepts or declines."""
+    a: Assignment = policy.get_for(
+        request.user,
+        "duty.own",
+        Assignment.objects.select_related("volunteer", "shift", "shift__template"),
+        pk=assignment_id,
+    )
+    if request.method == "POST":
+        want_id = parse_id(request.POST.get("want"))
+        if want_id is None:
+            messages.error(request, _("Choose the shift you would like in exchange."))
+        else:
+            want: Assignment = policy.get_for(
+                request.user, "duty.take", selectors.seats_reachable(request.user), pk=want_id
+            )
+            if _attempt(
+                request,
+                lambda: swaps_service.swap_offer(
+                    actor=request.user, assignment=a, want=want, note=request.POST.get("note", ""), request=request
+                ),
+                _("Your swap offer was sent to %(name)s.") % {"name": mask_name(want.volunteer.name)},
+            ):
+                return redirect("duty:mine")
+    partners = swaps_service.swap_partners(a)
+    for p in partners:
+        p.shown_name = mask_name(p.volunteer.name)  # type: ignore[attr-defined]
+    return render(request, "duty/swap_with.html", {"assignment": a, "partners": partners})
+
+
+@policy.permission("duty.take")
+@require_POST
+def swap_decline(request: HttpRequest, swap_id: int) -> HttpResponse:
+    swap: SwapRequest = policy.get_for(request.user, "duty.take", selectors.swaps_reachable(request.user), pk=swap_id)
+    _attempt(
+        request,
+        lambda: swaps_service.swap_decline(actor=request.user, swap=swap, request=request),
+        _("You declined the swap."),
+    )
+    return _back(request, "duty:swaps")
 
 
 @policy.permission("duty.take")
