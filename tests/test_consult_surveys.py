@@ -480,3 +480,59 @@ def test_the_demo_consultation_of_2023_has_every_channel_and_the_hands_beside(db
     assert 0 < r.participants < r.of  # some households are left for a visit
     assert len(r.questions[0].tallies) == 2
     assert sum(o.count for o in r.questions[0].options) == r.participants
+
+
+# --- a survey on a topic (每月一题) ---------------------------------------------------------------------------------
+
+
+def test_a_survey_is_made_on_a_topic_within_reach_and_the_topic_page_lists_it(sw: SurveyWorld) -> None:
+    from anju.consult.models import Topic
+    from anju.consult.topics import services as topic_services
+
+    worker = sw.users["community_worker"]
+    topic = topic_services.topic_open(actor=worker, community=sw.tree.community, title="3栋门口停车难")
+    closed = topic_services.topic_open(actor=worker, community=sw.tree.community, title="去年的议题")
+    Topic.objects.filter(pk=closed.pk).update(status=Topic.Status.CLOSED)
+    closed.refresh_from_db()
+    away = topic_services.topic_open(actor=None, community=sw.tree.other_community, title="宝塔社区的议题")
+    client = english_client(worker)
+
+    # The picker offers this community's open topics only; the topic page links to it with the topic chosen.
+    page = client.get(f"/consult/surveys/?topic={topic.pk}").content.decode()
+    assert f'<option value="{topic.pk}" selected>3栋门口停车难</option>' in page
+    assert "去年的议题" not in page
+    assert "宝塔社区的议题" not in page
+
+    # Another community's topic, or a closed one: a form error, nothing written.
+    before = Survey.objects.count()
+    for bad in (away, closed):
+        response = client.post("/consult/surveys/new/", {"title": "停车意见", "per": "household", "topic": bad.pk})
+        assert response.status_code == 422, bad
+        assert "Select a valid choice" in response.content.decode()
+    assert Survey.objects.count() == before
+
+    response = client.post("/consult/surveys/new/", {"title": "停车意见征集", "per": "household", "topic": topic.pk})
+    assert response.status_code == 302
+    survey = Survey.objects.get(title="停车意见征集")
+    assert survey.topic_id == topic.pk
+
+    # The topic page lists it: the worker sees the draft, a resident only once it is open.
+    assert "停车意见征集" in client.get(f"/consult/topics/{topic.pk}/").content.decode()
+    resident = english_client(sw.users["resident"])
+    assert "停车意见征集" not in resident.get(f"/consult/topics/{topic.pk}/").content.decode()
+    services.question_add(actor=worker, survey=survey, kind="single", text="划线停车？", options=["赞成", "反对"])
+    services.survey_open(actor=worker, survey=survey)
+    assert "停车意见征集" in resident.get(f"/consult/topics/{topic.pk}/").content.decode()
+
+    # The API lists a topic's surveys; a closed topic is refused by the service too.
+    listed = api_client(worker).get(f"/api/v1/consult/surveys?topic_id={topic.pk}").json()
+    assert [s["id"] for s in listed] == [survey.pk]
+    with translation.override("en"), pytest.raises(ValidationError, match="topic is closed"):
+        services.survey_create(actor=worker, community=sw.tree.community, title="x", topic=closed)
+    response = api_client(worker).post(
+        "/api/v1/consult/surveys",
+        {"community_id": sw.tree.community.pk, "title": "x", "topic_id": away.pk},
+        content_type="application/json",
+    )
+    assert response.status_code == 404
+    assert Survey.objects.filter(topic=away).count() == 0

@@ -176,6 +176,25 @@ def _crawl(client: Client, seeds: Iterable[str], errors: list[str], who: str) ->
     return seen
 
 
+def _survey_and_ledger_pages() -> list[str]:
+    """The demo's opinion collection and ledger pages, as seeds: links alone would reach them only after the
+    page limit, and they show households (participation), free text (answers) and contributors' names."""
+    from anju.consult.models import Survey
+    from anju.contributions.models import Contribution, Project
+
+    urls = []
+    for pk in Survey.objects.order_by("pk").values_list("pk", flat=True)[:2]:
+        for page in ("", "results/", "results/export/", "participation/", "paper/", "assist/", "tally/"):
+            urls.append(f"/consult/surveys/{pk}/{page}")
+        for op in ("", "/results", "/participation"):
+            urls.append(f"/api/v1/consult/surveys/{pk}{op}")
+    for pk in Project.objects.order_by("pk").values_list("pk", flat=True)[:2]:
+        urls += [f"/contributions/projects/{pk}/", f"/contributions/public/{pk}/", f"/contributions/public/{pk}/excel/"]
+    for pk in Contribution.objects.order_by("pk").values_list("pk", flat=True)[:2]:
+        urls.append(f"/contributions/items/{pk}/receipt/")
+    return urls
+
+
 def crawl() -> Crawl:
     """Load the demo, seed the appeals, walk as every role and anonymously (once per session)."""
     if "done" in _CACHE:
@@ -184,7 +203,7 @@ def crawl() -> Crawl:
     appeals = _seed_appeals(world)
     errors: list[str] = []
     fixed = _fixed_urls()
-    seeded = [f"/appeals/{a.pk}/" for a in appeals]
+    seeded = [f"/appeals/{a.pk}/" for a in appeals] + _survey_and_ledger_pages()
     api = _api_urls(appeals)
     answers = {}
     for role in ROLES:
@@ -242,6 +261,19 @@ def test_the_walk_reaches_the_registry_the_appeals_and_the_api_as_each_role() ->
     assert f"/appeals/{result.appeals[0].pk}/" in result.answers["resident"]
     assert any(url.startswith("/open311/") for url in result.answers["anonymous"])
     assert result.server_errors == []
+
+
+def test_the_walk_reads_the_survey_and_ledger_pages() -> None:
+    """Opinion collection (participation by household, free-text answers, the results export) and the ledger
+    (contributors' names, the public page and its Excel) are in the walk, for staff, a resident and the public."""
+    result = crawl()
+    worker, resident = result.answers["worker"], result.answers["resident"]
+    for prefix in ("/consult/surveys/", "/api/v1/consult/surveys/", "/contributions/projects/"):
+        assert any(url.startswith(prefix) for url in worker), prefix
+    for page in ("participation/", "results/", "results/export/", "paper/"):
+        assert any(url.startswith("/consult/surveys/") and url.endswith(page) for url in worker), page
+    assert any(url.startswith("/consult/surveys/") for url in resident)
+    assert any(url.startswith("/contributions/public/") for url in result.answers["anonymous"])
 
 
 # --- registry numbers and names (this branch) -----------------------------------------------------

@@ -16,7 +16,7 @@ from anju.consult.models.surveys import Channel
 from anju.consult.surveys import selectors, services
 from anju.core import screening
 from anju.core.api import ErrorOut
-from anju.core.params import Id
+from anju.core.params import Id, OptionalId
 from anju.orgs.models import OrgUnit
 from anju.people import selectors as people_selectors
 from anju.people.models import Resident
@@ -89,8 +89,11 @@ def _detail(request: HttpRequest, survey: Survey) -> dict[str, Any]:
 
 @router.get("/consult/surveys", response=list[SurveyOut], summary="Surveys of the communities within reach")
 @policy.permission("consult.survey_view")
-def surveys(request: HttpRequest) -> Any:
-    return [_out(s) for s in selectors.surveys_for(request.user)[:200]]
+def surveys(request: HttpRequest, topic_id: OptionalId = None) -> Any:
+    qs = selectors.surveys_for(request.user)
+    if topic_id is not None:
+        qs = qs.filter(topic_id=topic_id)
+    return [_out(s) for s in qs[:200]]
 
 
 class SurveyIn(Schema):

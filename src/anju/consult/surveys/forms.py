@@ -25,6 +25,28 @@ class SurveyForm(forms.Form):
         label=gettext_lazy("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
     per = forms.ChoiceField(label=gettext_lazy("Who answers"), choices=Per.choices, initial=Per.HOUSEHOLD)
+    topic = forms.TypedChoiceField(
+        label=gettext_lazy("Topic"),
+        coerce=int,
+        required=False,
+        empty_value=None,
+        help_text=gettext_lazy("The topic (e.g. this month's 每月一题) the survey gathers opinions on, if any"),
+    )
+
+    def __init__(self, *args: Any, topics: Any = (), **kwargs: Any) -> None:
+        """``topics``: those within the user's reach that a survey may belong to (selectors.topics_to_ask)."""
+        super().__init__(*args, **kwargs)
+        self.topics = list(topics)
+        several = len({t.community_id for t in self.topics}) > 1
+        self.fields["topic"].choices = [  # type: ignore[attr-defined]
+            ("", "—"),
+            *((t.pk, f"{t.title} · {t.community.name}" if several else t.title) for t in self.topics),
+        ]
+
+    def topic_picked(self) -> Any:
+        """The topic chosen (one of ``topics``), or None."""
+        wanted = self.cleaned_data.get("topic")
+        return next((t for t in self.topics if t.pk == wanted), None)
 
 
 class QuestionForm(forms.Form):

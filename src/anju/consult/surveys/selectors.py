@@ -17,7 +17,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from anju.access import policy
-from anju.consult.models import Ballot, Meeting, Participation, Question, Survey, Tally
+from anju.consult.models import Ballot, Meeting, Participation, Question, Survey, Tally, Topic
 from anju.consult.models.surveys import Channel, Per
 from anju.core import screening
 from anju.orgs.models import OrgUnit
@@ -27,10 +27,21 @@ from anju.people.models import Household, Resident
 
 def surveys_for(user: Any, action: str = "consult.survey_view") -> QuerySet[Survey]:
     """Surveys within reach; drafts only for those who run them."""
-    qs = policy.visible(Survey.objects.select_related("community"), user, action, "community__path")
+    qs = policy.visible(Survey.objects.select_related("community", "topic"), user, action, "community__path")
     if not policy.can(user, "consult.survey_manage"):
         qs = qs.exclude(status=Survey.Status.DRAFT)
     return qs
+
+
+def topics_to_ask(user: Any) -> QuerySet[Topic]:
+    """The topics a new survey may belong to: not closed, in a community where the user runs surveys."""
+    qs = Topic.objects.exclude(status=Topic.Status.CLOSED).select_related("community")
+    return policy.visible(qs, user, "consult.survey_manage", "community__path").order_by("-created_at", "-id")[:200]
+
+
+def surveys_of_topic(user: Any, topic: Topic) -> QuerySet[Survey]:
+    """The surveys gathering opinions on ``topic`` that the user may see (drafts only for those who run them)."""
+    return surveys_for(user).filter(topic=topic).order_by("-created_at", "-id")
 
 
 def resident_for(user: Any) -> Resident | None:

@@ -67,6 +67,8 @@ def survey_create(
         errors.update(exc.message_dict)
     if topic is not None and topic.community_id != community.pk:
         errors["topic"] = [_("Choose a topic of the survey's own community.")]
+    elif topic is not None and topic.status == Topic.Status.CLOSED:
+        errors["topic"] = [_("This topic is closed: choose an open one.")]
     if per not in Per.values:
         errors["per"] = [_("Choose one answer per household or one per person.")]
     description = (description or "").strip()

@@ -36,19 +36,30 @@ def _errors(exc: ValidationError) -> list[str]:
     return [m for ms in exc.message_dict.values() for m in ms] if hasattr(exc, "error_dict") else list(exc.messages)
 
 
+def _new_form(request: HttpRequest, data: Any = None) -> forms.SurveyForm | None:
+    """The new-survey form for those who run surveys (its topics within their reach), else None."""
+    if not policy.can(request.user, "consult.survey_manage"):
+        return None
+    wanted = parse_id(request.GET.get("topic"))
+    return forms.SurveyForm(data, topics=selectors.topics_to_ask(request.user), initial={"topic": wanted})
+
+
+def _list_context(request: HttpRequest, form: forms.SurveyForm | None) -> dict[str, Any]:
+    communities = people_selectors.communities_for(request.user, "consult.survey_manage")
+    topic = form.initial.get("topic") if form is not None else None
+    community = next((t.community_id for t in form.topics if t.pk == topic), None) if form is not None else None
+    return {
+        "surveys": list(selectors.surveys_for(request.user)[:100]),
+        "manage": form is not None,
+        "form": form,
+        "communities": communities,
+        "community_id": community,
+    }
+
+
 @policy.permission("consult.survey_view")
 def survey_list(request: HttpRequest) -> HttpResponse:
-    surveys = list(selectors.surveys_for(request.user)[:100])
-    return render(
-        request,
-        "consult/surveys/list.html",
-        {
-            "surveys": surveys,
-            "manage": policy.can(request.user, "consult.survey_manage"),
-            "form": forms.SurveyForm() if policy.can(request.user, "consult.survey_manage") else None,
-            "communities": people_selectors.communities_for(request.user, "consult.survey_manage"),
-        },
-    )
+    return render(request, "consult/surveys/list.html", _list_context(request, _new_form(request)))
 
 
 @policy.permission("consult.survey_manage")
@@ -56,23 +67,25 @@ def survey_list(request: HttpRequest) -> HttpResponse:
 def survey_new(request: HttpRequest) -> HttpResponse:
     communities = people_selectors.communities_for(request.user, "consult.survey_manage")
     community = communities.filter(pk=parse_id(request.POST.get("community")) or 0).first() or communities.first()
-    form = forms.SurveyForm(request.POST)
+    form = _new_form(request, request.POST)
+    assert form is not None  # noqa: S101  the permission above
     if community is not None and form.is_valid():
+        data = form.cleaned_data
         try:
             survey = services.survey_create(
-                actor=request.user, community=community, **form.cleaned_data, request=request
+                actor=request.user,
+                community=community,
+                title=data["title"],
+                description=data["description"],
+                per=data["per"],
+                topic=form.topic_picked(),
+                request=request,
             )
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
             return redirect("consult:survey", survey_id=survey.pk)
-    surveys = list(selectors.surveys_for(request.user)[:100])
-    return render(
-        request,
-        "consult/surveys/list.html",
-        {"surveys": surveys, "manage": True, "form": form, "communities": communities},
-        status=422,
-    )
+    return render(request, "consult/surveys/list.html", _list_context(request, form), status=422)
 
 
 def _detail_context(request: HttpRequest, survey: Survey, **extra: Any) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from anju.access import policy
 from anju.consult.grouping import services as grouping
 from anju.consult.meetings import selectors as meeting_selectors
 from anju.consult.models import Candidate, Decision, Meeting, Proposal, Topic
+from anju.consult.surveys import selectors as survey_selectors
 from anju.consult.topics import forms, selectors, services
 from anju.core.forms import apply_service_errors
 from anju.orgs.models import OrgUnit
@@ -74,6 +75,8 @@ def topic(request: HttpRequest, topic_id: int) -> HttpResponse:
             "proposal": proposal,
             "meetings": [a.meeting for a in obj.agenda_items.select_related("meeting").order_by("meeting__starts_at")],
             "decisions": list(obj.decisions.select_related("owner").order_by("due_on", "id")),
+            "surveys": list(survey_selectors.surveys_of_topic(request.user, obj)[:50]),
+            "new_survey": obj.status != Topic.Status.CLOSED and policy.can(request.user, "consult.survey_manage", obj),
             "staff": policy.can(request.user, "consult.manage", obj),
             "user_id": request.user.pk,
         },
