@@ -122,8 +122,9 @@ def consult_objects(community: OrgUnit, worker: Any, proposer: Any, household: H
         place="巷口",
         topics=[topic],
     )
+    due = timezone.localtime(starts).date()  # the meeting's day where it is held, not in UTC
     decision = meetings.decision_record(
-        actor=worker, meeting=meeting, topic=topic, text="请物业报价", owner=worker, due_on=starts.date()
+        actor=worker, meeting=meeting, topic=topic, text="请物业报价", owner=worker, due_on=due
     )
     # Built as rows: a proposal needs a registered household's account, a candidate three similar appeals.
     proposal = Proposal.objects.create(
