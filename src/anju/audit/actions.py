@@ -250,3 +250,5 @@ class Action(models.TextChoices):
     CONVENTION_REVISED = "convention.revised", _("Convention revised as a new version")
     CONVENTION_ACKNOWLEDGED = "convention.acknowledged", _("Convention acknowledged by a household")
     CONVENTION_PRINTED = "convention.printed", _("Convention poster or booklet printed")
+    REPORT_REQUESTED = "report.requested", _("Annual report asked for")
+    REPORT_DOWNLOADED = "report.downloaded", _("Annual report downloaded")

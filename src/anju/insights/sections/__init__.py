@@ -26,4 +26,4 @@ def get(key: str) -> Section | None:
 
 def load() -> None:
     """Import the built-in sections (from ``AppConfig.ready``)."""
-    from anju.insights.sections import activities, appeals, duty, pairing, registry, spaces  # noqa: F401
+    from anju.insights.sections import activities, appeals, consult, duty, pairing, registry, spaces  # noqa: F401

