@@ -43,6 +43,9 @@ NOTABLE = 6
 PHOTOS_EACH = 2
 SPACE_PHOTOS = 4
 PHOTO_PX = 640
+#: How many rows are read to find them (a space may have several photos; some activities no summary).
+SPACE_PHOTO_ROWS = 12
+SUMMARY_ROWS = 12
 
 
 def data_uri(field_file: Any, *, px: int = PHOTO_PX) -> str:
@@ -103,7 +106,7 @@ def read_station(contents: Contents) -> None:
     spaces = list(Space.objects.filter(community=community, is_active=True).order_by("station_id", "sort_order", "pk"))
     photos: dict[int, list[str]] = {}
     taken = 0
-    for photo in SpacePhoto.objects.filter(community=community).order_by("space_id", "pk")[: SPACE_PHOTOS * 3]:
+    for photo in SpacePhoto.objects.filter(community=community).order_by("space_id", "pk")[:SPACE_PHOTO_ROWS]:
         if taken >= SPACE_PHOTOS or photo.space_id in photos:
             continue
         uri = data_uri(photo.image)
@@ -141,7 +144,7 @@ def read_activities(contents: Contents) -> None:
         for n in Notice.objects.filter(community=community, activity__isnull=False, audience=Notice.Audience.COMMUNITY)
         .filter(within("publish_at", period, aware=True))
         .prefetch_related("photos")
-        .order_by("-publish_at")[: NOTABLE * 2]
+        .order_by("-publish_at")[:SUMMARY_ROWS]
     }
     ids = list(attended) + [a for a in summaries if a not in attended]
     activities = {a.pk: a for a in Activity.objects.filter(community=community, pk__in=ids[:NOTABLE])}
