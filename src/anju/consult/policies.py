@@ -29,4 +29,5 @@ declare(
     description="Check in at a meeting of one's community with its QR code",
 )
 
-import anju.consult.convention.policies  # noqa: E402, F401  (the convention)
+import anju.consult.convention.policies  # noqa: E402  (the convention)
+import anju.consult.honours.policies  # noqa: E402, F401  (honours, 评比)

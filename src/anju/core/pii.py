@@ -183,6 +183,13 @@ PERSONAL: tuple[PersonalField, ...] = (
         "Emptied when the import finishes or is rejected",
         True,
     ),
+    PersonalField(
+        "consult.Nomination",
+        "name",
+        Category.IDENTITY,
+        "The name an honour (评比) nominee is published under on the notice board and certificate",
+        "Kept with the honours campaign",
+    ),
 )
 
 NOT_PERSONAL: dict[str, str] = {
@@ -258,6 +265,8 @@ SCREENED_TEXT: tuple[str, ...] = (
     "appeals.AppealEvent.note",
     "appeals.Callback.comment",
     "pairing.Visit.note",
+    "consult.Nomination.reason",
+    "consult.Objection.body",
 )
 
 

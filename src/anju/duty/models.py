@@ -379,6 +379,7 @@ class PointsEntry(CommunityScopedModel):
         REDEMPTION = "redemption", _("Redeemed at the store")
         EXPIRY = "expiry", _("Expired")
         SUGGESTION = "suggestion", _("Accepted suggestion")
+        HONOUR = "honour", _("Honour (评比)")
         YEAR_END = "year_end", _("Expired at the year's end")
 
     volunteer = models.ForeignKey(Volunteer, on_delete=models.PROTECT, related_name="points_entries")

@@ -23,8 +23,12 @@ from anju.audit.actions import Action
 from anju.audit.services import record
 from anju.duty.models import PointsAccount, PointsEntry, PointsRule, PointsSettings, StoreItem, Volunteer
 
-#: Sources another app may award points for, and the rule that prices each when no amount is given.
-AWARDABLE: dict[str, str] = {PointsEntry.Source.SUGGESTION: PointsRule.Basis.PER_SUGGESTION}
+#: Sources another app may award points for, and the rule that prices each when no amount is given (None: the
+#: caller always gives the amount — an honour's points are set on its campaign).
+AWARDABLE: dict[str, str | None] = {
+    PointsEntry.Source.SUGGESTION: PointsRule.Basis.PER_SUGGESTION,
+    PointsEntry.Source.HONOUR: None,
+}
 MAX_AWARD = 10000
 #: The yearly expiry's reference: volunteer id × this + year (unique per person and year on the ledger).
 YEAR_REF = 10000
@@ -66,6 +70,8 @@ def points_award(
     target = _volunteer_for(volunteer, resident)
     if target is None:
         return None
+    if points is None and AWARDABLE[source] is None:
+        points = 0
     if points is None:
         rule = PointsRule.objects.filter(community_id=target.community_id, basis=AWARDABLE[source]).first()
         points = rule.points if rule is not None else 0
