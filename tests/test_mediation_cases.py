@@ -199,6 +199,22 @@ def test_no_personal_data_in_the_inbox_audit_or_statistics(mw: MediationWorld, c
     page = supervisor.get(reverse("mediation:stats"))
     assert page.status_code == 200
     texts.append(page.content.decode())
+    # the Excel export of the same statistics: counts only, not even the case number
+    xlsx = supervisor.get(reverse("mediation:stats") + "?format=xlsx")
+    assert xlsx.status_code == 200
+    assert xlsx["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert "no-store" in xlsx["Cache-Control"]
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(xlsx.content))
+    cells = [str(c) for ws in book.worksheets for row in ws.iter_rows(values_only=True) for c in row if c is not None]
+    summary = {row[0]: row[1] for row in book.worksheets[0].iter_rows(values_only=True)}
+    assert list(summary.values())[3] == 1  # cases opened
+    by_month = list(book.worksheets[-1].iter_rows(values_only=True))
+    assert sum(row[3] for row in by_month[1:]) == 2  # two follow-ups partly kept
+    texts.append(" ".join(cells))
+    assert case.number not in texts[-1]
+    assert AuditEvent.objects.filter(action="mediation.stats_exported").count() == 1
     leaked = [s for s in secret for t in texts if s in t]
     assert leaked == []
 
@@ -296,3 +312,40 @@ def test_twenty_mediators_flag_the_risk_at_once_and_it_alerts_once(tmp_path: Any
         assert sorted(alerts.values_list("recipient_id", flat=True)) == sorted(
             [mw.users["branch_secretary"].pk, mw.users["police"].pk]
         )
+
+
+def test_a_due_follow_up_reminds_the_lead_mediator_exactly_once(mw: MediationWorld) -> None:
+    lead = mw.users["mediator"]
+    case = agree(open_case(mw, names=NAMES), lead)
+    week, month = case.follow_ups.order_by("due_on")
+    today = timezone.localdate()
+    assert services.follow_up_reminders_send(today=today) == 0  # nothing due yet
+    assert services.follow_up_reminders_send(today=week.due_on) == 1
+    assert services.follow_up_reminders_send(today=week.due_on) == 0  # a second sweep sends nothing
+    msgs = Message.objects.filter(kind=notices.FOLLOW_UP_DUE)
+    assert [m.recipient_id for m in msgs] == [lead.pk]
+    shown = f"{msgs[0].params} {msgs[0].url}"
+    assert case.number in shown
+    assert all(name not in shown for name in NAMES)
+    # a follow-up recorded before it fell due is not reminded of
+    services.follow_up_record(actor=lead, follow_up=month, result=FollowUp.Result.KEPT)
+    assert services.follow_up_reminders_send(today=month.due_on + dt.timedelta(days=3)) == 0
+    assert msgs.count() == 1
+    week.refresh_from_db()
+    assert week.reminded_at is not None
+
+
+def test_no_follow_up_reminder_for_a_case_no_longer_agreed(mw: MediationWorld) -> None:
+    lead = mw.users["mediator"]
+    case = agree(open_case(mw), lead)
+    first = case.follow_ups.order_by("due_on").first()
+    services.follow_up_record(actor=lead, follow_up=first, result=FollowUp.Result.BROKEN)
+    services.case_reopen(actor=lead, case=case)
+    assert services.follow_up_reminders_send(today=timezone.localdate() + dt.timedelta(days=60)) == 0
+    assert not Message.objects.filter(kind=notices.FOLLOW_UP_DUE).exists()
+
+
+def test_the_follow_up_reminder_runs_from_the_worker() -> None:
+    from anju.jobs.registry import periodic_tasks
+
+    assert "mediation.follow_up_reminders" in periodic_tasks()

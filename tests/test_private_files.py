@@ -56,6 +56,7 @@ FILE_URLS = {
     "bulletin:cover_thumb",
     "duty:ledger",  # ?format=xlsx
     "insights:dashboard",  # ?format=xlsx
+    "mediation:stats",  # ?format=xlsx
     "pairing:coverage_export",
     "bulletin:photo",
     "bulletin:photo_thumb",
@@ -185,6 +186,7 @@ def test_every_private_file_and_export_is_never_cached(media_root: None) -> None
         "bulletin:photo_thumb": reverse("bulletin:photo_thumb", args=[notice_photo.notice_id, notice_photo.pk]),
         "duty:ledger": reverse("duty:ledger") + "?format=xlsx",
         "insights:dashboard": reverse("insights:dashboard") + "?format=xlsx",
+        "mediation:stats": reverse("mediation:stats") + "?format=xlsx",
         "pairing:coverage_export": reverse("pairing:coverage_export"),
         "people:export": reverse("people:export"),
         "people:import_template": reverse("people:import_template"),

@@ -235,6 +235,7 @@ class Action(models.TextChoices):
     MEDIATION_CLOSED = "mediation.closed", _("Mediation case closed")
     MEDIATION_REOPENED = "mediation.reopened", _("Mediation case reopened")
     MEDIATION_PRINTED = "mediation.printed", _("Mediation agreement printed")
+    MEDIATION_STATS_EXPORTED = "mediation.stats_exported", _("Mediation statistics exported")
     # The residents' convention (issue 17)
     CONVENTION_CREATED = "convention.created", _("Convention drafted")
     CONVENTION_ARTICLE_ADDED = "convention.article_added", _("Convention article added to a draft")

@@ -182,6 +182,7 @@ class FollowUp(CommunityScopedModel):
     done_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    reminded_at = models.DateTimeField(null=True, blank=True)  # the due reminder went to the mediator (once)
 
     class Meta:
         verbose_name = _("follow-up")

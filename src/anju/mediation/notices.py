@@ -16,10 +16,12 @@ from anju.orgs.models import Department
 
 RISK = "mediation.risk"
 ASSIGNED = "mediation.assigned"
+FOLLOW_UP_DUE = "mediation.follow_up_due"
 
 KINDS = {
     RISK: _("Mediation case {case}: risk of violence, act now"),
     ASSIGNED: _("You are a mediator of case {case}"),
+    FOLLOW_UP_DUE: _("Mediation case {case}: a follow-up is due on {due}"),
 }
 
 
@@ -74,6 +76,18 @@ def assigned(case: Case, user_ids: list[int]) -> None:
         kind=ASSIGNED,
         community=case.community_id,
         params={"case": case.number},
+        url=_url(case),
+        thread=f"mediation-{case.pk}",
+    )
+
+
+def follow_up_due(case: Case, user_ids: list[int], due: str) -> None:
+    """Tell the case's mediator a follow-up is due: the case number and the date only."""
+    inbox_send(
+        recipients=user_ids,
+        kind=FOLLOW_UP_DUE,
+        community=case.community_id,
+        params={"case": case.number, "due": due},
         url=_url(case),
         thread=f"mediation-{case.pk}",
     )

@@ -535,6 +535,39 @@ def follow_up_record(
     return follow_up
 
 
+def follow_up_reminders_send(*, today: dt.date | None = None, batch: int = 200) -> int:
+    """The worker's sweep: each follow-up of an agreed case that is due (today or overdue) and not yet recorded
+    sends its lead mediator (all the case's mediators when it has no lead) one inbox message, exactly once:
+    a conditional update of ``reminded_at`` claims it in the same transaction as the message, so a second
+    sweep, a second worker or a crash before the commit never sends it twice or loses it."""
+    today = today or timezone.localdate()
+    due = list(
+        FollowUp.objects.filter(
+            reminded_at__isnull=True, done_at__isnull=True, due_on__lte=today, case__status=Status.AGREED
+        )
+        .select_related("case")
+        .order_by("due_on", "id")[:batch]
+    )
+    sent = 0
+    for follow_up in due:
+        with transaction.atomic():
+            if not FollowUp.objects.filter(pk=follow_up.pk, reminded_at__isnull=True, done_at__isnull=True).update(
+                reminded_at=timezone.now()
+            ):
+                continue
+            case = follow_up.case
+            lead = Mediator.objects.filter(case=case, is_lead=True, user__is_active=True).values_list(
+                "user_id", flat=True
+            )
+            users = list(lead) or list(
+                Mediator.objects.filter(case=case, user__is_active=True).values_list("user_id", flat=True)
+            )
+            if users:
+                notices.follow_up_due(case, users, follow_up.due_on.isoformat())
+                sent += 1
+    return sent
+
+
 def case_reopen(*, actor: Any, case: Case, request: HttpRequest | None = None) -> Case:
     """Reopen a case whose agreement a follow-up found broken. A case referred on stays with where it went."""
     if case.status == Status.REFERRED:

@@ -24,7 +24,8 @@ from anju.audit.services import record
 from anju.core import printing, screening
 from anju.core.forms import apply_service_errors
 from anju.core.params import parse_id
-from anju.mediation import forms, selectors, services
+from anju.core.security import no_store
+from anju.mediation import forms, reports, selectors, services
 from anju.mediation.models import Case, FollowUp, Kind, Party, Session, Status
 from anju.orgs.models import OrgUnit, UnitKind
 from anju.people.models import Resident
@@ -380,6 +381,14 @@ def stats(request: HttpRequest) -> HttpResponse:
     community_id = parse_id(request.GET.get("community"))
     data = selectors.stats_for(request.user, start=start, end=end, community_id=community_id)
     names = {c.pk: c.name for c in data.communities}
+    if request.GET.get("format") == "xlsx":
+        community = next((c for c in data.communities if c.pk == community_id), None)
+        body = reports.stats_xlsx(
+            actor=request.user, stats=data, start=start, end=end, community=community, request=request
+        )
+        response = HttpResponse(body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        response["Content-Disposition"] = f'attachment; filename="mediation-stats-{start:%Y-%m}-{end:%Y-%m}.xlsx"'
+        return no_store(response)
     return render(
         request,
         "mediation/stats.html",
