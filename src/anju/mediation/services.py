@@ -48,6 +48,7 @@ from anju.mediation.models import (
     Urgency,
 )
 from anju.orgs.models import OrgUnit, UnitKind
+from anju.pairing.models import Visit
 from anju.people.models import Resident
 from anju.spaces import services as space_services
 from anju.spaces.models import Booking, Space
@@ -200,6 +201,12 @@ def case_open(
             errors["appeal"] = [_("This appeal has been referred to mediation already.")]
     elif visit_ref is not None:
         source = Source.VISIT
+        if not Visit.objects.filter(pk=visit_ref, community_id=community.pk).exists():
+            errors["visit"] = [_("Choose a visit to a household of this community.")]
+        elif (
+            Case.objects.filter(visit_ref=visit_ref, community_id=community.pk).exclude(status=Status.REFERRED).exists()
+        ):
+            errors["visit"] = [_("A mediation case has been opened from this visit already.")]
     if errors:
         raise ValidationError(errors)
     now = timezone.now()

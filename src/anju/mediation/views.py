@@ -28,6 +28,8 @@ from anju.core.security import no_store
 from anju.mediation import forms, reports, selectors, services
 from anju.mediation.models import Case, FollowUp, Kind, Party, Session, Status
 from anju.orgs.models import OrgUnit, UnitKind
+from anju.pairing import selectors as pairing_selectors
+from anju.pairing.models import Visit
 from anju.people.models import Resident
 from anju.spaces.models import Space
 
@@ -70,14 +72,25 @@ def case_new(request: HttpRequest) -> HttpResponse:
     appeal_id = parse_id(request.GET.get("appeal") or request.POST.get("appeal"))
     if appeal_id is not None:
         appeal = policy.get_for(request.user, "appeal.triage", Appeal.objects.select_related("community"), pk=appeal_id)
-    communities = [appeal.community] if appeal else _communities(request.user)
+    visit: Visit | None = None
+    visit_id = parse_id(request.GET.get("visit") or request.POST.get("visit"))
+    if appeal is None and visit_id is not None:
+        visit = policy.get_for(
+            request.user, "mediation.open", Visit.objects.select_related("community", "household"), pk=visit_id
+        )
+    communities = [appeal.community] if appeal else [visit.community] if visit else _communities(request.user)
     community_id = parse_id(request.POST.get("community") or request.GET.get("community"))
     community = next((c for c in communities if c.pk == community_id), communities[0] if communities else None)
     if community is None:
         raise Http404
     mediators = services.eligible_choices(community)
-    form = forms.CaseForm(request.POST or None, mediators=mediators)
+    initial = {"account": screening.masked(visit.note)} if visit is not None else {}
+    form = forms.CaseForm(request.POST or None, mediators=mediators, initial=initial)
     rows = forms.party_rows(request.POST if request.method == "POST" else None)
+    if visit is not None and request.method != "POST":
+        head = pairing_selectors.heads_of([visit.household_id]).get(visit.household_id)
+        if head is not None:  # the visited household's head, as the applicant: the worker adds the other side
+            rows[0].update(name=head.name, role=Party.Role.APPLICANT, resident=head.pk)
     errors: list[str] = []
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -107,6 +120,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
                     urgency=data["urgency"],
                     violence_risk=data["violence_risk"],
                     appeal=appeal,
+                    visit_ref=visit.pk if visit is not None else None,
                     request=request,
                 )
             except ValidationError as exc:
@@ -119,6 +133,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
         "rows": rows,
         "roles": Party.Role.choices,
         "appeal": appeal,
+        "visit": visit,
         "community": community,
         "communities": communities,
         "errors": errors,

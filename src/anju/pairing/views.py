@@ -180,6 +180,8 @@ def visit(request: HttpRequest, visit_id: int) -> HttpResponse:
             "needs": [Visit.Need(n).label for n in obj.needs if n in Visit.Need.values],
             "note": screening.masked(obj.note),
             "manage": policy.can(request.user, "pairing.manage", obj),
+            # a dispute found on the visit goes to mediation in one step (mediation's intake reads the visit)
+            "mediate": policy.can(request.user, "mediation.open", obj),
         },
     )
 
