@@ -87,7 +87,7 @@ def test_lifecycle_from_draft_to_final_writes_an_audit_row_for_every_decision(hw
     assert _audits("honours.nominated") == 2
     assert _audits("honours.scored") == 3
     scored = AuditEvent.objects.filter(action="honours.scored").first()
-    assert set(scored.data) == {"nomination", "household"}  # who scored, never the scores
+    assert set(scored.data) == {"nomination", "household", "paper"}  # who scored, never the scores
 
 
 def test_no_self_scoring_and_only_the_nominees_area(hw: HonoursWorld) -> None:

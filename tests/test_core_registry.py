@@ -24,6 +24,7 @@ def test_every_app_registers_its_pieces() -> None:
         "convention",
         "mediation",
         "consult.surveys",
+        "consult.honours",
     ]
     assert {"appeal_card", "activities_card", "notice_card", "registry"} <= set(registry._home_cards)
     assert "inbox_unread" in registry._shell
@@ -70,6 +71,7 @@ def test_the_navigation_is_assembled_from_every_app_in_one_order() -> None:
         "contributions:index",
         "bulletin:list",
         "consult:convention_mine",
+        "consult:honours",
         "spaces:mine",
         "spaces:approvals",
         "orgs:tree",

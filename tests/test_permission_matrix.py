@@ -427,6 +427,9 @@ PAGE_PARAMS: dict[tuple[str, str], str] = {
     ("mediation:", "follow_up_id"): "mediation_follow_up",
     ("consult:convention", "version_id"): "convention_version",
     ("consult:convention", "amendment_id"): "convention_amendment",
+    ("consult:honours", "campaign_id"): "honours_campaign",
+    ("consult:honours", "nomination_id"): "honours_nomination",
+    ("consult:honours", "objection_id"): "honours_objection",
     ("consult:", "topic_id"): "consult_topic",
     ("consult:", "proposal_id"): "consult_proposal",
     ("consult:", "candidate_id"): "consult_candidate",
@@ -472,6 +475,9 @@ API_PARAMS = {
     "version_id": "convention_version",
     "amendment_id": "convention_amendment",
     "convention_id": "convention",
+    "campaign_id": "honours_campaign",
+    "nomination_id": "honours_nomination",
+    "objection_id": "honours_objection",
     "topic_id": "consult_topic",
     "proposal_id": "consult_proposal",
     "candidate_id": "consult_candidate",
@@ -615,6 +621,7 @@ def outside(objects: Objects) -> Outside:
         tree.other_community, objects.other_worker
     )
     _outside_convention(other, tree.other_community)
+    _outside_honours(other, tree.other_community, objects.other_worker, account)
     other.update(consult_objects(tree.other_community, objects.other_worker, account, other["household"]))
     assert all(v is not None for v in other.values())
     users = {who: u for who, u in objects.users.items() if who != Role.DEPARTMENT_LIAISON}
@@ -719,6 +726,24 @@ def _outside_convention(other: dict[str, Any], community: Any) -> None:
     )
     other["convention_version"] = version
     other["convention"] = version.convention
+
+
+def _outside_honours(other: dict[str, Any], community: Any, worker: Any, account: Any) -> None:
+    """The other community's honours campaign on public notice, with an objection."""
+    from anju.consult.honours import services as honours
+    from anju.consult.models import Objection, ScoreSheet
+    from anju.testing.honours import make_campaign
+
+    campaign = make_campaign(community, actor=worker)
+    honours.nominations_open(actor=worker, campaign=campaign)
+    nomination = honours.nominate(actor=worker, campaign=campaign, household=other["household"], reason="热心")
+    honours.scoring_open(actor=worker, campaign=campaign)
+    assert not ScoreSheet.objects.filter(campaign=campaign).exists()
+    other["honours_campaign"] = campaign
+    other["honours_nomination"] = nomination
+    other["honours_objection"] = Objection.objects.create(
+        community=community, campaign=campaign, nomination=nomination, raised_by=account, body="有异议"
+    )
 
 
 def _outside_duty(other: dict[str, Any], worker: Any) -> None:

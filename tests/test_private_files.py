@@ -19,15 +19,18 @@ from anju.activities.models import Activity
 from anju.appeals.intake import services as intake
 from anju.appeals.models import Appeal, AppealPhoto, Category, Channel, Whistle
 from anju.bulletin.models import Notice, NoticePhoto
+from anju.consult.honours import services as honours_services
 from anju.consult.models import Survey
 from anju.contributions import services as contributions
 from anju.contributions.models import Project
 from anju.core.security import SecurityHeadersMiddleware, no_store
 from anju.orgs.models import OrgUnit, UnitKind
+from anju.people.models import Household
 from anju.site.demo import load_demo
 from anju.spaces import services as space_services
 from anju.spaces.models import SpacePhoto
 from anju.testing.appeals import upload
+from anju.testing.honours import make_campaign
 
 pytestmark = pytest.mark.django_db
 
@@ -60,6 +63,7 @@ FILE_URLS = {
     "pairing:coverage_export",
     "bulletin:photo",
     "bulletin:photo_thumb",
+    "consult:honours_photo",
     "people:export",
     "people:import_template",
     "spaces:photo",
@@ -163,10 +167,20 @@ def test_every_private_file_and_export_is_never_cached(media_root: None) -> None
         invoice=upload(),
         advanced=True,
     )
+    honours = make_campaign(community, actor=admin)
+    honours_services.nominations_open(actor=admin, campaign=honours)
+    nominee = honours_services.nominate(
+        actor=admin,
+        campaign=honours,
+        household=Household.objects.filter(community=community).first(),
+        reason="热心",
+        photo=upload(),
+    )
 
     client = Client()
     client.force_login(admin)
     gets = {
+        "consult:honours_photo": reverse("consult:honours_photo", args=[nominee.pk]),
         "appeals:photo": reverse("appeals:photo", args=[filed.pk, photo.pk]),
         "appeals:whistle_code_image": reverse(
             "appeals:whistle_code_image", args=[whistle.appeal_id, whistle.pk, "png"]

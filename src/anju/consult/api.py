@@ -14,3 +14,7 @@ from anju.consult.topics.api import router as topics_router  # noqa: E402  (topi
 
 router.add_router("", topics_router)
 router.add_router("", meetings_router)
+
+from anju.consult.honours.api import router as honours_router  # noqa: E402  (honours, 评比)
+
+router.add_router("", honours_router)

@@ -10,6 +10,7 @@ class Config(AppConfig):
     def ready(self) -> None:
         from anju.consult import policies, tasks  # noqa: F401  (declares the actions, the periodic sweeps)
         from anju.consult.convention import demo as convention_demo
+        from anju.consult.honours import demo as honours_demo
         from anju.consult.meetings import notices as meeting_notices
         from anju.consult.surveys import demo as surveys_demo
         from anju.consult.topics import demo as topics_demo
@@ -22,3 +23,5 @@ class Config(AppConfig):
         registry.demo_loader("consult.topics", topics_demo.load, order=70)
         nav.register(nav.NavItem(_("Surveys"), "consult:surveys", "consult.survey_view"), order=71)
         registry.demo_loader("consult.surveys", surveys_demo.load, order=72)
+        nav.register(nav.NavItem(_("Honours"), "consult:honours", "honours.view"), order=96)
+        registry.demo_loader("consult.honours", honours_demo.load, order=73)

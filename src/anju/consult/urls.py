@@ -15,3 +15,7 @@ from anju.consult.topics.urls import urlpatterns as topics_urls  # noqa: E402  (
 
 urlpatterns += topics_urls
 urlpatterns += meetings_urls
+
+from anju.consult.honours.urls import urlpatterns as honours_urls  # noqa: E402  (honours, 评比)
+
+urlpatterns += honours_urls

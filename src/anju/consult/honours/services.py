@@ -94,7 +94,7 @@ def is_own(nomination: Nomination, household: Household) -> bool:
     """Whether ``household`` is the nominee or part of it (its own household, a member, its lane)."""
     if nomination.household_id is not None:
         return nomination.household_id == household.pk
-    if nomination.resident_id is not None:
+    if nomination.resident is not None:
         return nomination.resident.household_id == household.pk
     return nomination.unit is not None and household.unit.is_within(nomination.unit)
 

@@ -18,6 +18,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from anju.access import policy
 from anju.audit.actions import Action
 from anju.audit.services import record
 from anju.consult.honours import services as base
@@ -34,6 +35,7 @@ from anju.consult.models import (
     Vote,
 )
 from anju.consult.models.honours import MAX_SCORE
+from anju.people.models import Household
 
 
 def once_scored_message() -> str:
@@ -52,11 +54,21 @@ def weighted(criteria: list[Criterion], values: dict[int, int]) -> Decimal:
 
 
 def sheet_submit(
-    *, actor: Any, nomination: Nomination, scores: dict[int, int], request: HttpRequest | None = None
+    *,
+    actor: Any,
+    nomination: Nomination,
+    scores: dict[int, int],
+    household: Household | None = None,
+    request: HttpRequest | None = None,
 ) -> ScoreSheet:
-    """The actor's household's score sheet for ``nomination``: a score from 1 to 5 on every criterion."""
+    """The actor's household's score sheet for ``nomination``: a score from 1 to 5 on every criterion; or a
+    paper sheet of ``household`` typed in by the community's staff (scored at a bench meeting)."""
     campaign = nomination.campaign
-    household = base.own_household(actor, campaign)
+    paper = household is not None
+    if household is None:
+        household = base.own_household(actor, campaign)
+    elif not policy.can(actor, "honours.manage", household) or household.community_id != campaign.community_id:
+        raise ValidationError({"household": [_("Choose a household of the campaign's community.")]})
     if base.is_own(nomination, household):
         raise ValidationError(_("A household does not score itself, its own members or its own lane."))
     if not household.unit.is_within(nomination.area):
@@ -98,7 +110,7 @@ def sheet_submit(
                 actor=actor,
                 obj=campaign,
                 request=request,
-                data={"nomination": nomination.pk, "household": household.pk},
+                data={"nomination": nomination.pk, "household": household.pk, "paper": paper},
             )
     except IntegrityError as exc:
         # Two sheets at once: the unique constraint kept one; this one writes nothing.

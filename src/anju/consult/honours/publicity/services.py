@@ -58,10 +58,13 @@ def notice_open(campaign: Campaign, today: dt.date | None = None) -> bool:
     )
 
 
-def notice_publish(*, actor: Any, campaign: Campaign, request: HttpRequest | None = None) -> Campaign:
+def notice_publish(
+    *, actor: Any, campaign: Campaign, today: dt.date | None = None, request: HttpRequest | None = None
+) -> Campaign:
     """Mutual evaluation → public notice: every nominee's score is computed, the best ``shortlist_size`` scored
-    nominees are shortlisted, and the shortlist with its scores goes on the notice board for ``notice_days``."""
-    today = timezone.localdate()
+    nominees are shortlisted, and the shortlist with its scores goes on the notice board for ``notice_days``
+    (from ``today``, default the local date: the demo records a past campaign)."""
+    today = today or timezone.localdate()
     with transaction.atomic():
         campaign = base.locked(campaign)
         if campaign.status != CampaignStatus.SCORING:
@@ -94,6 +97,7 @@ def notice_publish(*, actor: Any, campaign: Campaign, request: HttpRequest | Non
             % {"campaign": campaign.title, "date": campaign.notice_until.isoformat()},
             body=shortlist_body(campaign, [n for n in ranked if n.pk in shortlisted]),
             category=Notice.Category.NOTICE,
+            publish_at=_end_of(today - dt.timedelta(days=1)) if today < timezone.localdate() else None,
             expires_at=_end_of(campaign.notice_until),
             request=request,
         )
@@ -122,7 +126,7 @@ def shortlist_body(campaign: Campaign, shortlist: list[Nomination]) -> str:
         "The shortlist of %(campaign)s and its mutual evaluation scores are on public notice for %(days)d days, "
         "until %(date)s. Anyone who objects may say so on the campaign's page; every objection is answered "
         "in public, without the name of who raised it."
-    ) % {"campaign": campaign.title, "days": campaign.notice_days, "date": campaign.notice_until.isoformat()}
+    ) % {"campaign": campaign.title, "days": campaign.notice_days, "date": str(campaign.notice_until)}
     return f"<p>{escape(lead)}</p><ol>{rows}</ol>"
 
 
@@ -195,11 +199,14 @@ def objection_answer(
     return objection
 
 
-def results_publish(*, actor: Any, campaign: Campaign, request: HttpRequest | None = None) -> Campaign:
+def results_publish(
+    *, actor: Any, campaign: Campaign, today: dt.date | None = None, request: HttpRequest | None = None
+) -> Campaign:
     """Make the results final: the best ``places`` of the shortlist (by votes when there was a vote, then by score)
     are honoured, the honour roll goes on the notice board, and points go to the duty ledger when the campaign
-    gives any. Refused while an objection waits for an answer, or before the notice (or the vote) is over."""
-    today = timezone.localdate()
+    gives any. Refused while an objection waits for an answer, or before the notice (or the vote) is over (on
+    ``today``, default the local date)."""
+    today = today or timezone.localdate()
     with transaction.atomic():
         campaign = base.locked(campaign)
         if Objection.objects.filter(campaign=campaign, status=ObjectionStatus.PENDING).exists():
@@ -239,7 +246,7 @@ def results_publish(*, actor: Any, campaign: Campaign, request: HttpRequest | No
             title=_("Honour roll: %(campaign)s") % {"campaign": campaign.title},
             body=roll_body(campaign, honoured),
             category=Notice.Category.NEWS,
-            pinned=False,
+            publish_at=_end_of(today - dt.timedelta(days=1)) if today < timezone.localdate() else None,
             request=request,
         )
         campaign.save(update_fields=["status", "finalised_on", "roll", "updated_at"])
