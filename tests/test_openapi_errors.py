@@ -97,3 +97,36 @@ def test_real_answers_are_documented(tree: Tree, schema: dict[str, Any], role: s
         if status not in operation["responses"]:
             undocumented.append((method, path, status, sorted(operation["responses"])))
     assert undocumented == []
+
+
+def _subclasses(cls: type) -> list[type]:
+    return [c for sub in cls.__subclasses__() for c in (sub, *_subclasses(sub))]
+
+
+def test_no_two_schemas_share_a_name() -> None:
+    """django-ninja files every schema under its class name in ``components``: two classes of one name in
+    different apps overwrite each other, and an operation is documented (and fuzzed) with another's body."""
+    from ninja import Schema
+
+    names: dict[str, set[str]] = {}
+    for cls in _subclasses(Schema):
+        if cls.__module__.startswith("anju.") and "." not in cls.__qualname__:
+            names.setdefault(cls.__name__, set()).add(cls.__module__)
+    assert {name: mods for name, mods in names.items() if len(mods) > 1} == {}
+
+
+def test_the_coverage_operations_document_their_own_bodies(schema: dict[str, Any]) -> None:
+    """The pairing and the convention both answer a coverage: each operation names its own body."""
+    from anju.consult.convention.api import ConventionCoverageOut
+    from anju.pairing.api import PairingCoverageOut
+
+    seen = {}
+    for _method, _path, operation in _operations(schema):
+        ok = {int(k): v for k, v in operation["responses"].items()}.get(200)
+        ref = ok and ok.get("content", {}).get("application/json", {}).get("schema", {}).get("$ref", "")
+        if ref and ref.rsplit("/", 1)[1] in ("PairingCoverageOut", "ConventionCoverageOut"):
+            seen[ref.rsplit("/", 1)[1]] = set(schema["components"]["schemas"][ref.rsplit("/", 1)[1]]["properties"])
+    assert seen == {
+        "PairingCoverageOut": set(PairingCoverageOut.model_fields),
+        "ConventionCoverageOut": set(ConventionCoverageOut.model_fields),
+    }

@@ -98,7 +98,7 @@ class ActivityIn(Schema):
     offer_hours: int = Field(24, ge=1)
 
 
-class ReasonIn(Schema):
+class ActivityReasonIn(Schema):
     reason: str = Field("", max_length=200)
 
 
@@ -294,7 +294,7 @@ def _registration(request: HttpRequest, registration_id: Id) -> Registration:
     summary="Cancel a registration (a held place goes to the next on the waiting list)",
 )
 @policy.permission("registration.view")
-def cancel_registration(request: HttpRequest, registration_id: Id, payload: ReasonIn) -> Any:
+def cancel_registration(request: HttpRequest, registration_id: Id, payload: ActivityReasonIn) -> Any:
     reg = services.registration_cancel(
         actor=request.user, registration=_registration(request, registration_id), reason=payload.reason, request=request
     )
@@ -360,7 +360,7 @@ def upload_poster(request: HttpRequest, activity_id: Id, poster: File[UploadedFi
     summary="Cancel the activity (every session to come; the participants are told)",
 )
 @policy.permission("activity.manage")
-def cancel_activity(request: HttpRequest, activity_id: Id, payload: ReasonIn) -> Any:
+def cancel_activity(request: HttpRequest, activity_id: Id, payload: ActivityReasonIn) -> Any:
     activity = services.activity_cancel(
         actor=request.user, activity=_managed(request, activity_id), reason=payload.reason, request=request
     )
@@ -373,7 +373,7 @@ def cancel_activity(request: HttpRequest, activity_id: Id, payload: ReasonIn) ->
     summary="Cancel one session (its registrations and booking; the participants are told)",
 )
 @policy.permission("activity.manage")
-def cancel_session(request: HttpRequest, session_id: Id, payload: ReasonIn) -> Any:
+def cancel_session(request: HttpRequest, session_id: Id, payload: ActivityReasonIn) -> Any:
     session = policy.get_for(request.user, "activity.manage", Session.objects.select_related("activity"), pk=session_id)
     return services.session_cancel(actor=request.user, session=session, reason=payload.reason, request=request)
 

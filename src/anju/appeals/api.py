@@ -182,7 +182,7 @@ def take_step(request: HttpRequest, appeal_id: Id, payload: StepIn) -> Any:
 # --- the requester's number, callbacks, check-in by site code -------------------------------------
 
 
-class RevealIn(Schema):
+class AppealRevealIn(Schema):
     purpose: Purpose = Field(..., description="What the number is needed for")
     reason: str = Field(
         ..., max_length=300, description="Why, in words a reviewer can read (written to the access log)"
@@ -194,7 +194,7 @@ class RevealIn(Schema):
     )
 
 
-class RevealOut(Schema):
+class AppealRevealOut(Schema):
     id: int
     field: str = "contact_mobile"
     value: str
@@ -202,11 +202,11 @@ class RevealOut(Schema):
 
 @router.post(
     "/appeals/{appeal_id}/reveal",
-    response={200: RevealOut, 404: ErrorOut, 422: ErrorOut},
+    response={200: AppealRevealOut, 404: ErrorOut, 422: ErrorOut},
     summary="Reveal the requester's contact number, giving a reason (written to the access log)",
 )
 @policy.permission("appeal.view")
-def reveal_contact(request: HttpRequest, appeal_id: Id, payload: RevealIn, response: HttpResponse) -> Any:
+def reveal_contact(request: HttpRequest, appeal_id: Id, payload: AppealRevealIn, response: HttpResponse) -> Any:
     qs = Appeal.objects.select_related("community", "requester", "requester_resident")
     appeal = policy.get_for(request.user, "appeal.reveal", qs, pk=appeal_id)
     if payload.field == "contact_mobile":

@@ -59,7 +59,7 @@ class ProjectOut(Schema):
     balance_fen: int
 
 
-class EntryOut(Schema):
+class ContributionEntryOut(Schema):
     id: int
     type: str
     amount_fen: int
@@ -146,16 +146,16 @@ class ExpenditureIn(Schema):
     advanced: bool = False
 
 
-class DecisionIn(Schema):
+class ContributionDecisionIn(Schema):
     approve: bool
     note: str = ""
 
 
-class ReasonIn(Schema):
+class ContributionReasonIn(Schema):
     reason: str
 
 
-class NoticeOut(Schema):
+class ContributionNoticeOut(Schema):
     notice_id: int
 
 
@@ -356,7 +356,7 @@ def labour_create(request: HttpRequest, project_id: Id, payload: LabourIn) -> An
 
 @router.get(
     "/contributions/projects/{project_id}/entries",
-    response={200: list[EntryOut], 404: ErrorOut},
+    response={200: list[ContributionEntryOut], 404: ErrorOut},
     summary="Staff: every money entry of a project (pending, rejected and reversed ones too)",
 )
 @policy.permission("contributions.manage")
@@ -367,7 +367,7 @@ def entries(request: HttpRequest, project_id: Id) -> Any:
 
 @router.post(
     "/contributions/projects/{project_id}/expenditures",
-    response={201: EntryOut, 404: ErrorOut, 422: ErrorOut},
+    response={201: ContributionEntryOut, 404: ErrorOut, 422: ErrorOut},
     summary="Record an expenditure (never beyond the balance unless advanced; of two racing, only what the "
     "balance covers counts)",
 )
@@ -393,11 +393,11 @@ def _entry(request: HttpRequest, money_entry_id: int, action: str) -> MoneyEntry
 
 @router.post(
     "/contributions/entries/{money_entry_id}/decision",
-    response={201: EntryOut, 404: ErrorOut, 422: ErrorOut},
+    response={201: ContributionEntryOut, 404: ErrorOut, 422: ErrorOut},
     summary="A second person approves or rejects a money entry over the threshold (not its recorder)",
 )
 @policy.permission("contributions.approve")
-def decide(request: HttpRequest, money_entry_id: Id, payload: DecisionIn) -> Any:
+def decide(request: HttpRequest, money_entry_id: Id, payload: ContributionDecisionIn) -> Any:
     e = _entry(request, money_entry_id, "contributions.approve")
     services.entry_decide(actor=request.user, entry=e, approve=payload.approve, note=payload.note, request=request)
     return Status(201, _entry_out(MoneyEntry.objects.select_related("approval").get(pk=e.pk)))
@@ -405,11 +405,11 @@ def decide(request: HttpRequest, money_entry_id: Id, payload: DecisionIn) -> Any
 
 @router.post(
     "/contributions/entries/{money_entry_id}/reverse",
-    response={201: EntryOut, 404: ErrorOut, 422: ErrorOut},
+    response={201: ContributionEntryOut, 404: ErrorOut, 422: ErrorOut},
     summary="Reverse a counted money entry with a reason (once; never a reversal)",
 )
 @policy.permission("contributions.manage")
-def entry_reverse(request: HttpRequest, money_entry_id: Id, payload: ReasonIn) -> Any:
+def entry_reverse(request: HttpRequest, money_entry_id: Id, payload: ContributionReasonIn) -> Any:
     e = _entry(request, money_entry_id, "contributions.manage")
     return Status(
         201, _entry_out(services.entry_reverse(actor=request.user, entry=e, reason=payload.reason, request=request))
@@ -431,7 +431,7 @@ def _contribution(request: HttpRequest, contribution_id: int) -> Contribution:
     summary="Reverse a contribution with a reason (a money one's receipt too)",
 )
 @policy.permission("contributions.manage")
-def contribution_reverse(request: HttpRequest, contribution_id: Id, payload: ReasonIn) -> Any:
+def contribution_reverse(request: HttpRequest, contribution_id: Id, payload: ContributionReasonIn) -> Any:
     c = _contribution(request, contribution_id)
     rev = services.contribution_reverse(actor=request.user, contribution=c, reason=payload.reason, request=request)
     return Status(201, _contribution_out(rev))
@@ -439,7 +439,7 @@ def contribution_reverse(request: HttpRequest, contribution_id: Id, payload: Rea
 
 @router.post(
     "/contributions/items/{contribution_id}/thanks",
-    response={201: NoticeOut, 404: ErrorOut, 422: ErrorOut},
+    response={201: ContributionNoticeOut, 404: ErrorOut, 422: ErrorOut},
     summary="Post a thank-you notice to the notice board (anonymous contributors unnamed)",
 )
 @policy.permission("contributions.manage")

@@ -59,7 +59,7 @@ class SwapOut(Schema):
     status: str
 
 
-class EntryOut(Schema):
+class DutyEntryOut(Schema):
     id: int
     volunteer_id: int
     source: str
@@ -70,7 +70,7 @@ class EntryOut(Schema):
     reverses_id: int | None
 
 
-class ReasonIn(Schema):
+class DutyReasonIn(Schema):
     reason: str = Field(..., max_length=200)
 
 
@@ -166,7 +166,7 @@ def mine(request: HttpRequest) -> Any:
 STEPS = {"confirm": seats.assignment_confirm, "accept": seats.offer_accept, "decline": seats.offer_decline}
 
 
-class StepIn(Schema):
+class DutyStepIn(Schema):
     step: Literal["confirm", "accept", "decline", "drop", "checkin", "checkout"]
 
 
@@ -176,7 +176,7 @@ class StepIn(Schema):
     summary="Confirm a seat, accept or decline an offer, give a seat up, check in or out of one's own shift",
 )
 @policy.permission("duty.take")
-def step(request: HttpRequest, assignment_id: Id, payload: StepIn) -> Any:
+def step(request: HttpRequest, assignment_id: Id, payload: DutyStepIn) -> Any:
     step = payload.step
     a = policy.get_for(
         request.user, "duty.own", Assignment.objects.select_related("volunteer", "shift"), pk=assignment_id
@@ -344,7 +344,9 @@ def door(request: HttpRequest, payload: DoorIn) -> Any:
     return _assignment_out(Assignment.objects.select_related("shift__template").get(pk=a.pk))
 
 
-@router.get("/duty/ledger", response=list[EntryOut], summary="Hours entries: one's own, or (staff) all within reach")
+@router.get(
+    "/duty/ledger", response=list[DutyEntryOut], summary="Hours entries: one's own, or (staff) all within reach"
+)
 @policy.permission("duty.view")
 def ledger_list(request: HttpRequest) -> Any:
     return list(selectors.ledger(request.user).order_by("-day", "-pk")[:500])
@@ -352,11 +354,11 @@ def ledger_list(request: HttpRequest) -> Any:
 
 @router.post(
     "/duty/entries/{entry_id}/reverse",
-    response={201: EntryOut, 404: ErrorOut, 422: ErrorOut},
+    response={201: DutyEntryOut, 404: ErrorOut, 422: ErrorOut},
     summary="Reverse an hours entry with a reason (the ledger is append-only)",
 )
 @policy.permission("duty.manage")
-def reverse(request: HttpRequest, entry_id: Id, payload: ReasonIn) -> Any:
+def reverse(request: HttpRequest, entry_id: Id, payload: DutyReasonIn) -> Any:
     entry = policy.get_for(request.user, "duty.manage", HoursEntry.objects.select_related("volunteer"), pk=entry_id)
     return Status(201, ledger.hours_reverse(actor=request.user, entry=entry, reason=payload.reason, request=request))
 

@@ -224,7 +224,7 @@ def swap_decline(*, actor: Any, swap: SwapRequest, request: HttpRequest | None =
     now = timezone.now()
     with transaction.atomic():
         s = (
-            SwapRequest.objects.select_for_update()
+            SwapRequest.objects.select_for_update(of=("self",))  # "want" is nullable: lock this row only
             .select_related("assignment__volunteer", "assignment__shift__template", "want__volunteer")
             .get(pk=swap.pk)
         )

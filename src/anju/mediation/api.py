@@ -34,7 +34,7 @@ class PartyOut(Schema):
     resident_id: int | None
 
 
-class SessionOut(Schema):
+class MediationSessionOut(Schema):
     id: int
     space_id: int
     starts_at: datetime
@@ -78,7 +78,7 @@ class CaseOut(Schema):
     reopened: int
     parties: list[PartyOut]
     mediators: list[int] = Field(..., description="user ids, the lead first")
-    sessions: list[SessionOut]
+    sessions: list[MediationSessionOut]
     undertakings: list[UndertakingOut]
     follow_ups: list[FollowUpOut]
 
@@ -305,7 +305,7 @@ def agreement(request: HttpRequest, case_id: Id, payload: AgreementIn) -> Any:
     return _read(request, case)
 
 
-class ReasonIn(Schema):
+class MediationReasonIn(Schema):
     reason: str = Field(..., max_length=4000)
 
 
@@ -315,7 +315,7 @@ class ReasonIn(Schema):
     summary="Record that no agreement was reached, with the reason",
 )
 @policy.permission("mediation.mediate")
-def no_agreement(request: HttpRequest, case_id: Id, payload: ReasonIn) -> Any:
+def no_agreement(request: HttpRequest, case_id: Id, payload: MediationReasonIn) -> Any:
     case = _case(request, case_id, "mediation.mediate")
     services.no_agreement_record(actor=request.user, case=case, reason=payload.reason, request=request)
     return _read(request, case)

@@ -64,7 +64,7 @@ class VisitOut(Schema):
         return screening.masked(obj.note)
 
 
-class HouseholdOut(Schema):
+class PairingHouseholdOut(Schema):
     id: int
     address: str
     care_level: str
@@ -103,7 +103,9 @@ def _household(request: HttpRequest, household_id: int, action: str = "pairing.v
 
 
 @router.get(
-    "/pairing/households/{household_id}", response={200: HouseholdOut, 404: ErrorOut}, summary="One household served"
+    "/pairing/households/{household_id}",
+    response={200: PairingHouseholdOut, 404: ErrorOut},
+    summary="One household served",
 )
 @policy.permission("pairing.visit")
 def household(request: HttpRequest, household_id: Id) -> Any:
@@ -170,23 +172,23 @@ def get_visit(request: HttpRequest, visit_id: Id) -> Any:
     return policy.get_for(request.user, "pairing.visit", qs, pk=visit_id)
 
 
-class RevealIn(Schema):
+class PairingRevealIn(Schema):
     resident_id: int
     purpose: str
     reason: str
 
 
-class RevealOut(Schema):
+class PairingRevealOut(Schema):
     mobile: str
 
 
 @router.post(
     "/pairing/households/{household_id}/reveal",
-    response={200: RevealOut, 404: ErrorOut, 422: ErrorOut},
+    response={200: PairingRevealOut, 404: ErrorOut, 422: ErrorOut},
     summary="Reveal one member's mobile, with a purpose and a reason (logged)",
 )
 @policy.permission("pairing.reveal")
-def reveal(request: HttpRequest, household_id: Id, payload: RevealIn) -> Any:
+def reveal(request: HttpRequest, household_id: Id, payload: PairingRevealIn) -> Any:
     obj = _household(request, household_id, "pairing.reveal")
     resident = policy.get_for(
         request.user,
@@ -395,7 +397,7 @@ def apply_suggestion(request: HttpRequest, area_id: Id, payload: ApplyIn) -> Any
     return _suggestion(selectors.suggestion_for(area))
 
 
-class TallyOut(Schema):
+class PairingTallyOut(Schema):
     label: str
     households: int
     within: int
@@ -403,19 +405,21 @@ class TallyOut(Schema):
     percent: int
 
 
-class CoverageOut(Schema):
+class PairingCoverageOut(Schema):
     community_id: int
-    total: TallyOut
-    by_area: list[TallyOut]
-    by_grid: list[TallyOut]
-    by_building: list[TallyOut]
-    by_central: list[TallyOut]
+    total: PairingTallyOut
+    by_area: list[PairingTallyOut]
+    by_grid: list[PairingTallyOut]
+    by_building: list[PairingTallyOut]
+    by_central: list[PairingTallyOut]
     overdue: int
     never_visited: int
     unpaired: int
 
 
-@router.get("/pairing/coverage", response={200: CoverageOut, 404: ErrorOut}, summary="Visit coverage of a community")
+@router.get(
+    "/pairing/coverage", response={200: PairingCoverageOut, 404: ErrorOut}, summary="Visit coverage of a community"
+)
 @policy.permission("pairing.view")
 def coverage(request: HttpRequest, community: int = 0) -> Any:
     communities = selectors.communities_for(request.user)

@@ -191,7 +191,7 @@ def save_article(request: HttpRequest, version_id: Id, payload: ArticleAddIn) ->
     return Status(201, saved)
 
 
-class StepIn(Schema):
+class ConventionStepIn(Schema):
     step: str = Field("", description="open_comment (with until), close_comment, enact (with in_force_from)")
     until: date | None = None
     in_force_from: date | None = None
@@ -203,7 +203,7 @@ class StepIn(Schema):
     summary="Open or close public comment, or put an adopted version in force",
 )
 @policy.permission("convention.manage")
-def step(request: HttpRequest, version_id: Id, payload: StepIn) -> Any:
+def step(request: HttpRequest, version_id: Id, payload: ConventionStepIn) -> Any:
     version = _version(request, version_id, "convention.manage")
     if payload.step == "open_comment":
         version = services.comment_open(actor=request.user, version=version, until=payload.until, request=request)  # type: ignore[arg-type]
@@ -372,7 +372,7 @@ def propose(request: HttpRequest, version_id: Id, payload: AmendmentIn) -> Any:
     return Status(201, amendment)
 
 
-class DecisionIn(Schema):
+class ConventionDecisionIn(Schema):
     accept: bool = False
     reason: str = ""
 
@@ -383,7 +383,7 @@ class DecisionIn(Schema):
     summary="Accept or reject an amendment with a published reason",
 )
 @policy.permission("convention.manage")
-def decide(request: HttpRequest, amendment_id: Id, payload: DecisionIn) -> Any:
+def decide(request: HttpRequest, amendment_id: Id, payload: ConventionDecisionIn) -> Any:
     qs = Amendment.objects.filter(version__in=selectors.versions_visible(request.user)).select_related("version")
     amendment = policy.get_for(request.user, "convention.manage", qs, pk=amendment_id)
     return services.amendment_decide(
@@ -497,7 +497,7 @@ class MissingOut(Schema):
     address: str
 
 
-class CoverageOut(Schema):
+class ConventionCoverageOut(Schema):
     version_id: int
     households: int
     acknowledged: int
@@ -519,7 +519,7 @@ def _cov_row(r: selectors.CoverageRow) -> dict[str, Any]:
 
 @router.get(
     "/consult/conventions/versions/{version_id}/coverage",
-    response={200: CoverageOut, 404: ErrorOut},
+    response={200: ConventionCoverageOut, 404: ErrorOut},
     summary="Acknowledgement coverage by building and area, and the households that have not acknowledged",
 )
 @policy.permission("convention.manage")

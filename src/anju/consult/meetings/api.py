@@ -78,7 +78,7 @@ class DecisionOut(Schema):
         return str(obj.owner)
 
 
-class DecisionIn(Schema):
+class MeetingDecisionIn(Schema):
     topic_id: OptionalId = None
     text: str = ""
     owner_id: OptionalId = Field(None, description="who carries it out (required)")
@@ -190,7 +190,7 @@ def minutes(request: HttpRequest, meeting_id: Id, payload: MinutesIn) -> Any:
     summary="Record a decision with its owner and due date",
 )
 @policy.permission("consult.manage")
-def record_decision(request: HttpRequest, meeting_id: Id, payload: DecisionIn) -> Any:
+def record_decision(request: HttpRequest, meeting_id: Id, payload: MeetingDecisionIn) -> Any:
     meeting = _meeting(request, meeting_id, "consult.manage")
     topic = Topic.objects.filter(pk=payload.topic_id).first() if payload.topic_id else None
     owner: User | None = None

@@ -311,7 +311,7 @@ class TallyIn(Schema):
     votes: dict[int, int] = Field(..., description="option id → hands raised")
 
 
-class TallyOut(Schema):
+class SurveyTallyOut(Schema):
     id: int
     question_id: int
     meeting_id: int | None
@@ -323,7 +323,7 @@ class TallyOut(Schema):
 
 @router.post(
     "/consult/surveys/{survey_id}/tallies",
-    response={201: TallyOut, 404: ErrorOut, 422: ErrorOut},
+    response={201: SurveyTallyOut, 404: ErrorOut, 422: ErrorOut},
     summary="Record a meeting's show of hands on a question (kept beside the households' answers)",
 )
 @policy.permission("consult.survey_enter")
@@ -455,7 +455,7 @@ def results(request: HttpRequest, survey_id: Id) -> Any:
     }
 
 
-class HouseholdOut(Schema):
+class SurveyHouseholdOut(Schema):
     household_id: int
     building: str
     address: str
@@ -465,7 +465,7 @@ class HouseholdOut(Schema):
 
 @router.get(
     "/consult/surveys/{survey_id}/participation",
-    response={200: list[HouseholdOut], 404: ErrorOut},
+    response={200: list[SurveyHouseholdOut], 404: ErrorOut},
     summary="Which households within reach have answered (whom to visit); never what they chose",
 )
 @policy.permission("consult.survey_assist")
