@@ -286,3 +286,37 @@ def test_labour_taken_in_from_the_duty_hours_ledger_once(db: None) -> None:
     assert rest.quantity == Decimal("0.50")
     with translation.override("en"), pytest.raises(ValidationError, match="before the first"):
         services.hours_import(actor=w.worker, project=project, start=day, end=day - timedelta(days=1))
+
+
+def test_the_running_balance_follows_the_order_entries_counted_in(cw: ContributionsWorld) -> None:
+    """A back-dated expenditure (paid on 1 March, recorded after a receipt dated 10 March) never took the
+    balance below zero: the ledger's running balance moves in counting order, and its latest row is the
+    balance. A large receipt counts when it is approved, not on its date."""
+    from anju.contributions import selectors
+
+    services.contribution_record(
+        actor=cw.worker,
+        project=cw.project,
+        contributor=Contribution.Contributor.ORGANISATION,
+        name="乡贤理事会",
+        kind=Kind.MONEY,
+        quantity="1000",
+        unit=Unit.YUAN,
+        day=date(2026, 3, 10),
+    )
+    services.expenditure_record(actor=cw.worker, project=cw.project, amount="600", day=date(2026, 3, 1), purpose="水泥")
+    big = donate(cw, "300000").money_entry  # dated 1 March, waits for a second person
+    assert big is not None
+    services.expenditure_record(actor=cw.worker, project=cw.project, amount="300", day=date(2026, 3, 2), purpose="砖")
+    services.entry_decide(actor=cw.second, entry=big, approve=True)
+    rows = selectors.ledger(cw.project, limit=None)
+    running = [e.running_fen for e in rows]  # type: ignore[attr-defined]
+    assert running == [
+        30_000_000 + 100_000 - 60_000 - 30_000,
+        100_000 - 60_000 - 30_000,
+        100_000 - 60_000,
+        100_000,
+    ]
+    assert min(running) >= 0
+    assert running[0] == balance(cw.project)
+    assert rows[0].pk == big.pk

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum, Window
+from django.db.models import Count, F, Q, QuerySet, Sum, Window
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from anju.access import policy
@@ -129,12 +130,16 @@ def money(project: Project) -> Money:
 
 
 def ledger(project: Project, *, limit: int | None = PAGE_ROWS) -> list[MoneyEntry]:
-    """The counted money entries with their running balance (``running_fen``), newest first; ``limit`` rows."""
+    """The counted money entries with their running balance (``running_fen``), latest counted first; ``limit``
+    rows. The order is the order the entries counted in (when approved, for one that waited for a second person;
+    when recorded, otherwise), the order the balance moved in: by the entries' dates, a back-dated expenditure
+    would show a negative balance the ledger never had."""
     qs = (
         MoneyEntry.objects.filter(project=project)
         .filter(COUNTED)
-        .annotate(running_fen=Window(Sum("amount_fen"), order_by=["day", "pk"]))
-        .order_by("-day", "-pk")
+        .annotate(counted_at=Coalesce("approval__decided_at", "created_at"))
+        .annotate(running_fen=Window(Sum("amount_fen"), order_by=[F("counted_at").asc(), F("pk").asc()]))
+        .order_by("-counted_at", "-pk")
     )
     return list(qs[:limit] if limit else qs)
 
