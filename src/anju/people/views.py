@@ -14,7 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from anju.access import policy
-from anju.core import replica
+from anju.core import registry, replica
 from anju.core.forms import apply_service_errors
 from anju.core.pagination import paginate_bounded, query_without_page
 from anju.core.params import parse_id
@@ -100,6 +100,7 @@ def _resident_context(request: HttpRequest, resident: Resident, **extra: Any) ->
         "may_invite": resident.is_active and policy.can(request.user, "people.invite", resident),
         "open_invitations": [i for i in resident.invitations.all() if i.is_open],
         "identified_choices": Invitation.Identified.choices,
+        "panels": registry.record_panels(request, resident),  # what other apps show on the record (honours …)
         **extra,
     }
 
@@ -329,6 +330,7 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "members": [viewer.row(m) for m in members],
         "may_manage": household.status == Household.Status.ACTIVE
         and policy.can(request.user, "people.manage", household),
+        "panels": registry.record_panels(request, household),  # what other apps show on the record (honours …)
     }
     return render(request, "people/household_detail.html", context)
 
