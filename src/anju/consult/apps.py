@@ -11,6 +11,7 @@ class Config(AppConfig):
         from anju.consult import policies, tasks  # noqa: F401  (declares the actions, the periodic sweeps)
         from anju.consult.convention import demo as convention_demo
         from anju.consult.honours import demo as honours_demo
+        from anju.consult.honours import panels as honours_panels
         from anju.consult.meetings import notices as meeting_notices
         from anju.consult.surveys import demo as surveys_demo
         from anju.consult.topics import demo as topics_demo
@@ -25,3 +26,4 @@ class Config(AppConfig):
         registry.demo_loader("consult.surveys", surveys_demo.load, order=72)
         nav.register(nav.NavItem(_("Honours"), "consult:honours", "honours.view"), order=96)
         registry.demo_loader("consult.honours", honours_demo.load, order=73)
+        registry.record_panel("honours", honours_panels.honours_panel, order=50)

@@ -91,9 +91,10 @@ def objections_public(campaign: Campaign) -> list[dict[str, Any]]:
 
 
 def honours_of_household(household: Household) -> list[Nomination]:
-    """The honours on a household's record: the household honoured, or one of its members."""
+    """The honours on a household's record (final results only): the household honoured, or one of its members.
+    One query, whatever the number of honours."""
     return list(
-        Nomination.objects.filter(status=NominationStatus.HONOURED)
+        Nomination.objects.filter(status=NominationStatus.HONOURED, campaign__status=CampaignStatus.FINAL)
         .filter(Q(household=household) | Q(resident__household=household))
         .select_related("campaign")
         .order_by("-campaign__period_end", "id")
@@ -101,8 +102,11 @@ def honours_of_household(household: Household) -> list[Nomination]:
 
 
 def honours_of_resident(resident: Resident) -> list[Nomination]:
+    """The honours on a person's record (final results only), in one query."""
     return list(
-        Nomination.objects.filter(status=NominationStatus.HONOURED, resident=resident)
+        Nomination.objects.filter(
+            status=NominationStatus.HONOURED, campaign__status=CampaignStatus.FINAL, resident=resident
+        )
         .select_related("campaign")
         .order_by("-campaign__period_end", "id")
     )
