@@ -218,6 +218,28 @@ def household_list(
     )
 
 
+def household_search(user: Any, q: str, *, community: OrgUnit | None = None) -> QuerySet[Household]:
+    """Active households within reach found by what a worker types in a picker: every word must match the
+    building's name, the household number, the door number (only where the user may see doors,
+    ``people.profiles``) or a member's name (part of it, its pinyin or initials, as the resident search)."""
+    qs = households_visible(user).filter(status=Household.Status.ACTIVE)
+    if community is not None:
+        qs = qs.filter(community=community)
+    words = q.split()[:4]
+    if not words:
+        return qs.none()
+    full = reach_q(user, profiles.FULL_ACTION)
+    for word in words:
+        members = residents_visible(user).filter(_search_q(word), status=Resident.Status.ACTIVE).values("household_id")
+        qs = qs.filter(
+            Q(unit__name__icontains=word)
+            | Q(number__icontains=word)
+            | (Q(address__door__iexact=word) & full)
+            | Q(pk__in=members)
+        )
+    return qs.select_related("address__unit", "unit").order_by("unit__path", "address__entrance", "address__door", "id")
+
+
 def resident_history(resident: Resident) -> QuerySet[ResidentEvent]:
     return resident.events.select_related("actor").order_by("-on_date", "-id")
 
