@@ -9,6 +9,7 @@ urlpatterns = [
     path("honours/new/", views.create, name="honours_new"),
     path("honours/<int:campaign_id>/", views.detail, name="honours_detail"),
     path("honours/<int:campaign_id>/nominate", views.nominate, name="honours_nominate"),
+    path("honours/<int:campaign_id>/nominees", views.nominee_search, name="honours_nominee_search"),
     path("honours/<int:campaign_id>/object", views.object_to, name="honours_object"),
     path("honours/<int:campaign_id>/step", views.step, name="honours_step"),
     path("honours/nominations/<int:nomination_id>/score", views.score, name="honours_score"),

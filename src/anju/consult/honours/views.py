@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST
 from anju.access import policy
 from anju.audit.actions import Action
 from anju.audit.services import record
-from anju.consult.honours import selectors, services
+from anju.consult.honours import nominees, selectors, services
 from anju.consult.honours.api import STEPS
 from anju.consult.honours.evaluation import services as evaluation
 from anju.consult.honours.publicity import services as publicity
@@ -42,7 +42,6 @@ from anju.core import printing, screening
 from anju.core.images import image_response
 from anju.core.params import parse_id
 from anju.orgs.models import OrgUnit, UnitKind
-from anju.people.models import Household, Resident
 
 
 def _campaign(request: HttpRequest, campaign_id: int, action: str = "honours.view") -> Campaign:
@@ -103,6 +102,12 @@ def _context(request: HttpRequest, campaign: Campaign, **extra: Any) -> dict[str
         "scores_public": campaign.status in (CampaignStatus.NOTICE, CampaignStatus.VOTING, CampaignStatus.FINAL),
         "errors": [],
     }
+    if context["may_nominate"]:
+        context["hint"] = nominees.search_hint(request.user, campaign)
+        if "nominee_q" in request.GET:  # the picker without JavaScript: a plain GET of this page
+            q = request.GET.get("nominee_q", "")[:60]
+            context["nominee_q"] = q.strip()
+            context["nominee_choices"] = nominees.nominee_choices(request.user, campaign, q)
     context.update(extra)
     return context
 
@@ -175,33 +180,40 @@ def object_to(request: HttpRequest, campaign_id: int) -> HttpResponse:
 
 
 @policy.permission("honours.take_part")
+def nominee_search(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    """The nominate form's picker (an htmx fragment of radio buttons): the lanes, households or people matching
+    what was typed, within the user's reach and the campaign's community (``honours.nominees``)."""
+    campaign = _campaign(request, campaign_id, "honours.take_part")
+    q = request.GET.get("nominee_q", "")[:60]
+    return render(
+        request,
+        "consult/honours/_nominee_choices.html",
+        {
+            "choices": nominees.nominee_choices(request.user, campaign, q),
+            "q": q.strip(),
+            "hint": nominees.search_hint(request.user, campaign),
+        },
+    )
+
+
+@policy.permission("honours.take_part")
 @require_POST
 def nominate(request: HttpRequest, campaign_id: int) -> HttpResponse:
     campaign = _campaign(request, campaign_id, "honours.take_part")
-    target = parse_id(request.POST.get("target")) or 0
-    unit = household = resident = None
-    if campaign.subject == Subject.UNIT:
-        unit = OrgUnit.objects.subtree_of(campaign.community).filter(pk=target).first()
-    elif campaign.subject == Subject.HOUSEHOLD:
-        household = Household.objects.filter(community=campaign.community, pk=target).first()
-    else:
-        resident = Resident.objects.filter(community=campaign.community, pk=target).first()
-    return _act(
-        request,
-        campaign,
-        lambda: services.nominate(
+
+    def run() -> Nomination:
+        picked = nominees.nominee_pick(request.user, campaign, request.POST.get("target"))
+        return services.nominate(
             actor=request.user,
             campaign=campaign,
-            unit=unit,
-            household=household,
-            resident=resident,
             name=request.POST.get("name", ""),
             reason=request.POST.get("reason", ""),
             photo=request.FILES.get("photo"),
             request=request,
-        ),
-        _("The nomination is recorded."),
-    )
+            **picked,
+        )
+
+    return _act(request, campaign, run, _("The nomination is recorded."))
 
 
 # --- staff ------------------------------------------------------------------------------------
