@@ -101,3 +101,58 @@ def test_a_year_out_of_range_is_refused(demo_world: dict[str, Any], year: Any) -
         services.report_request(actor=demo_world["users"]["worker"], community=demo_world["community"], year=year)
     assert not Report.objects.exists()
     assert not Job.objects.filter(name=services.TASK).exists()
+
+
+def test_the_report_shows_the_honour_roll_and_contributions_without_naming_the_anonymous(
+    demo_world: dict[str, Any], django_assert_num_queries: Any
+) -> None:
+    from anju.consult.models import Campaign, CampaignStatus, Nomination, NominationStatus
+    from anju.contributions import services as contributions
+    from anju.contributions.models import Contribution, Kind, Project, Unit
+
+    community = demo_world["community"]
+    campaign = Campaign.objects.get(community=community, status=CampaignStatus.FINAL)
+    assert campaign.finalised_on is not None
+    year = campaign.finalised_on.year
+    honoured = list(
+        Nomination.objects.filter(campaign=campaign, status=NominationStatus.HONOURED).values_list("name", flat=True)
+    )
+    assert honoured
+    project = Project.objects.get(community=community)
+    contributions.contribution_record(
+        actor=demo_world["users"]["worker"],
+        project=project,
+        contributor=Contribution.Contributor.PERSON,
+        name="不愿具名的李秀英",
+        anonymous=True,
+        kind=Kind.GOODS,
+        quantity="12",
+        unit=Unit.ITEM,
+        day=campaign.finalised_on,
+        description="十二把折叠椅",
+    )
+    with translation.override("zh-hans"):
+        report, _created = services.report_request(
+            actor=demo_world["users"]["secretary"], community=community, year=year
+        )
+    run_once()
+    report.refresh_from_db()
+    assert report.status == Report.Status.DONE, report.error
+    text, pages = pdf_text(report)
+    assert 6 <= pages <= 12, pages
+    flat = squeeze(text)
+    for title in ("荣誉榜", campaign.title, *honoured, "共建", project.name, "12件"):
+        assert squeeze(title) in flat, title
+    assert "李秀英" not in flat  # an anonymous contributor is never named
+    # One aggregate query per section, whatever the rows: contributions (by project, kind and unit; money in and
+    # out), the honour roll (campaigns and their honoured nominees together).
+    contents = annual.Contents(report=report, community=community)
+    with translation.override("zh-hans"):
+        with django_assert_num_queries(2):
+            annual.read_contributions(contents)
+        with django_assert_num_queries(1):
+            annual.read_honours(contents)
+    assert [p["name"] for p in contents.contributions] == [project.name]
+    assert any(k["quantity"] == "12 件" and k["count"] == 1 for k in contents.contributions[0]["kinds"])
+    assert [h["title"] for h in contents.honours] == [campaign.title]
+    assert [n["name"] for n in contents.honours[0]["honoured"]] == honoured

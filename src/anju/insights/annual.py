@@ -3,7 +3,8 @@
 The worker (``insights.report_build`` in tasks.py) builds it in steps, each a read marked ``@replica.reads``
 that writes nothing, with the report's progress written between them: the year's figures (every registered
 section, one aggregate query or a fixed few each, for the year and the one before), the station and its
-spaces, the notable activities with their summaries from the notice board, the contributions of the year;
+spaces, the notable activities with their summaries from the notice board, the contributions of the year per
+project, the honour roll of the year;
 then the HTML page and its PDF (WeasyPrint, Noto CJK). Photos are embedded as ``data:`` URIs, scaled down;
 WeasyPrint fetches nothing else.
 """
@@ -26,7 +27,9 @@ from django.utils.translation import gettext as _
 
 from anju.activities.models import Activity, Registration
 from anju.bulletin.models import Notice
-from anju.contributions.models import Contribution, Kind, Project
+from anju.consult.models import CampaignStatus, Nomination, NominationStatus, Subject
+from anju.contributions.models import Contribution, Kind, MoneyEntry
+from anju.contributions.selectors import CONTRIBUTION_COUNTS, COUNTED, quantity_label
 from anju.core import replica
 from anju.insights import charts, periods, selectors, services
 from anju.insights import sections as registry
@@ -75,8 +78,8 @@ class Contents:
     dash: selectors.Dashboard | None = None
     stations: list[dict[str, Any]] = field(default_factory=list)
     activities: list[dict[str, Any]] = field(default_factory=list)
-    contributions: list[dict[str, Any]] = field(default_factory=list)
-    projects: list[str] = field(default_factory=list)
+    contributions: list[dict[str, Any]] = field(default_factory=list)  # per project
+    honours: list[dict[str, Any]] = field(default_factory=list)  # per campaign made final in the year
     extra: dict[str, Any] = field(default_factory=dict)
 
     def figures(self) -> selectors.Dashboard:
@@ -169,35 +172,104 @@ def read_activities(contents: Contents) -> None:
 
 @replica.reads
 def read_contributions(contents: Contents) -> None:
-    """What people gave in the year, by kind (one grouped query), and the projects it went to."""
+    """What people gave in the year, per project by kind and unit (one grouped query, counted contributions,
+    reversals netted), and each project's money in and out of its counted ledger in the year (one grouped
+    query). Contributors are never named here: the totals are the report's, the names stay on the 公示 page."""
     period = periods.year(contents.report.year)
     rows = (
         Contribution.objects.filter(community=contents.community)
-        .filter(within("day", period, aware=False))
-        .values("kind", "unit")
-        .annotate(n=Count("pk", filter=Q(reverses__isnull=True)), quantity=Sum("quantity"), value=Sum("value_fen"))
-        .order_by("kind", "unit")
+        .filter(within("day", period, aware=False), CONTRIBUTION_COUNTS)
+        .order_by()
+        .values("project_id", "project__name", "kind", "unit")
+        .annotate(
+            given=Count("pk", filter=Q(reverses__isnull=True)),
+            reversed=Count("pk", filter=Q(reverses__isnull=False)),
+            quantity=Sum("quantity"),
+            value=Sum("value_fen"),
+        )
     )
-    labels = dict(Kind.choices)
+    money = (
+        MoneyEntry.objects.filter(community=contents.community)
+        .filter(within("day", period, aware=False), COUNTED)
+        .order_by()
+        .values("project_id", "project__name")
+        .annotate(
+            received=Sum("amount_fen", filter=Q(type=MoneyEntry.Type.RECEIPT) | Q(reverses__type="receipt")),
+            spent=Sum("amount_fen", filter=Q(type=MoneyEntry.Type.EXPENDITURE) | Q(reverses__type="expenditure")),
+        )
+    )
+    order = list(Kind.values)
+    projects: dict[int, dict[str, Any]] = {}
+
+    def project(pk: int, name: str) -> dict[str, Any]:
+        return projects.setdefault(pk, {"name": name, "kinds": [], "count": 0, "received_yuan": 0, "spent_yuan": 0})
+
     for row in rows:
         if not row["quantity"]:
             continue
-        contents.contributions.append(
+        p = project(row["project_id"], row["project__name"])
+        count = row["given"] - row["reversed"]
+        p["count"] += count
+        p["kinds"].append(
             {
-                "kind": labels.get(row["kind"], row["kind"]),
-                "unit": row["unit"],
-                "count": row["n"],
-                "quantity": row["quantity"],
+                "kind": Kind(row["kind"]).label if row["kind"] in order else row["kind"],
+                "order": order.index(row["kind"]) if row["kind"] in order else len(order),
+                "count": count,
+                "quantity": quantity_label(row["quantity"], row["unit"]),
                 "value_yuan": round((row["value"] or 0) / 100),
             }
         )
-    if contents.contributions:
-        contents.projects = list(
-            Project.objects.filter(community=contents.community, contributions__day__year=contents.report.year)
-            .distinct()
-            .order_by("name")
-            .values_list("name", flat=True)[:12]
+    for row in money:
+        if not (row["received"] or row["spent"]):
+            continue
+        p = project(row["project_id"], row["project__name"])
+        p["received_yuan"] = round((row["received"] or 0) / 100, 2)
+        p["spent_yuan"] = round(-(row["spent"] or 0) / 100, 2)
+    for p in projects.values():
+        p["kinds"].sort(key=lambda k: (k["order"], k["quantity"]))
+    contents.contributions = sorted(projects.values(), key=lambda p: p["name"])
+
+
+@replica.reads
+def read_honours(contents: Contents) -> None:
+    """The honour roll of the year: the campaigns made final in it and their honoured nominees, by the name the
+    public roll shows (one query, the campaign joined)."""
+    rows = (
+        Nomination.objects.filter(
+            community=contents.community,
+            status=NominationStatus.HONOURED,
+            campaign__status=CampaignStatus.FINAL,
+            campaign__finalised_on__year=contents.report.year,
         )
+        .order_by("campaign__finalised_on", "campaign_id", "rank", "pk")
+        .values(
+            "campaign_id",
+            "campaign__title",
+            "campaign__subject",
+            "campaign__period_start",
+            "campaign__period_end",
+            "campaign__finalised_on",
+            "name",
+            "rank",
+            "score",
+            "votes",
+        )
+    )
+    campaigns: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        campaign = campaigns.setdefault(
+            row["campaign_id"],
+            {
+                "title": row["campaign__title"],
+                "subject": Subject(row["campaign__subject"]).label,
+                "start": row["campaign__period_start"],
+                "end": row["campaign__period_end"],
+                "final": row["campaign__finalised_on"],
+                "honoured": [],
+            },
+        )
+        campaign["honoured"].append({"name": row["name"], "rank": row["rank"], "score": row["score"]})
+    contents.honours = list(campaigns.values())
 
 
 def month_label(month: Any) -> str:
@@ -302,6 +374,7 @@ STEPS: list[tuple[str, int, Callable[[Contents], None]]] = [
     ("station", 40, read_station),
     ("activities", 55, read_activities),
     ("contributions", 60, read_contributions),
+    ("honours", 65, read_honours),
 ]
 
 
