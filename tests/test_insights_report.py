@@ -156,3 +156,63 @@ def test_the_report_shows_the_honour_roll_and_contributions_without_naming_the_a
     assert any(k["quantity"] == "12 件" and k["count"] == 1 for k in contents.contributions[0]["kinds"])
     assert [h["title"] for h in contents.honours] == [campaign.title]
     assert [n["name"] for n in contents.honours[0]["honoured"]] == honoured
+
+
+def test_the_reports_page_asks_the_worker_and_links_the_pdf(demo_world: dict[str, Any]) -> None:
+    from django.test import Client
+    from django.urls import reverse
+
+    from anju.audit.actions import Action
+
+    secretary = demo_world["users"]["secretary"]
+    community = demo_world["community"]
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    client.force_login(secretary)
+    url = reverse("insights:reports")
+    page = client.get(url)
+    assert page.status_code == 200
+    assert f'<option value="{community.pk}">' in page.content.decode()
+    asked = client.post(url, {"community": community.pk, "year": demo_world["year"]})
+    assert asked.status_code == 302
+    report = Report.objects.get(community=community)
+    assert report.requested_by == secretary
+    again = client.post(url, {"community": community.pk, "year": demo_world["year"]})
+    assert again.status_code == 302
+    assert Report.objects.count() == 1  # one report, one job, while the first is running
+    assert Job.objects.filter(name=services.TASK).count() == 1
+    running = client.get(url).content.decode()
+    assert 'hx-trigger="every 2s"' in running  # the list follows the progress
+    assert "data-pdf" not in running
+    run_once()
+    done = client.get(url).content.decode()
+    pdf_url = reverse("insights:report_pdf", args=[report.pk])
+    assert pdf_url in done
+    assert 'hx-trigger="every 2s"' not in done
+    pdf = client.get(pdf_url)
+    assert pdf.status_code == 200
+    assert pdf["Content-Type"] == "application/pdf"
+    assert b"".join(pdf.streaming_content).startswith(b"%PDF")
+    assert AuditEvent.objects.filter(action=Action.REPORT_DOWNLOADED, object_id=str(report.pk)).count() == 1
+
+
+def test_the_reports_page_refuses_bad_input_without_writing(demo_world: dict[str, Any]) -> None:
+    from django.test import Client
+    from django.urls import reverse
+
+    from anju.orgs.models import UnitKind
+
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    client.force_login(demo_world["users"]["secretary"])
+    url = reverse("insights:reports")
+    community = demo_world["community"]
+    events = AuditEvent.objects.count()
+    for year in ("3000", "1999", "", "二〇二六"):
+        answer = client.post(url, {"community": community.pk, "year": year})
+        assert answer.status_code == 400, year
+        assert "请选择" in answer.content.decode()
+    elsewhere = OrgUnit.objects.filter(kind=UnitKind.COMMUNITY).exclude(pk=community.pk).first()
+    for other in ([elsewhere.pk] if elsewhere else []) + ["x", ""]:
+        assert client.post(url, {"community": other, "year": demo_world["year"]}).status_code == 404
+    assert not Report.objects.exists()
+    assert not Job.objects.filter(name=services.TASK).exists()
+    assert AuditEvent.objects.count() == events

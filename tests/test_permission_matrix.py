@@ -435,6 +435,7 @@ PAGE_PARAMS: dict[tuple[str, str], str] = {
     ("consult:", "candidate_id"): "consult_candidate",
     ("consult:", "meeting_id"): "consult_meeting",
     ("consult:", "decision_id"): "consult_decision",
+    ("insights:", "report_id"): "insights_report",
 }
 
 #: An API path parameter → the kind of object that fills it.
@@ -622,6 +623,7 @@ def outside(objects: Objects) -> Outside:
     )
     _outside_convention(other, tree.other_community)
     _outside_honours(other, tree.other_community, objects.other_worker, account)
+    other["insights_report"] = _outside_report(tree.other_community, objects.other_worker)
     other.update(consult_objects(tree.other_community, objects.other_worker, account, other["household"]))
     assert all(v is not None for v in other.values())
     users = {who: u for who, u in objects.users.items() if who != Role.DEPARTMENT_LIAISON}
@@ -689,6 +691,23 @@ def object_operations(objects: dict[str, Any]) -> tuple[list[tuple[str, str, str
             query = API_INPUT.get(f"{method} {route}")
             operations.append((method, route, "/api/v1" + url + (query if isinstance(query, str) else "")))
     return operations, unknown
+
+
+def _outside_report(community: Any, worker: Any) -> Any:
+    """The other community's finished annual report (its PDF is there to download, for those within reach)."""
+    from django.core.files.base import ContentFile
+
+    from anju.insights.models import Report
+
+    return Report.objects.create(
+        community=community,
+        year=timezone.localdate().year - 1,
+        status=Report.Status.DONE,
+        progress=100,
+        pages=1,
+        requested_by=worker,
+        file=ContentFile(b"%PDF-1.4\n%%EOF\n", name="report.pdf"),
+    )
 
 
 def _outside_contributions(other: dict[str, Any], worker: Any) -> None:

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
@@ -24,6 +25,7 @@ from anju.consult.models import Survey
 from anju.contributions import services as contributions
 from anju.contributions.models import Project
 from anju.core.security import SecurityHeadersMiddleware, no_store
+from anju.insights.models import Report
 from anju.orgs.models import OrgUnit, UnitKind
 from anju.people.models import Household
 from anju.site.demo import load_demo
@@ -59,6 +61,7 @@ FILE_URLS = {
     "bulletin:cover_thumb",
     "duty:ledger",  # ?format=xlsx
     "insights:dashboard",  # ?format=xlsx
+    "insights:report_pdf",
     "mediation:stats",  # ?format=xlsx
     "pairing:coverage_export",
     "bulletin:photo",
@@ -177,6 +180,15 @@ def test_every_private_file_and_export_is_never_cached(media_root: None) -> None
         photo=upload(),
     )
 
+    report = Report.objects.create(
+        community=community,
+        year=timezone.localdate().year,
+        status=Report.Status.DONE,
+        pages=1,
+        requested_by=admin,
+        file=ContentFile(b"%PDF-1.4\n%%EOF\n", name="report.pdf"),
+    )
+
     client = Client()
     client.force_login(admin)
     gets = {
@@ -200,6 +212,7 @@ def test_every_private_file_and_export_is_never_cached(media_root: None) -> None
         "bulletin:photo_thumb": reverse("bulletin:photo_thumb", args=[notice_photo.notice_id, notice_photo.pk]),
         "duty:ledger": reverse("duty:ledger") + "?format=xlsx",
         "insights:dashboard": reverse("insights:dashboard") + "?format=xlsx",
+        "insights:report_pdf": reverse("insights:report_pdf", args=[report.pk]),
         "mediation:stats": reverse("mediation:stats") + "?format=xlsx",
         "pairing:coverage_export": reverse("pairing:coverage_export"),
         "people:export": reverse("people:export"),

@@ -21,9 +21,9 @@ from anju.orgs.models import OrgUnit, UnitKind
 ACTION = "insights.view"
 
 
-def communities(user: Any) -> list[OrgUnit]:
-    """The communities whose figures the user may read, by name."""
-    ids = policy.reach_ids(user, OrgUnit.objects.filter(kind=UnitKind.COMMUNITY), action=ACTION)
+def communities(user: Any, *, action: str = ACTION) -> list[OrgUnit]:
+    """The communities whose figures the user may read (or on which they may do ``action``), by path."""
+    ids = policy.reach_ids(user, OrgUnit.objects.filter(kind=UnitKind.COMMUNITY), action=action)
     qs = OrgUnit.objects.filter(kind=UnitKind.COMMUNITY)
     if ids is not None:
         qs = qs.filter(pk__in=ids)

@@ -19,6 +19,8 @@ from anju.jobs.services import job_enqueue
 from anju.orgs.models import OrgUnit
 
 TASK = "insights.report_build"
+#: The action that asks for a report and downloads it (policies.py).
+ACTION = "insights.report"
 #: The first year a report may be asked for; the last is the current one.
 FIRST_YEAR = 2000
 

@@ -1,19 +1,25 @@
-"""Pages of insights: the station at a glance, the communities side by side, the rows behind a figure."""
+"""Pages of insights: the station at a glance, the communities side by side, the rows behind a figure, and the
+annual reports (asked for here, written by the worker, downloaded as PDF)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from anju.access import policy
 from anju.core import replica
 from anju.core.pagination import paginate, query_without_page
 from anju.core.params import parse_id
-from anju.insights import charts, exports, periods, selectors
+from anju.core.security import no_store
+from anju.insights import charts, exports, periods, selectors, services
 from anju.insights import sections as registry
+from anju.insights.models import Report
 from anju.insights.periods import Period, PeriodError
 
 
@@ -96,6 +102,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "base_query": _base_query(period, community),
             "legend": legend(),
             "many": len(visible) > 1,
+            "reports": policy.can(request.user, services.ACTION),
         },
     )
 
@@ -164,4 +171,68 @@ def rows(request: HttpRequest, section: str, drill: str) -> HttpResponse:
             "query": query_without_page(request),
             "back": _base_query(period, community),
         },
+    )
+
+
+#: How many of the latest reports the reports page lists.
+REPORT_ROWS = 20
+
+
+def _report_page(request: HttpRequest, *, error: str = "", status: int = 200) -> HttpResponse:
+    units = selectors.communities(request.user, action=services.ACTION)
+    reports = list(
+        policy.visible(
+            Report.objects.select_related("community"), request.user, services.ACTION, "community__path"
+        ).order_by("-created_at", "-id")[:REPORT_ROWS]
+    )
+    this_year = timezone.localdate().year
+    return render(
+        request,
+        "insights/reports.html",
+        {
+            "communities": units,
+            "reports": reports,
+            "running": any(r.is_running for r in reports),
+            "years": list(range(this_year, max(services.FIRST_YEAR, this_year - 9) - 1, -1)),
+            "error": error,
+        },
+        status=status,
+    )
+
+
+@policy.permission(services.ACTION)
+def reports(request: HttpRequest) -> HttpResponse:
+    """The annual reports of the communities within reach, and the form asking for one (the worker writes it;
+    the list shows its progress until the PDF can be downloaded)."""
+    if request.method != "POST":
+        return _report_page(request)
+    community_id = parse_id(request.POST.get("community"))
+    community = next(
+        (u for u in selectors.communities(request.user, action=services.ACTION) if u.pk == community_id), None
+    )
+    if community is None:
+        raise Http404
+    try:
+        report, created = services.report_request(
+            actor=request.user, community=community, year=request.POST.get("year"), request=request
+        )
+    except ValidationError as exc:
+        return _report_page(request, error=" ".join(exc.messages), status=400)
+    if created:
+        messages.success(request, _("The report is being written: it appears below when it is ready."))
+    else:
+        messages.info(request, _("This report is already being written."))
+    return redirect(f"{request.path}#report-{report.pk}")
+
+
+@policy.permission(services.ACTION)
+def report_pdf(request: HttpRequest, report_id: int) -> FileResponse:
+    """A finished report's PDF (404 while it is being written, and for a report outside reach)."""
+    report = policy.get_for(request.user, services.ACTION, Report.objects.select_related("community"), pk=report_id)
+    if report.status != Report.Status.DONE or not report.file:
+        raise Http404
+    services.report_downloaded(actor=request.user, report=report, request=request)
+    filename = f"annual-report-{report.community_id}-{report.year}.pdf"
+    return no_store(
+        FileResponse(report.file.open("rb"), as_attachment=True, filename=filename, content_type="application/pdf")
     )
