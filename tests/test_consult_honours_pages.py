@@ -13,6 +13,7 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from anju.audit.models import AuditEvent
+from anju.consult.honours import selectors
 from anju.consult.honours.demo import load_demo_honours
 from anju.consult.honours.evaluation import services as evaluation
 from anju.consult.honours.publicity import services as publicity
@@ -161,6 +162,12 @@ def test_demo_has_a_finished_lane_campaign_and_a_neighbour_campaign_on_notice(hw
     lanes = Campaign.objects.get(community=hw.community, title="文明巷")
     assert lanes.status == CampaignStatus.FINAL
     assert lanes.nominations.filter(status=NominationStatus.HONOURED).count() == 1
+    # the list reads the honoured first (rank 1), then the rest by score, on either database (NULL ranks last)
+    listed = selectors.nominations_of(lanes)
+    assert listed[0].status == NominationStatus.HONOURED
+    assert listed[0].rank == 1
+    rest = [n.score for n in listed[1:]]
+    assert rest == sorted(rest, key=lambda s: -(s or 0))
     neighbours = Campaign.objects.get(community=hw.community, title="最美好邻居")
     assert neighbours.status == CampaignStatus.NOTICE
     assert publicity.notice_open(neighbours)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from anju.access import policy
 from anju.consult.models import (
@@ -52,7 +52,8 @@ def nominations_of(campaign: Campaign) -> list[Nomination]:
     return list(
         Nomination.objects.filter(campaign=campaign)
         .select_related("area", "resident", "unit")
-        .order_by("rank", "-score", "id")
+        # the honoured by rank first, then by score (SQLite sorts NULL first, PostgreSQL last: say which)
+        .order_by(F("rank").asc(nulls_last=True), F("score").desc(nulls_last=True), "id")
     )
 
 
