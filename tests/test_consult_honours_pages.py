@@ -141,6 +141,10 @@ def test_the_certificate_pdf_carries_the_name_in_chinese(hw: HonoursWorld) -> No
     publicity.results_publish(actor=hw.secretary, campaign=notice_over(campaign))
     wang.refresh_from_db()
     assert wang.status == NominationStatus.HONOURED
+    # the office's part of a final campaign says so and offers no step
+    office = _client(hw.secretary).get(reverse("consult:honours_detail", args=[campaign.pk])).content.decode()
+    assert 'id="final-note"' in office
+    assert 'name="step"' not in office
     client = _client(hw.neighbour)
     response = client.get(reverse("consult:honours_certificate", args=[wang.pk]), {"format": "pdf"})
     assert response.status_code == 200
