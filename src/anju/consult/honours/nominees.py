@@ -98,7 +98,8 @@ def _resident_choices(user: Any, campaign: Campaign, q: str, limit: int) -> list
         return [Choice(r.pk, default_name(r), area_of(r.unit).name) for r in people_found]
     doors = set(_DOOR.findall(q))
     households = households_of(user, campaign, registry=False).select_related("address__unit", "unit")
-    by_door = [h for h in households.filter(address__door__in=doors)[: limit * 5] if h.address.unit.name in name]
+    door_matches = limit * 5  # a door number recurs in every building; the building's name narrows it after
+    by_door = [h for h in households.filter(address__door__in=doors)[:door_matches] if h.address.unit.name in name]
     by_member = households.filter(pk__in=Resident.objects.filter(name=name).values("household_id"))[:limit]
     found = list({h.pk: h for h in [*by_door, *by_member]}.values())[:limit]
     return [Choice(h.pk, default_name(h), area_of(h.unit).name) for h in found]
