@@ -11,10 +11,10 @@ from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
 from anju.access import policy
-from anju.contributions import selectors, services
+from anju.contributions import contributors, selectors, services
 from anju.contributions.models import Contribution, MoneyEntry, Project
 from anju.core.api import ErrorOut
-from anju.core.params import Id
+from anju.core.params import Id, OptionalId
 from anju.orgs.models import OrgUnit, UnitKind
 
 router = Router(tags=["contributions"])
@@ -101,7 +101,9 @@ class PublicProjectOut(Schema):
 
 class ContributionIn(Schema):
     contributor: str = Field(..., description="resident, household, organisation or person")
-    name: str
+    name: str = Field("", description="who gave it; for a resident or household linked by id, taken from the registry")
+    resident_id: OptionalId = Field(None, description="the resident of the registry (with contributor resident)")
+    household_id: OptionalId = Field(None, description="the household of the registry (with contributor household)")
     anonymous: bool = False
     kind: str = Field(..., description="money, land, space, labour, goods or services")
     quantity: str = Field(..., description="yuan for money (at most two decimals), else the quantity in the unit")
@@ -136,6 +138,8 @@ class ContributionOut(Schema):
     day: date
     money_entry_id: int | None
     reverses_id: int | None
+    resident_id: int | None
+    household_id: int | None
 
 
 class ExpenditureIn(Schema):
@@ -209,6 +213,8 @@ def _contribution_out(c: Contribution) -> dict[str, Any]:
         "day": c.day,
         "money_entry_id": c.money_entry_id,
         "reverses_id": c.reverses_id,
+        "resident_id": c.resident_id,
+        "household_id": c.household_id,
     }
 
 
@@ -314,11 +320,16 @@ def contributions_list(request: HttpRequest, project_id: Id) -> Any:
 @policy.permission("contributions.manage")
 def contribution_create(request: HttpRequest, project_id: Id, payload: ContributionIn) -> Any:
     p = _project(request, project_id, "contributions.manage")
+    picked: dict[str, Any] = {"name": payload.name}
+    if payload.resident_id is not None or payload.household_id is not None:
+        # The same check as the page's picker: of the project's community and within the user's reach, else 422.
+        raw = payload.household_id if payload.contributor == Contribution.Contributor.HOUSEHOLD else payload.resident_id
+        found = contributors.contributor_pick(request.user, p, payload.contributor, raw)
+        picked = {**found, "name": found["name"] or payload.name}
     c = services.contribution_record(
         actor=request.user,
         project=p,
         contributor=payload.contributor,
-        name=payload.name,
         anonymous=payload.anonymous,
         kind=payload.kind,
         quantity=payload.quantity,
@@ -328,6 +339,7 @@ def contribution_create(request: HttpRequest, project_id: Id, payload: Contribut
         day=payload.day,
         description=payload.description,
         request=request,
+        **picked,
     )
     return Status(201, _contribution_out(c))
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("projects/<int:project_id>/", views.project, name="project"),
     path("projects/<int:project_id>/edit/", views.project_edit, name="project_edit"),
     path("projects/<int:project_id>/contribute/", views.contribute, name="contribute"),
+    path("projects/<int:project_id>/contributors/", views.contributor_search, name="contributor_search"),
     path("projects/<int:project_id>/spend/", views.spend, name="spend"),
     path("entries/<int:money_entry_id>/decide/", views.entry_decide, name="entry_decide"),
     path("entries/<int:money_entry_id>/reverse/", views.entry_reverse, name="entry_reverse"),

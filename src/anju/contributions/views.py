@@ -18,11 +18,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from anju.access import policy
-from anju.contributions import reports, selectors, services
+from anju.contributions import contributors, reports, selectors, services
 from anju.contributions.models import Contribution, Kind, MoneyEntry, Photo, Project, Unit
 from anju.core.images import image_response
 from anju.core.params import parse_int
 from anju.orgs.models import OrgUnit, UnitKind
+
+# What the record form keeps when the page is shown again with an error.
+FORM_FIELDS = ("contributor", "name", "quantity", "description")
 
 
 def _errors(request: HttpRequest, exc: ValidationError) -> None:
@@ -94,9 +97,7 @@ def project_new(request: HttpRequest) -> HttpResponse:
     return _detail(project)
 
 
-@policy.permission("contributions.view")
-def project(request: HttpRequest, project_id: int) -> HttpResponse:
-    p = _project(request, project_id)
+def _context(request: HttpRequest, p: Project, **extra: Any) -> dict[str, Any]:
     manage = policy.can(request.user, "contributions.manage", p)
     context: dict[str, Any] = {
         "project": p,
@@ -106,6 +107,8 @@ def project(request: HttpRequest, project_id: int) -> HttpResponse:
         "money": selectors.money(p),
         "public": selectors.is_public(p.community_id),
         "photos": list(p.photos.all()),
+        "errors": [],
+        "form": {},
     }
     if manage:
         context.update(
@@ -120,11 +123,44 @@ def project(request: HttpRequest, project_id: int) -> HttpResponse:
                 "statuses": Project.Status.choices,
                 "stages": Photo.Stage.choices,
                 "today": timezone.localdate(),
+                "hint": contributors.search_hint(request.user, p),
             }
         )
+        if "contributor_q" in request.GET:  # the picker without JavaScript: a plain GET of this page
+            kind = request.GET.get("contributor", "")
+            q = request.GET.get("contributor_q", "")[:60]
+            context["form"] = {"contributor": kind, "contributor_q": q.strip()}
+            context["kind"] = kind
+            context["choices"] = contributors.contributor_choices(request.user, p, kind, q)
     else:
         context["contributors"] = selectors.public_contributors(p)
-    return render(request, "contributions/project.html", context)
+    context.update(extra)
+    return context
+
+
+@policy.permission("contributions.view")
+def project(request: HttpRequest, project_id: int) -> HttpResponse:
+    p = _project(request, project_id)
+    return render(request, "contributions/project.html", _context(request, p))
+
+
+@policy.permission("contributions.manage")
+def contributor_search(request: HttpRequest, project_id: int) -> HttpResponse:
+    """The record form's picker (an htmx fragment of radio buttons): the residents or households matching what
+    was typed, within the user's reach and the project's community (``contributions.contributors``)."""
+    p = _project(request, project_id, "contributions.manage")
+    q = request.GET.get("contributor_q", "")[:60]
+    kind = request.GET.get("contributor", "")
+    return render(
+        request,
+        "contributions/_contributor_choices.html",
+        {
+            "choices": contributors.contributor_choices(request.user, p, kind, q),
+            "q": q.strip() if kind in contributors.REGISTRY_KINDS else "",
+            "kind": kind,
+            "hint": contributors.search_hint(request.user, p),
+        },
+    )
 
 
 @policy.permission("contributions.manage")
@@ -166,10 +202,35 @@ def project_edit(request: HttpRequest, project_id: int) -> HttpResponse:
     return _detail(p)
 
 
+def _picked(request: HttpRequest, p: Project) -> dict[str, Any]:
+    """The ``resident`` or ``household`` chosen in the record form's picker (``resident_id``, ``household_id``), and
+    the name from the registry (the typed one where the registry has none); the typed name alone when nothing was
+    chosen."""
+    typed = request.POST.get("name", "")
+    contributor = request.POST.get("contributor", "")
+    # Each list names its radio buttons after its kind, so a choice left from the other list is never taken.
+    if contributor not in contributors.REGISTRY_KINDS:
+        return {"name": typed}
+    raw = request.POST.get(f"{contributor}_id", "")
+    if not raw:
+        return {"name": typed}
+    found = contributors.contributor_pick(request.user, p, contributor, raw)
+    return {**found, "name": found["name"] or typed}
+
+
 @policy.permission("contributions.manage")
 @require_POST
 def contribute(request: HttpRequest, project_id: int) -> HttpResponse:
     p = _project(request, project_id, "contributions.manage")
+    picked: dict[str, Any] = {"name": request.POST.get("name", "")}
+    if request.POST.get("form") not in ("labour", "hours"):
+        try:
+            picked = _picked(request, p)
+        except ValidationError as exc:
+            # The page again with what was typed and the error beside the form; nothing written.
+            form = {k: request.POST.get(k, "") for k in FORM_FIELDS}
+            context = _context(request, p, errors=[str(m) for m in exc.messages], form=form)
+            return render(request, "contributions/project.html", context, status=422)
     try:
         if request.POST.get("form") == "labour":
             c = services.labour_record(
@@ -198,7 +259,6 @@ def contribute(request: HttpRequest, project_id: int) -> HttpResponse:
                 actor=request.user,
                 project=p,
                 contributor=request.POST.get("contributor", ""),
-                name=request.POST.get("name", ""),
                 anonymous=bool(request.POST.get("anonymous")),
                 kind=request.POST.get("kind", ""),
                 quantity=request.POST.get("quantity", ""),
@@ -209,6 +269,7 @@ def contribute(request: HttpRequest, project_id: int) -> HttpResponse:
                 description=request.POST.get("description", ""),
                 evidence=request.FILES.get("evidence"),
                 request=request,
+                **picked,
             )
     except ValidationError as exc:
         _errors(request, exc)
