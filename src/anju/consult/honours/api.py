@@ -281,6 +281,11 @@ def nominate(request: HttpRequest, campaign_id: Id, payload: HonoursNominationIn
 
 class HonoursSheetIn(Schema):
     scores: dict[int, int] = Field(default_factory=dict, description="criterion id → score from 1 to 5")
+    household_id: OptionalId = Field(
+        None,
+        description="staff of the community only: the household whose paper sheet (scored at a bench meeting) "
+        "this is; without it, the caller's own household scores",
+    )
 
 
 class HonoursSheetOut(Schema):
@@ -292,12 +297,22 @@ class HonoursSheetOut(Schema):
 @router.post(
     "/consult/honours/nominations/{nomination_id}/scores",
     response={201: HonoursSheetOut, 404: ErrorOut, 422: ErrorOut},
-    summary="Score a nominee of one's area for one's household (one sheet per household; never one's own)",
+    summary="Score a nominee of one's area for one's household, or type in a household's paper sheet (staff); "
+    "one sheet per household, never one's own",
 )
 @policy.permission("honours.take_part")
 def score(request: HttpRequest, nomination_id: Id, payload: HonoursSheetIn) -> Any:
     nomination = _nomination(request, nomination_id, "honours.take_part")
-    sheet = evaluation.sheet_submit(actor=request.user, nomination=nomination, scores=payload.scores, request=request)
+    household = None
+    if payload.household_id is not None:
+        if not selectors.may_manage(request.user, nomination.campaign):
+            raise ValidationError({"household": [_("Only the community's staff type in a paper score sheet.")]})
+        household = Household.objects.select_related("unit").filter(pk=payload.household_id).first()
+        if household is None:
+            raise ValidationError({"household": [_("Choose a household of the campaign's community.")]})
+    sheet = evaluation.sheet_submit(
+        actor=request.user, nomination=nomination, scores=payload.scores, household=household, request=request
+    )
     return Status(201, {"id": sheet.pk, "nomination_id": nomination.pk, "total": sheet.total})
 
 

@@ -15,6 +15,9 @@ What a user finds, and may pick, is the campaign's community only, and within it
 
 The form posts the chosen id; :func:`nominee_pick` refuses an id outside what the same user could have found,
 with a clear error and nothing written.
+
+The staff's paper score sheets (``honours.paper``) pick the household that scored with the same registry search
+(:func:`household_choices`, :func:`household_pick`), whatever the campaign honours.
 """
 
 from __future__ import annotations
@@ -80,10 +83,9 @@ def nominee_choices(user: Any, campaign: Campaign, q: str, *, limit: int = LIMIT
 
 
 def _registry_choices(user: Any, campaign: Campaign, q: str, limit: int) -> list[Choice]:
-    viewer = people.Viewer(user)
     if campaign.subject == Subject.HOUSEHOLD:
-        found = people.household_search(user, q, community=campaign.community)[:limit]
-        return [Choice(h.pk, viewer.household_label(h), h.unit.name) for h in found]
+        return household_choices(user, campaign, q, limit=limit)
+    viewer = people.Viewer(user)
     residents = people.resident_search(user, people.ResidentFilter(q=q)).filter(
         community_id=campaign.community_id, archived_at__isnull=True
     )[:limit]
@@ -103,6 +105,33 @@ def _resident_choices(user: Any, campaign: Campaign, q: str, limit: int) -> list
     by_member = households.filter(pk__in=Resident.objects.filter(name=name).values("household_id"))[:limit]
     found = list({h.pk: h for h in [*by_door, *by_member]}.values())[:limit]
     return [Choice(h.pk, default_name(h), area_of(h.unit).name) for h in found]
+
+
+def household_choices(user: Any, campaign: Campaign, q: str, *, limit: int = LIMIT) -> list[Choice]:
+    """Households of the campaign's community within a registry user's reach, by the registry's own search
+    (a name, its pinyin or initials, the building, the door number where their role sees doors)."""
+    q = " ".join((q or "").split())[:60]
+    if not q:
+        return []
+    viewer = people.Viewer(user)
+    found = people.household_search(user, q, community=campaign.community)[:limit]
+    return [Choice(h.pk, viewer.household_label(h), h.unit.name) for h in found]
+
+
+def household_pick(user: Any, raw: Any) -> Household:
+    """The household chosen in the paper sheet's picker: an active household within the user's registry reach.
+    One of another community is left to ``sheet_submit`` to refuse; a missing one or one out of reach is the
+    same clear error."""
+    pk = parse_id(str(raw or "").strip())
+    found = (
+        people.households_visible(user)
+        .filter(pk=pk or 0, status=Household.Status.ACTIVE)
+        .select_related("address__unit", "unit")
+        .first()
+    )
+    if found is None:
+        raise ValidationError({"household": [_("Choose a household of the campaign's community.")]})
+    return found
 
 
 def search_hint(user: Any, campaign: Campaign) -> str:

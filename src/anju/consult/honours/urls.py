@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from anju.consult.honours import views
+from anju.consult.honours import paper, views
 
 urlpatterns = [
     path("honours/", views.campaigns, name="honours"),
@@ -12,6 +12,7 @@ urlpatterns = [
     path("honours/<int:campaign_id>/nominees", views.nominee_search, name="honours_nominee_search"),
     path("honours/<int:campaign_id>/object", views.object_to, name="honours_object"),
     path("honours/<int:campaign_id>/step", views.step, name="honours_step"),
+    path("honours/<int:campaign_id>/paper", paper.paper, name="honours_paper"),
     path("honours/nominations/<int:nomination_id>/score", views.score, name="honours_score"),
     path("honours/nominations/<int:nomination_id>/vote", views.vote, name="honours_vote"),
     path("honours/nominations/<int:nomination_id>/photo", views.photo, name="honours_photo"),
