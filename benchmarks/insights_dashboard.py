@@ -4,11 +4,11 @@
 
 It creates (and drops) its own database ``anju_bench_insights`` (or ``$ANJU_BENCH_DB``) next to the one in
 DATABASE_URL, migrates it and generates a city into it with ``anju generate_city``'s generator (COPY, seeded):
-50 communities of uneven size under one district, N appeals (default 250,000) received over two years up to now
-with their whole history and roll-up (closed, open, overdue, rejected, duplicates across 17 categories), and in
-30 of the communities a station with two rooms, N/2 bookings (checked in or released as no-shows) and monthly
-activities with N/4 registrations. ``ANJU_BENCH_KEEP=1`` keeps the database; ``ANJU_BENCH_ROUNDS`` (9) sets
-the rounds.
+50 communities of uneven size under one district, N appeals (default 250,000) received over three years
+(``ANJU_BENCH_YEARS``) up to now with their whole history and roll-up (closed, open, overdue, rejected,
+duplicates across 17 categories), and in 30 of the communities a station with two rooms, N/2 bookings (checked
+in or released as no-shows) and activities over the same years with 2N registrations (four in five of a past
+session's checked in). ``ANJU_BENCH_KEEP=1`` keeps the database; ``ANJU_BENCH_ROUNDS`` (9) sets the rounds.
 
 Then, over the Django test client, as the medians of interleaved rounds in the same run:
 
@@ -35,6 +35,7 @@ from typing import Any
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 250_000
 ROUNDS = int(os.environ.get("ANJU_BENCH_ROUNDS", "9"))
+YEARS = float(os.environ.get("ANJU_BENCH_YEARS", "3"))
 KEEP = os.environ.get("ANJU_BENCH_KEEP") == "1"
 BASE_URL = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 BENCH_DB = os.environ.get("ANJU_BENCH_DB", "anju_bench_insights")
@@ -100,7 +101,7 @@ def run() -> None:
     t = time.perf_counter()
     call_command("migrate", verbosity=0)
     print(f"migrated in {time.perf_counter() - t:.0f} s; generating {N:,} appeals …", flush=True)
-    city = generate_city(appeals=N, communities=50, years=2, seed=20, bookings=N // 2)
+    city = generate_city(appeals=N, communities=50, years=YEARS, seed=20, bookings=N // 2, registrations=2 * N)
     print(describe(city))
     print(f"generated in {city.seconds:.0f} s")
 

@@ -27,7 +27,9 @@ NOW = dt.datetime(2026, 6, 1, 2, 0, tzinfo=dt.UTC)
 def city(django_db_setup: None, django_db_blocker: Any) -> Iterator[city_module.City]:
     """One city for the module's tests (each test's own transaction rolls back what it changes)."""
     with django_db_blocker.unblock(), transaction.atomic():
-        yield city_module.generate_city(appeals=1500, communities=8, years=1.5, seed=7, now=NOW, bookings=60)
+        yield city_module.generate_city(
+            appeals=1500, communities=8, years=1.5, seed=7, now=NOW, bookings=60, registrations=900
+        )
         transaction.set_rollback(True)
 
 
@@ -61,6 +63,23 @@ def test_states_follow_the_age_of_the_appeal(city: city_module.City) -> None:
     assert AppealEvent.objects.filter(action="dispatch").count() >= 1300
     assert Booking.objects.count() == 60
     assert city.counts["appeals"] == Appeal.objects.count() == 1500
+
+
+def test_activities_fill_the_same_years_and_past_sessions_are_attended(city: city_module.City) -> None:
+    """Registrations as asked, in sessions spread over the appeals' window (never decades back), most of a past
+    session's checked in and none of a future one's."""
+    from anju.activities.models import Registration, Session
+
+    assert city.counts["registrations"] == Registration.objects.count()
+    assert 900 <= Registration.objects.count() < 900 + 30
+    first = Session.objects.order_by("starts_at").values_list("starts_at", flat=True).first()
+    assert first is not None
+    assert first >= NOW - dt.timedelta(days=round(365 * 1.5) + 31)
+    months = {(s.year, s.month) for s in Session.objects.values_list("starts_at", flat=True)}
+    assert len(months) >= 12  # spread, not piled into the last months
+    past = Registration.objects.filter(session__starts_at__lt=NOW)
+    assert past.filter(checked_in_at__isnull=False).count() >= past.count() * 0.6
+    assert not Registration.objects.filter(session__starts_at__gt=NOW, checked_in_at__isnull=False).exists()
 
 
 def test_open_appeals_carry_their_deadlines_and_ladders(city: city_module.City) -> None:

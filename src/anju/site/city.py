@@ -734,6 +734,7 @@ def generate_city(
     seed: int = 13,
     now: dt.datetime | None = None,
     bookings: int | None = None,
+    registrations: int | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> City:
     """Generate the city into the default database (empty of appeals or not: ids follow what is there)."""
@@ -771,7 +772,14 @@ def generate_city(
     city.counts["monthly roll-up rows"] = MonthlyRollup.objects.count()
     for model in (Appeal, AppealEvent, Callback, Escalation, DailyRollup):
         _reset_sequence(model)
-    generate_places(city, gen.rng, now=now, bookings=appeals // 20 if bookings is None else bookings)
+    generate_places(
+        city,
+        gen.rng,
+        now=now,
+        bookings=appeals // 20 if bookings is None else bookings,
+        registrations=registrations,
+        since=start,
+    )
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
@@ -782,10 +790,20 @@ def generate_city(
 # --- stations, bookings, activities and registrations ---------------------------------------------------------
 
 
-def generate_places(city: City, rng: random.Random, *, now: dt.datetime, bookings: int) -> None:
+def generate_places(
+    city: City,
+    rng: random.Random,
+    *,
+    now: dt.datetime,
+    bookings: int,
+    registrations: int | None = None,
+    since: dt.datetime | None = None,
+) -> None:
     """In up to 30 communities: a station with two rooms (through the services), one resident, ``bookings``
     bookings of the rooms (three slots a day, from a year back to two weeks ahead; past ones checked in or
-    released as no-shows) and monthly activities whose sessions hold half as many registrations."""
+    released as no-shows) and activities holding ``registrations`` registrations (default: half as many as
+    bookings): sessions of 30 places spread over the months from ``since`` (default a year back) to this one,
+    as many a month in each place as that takes, four in five registrations of a past session checked in."""
     if bookings <= 0:
         return
     from anju.accounts import services as account_services
@@ -854,26 +872,28 @@ def generate_places(city: City, rng: random.Random, *, now: dt.datetime, booking
     occupancy_table.flush()
     _reset_sequence(Booking)
     city.counts["bookings"] = made
-    # Activities: one a month in each place's first room, one session of 30 places, filled to a random level.
+    # Activities in every other room, one session of 30 places each, filled to a random level, over the window.
     activity_table, session_table = Table(Activity, with_id=True), Table(Session, with_id=True)
     registration_table = Table(Registration)
     activity_pk = (Activity.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
     session_pk = (Session.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
     code = rng.randrange(16**7)
-    wanted = bookings // 2
-    registrations = 0
-    month = now.astimezone(LOCAL).date().replace(day=1)
-    while registrations < wanted:
-        for community, space, resident in rooms[::2]:
-            if registrations >= wanted:
+    wanted = bookings // 2 if registrations is None else registrations
+    places_with_activities = rooms[::2]
+    first_day = (since or now - dt.timedelta(days=365)).astimezone(LOCAL).date()
+    span = max(1, (now.astimezone(LOCAL).date() + dt.timedelta(days=14) - first_day).days)
+    made_registrations = 0
+    while made_registrations < wanted:
+        for community, space, resident in places_with_activities:
+            if made_registrations >= wanted:
                 break
-            starts = dt.datetime.combine(month + dt.timedelta(days=rng.randint(0, 27)), dt.time(15), LOCAL)
-            starts = starts.astimezone(dt.UTC)
+            day = first_day + dt.timedelta(days=rng.randrange(span))  # anywhere in the window, two weeks ahead too
+            starts = dt.datetime.combine(day, dt.time(rng.choice((9, 15, 19))), LOCAL).astimezone(dt.UTC)
             taken = rng.randint(5, 30)
             activity_table.add(
                 id=activity_pk,
                 community_id=community.pk,
-                title=f"{month:%Y年%m月}{community.name}邻里活动",
+                title=f"{day:%Y年%m月}{community.name}邻里活动",
                 organiser_id=resident.pk,
                 space_id=space.pk,
                 capacity=30,
@@ -901,16 +921,18 @@ def generate_places(city: City, rng: random.Random, *, now: dt.datetime, booking
                     registered_by_id=resident.pk,
                     short_code=f"{code % 16**8:08X}",
                     created_at=starts - dt.timedelta(days=rng.randint(1, 13)),
+                    checked_in_at=starts + dt.timedelta(minutes=rng.randint(-10, 20))
+                    if starts < now and rng.random() < 0.8
+                    else None,
                 )
-            registrations += taken
+            made_registrations += taken
             activity_pk += 1
             session_pk += 1
-        month = (month - dt.timedelta(days=1)).replace(day=1)
     for table in (activity_table, session_table, registration_table):
         table.flush()
     for model in (Activity, Session, Registration, Occupancy):
         _reset_sequence(model)
-    city.counts["registrations"] = registrations
+    city.counts["registrations"] = made_registrations
 
 
 def describe(city: City) -> str:
