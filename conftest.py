@@ -9,11 +9,15 @@ from __future__ import annotations
 import base64
 import json
 import os
+import shutil
 import tempfile
 
 import pytest
 
-os.environ.setdefault("ANJU_VAR_DIR", tempfile.mkdtemp(prefix="anju-test-var-"))
+#: The var dir this session made (removed when the session ends), or None when ANJU_VAR_DIR was given.
+_MADE_VAR_DIR = None if os.environ.get("ANJU_VAR_DIR") else tempfile.mkdtemp(prefix="anju-test-var-")
+if _MADE_VAR_DIR:
+    os.environ["ANJU_VAR_DIR"] = _MADE_VAR_DIR
 os.environ.setdefault(
     "ANJU_DATA_KEYS",
     json.dumps(
@@ -47,3 +51,9 @@ def pytest_configure(config: pytest.Config) -> None:
         replica["OPTIONS"] = {"connect_timeout": 3}
         replica["TEST"] = {"MIRROR": "default"}
         settings.DATABASES["replica"] = replica
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """A throw-away var dir made for this session goes with it (sessions used to leave one in /tmp each)."""
+    if _MADE_VAR_DIR:
+        shutil.rmtree(_MADE_VAR_DIR, ignore_errors=True)
