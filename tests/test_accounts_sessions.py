@@ -81,9 +81,38 @@ def test_a_raised_epoch_is_seen_even_when_another_process_cached_the_user(tree: 
 
 def test_the_session_cache_is_shared_by_every_process() -> None:
     """A per-process (local-memory) cache would keep a session another process signed out."""
-    backend = settings.CACHES[settings.SESSION_CACHE_ALIAS]["BACKEND"]
-    assert backend.rsplit(".", 1)[-1] in {"FileBasedCache", "RedisCache"}
+    this_process = caches[settings.SESSION_CACHE_ALIAS]
+    other_process = caches.create_connection(settings.SESSION_CACHE_ALIAS)
+    other_process.set("anju:test:shared", "signed in", 60)
+    assert this_process.get("anju:test:shared") == "signed in"
+    other_process.delete("anju:test:shared")
+    assert this_process.get("anju:test:shared") is None
     assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.cached_db"
+
+
+def test_each_request_gets_a_user_of_its_own_to_change(tree: Tree, client_for: Any, rf: Any) -> None:
+    """The user is decoded once a process, but a view that changes its request's user changes no other's."""
+    worker = make_user(Role.COMMUNITY_WORKER, tree.community)
+    request = rf.get("/")
+    request.session = client_for(worker).session
+    first = cached_get_user(request)
+    first.display_name = "changed by one view"
+    second = cached_get_user(request)
+    assert second == worker
+    assert second is not first
+    assert second.display_name == worker.display_name
+
+
+def test_a_user_another_process_changed_is_read_again(tree: Tree, client_for: Any, rf: Any) -> None:
+    """This process keeps the decoded user only while the shared file holds the same bytes."""
+    worker = make_user(Role.COMMUNITY_WORKER, tree.community)
+    request = rf.get("/")
+    request.session = client_for(worker).session
+    assert cached_get_user(request).display_name == worker.display_name
+    renamed = type(worker).objects.get(pk=worker.pk)
+    renamed.display_name = "另一个进程改的"
+    caches.create_connection(settings.SESSION_CACHE_ALIAS).set(f"anju:user:{worker.pk}", renamed, 60)
+    assert cached_get_user(request).display_name == "另一个进程改的"
 
 
 def test_a_session_of_an_unknown_user_is_anonymous(tree: Tree, client_for: Any, rf: Any) -> None:

@@ -243,7 +243,7 @@ SESSION_CACHE_ALIAS = "sessions"
 CACHES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     SESSION_CACHE_ALIAS: {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "BACKEND": "anju.core.filecache.SharedFileCache",  # Django's file cache, hot keys decoded once a process
         "LOCATION": str(VAR_DIR / "cache" / "sessions"),
         "TIMEOUT": SESSION_COOKIE_AGE,
         "OPTIONS": {"MAX_ENTRIES": 50_000, "CULL_FREQUENCY": 10},

@@ -21,6 +21,7 @@ process would keep a user another process forgot.
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from django.conf import settings
@@ -56,8 +57,28 @@ def forget_user(user_id: Any) -> None:
 
 
 def _verified(request: HttpRequest, user: Any) -> bool:
+    return _verified_hash(request, user.get_session_auth_hash())
+
+
+def _verified_hash(request: HttpRequest, auth_hash: str) -> bool:
     session_hash = request.session.get(auth.HASH_SESSION_KEY)
-    return isinstance(session_hash, str) and constant_time_compare(session_hash, user.get_session_auth_hash())
+    return isinstance(session_hash, str) and constant_time_compare(session_hash, auth_hash)
+
+
+#: The auth hash of each shared user object this process holds, keyed by the object's id (the entry keeps the
+#: object alive, so the id is not reused) and checked against the secret key it was worked out with.
+_hashes: dict[int, tuple[Any, str, str]] = {}
+
+
+def _auth_hash(shared: Any) -> str:
+    known = _hashes.get(id(shared))
+    if known is not None and known[0] is shared and known[1] == settings.SECRET_KEY:
+        return known[2]
+    if len(_hashes) >= 4096:
+        _hashes.clear()
+    auth_hash = shared.get_session_auth_hash()
+    _hashes[id(shared)] = (shared, settings.SECRET_KEY, auth_hash)
+    return auth_hash
 
 
 def cached_get_user(request: HttpRequest) -> Any:
@@ -70,15 +91,23 @@ def cached_get_user(request: HttpRequest) -> Any:
     if backend_path not in settings.AUTHENTICATION_BACKENDS:
         return auth.get_user(request)
     key = _key(user_id)
-    user = _cache().get(key)
-    if user is None:
-        user = auth.load_backend(backend_path).get_user(user_id)
+    cache = _cache()
+    shared = cache.get_shared(key) if hasattr(cache, "get_shared") else None
+    if shared is not None:
+        # The object this process decoded from the cache's bytes: its auth hash is worked out once, and the
+        # request gets a copy of its own to change.
+        if _verified_hash(request, _auth_hash(shared)):
+            return copy.copy(shared)
+    else:
+        user = cache.get(key)
         if user is None:
-            return AnonymousUser()
-        _cache().set(key, user, USER_SECONDS)
-    if _verified(request, user):
-        return user
-    _cache().delete(key)
+            user = auth.load_backend(backend_path).get_user(user_id)
+            if user is None:
+                return AnonymousUser()
+            cache.set(key, user, USER_SECONDS)
+        if _verified(request, user):
+            return user
+    cache.delete(key)
     return auth.get_user(request)  # Django decides: a fallback secret, or flush the session
 
 
