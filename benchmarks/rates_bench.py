@@ -10,8 +10,8 @@ It prints what the data is (appeals, the rows of each roll-up tier, those the su
 as medians and 95th percentiles of interleaved rounds in the same run:
 
 - the page over HTTP (``/appeals/rates/``, by department and by grid, charts included) against the raw SQL that
-  answers the same question from the monthly tier (the group's sums and the month-by-month totals of the
-  district's communities) — the ratio the issue bounds (1.5×);
+  answers the same question from the monthly tier, in the same two statements the page sends (the group's sums
+  by key, then the month-by-month totals of the district's communities) — the ratio the issue bounds (1.5×);
 - the same question summed from the daily tier in raw SQL (what the page read before the monthly tier), for scale;
 - the selector alone (``selectors.rates_report``: the aggregate and the labels, no HTTP, no template);
 - a bare Django view over HTTP (the floor of any page).
@@ -87,7 +87,10 @@ def main() -> None:
     communities = list(
         OrgUnit.objects.filter(kind=UnitKind.COMMUNITY, path__startswith=district.path).values_list("pk", flat=True)
     )
-    supervisor = make_user(Role.SUPERVISOR, district)
+    from anju.accounts.models import User
+
+    name = f"bench-rates-{district.pk}"  # found again when the city serves another run
+    supervisor = User.objects.filter(username=name).first() or make_user(Role.SUPERVISOR, district, username=name)
     with connection.cursor() as cur:
         cur.execute("SELECT count(*), min(received_at), max(received_at) FROM appeals_appeal")
         appeals, first, last = cur.fetchone()  # type: ignore[misc]
@@ -115,14 +118,23 @@ def main() -> None:
         "sum(arrived_self_declared), sum(awaiting_callback)"
     )
 
+    # The communities as the page sends them: a list of literals (``= ANY(array)`` was planned worse: 73 ms against
+    # the page's own 59 ms for the same sums).
+    in_list = ", ".join(["%s"] * len(communities))
+
     def raw_monthly(dimension: str) -> Callable[[], None]:
         def run() -> None:
             with connection.cursor() as cur:
                 cur.execute(
-                    f"SELECT dimension, key, CASE WHEN dimension = 'total' THEN month END, {sums} "  # noqa: S608
-                    "FROM appeals_monthlyrollup WHERE community_id = ANY(%s) AND dimension IN (%s, 'total') "
-                    "GROUP BY 1, 2, 3",
-                    [communities, dimension],
+                    f"SELECT key, {sums} FROM appeals_monthlyrollup "  # noqa: S608
+                    f"WHERE community_id IN ({in_list}) AND dimension = %s GROUP BY key",
+                    [*communities, dimension],
+                )
+                cur.fetchall()
+                cur.execute(
+                    f"SELECT month, {sums} FROM appeals_monthlyrollup "  # noqa: S608
+                    f"WHERE community_id IN ({in_list}) AND dimension = 'total' GROUP BY month",
+                    communities,
                 )
                 cur.fetchall()
 
@@ -133,8 +145,8 @@ def main() -> None:
             with connection.cursor() as cur:
                 cur.execute(
                     f"SELECT {column}, date_trunc('month', day), {sums} FROM appeals_dailyrollup "  # noqa: S608
-                    "WHERE community_id = ANY(%s) GROUP BY 1, 2",
-                    [communities],
+                    f"WHERE community_id IN ({in_list}) GROUP BY 1, 2",
+                    communities,
                 )
                 cur.fetchall()
 

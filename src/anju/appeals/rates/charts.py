@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
@@ -74,44 +74,32 @@ def bars_of(row: Any) -> list[Bar]:
 
 
 def rate_bars(rows: Sequence[Any], *, title: str, chart_id: str = "rate-bars") -> SafeString:
-    """Horizontal bars: for each row its name, then its three rates, each with value and counts."""
+    """Horizontal bars: for each row its name, then its three rates, each with value and counts.
+
+    Built with f-strings, not ``format_html`` per element (a page of 50 groups draws 150 bars): every text
+    (names, labels, counts) goes through ``escape``; the rest are numbers and the series' own names."""
     if not rows:
         return SafeString("")
-    parts: list[SafeString] = []
+    labels = {series: escape(series_label(series)) for series, *_rest in SERIES}
+    parts: list[str] = []
     y = 0
     for row in rows:
-        parts.append(format_html('<text class="chart-name" x="0" y="{}">{}</text>', y + 12, row.label))
+        name = escape(row.label)
+        parts.append(f'<text class="chart-name" x="0" y="{y + 12}">{name}</text>')
         y += NAME_H + 2
         for bar in bars_of(row):
+            text = escape(bar.text)
+            value = "" if bar.value is None else bar.value
             parts.append(
-                format_html(
-                    '<g class="chart-bar" data-series="{}" data-value="{}">'
-                    "<title>{} · {}: {}</title>"
-                    '<rect class="chart-track" x="{}" y="{}" width="{}" height="{}" rx="2"></rect>'
-                    '<rect class="chart-{}" x="{}" y="{}" width="{}" height="{}" rx="2"></rect>'
-                    '<text class="chart-text" x="{}" y="{}">{}</text></g>',
-                    bar.series,
-                    "" if bar.value is None else bar.value,
-                    row.label,
-                    series_label(bar.series),
-                    bar.text,
-                    BAR_X,
-                    y,
-                    BAR_MAX,
-                    BAR_H,
-                    bar.series,
-                    BAR_X,
-                    y,
-                    bar.width,
-                    BAR_H,
-                    BAR_X + BAR_MAX + 4,
-                    y + BAR_H - 2,
-                    bar.text,
-                )
+                f'<g class="chart-bar" data-series="{bar.series}" data-value="{value}">'
+                f"<title>{name} · {labels[bar.series]}: {text}</title>"
+                f'<rect class="chart-track" x="{BAR_X}" y="{y}" width="{BAR_MAX}" height="{BAR_H}" rx="2"></rect>'
+                f'<rect class="chart-{bar.series}" x="{BAR_X}" y="{y}" width="{bar.width}" height="{BAR_H}" rx="2">'
+                f'</rect><text class="chart-text" x="{BAR_X + BAR_MAX + 4}" y="{y + BAR_H - 2}">{text}</text></g>'
             )
             y += BAR_H + BAR_GAP
         y += GROUP_GAP
-    body = mark_safe("".join(parts))  # noqa: S308  every part was built by format_html
+    body = mark_safe("".join(parts))  # noqa: S308  every text in it was escaped above
     return format_html(
         '<svg class="chart" id="{id}" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" '
         'aria-labelledby="{id}-title" focusable="false" data-chart="bars">'
