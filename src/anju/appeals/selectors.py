@@ -143,8 +143,34 @@ def appeals_visible(user: Any) -> QuerySet[Appeal]:
     if depts:
         q |= Q(department_id__in=depts) | _assisted_by(depts)
     if user.is_authenticated:
-        q |= Q(requester_id=user.pk) | Q(filed_by_id=user.pk) | _followed_by(user)
+        q |= _own_beyond(user, ids)
     return qs.filter(q)
+
+
+#: Up to this many of the user's own appeals outside her communities are matched by their ids; beyond, by keys.
+OWN_BY_IDS = 1000
+
+
+def _own_beyond(user: Any, ids: list[int] | None) -> Q:
+    """The appeals the user filed, asked for or follows that her communities ``ids`` do not cover already.
+
+    Found first, by their ids (one small query over the requester, filer and follower indexes), so that for a
+    worker whose own appeals all lie in her communities — the usual case — the list's filter is only
+    ``community_id IN (…)`` and PostgreSQL reads a page in the order of the (community, received) index. Under
+    an ``OR`` with the requester and the filer it walked every appeal by date instead: 33 ms against 4 ms for one
+    category of one community at 10^6 appeals."""
+    if ids is None:  # every community: nothing lies beyond
+        return Q(pk__in=[])
+    filed = Appeal.objects.filter(Q(requester_id=user.pk) | Q(filed_by_id=user.pk)).exclude(community_id__in=ids)
+    followed = AppealFollower.objects.filter(user_id=user.pk).exclude(appeal__community_id__in=ids)
+    found = list(
+        filed.order_by()
+        .values_list("pk", flat=True)
+        .union(followed.order_by().values_list("appeal_id", flat=True))[: OWN_BY_IDS + 1]
+    )
+    if len(found) > OWN_BY_IDS:
+        return Q(requester_id=user.pk) | Q(filed_by_id=user.pk) | _followed_by(user)
+    return Q(pk__in=found)
 
 
 #: The work queues' order: what is due first (no deadline last), then the oldest number.

@@ -61,8 +61,9 @@ class BoundedCount:
 
 def planner_estimate(queryset: QuerySet[Any]) -> int | None:
     """The rows PostgreSQL's planner expects ``queryset`` to return (``EXPLAIN``, nothing read); ``None`` on
-    another database or when it cannot say."""
-    qs = queryset.order_by()
+    another database or when it cannot say. The joins ``select_related`` adds only to show each row are left out:
+    they change no row count, and planning them cost a list 10 ms."""
+    qs = queryset.order_by().select_related(None).values("pk")
     if connections[qs.db].vendor != "postgresql":
         return None
     try:
