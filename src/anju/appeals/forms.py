@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from anju.appeals.models import ON_BEHALF_CHANNELS, Category, Channel, Status, Urgency
-from anju.core.forms import DateInput, MultipleFileField
+from anju.core.forms import DateInput, MultipleFileField, QuickSelect
 from anju.orgs.models import OrgUnit, UnitKind
 
 
@@ -96,12 +96,12 @@ class AppealFilterForm(forms.Form):
     (a hand-edited link) is left out of the filter and said next to its field."""
 
     q = forms.CharField(label=_("Search"), max_length=100, required=False)
-    status = forms.ChoiceField(label=_("Status"), required=False)
-    category = forms.ChoiceField(label=_("Category"), required=False)
-    department = forms.ChoiceField(label=_("Department"), required=False)
-    urgency = forms.ChoiceField(label=_("Urgency"), required=False)
-    grid = forms.ChoiceField(label=_("Grid"), required=False)
-    deadline = forms.ChoiceField(label=_("Deadline"), required=False)
+    status = forms.ChoiceField(label=_("Status"), required=False, widget=QuickSelect)
+    category = forms.ChoiceField(label=_("Category"), required=False, widget=QuickSelect)
+    department = forms.ChoiceField(label=_("Department"), required=False, widget=QuickSelect)
+    urgency = forms.ChoiceField(label=_("Urgency"), required=False, widget=QuickSelect)
+    grid = forms.ChoiceField(label=_("Grid"), required=False, widget=QuickSelect)
+    deadline = forms.ChoiceField(label=_("Deadline"), required=False, widget=QuickSelect)
     start = forms.DateField(label=_("Received from"), required=False, widget=DateInput())
     end = forms.DateField(label=_("Received until"), required=False, widget=DateInput())
 

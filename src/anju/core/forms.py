@@ -6,6 +6,9 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.utils import flatatt
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 
 def apply_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
@@ -69,3 +72,30 @@ class MultipleFileField(forms.FileField):
         if isinstance(data, list | tuple):
             return [super(MultipleFileField, self).clean(d, initial) for d in data]
         return [super().clean(data, initial)] if data else []
+
+
+class QuickSelect(forms.Select):
+    """Django's ``<select>`` with its options written in Python instead of one template render each.
+
+    A filter of a district's supervisor offers hundreds of grids and departments; through Django's widget
+    templates each option costs a template render, some 15 ms of a list page. The markup is the same as
+    Django's (the attributes the bound field adds — id, required, aria — included); grouped choices fall back
+    to Django's own rendering."""
+
+    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> Any:
+        choices = list(self.choices)
+        if self.allow_multiple_selected or any(isinstance(label, (list, tuple)) for _value, label in choices):
+            return super().render(name, value, attrs, renderer)
+        final = self.build_attrs(self.attrs, attrs)
+        selected = set(self.format_value(value))
+        found = False
+        options: list[str] = []
+        for option_value, label in choices:
+            text = "" if option_value is None else str(option_value)
+            chosen = not found and text in selected  # one option selected, the first matching, as Django's
+            found = found or chosen
+            options.append(
+                format_html('<option value="{}"{}>{}</option>', text, mark_safe(" selected") if chosen else "", label)
+            )
+        body = mark_safe("".join(options))  # noqa: S308  every option was built by format_html
+        return format_html('<select name="{}"{}>{}</select>', name, flatatt(final), body)

@@ -1,0 +1,50 @@
+"""QuickSelect writes the same <select> as Django's Select, without a template render per option."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django import forms
+from django.test.html import parse_html
+
+from anju.core.forms import QuickSelect
+
+CHOICES = [("", "任何"), ("1", '路灯 <坏了> & "灭"'), ("2", "Grid 2"), (3, "三"), ("3", "duplicate value")]
+
+
+def _form(widget: type[forms.Select], data: dict[str, Any] | None, *, required: bool = False) -> forms.Form:
+    class F(forms.Form):
+        pick = forms.ChoiceField(label="Pick", choices=CHOICES, required=required, widget=widget, help_text="help")
+
+    return F(data)
+
+
+@pytest.mark.parametrize(
+    ("data", "required"),
+    [(None, False), ({"pick": "1"}, False), ({"pick": "3"}, True), ({"pick": "nope"}, True), ({}, True)],
+)
+def test_the_markup_is_djangos(data: dict[str, Any] | None, required: bool) -> None:
+    ours = _form(QuickSelect, data, required=required)
+    django = _form(forms.Select, data, required=required)
+    if data is not None:
+        assert ours.is_valid() == django.is_valid()
+    assert parse_html(str(ours["pick"])) == parse_html(str(django["pick"]))
+
+
+def test_labels_are_escaped_and_one_option_is_selected() -> None:
+    html = str(_form(QuickSelect, {"pick": "3"})["pick"])
+    assert "&lt;坏了&gt; &amp; &quot;灭&quot;" in html
+    assert html.count(" selected") == 1
+
+
+def test_grouped_choices_fall_back_to_django() -> None:
+    grouped = [("东区", [("1", "一"), ("2", "二")]), ("西区", [("3", "三")])]
+
+    class F(forms.Form):
+        pick = forms.ChoiceField(choices=grouped, widget=QuickSelect)
+
+    class G(forms.Form):
+        pick = forms.ChoiceField(choices=grouped)
+
+    assert parse_html(str(F({"pick": "2"})["pick"])) == parse_html(str(G({"pick": "2"})["pick"]))
