@@ -1,11 +1,11 @@
 """Django's file cache, shared by every process of the site, with per-process shortcuts for hot keys.
 
 Sessions and the signed-in user are read from a cache directory that every process shares (see
-``SESSION_CACHE_ALIAS`` in settings), so a read costs opening the file, inflating it and unpickling the
-value: for a user row about 90 µs, half a "hello". This backend keeps, per process, the last bytes read from
-each file with what they decoded to. A read still opens the file and reads it whole (so a value another process
-changed or deleted is seen at once, and no timestamp or inode is trusted), but when the bytes are the same it
-skips the inflating and, for :meth:`get_shared`, the unpickling.
+``SESSION_CACHE_ALIAS`` in settings), so a read costs opening the file, inflating it and unpickling the value:
+for a user row about 90 µs, a sixth of a whole "hello". This backend keeps, per process, the last bytes read
+from each file with what they decoded to. A read still opens the file and reads it whole (so a value another
+process changed or deleted is seen at once, and no timestamp or inode is trusted), but when the bytes are the
+same it skips the inflating and, for :meth:`get_shared`, the unpickling.
 
 - :meth:`get` returns a fresh object every time, as Django's does.
 - :meth:`get_shared` returns the object this process keeps for those bytes: the caller must not change it
