@@ -28,6 +28,7 @@ from anju.appeals.dispatch import services as dispatch
 from anju.appeals.handling import services as handling
 from anju.appeals.models import AWAITING_CALLBACK, Appeal, AppealEvent, Callback, DailyRollup, Status, Summons
 from anju.appeals.rates import charts, ranking
+from anju.appeals.rates import views as rate_views
 from anju.appeals.selectors import RateRow, TierPlan, rates, rates_report, tier_plan, trend_months
 from anju.appeals.whistles import services as whistles
 from anju.audit.actions import Action
@@ -732,8 +733,6 @@ def test_the_rates_table_and_chart_are_paged_and_the_export_holds_every_row(
     world: AppealsWorld, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A district's grids number in the hundreds: the table and the chart show a page of groups at a time."""
-    from anju.appeals.rates import views as rate_views
-
     monkeypatch.setattr(rate_views, "ROWS_PER_PAGE", 2)
     c = english_client(world.supervisor)
     names = []
@@ -758,9 +757,5 @@ def test_the_rates_table_and_chart_are_paged_and_the_export_holds_every_row(
     assert [n for n in names if n in chart] == shown_first
     sheet = c.get("/appeals/rates/?group=department&format=xlsx")
     assert sheet.status_code == 200
-    import io
-
-    from openpyxl import load_workbook
-
     cells = {str(v) for row in load_workbook(io.BytesIO(sheet.content)).active.iter_rows(values_only=True) for v in row}
     assert set(names) <= cells

@@ -38,16 +38,16 @@ def _cell(rate: float | None, numerator: int, denominator: int) -> Cell:
 
 def _cells(row: Any) -> dict[str, Any]:
     """A table row's texts, worked out in Python once (a page of 50 groups and 36 months held some 4,000
-    template lookups, most of the page's own time)."""
+    template lookups, most of the page's own time): the charts' three rates, the whistle arrivals, routing."""
     counts = row.counts
-    return {
-        "row": row,
-        "response": _cell(row.response_rate, counts.get("responded", 0), counts.get("dispatched", 0)),
-        "resolution": _cell(row.resolution_rate, counts.get("resolved", 0), counts.get("completed", 0)),
-        "satisfaction": _cell(row.satisfaction_rate, counts.get("satisfied", 0), counts.get("ratings", 0)),
-        "arrival": _cell(row.arrival_rate, counts.get("arrived_on_time", 0), counts.get("summoned", 0)),
-        "routing": "—" if row.routing_rate is None else f"{localize(row.routing_rate)}%",
+    cells: dict[str, Any] = {
+        series: _cell(getattr(row, attr), counts.get(num, 0), counts.get(den, 0))
+        for series, num, den, attr in charts.SERIES
     }
+    cells["arrival"] = _cell(row.arrival_rate, counts.get("arrived_on_time", 0), counts.get("summoned", 0))
+    cells["routing"] = "—" if row.routing_rate is None else f"{localize(row.routing_rate)}%"
+    cells["row"] = row
+    return cells
 
 
 def _period(request: HttpRequest) -> tuple[dt.date | None, dt.date | None]:
