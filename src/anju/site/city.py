@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-import json
 import math
 import random
 import time
@@ -30,9 +29,8 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from django.db import connection, models, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from anju.appeals import notes
@@ -53,9 +51,8 @@ from anju.appeals.rates import rebuild
 from anju.core import partitions
 from anju.orgs import services as org_services
 from anju.orgs.models import Department, OrgUnit, UnitKind
-
-LOCAL = ZoneInfo("Asia/Shanghai")
-H = dt.timedelta(hours=1)
+from anju.site.city_places import generate_places
+from anju.site.city_rows import LOCAL, H, Table, reset_sequence
 
 # How often each category is filed (a 12345 line's usual mix: rubbish, noise and lamps lead).
 CATEGORY_WEIGHTS = {
@@ -124,89 +121,6 @@ class City:
     counts: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
     now: dt.datetime | None = None
-
-
-# --- writing rows -----------------------------------------------------------------------------------------
-
-
-class Table:
-    """Rows of one model written in bulk: COPY on PostgreSQL, multi-row INSERT on SQLite. Columns not given
-    take the field's default (so a column added later with a default needs no change here)."""
-
-    def __init__(self, model: type[models.Model], *, with_id: bool = False) -> None:
-        self.model = model
-        fields = [f for f in model._meta.concrete_fields if with_id or not f.primary_key]
-        self.columns = [f.column for f in fields]
-        self.names = [f.attname for f in fields]
-        now = timezone.now()
-        self.defaults: list[Any] = []
-        for f in fields:
-            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-                self.defaults.append(now)
-            elif f.primary_key or (f.null and not f.has_default()):
-                self.defaults.append(None)
-            else:
-                self.defaults.append(f.get_default())
-        self.index = {name: i for i, name in enumerate(self.names)}
-        self.json = [i for i, f in enumerate(fields) if isinstance(f, models.JSONField)]
-        self.rows: list[list[Any]] = []
-        self.written = 0
-
-    def add(self, **values: Any) -> None:
-        row = list(self.defaults)
-        for name, value in values.items():
-            row[self.index[name]] = value
-        self.rows.append(row)
-
-    def flush(self) -> None:
-        if not self.rows:
-            return
-        for row in self.rows:
-            for i in self.json:
-                row[i] = json.dumps(row[i], ensure_ascii=False)
-        table = connection.ops.quote_name(self.model._meta.db_table)
-        columns = ", ".join(connection.ops.quote_name(c) for c in self.columns)
-        connection.ensure_connection()
-        raw = connection.connection
-        if connection.vendor == "postgresql":
-            with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in self.rows:
-                    copy.write_row(row)
-        else:
-            marks = ", ".join("?" for _ in self.columns)
-            cursor = raw.cursor()
-            try:
-                cursor.executemany(
-                    f"INSERT INTO {table} ({columns}) VALUES ({marks})",  # noqa: S608  the model's own names
-                    [[_sqlite(v) for v in row] for row in self.rows],
-                )
-            finally:
-                cursor.close()
-        self.written += len(self.rows)
-        self.rows = []
-
-
-def _sqlite(value: Any) -> Any:
-    if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, bool):
-        return int(value)
-    return value
-
-
-def _reset_sequence(model: type[models.Model]) -> None:
-    if connection.vendor != "postgresql":
-        return
-    table = model._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT setval(pg_get_serial_sequence(%s, 'id'), (SELECT coalesce(max(id), 1) FROM "  # noqa: S608
-            + connection.ops.quote_name(table)
-            + "))",
-            [table],
-        )
 
 
 # --- drawing ------------------------------------------------------------------------------------------
@@ -771,7 +685,7 @@ def generate_city(
     rebuild.monthly_from_daily()
     city.counts["monthly roll-up rows"] = MonthlyRollup.objects.count()
     for model in (Appeal, AppealEvent, Callback, Escalation, DailyRollup):
-        _reset_sequence(model)
+        reset_sequence(model)
     generate_places(
         city,
         gen.rng,
@@ -785,154 +699,6 @@ def generate_city(
             cursor.execute("ANALYZE")
     city.seconds = time.perf_counter() - started
     return city
-
-
-# --- stations, bookings, activities and registrations ---------------------------------------------------------
-
-
-def generate_places(
-    city: City,
-    rng: random.Random,
-    *,
-    now: dt.datetime,
-    bookings: int,
-    registrations: int | None = None,
-    since: dt.datetime | None = None,
-) -> None:
-    """In up to 30 communities: a station with two rooms (through the services), one resident, ``bookings``
-    bookings of the rooms (three slots a day, from a year back to two weeks ahead; past ones checked in or
-    released as no-shows) and activities holding ``registrations`` registrations (default: half as many as
-    bookings): sessions of 30 places spread over the months from ``since`` (default a year back) to this one,
-    as many a month in each place as that takes, four in five registrations of a past session checked in."""
-    if bookings <= 0:
-        return
-    from anju.accounts import services as account_services
-    from anju.activities.models import Activity, Registration, Session
-    from anju.core import screening
-    from anju.spaces import setup
-    from anju.spaces.models import Booking, Occupancy, Space
-
-    places = city.communities[:30]
-    rooms: list[tuple[OrgUnit, Space, Any]] = []
-    for n, community in enumerate(places):
-        station = setup.station_create(actor=None, community=community, name=f"{community.name}党群服务站")
-        resident = account_services.user_create(
-            actor=None,
-            username=f"city{community.pk}-{n}",
-            display_name=f"{community.name}居民",
-            password=f"city-{rng.random()}",
-            validate_password=False,
-        )
-        for name in ("共享客厅", "多功能活动室"):
-            space = setup.space_create(actor=None, station=station, name=name, kind=Space.Kind.ROOM, capacity=30)
-            rooms.append((community, space, resident))
-    booking_table, occupancy_table = Table(Booking, with_id=True), Table(Occupancy)
-    next_pk = (Booking.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
-    day = (now + dt.timedelta(days=14)).astimezone(LOCAL).date()
-    made = 0
-    title = screening.screen("居民活动")
-    while made < bookings:
-        for hour in (9, 14, 19):
-            starts = dt.datetime.combine(day, dt.time(hour), LOCAL).astimezone(dt.UTC)
-            for community, space, resident in rooms:
-                if made >= bookings or rng.random() < 0.4:
-                    continue
-                past = starts < now
-                no_show = past and rng.random() < 0.08
-                status = Booking.Status.RELEASED if no_show else Booking.Status.CONFIRMED
-                booking_table.add(
-                    id=next_pk,
-                    community_id=community.pk,
-                    space_id=space.pk,
-                    booker_id=resident.pk,
-                    created_by_id=resident.pk,
-                    title=title,
-                    starts_at=starts,
-                    ends_at=starts + 2 * H,
-                    status=status,
-                    checked_in_at=starts + dt.timedelta(minutes=rng.randint(0, 14)) if past and not no_show else None,
-                    checkin_deadline=None if past else starts + dt.timedelta(minutes=15),
-                    created_at=starts - dt.timedelta(days=rng.randint(1, 20)),
-                )
-                occupancy_table.add(
-                    community_id=community.pk,
-                    booking_id=next_pk,
-                    space_id=space.pk,
-                    starts_at=starts,
-                    ends_at=starts + 2 * H,
-                    active=not no_show,
-                )
-                next_pk += 1
-                made += 1
-        day -= dt.timedelta(days=1)
-        if len(booking_table.rows) > 20_000:
-            booking_table.flush()
-            occupancy_table.flush()
-    booking_table.flush()
-    occupancy_table.flush()
-    _reset_sequence(Booking)
-    city.counts["bookings"] = made
-    # Activities in every other room, one session of 30 places each, filled to a random level, over the window.
-    activity_table, session_table = Table(Activity, with_id=True), Table(Session, with_id=True)
-    registration_table = Table(Registration)
-    activity_pk = (Activity.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
-    session_pk = (Session.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
-    code = rng.randrange(16**7)
-    wanted = bookings // 2 if registrations is None else registrations
-    places_with_activities = rooms[::2]
-    first_day = (since or now - dt.timedelta(days=365)).astimezone(LOCAL).date()
-    span = max(1, (now.astimezone(LOCAL).date() + dt.timedelta(days=14) - first_day).days)
-    made_registrations = 0
-    while made_registrations < wanted:
-        for community, space, resident in places_with_activities:
-            if made_registrations >= wanted:
-                break
-            day = first_day + dt.timedelta(days=rng.randrange(span))  # anywhere in the window, two weeks ahead too
-            starts = dt.datetime.combine(day, dt.time(rng.choice((9, 15, 19))), LOCAL).astimezone(dt.UTC)
-            taken = rng.randint(5, 30)
-            activity_table.add(
-                id=activity_pk,
-                community_id=community.pk,
-                title=f"{day:%Y年%m月}{community.name}邻里活动",
-                organiser_id=resident.pk,
-                space_id=space.pk,
-                capacity=30,
-                registration_opens_at=starts - dt.timedelta(days=14),
-                registration_closes_at=starts - H,
-                created_at=starts - dt.timedelta(days=15),
-            )
-            session_table.add(
-                id=session_pk,
-                community_id=community.pk,
-                activity_id=activity_pk,
-                starts_at=starts,
-                ends_at=starts + 2 * H,
-                capacity=30,
-                taken=taken,
-            )
-            for i in range(taken):
-                code += 1
-                registration_table.add(
-                    community_id=community.pk,
-                    session_id=session_pk,
-                    user_id=resident.pk if i == 0 else None,
-                    name=f"居民{i + 1}",
-                    status=Registration.Status.CONFIRMED,
-                    registered_by_id=resident.pk,
-                    short_code=f"{code % 16**8:08X}",
-                    created_at=starts - dt.timedelta(days=rng.randint(1, 13)),
-                    checked_in_at=starts + dt.timedelta(minutes=rng.randint(-10, 20))
-                    if starts < now and rng.random() < 0.8
-                    else None,
-                )
-            made_registrations += taken
-            activity_pk += 1
-            session_pk += 1
-    for table in (activity_table, session_table, registration_table):
-        table.flush()
-    for model in (Activity, Session, Registration, Occupancy):
-        _reset_sequence(model)
-    city.counts["registrations"] = made_registrations
 
 
 def describe(city: City) -> str:
