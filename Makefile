@@ -4,6 +4,8 @@ PYTHON ?= python3.11
 VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+# Test processes (pytest-xdist): one per core; `TEST_WORKERS=0 make test` runs in this process alone.
+TEST_WORKERS ?= auto
 export ANJU_VAR_DIR ?= $(CURDIR)/var
 
 .DEFAULT_GOAL := help
@@ -26,14 +28,14 @@ run: install ## Migrate, load the demo once, and serve on http://127.0.0.1:$(POR
 	$(BIN)/anju demo
 	$(BIN)/anju serve --port $(PORT)
 
-test: install ## Run the whole test suite (DATABASE_URL=postgres://… for PostgreSQL)
-	$(BIN)/pytest
+test: install ## Run the whole test suite, one process per core (DATABASE_URL=postgres://… for PostgreSQL)
+	$(BIN)/pytest -n $(TEST_WORKERS)
 
-test-browser: install ## Run the browser tests in headless Chromium
+test-browser: install ## Run the browser tests in headless Chromium (one process: under pytest-xdist the live-server tests lost the seeded catalogue)
 	$(BIN)/pytest -m browser -p no:cacheprovider
 
 fuzz: install ## Fuzz every API operation with schemathesis, as administrator and resident (bounded, a few minutes)
-	$(BIN)/pytest -m fuzz -p no:cacheprovider tests/test_api_fuzz.py
+	$(BIN)/pytest -m fuzz -n $(TEST_WORKERS) -p no:cacheprovider tests/test_api_fuzz.py
 
 lint: install ## ruff check, ruff format --check, mypy
 	$(BIN)/ruff check src tests benchmarks
