@@ -1,6 +1,7 @@
 """``{% load appeal_deadlines %}``: ``{% deadline_badge appeal.due_at %}`` shows an appeal's next deadline as a
 badge in words, red when overdue, amber when due soon (``selectors.DUE_SOON``), green otherwise, the same on
-every page (list, appeal page, home card)."""
+every page (list, appeal page, home card); ``{% status_badge appeal %}`` shows its status the same way everywhere
+(green when resolved, red when closed unresolved or rejected, amber while it waits, blue otherwise)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from django import template
 from django.utils.html import format_html
 
 from anju.appeals import selectors
+from anju.appeals.models import Appeal, Status
 from anju.core import text
 
 register = template.Library()
@@ -24,4 +26,25 @@ def deadline_badge(due: dt.datetime | None, now: dt.datetime | None = None) -> s
         return ""
     return format_html(
         '<span class="badge {}" data-deadline="{}">{}</span>', BADGES[state], state, text.due_phrase(due, now)
+    )
+
+
+STATUS_BADGES: dict[str, str] = {
+    Status.CLOSED_RESOLVED: "badge-ok",
+    Status.CLOSED_UNRESOLVED: "badge-danger",
+    Status.REJECTED: "badge-danger",
+    Status.REOPENED: "badge-warn",
+    Status.WAITING: "badge-warn",
+    Status.REFERRED: "badge-warn",
+}
+
+
+@register.simple_tag
+def status_badge(appeal: Appeal) -> str:
+    """A Python tag, not an included template: a list draws one a row."""
+    return format_html(
+        '<span class="badge {}" data-status="{}">{}</span>',
+        STATUS_BADGES.get(appeal.status, "badge-info"),
+        appeal.status,
+        appeal.get_status_display(),
     )
