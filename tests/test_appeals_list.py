@@ -19,6 +19,7 @@ from openpyxl import load_workbook
 from anju.appeals import selectors
 from anju.appeals.models import Appeal, AppealEvent, AppealFollower, Status, Urgency
 from anju.audit.models import AuditEvent
+from anju.core import pagination
 from anju.core.pagination import order_keys
 from anju.inbox.models import Message
 from anju.testing import english_client
@@ -530,3 +531,38 @@ def test_only_a_total_order_of_plain_columns_pages_by_cursor(world: AppealsWorld
     assert order_keys(Appeal.objects.order_by("-received_at")) is None  # not total: ties would be skipped
     assert order_keys(selectors.worker_queue(world.worker)) is None  # due_at may be null (nulls last)
     assert order_keys(Appeal.objects.order_by("category__name", "id")) is None  # through a join
+
+
+def _copies(appeal: Appeal, n: int, **changes: Any) -> list[Appeal]:
+    fields = {f.attname: getattr(appeal, f.attname) for f in Appeal._meta.concrete_fields if not f.primary_key}
+    return Appeal.objects.bulk_create([Appeal(**{**fields, **changes}) for _ in range(n)])
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="extended statistics are PostgreSQL's")
+def test_the_planner_knows_an_appeals_place_lies_in_its_community(world: AppealsWorld) -> None:
+    """An appeal page's "same category and place" candidates: told that the place lies in the community, the
+    planner expects the rows there are (and reads the newest by ``appeal_dup``), not a quarter of them."""
+    here = world.file()
+    _copies(here, 99)
+    _copies(here, 100, community_id=world.tree.other_community.pk, location_id=world.tree.other_grid.pk)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE appeals_appeal")
+    qs = Appeal.objects.filter(community_id=here.community_id, location_id=here.location_id)
+    assert qs.count() == 100
+    estimate = pagination.planner_estimate(qs)
+    assert estimate is not None
+    assert estimate >= 80  # independent keys: 200 × ½ × ½ = 50
+
+
+def test_each_status_shows_one_badge_colour_on_the_list_and_the_appeal_page(world: AppealsWorld) -> None:
+    waiting, rejected, received = world.file(), world.file(), world.file()
+    Appeal.objects.filter(pk=waiting.pk).update(status=Status.WAITING)  # only how a status is shown is tested
+    Appeal.objects.filter(pk=rejected.pk).update(status=Status.REJECTED)
+    client = english_client(world.worker)
+    page = client.get("/appeals/?view=all").content.decode()
+    assert '<span class="badge badge-warn" data-status="waiting">Waiting</span>' in page
+    assert '<span class="badge badge-danger" data-status="rejected">Rejected</span>' in page
+    assert '<span class="badge badge-info" data-status="received">Received</span>' in page
+    assert page.count('data-label="Status"') == 3  # each row names its column for the phone layout
+    detail = client.get(f"/appeals/{received.pk}/").content.decode()
+    assert '<span class="badge badge-info" data-status="received">Received</span>' in detail
