@@ -46,7 +46,11 @@ def _recreate_database() -> None:
 
 def _grow(cursor: object, start: int, stop: int, ids: dict[str, list[int]]) -> None:
     """Appeals ``start+1 … stop``: closed ones (88 %) without a deadline, open ones due from a week ago to a
-    fortnight ahead; 50 communities, every category, two departments, a year of intake."""
+    fortnight ahead; 50 communities, every category, two departments, a year of intake. Three independent hashes
+    of the row number pick the place (``h``: community and grid), the state (``k``: open or closed, which state,
+    the deadline) and the kind (``j``: category, urgency, department), so every community has the same spread of
+    states. (With one hash, the state repeated with the community: six communities held every open appeal and
+    the worker's was all open.)"""
     cursor.execute(  # type: ignore[attr-defined]
         """
         INSERT INTO appeals_appeal (
@@ -55,20 +59,22 @@ def _grow(cursor: object, start: int, stop: int, ids: dict[str, list[int]]) -> N
             department_id, waiting_reason, reopen_count, received_at, dispatched_at, dispatch_due,
             feedback_due, deadlines_provisional, due_at, escalation_level, escalation_due_at, responded_on_time,
             shared_with_followers, requester_id)
-        SELECT c.ids[1 + h %% 50], cats.ids[1 + (h / 50) %% array_length(cats.ids, 1)], 'bench', c.ids[1 + h %% 50],
-               gr.ids[1 + h %% 50], '', CASE WHEN h %% 20 = 0 THEN 'urgent' ELSE 'general' END, false,
-               CASE WHEN h %% 25 < 3 THEN op.s[1 + (h / 25) %% array_length(op.s, 1)]
-                    ELSE st.s[1 + (h / 7) %% array_length(st.s, 1)] END,
-               'app', '', '', '', true, d.ids[1 + h %% 2], '', 0,
+        SELECT c.ids[1 + h %% 50], cats.ids[1 + j %% array_length(cats.ids, 1)], 'bench', c.ids[1 + h %% 50],
+               gr.ids[1 + h %% 50], '', CASE WHEN j %% 20 = 0 THEN 'urgent' ELSE 'general' END, false,
+               CASE WHEN k %% 25 < 3 THEN op.s[1 + (k / 25) %% array_length(op.s, 1)]
+                    ELSE st.s[1 + (k / 25) %% array_length(st.s, 1)] END,
+               'app', '', '', '', true, d.ids[1 + (j / 20) %% 2], '', 0,
                now() - (g %% 365) * interval '1 day' - (h %% 1440) * interval '1 minute',
                now() - (g %% 365) * interval '1 day' + interval '1 hour',
                now() - (g %% 365) * interval '1 day' + interval '24 hours',
                now() - (g %% 365) * interval '1 day' + interval '7 days', false,
-               CASE WHEN h %% 25 < 3
-                    THEN now() + ((h %% 21) - 7) * interval '1 day' + (h %% 97) * interval '1 minute' END,
-               0, CASE WHEN h %% 25 < 3 THEN now() + interval '30 days' END, (h %% 5 <> 0), false,
+               CASE WHEN k %% 25 < 3
+                    THEN now() + ((k %% 21) - 7) * interval '1 day' + (k %% 97) * interval '1 minute' END,
+               0, CASE WHEN k %% 25 < 3 THEN now() + interval '30 days' END, (k %% 5 <> 0), false,
                CASE WHEN g <= 1000 AND g %% 25 = 0 THEN %s::bigint END
-        FROM (SELECT g, ((g::bigint * 7919) %% 1000003)::int AS h FROM generate_series(%s, %s) AS g) AS s,
+        FROM (SELECT g, ((g::bigint * 7919) %% 1000003)::int AS h, ((g::bigint * 104729) %% 999983)::int AS k,
+                     ((g::bigint * 15485863) %% 1000033)::int AS j
+              FROM generate_series(%s, %s) AS g) AS s,
              (SELECT %s::int[] AS ids) c, (SELECT %s::int[] AS ids) gr, (SELECT %s::int[] AS ids) cats,
              (SELECT %s::int[] AS ids) d, (SELECT %s::text[] AS s) st, (SELECT %s::text[] AS s) op
         """,
