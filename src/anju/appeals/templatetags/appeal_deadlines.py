@@ -37,14 +37,16 @@ STATUS_BADGES: dict[str, str] = {
     Status.WAITING: "badge-warn",
     Status.REFERRED: "badge-warn",
 }
+STATUS_LABELS = dict(Status.choices)
 
 
 @register.simple_tag
 def status_badge(appeal: Appeal) -> str:
-    """A Python tag, not an included template: a list draws one a row."""
+    """A Python tag, not an included template: a list draws one a row. The label is read from ``Status`` itself,
+    not ``get_status_display()``, which rebuilds a dict of every choice on each call."""
     return format_html(
         '<span class="badge {}" data-status="{}">{}</span>',
         STATUS_BADGES.get(appeal.status, "badge-info"),
         appeal.status,
-        appeal.get_status_display(),
+        STATUS_LABELS.get(appeal.status, appeal.status),
     )
