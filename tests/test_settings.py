@@ -64,3 +64,17 @@ def test_argon2_is_the_production_hasher():
     result = run_anju("shell", "-c", code, env=PRODUCTION_ENV)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+
+
+def test_production_keeps_database_connections_and_checks_them_before_reuse():
+    """A connection per request costs a PostgreSQL page several milliseconds; a kept one must survive the
+    database restarting (checked before a request reuses it). The replica is kept the same way."""
+    code = (
+        "from django.conf import settings; d = settings.DATABASES; "
+        "print(d['default']['CONN_MAX_AGE'], d['default']['CONN_HEALTH_CHECKS'], "
+        "d['replica']['CONN_MAX_AGE'], d['replica']['CONN_HEALTH_CHECKS'])"
+    )
+    env = {**PRODUCTION_ENV, "DATABASE_REPLICA_URL": "sqlite:////tmp/anju-deploy-check-replica.sqlite3"}
+    result = run_anju("shell", "-c", code, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "60 True 60 True"

@@ -74,7 +74,11 @@ if PRODUCTION:
     SECRET_KEY = _require("SECRET_KEY")
     if len(SECRET_KEY) < 50:
         raise ImproperlyConfigured("Anju production start refused: SECRET_KEY must be at least 50 characters.")
-    DATABASES = {"default": dj_database_url.parse(_require("DATABASE_URL"), conn_max_age=60)}
+    # A connection is kept for a minute (a new PostgreSQL connection costs a page several milliseconds) and
+    # checked before a request reuses it, so a database that restarted costs a reconnect, not an error page.
+    DATABASES = {
+        "default": dj_database_url.parse(_require("DATABASE_URL"), conn_max_age=60, conn_health_checks=True)
+    }
     ALLOWED_HOSTS = _env_list("ALLOWED_HOSTS", [])
     if not ALLOWED_HOSTS:
         _require("ALLOWED_HOSTS")
@@ -112,7 +116,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 # sends the reads of the functions marked ``@replica.reads`` there, and everything else to the primary.
 if os.environ.get("DATABASE_REPLICA_URL"):
     DATABASES["replica"] = dj_database_url.parse(
-        os.environ["DATABASE_REPLICA_URL"], conn_max_age=DATABASES["default"].get("CONN_MAX_AGE", 0)
+        os.environ["DATABASE_REPLICA_URL"],
+        conn_max_age=DATABASES["default"].get("CONN_MAX_AGE", 0),
+        conn_health_checks=DATABASES["default"].get("CONN_HEALTH_CHECKS", False),
     )
     # A replica that does not answer must not hold a request up: after this many seconds it is marked down
     # and the primary answers instead.
