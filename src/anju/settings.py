@@ -76,9 +76,7 @@ if PRODUCTION:
         raise ImproperlyConfigured("Anju production start refused: SECRET_KEY must be at least 50 characters.")
     # A connection is kept for a minute (a new PostgreSQL connection costs a page several milliseconds) and
     # checked before a request reuses it, so a database that restarted costs a reconnect, not an error page.
-    DATABASES = {
-        "default": dj_database_url.parse(_require("DATABASE_URL"), conn_max_age=60, conn_health_checks=True)
-    }
+    DATABASES = {"default": dj_database_url.parse(_require("DATABASE_URL"), conn_max_age=60, conn_health_checks=True)}
     ALLOWED_HOSTS = _env_list("ALLOWED_HOSTS", [])
     if not ALLOWED_HOSTS:
         _require("ALLOWED_HOSTS")
