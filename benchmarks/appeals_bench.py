@@ -258,7 +258,7 @@ def main() -> None:
         )
     print(
         ratio_line(
-            "three-rate page (HTTP, district supervisor, charts included)", page_s, "bare Django view", bare_page_s
+            "three-rate page (test client, district supervisor, charts)", page_s, "bare Django view", bare_page_s
         )
     )
 

@@ -9,12 +9,13 @@ city generated once serves several runs). ``ANJU_BENCH_ROUNDS`` (30) sets the ro
 It prints what the data is (appeals, the rows of each roll-up tier, those the supervisor's district holds), then,
 as medians and 95th percentiles of interleaved rounds in the same run:
 
-- the page over HTTP (``/appeals/rates/``, by department and by grid, charts included) against the raw SQL that
+- the page through Django's test client, in process (``/appeals/rates/``, by department and by grid, charts
+  included; the whole middleware stack, no socket) against the raw SQL that
   answers the same question from the monthly tier, in the same two statements the page sends (the group's sums
   by key, then the month-by-month totals of the district's communities) — the ratio the issue bounds (1.5×);
 - the same question summed from the daily tier in raw SQL (what the page read before the monthly tier), for scale;
 - the selector alone (``selectors.rates_report``: the aggregate and the labels, no HTTP, no template);
-- a bare Django view over HTTP (the floor of any page).
+- a bare Django view through the same client (the floor of any page).
 """
 
 from __future__ import annotations
