@@ -71,7 +71,15 @@ def test_worker_publishes_an_activity_summary_on_a_phone(phone_page: Page, live_
     assert NoticePhoto.objects.filter(notice=notice).count() == 2
     expect(page.locator("#notice-photos img")).to_have_count(2)
     expect(page.locator("#notice-body")).to_have_text("民警讲解了防诈骗知识。")
+    # The photos load lazily, and a lazy image does not hold up the load event: bring each into view and wait
+    # until every image is done before counting (on a busy machine the count ran ahead of the second photo).
+    photos = page.locator("#notice-photos img")
+    for i in range(photos.count()):
+        photos.nth(i).scroll_into_view_if_needed()
     page.wait_for_load_state("load")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#notice-photos img, #notice-cover')].every(e => e.complete)"
+    )
     assert _loaded(page, "#notice-photos img, #notice-cover") == 3
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     expect(page.locator("#notice-activity a")).to_have_attribute("href", f"/activities/{activity.pk}/")
