@@ -9,7 +9,7 @@ import pytest
 from django.template import Context, Template
 from django.utils import timezone, translation
 
-from anju.appeals.templatetags.appeal_deadlines import deadline_badge
+from anju.appeals.templatetags.appeal_badges import deadline_badge
 from anju.core.text import due_phrase, duration_words
 
 NOW = dt.datetime(2026, 12, 4, 12, 0, tzinfo=dt.UTC)

@@ -302,6 +302,8 @@ class Appeal(CommunityScopedModel):
                 fields=["status", "received_at", "id"], name="appeal_open_status_recv", condition=Q(status__in=_OPEN)
             ),
         ]
+        # PostgreSQL also keeps extended statistics (migration 0020, ``appeal_place_dependencies``): the place and
+        # the grid lie in the community, which the planner needs told to estimate "same category and place".
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.category_id and self.category.name}"

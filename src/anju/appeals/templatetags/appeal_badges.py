@@ -1,4 +1,4 @@
-"""``{% load appeal_deadlines %}``: ``{% deadline_badge appeal.due_at %}`` shows an appeal's next deadline as a
+"""``{% load appeal_badges %}``: ``{% deadline_badge appeal.due_at %}`` shows an appeal's next deadline as a
 badge in words, red when overdue, amber when due soon (``selectors.DUE_SOON``), green otherwise, the same on
 every page (list, appeal page, home card); ``{% status_badge appeal %}`` shows its status the same way everywhere
 (green when resolved, red when closed unresolved or rejected, amber while it waits, blue otherwise)."""
