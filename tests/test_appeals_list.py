@@ -566,3 +566,44 @@ def test_each_status_shows_one_badge_colour_on_the_list_and_the_appeal_page(worl
     assert page.count('data-label="Status"') == 3  # each row names its column for the phone layout
     detail = client.get(f"/appeals/{received.pk}/").content.decode()
     assert '<span class="badge badge-info" data-status="received">Received</span>' in detail
+
+
+def test_a_row_shows_its_cells_escaped_masked_and_named_for_the_phone_layout(world: AppealsWorld) -> None:
+    """The rows are drawn in Python (``appeal_list.appeal_rows``): what each cell shows, escaped as a template would,
+    with numbers in the address masked and the requester's contact masked, and only to insiders."""
+    world.tree.building.name = '<b>1栋</b> & "东"'
+    world.tree.building.save()
+    urgent = due_in(
+        world.file(
+            actor=world.worker,
+            channel="phone",
+            contact_name="王小明",
+            contact_mobile="13912345678",
+            consent=True,
+            urgency=Urgency.URGENT,
+            address="幸福路 13912345678 号院子里面的最里面那一栋楼的东门口",
+        ),
+        -dt.timedelta(hours=3),
+    )
+    closed = world.file()
+    Appeal.objects.filter(pk=closed.pk).update(status=Status.CLOSED_RESOLVED, due_at=None)
+    page = english_client(world.worker).get("/appeals/?view=all").content.decode()
+    rows = page[page.index("<tbody>") : page.index("</tbody>")]
+    assert rows.count("<tr ") == 2
+    row = rows[rows.index(f'<tr data-number="{urgent.number}">') :].split("</tr>")[0]
+    assert f'<a href="/appeals/{urgent.pk}/">{urgent.number}</a>' in row
+    assert f'id="pick-{urgent.pk}" aria-label="Select {urgent.number}"' in row
+    assert "&lt;b&gt;1栋&lt;/b&gt; &amp; &quot;东&quot;" in row
+    assert "<b>" not in row
+    assert '<span class="badge badge-danger">Urgent</span>' in row
+    assert "幸福路 139****5678 号院子里面的最…" in row  # masked, then cut at 24 characters
+    assert "13912345678" not in row
+    assert '<td data-label="Requester" data-requester>王*明 139****5678</td>' in row
+    due = timezone.localtime(Appeal.objects.get(pk=urgent.pk).due_at)
+    assert f'<td class="nowrap" data-label="Next deadline">{due:%m-%d %H:%M} <span class="badge badge-danger"' in row
+    assert '<td data-label="Department">—</td>' in row
+    closed_row = rows[rows.index(f'<tr data-number="{closed.number}">') :].split("</tr>")[0]
+    assert '<td class="nowrap" data-label="Next deadline">—</td>' in closed_row
+    resident_page = english_client(world.resident).get("/appeals/?view=all").content.decode()
+    assert "data-requester" not in resident_page
+    assert "appeal-pick" not in resident_page

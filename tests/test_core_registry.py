@@ -89,3 +89,30 @@ def test_the_navigation_is_assembled_from_every_app_in_one_order() -> None:
     ]
     with pytest.raises(ValueError, match="registered twice"):
         nav.register(nav.NavItem("Elsewhere", "appeals:list", "appeal.view"), order=5)
+
+
+@pytest.mark.django_db
+def test_the_navigation_links_follow_the_script_prefix_they_are_served_under() -> None:
+    """Each entry's URL is reversed once per URL configuration and script prefix, not once per page: a site
+    served under a sub-path links there, and the same process serving at the root links to the root."""
+    from django.urls import set_script_prefix
+
+    from anju.access.roles import Role
+    from anju.core import nav
+    from anju.testing import build_tree, make_user
+
+    tree = build_tree()
+    worker = make_user(Role.COMMUNITY_WORKER, tree.community)
+    try:
+        set_script_prefix("/anju/")
+        under = {item["url"] for item in nav.nav_for(worker, "/anju/appeals/")}
+        set_script_prefix("/")
+        root = {item["url"] for item in nav.nav_for(worker, "/appeals/")}
+    finally:
+        set_script_prefix("/")
+    assert "/anju/appeals/" in under
+    assert "/appeals/" not in under
+    assert "/appeals/" in root
+    assert "/anju/appeals/" not in root
+    current = [item for item in nav.nav_for(worker, "/appeals/rates/") if item["current"]]
+    assert [item["url"] for item in current] == ["/appeals/rates/"]

@@ -119,3 +119,25 @@ def test_rows_in_reach_by_community_and_building_ids_are_the_rows_of_the_path_pa
         old_audit = set(AuditEvent.objects.filter(old_scope).values_list("pk", flat=True))
         assert set(audit_selectors.events_visible(fresh).values_list("pk", flat=True)) == old_audit, user.username
     assert len(seen) >= 4  # the world tells the users apart
+
+
+def test_an_object_less_check_follows_the_roles_held_as_they_are_granted_and_revoked(tree: Tree) -> None:
+    """``can(user, action)`` without an object reads the roles held (cached on the user beside the grants): a
+    grant or a revocation through the services is seen at once by the same user object, an inactive unit's
+    grant carries nothing, and an administrator's grant carries every action."""
+    from anju.accounts import services as accounts
+
+    user = make_user(Role.RESIDENT, tree.building)
+    assert policy.can(user, "appeal.file")
+    assert not policy.can(user, "appeal.triage")
+    grant = accounts.role_grant(actor=None, user=user, role=Role.COMMUNITY_WORKER, unit=tree.community)
+    assert policy.can(user, "appeal.triage")
+    accounts.role_revoke(actor=None, grant=grant)
+    assert not policy.can(user, "appeal.triage")
+    assert policy.can(user, "appeal.file")
+    tree.other_community.is_active = False
+    tree.other_community.save()
+    idle = make_user(Role.COMMUNITY_WORKER, tree.other_community)
+    assert not policy.can(idle, "appeal.triage")
+    admin = make_user(Role.ADMIN, tree.district)
+    assert all(policy.can(admin, action) for action in policy.rules())

