@@ -92,8 +92,8 @@ def main() -> None:
     from django.conf import settings
 
     from anju.access.roles import Role
-    from anju.appeals import selectors
     from anju.appeals.models import Appeal, Category, CategoryRoute
+    from anju.appeals.rates import selectors
     from anju.appeals.sla import sweep_escalations
     from anju.orgs.models import Department, OrgUnit, UnitKind
     from anju.site.city import describe as describe_city

@@ -64,8 +64,8 @@ def main() -> None:
     from django.db import connection
 
     from anju.access.roles import Role
-    from anju.appeals import selectors
     from anju.appeals.models import Appeal
+    from anju.appeals.rates import selectors
     from anju.orgs.models import OrgUnit, UnitKind
     from anju.testing import make_user
 

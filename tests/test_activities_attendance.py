@@ -23,7 +23,7 @@ from anju.accounts import services as account_services
 from anju.activities import attendance, services, volunteer_hours
 from anju.activities.models import Activity, Helper
 from anju.appeals.rates.exports import rates_xlsx
-from anju.appeals.selectors import RateRow
+from anju.appeals.rates.selectors import RateRow
 from anju.audit.models import AuditEvent
 from anju.core.excel import safe_cell, safe_row
 from anju.people import fakes

@@ -8,7 +8,7 @@ from django.test import Client
 
 from anju.accounts.models import User
 from anju.appeals.models import Appeal, AppealFollower, Callback, Status
-from anju.appeals.selectors import rates
+from anju.appeals.rates.selectors import rates
 from anju.site.demo import load_demo
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]

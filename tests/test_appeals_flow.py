@@ -23,7 +23,7 @@ from anju.appeals.models import (
     DailyRollup,
     Status,
 )
-from anju.appeals.selectors import rates
+from anju.appeals.rates.selectors import rates
 from anju.audit.models import AuditEvent
 from anju.core import crypto
 from anju.inbox.models import Message, Outbox

@@ -12,12 +12,13 @@ import pytest
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from anju.appeals import clock, selectors, sla
+from anju.appeals import clock, sla
 from anju.appeals.callback import services as callback
 from anju.appeals.config import services as config
 from anju.appeals.dispatch import services as dispatch
 from anju.appeals.handling import services as handling
 from anju.appeals.models import Appeal, AppealEvent, Escalation, SlaBasis, SlaPolicy, Status, Urgency
+from anju.appeals.rates import selectors
 from anju.appeals.recompute import deadlines_recompute
 from anju.audit.actions import Action
 from anju.audit.models import AuditEvent

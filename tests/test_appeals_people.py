@@ -20,7 +20,7 @@ from anju.appeals.callback import services as callback
 from anju.appeals.dispatch import services as dispatch
 from anju.appeals.handling import services as handling
 from anju.appeals.models import Appeal, AppealFollower, Callback, Channel, Status, Summons
-from anju.appeals.selectors import rates
+from anju.appeals.rates.selectors import rates
 from anju.appeals.whistles import services as whistles
 from anju.appeals.whistles import sitecode
 from anju.audit.models import AuditEvent, PiiAccess

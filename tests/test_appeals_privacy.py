@@ -16,7 +16,7 @@ from anju.appeals import privacy, services
 from anju.appeals.callback import services as callback
 from anju.appeals.intake import services as intake
 from anju.appeals.models import Appeal, AppealFollower, Callback, Channel, Status
-from anju.appeals.selectors import rates
+from anju.appeals.rates.selectors import rates
 from anju.audit.models import PiiAccess
 from anju.testing import english_client, make_user
 from anju.testing.appeals import AppealsWorld, follow, upload

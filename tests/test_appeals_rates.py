@@ -29,7 +29,7 @@ from anju.appeals.handling import services as handling
 from anju.appeals.models import AWAITING_CALLBACK, Appeal, AppealEvent, Callback, DailyRollup, Status, Summons
 from anju.appeals.rates import charts, ranking
 from anju.appeals.rates import views as rate_views
-from anju.appeals.selectors import RateRow, TierPlan, rates, rates_report, tier_plan, trend_months
+from anju.appeals.rates.selectors import RateRow, TierPlan, rates, rates_report, tier_plan, trend_months
 from anju.appeals.whistles import services as whistles
 from anju.audit.actions import Action
 from anju.audit.models import AuditEvent

@@ -3,7 +3,7 @@
 Random sequences of intake, dispatch, referral back, re-routing, signing, contact, feedback, verification,
 return, callback (satisfied, reopening), followers and their callbacks, duplicates and closing are driven
 through the real services (the step table, ``steps.step_take``) on a controllable clock. After each sequence
-the dashboard's figures (``selectors.rates_report``: the total, by department and by community, for the
+the dashboard's figures (``rates.selectors.rates_report``: the total, by department and by community, for the
 whole time and for a random period) must equal a recount made here from the raw appeal, timeline and
 callback rows by the written definitions (docs/rates.md), and ``anju rollup_rebuild`` must write back the
 very roll-up the services kept. Runs on SQLite and on PostgreSQL (``DATABASE_URL``).
@@ -42,7 +42,7 @@ from anju.appeals.models import (
     Urgency,
 )
 from anju.appeals.rates.rebuild import monthly_of, rollup_check, rollup_rebuild, stored_daily, stored_monthly
-from anju.appeals.selectors import RateRow, complex_marks, rates_report
+from anju.appeals.rates.selectors import RateRow, complex_marks, rates_report
 from anju.appeals.services import InvalidTransition
 from anju.appeals.steps import StepInput, step_take
 from anju.testing import make_user
@@ -294,7 +294,7 @@ operations = st.lists(
     max_size=40,
 )
 # Up to 200 days: short periods read the daily tier, long ones whole months from the monthly tier and their
-# partial edge months from the daily tier (``selectors.tier_plan``).
+# partial edge months from the daily tier (``rates.selectors.tier_plan``).
 periods = st.tuples(st.integers(0, 200), st.integers(0, 200))
 
 

@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 
 from anju.access.roles import Role
-from anju.appeals.selectors import TREND_CEILING, TREND_FLOOR, trend_months
+from anju.appeals.rates.selectors import TREND_CEILING, TREND_FLOOR, trend_months
 from anju.testing import Tree, make_user
 
 pytestmark = pytest.mark.django_db

@@ -22,8 +22,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
-from anju.appeals import selectors
 from anju.appeals.home import rates_card
+from anju.appeals.rates import selectors
 from anju.core import replica
 from anju.testing import english_client
 from anju.testing.appeals import AppealsWorld

@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 
 from anju.accounts.models import User
 from anju.appeals.models import Appeal, Status
-from anju.appeals.selectors import rates
+from anju.appeals.rates.selectors import rates
 from anju.orgs.models import OrgUnit
 from anju.site.demo import DEMO_PASSWORD, load_demo
 

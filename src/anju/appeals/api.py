@@ -11,6 +11,7 @@ from anju.appeals import privacy, selectors, steps
 from anju.appeals.callback import followers
 from anju.appeals.intake import services as intake
 from anju.appeals.models import Appeal, Category, Channel, Urgency
+from anju.appeals.rates import selectors as rate_selectors
 from anju.appeals.requesters import services as requesters
 from anju.appeals.whistles import sitecode
 from anju.audit.reasons import Purpose
@@ -123,7 +124,7 @@ def list_appeals(request: HttpRequest, filters: Query[AppealFilter]) -> Any:
 def get_rates(
     request: HttpRequest, group: str = "department", start: dt.date | None = None, end: dt.date | None = None
 ) -> Any:
-    rows, _total = selectors.rates(request.user, group=group, start=start, end=end)
+    rows, _total = rate_selectors.rates(request.user, group=group, start=start, end=end)
     return rows
 
 

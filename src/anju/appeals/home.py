@@ -12,6 +12,7 @@ from anju.access import policy
 from anju.appeals import selectors
 from anju.appeals.models import OPEN_STATUSES
 from anju.appeals.rates import ranking
+from anju.appeals.rates.selectors import rates_report
 from anju.core import replica
 
 
@@ -58,7 +59,7 @@ def rates_card(user: Any, kind: str) -> dict[str, Any] | None:
     supervisor's home (and an administrator's), read from the daily roll-up as the rates page reads it."""
     if not (policy.can(user, "appeal.rates") and policy.can(user, "home.rates")):
         return None
-    report = selectors.rates_report(user, group="department")
+    report = rates_report(user, group="department")
     ranked = [r for r in report.rows if r.rank is not None]
     overdue = selectors.overdue_counts(user)
     for row in report.rows:

@@ -660,7 +660,7 @@ class MonthlyRollup(RollupCounters):
     department, category and grid of the month (``dimension`` and ``key``; 0 = none, as in the daily tier), and
     the community's total (``total``, key 0). Each month's rows of a dimension sum to the daily rows of that
     month, so a long period reads a few rows per community and month, not one per day and key
-    (``selectors.rates_report`` picks the tier). Kept by the same bumps, in the same transaction
+    (``rates.selectors.rates_report`` picks the tier). Kept by the same bumps, in the same transaction
     (``rates.rollup.bump``)."""
 
     class Dimension(models.TextChoices):

@@ -1,10 +1,12 @@
-"""Reads shared by the pages and the API."""
+"""Reads shared by the pages and the API: who sees which appeals, the queues, the list's search and filters,
+deadlines, the resident's progress line and the appeal's timeline. The three rates read the roll-ups in
+``appeals.rates.selectors``."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import (
@@ -16,9 +18,7 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
-    Sum,
 )
-from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -32,18 +32,14 @@ from anju.appeals.models import (
     Appeal,
     AppealAssist,
     AppealFollower,
-    Category,
-    DailyRollup,
-    MonthlyRollup,
     Status,
     Summons,
 )
 from anju.appeals.policies import liaison_departments
-from anju.appeals.rates import ranking
 from anju.core import crypto, screening
 from anju.core.masking import is_valid_mainland_mobile, normalise_mobile
 from anju.core.params import parse_id
-from anju.orgs.models import Department, OrgUnit, UnitKind
+from anju.orgs.models import OrgUnit, UnitKind
 from anju.people.services import mobile_index as resident_mobile_index
 
 _BASE = ("community", "category", "location", "department")
@@ -87,7 +83,7 @@ def communities_in_reach(user: Any, roles: set[str]) -> list[int] | None:
     return policy.reach_ids(user, OrgUnit.objects.filter(kind=UnitKind.COMMUNITY), roles=roles, upward=True)
 
 
-def _in(ids: list[int] | None) -> Q:
+def in_communities(ids: list[int] | None) -> Q:
     """Rows of the communities ``ids`` by their indexed key (``None``: every community)."""
     return Q() if ids is None else Q(community_id__in=ids)
 
@@ -139,7 +135,7 @@ def appeals_visible(user: Any) -> QuerySet[Appeal]:
     depts = liaison_departments(user)
     if ids == [] and not depts:  # a resident: her own and those she follows, by the union of their ids
         return qs.filter(pk__in=own_appeal_ids(user)) if user.is_authenticated else qs.none()
-    q: Any = Q(pk__in=[]) if ids == [] else _in(ids)
+    q: Any = Q(pk__in=[]) if ids == [] else in_communities(ids)
     if depts:
         q |= Q(department_id__in=depts) | _assisted_by(depts)
     if user.is_authenticated:
@@ -183,7 +179,7 @@ def worker_queue(user: Any) -> QuerySet[Appeal]:
     qs = Appeal.objects.select_related(*_BASE)
     if ids == []:
         return qs.none()
-    return qs.filter(_in(ids), status__in=sorted(OPEN_STATUSES)).order_by(*DUE_FIRST)
+    return qs.filter(in_communities(ids), status__in=sorted(OPEN_STATUSES)).order_by(*DUE_FIRST)
 
 
 def department_queue(user: Any) -> QuerySet[Appeal]:
@@ -376,269 +372,6 @@ def timeline(appeal: Appeal, *, internal: bool) -> QuerySet[Any]:
     return qs if internal else qs.filter(public=True)
 
 
-# --- three rates ----------------------------------------------------------------------------------
-
-GROUPS = {
-    "department": ("department_key", "department_id"),
-    "category": ("category_key", "category_id"),
-    "community": ("community_id", "community_id"),
-    "grid": ("grid_key", "grid_id"),
-}
-
-
-#: The community's routing-accuracy counters (docs/rates.md), kept on the department dispatched to.
-ROUTING_COUNTERS = frozenset({"dispatches", "misrouted"})
-
-
-def _pct(num: int, den: int) -> float | None:
-    return round(100.0 * num / den, 1) if den else None
-
-
-@dataclass
-class RateRow:
-    key: int
-    label: str
-    counts: dict[str, int] = field(default_factory=dict)
-    pending_callback: int = 0
-    month: dt.date | None = None
-    score: float | None = None  # the ranking's score (appeals.rates.ranking), departments only
-    rank: int | None = None  # None: not ranked (too few appeals, or not a department row)
-    overdue: int = 0  # open appeals past their deadline (set by the home card, not by the roll-up)
-
-    @property
-    def response_rate(self) -> float | None:
-        return _pct(self.counts.get("responded", 0), self.counts.get("dispatched", 0))
-
-    @property
-    def resolution_rate(self) -> float | None:
-        return _pct(self.counts.get("resolved", 0), self.counts.get("completed", 0))
-
-    @property
-    def satisfaction_rate(self) -> float | None:
-        return _pct(self.counts.get("satisfied", 0), self.counts.get("ratings", 0))
-
-    @property
-    def routing_rate(self) -> float | None:
-        """The community's routing accuracy: dispatches kept (not re-routed, not rightly referred back) ÷
-        dispatches made (docs/rates.md). A figure of the community, never a department's."""
-        made = self.counts.get("dispatches", 0)
-        return _pct(made - self.counts.get("misrouted", 0), made)
-
-    @property
-    def arrival_rate(self) -> float | None:
-        return _pct(self.counts.get("arrived_on_time", 0), self.counts.get("summoned", 0))
-
-    @property
-    def month_last(self) -> dt.date | None:
-        """The last day of the row's month (for the drill-down of a month)."""
-        return None if self.month is None else _month_add(self.month, 1) - dt.timedelta(days=1)
-
-    def add(self, counts: dict[str, int]) -> None:
-        for name, value in counts.items():
-            self.counts[name] = self.counts.get(name, 0) + value
-        self.pending_callback = self.counts.get("awaiting_callback", 0)
-
-
-@dataclass
-class RatesReport:
-    """The three-rate page: one row per group key, the total, and the total month by month."""
-
-    rows: list[RateRow]
-    total: RateRow
-    months: list[RateRow]
-
-
-def rates_communities(user: Any) -> list[int] | None:
-    """The communities whose roll-up rows the user reads on the three-rate page, by id (``None``: all).
-
-    The roll-ups carry their community's id; filtering by the id set (one query on the org units, remembered
-    for the request) lets PostgreSQL use the roll-ups' (community, month) keys instead of joining every row to
-    its community to match a path pattern."""
-    return policy.reach_ids(user, OrgUnit.objects.filter(kind=UnitKind.COMMUNITY), action="appeal.rates")
-
-
-def rollups_visible(user: Any) -> QuerySet[DailyRollup]:
-    return DailyRollup.objects.filter(_in(rates_communities(user)))
-
-
-def _month_add(month: dt.date, n: int) -> dt.date:
-    index = month.year * 12 + month.month - 1 + n
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
-# The trend's calendar: dates outside it (``?end=0001-01-15``) are clamped, so month arithmetic stays valid.
-TREND_FLOOR, TREND_CEILING = dt.date(2000, 1, 1), dt.date(2100, 12, 1)
-
-
-def trend_months(start: dt.date | None, end: dt.date | None, *, today: dt.date | None = None) -> list[dt.date]:
-    """The months the trend shows: those of [start, end], or the twelve up to ``end`` (or this month)
-    when no start is given; never more than 36, never outside 2000–2100."""
-
-    def clamp(day: dt.date) -> dt.date:
-        return min(max(day.replace(day=1), TREND_FLOOR), TREND_CEILING)
-
-    last = clamp(end or today or timezone.localdate())
-    first = clamp(start) if start else max(_month_add(last, -11), TREND_FLOOR)
-    if first > last:
-        return []
-    first = max(first, _month_add(last, -35), TREND_FLOOR)
-    months = [first]
-    while months[-1] < last:
-        months.append(_month_add(months[-1], 1))
-    return months
-
-
-def monthly_visible(user: Any) -> QuerySet[MonthlyRollup]:
-    return MonthlyRollup.objects.filter(_in(rates_communities(user)))
-
-
-#: A period of fewer days than this reads the daily tier alone; a longer one (and no period: all time) reads its
-#: whole months from the monthly tier and only the days of its partial first and last months from the daily tier.
-DAILY_ONLY_DAYS = 62
-
-
-@dataclass(frozen=True)
-class TierPlan:
-    """Which roll-up rows answer [start, end]: the whole months [first, last] from the monthly tier (``months``;
-    None for either end: unbounded), and day ranges from the daily tier (``days``). Together they cover the
-    period exactly once."""
-
-    months: tuple[dt.date | None, dt.date | None] | None
-    days: tuple[tuple[dt.date | None, dt.date | None], ...]
-
-
-def tier_plan(start: dt.date | None, end: dt.date | None) -> TierPlan:
-    if start is not None and start.year >= 9999:  # nothing can be counted that late
-        return TierPlan(None, ((start, end),))
-    if end is not None and end.year >= 9999:
-        end = None
-    if end is not None and end.year <= 1:  # nothing was counted that early, and no month lies before it
-        return TierPlan(None, ((start, end),))
-    if start is not None and end is not None and (end - start).days < DAILY_ONLY_DAYS:
-        return TierPlan(None, ((start, end),))
-    first = None if start is None else start if start.day == 1 else _month_add(start.replace(day=1), 1)
-    last = None
-    if end is not None:
-        following = _month_add(end.replace(day=1), 1)
-        last = end.replace(day=1) if end == following - dt.timedelta(days=1) else _month_add(end.replace(day=1), -1)
-    if first is not None and last is not None and first > last:
-        return TierPlan(None, ((start, end),))
-    days: list[tuple[dt.date | None, dt.date | None]] = []
-    if start is not None and first is not None and start < first:
-        days.append((start, first - dt.timedelta(days=1)))
-    if end is not None and last is not None and _month_add(last, 1) <= end:
-        days.append((_month_add(last, 1), end))
-    return TierPlan((first, last), tuple(days))
-
-
-def _day_filter(days: tuple[tuple[dt.date | None, dt.date | None], ...]) -> Q:
-    q = Q(pk__in=[])
-    for start, end in days:
-        one = Q()
-        if start:
-            one &= Q(day__gte=start)
-        if end:
-            one &= Q(day__lte=end)
-        q |= one
-    return q
-
-
-def _as_date(month: Any) -> dt.date:
-    return month.date() if isinstance(month, dt.datetime) else month  # some backends answer a datetime
-
-
-def rates_report(
-    user: Any, *, group: str = "department", start: dt.date | None = None, end: dt.date | None = None
-) -> RatesReport:
-    """The three rates grouped by ``group`` over [start, end] and month by month, read from the roll-up only
-    (the appeals awaiting callback included, kept there as a balance by the services); never the appeal rows.
-    The tier follows the question (:func:`tier_plan`): all time, this year or any long period read the monthly
-    tier — a few rows per community and month — in one aggregate query, plus one over the daily tier for partial
-    months at its edges; a short period reads the daily tier in one query. Then the labels."""
-    rollup_key, _appeal_key = GROUPS.get(group, GROUPS["department"])
-    if group not in GROUPS:
-        group = "department"
-    plan = tier_plan(start, end)
-    by_key: dict[int, RateRow] = {}
-    by_month: dict[dt.date, RateRow] = {}
-    total = RateRow(0, "")
-
-    def add(key: int | None, month: dt.date | None, row: dict[str, Any]) -> None:
-        counts = {name: int(row[name] or 0) for name in DailyRollup.COUNTERS}
-        if key is not None:
-            by_key.setdefault(key, RateRow(key, "")).add(counts)
-        if month is not None:
-            by_month.setdefault(month, RateRow(0, "", month=month)).add(counts)
-            total.add(counts)
-
-    sums = {name: Sum(name) for name in DailyRollup.COUNTERS}
-    if plan.months is not None:
-        first, last = plan.months
-        qs = monthly_visible(user)
-        if first:
-            qs = qs.filter(month__gte=first)
-        if last:
-            qs = qs.filter(month__lte=last)
-        total_dim = MonthlyRollup.Dimension.TOTAL
-        if group == "community":
-            for row in qs.filter(dimension=total_dim).values("community_id", "month").annotate(**sums).order_by():
-                add(int(row["community_id"]), _as_date(row["month"]), row)
-        else:
-            # The group's rows by key (all months together), then the totals by month: two plain GROUP BYs that
-            # PostgreSQL hashes in memory (one query grouping by a CASE of both was estimated at thousands of
-            # groups, sorted on disk, and took 2.5 times as long).
-            for row in qs.filter(dimension=group).values("key").annotate(**sums).order_by():
-                add(int(row["key"] or 0), None, row)
-            for row in qs.filter(dimension=total_dim).values("month").annotate(**sums).order_by():
-                add(None, _as_date(row["month"]), row)
-    if plan.days:
-        daily = rollups_visible(user).filter(_day_filter(plan.days))
-        by_day = daily.annotate(month=TruncMonth("day")).values(rollup_key, "month").annotate(**sums).order_by()
-        for row in by_day:
-            add(int(row[rollup_key] or 0), _as_date(row["month"]), row)
-    names = _labels(group, [k for k in by_key if k])
-    for key, item in by_key.items():
-        item.label = names.get(key, "—")
-    rows = [r for r in by_key.values() if any(r.counts.values())]
-    if group == "department":
-        # A department wrongly sent an appeal (and nothing else) is not ranked: routing is the community's figure.
-        rows = ranking.rank(
-            r for r in rows if r.key and any(v for k, v in r.counts.items() if k not in ROUTING_COUNTERS)
-        )
-    else:
-        rows.sort(key=lambda r: r.label)
-    months = [by_month.get(m) or RateRow(0, "", month=m) for m in trend_months(start, end)]
-    if start is None:  # no period asked: begin at the first month with anything counted
-        while len(months) > 1 and not any(months[0].counts.values()):
-            months.pop(0)
-    for m in months:
-        m.label = f"{m.month:%Y-%m}" if m.month else ""
-    return RatesReport(rows, total, months)
-
-
-def complex_marks(user: Any, *, start: dt.date | None = None, end: dt.date | None = None) -> dict[int, int]:
-    """How many appeals were marked complex (复杂诉求) over [start, end], per department leading the appeal when
-    it was marked (0: none yet), within the user's reach for the rates, from the roll-up (``complex_marked``;
-    the tier as :func:`tier_plan` says): extending deadlines is visible per department (docs/rates.md)."""
-    plan = tier_plan(start, end)
-    out: dict[int, int] = {}
-    if plan.months is not None:
-        first, last = plan.months
-        qs = monthly_visible(user).filter(dimension=MonthlyRollup.Dimension.DEPARTMENT, complex_marked__gt=0)
-        if first:
-            qs = qs.filter(month__gte=first)
-        if last:
-            qs = qs.filter(month__lte=last)
-        for row in qs.values("key").annotate(n=Sum("complex_marked")).order_by():
-            out[int(row["key"])] = out.get(int(row["key"]), 0) + int(row["n"] or 0)
-    if plan.days:
-        qs_days = rollups_visible(user).filter(_day_filter(plan.days), complex_marked__gt=0)
-        for row in qs_days.values("department_key").annotate(n=Sum("complex_marked")).order_by():
-            key = int(row["department_key"])
-            out[key] = out.get(key, 0) + int(row["n"] or 0)
-    return {key: n for key, n in out.items() if n}
-
-
 @dataclass
 class OverdueCounts:
     """Open appeals past their next deadline, and those due within :data:`DUE_SOON`, kept apart."""
@@ -648,15 +381,12 @@ class OverdueCounts:
     by_department: dict[int, int]
 
 
-DUE_SOON = dt.timedelta(hours=24)
-
-
 def overdue_counts(user: Any, *, now: dt.datetime | None = None) -> OverdueCounts:
     """The open appeals of the user's reach for the rates (``appeal.rates``) that are overdue, by lead
     department, and the number due within a day: one grouped query."""
     now = now or timezone.now()
     ids = policy.reach_ids(user, OrgUnit.objects.filter(kind=UnitKind.COMMUNITY), action="appeal.rates")
-    qs = Appeal.objects.filter(_in(ids), status__in=sorted(OPEN_STATUSES), due_at__lt=now + DUE_SOON)
+    qs = Appeal.objects.filter(in_communities(ids), status__in=sorted(OPEN_STATUSES), due_at__lt=now + DUE_SOON)
     by_department: dict[int, int] = {}
     overdue = due_soon = 0
     grouped = (
@@ -673,23 +403,6 @@ def overdue_counts(user: Any, *, now: dt.datetime | None = None) -> OverdueCount
         else:
             due_soon += row["n"]
     return OverdueCounts(overdue, due_soon, by_department)
-
-
-def rates(
-    user: Any, *, group: str = "department", start: dt.date | None = None, end: dt.date | None = None
-) -> tuple[list[RateRow], RateRow]:
-    """Rows of the three rates grouped by ``group`` over [start, end], read from the daily roll-up.
-    Returns (rows, total)."""
-    report = rates_report(user, group=group, start=start, end=end)
-    return report.rows, report.total
-
-
-def _labels(group: str, ids: list[int]) -> dict[int, str]:
-    if group == "department":
-        return dict(Department.objects.filter(pk__in=ids).values_list("pk", "name"))
-    if group == "category":
-        return {c.pk: c.label for c in Category.objects.filter(pk__in=ids).only("pk", "code", "name")}
-    return dict(OrgUnit.objects.filter(pk__in=ids).values_list("pk", "name"))
 
 
 def summonses_for(appeal: Appeal) -> QuerySet[Summons]:

@@ -241,7 +241,7 @@ def appeal_mark_complex(*, actor: Any, appeal: Appeal, reason: str, request: Htt
     """复杂诉求: a worker of the appeal's community or the lead department marks it complex, with a reason. Its
     deadlines are computed again by the policy's complex variant (15 working days' feedback); the timeline
     shows the reason and the department leading it then (``note_params``), and the roll-up counts the mark
-    against that department (``complex_marked``: the three-rate page, ``selectors.complex_marks``). Only the
+    against that department (``complex_marked``: the three-rate page, ``rates.selectors.complex_marks``). Only the
     feedback deadline lengthens (docs/rates.md)."""
     from anju.appeals import notes
 

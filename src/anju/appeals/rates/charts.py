@@ -65,7 +65,7 @@ class Bar:
 
 
 def bars_of(row: Any) -> list[Bar]:
-    """The three bars of one rate row (a ``selectors.RateRow``)."""
+    """The three bars of one rate row (a ``rates.selectors.RateRow``)."""
     out = []
     for series, num, den, attr in SERIES:
         value = getattr(row, attr)

@@ -9,7 +9,7 @@ from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
-from anju.appeals.selectors import RateRow
+from anju.appeals.rates.selectors import RateRow
 from anju.core.excel import safe_cell
 from anju.core.security import no_store
 

@@ -13,8 +13,7 @@ from django.utils.formats import localize
 from django.utils.translation import gettext as _
 
 from anju.access import policy
-from anju.appeals import selectors
-from anju.appeals.rates import charts, exports, ranking
+from anju.appeals.rates import charts, exports, ranking, selectors
 from anju.core import replica
 from anju.core.pagination import paginate, query_without_page
 

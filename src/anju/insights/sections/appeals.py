@@ -13,8 +13,8 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from anju.appeals import selectors as appeals
 from anju.appeals.models import OPEN_STATUSES, Appeal, Category, DailyRollup, MonthlyRollup
+from anju.appeals.rates import selectors as rates
 from anju.insights.periods import Period
 from anju.insights.sections import register
 from anju.insights.sections.base import (
@@ -34,7 +34,7 @@ TOTAL = MonthlyRollup.Dimension.TOTAL
 CATEGORY = MonthlyRollup.Dimension.CATEGORY
 
 
-def _month_q(plan: appeals.TierPlan) -> Q:
+def _month_q(plan: rates.TierPlan) -> Q:
     if plan.months is None:
         return Q(pk__in=[])
     first, last = plan.months
@@ -46,7 +46,7 @@ def _month_q(plan: appeals.TierPlan) -> Q:
     return q
 
 
-def _day_q(plan: appeals.TierPlan) -> Q:
+def _day_q(plan: rates.TierPlan) -> Q:
     q = Q(pk__in=[])
     for start, end in plan.days:
         one = Q()
@@ -64,7 +64,7 @@ def rollup_sums(
     """Sums of the roll-up counters per period and (community, category key — 0 unless ``by_category``): the
     whole months of each period from the monthly tier, its partial months from the daily tier — one query on
     each tier for every period together."""
-    plans = [appeals.tier_plan(p.start, p.end) for p in periods]
+    plans = [rates.tier_plan(p.start, p.end) for p in periods]
     out: dict[int, dict[tuple[int, int], dict[str, float]]] = {i: {} for i in range(len(periods))}
 
     def add(i: int, key: tuple[int, int], row: dict[str, Any]) -> None:
