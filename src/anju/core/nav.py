@@ -46,6 +46,8 @@ def _url(url_name: str) -> str:
     key = (str(get_urlconf() or settings.ROOT_URLCONF), get_script_prefix(), url_name)
     url = _urls.get(key)
     if url is None:
+        if len(_urls) >= 4096:  # a bound, whatever prefixes a server passes in
+            _urls.clear()
         url = _urls[key] = reverse(url_name)
     return url
 
