@@ -456,6 +456,33 @@ def test_rates_page_draws_charts_with_counts_and_dashes(world: AppealsWorld) -> 
     assert f"pending=1&amp;department={dept}" in page  # awaiting callback per department, drillable
 
 
+def test_each_table_row_escapes_its_name_and_links_to_its_appeals_for_the_period(world: AppealsWorld) -> None:
+    """The rows of both tables are drawn in Python (``rate_tables``): a name is escaped, each group's row links to
+    its appeals (and to those awaiting callback) for the period asked, a department not yet ranked says so, other
+    groups show routing accuracy, and each month links to its own days."""
+    world.tree.department.name = '<i>城管</i> & "Co"'
+    world.tree.department.save()
+    world.to_status(world.file(), Status.HANDLED)
+    client = english_client(world.supervisor)
+    today = timezone.localdate()
+    start = today.replace(day=1)
+    page = client.get(f"/appeals/rates/?start={start:%Y-%m-%d}&end={today:%Y-%m-%d}").content.decode()
+    dept = world.tree.department.pk
+    period = f"&amp;start={start:%Y-%m-%d}&amp;end={today:%Y-%m-%d}"
+    name = "&lt;i&gt;城管&lt;/i&gt; &amp; &quot;Co&quot;"
+    assert f'<td class="rate-name"><a href="/appeals/?view=all&amp;department={dept}{period}">{name}</a></td>' in page
+    assert f'<a href="/appeals/?view=all&amp;pending=1&amp;department={dept}{period}">1</a>' in page
+    assert '<span class="small muted" data-unranked>not ranked yet</span>' in page
+    assert "<i>" not in page
+    by_grid = client.get("/appeals/rates/?group=grid").content.decode()
+    assert '<td class="nowrap" data-routing>100.0% <span class="small muted">0 of 1 re-routed</span></td>' in by_grid
+    month_last = (start + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+    assert (
+        f'<a href="/appeals/?view=all&amp;start={start:%Y-%m-%d}&amp;end={month_last:%Y-%m-%d}">{start:%Y-%m}</a>'
+        in by_grid
+    )
+
+
 def test_formula_line_says_how_each_case_counts_in_both_languages(world: AppealsWorld) -> None:
     """The page's formula line states the written definitions (docs/rates.md) in English and in zh-Hans."""
     english = english_client(world.supervisor).get("/appeals/rates/").content.decode()
