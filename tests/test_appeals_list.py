@@ -607,3 +607,26 @@ def test_a_row_shows_its_cells_escaped_masked_and_named_for_the_phone_layout(wor
     resident_page = english_client(world.resident).get("/appeals/?view=all").content.decode()
     assert "data-requester" not in resident_page
     assert "appeal-pick" not in resident_page
+
+
+def test_a_residents_list_reads_no_requester_and_takes_the_same_queries_for_1_row_and_for_4(
+    world: AppealsWorld,
+) -> None:
+    """A resident is no insider: her rows load none of the requester's columns (``selectors.list_rows``), and
+    nothing a row shows is fetched row by row."""
+    client = english_client(world.resident)
+    world.file()
+    client.get("/appeals/?view=mine")  # warm the session and the policy caches
+    with CaptureQueriesContext(connection) as one:
+        client.get("/appeals/?view=mine")
+    for _ in range(3):
+        world.file(urgency=Urgency.URGENT, address="幸福路 1 号")
+    with CaptureQueriesContext(connection) as four:
+        page = client.get("/appeals/?view=mine").content.decode()
+    assert page.count("data-number=") == 4
+    assert len(four.captured_queries) == len(one.captured_queries), [q["sql"] for q in four.captured_queries]
+    columns = [q["sql"].split(" FROM ")[0] for q in four.captured_queries]
+    rows = [c for c in columns if '"appeals_appeal"."due_at"' in c]  # the page's rows, with what they show
+    assert len(rows) == 1
+    assert "requester" not in rows[0]
+    assert "contact_" not in rows[0]

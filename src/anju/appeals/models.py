@@ -296,6 +296,9 @@ class Appeal(CommunityScopedModel):
             # "All I can see" and the API: newest first.
             models.Index(fields=["received_at", "id"], name="appeal_received"),
             models.Index(fields=["community", "received_at", "id"], name="appeal_comm_received"),
+            # ... of one category (the list's category filter): the bounded count reads the community's entries of
+            # that category alone (at 10^6, 8 ms through a BitmapAnd of 20,000 and 59,000 entries -> 0.3 ms).
+            models.Index(fields=["community", "category", "received_at", "id"], name="appeal_comm_cat_recv"),
             # ... filtered by an open status (received, waiting ...): one of them is a few in a thousand rows, so
             # walking every appeal newest first read 3,500 of them to find a page (18 ms at 10^6); this reads the page.
             models.Index(

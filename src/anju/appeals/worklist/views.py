@@ -91,7 +91,7 @@ def appeal_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     state = list_state(request, request.GET)
     # Cost follows the page: a bounded count, then the page's rows with only what they show.
-    page = paginate_bounded(request, selectors.list_rows(state.rows))
+    page = paginate_bounded(request, selectors.list_rows(state.rows, insider=state.insider))
     now = timezone.now()
     rows = [
         {
