@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from anju.access import policy
@@ -23,7 +24,7 @@ def home_kind(user: Any) -> str:
     return "none"
 
 
-def _units(grants: list[policy.Grant]) -> list[OrgUnit]:
+def _units(grants: Sequence[policy.Grant]) -> list[OrgUnit]:
     ids = [g.unit_id for g in grants]
     return list(OrgUnit.objects.filter(pk__in=ids).select_related("community").order_by("path"))
 
