@@ -149,7 +149,8 @@ def _grants_for(user: Any, rule: Rule) -> list[Grant]:
 
 def _holding(user: Any, roles: Iterable[str]) -> list[Grant]:
     """The user's grants of one of ``roles``; an administrator's grant counts as every role."""
-    wanted = roles if isinstance(roles, frozenset) else {str(r) for r in roles}  # a rule's roles: already strings
+    # A rule's roles are already a frozenset of strings (``Role`` members are ``str``, equal to their values).
+    wanted = roles if isinstance(roles, frozenset) else {str(r) for r in roles}
     return [g for g in grants_of(user) if g.role in wanted or g.role == Role.ADMIN]
 
 
