@@ -39,7 +39,8 @@ def _rates(cells: dict[str, Any]) -> str:
 
 def _rank(row: Any) -> str:
     if not row.rank:
-        return f'<td><span class="small muted" data-unranked>{esc(_("not ranked yet"))}</span></td>'
+        unranked = _("not ranked yet")  # outside the f-string: xgettext does not read calls inside one
+        return f'<td><span class="small muted" data-unranked>{esc(unranked)}</span></td>'
     score = esc(_("score %(score)s") % {"score": localize(row.score)})
     return f'<td>{_num(row.rank)} <span class="small muted">{score}</span></td>'
 
