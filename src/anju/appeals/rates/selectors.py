@@ -146,6 +146,30 @@ class TierPlan:
     months: tuple[dt.date | None, dt.date | None] | None
     days: tuple[tuple[dt.date | None, dt.date | None], ...]
 
+    def month_q(self) -> Q:
+        """The monthly tier's rows of the plan (none when it reads no whole month)."""
+        if self.months is None:
+            return Q(pk__in=[])
+        first, last = self.months
+        q = Q()
+        if first:
+            q &= Q(month__gte=first)
+        if last:
+            q &= Q(month__lte=last)
+        return q
+
+    def day_q(self) -> Q:
+        """The daily tier's rows of the plan (none when it reads no day range)."""
+        q = Q(pk__in=[])
+        for start, end in self.days:
+            one = Q()
+            if start:
+                one &= Q(day__gte=start)
+            if end:
+                one &= Q(day__lte=end)
+            q |= one
+        return q
+
 
 def tier_plan(start: dt.date | None, end: dt.date | None) -> TierPlan:
     if start is not None and start.year >= 9999:  # nothing can be counted that late
@@ -169,18 +193,6 @@ def tier_plan(start: dt.date | None, end: dt.date | None) -> TierPlan:
     if end is not None and last is not None and _month_add(last, 1) <= end:
         days.append((_month_add(last, 1), end))
     return TierPlan((first, last), tuple(days))
-
-
-def _day_filter(days: tuple[tuple[dt.date | None, dt.date | None], ...]) -> Q:
-    q = Q(pk__in=[])
-    for start, end in days:
-        one = Q()
-        if start:
-            one &= Q(day__gte=start)
-        if end:
-            one &= Q(day__lte=end)
-        q |= one
-    return q
 
 
 def _as_date(month: Any) -> dt.date:
@@ -213,12 +225,7 @@ def rates_report(
 
     sums = {name: Sum(name) for name in DailyRollup.COUNTERS}
     if plan.months is not None:
-        first, last = plan.months
-        qs = monthly_visible(user)
-        if first:
-            qs = qs.filter(month__gte=first)
-        if last:
-            qs = qs.filter(month__lte=last)
+        qs = monthly_visible(user).filter(plan.month_q())
         total_dim = MonthlyRollup.Dimension.TOTAL
         if group == "community":
             for row in qs.filter(dimension=total_dim).values("community_id", "month").annotate(**sums).order_by():
@@ -232,7 +239,7 @@ def rates_report(
             for row in qs.filter(dimension=total_dim).values("month").annotate(**sums).order_by():
                 add(None, _as_date(row["month"]), row)
     if plan.days:
-        daily = rollups_visible(user).filter(_day_filter(plan.days))
+        daily = rollups_visible(user).filter(plan.day_q())
         by_day = daily.annotate(month=TruncMonth("day")).values(rollup_key, "month").annotate(**sums).order_by()
         for row in by_day:
             add(int(row[rollup_key] or 0), _as_date(row["month"]), row)
@@ -263,16 +270,13 @@ def complex_marks(user: Any, *, start: dt.date | None = None, end: dt.date | Non
     plan = tier_plan(start, end)
     out: dict[int, int] = {}
     if plan.months is not None:
-        first, last = plan.months
-        qs = monthly_visible(user).filter(dimension=MonthlyRollup.Dimension.DEPARTMENT, complex_marked__gt=0)
-        if first:
-            qs = qs.filter(month__gte=first)
-        if last:
-            qs = qs.filter(month__lte=last)
+        qs = monthly_visible(user).filter(
+            plan.month_q(), dimension=MonthlyRollup.Dimension.DEPARTMENT, complex_marked__gt=0
+        )
         for row in qs.values("key").annotate(n=Sum("complex_marked")).order_by():
             out[int(row["key"])] = out.get(int(row["key"]), 0) + int(row["n"] or 0)
     if plan.days:
-        qs_days = rollups_visible(user).filter(_day_filter(plan.days), complex_marked__gt=0)
+        qs_days = rollups_visible(user).filter(plan.day_q(), complex_marked__gt=0)
         for row in qs_days.values("department_key").annotate(n=Sum("complex_marked")).order_by():
             key = int(row["department_key"])
             out[key] = out.get(key, 0) + int(row["n"] or 0)

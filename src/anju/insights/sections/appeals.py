@@ -9,7 +9,7 @@ import operator
 from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -34,30 +34,6 @@ TOTAL = MonthlyRollup.Dimension.TOTAL
 CATEGORY = MonthlyRollup.Dimension.CATEGORY
 
 
-def _month_q(plan: rates.TierPlan) -> Q:
-    if plan.months is None:
-        return Q(pk__in=[])
-    first, last = plan.months
-    q = Q()
-    if first:
-        q &= Q(month__gte=first)
-    if last:
-        q &= Q(month__lte=last)
-    return q
-
-
-def _day_q(plan: rates.TierPlan) -> Q:
-    q = Q(pk__in=[])
-    for start, end in plan.days:
-        one = Q()
-        if start:
-            one &= Q(day__gte=start)
-        if end:
-            one &= Q(day__lte=end)
-        q |= one
-    return q
-
-
 def rollup_sums(
     ids: list[int] | None, periods: Sequence[Period], *, by_category: bool = False
 ) -> dict[int, dict[tuple[int, int], dict[str, float]]]:
@@ -72,7 +48,7 @@ def rollup_sums(
         for name in COUNTERS:
             slot[name] += number(row[f"{name}__{i}"])
 
-    month_qs = [_month_q(p) for p in plans]
+    month_qs = [p.month_q() for p in plans]
     if any(p.months is not None for p in plans):
         qs = community_filter(MonthlyRollup.objects.all(), ids).filter(
             functools.reduce(operator.or_, month_qs), dimension=CATEGORY if by_category else TOTAL
@@ -81,7 +57,7 @@ def rollup_sums(
         for row in qs.values("community_id", "key").annotate(**sums).order_by():
             for i in range(len(periods)):
                 add(i, (int(row["community_id"]), int(row["key"]) if by_category else 0), row)
-    day_qs = [_day_q(p) for p in plans]
+    day_qs = [p.day_q() for p in plans]
     if any(p.days for p in plans):
         daily = community_filter(DailyRollup.objects.all(), ids).filter(functools.reduce(operator.or_, day_qs))
         group = ("community_id", "category_key") if by_category else ("community_id",)
