@@ -148,7 +148,10 @@ def test_limited_profile_hides_door_and_sensitive_tags(demo_world: DemoWorld) ->
         household = client.get(f"/api/v1/people/households/{carrier.household_id}").json()
         assert (household["door"] == door) is profile.door, role
         page = as_text(client.get(reverse("people:household", args=[carrier.household_id])))
-        assert (door in page) is profile.door, role
+        # The door as a number of its own, anywhere but in a link's address: on PostgreSQL the ids in the page's
+        # links (a resident's, an appeal's) run into the thousands, and "/residents/1103/" is no door.
+        shown = re.sub(r'(?:href|src|action)="[^"]*"', "", page)
+        assert bool(re.search(rf"(?<!\d){re.escape(door)}(?!\d)", shown)) is profile.door, role
     # Filtering by a sensitive tag would tell who carries it: refused to the limited profile.
     tag = Tag.objects.get(name="低保", community=carrier.community)
     volunteer = demo_world.clients["volunteer"]
