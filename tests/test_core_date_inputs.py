@@ -64,7 +64,7 @@ def test_every_date_field_of_the_project_uses_them() -> None:
         closure = str(ClosureForm(initial={"starts": AT}))
         assert value_of(closure, "starts") == timezone.localtime(AT).strftime("%Y-%m-%dT%H:%M")
         assert value_of(str(ArchiveForm(initial={"on_date": DAY})), "on_date") == "2026-12-04"
-        filters = str(AppealFilterForm(initial={"start": DAY}, departments=[], grids=[]))
+        filters = str(AppealFilterForm(initial={"start": DAY}, departments=[], grids=[], categories=[]))
         assert value_of(filters, "start") == "2026-12-04"
         for name, field in ActivityCreateForm.base_fields.items():
             if isinstance(field, forms.DateTimeField | forms.DateField | forms.TimeField):

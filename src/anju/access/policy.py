@@ -15,7 +15,7 @@ answers 404 alike for a missing and for a forbidden object.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -85,17 +85,41 @@ class Grant:
     above: tuple[str, ...] = ()
 
 
+def _work_out(holder: Any, key: Hashable, compute: Callable[[], Any]) -> Any:
+    return compute()
+
+
+#: How the policy keeps what it derives from the grants and the org tree across requests: by default it keeps
+#: nothing; ``anju.core`` installs its reference-data memo at start-up (:func:`keep_answers_with`).
+_remember: Callable[[Any, Hashable, Callable[[], Any]], Any] = _work_out
+
+
+def keep_answers_with(remember: Callable[[Any, Hashable, Callable[[], Any]], Any] | None) -> None:
+    """Keep the grants and reach of a user with ``remember(user, key, compute)``, which must drop them the moment
+    a role grant or an org unit changes (``anju.core.stamp.remember``); ``None`` keeps nothing."""
+    global _remember
+    _remember = remember or _work_out
+
+
+def _is_org_units(units: models.QuerySet[Any]) -> bool:
+    return bool(units.model._meta.label == "orgs.OrgUnit")
+
+
 def grants_of(user: Any) -> tuple[Grant, ...]:
     """The user's role grants, cached on the user object for the request (a tuple: shared, not copied, by the
-    checks a list of 50 rows makes on each)."""
+    checks a list of 50 rows makes on each) and kept by the process while no grant or org unit changes."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return ()
     cached: tuple[Grant, ...] | None = getattr(user, "_anju_grants", None)
     if cached is None:
-        cached = tuple(
-            Grant(g.role, g.unit.path, g.unit_id, g.department_id, tuple(g.unit.paths_above(g.unit.path)))
-            for g in user.grants.filter(unit__is_active=True).select_related("unit")
-        )
+
+        def compute() -> tuple[Grant, ...]:
+            return tuple(
+                Grant(g.role, g.unit.path, g.unit_id, g.department_id, tuple(g.unit.paths_above(g.unit.path)))
+                for g in user.grants.filter(unit__is_active=True).select_related("unit")
+            )
+
+        cached = _remember(user, ("grants", user.pk), compute)
         user._anju_grants = cached
     return cached
 
@@ -110,7 +134,8 @@ def _roles_held(user: Any) -> frozenset[str]:
 
 
 def forget_grants(user: Any) -> None:
-    for attr in ("_anju_grants", "_anju_roles", "_anju_reach_ids"):
+    """Read the user's grants and reach again at the next check (after a change within the same request)."""
+    for attr in ("_anju_grants", "_anju_roles", "_anju_reach_ids", "_anju_stamp"):
         if hasattr(user, attr):
             delattr(user, attr)
 
@@ -251,8 +276,33 @@ def reach_ids(
         cache = user._anju_reach_ids = {}
     if key not in cache:
         q = reach_q(user, "path", action=action, roles=roles, upward=upward)
-        cache[key] = sorted(units.filter(q).values_list("pk", flat=True))
+
+        def compute() -> tuple[int, ...]:
+            return tuple(sorted(units.filter(q).values_list("pk", flat=True)))
+
+        cache[key] = _remember(user, ("reach", user.pk, *key), compute) if _is_org_units(units) else compute()
     return list(cache[key])
+
+
+def _rows_in_reach(
+    grants: list[Grant], up: bool, communities: models.QuerySet[Any], units: models.QuerySet[Any]
+) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The ids of the communities wholly within ``grants`` and of the ``units`` within the grants below one."""
+    down = Q(pk__in=[])
+    for g in grants:
+        down |= Q(path__startswith=g.path)
+    whole = list(communities.filter(down).values_list("pk", "path"))
+    # A grant that holds no whole community lies below one (or over an empty part of the tree).
+    below = [g for g in grants if not any(path.startswith(g.path) for _pk, path in whole)]
+    unit_ids: list[int] = []
+    if below:
+        q = Q(pk__in=[])
+        for g in below:
+            q |= Q(path__startswith=g.path)
+            if up and g.above:
+                q |= Q(path__in=list(g.above))
+        unit_ids = sorted(units.filter(q).values_list("pk", flat=True))
+    return tuple(sorted(pk for pk, _path in whole)), tuple(unit_ids)
 
 
 def rows_in_reach_q(
@@ -283,21 +333,12 @@ def rows_in_reach_q(
     if cache is None:
         cache = user._anju_reach_ids = {}
     if key not in cache:
-        down = Q(pk__in=[])
-        for g in grants:
-            down |= Q(path__startswith=g.path)
-        whole = list(communities.filter(down).values_list("pk", "path"))
-        # A grant that holds no whole community lies below one (or over an empty part of the tree).
-        below = [g for g in grants if not any(path.startswith(g.path) for _pk, path in whole)]
-        unit_ids: list[int] = []
-        if below:
-            q = Q(pk__in=[])
-            for g in below:
-                q |= Q(path__startswith=g.path)
-                if up and g.above:
-                    q |= Q(path__in=list(g.above))
-            unit_ids = sorted(units.filter(q).values_list("pk", flat=True))
-        cache[key] = (sorted(pk for pk, _path in whole), unit_ids)
+
+        def compute() -> tuple[tuple[int, ...], tuple[int, ...]]:
+            return _rows_in_reach(grants, up, communities, units)
+
+        org_units = _is_org_units(communities) and _is_org_units(units)
+        cache[key] = _remember(user, ("rows", user.pk, *key[1:]), compute) if org_units else compute()
     community_ids, unit_ids = cache[key]
     found = Q(pk__in=[])
     if community_ids:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -106,7 +107,12 @@ class AppealFilterForm(forms.Form):
     end = forms.DateField(label=_("Received until"), required=False, widget=DateInput())
 
     def __init__(
-        self, *args: Any, departments: list[tuple[int, str]], grids: list[tuple[int, str]], **kwargs: Any
+        self,
+        *args: Any,
+        departments: Sequence[tuple[int, str]],
+        grids: Sequence[tuple[int, str]],
+        categories: Sequence[tuple[int, str]],
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         anything = [("", _("Any"))]
@@ -115,9 +121,7 @@ class AppealFilterForm(forms.Form):
             self.fields[name].choices = anything + [(str(k), v) for k, v in items]  # type: ignore[attr-defined]
 
         choices("status", Status.choices)
-        choices(
-            "category", Category.objects.filter(is_active=True).order_by("sort_order", "name").values_list("pk", "name")
-        )
+        choices("category", categories)
         choices("department", departments)
         choices("urgency", Urgency.choices)
         choices("grid", grids)

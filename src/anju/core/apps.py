@@ -12,7 +12,11 @@ class Config(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        from anju.core import registry, replica
+        from anju.access import policy
+        from anju.core import registry, replica, stamp
+
+        # The grants and reach of a user are kept by each process until a reference table changes.
+        policy.keep_answers_with(stamp.remember)
 
         # A page whose figures came from a lagging read replica says so (base.html).
         registry.shell_context("replica_lag", replica.lag_notice)

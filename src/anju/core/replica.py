@@ -189,6 +189,17 @@ def reads(fn: F) -> F:
     return cast(F, wrapper)
 
 
+@contextlib.contextmanager
+def primary() -> Iterator[None]:
+    """Reads inside go to the primary, even within a :func:`reads` scope (what must not be older than a value
+    just read there, as :mod:`anju.core.stamp`'s answers)."""
+    token = _scope.set(_Scope(alias=DEFAULT))
+    try:
+        yield
+    finally:
+        _scope.reset(token)
+
+
 def _reachable_after_error() -> bool:
     """After a database error in a replica scope: does the replica still answer?"""
     conn = connections[REPLICA]

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from anju.audit import services as audit_services
 from anju.audit.actions import Action
-from anju.core import crypto
+from anju.core import crypto, stamp
 from anju.site.backup.archive import extract_archive, read_verified
 from anju.site.backup.base import (
     MEDIA_DIR,
@@ -102,6 +102,17 @@ def _record_restore(settings_dict: dict[str, Any], archive: Path, manifest: dict
     except DatabaseError as exc:
         return str(exc)
     return None
+
+
+def _renew_stamp(settings_dict: dict[str, Any]) -> None:
+    """A new reference-data token in the restored database: what a running process derived from the database
+    it had before is not taken for the restored one's (``anju.core.stamp``). An archive from before the stamp
+    has no such table; migrating it makes one with a token of its own."""
+    try:
+        with _default_connection_to(settings_dict), transaction.atomic():
+            stamp.renew()
+    except DatabaseError:
+        pass
 
 
 @dataclass
@@ -332,6 +343,7 @@ def backup_restore(
             _("ANJU_DATA_KEYS is set and takes precedence over the restored key file %(path)s.")
             % {"path": plan.key_target}
         )
+    _renew_stamp(plan.target_settings)
     failure = _record_restore(plan.target_settings, path, manifest)
     result.audit_recorded = failure is None
     if failure is not None:
