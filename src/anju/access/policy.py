@@ -271,7 +271,7 @@ def reach_ids(
     if not grants:
         return []
     key = (action, tuple(sorted(str(r) for r in roles or ())), up, str(units.query))
-    cache: dict[Any, list[int]] | None = getattr(user, "_anju_reach_ids", None)
+    cache: dict[Any, tuple[int, ...]] | None = getattr(user, "_anju_reach_ids", None)
     if cache is None:
         cache = user._anju_reach_ids = {}
     if key not in cache:

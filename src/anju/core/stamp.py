@@ -92,7 +92,7 @@ def remember(holder: Any, key: Hashable, compute: Callable[[], T]) -> T:
                 _memo = _Memo(token)
             memo = _memo
     try:
-        return memo.answers[key]  # type: ignore[no-any-return]
+        return memo.answers[key]
     except KeyError:
         pass
     with replica.primary():
