@@ -153,6 +153,15 @@ def test_the_filters_show_a_grid_and_a_category_changed_in_sql_at_once(tree: Tre
     assert tree.grid.name not in page
 
 
+def test_the_filters_follow_an_account_made_superuser(tree: Tree) -> None:
+    worker = make_user(Role.COMMUNITY_WORKER, tree.community)
+    client = english_client(worker)
+    assert tree.other_department.name not in client.get("/appeals/?view=all").content.decode()
+    User.objects.filter(pk=worker.pk).update(is_superuser=True)  # the account, not a reference table
+    client.force_login(_fresh(worker))  # the cached user is dropped by the account's save; here, by signing in
+    assert tree.other_department.name in client.get("/appeals/?view=all").content.decode()
+
+
 def _grant_work_out_and_roll_back(worker: User, tree: Tree) -> None:
     with transaction.atomic():
         RoleGrant.objects.create(user=worker, role=Role.SUPERVISOR, unit=tree.district)

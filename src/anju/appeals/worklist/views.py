@@ -69,7 +69,8 @@ def _filter_choices(user: Any) -> dict[str, tuple[tuple[int, str], ...]]:
         categories = Category.objects.filter(is_active=True).order_by("sort_order", "name").values_list("pk", "name")
         return {"departments": tuple(departments), "grids": tuple(grids), "categories": tuple(categories)}
 
-    return stamp.remember(user, ("appeal-filter-choices", user.pk), compute)
+    # Whose reach: the grants are the stamp's, a superuser's whole tree is the account's own flag.
+    return stamp.remember(user, ("appeal-filter-choices", user.pk, policy.is_superuser(user)), compute)
 
 
 def list_state(request: HttpRequest, params: QueryDict) -> ListState:
