@@ -153,6 +153,8 @@ def main() -> None:
     print("(received … verified, due from 7 days ago to 14 ahead), 88 % closed or rejected; the worker reaches one")
     print("community, the supervisor the district (all 50), the liaison one department, the resident her own:")
     print("40 appeals, all filed among the first 1,000 (a city grows by other people's appeals, not hers).")
+    print("a user's grants, reach and the filters' choices are kept by the process between requests, as in")
+    print("production (core.stamp; the warm-up request works them out, as the first one after a change does)")
     print(f"timing: median of {ROUNDS} interleaved rounds per size, Django test client, in-process\n")
 
     today = timezone.localdate()
