@@ -500,3 +500,32 @@ def test_appeal_page_queries_do_not_grow_with_followers(world: AppealsWorld) -> 
         page = w.get(f"/appeals/{appeal.pk}/").content.decode()
     assert page.count('data-callback="follower"') == 4
     assert len(five.captured_queries) == len(one.captured_queries)
+
+
+def test_an_appeal_page_asks_once_whether_the_reader_follows(world: AppealsWorld) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    appeal = world.to_status(_followed(world), Status.VERIFIED)  # a follower may answer: every check is asked
+    f = english_client(world.other_resident)
+    f.get(f"/appeals/{appeal.pk}/")
+    with CaptureQueriesContext(connection) as page:
+        assert 'data-step="follower-callback"' in f.get(f"/appeals/{appeal.pk}/").content.decode()
+    asked = [
+        q["sql"] for q in page.captured_queries if q["sql"].startswith('SELECT 1 AS "a" FROM "appeals_appealfollower"')
+    ]
+    assert len(asked) == 1
+
+
+def test_following_drops_what_the_appeal_object_knew_of_its_followers(world: AppealsWorld) -> None:
+    from anju.appeals.policies import follows
+
+    appeal = world.file()
+    assert not follows(appeal, world.other_resident.pk)
+    intake_appeal = Appeal.objects.get(pk=appeal.pk)
+    assert not follows(intake_appeal, world.other_resident.pk)
+    follow(world.other_resident, intake_appeal)
+    assert follows(intake_appeal, world.other_resident.pk)  # the object the service was given
+    assert followers.is_follower(intake_appeal, world.other_resident)
+    assert not follows(appeal, world.other_resident.pk)  # another object keeps its answer for its request
+    assert follows(Appeal.objects.get(pk=appeal.pk), world.other_resident.pk)

@@ -102,7 +102,9 @@ def keep_answers_with(remember: Callable[[Any, Hashable, Callable[[], Any]], Any
 
 
 def _is_org_units(units: models.QuerySet[Any]) -> bool:
-    return bool(units.model._meta.label == "orgs.OrgUnit")
+    """A queryset of org units filtered by their own columns, no join: its answer depends on nothing the
+    reference-data memo does not watch."""
+    return bool(units.model._meta.label == "orgs.OrgUnit") and len(units.query.alias_map) <= 1
 
 
 def grants_of(user: Any) -> tuple[Grant, ...]:

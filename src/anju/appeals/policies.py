@@ -49,7 +49,23 @@ def is_party(user: Any, appeal: Any) -> bool:
         return False
     if user.pk in (appeal.requester_id, appeal.filed_by_id):
         return True
-    return appeal.followers.filter(user=user).exists()
+    return follows(appeal, user.pk)
+
+
+def follows(appeal: Any, user_id: Any) -> bool:
+    """Does the account follow the appeal (我也遇到)? An appeal's page asks up to four times (is she a party, may
+    she answer a callback, is she a follower, may staff call her back): answered once per appeal object. A
+    service that adds a follower drops the answers of the object it was given (:func:`forget_follows`)."""
+    known: dict[Any, bool] | None = appeal.__dict__.get("_anju_follows")
+    if known is None:
+        known = appeal.__dict__["_anju_follows"] = {}
+    if user_id not in known:
+        known[user_id] = appeal.followers.filter(user_id=user_id).exists()
+    return known[user_id]
+
+
+def forget_follows(appeal: Any) -> None:
+    appeal.__dict__.pop("_anju_follows", None)
 
 
 def _view_check(user: Any, appeal: Any) -> bool:

@@ -44,6 +44,7 @@ from anju.access import policy
 from anju.access.roles import OFFICE_ROLES
 from anju.appeals import clock
 from anju.appeals.models import Appeal, AppealEvent, AppealFollower, Callback, Publication
+from anju.appeals.policies import forget_follows
 from anju.audit.actions import Action
 from anju.audit.reasons import clean_reveal_reason
 from anju.audit.services import diff, record, record_pii_access
@@ -85,6 +86,7 @@ def follower_link(*, actor: Any, appeal: Appeal, user: Any, request: HttpRequest
         follower, created = AppealFollower.objects.get_or_create(
             appeal=appeal, user=user, defaults={"community_id": appeal.community_id}
         )
+        forget_follows(appeal)
         if created:
             record(Action.APPEAL_FOLLOWER_LINKED, actor=actor, obj=appeal, request=request, data={"user": user.pk})
     return follower

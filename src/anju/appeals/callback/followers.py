@@ -28,13 +28,14 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from anju.access import policy
 from anju.appeals import clock, notes, notify
 from anju.appeals.models import Appeal, AppealEvent, AppealFollower, Callback, SatisfactionLevel, Status
+from anju.appeals.policies import follows
 from anju.appeals.rates import rollup
 from anju.appeals.services import InvalidTransition, proxy_fields
 from anju.audit.actions import Action
@@ -64,7 +65,7 @@ def is_follower(appeal: Appeal, user: Any) -> bool:
     uid = getattr(user, "pk", user)
     if uid is None or uid in (appeal.requester_id, appeal.filed_by_id):
         return False
-    return AppealFollower.objects.filter(appeal=appeal, user_id=uid).exists()
+    return follows(appeal, uid)
 
 
 def may_answer(appeal: Appeal, user: Any) -> bool:
@@ -77,15 +78,17 @@ def followers_to_call(appeal: Appeal) -> list[Any]:
     if appeal.status not in ANSWERABLE:
         return []
     start = round_start(appeal)
-    done = Callback.objects.filter(appeal=appeal, is_follower=True)
+    answered = Callback.objects.filter(appeal=appeal, is_follower=True, respondent_id=OuterRef("user_id"))
     if start is not None:
-        done = done.filter(at__gte=start)
-    answered = set(done.values_list("respondent_id", flat=True))
-    skip = {appeal.requester_id, appeal.filed_by_id, *answered}
+        answered = answered.filter(at__gte=start)
+    parties = [uid for uid in (appeal.requester_id, appeal.filed_by_id) if uid is not None]
     return [
         f.user
-        for f in AppealFollower.objects.filter(appeal=appeal).select_related("user").order_by("created_at", "id")
-        if f.user_id not in skip
+        for f in AppealFollower.objects.filter(appeal=appeal)
+        .exclude(user_id__in=parties)
+        .exclude(Exists(answered))
+        .select_related("user")
+        .order_by("created_at", "id")
     ]
 
 

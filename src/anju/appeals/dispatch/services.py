@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from anju.appeals import notes, notify
 from anju.appeals.models import Appeal, AppealAssist, AppealEvent, AppealFollower, Category, CategoryRoute, Status
+from anju.appeals.policies import forget_follows
 from anju.appeals.rates import rollup
 from anju.appeals.services import need_text, transition
 from anju.orgs.models import Department, OrgUnit
@@ -80,6 +81,7 @@ def appeal_mark_duplicate(
             AppealFollower.objects.get_or_create(
                 appeal=original, user_id=a.requester_id, defaults={"community_id": a.community_id}
             )
+            forget_follows(original)
         return {"original": original.pk}
 
     return transition(

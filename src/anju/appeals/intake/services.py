@@ -29,6 +29,7 @@ from anju.appeals.models import (
     Urgency,
 )
 from anju.appeals.photos import clean_photos
+from anju.appeals.policies import forget_follows
 from anju.appeals.rates import rollup
 from anju.appeals.requesters import services as requesters
 from anju.appeals.services import InvalidTransition, timeline_event
@@ -277,6 +278,7 @@ def appeal_follow(*, actor: Any, appeal: Appeal, offer: str, request: HttpReques
         follower, created = AppealFollower.objects.get_or_create(
             appeal=appeal, user=actor, defaults={"community_id": appeal.community_id}
         )
+        forget_follows(appeal)
         if created:
             timeline_event(appeal, actor=actor, action="followed", note_key=notes.FOLLOWED)
             record(Action.APPEAL_FOLLOWED, actor=actor, obj=appeal, request=request)
