@@ -6,10 +6,28 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
+from typing import Any
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
-from django.utils.translation import ngettext, pgettext
+from django.utils.formats import get_format, localize
+from django.utils.translation import get_language, ngettext, pgettext
+
+
+def number_text(value: Any) -> str:
+    """What Django's ``localize`` writes for a number, in a fraction of its time (a page of rates writes some 750
+    numbers; ``localize`` took 5 µs each). With digit grouping off (``USE_THOUSAND_SEPARATOR``, Django's default)
+    an int is its digits and a float its ``str`` with the language's decimal separator, as Django writes them;
+    grouping, exponents and every other type go through ``localize`` itself."""
+    kind = type(value)
+    if kind is int and not settings.USE_THOUSAND_SEPARATOR:
+        return str(value)
+    if kind is float and not settings.USE_THOUSAND_SEPARATOR:
+        text = str(value)
+        if "e" not in text:  # Django writes an exponent through Decimal
+            return text.replace(".", str(get_format("DECIMAL_SEPARATOR", get_language(), use_l10n=True)))
+    return str(localize(value))
 
 
 def list_separator() -> str:

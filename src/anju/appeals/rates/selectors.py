@@ -5,17 +5,21 @@ the reader's reach for the rates (docs/rates.md). The tier follows the question 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 from django.db.models import Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from anju.access import policy
 from anju.appeals.models import Category, DailyRollup, MonthlyRollup
 from anju.appeals.rates import ranking
 from anju.appeals.selectors import in_communities
+from anju.core import stamp
 from anju.orgs.models import Department, OrgUnit, UnitKind
 
 GROUPS = {
@@ -199,6 +203,17 @@ def _as_date(month: Any) -> dt.date:
     return month.date() if isinstance(month, dt.datetime) else month  # some backends answer a datetime
 
 
+def _merge(rows: dict[Any, RateRow], key: Any, counts: dict[str, int], make: Callable[[], RateRow]) -> None:
+    """Add ``counts`` to the row of ``key``; a new row takes a copy of them (most keys come once: one GROUP BY)."""
+    item = rows.get(key)
+    if item is None:
+        rows[key] = item = make()
+        item.counts = dict(counts)
+        item.pending_callback = counts.get("awaiting_callback", 0)
+    else:
+        item.add(counts)
+
+
 def rates_report(
     user: Any, *, group: str = "department", start: dt.date | None = None, end: dt.date | None = None
 ) -> RatesReport:
@@ -218,9 +233,9 @@ def rates_report(
     def add(key: int | None, month: dt.date | None, row: dict[str, Any]) -> None:
         counts = {name: int(row[name] or 0) for name in DailyRollup.COUNTERS}
         if key is not None:
-            by_key.setdefault(key, RateRow(key, "")).add(counts)
+            _merge(by_key, key, counts, lambda: RateRow(key, ""))
         if month is not None:
-            by_month.setdefault(month, RateRow(0, "", month=month)).add(counts)
+            _merge(by_month, month, counts, lambda: RateRow(0, "", month=month))
             total.add(counts)
 
     sums = {name: Sum(name) for name in DailyRollup.COUNTERS}
@@ -243,7 +258,7 @@ def rates_report(
         by_day = daily.annotate(month=TruncMonth("day")).values(rollup_key, "month").annotate(**sums).order_by()
         for row in by_day:
             add(int(row[rollup_key] or 0), _as_date(row["month"]), row)
-    names = _labels(group, [k for k in by_key if k])
+    names = _labels(user, group, [k for k in by_key if k])
     for key, item in by_key.items():
         item.label = names.get(key, "—")
     rows = [r for r in by_key.values() if any(r.counts.values())]
@@ -292,9 +307,18 @@ def rates(
     return report.rows, report.total
 
 
-def _labels(group: str, ids: list[int]) -> dict[int, str]:
-    if group == "department":
-        return dict(Department.objects.filter(pk__in=ids).values_list("pk", "name"))
-    if group == "category":
-        return {c.pk: c.label for c in Category.objects.filter(pk__in=ids).only("pk", "code", "name")}
-    return dict(OrgUnit.objects.filter(pk__in=ids).values_list("pk", "name"))
+def _labels(user: Any, group: str, ids: list[int]) -> Mapping[int, str]:
+    """The names of the groups: reference data, kept by the process until their table changes (``core.stamp``;
+    a category's name in the reader's language)."""
+
+    def compute() -> Mapping[int, str]:
+        if group == "department":
+            names = dict(Department.objects.filter(pk__in=ids).values_list("pk", "name"))
+        elif group == "category":
+            names = {c.pk: c.label for c in Category.objects.filter(pk__in=ids).only("pk", "code", "name")}
+        else:
+            names = dict(OrgUnit.objects.filter(pk__in=ids).values_list("pk", "name"))
+        return MappingProxyType(names)
+
+    language = get_language() if group == "category" else ""
+    return stamp.remember(user, ("rate-labels", group, language, tuple(sorted(ids))), compute)

@@ -9,13 +9,13 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.formats import localize
 from django.utils.translation import gettext as _
 
 from anju.access import policy
 from anju.appeals.rates import charts, exports, ranking, selectors
 from anju.core import replica
 from anju.core.pagination import paginate, query_without_page
+from anju.core.text import number_text
 
 #: The table and the bar chart show this many groups a page (a district's grids number in the hundreds); the
 #: Excel export holds them all.
@@ -31,8 +31,8 @@ class Cell:
 
 
 def _cell(rate: float | None, numerator: int, denominator: int) -> Cell:
-    text = "—" if rate is None else f"{localize(rate)}%"
-    return Cell(text, f"{localize(numerator)}/{localize(denominator)}")
+    text = "—" if rate is None else f"{number_text(rate)}%"
+    return Cell(text, f"{number_text(numerator)}/{number_text(denominator)}")
 
 
 def _cells(row: Any) -> dict[str, Any]:
@@ -44,7 +44,7 @@ def _cells(row: Any) -> dict[str, Any]:
         for series, num, den, attr in charts.SERIES
     }
     cells["arrival"] = _cell(row.arrival_rate, counts.get("arrived_on_time", 0), counts.get("summoned", 0))
-    cells["routing"] = "—" if row.routing_rate is None else f"{localize(row.routing_rate)}%"
+    cells["routing"] = "—" if row.routing_rate is None else f"{number_text(row.routing_rate)}%"
     cells["row"] = row
     return cells
 

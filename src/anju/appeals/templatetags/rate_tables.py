@@ -4,8 +4,8 @@ department, category, community or grid) and ``{% month_rows months … %}`` (on
 A page holds up to 50 groups and 36 months of about ten cells each. Drawn by the template engine (a
 ``{% blocktrans %}``, a ``{% with %}`` and a dozen lookups a row) they were most of the page's own time: by grid,
 the page took 45 ms where its SQL takes 10. Here each row is an f-string; every value goes through ``esc`` (the
-standard library's ``html.escape``, what Django's ``escape`` calls) and every number through ``localize``, as
-the template engine shows them. The cells' texts come from ``rates.views._cells``.
+standard library's ``html.escape``, what Django's ``escape`` calls) and every number through ``number_text``
+(what ``localize`` writes, as the template engine shows them). The cells' texts come from ``rates.views._cells``.
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from html import escape as esc
 from typing import Any
 
 from django import template
-from django.utils.formats import localize
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from anju.appeals.rates import charts
+from anju.core.text import number_text
 
 register = template.Library()
 
@@ -27,7 +27,7 @@ RATES = tuple(series for series, *_counts in charts.SERIES)
 
 
 def _num(value: Any) -> str:
-    return esc(str(localize(value or 0)))
+    return esc(number_text(value or 0))
 
 
 def _rates(cells: dict[str, Any]) -> str:
@@ -41,14 +41,14 @@ def _rank(row: Any) -> str:
     if not row.rank:
         unranked = _("not ranked yet")  # outside the f-string: xgettext does not read calls inside one
         return f'<td><span class="small muted" data-unranked>{esc(unranked)}</span></td>'
-    score = esc(_("score %(score)s") % {"score": localize(row.score)})
+    score = esc(_("score %(score)s") % {"score": number_text(row.score)})
     return f'<td>{_num(row.rank)} <span class="small muted">{score}</span></td>'
 
 
 def _routing(cells: dict[str, Any], counts: dict[str, int]) -> str:
     rerouted = _("%(n)s of %(d)s re-routed") % {
-        "n": localize(counts.get("misrouted") or 0),
-        "d": localize(counts.get("dispatches") or 0),
+        "n": number_text(counts.get("misrouted") or 0),
+        "d": number_text(counts.get("dispatches") or 0),
     }
     return (
         f'<td class="nowrap" data-routing>{esc(cells["routing"])} <span class="small muted">{esc(rerouted)}</span></td>'
@@ -59,7 +59,7 @@ def _arrival(cells: dict[str, Any], counts: dict[str, int]) -> str:
     arrival = cells["arrival"]
     html = f'<td class="nowrap">{esc(arrival.rate)} <span class="small muted">{esc(arrival.counts)}</span>'
     if counts.get("arrived_self_declared"):
-        declared = _("+%(n)s self-declared") % {"n": localize(counts["arrived_self_declared"])}
+        declared = _("+%(n)s self-declared") % {"n": number_text(counts["arrived_self_declared"])}
         html += f' <span class="small muted">{esc(declared)}</span>'
     return html + "</td>"
 
