@@ -126,26 +126,17 @@ def trend_point(index: int, count: int, value: float) -> tuple[float, float]:
     return round(x, 1), round(y, 1)
 
 
-def _marker(series: str, x: float, y: float, tip: str) -> SafeString:
+def _marker(series: str, x: float, y: float, tip: str) -> str:
+    """A month's point, with its tip (escaped here; ``series`` is one of the series' own names)."""
     kind = MARKERS[series]
     if kind == "circle":
-        shape = format_html('<circle class="chart-{}" cx="{}" cy="{}" r="3"></circle>', series, x, y)
+        shape = f'<circle class="chart-{series}" cx="{x}" cy="{y}" r="3"></circle>'
     elif kind == "square":
-        shape = format_html('<rect class="chart-{}" x="{}" y="{}" width="6" height="6"></rect>', series, x - 3, y - 3)
+        shape = f'<rect class="chart-{series}" x="{x - 3}" y="{y - 3}" width="6" height="6"></rect>'
     else:
-        shape = format_html(
-            '<polygon class="chart-{}" points="{},{} {},{} {},{} {},{}"></polygon>',
-            series,
-            x,
-            y - 4,
-            x + 4,
-            y,
-            x,
-            y + 4,
-            x - 4,
-            y,
-        )
-    return format_html("<g><title>{}</title>{}</g>", tip, shape)
+        points = f"{x},{y - 4} {x + 4},{y} {x},{y + 4} {x - 4},{y}"
+        shape = f'<polygon class="chart-{series}" points="{points}"></polygon>'
+    return f"<g><title>{escape(tip)}</title>{shape}</g>"
 
 
 def rate_trend(months: Sequence[Any], *, title: str, chart_id: str = "rate-trend") -> SafeString:
@@ -153,7 +144,7 @@ def rate_trend(months: Sequence[Any], *, title: str, chart_id: str = "rate-trend
     if not months:
         return SafeString("")
     n = len(months)
-    parts: list[SafeString] = []
+    parts: list[str] = []
     for pct in (0, 50, 100):
         _x, y = trend_point(0, n, pct)
         parts.append(
@@ -202,8 +193,9 @@ def rate_trend(months: Sequence[Any], *, title: str, chart_id: str = "rate-trend
             )
         )
     for series, num, den, attr in SERIES:
+        label = series_label(series)
         segments: list[list[tuple[float, float]]] = [[]]
-        markers: list[SafeString] = []
+        markers: list[str] = []
         for i, m in enumerate(months):
             value = getattr(m, attr)
             if value is None:
@@ -212,9 +204,7 @@ def rate_trend(months: Sequence[Any], *, title: str, chart_id: str = "rate-trend
                 continue
             x, y = trend_point(i, n, value)
             segments[-1].append((x, y))
-            tip = (
-                f"{m.label} · {series_label(series)}: {rate_text(value)} {m.counts.get(num, 0)}/{m.counts.get(den, 0)}"
-            )
+            tip = f"{m.label} · {label}: {rate_text(value)} {m.counts.get(num, 0)}/{m.counts.get(den, 0)}"
             markers.append(_marker(series, x, y, tip))
         for seg in segments:
             if len(seg) > 1:
@@ -223,7 +213,7 @@ def rate_trend(months: Sequence[Any], *, title: str, chart_id: str = "rate-trend
                     format_html('<polyline class="chart-line chart-line-{}" points="{}"></polyline>', series, points)
                 )
         parts.extend(markers)
-    body = mark_safe("".join(parts))  # noqa: S308  every part was built by format_html
+    body = mark_safe("".join(parts))  # noqa: S308  every part was built by format_html or escaped its text
     return format_html(
         '<svg class="chart" id="{id}" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" '
         'aria-labelledby="{id}-title" focusable="false" data-chart="trend">'
