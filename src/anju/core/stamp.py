@@ -2,19 +2,19 @@
 
 Every page asks for the user's role grants, most lists for the communities within the user's reach and the
 departments, grids and categories of their filters: four or five queries on tables that change a few times a
-day. This module lets a process keep such answers while those tables do not change, with no window in which a
-revoked grant or a deactivated unit is still honoured by any process:
+day. This module lets a process keep such answers while those tables do not change, and no request of any
+process that begins after a change commits (a revoked grant, a deactivated unit) is answered from before it:
 
 - **The stamp.** One row (``core_stamp``) holds a random token. Database triggers on each reference table
   (:func:`triggers`, added by the migration of the app that owns the table) replace the token in the same
   statement that writes a row there: an ORM save, a bulk ``update()`` or ``delete()``, raw SQL, a ``TRUNCATE``
   on PostgreSQL. The new token commits or rolls back with the change itself.
 - **The memo.** :func:`remember` reads the token once per request (hung on the user object, like the grants
-  before it), and keeps each answer in this process under that token. Because the token is read before the
-  answer is worked out, an answer is never older than its token; a change that commits replaces the token, so
-  the next request of every process, reading the new token, works the answer out again. A token written by a
-  transaction that rolled back is never seen again (tokens are random, not counted up), so nothing worked out
-  inside it can be served later.
+  before it; ``policy.forget_grants`` drops it with them), and keeps each answer in this process under that
+  token. Because the token is read before the answer is worked out, an answer is never older than its token; a
+  change that commits replaces the token, so the next request of every process, reading the new token, works the
+  answer out again. A token written by a transaction that rolled back is never seen again (tokens are random, not
+  counted up), so nothing worked out inside it can be served later.
 - **The primary.** Answers are worked out on the primary database, never on a lagging read replica whose
   rows could be older than the token.
 
@@ -101,12 +101,6 @@ def remember(holder: Any, key: Hashable, compute: Callable[[], T]) -> T:
         memo.answers.clear()
     memo.answers[key] = answer
     return answer
-
-
-def forget(holder: Any) -> None:
-    """Read the token again at the holder's next :func:`remember` (after a change within the same request)."""
-    if hasattr(holder, "_anju_stamp"):
-        delattr(holder, "_anju_stamp")
 
 
 # --- the triggers ---------------------------------------------------------------------------------------------
