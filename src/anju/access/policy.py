@@ -101,10 +101,10 @@ def keep_answers_with(remember: Callable[[Any, Hashable, Callable[[], Any]], Any
     _remember = remember or _work_out
 
 
-def _is_org_units(units: models.QuerySet[Any]) -> bool:
-    """A queryset of org units filtered by their own columns, no join: its answer depends on nothing the
-    reference-data memo does not watch."""
-    return bool(units.model._meta.label == "orgs.OrgUnit") and len(units.query.alias_map) <= 1
+def _is_org_units(units: models.QuerySet[Any], sql: str) -> bool:
+    """A queryset of org units filtered by their own columns (``sql``, its text: one FROM, so no join and no
+    subquery): its answer depends on nothing the reference-data memo does not watch."""
+    return bool(units.model._meta.label == "orgs.OrgUnit") and sql.count(" FROM ") == 1 and " JOIN " not in sql
 
 
 def grants_of(user: Any) -> tuple[Grant, ...]:
@@ -282,7 +282,8 @@ def reach_ids(
         def compute() -> tuple[int, ...]:
             return tuple(sorted(units.filter(q).values_list("pk", flat=True)))
 
-        cache[key] = _remember(user, ("reach", user.pk, *key), compute) if _is_org_units(units) else compute()
+        kept = _is_org_units(units, key[3])
+        cache[key] = _remember(user, ("reach", user.pk, *key), compute) if kept else compute()
     return list(cache[key])
 
 
@@ -339,7 +340,7 @@ def rows_in_reach_q(
         def compute() -> tuple[tuple[int, ...], tuple[int, ...]]:
             return _rows_in_reach(grants, up, communities, units)
 
-        org_units = _is_org_units(communities) and _is_org_units(units)
+        org_units = _is_org_units(communities, key[2]) and _is_org_units(units, key[3])
         cache[key] = _remember(user, ("rows", user.pk, *key[1:]), compute) if org_units else compute()
     community_ids, unit_ids = cache[key]
     found = Q(pk__in=[])

@@ -13,7 +13,9 @@ class Config(AppConfig):
             acting,
             policies,  # noqa: F401  (declares the actions)
         )
-        from anju.core import nav, registry
+        from anju.core import nav, registry, stamp
+
+        stamp.watch(("accounts", "0007_stamp_triggers"), "accounts_rolegrant")  # the grants each process keeps
 
         nav.register(nav.NavItem(_("Accounts"), "accounts:users", "user.view"), order=160)
         nav.register(nav.NavItem(_("Locked accounts"), "accounts:locked", "user.unlock"), order=170)

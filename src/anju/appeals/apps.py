@@ -10,7 +10,9 @@ class Config(AppConfig):
     def ready(self) -> None:
         from anju.appeals import demo, home, notices, policies, recompute  # noqa: F401  (declares the actions and message kinds)
         from anju.calendar import services as calendar_services
-        from anju.core import nav, registry
+        from anju.core import nav, registry, stamp
+
+        stamp.watch(("appeals", "0022_stamp_triggers"), "appeals_category")  # the filters' and rates' names kept
 
         calendar_services.on_schedule_changed(recompute.schedule_changed)
         nav.register(nav.NavItem(_("Appeals"), "appeals:list", "appeal.view"), order=30)

@@ -1,9 +1,17 @@
 import contextlib
 import os
+from typing import Any
 
 from django.apps import AppConfig
 from django.conf import settings
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+
+
+def _ensure_stamp(sender: Any, using: str = "default", **kwargs: Any) -> None:
+    from anju.core import stamp
+
+    stamp.ensure(using)
 
 
 class Config(AppConfig):
@@ -15,8 +23,10 @@ class Config(AppConfig):
         from anju.access import policy
         from anju.core import registry, replica, stamp
 
-        # The grants and reach of a user are kept by each process until a reference table changes.
+        # The grants and reach of a user are kept by each process until a reference table changes; after every
+        # migrate (and a test's flush) the token's row and the reference tables' triggers are checked.
         policy.keep_answers_with(stamp.remember)
+        post_migrate.connect(_ensure_stamp, sender=self, dispatch_uid="anju.core.stamp.ensure")
 
         # A page whose figures came from a lagging read replica says so (base.html).
         registry.shell_context("replica_lag", replica.lag_notice)

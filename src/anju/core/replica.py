@@ -61,6 +61,9 @@ class _Scope:
 
     alias: str
     wrote: bool = False
+    #: Set by :func:`primary`: every read goes to the primary, even one Django would send where the row it
+    #: starts from was read (``instance._state.db``, say a user read from the replica).
+    forced: bool = False
 
 
 _request: contextvars.ContextVar[RequestState | None] = contextvars.ContextVar("anju_replica_request", default=None)
@@ -193,7 +196,7 @@ def reads(fn: F) -> F:
 def primary() -> Iterator[None]:
     """Reads inside go to the primary, even within a :func:`reads` scope (what must not be older than a value
     just read there, as :mod:`anju.core.stamp`'s answers)."""
-    token = _scope.set(_Scope(alias=DEFAULT))
+    token = _scope.set(_Scope(alias=DEFAULT, forced=True))
     try:
         yield
     finally:
@@ -224,6 +227,9 @@ class ReplicaRouter:
     primary. Nothing is ever migrated on the replica (it is a copy of the primary)."""
 
     def db_for_read(self, model: Any, **hints: Any) -> str | None:
+        scope = _scope.get()
+        if scope is not None and scope.forced:
+            return DEFAULT
         alias = current_alias()
         return alias if alias != DEFAULT else None
 

@@ -8,8 +8,10 @@ class Config(AppConfig):
     verbose_name = _("Organisation")
 
     def ready(self) -> None:
-        from anju.core import nav
+        from anju.core import nav, stamp
         from anju.orgs import policies  # noqa: F401  (declares the actions)
+
+        stamp.watch(("orgs", "0002_stamp_triggers"), "orgs_orgunit", "orgs_department")  # reach and names kept
 
         nav.register(nav.NavItem(_("Org tree"), "orgs:tree", "orgunit.view"), order=120)
         nav.register(nav.NavItem(_("Departments"), "orgs:departments", "department.view"), order=130)

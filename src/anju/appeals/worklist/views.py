@@ -3,7 +3,9 @@ what is filtered, and bulk accept / dispatch / reminder with one confirmation pa
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -49,11 +51,11 @@ def _tabs(user: Any) -> list[tuple[str, str]]:
     return tabs
 
 
-def _filter_choices(user: Any) -> dict[str, tuple[tuple[int, str], ...]]:
+def _filter_choices(user: Any) -> Mapping[str, tuple[tuple[int, str], ...]]:
     """The departments and grids the user reaches and the categories, for the filters: reference data, kept by
     the process until one of their tables changes (``core.stamp``)."""
 
-    def compute() -> dict[str, tuple[tuple[int, str], ...]]:
+    def compute() -> Mapping[str, tuple[tuple[int, str], ...]]:
         departments = (
             Department.objects.filter(is_active=True)
             .filter(policy.reach_q(user, "unit__path", action="appeal.view"))
@@ -67,7 +69,9 @@ def _filter_choices(user: Any) -> dict[str, tuple[tuple[int, str], ...]]:
             .values_list("pk", "name")
         )
         categories = Category.objects.filter(is_active=True).order_by("sort_order", "name").values_list("pk", "name")
-        return {"departments": tuple(departments), "grids": tuple(grids), "categories": tuple(categories)}
+        return MappingProxyType(
+            {"departments": tuple(departments), "grids": tuple(grids), "categories": tuple(categories)}
+        )
 
     # Whose reach: the grants are the stamp's, a superuser's whole tree is the account's own flag.
     return stamp.remember(user, ("appeal-filter-choices", user.pk, policy.is_superuser(user)), compute)

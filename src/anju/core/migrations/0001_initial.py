@@ -6,6 +6,11 @@ import secrets
 from django.db import migrations, models
 
 
+def drop_function(apps, schema_editor):  # type: ignore[no-untyped-def]
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("DROP FUNCTION IF EXISTS anju_stamp_renew()")
+
+
 def first_token(apps, schema_editor):  # type: ignore[no-untyped-def]
     apps.get_model("core", "Stamp").objects.using(schema_editor.connection.alias).create(id=1, token=secrets.token_hex(16))
 
@@ -30,4 +35,6 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(first_token, migrations.RunPython.noop),
+        # Migrating back: the triggers' function, made by the first app's trigger migration, goes last.
+        migrations.RunPython(migrations.RunPython.noop, drop_function),
     ]
