@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -222,6 +223,7 @@ def test_two_sweepers_at_once_fire_each_level_once(tree: Tree, tmp_path: Path) -
     fired: dict[str, int] = {}
     seen: dict[str, int] = {"a": 0, "b": 0}
     working = {"a": threading.Event(), "b": threading.Event()}
+    done = {"a": threading.Event(), "b": threading.Event()}
 
     def sweeper(label: str) -> None:
         other = "b" if label == "a" else "a"
@@ -232,8 +234,11 @@ def test_two_sweepers_at_once_fire_each_level_once(tree: Tree, tmp_path: Path) -
                 working[label].set()
             elif point == "committed":
                 # After its first batch each sweeper lets the other in (on SQLite the IMMEDIATE
-                # transactions would otherwise let one thread take every batch in a row).
-                working[other].wait(timeout=30)
+                # transactions would otherwise let one thread take every batch in a row), unless the other has
+                # ended (then waiting would only stall each batch, and the other's error is reported below).
+                deadline = time.monotonic() + 30
+                while not (working[other].is_set() or done[other].is_set()) and time.monotonic() < deadline:
+                    working[other].wait(timeout=0.05)
 
         with thread_connection():
             try:
@@ -241,6 +246,8 @@ def test_two_sweepers_at_once_fire_each_level_once(tree: Tree, tmp_path: Path) -
                 fired[label] = sla.sweep_escalations(now=now, batch=3, hook=hook)
             except BaseException as exc:  # noqa: BLE001  reported below
                 errors.append(exc)
+            finally:
+                done[label].set()
 
     with sqlite_file_database(tmp_path / "sweepers.sqlite3"):
         threads = [threading.Thread(target=sweeper, args=(x,)) for x in ("a", "b")]
@@ -248,8 +255,8 @@ def test_two_sweepers_at_once_fire_each_level_once(tree: Tree, tmp_path: Path) -
             t.start()
         for t in threads:
             t.join(timeout=120)
-        assert not any(t.is_alive() for t in threads)
         assert errors == []
+        assert not any(t.is_alive() for t in threads)
         # Twenty dispatch ladders finish (three more levels each); the ten late ones: signing and contact all
         # four levels, feedback (due 11 March, escalated on the 25th) three.
         assert fired["a"] + fired["b"] == 20 * 3 + 10 * (4 + 4 + 3)
