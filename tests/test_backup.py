@@ -140,6 +140,14 @@ def take_audit_row(dump: Dump, action: str) -> dict[str, Any]:
     return rows[0]
 
 
+def take_stamp_renewed(before: Dump, restored: Dump) -> None:
+    """The reference-data token (core.stamp): restored as a new one, so that no running process takes what it
+    derived from another database for the restored one's; removed from both sides."""
+    old, new = before.pop("core_stamp"), restored.pop("core_stamp")
+    assert len(old) == len(new) == 1
+    assert new[0]["token"] != old[0]["token"]
+
+
 def archive_members(path: Path) -> dict[str, bytes]:
     with tarfile.open(path, "r:gz") as tar:
         return {m.name: tar.extractfile(m).read() for m in tar.getmembers()}  # type: ignore[union-attr]
@@ -210,6 +218,7 @@ def _sqlite_round_trip(place: Path) -> None:
     assert restored_schema == schema, "same tables, indexes and triggers"
     restore_row = take_audit_row(restored, "system.restore")
     assert restore_row["actor_label"] == "anju restore"
+    take_stamp_renewed(before, restored)
     restored_sequences = {r["name"]: r["seq"] for r in restored.pop("sqlite_sequence")}
     assert restored_sequences.pop("audit_auditevent") == sequences.pop("audit_auditevent") + 1
     assert restored_sequences == sequences, "new rows continue after the restored ids"
@@ -256,6 +265,7 @@ def _postgres_round_trip(place: Path) -> None:
 
     assert result.audit_recorded
     assert take_audit_row(restored, "system.restore")["actor_label"] == "anju restore"
+    take_stamp_renewed(before, restored)
     assert {t: len(rows) for t, rows in restored.items()} == manifest["row_counts"]
     assert restored.keys() == before.keys()
     for table, rows in before.items():
