@@ -269,3 +269,13 @@ def test_inside_primary_a_related_read_goes_to_the_primary_whatever_the_row_came
             assert router.db_for_read(RoleGrant, instance=user) == replica.DEFAULT
     finally:
         replica._scope.reset(token)
+
+
+def test_migrate_and_flush_put_the_row_back_through_post_migrate(tree: Tree) -> None:
+    from django.core.management.sql import emit_post_migrate_signal
+
+    _sql("DELETE FROM core_stamp", [])
+    _drop_triggers("orgs_department")
+    emit_post_migrate_signal(verbosity=0, interactive=False, db="default")  # what migrate and flush send
+    assert stamp.current()
+    assert stamp._has_triggers(connection, "orgs_department")
