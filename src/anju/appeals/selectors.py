@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 from django.db.models import (
@@ -32,14 +34,15 @@ from anju.appeals.models import (
     Appeal,
     AppealAssist,
     AppealFollower,
+    Category,
     Status,
     Summons,
 )
 from anju.appeals.policies import liaison_departments
-from anju.core import crypto, screening
+from anju.core import crypto, screening, stamp
 from anju.core.masking import is_valid_mainland_mobile, normalise_mobile
 from anju.core.params import parse_id
-from anju.orgs.models import OrgUnit, UnitKind
+from anju.orgs.models import Department, OrgUnit, UnitKind
 from anju.people.services import mobile_index as resident_mobile_index
 
 _BASE = ("community", "category", "location", "department")
@@ -81,6 +84,32 @@ def communities_in_reach(user: Any, roles: set[str]) -> list[int] | None:
     """The ids of the communities a staff member of ``roles`` reaches (upward too: a grid worker sees their
     community's appeals), from the one reach module; ``None``: every community (a superuser)."""
     return policy.reach_ids(user, OrgUnit.objects.filter(kind=UnitKind.COMMUNITY), roles=roles, upward=True)
+
+
+def filter_choices(user: Any) -> Mapping[str, tuple[tuple[int, str], ...]]:
+    """The departments and grids the user reaches and the categories, for the list's filters: reference data,
+    kept by the process until one of their tables changes (``core.stamp``)."""
+
+    def compute() -> Mapping[str, tuple[tuple[int, str], ...]]:
+        departments = (
+            Department.objects.filter(is_active=True)
+            .filter(policy.reach_q(user, "unit__path", action="appeal.view"))
+            .order_by("name")
+            .values_list("pk", "name")
+        )
+        grids = (
+            OrgUnit.objects.filter(kind=UnitKind.GRID, is_active=True)
+            .filter(policy.reach_q(user, "path", action="appeal.view"))
+            .order_by("path")
+            .values_list("pk", "name")
+        )
+        categories = Category.objects.filter(is_active=True).order_by("sort_order", "name").values_list("pk", "name")
+        return MappingProxyType(
+            {"departments": tuple(departments), "grids": tuple(grids), "categories": tuple(categories)}
+        )
+
+    # Whose reach: the grants are the stamp's, a superuser's whole tree is the account's own flag.
+    return stamp.remember(user, ("appeal-filter-choices", user.pk, policy.is_superuser(user)), compute)
 
 
 def in_communities(ids: list[int] | None) -> Q:

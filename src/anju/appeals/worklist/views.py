@@ -3,9 +3,7 @@ what is filtered, and bulk accept / dispatch / reminder with one confirmation pa
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from types import MappingProxyType
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -19,15 +17,15 @@ from django.views.decorators.http import require_POST
 from anju.access import policy
 from anju.appeals import selectors, steps
 from anju.appeals.forms import AppealFilterForm
-from anju.appeals.models import Appeal, Category
+from anju.appeals.models import Appeal
 from anju.appeals.policies import liaison_departments
 from anju.appeals.requesters import services as requesters
 from anju.appeals.worklist import exports
 from anju.appeals.worklist import services as worklist
-from anju.core import replica, stamp
+from anju.core import replica
 from anju.core.pagination import paginate_bounded, query_without_page
 from anju.core.params import parse_id, parse_ids
-from anju.orgs.models import Department, OrgUnit, UnitKind
+from anju.orgs.models import Department
 
 
 @dataclass
@@ -51,39 +49,13 @@ def _tabs(user: Any) -> list[tuple[str, str]]:
     return tabs
 
 
-def _filter_choices(user: Any) -> Mapping[str, tuple[tuple[int, str], ...]]:
-    """The departments and grids the user reaches and the categories, for the filters: reference data, kept by
-    the process until one of their tables changes (``core.stamp``)."""
-
-    def compute() -> Mapping[str, tuple[tuple[int, str], ...]]:
-        departments = (
-            Department.objects.filter(is_active=True)
-            .filter(policy.reach_q(user, "unit__path", action="appeal.view"))
-            .order_by("name")
-            .values_list("pk", "name")
-        )
-        grids = (
-            OrgUnit.objects.filter(kind=UnitKind.GRID, is_active=True)
-            .filter(policy.reach_q(user, "path", action="appeal.view"))
-            .order_by("path")
-            .values_list("pk", "name")
-        )
-        categories = Category.objects.filter(is_active=True).order_by("sort_order", "name").values_list("pk", "name")
-        return MappingProxyType(
-            {"departments": tuple(departments), "grids": tuple(grids), "categories": tuple(categories)}
-        )
-
-    # Whose reach: the grants are the stamp's, a superuser's whole tree is the account's own flag.
-    return stamp.remember(user, ("appeal-filter-choices", user.pk, policy.is_superuser(user)), compute)
-
-
 def list_state(request: HttpRequest, params: QueryDict) -> ListState:
     """The queue, search and filters of ``params``, read the same way by the list and by its export."""
     user = request.user
     tabs = _tabs(user)
     view, qs = selectors.queue(user, params.get("view") or tabs[0][0])
     insider = policy.can(user, "appeal.inside")
-    form = AppealFilterForm(params, **_filter_choices(user))
+    form = AppealFilterForm(params, **selectors.filter_choices(user))
     form.is_valid()
     criteria = selectors.AppealFilter(
         q=form.value("q") or "",
