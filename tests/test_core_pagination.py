@@ -66,3 +66,12 @@ def test_past_the_end_there_are_no_rows_and_no_second_query(grids: tuple[OrgUnit
     with CaptureQueriesContext(connection) as captured:
         assert page_rows(listed(community), 12, 20) == []
     assert len(captured.captured_queries) == 1
+
+
+def test_rows_of_a_related_manager_know_their_parent_without_a_query(grids: tuple[OrgUnit, list[int]]) -> None:
+    community, ids = grids
+    rows = page_rows(community.children.order_by("-name", "id"), 0, 4)
+    with CaptureQueriesContext(connection) as captured:
+        assert [row.parent is community for row in rows] == [True] * 4
+    assert captured.captured_queries == []
+    assert [row.pk for row in rows] == ids[:4]

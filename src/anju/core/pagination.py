@@ -110,6 +110,7 @@ def by_ids(queryset: QuerySet[Any], ids: list[Any]) -> QuerySet[Any]:
     if (
         queryset._iterable_class is not ModelIterable
         or query.annotations
+        or query._filtered_relations  # type: ignore[attr-defined]
         or query.extra
         or query.distinct
         or query.combinator
@@ -117,11 +118,13 @@ def by_ids(queryset: QuerySet[Any], ids: list[Any]) -> QuerySet[Any]:
         or query.extra_tables
     ):
         return queryset.filter(pk__in=ids)
-    rows = queryset.model._base_manager.filter(pk__in=ids).order_by()
-    if queryset._db:  # type: ignore[attr-defined]  # a database the caller chose, not the router's
-        rows = rows.using(queryset._db)  # type: ignore[attr-defined]
+    # Private state carried over as QuerySet._chain carries it: the database the caller chose and the router's
+    # hints, the objects a related manager already knows (a resident's household: no query per row).
+    manager = queryset.model._base_manager.db_manager(queryset._db, hints=queryset._hints)  # type: ignore[attr-defined]
+    rows = manager.filter(pk__in=ids).order_by()
     rows.query.select_related = query.select_related
     rows.query.deferred_loading = query.deferred_loading
+    rows._known_related_objects = queryset._known_related_objects  # type: ignore[attr-defined]
     return rows.prefetch_related(*queryset._prefetch_related_lookups)  # type: ignore[attr-defined]
 
 
