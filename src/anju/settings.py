@@ -204,6 +204,8 @@ TEMPLATES = [
     }
 ]
 
+FORM_RENDERER = "anju.core.forms.FormRenderer"  # empty error lists and plain inputs without a template render
+
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["anju.accounts.backends.UsernameOrMobileBackend"]
 LOGIN_URL = "accounts:login"
