@@ -285,6 +285,7 @@ def test_choices_are_counted_only_once_the_survey_is_closed(sw: SurveyWorld) -> 
     assert selectors.results(sw.survey).questions[0].options[1].count == 1
 
 
+@pytest.mark.usefixtures("english")  # the channels' labels in English, whatever an earlier test left active
 def test_results_count_by_channel_and_building(sw: SurveyWorld) -> None:
     _answer(sw, sw.households[0], "online")
     _answer(sw, sw.households[1], "assisted")
