@@ -53,6 +53,15 @@ def _fresh_session_cache() -> None:
     return
 
 
+@pytest.fixture(autouse=True)
+def _default_language() -> None:
+    """Every test starts in the site's language (zh-Hans): a test client's request leaves its language active in
+    the thread, and a test that asserted English only because an earlier test had asked for it in English
+    passed or failed by the order the processes drew the tests in. A test that wants English asks for it
+    (the ``english`` fixture)."""
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _flush_past_audit_triggers() -> Iterator[None]:
     """A transactional test (``django_db(transaction=True)``) ends by flushing every table; the
