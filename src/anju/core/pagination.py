@@ -90,9 +90,9 @@ def bounded_count(queryset: QuerySet[Any], *, bound: int | None = None) -> Bound
 def page_rows(queryset: QuerySet[Any], start: int, stop: int) -> list[Any]:
     """The rows ``start:stop`` of ``queryset`` in two steps: their ids first (the list's filter and order, none of
     the joins ``select_related`` adds only to show each row), then those rows by their ids with everything they
-    show (:func:`by_ids`; a row deleted in between is left out). Past
-    eight joins PostgreSQL keeps the written join order, so a filter by a subquery (a resident's own appeals)
-    would otherwise join every row of the table before limiting; by ids, the page's cost follows the page."""
+    show (:func:`by_ids`; a row deleted in between is left out). Past eight joins PostgreSQL keeps the written
+    join order, so a filter by a subquery (a resident's own appeals) would otherwise join every row of the table
+    before limiting; by ids, the page's cost follows the page."""
     ids = list(queryset.select_related(None).prefetch_related(None).values_list("pk", flat=True)[start:stop])
     if not ids:
         return []
@@ -105,7 +105,7 @@ def by_ids(queryset: QuerySet[Any], ids: list[Any]) -> QuerySet[Any]:
     prefetches) but without its filter and order: the ids were read through them, and PostgreSQL would plan
     them all over again — the worker's queue spent 1.3 ms planning its rows' query with the filter, 0.5 ms
     without. A row changed in between shows as it is now. A queryset that computes anything per row (an
-    annotation, ``extra``, ``distinct``, a union, values) is filtered by the ids as it is."""
+    annotation, a filtered relation, ``extra``, ``distinct``, a union, values) is filtered by the ids as it is."""
     query = queryset.query
     if (
         queryset._iterable_class is not ModelIterable
