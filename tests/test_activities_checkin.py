@@ -113,7 +113,7 @@ def test_door_page_scans_and_resident_pass_shows_codes(
     assert Registration.objects.get(pk=reg.pk).checked_in_by == activity_world.users["volunteer"]
 
 
-@pytest.mark.xdist_group("connections")  # a race of tens of connections (pyproject.toml, --dist loadgroup)
+@pytest.mark.xdist_group("connections")  # a race of tens of connections (make test: --dist loadgroup)
 @pytest.mark.django_db(transaction=True)
 def test_two_phones_scan_the_same_code_at_once(tmp_path: Path) -> None:
     with sqlite_file_database(tmp_path / "scan.sqlite3"), translation.override("en"):

@@ -33,7 +33,7 @@ from anju.inbox.models import Message
 from anju.testing import make_user, sqlite_file_database, thread_connection
 from anju.testing.activities import first_session, make_activity, make_activity_world
 
-# A race of tens of connections: one worker runs these one after another (pyproject.toml, --dist loadgroup).
+# A race of tens of connections: one worker runs these one after another (make test: --dist loadgroup).
 pytestmark = pytest.mark.xdist_group("connections")
 
 ATTEMPTS = 100

@@ -22,7 +22,7 @@ from anju.consult.models import Acknowledgement
 from anju.testing import make_user, sqlite_file_database, thread_connection
 from anju.testing.convention import in_force, make_convention_world
 
-# A race of tens of connections: one worker runs these one after another (pyproject.toml, --dist loadgroup).
+# A race of tens of connections: one worker runs these one after another (make test: --dist loadgroup).
 pytestmark = pytest.mark.xdist_group("connections")
 
 RACERS = 50

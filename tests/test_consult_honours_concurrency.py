@@ -22,7 +22,7 @@ from anju.consult.models import Vote
 from anju.testing import sqlite_file_database, thread_connection
 from anju.testing.honours import make_honours_world, notice_over, on_notice
 
-# A race of tens of connections: one worker runs these one after another (pyproject.toml, --dist loadgroup).
+# A race of tens of connections: one worker runs these one after another (make test: --dist loadgroup).
 pytestmark = pytest.mark.xdist_group("connections")
 
 ATTEMPTS = 50

@@ -86,7 +86,7 @@ HOUSEHOLDS = 30
 THRESHOLD = 10
 
 
-@pytest.mark.xdist_group("connections")  # a race of tens of connections (pyproject.toml, --dist loadgroup)
+@pytest.mark.xdist_group("connections")  # a race of tens of connections (make test: --dist loadgroup)
 @pytest.mark.django_db(transaction=True)
 def test_threshold_to_agenda_exactly_once_under_concurrent_supports(tmp_path: Path) -> None:
     with sqlite_file_database(tmp_path / "consult.sqlite3"):

@@ -21,7 +21,7 @@ from anju.consult.models import Ballot, Participation
 from anju.testing import sqlite_file_database, thread_connection
 from anju.testing.surveys import make_survey_world
 
-# A race of tens of connections: one worker runs these one after another (pyproject.toml, --dist loadgroup).
+# A race of tens of connections: one worker runs these one after another (make test: --dist loadgroup).
 pytestmark = pytest.mark.xdist_group("connections")
 
 ATTEMPTS = 50

@@ -25,7 +25,7 @@ from anju.contributions.models import Approval, MoneyEntry, Project
 from anju.testing import make_user, sqlite_file_database, thread_connection
 from anju.testing.contributions import donate, make_contributions_world
 
-# A race of tens of connections: one worker runs these one after another (pyproject.toml, --dist loadgroup).
+# A race of tens of connections: one worker runs these one after another (make test: --dist loadgroup).
 pytestmark = pytest.mark.xdist_group("connections")
 
 RACERS = 20

@@ -29,7 +29,7 @@ from anju.inbox.models import Message
 from anju.testing import sqlite_file_database, thread_connection
 from anju.testing.duty import make_duty_world, shift_on
 
-# A race of tens of connections: one worker runs these one after another (pyproject.toml, --dist loadgroup).
+# A race of tens of connections: one worker runs these one after another (make test: --dist loadgroup).
 pytestmark = pytest.mark.xdist_group("connections")
 
 RACERS = 20

@@ -278,7 +278,7 @@ def test_an_appeal_referred_to_mediation_shows_only_the_number_and_status(mw: Me
         open_case(mw, appeal=appeal)
 
 
-@pytest.mark.xdist_group("connections")  # a race of tens of connections (pyproject.toml, --dist loadgroup)
+@pytest.mark.xdist_group("connections")  # a race of tens of connections (make test: --dist loadgroup)
 @pytest.mark.django_db(transaction=True)
 def test_twenty_mediators_flag_the_risk_at_once_and_it_alerts_once(tmp_path: Any) -> None:
     """The conditional update of ``risk_alerted_at`` claims the alert: on PostgreSQL the row lock makes the

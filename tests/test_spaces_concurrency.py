@@ -32,7 +32,7 @@ from anju.spaces.models import Booking, Occupancy
 from anju.testing import build_tree, make_user, sqlite_file_database, thread_connection
 from anju.testing.spaces import days_ahead, local, make_station
 
-# A race of tens of connections: one worker runs these one after another (pyproject.toml, --dist loadgroup).
+# A race of tens of connections: one worker runs these one after another (make test: --dist loadgroup).
 pytestmark = pytest.mark.xdist_group("connections")
 
 ATTEMPTS = 50
