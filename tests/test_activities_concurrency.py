@@ -30,7 +30,7 @@ from anju.activities import services
 from anju.activities.models import Activity, Registration, Session
 from anju.audit.models import AuditEvent
 from anju.inbox.models import Message
-from anju.testing import make_user, sqlite_file_database, thread_connection
+from anju.testing import make_user, racers_the_server_admits, sqlite_file_database, thread_connection
 from anju.testing.activities import first_session, make_activity, make_activity_world
 
 # A race of tens of connections: one worker runs these one after another (make test: --dist loadgroup).
@@ -40,24 +40,10 @@ ATTEMPTS = 100
 PLACES = 10
 
 
-def _attempts_the_server_admits() -> int:
-    if connection.vendor != "postgresql":
-        return ATTEMPTS
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT current_setting('max_connections')::int - (SELECT count(*) FROM pg_stat_activity"
-            " WHERE backend_type = 'client backend')"
-        )
-        free = cursor.fetchone()[0]
-    # A margin of 20: the other test process goes on meanwhile, and its tests open connections of their own (a
-    # margin of 5 left one registration a 503 in CI).
-    return min(ATTEMPTS, free - 20)
-
-
 @pytest.mark.django_db(transaction=True)
 def test_hundred_concurrent_registrations_for_ten_places(tmp_path: Path) -> None:
     with sqlite_file_database(tmp_path / "activities.sqlite3"), translation.override("en"):
-        attempts = _attempts_the_server_admits()
+        attempts = racers_the_server_admits(ATTEMPTS)
         assert attempts >= 50, attempts  # still a crowd for ten places
         activity_world = make_activity_world()
         activity = make_activity(activity_world, capacity=PLACES, target_tags=[], category=Activity.Category.SPORTS)

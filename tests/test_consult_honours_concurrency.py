@@ -19,7 +19,7 @@ from anju.accounts import services as account_services
 from anju.audit.models import AuditEvent
 from anju.consult.honours.evaluation import services as evaluation
 from anju.consult.models import Vote
-from anju.testing import sqlite_file_database, thread_connection
+from anju.testing import racers_the_server_admits, sqlite_file_database, thread_connection
 from anju.testing.honours import make_honours_world, notice_over, on_notice
 
 # A race of tens of connections: one worker runs these one after another (make test: --dist loadgroup).
@@ -28,22 +28,10 @@ pytestmark = pytest.mark.xdist_group("connections")
 ATTEMPTS = 50
 
 
-def _attempts_the_server_admits() -> int:
-    if connection.vendor != "postgresql":
-        return ATTEMPTS
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT current_setting('max_connections')::int - (SELECT count(*) FROM pg_stat_activity"
-            " WHERE backend_type = 'client backend')"
-        )
-        free = cursor.fetchone()[0]
-    return min(ATTEMPTS, free - 5)
-
-
 @pytest.mark.django_db(transaction=True)
 def test_fifty_concurrent_votes_from_one_household_take_one(tmp_path: Path) -> None:
     with sqlite_file_database(tmp_path / "honours.sqlite3"), translation.override("en"):
-        attempts = _attempts_the_server_admits()
+        attempts = racers_the_server_admits(ATTEMPTS)
         assert attempts >= 40, attempts
         hw = make_honours_world()
         campaign, (wang, sun) = on_notice(hw, vote_round=True)

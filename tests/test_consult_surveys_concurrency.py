@@ -18,7 +18,7 @@ from django.utils import translation
 from anju.accounts import services as account_services
 from anju.audit.models import AuditEvent
 from anju.consult.models import Ballot, Participation
-from anju.testing import sqlite_file_database, thread_connection
+from anju.testing import racers_the_server_admits, sqlite_file_database, thread_connection
 from anju.testing.surveys import make_survey_world
 
 # A race of tens of connections: one worker runs these one after another (make test: --dist loadgroup).
@@ -27,22 +27,10 @@ pytestmark = pytest.mark.xdist_group("connections")
 ATTEMPTS = 50
 
 
-def _attempts_the_server_admits() -> int:
-    if connection.vendor != "postgresql":
-        return ATTEMPTS
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT current_setting('max_connections')::int - (SELECT count(*) FROM pg_stat_activity"
-            " WHERE backend_type = 'client backend')"
-        )
-        free = cursor.fetchone()[0]
-    return min(ATTEMPTS, free - 5)
-
-
 @pytest.mark.django_db(transaction=True)
 def test_fifty_concurrent_answers_for_one_household_online_and_paper_take_one(tmp_path: Path) -> None:
     with sqlite_file_database(tmp_path / "surveys.sqlite3"), translation.override("en"):
-        attempts = _attempts_the_server_admits()
+        attempts = racers_the_server_admits(ATTEMPTS)
         assert attempts >= 40, attempts
         sw = make_survey_world()
         survey, household = sw.survey, sw.households[0]

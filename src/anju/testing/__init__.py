@@ -157,6 +157,22 @@ def sqlite_file_database(path: Path) -> Iterator[bool]:
         connections.settings["default"] = original_settings
 
 
+def racers_the_server_admits(wanted: int, *, spare: int = 20) -> int:
+    """How many threads, each with its own connection, a race may start: ``wanted``, or on PostgreSQL at most the
+    connections free now less ``spare`` (the test's own and those the other test process opens meanwhile; with 5
+    spare, one racer of a hundred got a 503 in CI). Races beyond that would test ``max_connections``, not the
+    code."""
+    if connection.vendor != "postgresql":
+        return wanted
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT current_setting('max_connections')::int - (SELECT count(*) FROM pg_stat_activity"
+            " WHERE backend_type = 'client backend')"
+        )
+        free = cursor.fetchone()[0]
+    return min(wanted, free - spare)
+
+
 @contextmanager
 def thread_connection() -> Iterator[None]:
     """In a worker thread: the thread's own database connection, closed when the block ends."""
