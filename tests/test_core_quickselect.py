@@ -48,3 +48,11 @@ def test_grouped_choices_fall_back_to_django() -> None:
         pick = forms.ChoiceField(choices=grouped)
 
     assert parse_html(str(F({"pick": "2"})["pick"])) == parse_html(str(G({"pick": "2"})["pick"]))
+
+
+def test_attributes_of_every_kind_are_written_as_django_writes_them() -> None:
+    attrs = {"data-none": None, "disabled": False, "autofocus": True, "data-n": 3, "class": 'a "b" & c'}
+    ours = QuickSelect(attrs=attrs, choices=CHOICES).render("pick", "2")
+    django = forms.Select(attrs=attrs, choices=CHOICES).render("pick", "2")
+    assert parse_html(ours) == parse_html(django)
+    assert 'data-none="None"' in ours  # as Django's attrs.html writes it (flatatt would leave it out)

@@ -7,7 +7,6 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.renderers import DjangoTemplates
-from django.forms.utils import flatatt
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
@@ -21,8 +20,9 @@ _INPUT_TEMPLATES = frozenset(
 )
 
 
-def _input_attrs(attrs: dict[str, Any]) -> str:
-    """Django's ``attrs.html``: ``False`` left out, ``True`` written bare, anything else as its text, escaped."""
+def django_attrs(attrs: dict[str, Any]) -> str:
+    """A widget's attributes as Django's ``attrs.html`` writes them: ``False`` left out, ``True`` written bare,
+    anything else as its text, escaped (``None`` too, as ``"None"``: Django's ``flatatt`` differs there)."""
     return "".join(
         format_html(" {}", name) if value is True else format_html(' {}="{}"', name, str(value))
         for name, value in attrs.items()
@@ -52,7 +52,7 @@ class FormRenderer(DjangoTemplates):
                     widget["type"],
                     widget["name"],
                     "" if value is None else format_html(' value="{}"', str(value)),
-                    mark_safe(_input_attrs(widget["attrs"])),  # noqa: S308  built by format_html
+                    mark_safe(django_attrs(widget["attrs"])),  # noqa: S308  built by format_html
                 )
             )
         return str(super().render(template_name, context, request))
@@ -145,4 +145,4 @@ class QuickSelect(forms.Select):
                 format_html('<option value="{}"{}>{}</option>', text, mark_safe(" selected") if chosen else "", label)
             )
         body = mark_safe("".join(options))  # noqa: S308  every option was built by format_html
-        return format_html('<select name="{}"{}>{}</select>', name, flatatt(final), body)
+        return format_html('<select name="{}"{}>{}</select>', name, mark_safe(django_attrs(final)), body)  # noqa: S308
