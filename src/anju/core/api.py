@@ -25,7 +25,7 @@ from ninja.pagination import LimitOffsetPagination
 from ninja.security import APIKeyCookie
 
 from anju.core.middleware import is_outage, outage_response
-from anju.core.pagination import bounded_count, cursor_after, order_keys, page_rows, rows_after
+from anju.core.pagination import bounded_count, counted_ids, cursor_after, order_keys, page_rows, rows_after, rows_of
 from anju.core.params import MAX_INT
 
 log = logging.getLogger("anju.api")
@@ -165,13 +165,10 @@ def page_slice(queryset: Any, *, offset: int, limit: int) -> tuple[list[Any], in
 def bounded_slice(queryset: QuerySet[Any], *, offset: int, limit: int, extra: int = 0) -> dict[str, Any]:
     """``count``, ``count_exact`` and the items from ``offset`` (at most ``limit``, plus ``extra`` to tell whether
     more follow) of a list that may hold millions of rows, as :class:`BoundedPagination` answers them: the count
-    exact up to the bound, the planner's estimate beyond it; two queries whatever the size."""
-    count = bounded_count(queryset)
-    if (count.exact and offset >= count.value) or offset + limit + extra > MAX_INT:
-        items: list[Any] = []
-    else:
-        items = page_rows(queryset, offset, offset + limit + extra)
-    return {"count": count.value, "count_exact": count.exact, "results": items}
+    exact up to the bound, the planner's estimate beyond it; at most three queries whatever the size, two when
+    the items end the list (:func:`~anju.core.pagination.counted_ids`)."""
+    ids, count = counted_ids(queryset, offset, offset + limit + extra)
+    return {"count": count.value, "count_exact": count.exact, "results": rows_of(queryset, ids)}
 
 
 # --- the error statuses in the schema -------------------------------------------------------

@@ -87,17 +87,41 @@ def bounded_count(queryset: QuerySet[Any], *, bound: int | None = None) -> Bound
     return BoundedCount(max(estimate, bound + 1), exact=False, estimated=True)
 
 
+def page_ids(queryset: QuerySet[Any], start: int, stop: int) -> list[Any]:
+    """The ids of the rows ``start:stop`` of ``queryset``, through its filter and order but none of the joins
+    ``select_related`` adds only to show each row (the first step of :func:`page_rows`)."""
+    return list(queryset.select_related(None).prefetch_related(None).values_list("pk", flat=True)[start:stop])
+
+
+def rows_of(queryset: QuerySet[Any], ids: list[Any]) -> list[Any]:
+    """The rows of ``ids`` in their order, loaded as ``queryset`` loads them (:func:`by_ids`); a row deleted since
+    its id was read is left out. No query for no ids."""
+    if not ids:
+        return []
+    rows = {row.pk: row for row in by_ids(queryset, ids)}
+    return [rows[pk] for pk in ids if pk in rows]
+
+
 def page_rows(queryset: QuerySet[Any], start: int, stop: int) -> list[Any]:
     """The rows ``start:stop`` of ``queryset`` in two steps: their ids first (the list's filter and order, none of
     the joins ``select_related`` adds only to show each row), then those rows by their ids with everything they
     show (:func:`by_ids`; a row deleted in between is left out). Past eight joins PostgreSQL keeps the written
     join order, so a filter by a subquery (a resident's own appeals) would otherwise join every row of the table
     before limiting; by ids, the page's cost follows the page."""
-    ids = list(queryset.select_related(None).prefetch_related(None).values_list("pk", flat=True)[start:stop])
-    if not ids:
-        return []
-    rows = {row.pk: row for row in by_ids(queryset, ids)}
-    return [rows[pk] for pk in ids if pk in rows]
+    return rows_of(queryset, page_ids(queryset, start, stop))
+
+
+def counted_ids(
+    queryset: QuerySet[Any], start: int, stop: int, *, bound: int | None = None
+) -> tuple[list[Any], BoundedCount]:
+    """The ids of the rows ``start:stop`` (:func:`page_ids`) and the list's count (:func:`bounded_count`), the ids
+    read first: when they end the list — fewer than asked for, and at least one or from the start — the count is
+    ``start`` plus them, exact, and needs no query of its own (a short queue costs two queries, not three). A
+    full page, or nothing past the start, is counted as :func:`bounded_count` counts."""
+    ids = page_ids(queryset, start, stop) if stop <= MAX_INT else []
+    if len(ids) < stop - start and (ids or not start) and stop <= MAX_INT:
+        return ids, BoundedCount(start + len(ids), exact=True)
+    return ids, bounded_count(queryset, bound=bound)
 
 
 def by_ids(queryset: QuerySet[Any], ids: list[Any]) -> QuerySet[Any]:
@@ -195,19 +219,21 @@ class BoundedPage:
 def paginate_bounded(
     request: HttpRequest, queryset: QuerySet[Any], *, per_page: int = PAGE_SIZE, bound: int | None = None
 ) -> BoundedPage:
-    """A page of ``queryset`` in three queries whatever its size: the bounded count, the page's ids and its rows
-    (one more than a page, to know whether another follows; :func:`page_rows`). A page number that is not one
-    shows the first page; one past the end of an exactly counted list, the last."""
-    count = bounded_count(queryset, bound=bound)
-    paginator = BoundedPaginator(count, per_page)
+    """A page of ``queryset`` in at most three queries whatever its size: the page's ids (one more than a page, to
+    know whether another follows), the bounded count — not needed when the page ends the list
+    (:func:`counted_ids`) — and the page's rows (:func:`rows_of`). A page number that is not one shows the first
+    page; one past the end of an exactly counted list, the last."""
     number = parse_positive(request.GET.get("page")) or 1
-    if paginator.num_pages is not None:
-        number = min(number, paginator.num_pages)
     offset = (number - 1) * per_page
-    if offset + per_page + 1 > MAX_INT:
+    ids, count = counted_ids(queryset, offset, offset + per_page + 1, bound=bound)
+    paginator = BoundedPaginator(count, per_page)
+    if paginator.num_pages is not None and number > paginator.num_pages:
+        number = paginator.num_pages
+        offset = (number - 1) * per_page
+        ids = page_ids(queryset, offset, offset + per_page + 1)
+    elif offset + per_page + 1 > MAX_INT:
         return BoundedPage([], number, paginator, more=False)
-    rows = page_rows(queryset, offset, offset + per_page + 1) if count.value else []
-    return BoundedPage(rows[:per_page], number, paginator, more=len(rows) > per_page)
+    return BoundedPage(rows_of(queryset, ids[:per_page]), number, paginator, more=len(ids) > per_page)
 
 
 # --- keyset pagination (a cursor instead of an offset) ------------------------------------------------------
