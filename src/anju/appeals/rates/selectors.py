@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from django.db import connections
 from django.db.models import Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
@@ -200,7 +201,58 @@ def tier_plan(start: dt.date | None, end: dt.date | None) -> TierPlan:
 
 
 def _as_date(month: Any) -> dt.date:
-    return month.date() if isinstance(month, dt.datetime) else month  # some backends answer a datetime
+    """A month as :func:`_summed` reads it: a date, or a datetime or text on some backends (SQLite)."""
+    if isinstance(month, str):
+        return dt.date.fromisoformat(month[:10])
+    return month.date() if isinstance(month, dt.datetime) else month
+
+
+def _read_sums(db: str, sql: str, params: list[Any], by: int) -> list[tuple[tuple[Any, ...], dict[str, int]]]:
+    """Each row of ``sql`` (``by`` group columns, then the sums of ``DailyRollup.COUNTERS`` in order) as its group's
+    values and its counts by name, read from the cursor as the database answers: no model field converters (an
+    ``int()`` of each of 18 sums, a dict a row, all over again)."""
+    names = DailyRollup.COUNTERS
+    with connections[db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return [(row[:by], dict(zip(names, [int(v or 0) for v in row[by:]], strict=True))) for row in cursor.fetchall()]
+
+
+def _summed(queryset: QuerySet[Any], *by: str) -> list[tuple[tuple[Any, ...], dict[str, int]]]:
+    """``queryset``'s counters summed by ``by``: each group's values of ``by`` and its counts by name."""
+    qs = queryset.values(*by).annotate(**{name: Sum(name) for name in DailyRollup.COUNTERS}).order_by()
+    qs = qs.values_list(*by, *DailyRollup.COUNTERS)
+    sql, params = qs.query.get_compiler(qs.db).as_sql()
+    return _read_sums(qs.db, sql, list(params), len(by))
+
+
+_MONTHLY_SUMS = ", ".join(f"SUM({name})" for name in DailyRollup.COUNTERS)
+
+
+def _monthly_summed(
+    communities: list[int] | None, plan: TierPlan, dimension: str, *by: str
+) -> list[tuple[tuple[Any, ...], dict[str, int]]]:
+    """The monthly tier's counters of ``dimension`` in the communities (``None``: all) and the plan's months, summed
+    by ``by`` (columns of the tier), in SQL written here: the same statement the ORM writes (community ids as a
+    list of literals, which PostgreSQL plans better than ``= ANY(array)``), without the 2 ms the ORM took to
+    resolve 18 sums on each of the page's two queries. Read from the replica under ``replica.reads``, as the ORM
+    would be."""
+    if communities is not None and not communities:
+        return []
+    where, params = ["dimension = %s"], [dimension]
+    if communities is not None:
+        where.append(f"community_id IN ({', '.join(['%s'] * len(communities))})")
+        params += communities
+    first, last = plan.months or (None, None)
+    if first:
+        where.append("month >= %s")
+        params.append(first)
+    if last:
+        where.append("month <= %s")
+        params.append(last)
+    group = ", ".join(by)
+    table = MonthlyRollup._meta.db_table
+    sql = f"SELECT {group}, {_MONTHLY_SUMS} FROM {table} WHERE {' AND '.join(where)} GROUP BY {group}"  # noqa: S608
+    return _read_sums(MonthlyRollup.objects.db, sql, params, len(by))
 
 
 def _merge(rows: dict[Any, RateRow], key: Any, counts: dict[str, int], make: Callable[[], RateRow]) -> None:
@@ -230,34 +282,31 @@ def rates_report(
     by_month: dict[dt.date, RateRow] = {}
     total = RateRow(0, "")
 
-    def add(key: int | None, month: dt.date | None, row: dict[str, Any]) -> None:
-        counts = {name: int(row[name] or 0) for name in DailyRollup.COUNTERS}
+    def add(key: int | None, month: dt.date | None, counts: dict[str, int]) -> None:
         if key is not None:
             _merge(by_key, key, counts, lambda: RateRow(key, ""))
         if month is not None:
             _merge(by_month, month, counts, lambda: RateRow(0, "", month=month))
             total.add(counts)
 
-    sums = {name: Sum(name) for name in DailyRollup.COUNTERS}
     if plan.months is not None:
-        qs = monthly_visible(user).filter(plan.month_q())
+        communities = rates_communities(user)
         total_dim = MonthlyRollup.Dimension.TOTAL
         if group == "community":
-            for row in qs.filter(dimension=total_dim).values("community_id", "month").annotate(**sums).order_by():
-                add(int(row["community_id"]), _as_date(row["month"]), row)
+            for (community, month), counts in _monthly_summed(communities, plan, total_dim, "community_id", "month"):
+                add(int(community), _as_date(month), counts)
         else:
             # The group's rows by key (all months together), then the totals by month: two plain GROUP BYs that
             # PostgreSQL hashes in memory (one query grouping by a CASE of both was estimated at thousands of
             # groups, sorted on disk, and took 2.5 times as long).
-            for row in qs.filter(dimension=group).values("key").annotate(**sums).order_by():
-                add(int(row["key"] or 0), None, row)
-            for row in qs.filter(dimension=total_dim).values("month").annotate(**sums).order_by():
-                add(None, _as_date(row["month"]), row)
+            for (key,), counts in _monthly_summed(communities, plan, group, "key"):
+                add(int(key or 0), None, counts)
+            for (month,), counts in _monthly_summed(communities, plan, total_dim, "month"):
+                add(None, _as_date(month), counts)
     if plan.days:
-        daily = rollups_visible(user).filter(plan.day_q())
-        by_day = daily.annotate(month=TruncMonth("day")).values(rollup_key, "month").annotate(**sums).order_by()
-        for row in by_day:
-            add(int(row[rollup_key] or 0), _as_date(row["month"]), row)
+        daily = rollups_visible(user).filter(plan.day_q()).annotate(month=TruncMonth("day"))
+        for (key, month), counts in _summed(daily, rollup_key, "month"):
+            add(int(key or 0), _as_date(month), counts)
     names = _labels(user, group, [k for k in by_key if k])
     for key, item in by_key.items():
         item.label = names.get(key, "—")
