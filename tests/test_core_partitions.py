@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from anju.access.roles import Role
 from anju.accounts.models import User
+from anju.appeals import selectors
 from anju.appeals.models import AppealEvent
 from anju.audit.actions import Action
 from anju.audit.models import AuditEvent, PiiAccess
@@ -122,6 +123,24 @@ def test_rows_land_in_their_month(world: AppealsWorld) -> None:
     with transaction.atomic():
         later = record(Action.SYSTEM_BACKUP, actor_label="tester")
     assert later.pk > event.pk
+
+
+@postgres_only
+@pytest.mark.django_db
+def test_an_appeals_steps_are_read_from_the_months_since_it_came_in(world: AppealsWorld) -> None:
+    now = timezone.now()
+    partitions.ensure(0, since=(now - dt.timedelta(days=120)).date())
+    appeal = world.file()
+    plan = str(selectors.timeline(appeal, internal=True).explain())
+    months = {p.name for p in partitions.listing() if p.table == "appeals_appealevent"}
+    assert partitions.partition_name("appeals_appealevent", partitions.month_start(now)) in plan
+    long_ago = partitions.partition_name("appeals_appealevent", partitions.month_start(now - dt.timedelta(days=95)))
+    assert long_ago in months
+    assert long_ago not in plan, plan
+    # A step stamped a little before the receipt (a clock set back) still shows.
+    first = AppealEvent.objects.filter(appeal=appeal).get()
+    AppealEvent.objects.filter(pk=first.pk).update(at=appeal.received_at - dt.timedelta(hours=2))
+    assert [step.pk for step in selectors.timeline(appeal, internal=True)] == [first.pk]
 
 
 @postgres_only

@@ -42,7 +42,7 @@ from django.utils.translation import gettext_lazy
 
 from anju.access import policy
 from anju.access.roles import OFFICE_ROLES
-from anju.appeals import clock
+from anju.appeals import clock, selectors
 from anju.appeals.models import Appeal, AppealEvent, AppealFollower, Callback, Publication
 from anju.appeals.policies import forget_follows
 from anju.audit.actions import Action
@@ -223,7 +223,7 @@ def _screened_text(appeal: Appeal, field: str) -> tuple[Any, str, str] | None:
     if pk is None:
         return None
     if kind == "event":
-        event = AppealEvent.objects.filter(appeal=appeal, pk=pk).first()
+        event = selectors.steps_of(appeal).filter(pk=pk).first()
         return (event, "note", event.note) if event else None
     if kind == "callback":
         callback = Callback.objects.filter(appeal=appeal, pk=pk).first()

@@ -33,6 +33,7 @@ from anju.appeals.models import (
     OPEN_STATUSES,
     Appeal,
     AppealAssist,
+    AppealEvent,
     AppealFollower,
     Category,
     Status,
@@ -400,8 +401,20 @@ def local_day_start(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min), timezone.get_default_timezone())
 
 
+#: How long before its receipt an appeal's first step may be stamped: none is (each is stamped when it happens,
+#: the receipt first), but a clock set back must not hide one.
+STEPS_BEFORE_RECEIPT = dt.timedelta(days=1)
+
+
+def steps_of(appeal: Appeal) -> QuerySet[AppealEvent]:
+    """The appeal's steps, bounded below by its receipt: on PostgreSQL the steps are partitioned by month, and
+    without a bound on their time a query by appeal was planned over every month's partition (2.3 ms of the
+    appeal's page in a city three years on); with it, over the months since the appeal came in."""
+    return appeal.events.filter(at__gte=appeal.received_at - STEPS_BEFORE_RECEIPT)
+
+
 def timeline(appeal: Appeal, *, internal: bool) -> QuerySet[Any]:
-    qs = appeal.events.select_related("department").order_by("at", "id")
+    qs = steps_of(appeal).select_related("department").order_by("at", "id")
     return qs if internal else qs.filter(public=True)
 
 
