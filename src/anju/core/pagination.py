@@ -118,8 +118,10 @@ def counted_ids(
     read first: when they end the list — fewer than asked for, and at least one or from the start — the count is
     ``start`` plus them, exact, and needs no query of its own (a short queue costs two queries, not three). A
     full page, or nothing past the start, is counted as :func:`bounded_count` counts."""
-    ids = page_ids(queryset, start, stop) if stop <= MAX_INT else []
-    if len(ids) < stop - start and (ids or not start) and stop <= MAX_INT:
+    if stop > MAX_INT:  # no database is asked for rows that far
+        return [], bounded_count(queryset, bound=bound)
+    ids = page_ids(queryset, start, stop)
+    if len(ids) < stop - start and (ids or not start):
         return ids, BoundedCount(start + len(ids), exact=True)
     return ids, bounded_count(queryset, bound=bound)
 
