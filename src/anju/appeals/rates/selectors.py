@@ -238,7 +238,8 @@ def _monthly_summed(
     would be."""
     if communities is not None and not communities:
         return []
-    where, params = ["dimension = %s"], [dimension]
+    where: list[str] = ["dimension = %s"]
+    params: list[Any] = [dimension]
     if communities is not None:
         where.append(f"community_id IN ({', '.join(['%s'] * len(communities))})")
         params += communities
