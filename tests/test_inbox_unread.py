@@ -100,6 +100,13 @@ def test_plain_sql_keeps_it_exact(tree: Tree, people: tuple[User, User]) -> None
         cursor.execute("UPDATE inbox_message SET visible_at = now() + interval '1 day' WHERE id = %s", [one.pk])
         assert_in_step(ana, ben)
         assert selectors.unread_threads(ana) == 0  # held for tomorrow's digest: not shown yet
+        # A new time moves the row to another month's partition (a delete and an insert underneath).
+        cursor.execute("UPDATE inbox_message SET created_at = created_at - interval '400 days' WHERE id = %s", [one.pk])
+        assert_in_step(ana, ben)
+        cursor.execute("SELECT tableoid::regclass::text FROM inbox_message WHERE id = %s", [one.pk])
+        assert cursor.fetchone()[0] != partitions.partition_name(
+            "inbox_message", partitions.month_start(timezone.now())
+        )
         cursor.execute("DELETE FROM inbox_message WHERE recipient_id = %s", [ben.pk])
         assert_in_step(ana, ben)
     assert Unread.objects.count() == 1
