@@ -34,8 +34,8 @@ from anju.appeals.whistles import services as whistles
 from anju.audit.actions import Action
 from anju.audit.models import AuditEvent
 from anju.orgs import services as org_services
-from anju.orgs.models import Department
-from anju.testing import english_client, make_user
+from anju.orgs.models import Department, UnitKind
+from anju.testing import english_client, make_user, unit
 from anju.testing.appeals import AppealsWorld, follow, rollup_rows
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english", "media_root")]
@@ -523,6 +523,25 @@ def test_rates_page_is_empty_without_data(world: AppealsWorld) -> None:
     assert "No appeals in this period." in page
     assert 'data-chart="bars"' not in page
     assert "0.0%" not in page
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {},  # all time: the monthly tier
+        {"start": "2025-01-03", "end": "2025-01-20"},  # a short period: the daily tier
+        {"start": "2025-01-03", "end": "2025-06-20", "group": "grid"},  # both tiers
+    ],
+)
+def test_a_reader_of_a_street_without_communities_sees_empty_rates(world: AppealsWorld, query: dict[str, str]) -> None:
+    street = unit(UnitKind.STREET, "新设街道", world.tree.district)
+    reader = english_client(make_user(Role.SUPERVISOR, street))
+    response = reader.get("/appeals/rates/", query)
+    assert response.status_code == 200
+    assert "No appeals in this period." in response.content.decode()
+    api = reader.get("/api/v1/appeals/rates", query)
+    assert api.status_code == 200
+    assert api.json() == []
 
 
 def test_excel_has_a_month_sheet(world: AppealsWorld) -> None:

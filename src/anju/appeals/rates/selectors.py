@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
@@ -221,7 +222,10 @@ def _summed(queryset: QuerySet[Any], *by: str) -> list[tuple[tuple[Any, ...], di
     """``queryset``'s counters summed by ``by``: each group's values of ``by`` and its counts by name."""
     qs = queryset.values(*by).annotate(**{name: Sum(name) for name in DailyRollup.COUNTERS}).order_by()
     qs = qs.values_list(*by, *DailyRollup.COUNTERS)
-    sql, params = qs.query.get_compiler(qs.db).as_sql()
+    try:
+        sql, params = qs.query.get_compiler(qs.db).as_sql()
+    except EmptyResultSet:  # nothing can match (no community within reach): the ORM answers no rows, so do we
+        return []
     return _read_sums(qs.db, sql, list(params), len(by))
 
 
