@@ -24,6 +24,7 @@ from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db import models
 from django.db.models import Q
 from django.http import Http404, HttpRequest
+from django.utils.functional import LazyObject
 
 from anju.access.roles import Role
 
@@ -458,6 +459,10 @@ def permission(action: str, *, while_acting: bool = False) -> Callable[[F], F]:
                     while_acting and action == AUTHENTICATED and acting_actions(user) is not None
                 ):
                     raise PermissionDenied
+                # The user itself from here on, not the lazy proxy that stands for it: a list's checks on each
+                # row read some thirty attributes of it, each through the proxy's lookup.
+                if isinstance(user, LazyObject):
+                    request.user = user._wrapped
             return view(request, *args, **kwargs)
 
         wrapper.anju_permission = action  # type: ignore[attr-defined]

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
+from django.db import connections
 from django.db.models import (
     BooleanField,
     Count,
@@ -187,16 +188,27 @@ def _own_beyond(user: Any, ids: list[int] | None) -> Q:
     category of one community at 10^6 appeals."""
     if ids is None:  # every community: nothing lies beyond
         return Q(pk__in=[])
-    filed = Appeal.objects.filter(Q(requester_id=user.pk) | Q(filed_by_id=user.pk)).exclude(community_id__in=ids)
-    followed = AppealFollower.objects.filter(user_id=user.pk).exclude(appeal__community_id__in=ids)
-    found = list(
-        filed.order_by()
-        .values_list("pk", flat=True)
-        .union(followed.order_by().values_list("appeal_id", flat=True))[: OWN_BY_IDS + 1]
-    )
+    found = _own_ids_beyond(user.pk, ids)
     if len(found) > OWN_BY_IDS:
         return Q(requester_id=user.pk) | Q(filed_by_id=user.pk) | _followed_by(user)
     return Q(pk__in=found)
+
+
+def _own_ids_beyond(user_id: int, ids: list[int]) -> list[int]:
+    """Up to ``OWN_BY_IDS + 1`` ids of the appeals the user filed, asked for or follows outside the communities
+    ``ids``: one statement written here, as every "all I can see" list of a member of staff asks it. The ORM
+    took some 2 ms to build the same ``UNION``, twice the database's own time. A follower row carries its
+    appeal's community (an appeal never moves to another), so the followers are read without the appeals."""
+    marks = ", ".join(["%s"] * len(ids))
+    beyond = f" AND community_id NOT IN ({marks})" if ids else ""
+    appeals, followers = Appeal._meta.db_table, AppealFollower._meta.db_table
+    sql = (
+        f"SELECT id FROM {appeals} WHERE (requester_id = %s OR filed_by_id = %s){beyond}"  # noqa: S608  fixed names
+        f" UNION SELECT appeal_id FROM {followers} WHERE user_id = %s{beyond} LIMIT %s"
+    )
+    with connections[Appeal.objects.db].cursor() as cursor:
+        cursor.execute(sql, [user_id, user_id, *ids, user_id, *ids, OWN_BY_IDS + 1])
+        return [row[0] for row in cursor.fetchall()]
 
 
 #: The work queues' order: what is due first (no deadline last), then the oldest number.
