@@ -517,6 +517,24 @@ def test_an_appeal_page_asks_once_whether_the_reader_follows(world: AppealsWorld
     assert len(asked) == 1
 
 
+def test_a_workers_appeal_page_does_not_ask_whether_she_follows_it(world: AppealsWorld) -> None:
+    """Staff of the community work the appeal whatever they follow: the page spends no query on it (it did, one
+    per page, before). A verified appeal still asks, once: a follower is not offered the staff's callback."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def asked(appeal: Appeal) -> list[str]:
+        w.get(f"/appeals/{appeal.pk}/")
+        with CaptureQueriesContext(connection) as page:
+            assert w.get(f"/appeals/{appeal.pk}/").status_code == 200
+        followers = 'SELECT 1 AS "a" FROM "appeals_appealfollower"'
+        return [q["sql"] for q in page.captured_queries if q["sql"].startswith(followers)]
+
+    w = english_client(world.worker)
+    assert asked(world.file()) == []
+    assert len(asked(world.to_status(world.file(), Status.VERIFIED))) == 1
+
+
 def test_following_drops_what_the_appeal_object_knew_of_its_followers(world: AppealsWorld) -> None:
     from anju.appeals.policies import follows
 

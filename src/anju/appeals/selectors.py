@@ -36,9 +36,13 @@ from anju.appeals.models import (
     AppealAssist,
     AppealEvent,
     AppealFollower,
+    AppealPhoto,
+    Callback,
     Category,
+    Escalation,
     Status,
     Summons,
+    SummonsEscalation,
 )
 from anju.appeals.policies import liaison_departments
 from anju.core import crypto, screening, stamp
@@ -464,7 +468,40 @@ def overdue_counts(user: Any, *, now: dt.datetime | None = None) -> OverdueCount
 
 
 def summonses_for(appeal: Appeal) -> QuerySet[Summons]:
+    if not holds(appeal, "summonses"):
+        return Summons.objects.none()
     return Summons.objects.filter(whistle__appeal=appeal).select_related("department", "whistle").order_by("id")
+
+
+#: The lists an appeal's page shows beside it, each empty for most appeals (no photo, no assisting department,
+#: no whistle, no escalation, no callback yet): the model and the key to the appeal.
+PAGE_LISTS = {
+    "photos": (AppealPhoto, "appeal_id"),
+    "assists": (AppealAssist, "appeal_id"),
+    "summonses": (Summons, "whistle__appeal_id"),
+    "escalations": (Escalation, "appeal_id"),
+    "arrival_escalations": (SummonsEscalation, "appeal_id"),
+    "callbacks": (Callback, "appeal_id"),
+}
+
+
+def with_page_lists(qs: QuerySet[Appeal]) -> QuerySet[Appeal]:
+    """``qs`` with one ``EXISTS`` per list of :data:`PAGE_LISTS` on the appeal's own row (an index probe each),
+    so that the page reads only the lists that hold something: a query each saved, about 0.7 ms, for most of
+    them on most pages. For a page read in the same request as the appeal: a list written later in the request
+    is not seen (a step's page redirects, and the next page reads the appeal again)."""
+    return qs.annotate(
+        **{
+            f"holds_{name}": Exists(model.objects.filter(**{key: OuterRef("pk")}))
+            for name, (model, key) in PAGE_LISTS.items()
+        }
+    )
+
+
+def holds(appeal: Appeal, name: str) -> bool:
+    """May ``appeal`` have rows in its list ``name`` (of :data:`PAGE_LISTS`)? No only when it was read by
+    :func:`with_page_lists` and the list was empty then; otherwise yes (ask the database)."""
+    return bool(getattr(appeal, f"holds_{name}", True))
 
 
 @dataclass(frozen=True)

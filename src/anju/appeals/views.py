@@ -47,7 +47,9 @@ def detail_context(request: HttpRequest, appeal: Appeal) -> dict[str, Any]:
     staff = policy.can(user, "appeal.triage", appeal)
     liaison = policy.can(user, "appeal.handle", appeal)
     lead = policy.can(user, "appeal.lead", appeal)
-    party = is_party(user, appeal)
+    # Whether the viewer is a party (requester, filer, follower: a query) matters only to someone who is not
+    # staff here: a member of staff may call back and sees her working page whatever she follows.
+    party = not staff and is_party(user, appeal)
     internal = staff or liaison or policy.is_superuser(user)
     public = privacy.public_view(user, appeal)  # a follower: what the public may see (``privacy``)
     deadlines = [
@@ -68,15 +70,18 @@ def detail_context(request: HttpRequest, appeal: Appeal) -> dict[str, Any]:
         "staff": staff,
         "liaison": liaison,
         "lead": lead,
-        "party": party,
         "may_callback": (staff or party)
         and appeal.status == Status.VERIFIED
         and not followers.is_follower(appeal, user),
         "deadlines": [{"label": label, "due": due, "done": done} for label, due, done in deadlines if due],
         "contact": _contact(appeal) if internal else None,
-        "photos": [] if public else list(appeal.photos.all()),
+        "photos": list(appeal.photos.all()) if not public and selectors.holds(appeal, "photos") else [],
         "departments": departments,
-        "assists": [a.department for a in appeal.assists.select_related("department")],
+        "assists": (
+            [a.department for a in appeal.assists.select_related("department")]
+            if selectors.holds(appeal, "assists")
+            else []
+        ),
         "levels": SatisfactionLevel.objects.all(),
         "summonses": [
             {
@@ -88,9 +93,11 @@ def detail_context(request: HttpRequest, appeal: Appeal) -> dict[str, Any]:
         "S": Status,
         "referrals": referrals.referrals_of(appeal, user) if internal else [],
         "referral_offers": referrals.offers_for(appeal, user) if staff else [],
-        "escalations": list(appeal.escalations.all()) if internal else [],
+        "escalations": list(appeal.escalations.all()) if internal and selectors.holds(appeal, "escalations") else [],
         "arrival_escalations": (
-            list(appeal.arrival_escalations.select_related("summons__department")) if internal else []
+            list(appeal.arrival_escalations.select_related("summons__department"))
+            if internal and selectors.holds(appeal, "arrival_escalations")
+            else []
         ),
         **step_menu(appeal, staff=staff, liaison=liaison, lead=lead, internal=internal),
         **(duplicate_search(request, appeal) if staff and appeal.status in DUPLICABLE else {}),
@@ -220,7 +227,7 @@ def duplicate_search(request: HttpRequest, appeal: Appeal) -> dict[str, Any]:
 
 @policy.permission("appeal.view")
 def appeal_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    appeal = policy.get_for(request.user, "appeal.view", APPEALS, pk=pk)
+    appeal = policy.get_for(request.user, "appeal.view", selectors.with_page_lists(APPEALS), pk=pk)
     return render_detail(request, detail_context(request, appeal))
 
 

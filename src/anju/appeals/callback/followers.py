@@ -33,7 +33,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from anju.access import policy
-from anju.appeals import clock, notes, notify
+from anju.appeals import clock, notes, notify, selectors
 from anju.appeals.models import Appeal, AppealEvent, AppealFollower, Callback, SatisfactionLevel, Status
 from anju.appeals.policies import follows
 from anju.appeals.rates import rollup
@@ -95,6 +95,8 @@ def followers_to_call(appeal: Appeal) -> list[Any]:
 def callbacks_for(user: Any, appeal: Appeal) -> dict[str, list[Callback]]:
     """Callbacks answered on this appeal, the requester's and the followers' apart. Staff and the lead's
     liaisons see all; a requester or follower sees their own answers only."""
+    if not selectors.holds(appeal, "callbacks"):
+        return {"requester": [], "followers": []}
     qs: QuerySet[Callback] = Callback.objects.filter(appeal=appeal).select_related(
         "satisfaction", "respondent", "recorded_by"
     )

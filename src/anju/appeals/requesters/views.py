@@ -33,7 +33,6 @@ def detail_extra(request: HttpRequest, appeal: Appeal, *, staff: bool, internal:
         "registry": requesters.registry_link(user, appeal) if internal else None,
         "callbacks": followers.callbacks_for(user, appeal),
         "follower_may_answer": followers.may_answer(appeal, user),
-        "is_follower": followers.is_follower(appeal, user),
         "followers_to_call": followers.followers_to_call(appeal) if staff else [],
         "site_codes": sitecode.site_codes(appeal) if staff and appeal.status in OPEN_STATUSES else [],
     }
