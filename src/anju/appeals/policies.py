@@ -60,12 +60,19 @@ def follows(appeal: Any, user_id: Any) -> bool:
     if known is None:
         known = appeal.__dict__["_anju_follows"] = {}
     if user_id not in known:
-        known[user_id] = appeal.followers.filter(user_id=user_id).exists()
+        known[user_id] = holds(appeal, "followers") and appeal.followers.filter(user_id=user_id).exists()
     return known[user_id]
 
 
 def forget_follows(appeal: Any) -> None:
     appeal.__dict__.pop("_anju_follows", None)
+    appeal.__dict__.pop("holds_followers", None)  # it has one now: ask
+
+
+def holds(appeal: Any, name: str) -> bool:
+    """May ``appeal`` have rows in its list ``name`` (of ``selectors.PAGE_LISTS``)? No only when it was read by
+    ``selectors.with_page_lists`` and the list was empty then; otherwise yes (ask the database)."""
+    return bool(getattr(appeal, f"holds_{name}", True))
 
 
 def _view_check(user: Any, appeal: Any) -> bool:

@@ -44,7 +44,7 @@ from anju.appeals.models import (
     Summons,
     SummonsEscalation,
 )
-from anju.appeals.policies import liaison_departments
+from anju.appeals.policies import holds, liaison_departments
 from anju.core import crypto, screening, stamp
 from anju.core.masking import is_valid_mainland_mobile, normalise_mobile
 from anju.core.params import parse_id
@@ -482,6 +482,7 @@ PAGE_LISTS = {
     "escalations": (Escalation, "appeal_id"),
     "arrival_escalations": (SummonsEscalation, "appeal_id"),
     "callbacks": (Callback, "appeal_id"),
+    "followers": (AppealFollower, "appeal_id"),
 }
 
 
@@ -496,12 +497,6 @@ def with_page_lists(qs: QuerySet[Appeal]) -> QuerySet[Appeal]:
             for name, (model, key) in PAGE_LISTS.items()
         }
     )
-
-
-def holds(appeal: Appeal, name: str) -> bool:
-    """May ``appeal`` have rows in its list ``name`` (of :data:`PAGE_LISTS`)? No only when it was read by
-    :func:`with_page_lists` and the list was empty then; otherwise yes (ask the database)."""
-    return bool(getattr(appeal, f"holds_{name}", True))
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from anju.appeals.dispatch import services as dispatch
 from anju.appeals.intake import services as intake
 from anju.appeals.models import Appeal, AppealPhoto, SatisfactionLevel, Status
 from anju.appeals.policies import (
+    holds,
     is_party,
     liaison_departments,
 )
@@ -75,12 +76,10 @@ def detail_context(request: HttpRequest, appeal: Appeal) -> dict[str, Any]:
         and not followers.is_follower(appeal, user),
         "deadlines": [{"label": label, "due": due, "done": done} for label, due, done in deadlines if due],
         "contact": _contact(appeal) if internal else None,
-        "photos": list(appeal.photos.all()) if not public and selectors.holds(appeal, "photos") else [],
+        "photos": list(appeal.photos.all()) if not public and holds(appeal, "photos") else [],
         "departments": departments,
         "assists": (
-            [a.department for a in appeal.assists.select_related("department")]
-            if selectors.holds(appeal, "assists")
-            else []
+            [a.department for a in appeal.assists.select_related("department")] if holds(appeal, "assists") else []
         ),
         "levels": SatisfactionLevel.objects.all(),
         "summonses": [
@@ -93,10 +92,10 @@ def detail_context(request: HttpRequest, appeal: Appeal) -> dict[str, Any]:
         "S": Status,
         "referrals": referrals.referrals_of(appeal, user) if internal else [],
         "referral_offers": referrals.offers_for(appeal, user) if staff else [],
-        "escalations": list(appeal.escalations.all()) if internal and selectors.holds(appeal, "escalations") else [],
+        "escalations": list(appeal.escalations.all()) if internal and holds(appeal, "escalations") else [],
         "arrival_escalations": (
             list(appeal.arrival_escalations.select_related("summons__department"))
-            if internal and selectors.holds(appeal, "arrival_escalations")
+            if internal and holds(appeal, "arrival_escalations")
             else []
         ),
         **step_menu(appeal, staff=staff, liaison=liaison, lead=lead, internal=internal),

@@ -33,9 +33,9 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from anju.access import policy
-from anju.appeals import clock, notes, notify, selectors
+from anju.appeals import clock, notes, notify
 from anju.appeals.models import Appeal, AppealEvent, AppealFollower, Callback, SatisfactionLevel, Status
-from anju.appeals.policies import follows
+from anju.appeals.policies import follows, holds
 from anju.appeals.rates import rollup
 from anju.appeals.services import InvalidTransition, proxy_fields
 from anju.audit.actions import Action
@@ -75,7 +75,7 @@ def may_answer(appeal: Appeal, user: Any) -> bool:
 
 def followers_to_call(appeal: Appeal) -> list[Any]:
     """Followers who have not answered in this round: whom a worker may still record an answer for."""
-    if appeal.status not in ANSWERABLE:
+    if appeal.status not in ANSWERABLE or not holds(appeal, "followers"):
         return []
     start = round_start(appeal)
     answered = Callback.objects.filter(appeal=appeal, is_follower=True, respondent_id=OuterRef("user_id"))
@@ -95,7 +95,7 @@ def followers_to_call(appeal: Appeal) -> list[Any]:
 def callbacks_for(user: Any, appeal: Appeal) -> dict[str, list[Callback]]:
     """Callbacks answered on this appeal, the requester's and the followers' apart. Staff and the lead's
     liaisons see all; a requester or follower sees their own answers only."""
-    if not selectors.holds(appeal, "callbacks"):
+    if not holds(appeal, "callbacks"):
         return {"requester": [], "followers": []}
     qs: QuerySet[Callback] = Callback.objects.filter(appeal=appeal).select_related(
         "satisfaction", "respondent", "recorded_by"
