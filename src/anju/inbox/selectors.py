@@ -60,10 +60,17 @@ def unread_threads(user: Any) -> int:
     partitioned by month there, and counting them by recipient meant planning every month's partition."""
     if not getattr(user, "is_authenticated", False):
         return 0
-    unread = Unread.objects.all()
-    if connections[unread.db].vendor == "postgresql":
-        unread = unread.filter(recipient_id=_uid(user), visible_at__lte=timezone.now())
-        return unread.values("thread_key").distinct().count()
+    connection = connections[Unread.objects.db]
+    if connection.vendor == "postgresql":
+        # Written here: the ORM took 0.5 ms to build this count (a DISTINCT in a subquery), PostgreSQL 0.3 ms
+        # to send its answer; on every signed-in page.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT COUNT(DISTINCT thread_key) FROM {connection.ops.quote_name(Unread._meta.db_table)}"  # noqa: S608
+                " WHERE recipient_id = %s AND visible_at <= %s",
+                [_uid(user), timezone.now()],
+            )
+            return int(cursor.fetchone()[0])
     return shown(user).filter(read_at=None).values("thread_key").distinct().count()
 
 
