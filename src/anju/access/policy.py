@@ -462,7 +462,8 @@ def permission(action: str, *, while_acting: bool = False) -> Callable[[F], F]:
                 # The user itself from here on, not the lazy proxy that stands for it: a list's checks on each
                 # row read some thirty attributes of it, each through the proxy's lookup.
                 if isinstance(user, LazyObject):
-                    request.user = user._wrapped
+                    proxy: Any = user
+                    request.user = proxy._wrapped
             return view(request, *args, **kwargs)
 
         wrapper.anju_permission = action  # type: ignore[attr-defined]

@@ -493,7 +493,7 @@ def with_page_lists(qs: QuerySet[Appeal]) -> QuerySet[Appeal]:
     is not seen (a step's page redirects, and the next page reads the appeal again)."""
     return qs.annotate(
         **{
-            f"holds_{name}": Exists(model.objects.filter(**{key: OuterRef("pk")}))
+            f"holds_{name}": Exists(model._default_manager.filter(**{key: OuterRef("pk")}))
             for name, (model, key) in PAGE_LISTS.items()
         }
     )
