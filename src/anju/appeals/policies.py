@@ -70,8 +70,9 @@ def forget_follows(appeal: Any) -> None:
 
 
 def holds(appeal: Any, name: str) -> bool:
-    """May ``appeal`` have rows in its list ``name`` (of ``selectors.PAGE_LISTS``)? No only when it was read by
-    ``selectors.with_page_lists`` and the list was empty then; otherwise yes (ask the database)."""
+    """May ``appeal`` have rows in its list ``name`` (of ``selectors.PAGE_LISTS``)? False only when the appeal was
+    read by ``selectors.with_page_lists`` and the list was empty then; otherwise True (ask the database). Here,
+    not in ``selectors``, because :func:`follows` asks it too."""
     return bool(getattr(appeal, f"holds_{name}", True))
 
 
