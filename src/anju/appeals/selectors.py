@@ -89,7 +89,9 @@ def deadline_q(state: str, now: dt.datetime | None = None) -> Q:
 def communities_in_reach(user: Any, roles: set[str]) -> list[int] | None:
     """The ids of the communities a staff member of ``roles`` reaches (upward too: a grid worker sees their
     community's appeals), from the one reach module; ``None``: every community (a superuser)."""
-    return policy.reach_ids(user, OrgUnit.objects.filter(kind=UnitKind.COMMUNITY), roles=roles, upward=True)
+    return policy.reach_ids(
+        user, OrgUnit.objects.filter(kind=UnitKind.COMMUNITY), roles=roles, upward=True, name="communities"
+    )
 
 
 def filter_choices(user: Any) -> Mapping[str, tuple[tuple[int, str], ...]]:
@@ -447,7 +449,9 @@ def overdue_counts(user: Any, *, now: dt.datetime | None = None) -> OverdueCount
     """The open appeals of the user's reach for the rates (``appeal.rates``) that are overdue, by lead
     department, and the number due within a day: one grouped query."""
     now = now or timezone.now()
-    ids = policy.reach_ids(user, OrgUnit.objects.filter(kind=UnitKind.COMMUNITY), action="appeal.rates")
+    ids = policy.reach_ids(
+        user, OrgUnit.objects.filter(kind=UnitKind.COMMUNITY), action="appeal.rates", name="communities"
+    )
     qs = Appeal.objects.filter(in_communities(ids), status__in=sorted(OPEN_STATUSES), due_at__lt=now + DUE_SOON)
     by_department: dict[int, int] = {}
     overdue = due_soon = 0

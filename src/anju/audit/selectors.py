@@ -27,7 +27,7 @@ def _scoped(qs: QuerySet[Any], user: Any, action: str) -> QuerySet[Any]:
     through ``audit_community_time`` whatever the size of the trail."""
     if policy.is_superuser(user):
         return qs
-    ids = policy.reach_ids(user, _communities(), action=action)
+    ids = policy.reach_ids(user, _communities(), action=action, name="communities")
     scope = Q(community_id__in=ids) if ids else Q(pk__in=[])
     if policy.reaches_root(user, action):
         scope |= Q(community__isnull=True)

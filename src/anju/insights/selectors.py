@@ -23,7 +23,7 @@ ACTION = "insights.view"
 
 def communities(user: Any, *, action: str = ACTION) -> list[OrgUnit]:
     """The communities whose figures the user may read (or on which they may do ``action``), by path."""
-    ids = policy.reach_ids(user, OrgUnit.objects.filter(kind=UnitKind.COMMUNITY), action=action)
+    ids = policy.reach_ids(user, OrgUnit.objects.filter(kind=UnitKind.COMMUNITY), action=action, name="communities")
     qs = OrgUnit.objects.filter(kind=UnitKind.COMMUNITY)
     if ids is not None:
         qs = qs.filter(pk__in=ids)
@@ -45,7 +45,9 @@ def drill_scope(user: Any, section: Section, ids: list[int]) -> list[int]:
     """Of ``ids``, the communities whose rows behind ``section``'s figures the user may list."""
     if section.drill_action == ACTION:
         return ids
-    allowed = policy.reach_ids(user, OrgUnit.objects.filter(kind=UnitKind.COMMUNITY), action=section.drill_action)
+    allowed = policy.reach_ids(
+        user, OrgUnit.objects.filter(kind=UnitKind.COMMUNITY), action=section.drill_action, name="communities"
+    )
     return ids if allowed is None else [i for i in ids if i in set(allowed)]
 
 

@@ -100,7 +100,9 @@ def rates_communities(user: Any) -> list[int] | None:
     The roll-ups carry their community's id; filtering by the id set (one query on the org units, remembered
     for the request) lets PostgreSQL use the roll-ups' (community, month) keys instead of joining every row to
     its community to match a path pattern."""
-    return policy.reach_ids(user, OrgUnit.objects.filter(kind=UnitKind.COMMUNITY), action="appeal.rates")
+    return policy.reach_ids(
+        user, OrgUnit.objects.filter(kind=UnitKind.COMMUNITY), action="appeal.rates", name="communities"
+    )
 
 
 def rollups_visible(user: Any) -> QuerySet[DailyRollup]:
