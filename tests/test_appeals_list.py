@@ -632,3 +632,31 @@ def test_a_residents_list_reads_no_requester_and_takes_the_same_queries_for_1_ro
     assert len(rows) == 1
     assert "requester" not in rows[0]
     assert "contact_" not in rows[0]
+
+
+def test_a_row_names_its_category_and_department_from_the_kept_reference_data(world: AppealsWorld) -> None:
+    """The page's query joins neither the categories nor the departments (``selectors.with_row_names``): the
+    names come from what the process keeps, in the reader's language, escaped, and a rename shows on the next
+    page."""
+    dispatched = world.to_status(world.file(), "dispatched")
+    world.tree.department.name = '城管 <局> & "队"'
+    world.tree.department.save()
+    client = english_client(world.worker)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get("/appeals/?view=all").content.decode()
+    rows_sql = [
+        q["sql"] for q in queries.captured_queries if '"appeals_appeal"."due_at"' in q["sql"].split(" FROM ")[0]
+    ]
+    assert len(rows_sql) == 1
+    assert "appeals_category" not in rows_sql[0]
+    assert "orgs_department" not in rows_sql[0]
+    row = page[page.index(f'<tr data-number="{dispatched.number}">') :].split("</tr>")[0]
+    assert '<td data-label="Department">城管 &lt;局&gt; &amp; &quot;队&quot;</td>' in row
+    assert '<td class="appeal-category" data-label="Category">Broken street lamp</td>' in row  # seeded, in English
+    client.cookies["anju_language"] = "zh-hans"
+    chinese = client.get("/appeals/?view=all").content.decode()
+    client.cookies["anju_language"] = "en"
+    assert ">路灯损坏</td>" in chinese
+    world.tree.department.name = "城管执法局"
+    world.tree.department.save()
+    assert '<td data-label="Department">城管执法局</td>' in client.get("/appeals/?view=all").content.decode()
