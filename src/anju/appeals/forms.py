@@ -9,7 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from anju.appeals.models import ON_BEHALF_CHANNELS, Category, Channel, Status, Urgency
-from anju.core.forms import DateInput, MultipleFileField, QuickSelect
+from anju.core.forms import DateInput, KeptChoices, MultipleFileField, QuickSelect
 from anju.orgs.models import OrgUnit, UnitKind
 
 
@@ -118,7 +118,8 @@ class AppealFilterForm(forms.Form):
         anything = [("", _("Any"))]
 
         def choices(name: str, items: Any) -> None:
-            self.fields[name].choices = anything + [(str(k), v) for k, v in items]  # type: ignore[attr-defined]
+            kept = KeptChoices(anything + [(str(k), v) for k, v in items])
+            self.fields[name].choices = kept  # type: ignore[attr-defined]
 
         choices("status", Status.choices)
         choices("category", categories)

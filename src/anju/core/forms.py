@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.renderers import DjangoTemplates
-from django.utils.html import format_html
+from django.utils.choices import BaseChoiceIterator
+from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 
 #: Django's widget templates that are its ``input.html`` and nothing else.
 _INPUT_TEMPLATES = frozenset(
@@ -121,28 +124,64 @@ class MultipleFileField(forms.FileField):
         return [super().clean(data, initial)] if data else []
 
 
+class KeptChoices(BaseChoiceIterator):
+    """Choices already as Django keeps them, a sequence of ``(value, label)`` pairs with no groups, taken as they
+    are. A plain list given to a ``ChoiceField`` is normalised again by the field and by its widget on every form
+    built: some 1,500 steps for the 500 grids, departments and categories of a district's filters."""
+
+    def __init__(self, items: Sequence[tuple[str, Any]]) -> None:
+        self.items = items
+
+    def __iter__(self) -> Iterator[tuple[str, Any]]:
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+#: The ``<option>`` tags of a list of choices as :class:`QuickSelect` writes them, none selected, by language and
+#: choices; cleared when it holds this many (the filters of a city's few thousand staff reaches, in a few
+#: languages, stay far below it).
+_OPTIONS_KEPT = 512
+_options: dict[tuple[str, tuple[tuple[str, str], ...]], tuple[tuple[str, ...], dict[str, int]]] = {}
+
+
+def _option_tags(choices: list[tuple[Any, Any]]) -> tuple[tuple[str, ...], dict[str, int]]:
+    """Each choice's ``<option>`` tag, not selected, and the index of each value's first tag: written once per
+    language and list of choices, then reused."""
+    pairs = tuple(("" if value is None else str(value), str(label)) for value, label in choices)
+    key = (get_language() or "", pairs)
+    kept = _options.get(key)
+    if kept is None:
+        tags = tuple(f'<option value="{escape(value)}">{escape(label)}</option>' for value, label in pairs)
+        first: dict[str, int] = {}
+        for index, (value, _label) in enumerate(pairs):
+            first.setdefault(value, index)
+        if len(_options) >= _OPTIONS_KEPT:
+            _options.clear()
+        kept = _options[key] = (tags, first)
+    return kept
+
+
 class QuickSelect(forms.Select):
     """Django's ``<select>`` with its options written in Python instead of one template render each.
 
     A filter of a district's supervisor offers hundreds of grids and departments; through Django's widget
     templates each option costs a template render, some 15 ms of a list page. The markup is the same as
     Django's (the attributes the bound field adds — id, required, aria — included); grouped choices fall back
-    to Django's own rendering."""
+    to Django's own rendering. The tags of a list of choices are written once per language (the same filters
+    come back on every page) and the chosen one is marked in a copy."""
 
     def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> Any:
         choices = list(self.choices)
         if self.allow_multiple_selected or any(isinstance(label, (list, tuple)) for _value, label in choices):
             return super().render(name, value, attrs, renderer)
         final = self.build_attrs(self.attrs, attrs)
-        selected = set(self.format_value(value))
-        found = False
-        options: list[str] = []
-        for option_value, label in choices:
-            text = "" if option_value is None else str(option_value)
-            chosen = not found and text in selected  # one option selected, the first matching, as Django's
-            found = found or chosen
-            options.append(
-                format_html('<option value="{}"{}>{}</option>', text, mark_safe(" selected") if chosen else "", label)
-            )
-        body = mark_safe("".join(options))  # noqa: S308  every option was built by format_html
+        tags, first = _option_tags(choices)
+        # One option selected, the first whose value is among the values, in the choices' order (as Django).
+        chosen = min((first[v] for v in self.format_value(value) if v in first), default=None)
+        options = list(tags)
+        if chosen is not None:
+            options[chosen] = options[chosen].replace(">", " selected>", 1)
+        body = mark_safe("".join(options))  # noqa: S308  every value and label was escaped by _option_tags
         return format_html('<select name="{}"{}>{}</select>', name, mark_safe(django_attrs(final)), body)  # noqa: S308
