@@ -26,8 +26,20 @@ def number_text(value: Any) -> str:
     if kind is float and not settings.USE_THOUSAND_SEPARATOR:
         text = str(value)
         if "e" not in text:  # Django writes an exponent through Decimal
-            return text.replace(".", str(get_format("DECIMAL_SEPARATOR", get_language(), use_l10n=True)))
+            return text.replace(".", _decimal_separator())
     return str(localize(value))
+
+
+#: Each language's decimal separator, as ``get_format`` gives it (fixed for the life of the process).
+_separators: dict[str, str] = {}
+
+
+def _decimal_separator() -> str:
+    language = get_language() or ""
+    separator = _separators.get(language)
+    if separator is None:
+        separator = _separators[language] = str(get_format("DECIMAL_SEPARATOR", language, use_l10n=True))
+    return separator
 
 
 def list_separator() -> str:
