@@ -5,6 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_cache_control
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
+from pydantic import BaseModel
 
 from anju.access import policy
 from anju.appeals import privacy, selectors, steps
@@ -16,7 +17,7 @@ from anju.appeals.requesters import services as requesters
 from anju.appeals.whistles import sitecode
 from anju.audit.reasons import Purpose
 from anju.core import replica
-from anju.core.api import BoundedPagination, ErrorOut
+from anju.core.api import Answered, BoundedPagination, ErrorOut
 from anju.core.params import Id
 from anju.orgs.models import OrgUnit
 
@@ -29,12 +30,16 @@ class CategoryOut(Schema):
     group: str
 
 
-class AppealOut(Schema):
+# A plain pydantic model validated from the values :func:`appeal_out` reads, not a ``Schema`` read off the model
+# through django-ninja's getter: the getter cost a list of 50 appeals 8.6 ms, the plain values 2 ms.
+class AppealOut(BaseModel):
+    """An appeal as the API answers it."""
+
     id: int
     number: str
     status: str
-    category: str = Field(..., alias="category.code")
-    description: str
+    category: str = Field(..., description="the category's code")
+    description: str = Field(..., description="numbers masked; empty in a follower's public view")
     community_id: int
     location_id: int
     urgency: str
@@ -49,10 +54,29 @@ class AppealOut(Schema):
     feedback_due: dt.datetime | None
     deadlines_provisional: bool
 
-    @staticmethod
-    def resolve_description(obj: Appeal, context: Any) -> str:
-        """Numbers masked; empty in a follower's public view (``appeals.privacy``)."""
-        return privacy.description_for(context["request"].user, obj)
+
+def appeal_out(user: Any, appeal: Appeal) -> dict[str, Any]:
+    """What :class:`AppealOut` answers of ``appeal`` for ``user`` (read with its category and community)."""
+    return {
+        "id": appeal.pk,
+        "number": appeal.number,
+        "status": appeal.status,
+        "category": appeal.category.code,
+        "description": privacy.description_for(user, appeal),
+        "community_id": appeal.community_id,
+        "location_id": appeal.location_id,
+        "urgency": appeal.urgency,
+        "is_complex": appeal.is_complex,
+        "reopen_count": appeal.reopen_count,
+        "department_id": appeal.department_id,
+        "received_at": appeal.received_at,
+        "due_at": appeal.due_at,
+        "dispatch_due": appeal.dispatch_due,
+        "sign_due": appeal.sign_due,
+        "contact_due": appeal.contact_due,
+        "feedback_due": appeal.feedback_due,
+        "deadlines_provisional": appeal.deadlines_provisional,
+    }
 
 
 class AppealIn(Schema):
@@ -109,13 +133,14 @@ def list_categories(request: HttpRequest) -> Any:
 def list_appeals(request: HttpRequest, filters: Query[AppealFilter]) -> Any:
     # Joined: the category (its code is shown) and the community (whether the reader is an insider there); not
     # the place and the department, which are shown by id. Their whole rows cost a page of 50 about 4 ms.
+    user = request.user
     qs = (
-        selectors.appeals_visible(request.user)
+        selectors.appeals_visible(user)
         .select_related(None)
         .select_related("category", "community")
         .order_by("-received_at", "-id")
     )
-    return qs.filter(status=filters.status) if filters.status else qs
+    return Answered(qs.filter(status=filters.status) if filters.status else qs, lambda a: appeal_out(user, a))
 
 
 @router.get("/appeals/rates", response=list[RateOut], summary="Three rates by department, category, community or grid")
@@ -131,9 +156,10 @@ def get_rates(
 @router.get("/appeals/{appeal_id}", response={200: AppealOut, 404: ErrorOut}, summary="One appeal")
 @policy.permission("appeal.view")
 def get_appeal(request: HttpRequest, appeal_id: Id) -> Any:
-    return policy.get_for(
+    appeal = policy.get_for(
         request.user, "appeal.view", Appeal.objects.select_related("category", "community"), pk=appeal_id
     )
+    return appeal_out(request.user, appeal)
 
 
 @router.post("/appeals", response={201: AppealOut, 403: ErrorOut, 422: ErrorOut}, summary="File an appeal")
@@ -160,7 +186,7 @@ def create_appeal(request: HttpRequest, payload: AppealIn) -> Any:
         requester_resident=requesters.resident_pick(request.user, payload.requester_resident_id),
         request=request,
     )
-    return Status(201, appeal)
+    return Status(201, appeal_out(request.user, appeal))
 
 
 @router.post(
@@ -184,7 +210,7 @@ def take_step(request: HttpRequest, appeal_id: Id, payload: StepIn) -> Any:
     )
     steps.step_take(actor=request.user, appeal=appeal, step=payload.action, data=data, request=request)
     appeal.refresh_from_db()
-    return appeal
+    return appeal_out(request.user, appeal)
 
 
 # --- the requester's number, callbacks, check-in by site code -------------------------------------

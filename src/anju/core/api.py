@@ -7,6 +7,8 @@ with the message in the caller's language.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -100,6 +102,15 @@ class Pagination(LimitOffsetPagination):
         return {self.items_attribute: items, "count": count}
 
 
+@dataclass(frozen=True)
+class Answered:
+    """A list to page (``queryset``) and how each row of the page is answered (``as_item``): for a list whose
+    items are plain values (a ``pydantic.BaseModel`` of dicts) rather than a ``Schema`` read off the models."""
+
+    queryset: QuerySet[Any]
+    as_item: Callable[[Any], Any]
+
+
 class BoundedPagination(Pagination):
     """``limit``/``offset`` (or ``cursor``) for lists that may hold millions of rows: the count is exact up to
     ``core.pagination.COUNT_EXACT_UP_TO`` (read through a ``LIMIT``) and beyond it the planner's estimate,
@@ -134,6 +145,9 @@ class BoundedPagination(Pagination):
         results: list[Any]
 
     def paginate_queryset(self, queryset: Any, pagination: Any, request: HttpRequest, **params: Any) -> Any:
+        as_item: Callable[[Any], Any] | None = None
+        if isinstance(queryset, Answered):
+            queryset, as_item = queryset.queryset, queryset.as_item
         limit = min(pagination.limit, self.max_limit)
         keys = order_keys(queryset) if isinstance(queryset, QuerySet) else None
         if pagination.cursor:
@@ -148,7 +162,7 @@ class BoundedPagination(Pagination):
         items: list[Any] = page["results"]
         more = len(items) > limit
         return {
-            self.items_attribute: items[:limit],
+            self.items_attribute: [as_item(r) for r in items[:limit]] if as_item else items[:limit],
             "count": page["count"],
             "count_exact": page["count_exact"],
             "next_cursor": cursor_after(items[limit - 1], keys) if more and keys else None,
