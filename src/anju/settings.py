@@ -109,12 +109,6 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("TEST", {})
     DATABASES["default"]["TEST"]["NAME"] = os.environ.get("ANJU_TEST_DB_NAME", "test_anju")
-    # Parameters bound by the server, and what a connection runs often prepared (anju.core.pg); off for a
-    # connection pooler in transaction mode.
-    if _env_bool("ANJU_PG_PREPARED", True):
-        from anju.core import pg as _pg
-
-        DATABASES["default"].setdefault("OPTIONS", {}).update(_pg.options())
 
 # The read replica (a PostgreSQL streaming standby) for dashboards, exports and reports: ``anju.core.replica``
 # sends the reads of the functions marked ``@replica.reads`` there, and everything else to the primary.
@@ -130,10 +124,6 @@ if os.environ.get("DATABASE_REPLICA_URL"):
         DATABASES["replica"].setdefault("OPTIONS", {}).setdefault(
             "connect_timeout", int(os.environ.get("ANJU_REPLICA_CONNECT_TIMEOUT", "3"))
         )
-        if _env_bool("ANJU_PG_PREPARED", True):
-            from anju.core import pg as _pg
-
-            DATABASES["replica"]["OPTIONS"].update(_pg.options())
     DATABASES["replica"]["ATOMIC_REQUESTS"] = False
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["anju.core.replica.ReplicaRouter"]
