@@ -389,9 +389,10 @@ def row_names(user: Any) -> RowNames:
     return stamp.remember(user, ("appeal-row-names",), compute)
 
 
-def with_row_names(appeals: list[Appeal], names: RowNames) -> list[Appeal]:
-    """``appeals`` (read by :func:`list_rows`) given their category and department, each built once for the
-    page from ``names``: not saved, not shared with another request."""
+def with_row_names(appeals: list[Appeal], user: Any) -> None:
+    """Give ``appeals`` (read by :func:`list_rows`) their category and department, each built once for the page
+    from :func:`row_names`: not saved, not shared with another request."""
+    names = row_names(user)
     categories: dict[int, Category] = {}
     departments: dict[int | None, Department | None] = {None: None}
     for a in appeals:
@@ -404,7 +405,6 @@ def with_row_names(appeals: list[Appeal], names: RowNames) -> list[Appeal]:
         if key is not None and key not in departments:
             departments[key] = Department(pk=key, name=names.departments.get(key, "—"))
         a.department = departments[key]
-    return appeals
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,6 @@ from django.forms.renderers import DjangoTemplates
 from django.utils.choices import BaseChoiceIterator
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
 
 #: Django's widget templates that are its ``input.html`` and nothing else.
 _INPUT_TEMPLATES = frozenset(
@@ -135,23 +134,19 @@ class KeptChoices(BaseChoiceIterator):
     def __iter__(self) -> Iterator[tuple[str, Any]]:
         return iter(self.items)
 
-    def __len__(self) -> int:
-        return len(self.items)
 
-
-#: The ``<option>`` tags of a list of choices as :class:`QuickSelect` writes them, none selected, by language and
-#: choices; cleared when it holds this many (the filters of a city's few thousand staff reaches, in a few
-#: languages, stay far below it).
+#: The ``<option>`` tags of a list of choices as :class:`QuickSelect` writes them, none selected, by the choices'
+#: values and labels as read (a translated label reads differently in each language); cleared when it holds this
+#: many (the filters of a city's few thousand staff reaches, in a few languages, stay far below it).
 _OPTIONS_KEPT = 512
-_options: dict[tuple[str, tuple[tuple[str, str], ...]], tuple[tuple[str, ...], dict[str, int]]] = {}
+_options: dict[tuple[tuple[str, str], ...], tuple[tuple[str, ...], dict[str, int]]] = {}
 
 
 def _option_tags(choices: list[tuple[Any, Any]]) -> tuple[tuple[str, ...], dict[str, int]]:
     """Each choice's ``<option>`` tag, not selected, and the index of each value's first tag: written once per
-    language and list of choices, then reused."""
+    list of choices as read, then reused."""
     pairs = tuple(("" if value is None else str(value), str(label)) for value, label in choices)
-    key = (get_language() or "", pairs)
-    kept = _options.get(key)
+    kept = _options.get(pairs)
     if kept is None:
         tags = tuple(f'<option value="{escape(value)}">{escape(label)}</option>' for value, label in pairs)
         first: dict[str, int] = {}
@@ -159,7 +154,7 @@ def _option_tags(choices: list[tuple[Any, Any]]) -> tuple[tuple[str, ...], dict[
             first.setdefault(value, index)
         if len(_options) >= _OPTIONS_KEPT:
             _options.clear()
-        kept = _options[key] = (tags, first)
+        kept = _options[pairs] = (tags, first)
     return kept
 
 
@@ -169,8 +164,8 @@ class QuickSelect(forms.Select):
     A filter of a district's supervisor offers hundreds of grids and departments; through Django's widget
     templates each option costs a template render, some 15 ms of a list page. The markup is the same as
     Django's (the attributes the bound field adds — id, required, aria — included); grouped choices fall back
-    to Django's own rendering. The tags of a list of choices are written once per language (the same filters
-    come back on every page) and the chosen one is marked in a copy."""
+    to Django's own rendering. The tags of a list of choices are written once (the same filters come back on
+    every page) and the chosen one is marked in a copy."""
 
     def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> Any:
         choices = list(self.choices)

@@ -81,7 +81,7 @@ def appeal_list(request: HttpRequest) -> HttpResponse:
     # Cost follows the page: a bounded count, then the page's rows with only what they show.
     page = paginate_bounded(request, selectors.list_rows(state.rows, insider=state.insider))
     now = timezone.now()
-    selectors.with_row_names(page.object_list, selectors.row_names(user))
+    selectors.with_row_names(page.object_list, user)
     rows = [
         {
             "appeal": a,
